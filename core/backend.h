@@ -1,0 +1,60 @@
+/* backend.h: what a hypervisor backend provides (libvirt, libxl). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/error.h"
+#include "core/guest.h"
+
+struct hvc_backend;
+
+/*
+ * A backend is a small table of operations (wlroots' backend_impl shape).
+ * Each backend embeds struct hvc_backend as the first member of its own state
+ * and down-casts after checking impl. Callers use the hvc_backend_* wrappers.
+ */
+struct hvc_backend_impl {
+	const char *name;
+
+	/* Required. */
+	int (*open)(
+		const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err);
+	void (*destroy)(struct hvc_backend *b);
+	/* Append the guests to out: active ones only unless include_inactive. */
+	int (*list_guests)(struct hvc_backend *b, bool include_inactive, struct hvc_guest_list *out,
+		struct hvc_error *err);
+
+	/*
+	 * Optional (NULL: -EOPNOTSUPP). Replace the host-held kernel cmdline of
+	 * guest g, which must still be expect_old (NULL = no cmdline), with
+	 * new_cmdline (NULL = remove it), and store rec as hvclock's record in
+	 * the same write. The backend validates the result, writes it
+	 * atomically and reads it back. Returns -ESTALE if the config changed
+	 * since it was listed.
+	 */
+	int (*set_boot_cmdline)(struct hvc_backend *b, const struct hvc_guest *g,
+		const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
+		struct hvc_error *err);
+};
+
+struct hvc_backend {
+	const struct hvc_backend_impl *impl;
+	char *uri;
+	bool read_only;
+};
+
+/* Open a backend for uri, chosen by its scheme among the compiled-in ones (backends/registry.c). */
+int hvc_backend_open(
+	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err);
+/* Accepts NULL. */
+void hvc_backend_destroy(struct hvc_backend *b);
+int hvc_backend_list_guests(struct hvc_backend *b, bool include_inactive,
+	struct hvc_guest_list *out, struct hvc_error *err);
+int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *g,
+	const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
+	struct hvc_error *err);
+
+/* For backends: fill the base part. */
+void hvc_backend_init(struct hvc_backend *b, const struct hvc_backend_impl *impl, const char *uri,
+	bool read_only);
+void hvc_backend_finish(struct hvc_backend *b);

@@ -1,0 +1,147 @@
+/* guest.c: the guest model, its enum tables and lifetimes. */
+#include <ctype.h>
+#include <stdio.h>
+
+#include "core/guest.h"
+
+HVC_ENUM_IMPL(hvc_hypervisor, HVC_HYPERVISOR_LAST, "unknown", "kvm", "xen")
+HVC_ENUM_IMPL(hvc_guest_type, HVC_GUEST_TYPE_LAST, "unknown", "pv", "pvh", "hvm", "kvm")
+HVC_ENUM_IMPL(hvc_boot_path, HVC_BOOT_LAST, "unknown", "direct-kernel", "bootloader", "pvgrub",
+	"firmware")
+HVC_ENUM_IMPL(hvc_state, HVC_STATE_LAST, "unknown", "running", "paused", "shutoff", "other")
+HVC_ENUM_IMPL(hvc_bootloader, HVC_BOOTLOADER_LAST, "unknown", "grubby", "update-grub",
+	"grub2-mkconfig", "none")
+HVC_ENUM_IMPL(hvc_symptom, HVC_SYMPTOM_LAST, "time-went-backwards", "clocksource-unstable",
+	"tsc-unstable", "switched", "override-refused", "lockup", "other")
+
+bool hvc_boot_path_host_cmdline_reaches_kernel(enum hvc_boot_path b)
+{
+	return b == HVC_BOOT_DIRECT_KERNEL || b == HVC_BOOT_BOOTLOADER;
+}
+
+struct hvc_guest *hvc_guest_new(void)
+{
+	struct hvc_guest *g = xcalloc(1, sizeof(*g));
+	hvc_facts_init(&g->facts);
+	return g;
+}
+
+void hvc_facts_init(struct hvc_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->has_independent_wallclock = HVC_UNKNOWN;
+	f->independent_wallclock = -1;
+	f->constant_tsc = f->nonstop_tsc = f->tsc_reliable = HVC_UNKNOWN;
+	f->timesync_active = HVC_UNKNOWN;
+	f->uptime_seconds = -1;
+}
+
+void hvc_facts_finish(struct hvc_facts *f)
+{
+	free(f->kernel_release);
+	free(f->kernel_release_source);
+	free(f->os_release);
+	free(f->current_clocksource);
+	strv_free(f->available_clocksources);
+	free(f->proc_cmdline);
+	free(f->timesync);
+	free(f->grub_cmdline);
+	for (size_t i = 0; i < f->n_log; i++)
+		free(f->log[i].text);
+	free(f->log);
+	strv_free(f->sysctls);
+	free(f->sysctl_dropin);
+	hvc_facts_init(f);
+}
+
+void hvc_record_finish(struct hvc_record *r)
+{
+	free(r->profile);
+	free(r->time);
+	free(r->old_cmdline);
+	free(r->new_cmdline);
+	free(r->address);
+	memset(r, 0, sizeof(*r));
+}
+
+void hvc_facts_add_log(struct hvc_facts *f, enum hvc_symptom s, const char *text)
+{
+	f->log = xrealloc(f->log, f->n_log + 1, sizeof(*f->log));
+	f->log[f->n_log].symptom = s;
+	f->log[f->n_log].text = xstrdup(text);
+	f->n_log++;
+}
+
+bool hvc_facts_has_symptom(const struct hvc_facts *f, enum hvc_symptom s)
+{
+	for (size_t i = 0; i < f->n_log; i++)
+		if (f->log[i].symptom == s)
+			return true;
+	return false;
+}
+
+void hvc_guest_free(struct hvc_guest *g)
+{
+	if (!g)
+		return;
+	free(g->backend);
+	free(g->uri);
+	free(g->name);
+	free(g->boot_detail);
+	free(g->kernel);
+	free(g->cmdline);
+	free(g->live_cmdline);
+	free(g->cmdline_location);
+	free(g->os_id);
+	free(g->error);
+	strv_free(g->addresses);
+	hvc_record_finish(&g->record);
+	hvc_facts_finish(&g->facts);
+	free(g);
+}
+
+void hvc_guest_list_append(struct hvc_guest_list *l, struct hvc_guest *g)
+{
+	l->guests = xrealloc(l->guests, l->n + 1, sizeof(*l->guests));
+	l->guests[l->n++] = g;
+}
+
+void hvc_guest_list_finish(struct hvc_guest_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		hvc_guest_free(l->guests[i]);
+	free(l->guests);
+	l->guests = NULL;
+	l->n = 0;
+}
+
+char *hvc_kernel_release_from_path(const char *path)
+{
+	static const char *const prefixes[] = { "vmlinuz-", "vmlinux-", "bzImage-", "kernel-" };
+	const char *base;
+
+	if (!path)
+		return NULL;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(base, prefixes[i], n) == 0 && isdigit((unsigned char)base[n])) {
+			const char *v = base + n;
+			/* A release looks like N.N...; reject "vmlinuz-1" style names. */
+			if (!strchr(v, '.'))
+				return NULL;
+			return xstrdup(v);
+		}
+	}
+	return NULL;
+}
+
+const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len)
+{
+	if (g->hypervisor == HVC_HYPERVISOR_XEN)
+		snprintf(buf, len, "xen %s", hvc_guest_type_to_string(g->type));
+	else
+		snprintf(buf, len, "%s", hvc_hypervisor_to_string(g->hypervisor));
+	return buf;
+}

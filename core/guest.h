@@ -1,0 +1,187 @@
+/* guest.h: the model of one guest as hvclock sees it, from the host and from inside. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/enum.h"
+
+enum hvc_hypervisor {
+	HVC_HYPERVISOR_UNKNOWN,
+	HVC_HYPERVISOR_KVM, /* KVM, and QEMU under TCG (libvirt domain type 'qemu') */
+	HVC_HYPERVISOR_XEN,
+	HVC_HYPERVISOR_LAST,
+};
+HVC_ENUM_DECL(hvc_hypervisor); /* "unknown", "kvm", "xen" */
+
+enum hvc_guest_type {
+	HVC_GUEST_TYPE_UNKNOWN,
+	HVC_GUEST_TYPE_PV,
+	HVC_GUEST_TYPE_PVH,
+	HVC_GUEST_TYPE_HVM, /* Xen HVM */
+	HVC_GUEST_TYPE_KVM, /* KVM/QEMU full virtualisation */
+	HVC_GUEST_TYPE_LAST,
+};
+HVC_ENUM_DECL(hvc_guest_type); /* "unknown", "pv", "pvh", "hvm", "kvm" */
+
+/* Where the guest kernel's command line comes from. */
+enum hvc_boot_path {
+	HVC_BOOT_UNKNOWN,
+	HVC_BOOT_DIRECT_KERNEL, /* host holds kernel + cmdline: libvirt <kernel>, xl kernel= */
+	HVC_BOOT_BOOTLOADER, /* host runs a boot loader (pygrub) that appends the host cmdline */
+	HVC_BOOT_PVGRUB, /* pvgrub/PvhGrub image: host cmdline goes to GRUB, not Linux */
+	HVC_BOOT_FIRMWARE, /* BIOS/UEFI + the guest's own GRUB */
+	HVC_BOOT_LAST,
+};
+HVC_ENUM_DECL(hvc_boot_path); /* "unknown", "direct-kernel", "bootloader", "pvgrub", "firmware" */
+
+/* True where a host-side cmdline edit reaches the guest's Linux kernel. */
+bool hvc_boot_path_host_cmdline_reaches_kernel(enum hvc_boot_path b);
+
+enum hvc_state {
+	HVC_STATE_UNKNOWN,
+	HVC_STATE_RUNNING,
+	HVC_STATE_PAUSED,
+	HVC_STATE_SHUTOFF,
+	HVC_STATE_OTHER, /* crashed, shutting down, suspended... */
+	HVC_STATE_LAST,
+};
+HVC_ENUM_DECL(hvc_state);
+
+enum hvc_bootloader {
+	HVC_BOOTLOADER_UNKNOWN,
+	HVC_BOOTLOADER_GRUBBY, /* grubby / BLS entries */
+	HVC_BOOTLOADER_UPDATE_GRUB, /* Debian: /etc/default/grub + update-grub */
+	HVC_BOOTLOADER_GRUB2_MKCONFIG, /* /etc/default/grub + grub2-mkconfig -o ... */
+	HVC_BOOTLOADER_NONE, /* nothing hvclock knows how to edit */
+	HVC_BOOTLOADER_LAST,
+};
+HVC_ENUM_DECL(hvc_bootloader);
+
+/* Classes of kernel log lines that count as evidence (shared/domain.md §5a). */
+enum hvc_symptom {
+	HVC_SYMPTOM_TIME_WENT_BACKWARDS, /* "clocksource/0: Time went backwards" (XenLinux) */
+	HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, /* "Clocksource tsc unstable", "Marking clocksource ... unstable" */
+	HVC_SYMPTOM_TSC_UNSTABLE, /* "Marking TSC unstable", "TSC warp", check_tsc_sync */
+	HVC_SYMPTOM_SWITCHED, /* "Switched to clocksource" / "Switching to clocksource" */
+	HVC_SYMPTOM_OVERRIDE_REFUSED, /* "Override clocksource ... not HRT compatible" */
+	HVC_SYMPTOM_LOCKUP, /* soft lockup, rcu stall, hrtimer interrupt took */
+	HVC_SYMPTOM_OTHER,
+	HVC_SYMPTOM_LAST,
+};
+HVC_ENUM_DECL(hvc_symptom);
+
+struct hvc_log_line {
+	enum hvc_symptom symptom;
+	char *text;
+};
+
+/* Tri-state for facts that may not be known yet. */
+enum hvc_tristate {
+	HVC_UNKNOWN = -1,
+	HVC_NO = 0,
+	HVC_YES = 1,
+};
+
+/*
+ * What is known from inside the guest (or inferred from the host). Every
+ * pointer may be NULL = not known; `inspected` says whether a guest-side
+ * inspection ran at all.
+ */
+struct hvc_facts {
+	bool inspected;
+	char *kernel_release; /* uname -r */
+	char *kernel_release_source; /* "guest" or "host kernel path" */
+	char *os_release; /* PRETTY_NAME from /etc/os-release */
+	char *current_clocksource;
+	char **available_clocksources;
+	char *proc_cmdline;
+	enum hvc_tristate
+		has_independent_wallclock; /* /proc/sys/xen/independent_wallclock exists */
+	int independent_wallclock; /* its value, when present */
+	enum hvc_tristate constant_tsc, nonstop_tsc, tsc_reliable;
+	char *timesync; /* "chronyd", "ntpd", "systemd-timesyncd", "none" */
+	enum hvc_tristate timesync_active;
+	enum hvc_bootloader bootloader;
+	char *grub_cmdline; /* GRUB_CMDLINE_LINUX (or the grubby default args) */
+	long uptime_seconds; /* -1 when unknown */
+	struct hvc_log_line *log;
+	size_t n_log;
+	/* Sysctl keys that exist in the guest, with their live values ("key=value"). */
+	char **sysctls;
+	/* Existing hvclock sysctl drop-in content in the guest, NULL if absent. */
+	char *sysctl_dropin;
+};
+
+/* What hvclock recorded about its own earlier change to this guest (domain metadata). */
+struct hvc_record {
+	char *profile;
+	char *time;
+	bool cmdline_changed;
+	bool had_cmdline; /* the host config had a cmdline before hvclock changed it */
+	char *old_cmdline; /* the host cmdline before hvclock's change (NULL if none) */
+	char *new_cmdline;
+	/* Where to reach the guest over SSH, if recorded. */
+	char *address;
+	int port; /* 0 = default */
+};
+
+struct hvc_guest {
+	char *backend; /* "libvirt", "libxl" */
+	char *uri; /* the connection it was found through */
+	char *name;
+	char uuid[37];
+	enum hvc_state state;
+	bool persistent;
+	enum hvc_hypervisor hypervisor;
+	enum hvc_guest_type type;
+	enum hvc_boot_path boot;
+	char *boot_detail; /* e.g. "kernel /boot/vmlinuz-..." or "bootloader pygrub" */
+	char *kernel; /* host path of a direct-boot kernel, NULL otherwise */
+	/* The kernel cmdline the host holds for the next boot; has_cmdline false = no element/key. */
+	bool has_cmdline;
+	char *cmdline;
+	/* The cmdline of the running instance as the host sees it (libvirt live XML); NULL = unknown. */
+	char *live_cmdline;
+	/* Where a host-side cmdline change is written, for people: "domain XML <os><cmdline>". */
+	char *cmdline_location;
+	/* A reboot from inside the guest picks up host config changes (Xen rebuilds the domain);
+	 * false: only a power-cycle (destroy/shutdown + start) does, as with libvirt/QEMU. */
+	bool reboot_applies;
+	/* libosinfo OS id from the domain metadata (virt-install writes it), e.g.
+	 * "http://centos.org/centos/6.10"; a host-side hint about the guest OS. */
+	char *os_id;
+	char **addresses; /* "host" or "host:port", in preference order */
+	struct hvc_record record;
+	bool has_record;
+	/* Set when the backend could not read this guest; one line naming the cause. */
+	char *error;
+	struct hvc_facts facts;
+};
+
+struct hvc_guest_list {
+	struct hvc_guest **guests;
+	size_t n;
+};
+
+struct hvc_guest *hvc_guest_new(void);
+void hvc_guest_free(struct hvc_guest *g);
+void hvc_facts_init(struct hvc_facts *f);
+void hvc_facts_finish(struct hvc_facts *f);
+void hvc_record_finish(struct hvc_record *r);
+void hvc_facts_add_log(struct hvc_facts *f, enum hvc_symptom s, const char *text);
+bool hvc_facts_has_symptom(const struct hvc_facts *f, enum hvc_symptom s);
+
+/* Takes ownership of g. */
+void hvc_guest_list_append(struct hvc_guest_list *l, struct hvc_guest *g);
+void hvc_guest_list_finish(struct hvc_guest_list *l);
+
+/*
+ * Guess a kernel release from a host-side kernel image path
+ * ("/boot/vmlinuz-2.6.32-754.el6.x86_64" -> "2.6.32-754.el6.x86_64").
+ * Returns NULL if the file name carries no version.
+ */
+char *hvc_kernel_release_from_path(const char *path);
+
+/* Short human label: "xen pv", "kvm". */
+const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len);

@@ -1,0 +1,203 @@
+/* util.c: allocation, string vectors and small string helpers. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "core/util.h"
+
+static _noreturn_ void oom(void)
+{
+	fputs("hvclock: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n, size_t size)
+{
+	size_t total;
+
+	if (size && n > SIZE_MAX / size)
+		oom();
+	total = n * size;
+	p = realloc(p, total > 0 ? total : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *r = strdup(s);
+	if (!r)
+		oom();
+	return r;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+	if (!r)
+		oom();
+	return r;
+}
+
+char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *r;
+	if (vasprintf(&r, fmt, ap) < 0)
+		oom();
+	return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	va_start(ap, fmt);
+	r = xvasprintf(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void free_and_strdup(char **dst, const char *src)
+{
+	char *n = xstrdup_or_null(src);
+	free(*dst);
+	*dst = n;
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+void strv_free(char **l)
+{
+	if (!l)
+		return;
+	for (char **s = l; *s; s++)
+		free(*s);
+	free(l);
+}
+
+void strv_consume(char ***l, char *s)
+{
+	size_t n = strv_length(*l);
+	*l = xrealloc(*l, n + 2, sizeof(char *));
+	(*l)[n] = s;
+	(*l)[n + 1] = NULL;
+}
+
+void strv_push(char ***l, const char *s)
+{
+	strv_consume(l, xstrdup(s));
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+	STRV_FOREACH (i, l)
+		if (streq(*i, s))
+			return true;
+	return false;
+}
+
+char **strv_copy(char *const *l)
+{
+	char **r = xcalloc(strv_length(l) + 1, sizeof(char *));
+	size_t n = 0;
+	STRV_FOREACH (i, l)
+		r[n++] = xstrdup(*i);
+	return r;
+}
+
+char **strv_split(const char *s, const char *sep)
+{
+	char **r = xcalloc(1, sizeof(char *));
+	const char *p = s;
+
+	while (p && *p) {
+		size_t skip = strspn(p, sep);
+		p += skip;
+		if (!*p)
+			break;
+		size_t len = strcspn(p, sep);
+		strv_consume(&r, xstrndup(p, len));
+		p += len;
+	}
+	return r;
+}
+
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t len = 1, seplen = strlen(sep);
+	STRV_FOREACH (i, l)
+		len += strlen(*i) + seplen;
+	char *r = xmalloc(len), *p = r;
+	*p = '\0';
+	STRV_FOREACH (i, l) {
+		if (i != l) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		size_t n = strlen(*i);
+		memcpy(p, *i, n);
+		p += n;
+	}
+	*p = '\0';
+	return r;
+}
+
+char *strstrip(char *s)
+{
+	char *e;
+	while (isspace((unsigned char)*s))
+		memmove(s, s + 1, strlen(s));
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+bool string_is_printable(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+char *now_iso8601(void)
+{
+	char buf[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}

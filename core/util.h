@@ -1,0 +1,97 @@
+/* util.h: small helpers shared by every module: cleanup attributes, allocation, string vectors. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _noreturn_ __attribute__((noreturn))
+#define _unused_ __attribute__((unused))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+/* Hand ownership out of a _cleanup_ variable. */
+#define TAKE_PTR(p)                        \
+	({                                 \
+		__typeof__(p) _tmp_ = (p); \
+		(p) = NULL;                \
+		_tmp_;                     \
+	})
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static inline const char *strna(const char *s)
+{
+	return s ? s : "n/a";
+}
+
+/*
+ * Allocation that cannot fail: out of memory aborts with a message (tmux's
+ * xmalloc). hvclock has no sensible way to continue a fleet run without memory.
+ */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* xstrdup() that passes NULL through. */
+char *xstrdup_or_null(const char *s);
+char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
+
+/* Replace *dst with a copy of src (NULL allowed); frees the old value. */
+void free_and_strdup(char **dst, const char *src);
+
+/*
+ * String vectors: NULL-terminated arrays of malloc'd strings (systemd's strv).
+ * Every function accepts NULL as the empty vector.
+ */
+typedef char **strv_t;
+size_t strv_length(char *const *l);
+void strv_free(char **l);
+static inline void strv_freep(char ***l)
+{
+	strv_free(*l);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+/* Append a copy of s. */
+void strv_push(char ***l, const char *s);
+/* Append s itself, taking ownership. */
+void strv_consume(char ***l, char *s);
+bool strv_contains(char *const *l, const char *s);
+char **strv_copy(char *const *l);
+/* Split on any character of sep, dropping empty fields. */
+char **strv_split(const char *s, const char *sep);
+/* Join with sep; returns "" for an empty vector. */
+char *strv_join(char *const *l, const char *sep);
+
+#define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
+
+/* Strip leading and trailing whitespace in place; returns s. */
+char *strstrip(char *s);
+
+/* True if s is made only of printable ASCII and UTF-8 bytes (no control characters). */
+bool string_is_printable(const char *s);
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+char *now_iso8601(void);
