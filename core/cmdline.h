@@ -1,0 +1,93 @@
+/* cmdline.h: a Linux kernel command line as a list of tokens, edited as a set of parameters. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Tokenizing follows the kernel's next_arg() (lib/cmdline.c, kernel/params.c):
+ * parameters are separated by the kernel's isspace() (space, \t \n \v \f \r
+ * and also 0xA0, its ctype being Latin-1); a double quote toggles quoting, so
+ * `a="x y"` and `"a=x y"` are single tokens (quotes are kept in the token text
+ * and ignored when comparing, exactly as next_arg() strips them: a leading
+ * quote of the token or of the value and the token's last character if it is
+ * a quote; `x="a"b` has value `a"b`). The name ends at the first '=' not at
+ * index 0. An unbalanced quote runs to the end of the line, trailing
+ * whitespace included, swallowing any `--` after it.
+ * Everything from the first `--` token on (a parameter named `--` without a
+ * value, so `"--"` counts too, as in parse_args()) belongs to init and is never
+ * matched or edited; new parameters are inserted before it, and before a last
+ * token with an unbalanced quote (that would swallow them).
+ *
+ * Parameter names compare with '-' and '_' equal (the kernel's parameq()).
+ * A "flag" is a token without '=' (`notsc`); `key=value` has one. The kernel
+ * lets the last occurrence of a parameter win, so the *effective* value is
+ * the last one before `--`.
+ */
+struct hvc_cmdline {
+	char **tokens; /* NULL-terminated */
+	size_t n;
+	/* The text parsed, returned unchanged by format() while nothing was edited. */
+	char *original;
+	/* The tokens differ from original's: an edit that is undone is no change. */
+	bool changed;
+};
+
+/* Parse text (NULL = empty) into an uninitialized cl. Never fails: any text is a command line. */
+void hvc_cmdline_parse(struct hvc_cmdline *cl, const char *text);
+void hvc_cmdline_finish(struct hvc_cmdline *cl);
+
+/*
+ * The command line as text: the original text if nothing changed, else the
+ * tokens joined by single spaces. Caller frees.
+ */
+char *hvc_cmdline_format(const struct hvc_cmdline *cl);
+
+/*
+ * Check a parameter given to set()/remove(): `name` or `name=value`, name
+ * non-empty, made of [A-Za-z0-9_.-] and not starting with '-' (keeps `--` out);
+ * value possibly empty (`key=`, which the kernel accepts), printable ASCII
+ * without space and without the characters a boot config would unquote or
+ * expand: " ' \ ` $ ; & | < >. Returns 0 or -EINVAL.
+ */
+int hvc_cmdline_param_valid(const char *param);
+
+/* True if parameter name occurs (as a flag or with a value) before `--`. */
+bool hvc_cmdline_has(const struct hvc_cmdline *cl, const char *name);
+/*
+ * Copy of the effective value of name, unquoted; NULL if absent or a flag,
+ * "" for `name=`. Caller frees.
+ */
+char *hvc_cmdline_get_value(const struct hvc_cmdline *cl, const char *name);
+
+/*
+ * Make `param` hold: for `name=value`, the effective value becomes value; for
+ * a flag, the effective (last) occurrence becomes the flag (`quiet=1` does not
+ * count, nor does `quiet` for `quiet=`). If it already holds, nothing changes
+ * (idempotent; earlier duplicates stay). Otherwise every occurrence of name
+ * is removed and param is put where the last occurrence was (or appended,
+ * before `--`, if absent); other tokens keep their text and order.
+ * Returns 1 if changed, 0 if it already held, -EINVAL if param is invalid.
+ */
+int hvc_cmdline_set(struct hvc_cmdline *cl, const char *param);
+
+/*
+ * Remove a parameter: `name` removes every occurrence (flag or any value);
+ * `name=value` removes only occurrences with exactly that (unquoted) value;
+ * `name=` removes only empty values, never the flag.
+ * Returns 1 if changed, 0 if there was nothing to remove, -EINVAL if invalid.
+ */
+int hvc_cmdline_remove(struct hvc_cmdline *cl, const char *param);
+
+/*
+ * Convenience: apply removes then sets to text and return the new text
+ * (caller frees); *ret_changed tells whether the tokens differ from text's.
+ * Removes spare the effective occurrence of a name when it already holds
+ * what the sets leave for that name (the last set of it wins), so the edit
+ * settles: applying it to its own output never changes it. Every
+ * parameter is checked before any is applied: returns NULL with *ret_bad set
+ * to the offending parameter (a pointer into set/remove) if one is invalid.
+ * NULL text or lists are empty; ret_changed and ret_bad may be NULL.
+ */
+char *hvc_cmdline_edit(const char *text, char *const *set, char *const *remove, bool *ret_changed,
+	const char **ret_bad);

@@ -1,0 +1,74 @@
+/* harness.h: a tiny TAP test harness (one "ok"/"not ok" line per test case), golden files, skip. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HVC_TEST_SKIP 77
+
+extern int hvc_test_case_failed;
+
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			hvc_test_case_failed = 1;                                         \
+		}                                                                         \
+	} while (0)
+
+#define CHECK_STREQ(a, b)                                                                         \
+	do {                                                                                      \
+		const char *_a = (a), *_b = (b);                                                  \
+		if (!((_a == NULL && _b == NULL) || (_a && _b && strcmp(_a, _b) == 0))) {         \
+			printf("# %s:%d: %s == %s\n#   got:      \"%s\"\n#   expected: \"%s\"\n", \
+				__FILE__, __LINE__, #a, #b, _a ? _a : "(null)",                   \
+				_b ? _b : "(null)");                                              \
+			hvc_test_case_failed = 1;                                                 \
+		}                                                                                 \
+	} while (0)
+
+#define CHECK_INTEQ(a, b)                                                                          \
+	do {                                                                                       \
+		long long _a = (long long)(a), _b = (long long)(b);                                \
+		if (_a != _b) {                                                                    \
+			printf("# %s:%d: %s == %s: got %lld, expected %lld\n", __FILE__, __LINE__, \
+				#a, #b, _a, _b);                                                   \
+			hvc_test_case_failed = 1;                                                  \
+		}                                                                                  \
+	} while (0)
+
+struct hvc_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define HVC_TEST(fn)    \
+	{               \
+#fn, fn \
+	}
+
+/* Run the table as a TAP stream, then hvc_test_finish(); returns the process exit code. */
+int hvc_test_run(const struct hvc_test *tests, size_t n);
+/* Print the TAP plan for every case reported so far; returns the process exit code. */
+int hvc_test_finish(void);
+
+/*
+ * Run one named sub-case inside a test (table-driven tests): prints its own
+ * TAP line. Use from a test function that loops over a table.
+ */
+void hvc_test_report(const char *name, bool ok);
+
+/*
+ * Compare text with the golden file at path. With HVC_TEST_REGENERATE=1 in
+ * the environment the file is rewritten instead (review the diff!).
+ * Returns true on match.
+ */
+bool hvc_test_compare_file(const char *text, const char *path);
+
+/* Read a whole file; NULL on error. Caller frees. */
+char *hvc_test_read_file(const char *path);
+
+/* Path of a file under tests/data (HVC_TEST_DATA_DIR is set by meson). */
+char *hvc_test_data(const char *rel);

@@ -1,0 +1,519 @@
+/* test-cmdline.c: table-driven tests of kernel command line tokenizing and set-like editing. */
+#include <errno.h>
+
+#include "core/cmdline.h"
+#include "core/util.h"
+#include "tests/harness.h"
+
+/* TAP diagnostics are line-based: a raw newline in a command line would end the "#" comment. */
+static void print_escaped(const char *label, const char *s)
+{
+	printf("#   %s", label);
+	if (!s) {
+		printf("(null)\n");
+		return;
+	}
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			printf("\\%c", *c);
+		else if (*c < 0x20 || *c >= 0x7f)
+			printf("\\x%02x", *c);
+		else
+			putchar(*c);
+	}
+	printf("\"\n");
+}
+
+static void check_text(const char *what, const char *got, const char *expected)
+{
+	if (streq_ptr(got, expected))
+		return;
+	printf("# %s differs\n", what);
+	print_escaped("got:      ", got);
+	print_escaped("expected: ", expected);
+	hvc_test_case_failed = 1;
+}
+
+/* Runs one table row: failures of the row are reported on its own TAP line, and roll up. */
+#define ROW_BEGIN() int row_failed_any_ = 0
+#define ROW_END(name)                                         \
+	do {                                                  \
+		hvc_test_report(name, !hvc_test_case_failed); \
+		row_failed_any_ |= hvc_test_case_failed;      \
+		hvc_test_case_failed = 0;                     \
+	} while (0)
+#define ROWS_DONE() (hvc_test_case_failed = row_failed_any_)
+
+struct edit_case {
+	const char *name;
+	const char *in;
+	const char *set[4];
+	const char *remove[4];
+	const char *out;
+	bool changed;
+};
+
+static const struct edit_case edit_cases[] = {
+	/* Appending and replacing. */
+	{ "set on empty line", "", { "clocksource=tsc" }, { 0 }, "clocksource=tsc", true },
+	{ "set on blank line", "  \t\n", { "clocksource=tsc" }, { 0 }, "clocksource=tsc", true },
+	{ "set appends", "ro quiet", { "clocksource=tsc" }, { 0 }, "ro quiet clocksource=tsc",
+		true },
+	{ "set replaces in place", "ro clocksource=hpet quiet", { "clocksource=tsc" }, { 0 },
+		"ro clocksource=tsc quiet", true },
+	{ "set holding keeps text byte-for-byte", "ro  clocksource=tsc\tquiet \n",
+		{ "clocksource=tsc" }, { 0 }, "ro  clocksource=tsc\tquiet \n", false },
+	{ "change joins tokens with single spaces", "  ro\tquiet\n", { "tsc=reliable" }, { 0 },
+		"ro quiet tsc=reliable", true },
+	{ "several sets in order", "ro", { "clocksource=tsc", "tsc=reliable" }, { 0 },
+		"ro clocksource=tsc tsc=reliable", true },
+	{ "later set of same name wins", "ro", { "clocksource=hpet", "clocksource=tsc" }, { 0 },
+		"ro clocksource=tsc", true },
+	{ "no edits at all", "ro  quiet ", { 0 }, { 0 }, "ro  quiet ", false },
+
+	/* Duplicates: the last occurrence is the effective one. */
+	{ "earlier duplicate has the value, last not", "clocksource=tsc ro clocksource=hpet quiet",
+		{ "clocksource=tsc" }, { 0 }, "ro clocksource=tsc quiet", true },
+	{ "last duplicate has the value", "clocksource=hpet ro clocksource=tsc",
+		{ "clocksource=tsc" }, { 0 }, "clocksource=hpet ro clocksource=tsc", false },
+	{ "identical duplicates are left alone", "clocksource=tsc clocksource=tsc",
+		{ "clocksource=tsc" }, { 0 }, "clocksource=tsc clocksource=tsc", false },
+
+	/* Quoting. */
+	{ "value compared unquoted", "ro clocksource=\"tsc\"", { "clocksource=tsc" }, { 0 },
+		"ro clocksource=\"tsc\"", false },
+	{ "fully quoted token compared unquoted", "\"clocksource=tsc\" ro", { "clocksource=tsc" },
+		{ 0 }, "\"clocksource=tsc\" ro", false },
+	{ "fully quoted token with space replaced", "ro \"acpi_osi=Linux x\" quiet",
+		{ "acpi_osi=Linux" }, { 0 }, "ro acpi_osi=Linux quiet", true },
+	{ "quoted value with space stays one token", "a=\"b c\"  d", { "e=1" }, { 0 },
+		"a=\"b c\" d e=1", true },
+	{ "quote inside value is part of it", "clocksource=\"tsc\"x", { "clocksource=tsc" }, { 0 },
+		"clocksource=tsc", true },
+	{ "unbalanced quote: append goes before it", "ro acpi_osi=\"Linux clocksource=hpet",
+		{ "clocksource=tsc" }, { 0 },
+		"ro clocksource=tsc acpi_osi=\"Linux clocksource=hpet", true },
+	{ "unbalanced quote hides --", "ro a=\"x -- clocksource=hpet", { "clocksource=tsc" }, { 0 },
+		"ro clocksource=tsc a=\"x -- clocksource=hpet", true },
+	{ "unbalanced quote keeps its trailing spaces", "a=\"x y  ", { "b=1" }, { 0 },
+		"b=1 a=\"x y  ", true },
+	{ "unbalanced last occurrence replaced", "ro clocksource=\"hpet", { "clocksource=tsc" },
+		{ 0 }, "ro clocksource=tsc", true },
+	{ "unbalanced value compared unquoted", "ro clocksource=\"tsc", { "clocksource=tsc" },
+		{ 0 }, "ro clocksource=\"tsc", false },
+
+	/* Names: '-' == '_', exact length, case and '.' significant. */
+	{ "dash and underscore equal (holds)", "no_kvmclock ro", { "no-kvmclock" }, { 0 },
+		"no_kvmclock ro", false },
+	{ "dash and underscore equal (replace)", "tsc-early-khz=100 ro", { "tsc_early_khz=200" },
+		{ 0 }, "tsc_early_khz=200 ro", true },
+	{ "longer name with same prefix untouched by set", "clocksource_failover=hpet",
+		{ "clocksource=tsc" }, { 0 }, "clocksource_failover=hpet clocksource=tsc", true },
+	{ "longer name with same prefix untouched by remove",
+		"clocksource_failover=hpet clocksource=tsc", { 0 }, { "clocksource" },
+		"clocksource_failover=hpet", true },
+	{ "names are case sensitive", "Quiet", { "quiet" }, { 0 }, "Quiet quiet", true },
+	{ "values are case sensitive", "clocksource=TSC", { "clocksource=tsc" }, { 0 },
+		"clocksource=tsc", true },
+	{ "dot is not underscore", "kvm.foo=1", { "kvm_foo=1" }, { 0 }, "kvm.foo=1 kvm_foo=1",
+		true },
+	{ "value containing =", "root=UUID=abc ro", { "root=UUID=def" }, { 0 }, "root=UUID=def ro",
+		true },
+	{ "= at index 0 does not split", "=tsc clocksource=hpet", { "clocksource=tsc" }, { 0 },
+		"=tsc clocksource=tsc", true },
+
+	/* Flags versus key=value of the same name. */
+	{ "flag becomes value", "quiet ro", { "quiet=1" }, { 0 }, "quiet=1 ro", true },
+	{ "value becomes flag", "quiet=1 ro", { "quiet" }, { 0 }, "quiet ro", true },
+	{ "flag already present", "ro quiet", { "quiet" }, { 0 }, "ro quiet", false },
+	{ "flag shadowed by later value", "quiet ro quiet=1", { "quiet" }, { 0 }, "ro quiet",
+		true },
+	{ "value shadowed by later flag", "quiet=1 ro quiet", { "quiet=1" }, { 0 }, "ro quiet=1",
+		true },
+	{ "empty value is not a flag", "ro quiet", { "quiet=" }, { 0 }, "ro quiet=", true },
+	{ "empty value equals a lone opening quote", "ro a=\"", { "a=" }, { 0 }, "ro a=\"", false },
+	{ "empty value equals empty quotes", "ro quiet=\"\"", { "quiet=" }, { 0 }, "ro quiet=\"\"",
+		false },
+
+	/* `--`: init arguments are never matched nor edited. */
+	{ "set inserts before --", "ro -- clocksource=hpet single", { "clocksource=tsc" }, { 0 },
+		"ro clocksource=tsc -- clocksource=hpet single", true },
+	{ "set holds before --, init args ignored", "clocksource=tsc -- clocksource=hpet",
+		{ "clocksource=tsc" }, { 0 }, "clocksource=tsc -- clocksource=hpet", false },
+	{ "remove leaves init args", "clocksource=hpet -- clocksource=hpet", { 0 },
+		{ "clocksource" }, "-- clocksource=hpet", true },
+	{ "remove only in init args", "ro -- quiet", { 0 }, { "quiet" }, "ro -- quiet", false },
+	{ "quoted -- is a separator too", "ro \"--\" clocksource=hpet", { "clocksource=tsc" },
+		{ 0 }, "ro clocksource=tsc \"--\" clocksource=hpet", true },
+	{ "--x is not a separator", "--x clocksource=hpet", { "clocksource=tsc" }, { 0 },
+		"--x clocksource=tsc", true },
+	{ "--=1 is not a separator", "--=1 clocksource=hpet", { 0 }, { "clocksource" }, "--=1",
+		true },
+	{ "only the first -- separates", "a -- b -- c", { "d" }, { 0 }, "a d -- b -- c", true },
+
+	/* Removing. */
+	{ "remove absent", "ro quiet", { 0 }, { "clocksource" }, "ro quiet", false },
+	{ "remove from empty line", "", { 0 }, { "quiet" }, "", false },
+	{ "remove every occurrence", "clocksource=tsc ro clocksource clocksource=hpet", { 0 },
+		{ "clocksource" }, "ro", true },
+	{ "remove by value: only matching", "clocksource=tsc ro clocksource=hpet", { 0 },
+		{ "clocksource=hpet" }, "clocksource=tsc ro", true },
+	{ "remove by value: no match", "clocksource=tsc ro", { 0 }, { "clocksource=hpet" },
+		"clocksource=tsc ro", false },
+	{ "remove by value matches quoted", "ro clocksource=\"hpet\"", { 0 },
+		{ "clocksource=hpet" }, "ro", true },
+	{ "remove by value spares the flag", "quiet ro quiet=1", { 0 }, { "quiet=1" }, "quiet ro",
+		true },
+	{ "remove empty value spares the flag", "quiet quiet= ro", { 0 }, { "quiet=" }, "quiet ro",
+		true },
+	{ "remove flag and values by name", "quiet=1 ro quiet", { 0 }, { "quiet" }, "ro", true },
+	{ "remove the only token", "clocksource=hpet\n", { 0 }, { "clocksource" }, "", true },
+	{ "remove with dash matches underscore", "no-kvmclock ro", { 0 }, { "no_kvmclock" }, "ro",
+		true },
+	{ "remove quoted value with spaces", "dyndbg=\"file a.c +p\" ro", { 0 }, { "dyndbg" }, "ro",
+		true },
+	{ "remove value containing =", "root=UUID=abc ro", { 0 }, { "root=UUID=abc" }, "ro", true },
+
+	/* Removes run before sets. */
+	{ "remove by name spares the token a set holds", "clocksource=tsc ro",
+		{ "clocksource=tsc" }, { "clocksource" }, "clocksource=tsc ro", false },
+	{ "remove by name drops stale duplicates", "clocksource=hpet ro clocksource=tsc quiet",
+		{ "clocksource=tsc" }, { "clocksource" }, "ro clocksource=tsc quiet", true },
+	{ "remove by name, set not held: appended", "clocksource=tsc ro clocksource=hpet quiet",
+		{ "clocksource=tsc" }, { "clocksource" }, "ro quiet clocksource=tsc", true },
+	{ "remove by name, set and a later append settle", "ro",
+		{ "clocksource=tsc", "tsc=reliable" }, { "clocksource" },
+		"ro clocksource=tsc tsc=reliable", true },
+	{ "only the last set of a name is spared", "clocksource=tsc ro",
+		{ "clocksource=tsc", "clocksource=hpet" }, { "clocksource" }, "ro clocksource=hpet",
+		true },
+	{ "flag not held: removed and appended", "quiet ro quiet=1 x", { "quiet" },
+		{ "quiet", "quiet=1" }, "ro x quiet", true },
+	{ "remove then set restoring the tokens is no change", "ro\tclocksource=tsc",
+		{ "clocksource=tsc" }, { "clocksource" }, "ro\tclocksource=tsc", false },
+	{ "remove and set of the same value: spared", "clocksource=hpet ro clocksource=tsc",
+		{ "clocksource=tsc" }, { "clocksource=tsc" }, "clocksource=hpet ro clocksource=tsc",
+		false },
+	{ "remove and set of the same value: not held, in place",
+		"clocksource=tsc ro clocksource=hpet quiet", { "no_kvmclock=1", "clocksource=tsc" },
+		{ "clocksource=tsc", "no-kvmclock=1" }, "ro clocksource=tsc quiet no_kvmclock=1",
+		true },
+	{ "remove other value, set holding value", "clocksource=hpet ro clocksource=tsc",
+		{ "clocksource=tsc" }, { "clocksource=hpet" }, "ro clocksource=tsc", true },
+	{ "remove by name spares the held flag only", "quiet=1 ro quiet", { "quiet" }, { "quiet" },
+		"ro quiet", true },
+	{ "remove old value, set new", "ro clocksource=hpet tsc=unstable",
+		{ "clocksource=tsc", "tsc=reliable" }, { "clocksource=hpet", "tsc" },
+		"ro clocksource=tsc tsc=reliable", true },
+
+	/* Whitespace is the kernel's isspace(). */
+	{ "tab, newline and CR separate", "ro\tclocksource=hpet\nquiet\r\n", { "clocksource=tsc" },
+		{ 0 }, "ro clocksource=tsc quiet", true },
+	{ "VT and FF separate", "ro\vquiet\fclocksource=tsc", { "clocksource=tsc" }, { 0 },
+		"ro\vquiet\fclocksource=tsc", false },
+	{ "NBSP (0xa0) separates",
+		"ro\xa0"
+		"clocksource=hpet",
+		{ "clocksource=tsc" }, { 0 }, "ro clocksource=tsc", true },
+};
+
+static char *edit(const char *in, const char *const *set, const char *const *remove, bool *changed)
+{
+	const char *bad = (const char *)1;
+	char *out = hvc_cmdline_edit(in, (char *const *)set, (char *const *)remove, changed, &bad);
+
+	CHECK(out != NULL);
+	CHECK(bad == NULL);
+	return out;
+}
+
+static void test_edit_table(void)
+{
+	ROW_BEGIN();
+
+	for (size_t i = 0; i < ELEMENTSOF(edit_cases); i++) {
+		const struct edit_case *c = &edit_cases[i];
+		_cleanup_free_ char *out = NULL, *again = NULL, *name = NULL;
+		bool changed = !c->changed, changed_again = true;
+
+		out = edit(c->in, c->set, c->remove, &changed);
+		check_text("output", out, c->out);
+		CHECK_INTEQ(changed, c->changed);
+		if (!changed)
+			check_text("unchanged output vs input", out, c->in);
+
+		/* The same edit on its own output must be a no-op, or a fleet run would flap. */
+		again = edit(out ? out : "", c->set, c->remove, &changed_again);
+		check_text("output of second edit", again, out);
+		CHECK_INTEQ(changed_again, false);
+
+		name = xasprintf("edit: %s", c->name);
+		ROW_END(name);
+	}
+	ROWS_DONE();
+}
+
+struct token_case {
+	const char *in;
+	size_t n;
+	const char *tokens[6];
+};
+
+static const struct token_case token_cases[] = {
+	{ "", 0, { 0 } },
+	{ " \t\n\r\v\f ", 0, { 0 } },
+	{ "ro quiet", 2, { "ro", "quiet" } },
+	{ "  ro   quiet  ", 2, { "ro", "quiet" } },
+	{ "a=\"b c\" d", 2, { "a=\"b c\"", "d" } },
+	{ "\"a=b c\" d", 2, { "\"a=b c\"", "d" } },
+	{ "x\"y z\"w v", 2, { "x\"y z\"w", "v" } },
+	{ "a=\"b c", 1, { "a=\"b c" } },
+	{ "a=\"b c  \n", 1, { "a=\"b c  \n" } },
+	{ "a=\"\" b", 2, { "a=\"\"", "b" } },
+	{ "a\tb\nc\rd\ve\ff", 6, { "a", "b", "c", "d", "e", "f" } },
+	{ "a\xa0"
+	  "b",
+		2, { "a", "b" } },
+	{ "ro -- init x", 4, { "ro", "--", "init", "x" } },
+	{ "\"", 1, { "\"" } },
+};
+
+static void test_tokenize_table(void)
+{
+	ROW_BEGIN();
+
+	for (size_t i = 0; i < ELEMENTSOF(token_cases); i++) {
+		const struct token_case *c = &token_cases[i];
+		struct hvc_cmdline cl;
+		_cleanup_free_ char *name = NULL, *formatted = NULL;
+
+		hvc_cmdline_parse(&cl, c->in);
+		CHECK_INTEQ(cl.n, c->n);
+		CHECK_INTEQ(strv_length(cl.tokens), c->n);
+		for (size_t j = 0; j < c->n && j < cl.n; j++)
+			check_text("token", cl.tokens[j], c->tokens[j]);
+		CHECK(!cl.changed);
+		formatted = hvc_cmdline_format(&cl);
+		check_text("format of unedited line", formatted, c->in);
+		hvc_cmdline_finish(&cl);
+
+		name = xasprintf("tokenize: row %zu (%zu tokens)", i, c->n);
+		ROW_END(name);
+	}
+	ROWS_DONE();
+}
+
+struct lookup_case {
+	const char *in;
+	const char *name;
+	bool has;
+	const char *value;
+};
+
+static const struct lookup_case lookup_cases[] = {
+	{ "ro clocksource=tsc", "clocksource", true, "tsc" },
+	{ "clocksource=tsc clocksource=hpet", "clocksource", true, "hpet" },
+	{ "clocksource=hpet clocksource", "clocksource", true, NULL },
+	{ "clocksource_failover=x", "clocksource", false, NULL },
+	{ "clocksource=x", "clocksource_failover", false, NULL },
+	{ "clocksource=tsc -- clocksource=hpet", "clocksource", true, "tsc" },
+	{ "-- clocksource=hpet", "clocksource", false, NULL },
+	{ "\"--\" clocksource=hpet", "clocksource", false, NULL },
+	{ "a=\"x -- b=1", "b", false, NULL },
+	{ "clocksource=\"tsc\"", "clocksource", true, "tsc" },
+	{ "\"clocksource=a b\"", "clocksource", true, "a b" },
+	{ "x=\"a\"b", "x", true, "a\"b" },
+	{ "a=\"", "a", true, "" },
+	{ "quiet=", "quiet", true, "" },
+	{ "no-kvmclock", "no_kvmclock", true, NULL },
+	{ "tsc_early_khz=1", "tsc-early-khz", true, "1" },
+	{ "root=UUID=abc", "root", true, "UUID=abc" },
+	{ "=x", "x", false, NULL },
+	{ "=x", "=x", true, NULL },
+	{ "=a=b", "=a", true, "b" },
+	{ "Quiet", "quiet", false, NULL },
+	{ "ro", "", false, NULL },
+	{ "", "ro", false, NULL },
+};
+
+static void test_lookup_table(void)
+{
+	ROW_BEGIN();
+
+	for (size_t i = 0; i < ELEMENTSOF(lookup_cases); i++) {
+		const struct lookup_case *c = &lookup_cases[i];
+		struct hvc_cmdline cl;
+		_cleanup_free_ char *value = NULL, *name = NULL;
+
+		hvc_cmdline_parse(&cl, c->in);
+		CHECK_INTEQ(hvc_cmdline_has(&cl, c->name), c->has);
+		value = hvc_cmdline_get_value(&cl, c->name);
+		check_text("value", value, c->value);
+		hvc_cmdline_finish(&cl);
+
+		name = xasprintf("lookup: '%s' in row %zu", c->name, i);
+		ROW_END(name);
+	}
+	ROWS_DONE();
+}
+
+struct valid_case {
+	const char *param;
+	bool valid;
+};
+
+/*
+ * Values are refused when a boot config would split, unquote or expand them
+ * (shell and grub metacharacters), so one value means the same on every path.
+ */
+static const struct valid_case valid_cases[] = {
+	{ "quiet", true },
+	{ "clocksource=tsc", true },
+	{ "key=", true },
+	{ "root=UUID=abc-1", true },
+	{ "console=ttyS0,115200n8", true },
+	{ "kvm.ignore_msrs=1", true },
+	{ "no-kvmclock", true },
+	{ "_x", true },
+	{ "isolcpus=1-3,5", true },
+	{ "a.b-c_d=x:y/z+@%!~", true },
+	{ NULL, false },
+	{ "", false },
+	{ "=x", false },
+	{ "=", false },
+	{ "a b", false },
+	{ "a=\"x\"", false },
+	{ "a=x\n", false },
+	{ "a;b", false },
+	{ "a=x;y", false },
+	{ "a=x y", false },
+	{ "a=x\ty", false },
+	{ "a\t=x", false },
+	{ "--", false },
+	{ "-x", false },
+	{ "-", false },
+	{ "a=$x", false },
+	{ "a=`x`", false },
+	{ "a='x'", false },
+	{ "a=x\\y", false },
+	{ "a=x|y", false },
+	{ "a=x>y", false },
+	{ "a=x&y", false },
+	{ "a=\x7f", false },
+	{ "a=\xc3\xa0", false },
+	{ "\xc3\xa9=1", false },
+	{ "a\"=b", false },
+	{ "a/b", false },
+};
+
+static void test_valid_table(void)
+{
+	ROW_BEGIN();
+
+	for (size_t i = 0; i < ELEMENTSOF(valid_cases); i++) {
+		const struct valid_case *c = &valid_cases[i];
+		_cleanup_free_ char *name = NULL;
+		struct hvc_cmdline cl;
+
+		CHECK_INTEQ(hvc_cmdline_param_valid(c->param), c->valid ? 0 : -EINVAL);
+		if (!c->valid) {
+			/* An invalid parameter must be refused by set() and remove() too, untouched. */
+			_cleanup_free_ char *formatted = NULL;
+
+			hvc_cmdline_parse(&cl, "ro  a=1");
+			CHECK_INTEQ(hvc_cmdline_set(&cl, c->param), -EINVAL);
+			CHECK_INTEQ(hvc_cmdline_remove(&cl, c->param), -EINVAL);
+			CHECK(!cl.changed);
+			formatted = hvc_cmdline_format(&cl);
+			check_text("line after refused edit", formatted, "ro  a=1");
+			hvc_cmdline_finish(&cl);
+		}
+
+		name = xasprintf("param_valid: row %zu %s", i, c->valid ? "accepted" : "refused");
+		ROW_END(name);
+	}
+	ROWS_DONE();
+}
+
+static void test_set_remove_returns(void)
+{
+	struct hvc_cmdline cl;
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+	hvc_cmdline_parse(&cl, " ro\tclocksource=hpet ");
+	CHECK_INTEQ(hvc_cmdline_set(&cl, "clocksource=hpet"), 0);
+	CHECK(!cl.changed);
+	CHECK_INTEQ(hvc_cmdline_set(&cl, "clocksource=tsc"), 1);
+	CHECK(cl.changed);
+	CHECK_INTEQ(cl.n, 2);
+	a = hvc_cmdline_format(&cl);
+	check_text("after set", a, "ro clocksource=tsc");
+	CHECK_INTEQ(hvc_cmdline_remove(&cl, "clocksource=hpet"), 0);
+	CHECK_INTEQ(hvc_cmdline_remove(&cl, "clocksource=tsc"), 1);
+	CHECK_INTEQ(hvc_cmdline_remove(&cl, "clocksource"), 0);
+	CHECK(hvc_cmdline_has(&cl, "ro"));
+	CHECK(!hvc_cmdline_has(&cl, "clocksource"));
+
+	/* Back to the original tokens: the original bytes come back, whitespace and all. */
+	CHECK_INTEQ(hvc_cmdline_set(&cl, "clocksource=hpet"), 1);
+	CHECK(!cl.changed);
+	b = hvc_cmdline_format(&cl);
+	check_text("after restoring", b, " ro\tclocksource=hpet ");
+	hvc_cmdline_finish(&cl);
+	CHECK(cl.tokens == NULL && cl.original == NULL && cl.n == 0);
+
+	hvc_cmdline_parse(&cl, NULL);
+	CHECK_INTEQ(cl.n, 0);
+	CHECK(cl.tokens && !cl.tokens[0]);
+	c = hvc_cmdline_format(&cl);
+	check_text("format of NULL line", c, "");
+	hvc_cmdline_finish(&cl);
+}
+
+static void test_edit_invalid(void)
+{
+	const char *sets[] = { "clocksource=tsc", "bad param", NULL };
+	const char *removes[] = { "quiet", NULL };
+	const char *bad_removes[] = { "quiet", "=x", NULL };
+	const char *bad = NULL;
+	bool changed = true;
+	char *out;
+
+	out = hvc_cmdline_edit(
+		"quiet", (char *const *)sets, (char *const *)removes, &changed, &bad);
+	CHECK(out == NULL);
+	CHECK(bad == sets[1]);
+	CHECK(!changed);
+	free(out);
+
+	bad = NULL;
+	changed = true;
+	out = hvc_cmdline_edit("quiet", NULL, (char *const *)bad_removes, &changed, &bad);
+	CHECK(out == NULL);
+	CHECK(bad == bad_removes[1]);
+	CHECK(!changed);
+	free(out);
+
+	/* Out parameters are optional; NULL lists and NULL text are empty. */
+	out = hvc_cmdline_edit(NULL, NULL, NULL, NULL, NULL);
+	check_text("edit of NULL text", out, "");
+	free(out);
+	out = hvc_cmdline_edit("ro", (char *const *)sets, NULL, NULL, NULL);
+	CHECK(out == NULL);
+	free(out);
+}
+
+int main(void)
+{
+	static const struct hvc_test tests[] = {
+		HVC_TEST(test_edit_table),
+		HVC_TEST(test_tokenize_table),
+		HVC_TEST(test_lookup_table),
+		HVC_TEST(test_valid_table),
+		HVC_TEST(test_set_remove_returns),
+		HVC_TEST(test_edit_invalid),
+	};
+
+	return hvc_test_run(tests, ELEMENTSOF(tests));
+}
