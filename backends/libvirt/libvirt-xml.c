@@ -1,0 +1,627 @@
+/* libvirt-xml.c: read and edit libvirt domain XML with libxml2 + XPath, never by string edits. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+#include <libxml/xmlstring.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include "backends/libvirt/libvirt-xml.h"
+
+#define CMDLINE_LOCATION "domain XML <os><cmdline>"
+
+static void xml_doc_freep(xmlDocPtr *p)
+{
+	if (*p)
+		xmlFreeDoc(*p);
+}
+
+static void xpath_ctx_freep(xmlXPathContextPtr *p)
+{
+	if (*p)
+		xmlXPathFreeContext(*p);
+}
+
+static void xpath_obj_freep(xmlXPathObjectPtr *p)
+{
+	if (*p)
+		xmlXPathFreeObject(*p);
+}
+
+static void xml_charp_freep(xmlChar **p)
+{
+	if (*p)
+		xmlFree(*p);
+}
+
+#define _cleanup_xml_doc_ _cleanup_(xml_doc_freep)
+#define _cleanup_xpath_ctx_ _cleanup_(xpath_ctx_freep)
+#define _cleanup_xpath_obj_ _cleanup_(xpath_obj_freep)
+#define _cleanup_xml_free_ _cleanup_(xml_charp_freep)
+
+#define BAD_CAST_STR(s) ((const xmlChar *)(s))
+
+/* Trailing newline and spaces of a libxml2 message. */
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/*
+ * Parse xml into a document whose root is <domain>. No network, no entity
+ * expansion, nothing printed: libxml2's complaint comes back in err.
+ */
+static int parse_domain_doc(const char *xml, xmlDocPtr *ret_doc, struct hvc_error *err)
+{
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int len;
+
+	if (!xml)
+		return hvc_error_set(err, -EINVAL, "cannot parse domain XML: no XML given");
+	if (strlen(xml) > INT_MAX)
+		return hvc_error_set(err, -EINVAL, "cannot parse domain XML: too large");
+	len = (int)strlen(xml);
+
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		return hvc_error_set(err, -ENOMEM, "cannot parse domain XML: out of memory");
+	doc = xmlCtxtReadMemory(ctxt, xml, len, "domain.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlCtxtGetLastError(ctxt);
+		int line = e ? e->line : 0;
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
+		chomp(msg);
+		xmlFreeParserCtxt(ctxt);
+		if (line > 0)
+			return hvc_error_set(
+				err, -EINVAL, "cannot parse domain XML: line %d: %s", line, msg);
+		return hvc_error_set(err, -EINVAL, "cannot parse domain XML: %s", msg);
+	}
+	xmlFreeParserCtxt(ctxt);
+
+	root = xmlDocGetRootElement(doc);
+	if (!root || root->ns || !xmlStrEqual(root->name, BAD_CAST_STR("domain"))) {
+		xmlFreeDoc(doc);
+		return hvc_error_set(
+			err, -EINVAL, "cannot parse domain XML: the root element is not <domain>");
+	}
+	*ret_doc = doc;
+	return 0;
+}
+
+static xmlXPathContextPtr new_xpath(xmlDocPtr doc)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+
+	if (!ctx) {
+		fputs("hvclock: out of memory\n", stderr);
+		abort();
+	}
+	xmlXPathRegisterNs(
+		ctx, BAD_CAST_STR(HVC_LIBVIRT_XML_NS_PREFIX), BAD_CAST_STR(HVC_LIBVIRT_XML_NS));
+	xmlXPathRegisterNs(ctx, BAD_CAST_STR("libosinfo"), BAD_CAST_STR(HVC_LIBOSINFO_XML_NS));
+	return ctx;
+}
+
+/* First node expr selects (relative to rel, or the document), or NULL. Borrowed. */
+static xmlNodePtr xpath_node(xmlXPathContextPtr ctx, xmlNodePtr rel, const char *expr)
+{
+	_cleanup_xpath_obj_ xmlXPathObjectPtr obj = NULL;
+
+	ctx->node = rel ? rel : (xmlNodePtr)ctx->doc;
+	obj = xmlXPathEvalExpression(BAD_CAST_STR(expr), ctx);
+	if (!obj || obj->type != XPATH_NODESET || !obj->nodesetval || obj->nodesetval->nodeNr == 0)
+		return NULL;
+	return obj->nodesetval->nodeTab[0];
+}
+
+/* The text content of node, or NULL. */
+static char *node_text(xmlNodePtr node)
+{
+	_cleanup_xml_free_ xmlChar *c = NULL;
+
+	if (!node)
+		return NULL;
+	c = xmlNodeGetContent(node);
+	return xstrdup(c ? (const char *)c : "");
+}
+
+/* The text of the first node expr selects; NULL when there is none or it is empty. */
+static char *xpath_text(xmlXPathContextPtr ctx, xmlNodePtr rel, const char *expr)
+{
+	char *s = node_text(xpath_node(ctx, rel, expr));
+
+	if (s && !*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static char *attr_text(xmlNodePtr node, const char *name)
+{
+	_cleanup_xml_free_ xmlChar *v = NULL;
+
+	if (!node)
+		return NULL;
+	v = xmlGetNoNsProp(node, BAD_CAST_STR(name));
+	return v ? xstrdup((const char *)v) : NULL;
+}
+
+static bool attr_bool(xmlNodePtr node, const char *name)
+{
+	_cleanup_free_ char *v = attr_text(node, name);
+
+	return v && (streq(v, "yes") || streq(v, "true") || streq(v, "1"));
+}
+
+/* "" and NULL both mean "no cmdline": libvirt does not keep an empty <cmdline/>. */
+static const char *norm_cmdline(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/*
+ * Hypervisor and guest type from <domain type> and <os><type>.
+ *
+ * The libvirt test driver (domain type 'test') has no Xen/KVM flavour of its
+ * own, so the test fleets (tests/data/libvirt, the README demo fleet) model
+ * Xen guests through the os type: 'xen' or 'linux' = Xen PV, 'xenpvh' = Xen
+ * PVH, and 'hvm' = a KVM guest (Xen HVM cannot be expressed there).
+ */
+static void classify(const char *domtype, const char *ostype, enum hvc_hypervisor *ret_hv,
+	enum hvc_guest_type *ret_type)
+{
+	enum hvc_hypervisor hv = HVC_HYPERVISOR_UNKNOWN;
+	enum hvc_guest_type t = HVC_GUEST_TYPE_UNKNOWN;
+	bool pv = ostype && (streq(ostype, "xen") || streq(ostype, "linux"));
+	bool pvh = ostype && streq(ostype, "xenpvh");
+	bool hvm = ostype && streq(ostype, "hvm");
+
+	if (domtype && (streq(domtype, "kvm") || streq(domtype, "qemu"))) {
+		hv = HVC_HYPERVISOR_KVM;
+		t = HVC_GUEST_TYPE_KVM;
+	} else if (domtype && streq(domtype, "xen")) {
+		hv = HVC_HYPERVISOR_XEN;
+		if (pv)
+			t = HVC_GUEST_TYPE_PV;
+		else if (pvh)
+			t = HVC_GUEST_TYPE_PVH;
+		else if (hvm)
+			t = HVC_GUEST_TYPE_HVM;
+	} else if (domtype && streq(domtype, "test")) {
+		if (pv || pvh) {
+			hv = HVC_HYPERVISOR_XEN;
+			t = pv ? HVC_GUEST_TYPE_PV : HVC_GUEST_TYPE_PVH;
+		} else if (hvm) {
+			hv = HVC_HYPERVISOR_KVM;
+			t = HVC_GUEST_TYPE_KVM;
+		}
+	}
+	*ret_hv = hv;
+	*ret_type = t;
+}
+
+static const char *path_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* pv-grub / pvgrub / PvhGrub / grub-x86_64-xen.bin: a GRUB image, not a Linux kernel. */
+static bool kernel_is_grub(const char *path)
+{
+	return strcasestr(path_basename(path), "grub") != NULL;
+}
+
+/* Xen PV and PVH: the guests that boot a host-held kernel, a pvgrub image or pygrub. */
+static bool is_xen_pv_like(enum hvc_hypervisor hv, enum hvc_guest_type t)
+{
+	return hv == HVC_HYPERVISOR_XEN && (t == HVC_GUEST_TYPE_PV || t == HVC_GUEST_TYPE_PVH);
+}
+
+static void parse_record(xmlXPathContextPtr ctx, xmlNodePtr state, struct hvc_record *rec)
+{
+	xmlNodePtr n;
+	_cleanup_free_ char *port = NULL;
+
+	hvc_record_finish(rec);
+	rec->profile = attr_text(state, "profile");
+	rec->time = attr_text(state, "time");
+	rec->cmdline_changed = attr_bool(state, "cmdline-changed");
+	rec->had_cmdline = attr_bool(state, "had-cmdline");
+	/* An element that is present but empty is an empty cmdline, absent is none. */
+	rec->old_cmdline = node_text(xpath_node(ctx, state, "hvclock:old-cmdline"));
+	rec->new_cmdline = node_text(xpath_node(ctx, state, "hvclock:new-cmdline"));
+	n = xpath_node(ctx, state, "hvclock:address");
+	if (n) {
+		rec->address = attr_text(n, "host");
+		port = attr_text(n, "port");
+		if (port) {
+			char *end;
+			long v = strtol(port, &end, 10);
+			/* A port that is not a port is ignored (default port), not fatal. */
+			if (*port && !*end && v > 0 && v <= 65535)
+				rec->port = (int)v;
+		}
+	}
+}
+
+int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error *err)
+{
+	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
+	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
+	_cleanup_free_ char *uuid = NULL, *domtype = NULL, *ostype = NULL, *kernel = NULL,
+			    *bootloader = NULL, *loader = NULL, *name = NULL;
+	xmlNodePtr state;
+	int r;
+
+	r = parse_domain_doc(xml, &doc, err);
+	if (r < 0)
+		return r;
+	ctx = new_xpath(doc);
+
+	name = xpath_text(ctx, NULL, "/domain/name");
+	if (name) {
+		free(g->name);
+		g->name = TAKE_PTR(name);
+	}
+	uuid = xpath_text(ctx, NULL, "/domain/uuid");
+	if (uuid && strlen(uuid) < sizeof(g->uuid))
+		snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
+
+	if (!xpath_node(ctx, NULL, "/domain/os") || !xpath_node(ctx, NULL, "/domain/os/type"))
+		return hvc_error_set(err, -EINVAL, "domain XML has no <os> element");
+
+	domtype = attr_text(xmlDocGetRootElement(doc), "type");
+	ostype = xpath_text(ctx, NULL, "/domain/os/type");
+	classify(domtype, ostype, &g->hypervisor, &g->type);
+
+	kernel = xpath_text(ctx, NULL, "/domain/os/kernel");
+	bootloader = xpath_text(ctx, NULL, "/domain/bootloader");
+	free(g->kernel);
+	g->kernel = NULL;
+	free(g->boot_detail);
+	if (kernel && is_xen_pv_like(g->hypervisor, g->type) && kernel_is_grub(kernel)) {
+		g->boot = HVC_BOOT_PVGRUB;
+		g->boot_detail = xasprintf("pvgrub %s", kernel);
+	} else if (kernel) {
+		g->boot = HVC_BOOT_DIRECT_KERNEL;
+		g->boot_detail = xasprintf("kernel %s", kernel);
+		g->kernel = TAKE_PTR(kernel);
+	} else if (bootloader) {
+		g->boot = HVC_BOOT_BOOTLOADER;
+		g->boot_detail = xasprintf("bootloader %s", path_basename(bootloader));
+	} else {
+		loader = xpath_text(ctx, NULL, "/domain/os/loader");
+		g->boot = HVC_BOOT_FIRMWARE;
+		g->boot_detail = loader ? xasprintf("firmware %s", loader) : xstrdup("firmware");
+	}
+
+	free(g->cmdline);
+	g->cmdline = xpath_text(ctx, NULL, "/domain/os/cmdline");
+	g->has_cmdline = g->cmdline != NULL;
+	free_and_strdup(&g->cmdline_location, CMDLINE_LOCATION);
+	/* libvirt's libxl driver rebuilds a Xen domain on reboot (apis.md B.13); QEMU does not. */
+	g->reboot_applies = g->hypervisor == HVC_HYPERVISOR_XEN;
+
+	free(g->os_id);
+	g->os_id = xpath_text(ctx, NULL, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id");
+
+	state = xpath_node(ctx, NULL, "/domain/metadata/hvclock:state");
+	g->has_record = state != NULL;
+	if (state)
+		parse_record(ctx, state, &g->record);
+	else
+		hvc_record_finish(&g->record);
+	return 0;
+}
+
+int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_error *err)
+{
+	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
+	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
+	int r;
+
+	r = parse_domain_doc(xml, &doc, err);
+	if (r < 0)
+		return r;
+	ctx = new_xpath(doc);
+	*ret_cmdline = xpath_text(ctx, NULL, "/domain/os/cmdline");
+	return 0;
+}
+
+static bool is_blank_text(xmlNodePtr n)
+{
+	return n && n->type == XML_TEXT_NODE && xmlIsBlankNode(n);
+}
+
+/* Insert node after ref, repeating the indentation in front of ref so the XML stays readable. */
+static void add_after_indented(xmlNodePtr ref, xmlNodePtr node)
+{
+	xmlNodePtr at = ref;
+
+	if (is_blank_text(ref->prev)) {
+		xmlNodePtr ws = xmlNewDocText(ref->doc, ref->prev->content);
+		at = xmlAddNextSibling(ref, ws);
+	}
+	xmlAddNextSibling(at, node);
+}
+
+/* Append node as the last element child of parent, indented like its first element child. */
+static void append_child_indented(xmlNodePtr parent, xmlNodePtr node)
+{
+	xmlNodePtr last_elem = NULL;
+
+	for (xmlNodePtr c = parent->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			last_elem = c;
+	if (last_elem)
+		add_after_indented(last_elem, node);
+	else
+		xmlAddChild(parent, node);
+}
+
+/* Unlink and free node together with the indentation in front of it. */
+static void remove_node(xmlNodePtr node)
+{
+	if (is_blank_text(node->prev)) {
+		xmlNodePtr ws = node->prev;
+		xmlUnlinkNode(ws);
+		xmlFreeNode(ws);
+	}
+	xmlUnlinkNode(node);
+	xmlFreeNode(node);
+}
+
+/* Set the text of an element (the text is taken literally, not as markup). */
+static void set_text(xmlNodePtr node, const char *text)
+{
+	xmlNodeSetContent(node, NULL);
+	xmlAddChild(node, xmlNewDocText(node->doc, BAD_CAST_STR(text)));
+}
+
+/*
+ * Text that survives an XML round trip unchanged: UTF-8 without the control
+ * characters XML 1.0 forbids, and without CR (parsers turn it into LF).
+ */
+static bool valid_text(const char *s)
+{
+	if (!s)
+		return true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 && *p != '\t' && *p != '\n')
+			return false;
+	return xmlCheckUTF8(BAD_CAST_STR(s)) != 0;
+}
+
+static xmlNodePtr new_record_node(xmlDocPtr doc, const struct hvc_record *rec)
+{
+	xmlNodePtr st = xmlNewDocNode(doc, NULL, BAD_CAST_STR("state"), NULL);
+	xmlNsPtr ns = xmlNewNs(
+		st, BAD_CAST_STR(HVC_LIBVIRT_XML_NS), BAD_CAST_STR(HVC_LIBVIRT_XML_NS_PREFIX));
+
+	xmlSetNs(st, ns);
+	if (rec->profile)
+		xmlSetProp(st, BAD_CAST_STR("profile"), BAD_CAST_STR(rec->profile));
+	if (rec->time)
+		xmlSetProp(st, BAD_CAST_STR("time"), BAD_CAST_STR(rec->time));
+	xmlSetProp(st, BAD_CAST_STR("cmdline-changed"),
+		BAD_CAST_STR(rec->cmdline_changed ? "yes" : "no"));
+	xmlSetProp(st, BAD_CAST_STR("had-cmdline"), BAD_CAST_STR(rec->had_cmdline ? "yes" : "no"));
+	/* xmlNewTextChild escapes its text, unlike xmlNewChild. */
+	if (rec->old_cmdline)
+		xmlNewTextChild(
+			st, ns, BAD_CAST_STR("old-cmdline"), BAD_CAST_STR(rec->old_cmdline));
+	if (rec->new_cmdline)
+		xmlNewTextChild(
+			st, ns, BAD_CAST_STR("new-cmdline"), BAD_CAST_STR(rec->new_cmdline));
+	if (rec->address) {
+		xmlNodePtr a = xmlNewChild(st, ns, BAD_CAST_STR("address"), NULL);
+		xmlSetProp(a, BAD_CAST_STR("host"), BAD_CAST_STR(rec->address));
+		if (rec->port > 0) {
+			char port[16];
+			snprintf(port, sizeof(port), "%d", rec->port);
+			xmlSetProp(a, BAD_CAST_STR("port"), BAD_CAST_STR(port));
+		}
+	}
+	return st;
+}
+
+/* Replace every hvclock record under /domain/metadata by rec (none if NULL). */
+static void put_record(xmlXPathContextPtr ctx, const struct hvc_record *rec)
+{
+	_cleanup_xpath_obj_ xmlXPathObjectPtr olds = NULL;
+	xmlDocPtr doc = ctx->doc;
+	xmlNodePtr root = xmlDocGetRootElement(doc), metadata, st = NULL;
+	int n = 0;
+
+	metadata = xpath_node(ctx, NULL, "/domain/metadata");
+	if (!metadata && !rec)
+		return;
+	if (!metadata) {
+		/* libvirt's schema takes <metadata> after the identity elements, like virt-install. */
+		xmlNodePtr ref = xpath_node(ctx, NULL,
+			"/domain/*[self::name or self::uuid or self::genid or self::title or "
+			"self::description][last()]");
+		metadata = xmlNewDocNode(doc, NULL, BAD_CAST_STR("metadata"), NULL);
+		if (ref)
+			add_after_indented(ref, metadata);
+		else if (root->children)
+			xmlAddPrevSibling(root->children, metadata);
+		else
+			xmlAddChild(root, metadata);
+	}
+
+	ctx->node = metadata;
+	olds = xmlXPathEvalExpression(BAD_CAST_STR("hvclock:state"), ctx);
+	if (olds && olds->type == XPATH_NODESET && olds->nodesetval)
+		n = olds->nodesetval->nodeNr;
+	if (rec) {
+		st = new_record_node(doc, rec);
+		/* Keep the record where it was. */
+		if (n > 0)
+			add_after_indented(olds->nodesetval->nodeTab[0], st);
+		else
+			append_child_indented(metadata, st);
+	}
+	for (int i = 0; i < n; i++)
+		remove_node(olds->nodesetval->nodeTab[i]);
+}
+
+static int save_doc(xmlDocPtr doc, char **ret_xml, struct hvc_error *err)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlSaveCtxtPtr save;
+	int r = 0;
+
+	if (!buf)
+		return hvc_error_set(err, -ENOMEM, "cannot write domain XML: out of memory");
+	save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL);
+	if (!save || xmlSaveDoc(save, doc) < 0)
+		r = hvc_error_set(err, -EIO, "cannot write domain XML");
+	if (save && xmlSaveClose(save) < 0 && r == 0)
+		r = hvc_error_set(err, -EIO, "cannot write domain XML");
+	if (r == 0)
+		*ret_xml = xstrdup((const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
+	return r;
+}
+
+int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const char *new_cmdline,
+	const struct hvc_record *rec, char **ret_xml, struct hvc_error *err)
+{
+	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
+	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
+	_cleanup_free_ char *cur = NULL, *domtype = NULL, *ostype = NULL;
+	xmlNodePtr os, cmd, ref;
+	enum hvc_hypervisor hv;
+	enum hvc_guest_type t;
+	int r;
+
+	new_cmdline = norm_cmdline(new_cmdline);
+	if (!valid_text(new_cmdline))
+		return hvc_error_set(err, -EINVAL,
+			"the new kernel command line has control characters XML cannot carry, or "
+			"is not UTF-8");
+	if (rec &&
+		!(valid_text(rec->profile) && valid_text(rec->time) &&
+			valid_text(rec->old_cmdline) && valid_text(rec->new_cmdline) &&
+			valid_text(rec->address)))
+		return hvc_error_set(err, -EINVAL,
+			"hvclock's record has control characters XML cannot carry, or is not "
+			"UTF-8");
+
+	r = parse_domain_doc(xml, &doc, err);
+	if (r < 0)
+		return r;
+	ctx = new_xpath(doc);
+
+	os = xpath_node(ctx, NULL, "/domain/os");
+	if (!os || !xpath_node(ctx, os, "type"))
+		return hvc_error_set(err, -EINVAL, "domain XML has no <os> element");
+
+	cmd = xpath_node(ctx, os, "cmdline");
+	cur = xpath_text(ctx, os, "cmdline");
+	if (!streq_ptr(cur, norm_cmdline(expect_old)))
+		return hvc_error_set(err, -ESTALE, "kernel command line changed since it was read");
+
+	if (new_cmdline) {
+		if (!xpath_node(ctx, os, "kernel")) {
+			/*
+			 * Never give a disk-booted guest a <cmdline>: QEMU refuses
+			 * "-append only allowed with -kernel option" and libxl refuses an
+			 * HVM cmdline without kernel, so the guest would not start again.
+			 * Xen PV/PVH with a <bootloader> (pygrub) is fine: libxl passes
+			 * the cmdline to it and pygrub appends it to the GRUB entry.
+			 */
+			domtype = attr_text(xmlDocGetRootElement(doc), "type");
+			ostype = xpath_text(ctx, os, "type");
+			classify(domtype, ostype, &hv, &t);
+			if (!(xpath_node(ctx, NULL, "/domain/bootloader") && is_xen_pv_like(hv, t)))
+				return hvc_error_set(err, -EINVAL,
+					"no <kernel> in <os>: the guest boots from its own disk, "
+					"and a <cmdline> without <kernel> would stop it from "
+					"starting");
+		}
+		if (!cmd) {
+			cmd = xmlNewDocNode(doc, NULL, BAD_CAST_STR("cmdline"), NULL);
+			/* The schema wants kernel, initrd, cmdline in that order. */
+			ref = xpath_node(ctx, os, "initrd");
+			if (!ref)
+				ref = xpath_node(ctx, os, "kernel");
+			if (!ref)
+				ref = xpath_node(ctx, os, "type");
+			add_after_indented(ref, cmd);
+		}
+		set_text(cmd, new_cmdline);
+	} else {
+		while ((cmd = xpath_node(ctx, os, "cmdline")))
+			remove_node(cmd);
+	}
+
+	put_record(ctx, rec);
+	return save_doc(doc, ret_xml, err);
+}
+
+static const char *q(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+int hvc_libvirt_xml_check_written(
+	const char *xml, const char *cmdline, const struct hvc_record *rec, struct hvc_error *err)
+{
+	struct hvc_guest *g = hvc_guest_new();
+	const struct hvc_record *got = &g->record;
+	const char *what = NULL;
+	int r;
+
+	r = hvc_libvirt_xml_parse(xml, g, err);
+	if (r < 0)
+		goto out;
+	cmdline = norm_cmdline(cmdline);
+	if (!streq_ptr(g->cmdline, cmdline)) {
+		r = hvc_error_set(err, -EIO,
+			"the definition read back has kernel command line '%s' instead of '%s'",
+			q(g->cmdline), q(cmdline));
+		goto out;
+	}
+	if (!rec && g->has_record)
+		what = "a record that should have been removed";
+	else if (rec && !g->has_record)
+		what = "no record";
+	else if (rec && !streq_ptr(got->profile, rec->profile))
+		what = "another profile";
+	else if (rec && !streq_ptr(got->time, rec->time))
+		what = "another time";
+	else if (rec &&
+		(got->cmdline_changed != rec->cmdline_changed ||
+			got->had_cmdline != rec->had_cmdline))
+		what = "other flags";
+	else if (rec && !streq_ptr(got->old_cmdline, rec->old_cmdline))
+		what = "another old cmdline";
+	else if (rec && !streq_ptr(got->new_cmdline, rec->new_cmdline))
+		what = "another new cmdline";
+	else if (rec &&
+		(!streq_ptr(got->address, rec->address) ||
+			(rec->address && got->port != (rec->port > 0 ? rec->port : 0))))
+		what = "another address";
+	if (what)
+		r = hvc_error_set(
+			err, -EIO, "the definition read back has %s in hvclock's record", what);
+out:
+	hvc_guest_free(g);
+	return r;
+}
