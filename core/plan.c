@@ -1,0 +1,469 @@
+/* plan.c: turn a guest and its chosen remedy into actions with before/after values. */
+#include <stdio.h>
+
+#include "core/cmdline.h"
+#include "core/plan.h"
+
+HVC_ENUM_IMPL(hvc_action_kind, HVC_ACTION_LAST, "host-cmdline", "guest-bootloader", "sysctl",
+	"live-clocksource", "timesync")
+HVC_ENUM_IMPL(hvc_action_state, HVC_ACTION_STATE_LAST, "pending", "in-place", "waiting-power-cycle",
+	"blocked")
+HVC_ENUM_IMPL(
+	hvc_result, HVC_RESULT_LAST, "none", "applied", "in-place", "deferred", "skipped", "failed")
+HVC_ENUM_IMPL(hvc_plan_status, HVC_PLAN_STATUS_LAST, "changes-pending", "nothing-to-do",
+	"waiting-power-cycle", "no-remedy", "skipped", "blocked", "failed")
+
+#define HVC_SYSCTL_DROPIN "/etc/sysctl.d/90-hvclock.conf"
+#define HVC_CLOCKSOURCE_FILE "/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
+bool hvc_action_kind_is_guest_side(enum hvc_action_kind k)
+{
+	return k != HVC_ACTION_HOST_CMDLINE;
+}
+
+static struct hvc_action *add_action(
+	struct hvc_guest_plan *gp, enum hvc_action_kind kind, const char *target)
+{
+	struct hvc_action *a;
+
+	gp->actions = xrealloc(gp->actions, gp->n_actions + 1, sizeof(*gp->actions));
+	a = &gp->actions[gp->n_actions++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->target = xstrdup(target);
+	return a;
+}
+
+void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	a->result = r;
+	free(a->result_msg);
+	a->result_msg = NULL;
+	if (fmt) {
+		va_start(ap, fmt);
+		a->result_msg = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* Would the cmdline edit change text? (NULL text = unknown: returns -1) */
+static int cmdline_needs_edit(const char *text, char *const *set, char *const *remove)
+{
+	bool changed = false;
+	const char *bad = NULL;
+	_cleanup_free_ char *out = NULL;
+
+	if (!text)
+		return -1;
+	out = hvc_cmdline_edit(text, set, remove, &changed, &bad);
+	return out && changed;
+}
+
+/* The state of a cmdline that is already right in the config: in effect, or waiting? */
+static enum hvc_action_state running_state(
+	const char *running, char *const *set, char *const *remove)
+{
+	if (cmdline_needs_edit(running, set, remove) == 1)
+		return HVC_ACTION_POWER_CYCLE;
+	return HVC_ACTION_IN_PLACE;
+}
+
+static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
+{
+	struct hvc_guest *g = gp->guest;
+	const struct hvc_facts *f = &g->facts;
+	struct hvc_action *a;
+	bool changed = false;
+	const char *bad = NULL;
+
+	if (!p->cmdline_set && !p->cmdline_remove)
+		return;
+
+	if (hvc_boot_path_host_cmdline_reaches_kernel(g->boot)) {
+		/* The host holds the kernel line: edit it there (libvirt <cmdline>, xl extra=). */
+		a = add_action(gp, HVC_ACTION_HOST_CMDLINE,
+			g->cmdline_location ? g->cmdline_location : "host configuration");
+		a->before = xstrdup_or_null(g->has_cmdline ? g->cmdline : NULL);
+		a->after = hvc_cmdline_edit(g->has_cmdline ? g->cmdline : "", p->cmdline_set,
+			p->cmdline_remove, &changed, &bad);
+		a->takes_effect = xstrdup(g->reboot_applies ? "reboot" : "power-cycle");
+		if (changed) {
+			a->state = HVC_ACTION_PENDING;
+			a->note = xstrdup(g->reboot_applies
+					? "takes effect when the guest next reboots"
+					: "takes effect at the next power-cycle (shutdown or "
+					  "destroy, "
+					  "then start), not at a reboot");
+		} else {
+			/* Config is right; is the running kernel? Prefer the guest's own view. */
+			const char *running = f->proc_cmdline ? f->proc_cmdline : g->live_cmdline;
+			a->state = running_state(running, p->cmdline_set, p->cmdline_remove);
+			if (a->state == HVC_ACTION_POWER_CYCLE)
+				a->note =
+					xasprintf("configured; the running guest still has the old "
+						  "command line until it is %s",
+						g->reboot_applies ? "rebooted" : "power-cycled");
+		}
+	} else {
+		/*
+		 * The host has no kernel line that reaches Linux (firmware boot, pvgrub):
+		 * a host-side <cmdline>/extra= would break the next start, so the
+		 * change goes into the guest's own boot loader.
+		 */
+		const char *target;
+		switch (f->bootloader) {
+		case HVC_BOOTLOADER_GRUBBY:
+			target = "guest boot loader: grubby --update-kernel=ALL";
+			break;
+		case HVC_BOOTLOADER_UPDATE_GRUB:
+			target = "guest /etc/default/grub GRUB_CMDLINE_LINUX, then update-grub";
+			break;
+		case HVC_BOOTLOADER_GRUB2_MKCONFIG:
+			target = "guest /etc/default/grub GRUB_CMDLINE_LINUX, then grub2-mkconfig";
+			break;
+		default:
+			target = "guest boot loader (grubby, or /etc/default/grub "
+				 "GRUB_CMDLINE_LINUX)";
+			break;
+		}
+		a = add_action(gp, HVC_ACTION_GUEST_BOOTLOADER, target);
+		a->takes_effect = xstrdup("reboot");
+		a->before = xstrdup_or_null(f->grub_cmdline);
+		if (f->bootloader == HVC_BOOTLOADER_NONE) {
+			a->state = HVC_ACTION_BLOCKED;
+			a->note = xstrdup("the guest has no boot loader hvclock can edit "
+					  "(no grubby, no /etc/default/grub)");
+		} else if (!f->grub_cmdline) {
+			a->state = HVC_ACTION_PENDING;
+			a->note = xstrdup(g->boot == HVC_BOOT_PVGRUB
+					? "the host config boots pvgrub, so the kernel line lives "
+					  "in the "
+					  "guest's GRUB; current value known after inspection"
+					: "the host config has no kernel, so the kernel line lives "
+					  "in the "
+					  "guest's boot loader; current value known after "
+					  "inspection");
+		} else {
+			a->after = hvc_cmdline_edit(
+				f->grub_cmdline, p->cmdline_set, p->cmdline_remove, &changed, &bad);
+			if (changed) {
+				a->state = HVC_ACTION_PENDING;
+				a->note = xstrdup("takes effect at the guest's next reboot");
+			} else {
+				a->state = running_state(
+					f->proc_cmdline, p->cmdline_set, p->cmdline_remove);
+				if (a->state == HVC_ACTION_POWER_CYCLE) {
+					free(a->takes_effect);
+					a->takes_effect = xstrdup("reboot");
+					a->note = xstrdup(
+						"configured; waiting for the guest to reboot");
+				}
+			}
+		}
+	}
+	a->set = strv_copy(p->cmdline_set);
+	a->remove = strv_copy(p->cmdline_remove);
+}
+
+/* Live value of a sysctl in the guest, or NULL if not known. */
+static const char *sysctl_live(const struct hvc_facts *f, const char *key)
+{
+	size_t n = strlen(key);
+	STRV_FOREACH (s, f->sysctls)
+		if (strncmp(*s, key, n) == 0 && (*s)[n] == '=')
+			return *s + n + 1;
+	return NULL;
+}
+
+static bool dropin_has(const struct hvc_facts *f, const char *key, const char *value)
+{
+	_cleanup_free_ char *line = xasprintf("%s = %s", key, value);
+	_cleanup_strv_free_ char **lines =
+		f->sysctl_dropin ? strv_split(f->sysctl_dropin, "\n") : NULL;
+	return strv_contains(lines, line);
+}
+
+static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
+{
+	const struct hvc_guest *g = gp->guest;
+	const struct hvc_facts *f = &g->facts;
+
+	for (size_t i = 0; i < p->n_sysctls; i++) {
+		const struct hvc_sysctl *s = &p->sysctls[i];
+		struct hvc_condition c = { HVC_COND_SYSCTL_EXISTS, (char *[]){ s->key, NULL } };
+		enum hvc_tristate exists = hvc_condition_eval(&c, g);
+		const char *live = sysctl_live(f, s->key);
+		struct hvc_action *a;
+
+		if (exists == HVC_NO && s->only_if_exists)
+			continue; /* key absent in this kernel: pushing it would break sysctl -p */
+		a = add_action(gp, HVC_ACTION_SYSCTL, HVC_SYSCTL_DROPIN);
+		a->key = xstrdup(s->key);
+		a->before = xstrdup_or_null(live);
+		a->after = xstrdup(s->value);
+		a->takes_effect = xstrdup("now");
+		if (exists == HVC_UNKNOWN) {
+			a->state = HVC_ACTION_PENDING;
+			a->note =
+				xstrdup(s->only_if_exists ? "only if the key exists in the guest"
+							  : "current value known after inspection");
+		} else if (exists == HVC_NO) {
+			a->state = HVC_ACTION_BLOCKED;
+			a->note = xstrdup("the key does not exist in the guest's kernel");
+		} else if (live && streq(live, s->value) && dropin_has(f, s->key, s->value)) {
+			a->state = HVC_ACTION_IN_PLACE;
+		} else {
+			a->state = HVC_ACTION_PENDING;
+			if (live && streq(live, s->value))
+				a->note = xstrdup("live value is right but not persisted");
+		}
+	}
+}
+
+static bool cmdline_sets_clocksource(const struct hvc_profile *p, const char *name)
+{
+	_cleanup_free_ char *param = xasprintf("clocksource=%s", name);
+	return strv_contains(p->cmdline_set, param);
+}
+
+static void plan_live(struct hvc_guest_plan *gp, const struct hvc_profile *p)
+{
+	const struct hvc_facts *f = &gp->guest->facts;
+	struct hvc_action *a;
+	const char *target = NULL;
+	_cleanup_free_ char *wanted = NULL;
+
+	if (!p->live_clocksources)
+		return;
+	wanted = strv_join(p->live_clocksources, " ");
+	a = add_action(gp, HVC_ACTION_LIVE_CLOCKSOURCE, HVC_CLOCKSOURCE_FILE);
+	a->before = xstrdup_or_null(f->current_clocksource);
+	a->takes_effect = xstrdup("now");
+
+	if (!f->available_clocksources) {
+		a->state = HVC_ACTION_PENDING;
+		a->note = xasprintf("the first the guest offers of: %s", wanted);
+		return;
+	}
+	STRV_FOREACH (c, p->live_clocksources)
+		if (strv_contains(f->available_clocksources, *c)) {
+			target = *c;
+			break;
+		}
+	if (target) {
+		a->after = xstrdup(target);
+		a->state = f->current_clocksource && streq(f->current_clocksource, target)
+			? HVC_ACTION_IN_PLACE
+			: HVC_ACTION_PENDING;
+		return;
+	}
+	_cleanup_free_ char *avail = strv_join(f->available_clocksources, " ");
+	a->after = xstrdup(p->live_clocksources[0]);
+	if (f->current_clocksource && streq(f->current_clocksource, p->live_clocksources[0])) {
+		a->state = HVC_ACTION_IN_PLACE;
+	} else if (cmdline_sets_clocksource(p, p->live_clocksources[0])) {
+		/* e.g. jiffies on a tickless kernel: not offered live, the boot parameter does it. */
+		a->state = HVC_ACTION_POWER_CYCLE;
+		a->note = xasprintf("not offered by the running kernel (available: %s); the boot "
+				    "parameter applies it at the next boot",
+			avail);
+	} else {
+		a->state = HVC_ACTION_BLOCKED;
+		a->note = xasprintf(
+			"none of %s is offered by the guest (available: %s)", wanted, avail);
+	}
+}
+
+static void plan_timesync(struct hvc_guest_plan *gp, const struct hvc_profile *p)
+{
+	const struct hvc_facts *f = &gp->guest->facts;
+	struct hvc_action *a;
+
+	if (!p->timesync_required)
+		return;
+	a = add_action(gp, HVC_ACTION_TIMESYNC, "time sync daemon in the guest");
+	a->check_only = true;
+	a->before = xstrdup_or_null(f->timesync);
+	if (f->timesync_active == HVC_YES) {
+		a->state = HVC_ACTION_IN_PLACE;
+	} else if (f->timesync_active == HVC_NO) {
+		a->state = HVC_ACTION_BLOCKED;
+		a->note = xstrdup("this remedy needs a running time sync daemon (chrony or ntpd) "
+				  "in the guest; hvclock does not install one");
+	} else {
+		a->state = HVC_ACTION_PENDING;
+		a->note = xstrdup("this remedy needs a running time sync daemon in the guest "
+				  "(checked at inspection)");
+	}
+}
+
+void hvc_guest_plan_update_status(struct hvc_guest_plan *gp)
+{
+	bool pending = false, waiting = false;
+
+	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED ||
+		gp->status == HVC_PLAN_NO_REMEDY)
+		return;
+	free(gp->status_reason);
+	gp->status_reason = NULL;
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		const struct hvc_action *a = &gp->actions[i];
+		if (a->check_only)
+			continue;
+		switch (a->state) {
+		case HVC_ACTION_BLOCKED:
+			if (!gp->status_reason)
+				gp->status_reason = xasprintf("%s: %s",
+					hvc_action_kind_to_string(a->kind), strna(a->note));
+			break;
+		case HVC_ACTION_PENDING:
+			pending = true;
+			break;
+		case HVC_ACTION_POWER_CYCLE:
+			waiting = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (gp->status_reason)
+		gp->status = HVC_PLAN_BLOCKED;
+	else if (pending)
+		gp->status = HVC_PLAN_PENDING;
+	else if (waiting)
+		gp->status = HVC_PLAN_POWER_CYCLE;
+	else
+		gp->status = HVC_PLAN_NOTHING;
+}
+
+/* Fill in what the host alone tells about the guest kernel. */
+static void infer_host_facts(struct hvc_guest *g)
+{
+	if (g->facts.kernel_release || !g->kernel)
+		return;
+	g->facts.kernel_release = hvc_kernel_release_from_path(g->kernel);
+	if (g->facts.kernel_release)
+		g->facts.kernel_release_source = xstrdup("host kernel path");
+}
+
+static void skip(struct hvc_guest_plan *gp, const char *why)
+{
+	gp->status = HVC_PLAN_SKIPPED;
+	gp->status_reason = xstrdup(why);
+}
+
+void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
+	const struct hvc_profile *forced, struct hvc_guest_plan *gp)
+{
+	const struct hvc_profile *p;
+
+	memset(gp, 0, sizeof(*gp));
+	gp->guest = g;
+
+	if (g->state != HVC_STATE_RUNNING && g->state != HVC_STATE_PAUSED) {
+		skip(gp, "not running");
+		return;
+	}
+	if (!g->persistent) {
+		skip(gp,
+			"transient guest: no persistent definition to change "
+			"(make it persistent with 'virsh define' first)");
+		return;
+	}
+	infer_host_facts(g);
+	hvc_policy_decide(set, g, forced, &gp->decision);
+	p = gp->decision.profile;
+	if (!p) {
+		gp->status = HVC_PLAN_NO_REMEDY;
+		return;
+	}
+	if (gp->decision.nothing_to_do) {
+		gp->status = HVC_PLAN_NOTHING;
+		return;
+	}
+	plan_cmdline(gp, p);
+	plan_sysctls(gp, p);
+	plan_live(gp, p);
+	plan_timesync(gp, p);
+	gp->status = HVC_PLAN_PENDING;
+	hvc_guest_plan_update_status(gp);
+}
+
+void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
+{
+	memset(gp, 0, sizeof(*gp));
+	gp->guest = g;
+	gp->status = HVC_PLAN_FAILED;
+	gp->status_reason = xstrdup(why);
+}
+
+void hvc_guest_plan_finish(struct hvc_guest_plan *gp)
+{
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		struct hvc_action *a = &gp->actions[i];
+		free(a->target);
+		free(a->key);
+		free(a->before);
+		free(a->after);
+		strv_free(a->set);
+		strv_free(a->remove);
+		free(a->note);
+		free(a->takes_effect);
+		free(a->result_msg);
+	}
+	free(gp->actions);
+	free(gp->status_reason);
+	free(gp->result_msg);
+	hvc_decision_finish(&gp->decision);
+	memset(gp, 0, sizeof(*gp));
+}
+
+struct hvc_guest_plan *hvc_plan_add(struct hvc_plan *plan)
+{
+	plan->guests = xrealloc(plan->guests, plan->n + 1, sizeof(*plan->guests));
+	memset(&plan->guests[plan->n], 0, sizeof(plan->guests[0]));
+	return &plan->guests[plan->n++];
+}
+
+void hvc_plan_finish(struct hvc_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		hvc_guest_plan_finish(&plan->guests[i]);
+	free(plan->guests);
+	plan->guests = NULL;
+	plan->n = 0;
+}
+
+void hvc_plan_count(const struct hvc_plan *plan, struct hvc_plan_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < plan->n; i++) {
+		c->guests++;
+		switch (plan->guests[i].status) {
+		case HVC_PLAN_PENDING:
+			c->pending++;
+			break;
+		case HVC_PLAN_NOTHING:
+			c->nothing++;
+			break;
+		case HVC_PLAN_POWER_CYCLE:
+			c->power_cycle++;
+			break;
+		case HVC_PLAN_NO_REMEDY:
+			c->no_remedy++;
+			break;
+		case HVC_PLAN_SKIPPED:
+			c->skipped++;
+			break;
+		case HVC_PLAN_BLOCKED:
+			c->blocked++;
+			break;
+		case HVC_PLAN_FAILED:
+		case HVC_PLAN_STATUS_LAST:
+			c->failed++;
+			break;
+		}
+	}
+}

@@ -1,0 +1,110 @@
+/* plan.h: what hvclock would change for a guest, as a list of actions with before/after. */
+#pragma once
+
+#include "core/guest.h"
+#include "core/policy.h"
+
+enum hvc_action_kind {
+	HVC_ACTION_HOST_CMDLINE, /* host-held cmdline: libvirt <os><cmdline>, xl extra=/cmdline= */
+	HVC_ACTION_GUEST_BOOTLOADER, /* the guest's GRUB: grubby, or GRUB_CMDLINE_LINUX + regenerate */
+	HVC_ACTION_SYSCTL, /* sysctl drop-in in the guest */
+	HVC_ACTION_LIVE_CLOCKSOURCE, /* current_clocksource in the guest */
+	HVC_ACTION_TIMESYNC, /* check only: a time sync daemon must run in the guest */
+	HVC_ACTION_LAST,
+};
+HVC_ENUM_DECL(
+	hvc_action_kind); /* "host-cmdline", "guest-bootloader", "sysctl", "live-clocksource", "timesync" */
+
+/* Whether an action happens on the host or inside the guest (over the transport). */
+bool hvc_action_kind_is_guest_side(enum hvc_action_kind k);
+
+enum hvc_action_state {
+	HVC_ACTION_PENDING, /* a change rollout would make */
+	HVC_ACTION_IN_PLACE, /* already as wanted */
+	HVC_ACTION_POWER_CYCLE, /* config already changed, running guest waits for a power-cycle/reboot */
+	HVC_ACTION_BLOCKED, /* wanted, but cannot be done (note says why) */
+	HVC_ACTION_STATE_LAST,
+};
+HVC_ENUM_DECL(hvc_action_state); /* "pending", "in-place", "waiting-power-cycle", "blocked" */
+
+/* Outcome of carrying an action out (rollout). */
+enum hvc_result {
+	HVC_RESULT_NONE, /* not attempted */
+	HVC_RESULT_APPLIED,
+	HVC_RESULT_IN_PLACE, /* already in place, nothing done */
+	HVC_RESULT_DEFERRED, /* written, takes effect at the next power-cycle / reboot */
+	HVC_RESULT_SKIPPED,
+	HVC_RESULT_FAILED,
+	HVC_RESULT_LAST,
+};
+HVC_ENUM_DECL(hvc_result); /* "none", "applied", "in-place", "deferred", "skipped", "failed" */
+
+struct hvc_action {
+	enum hvc_action_kind kind;
+	enum hvc_action_state state;
+	bool check_only; /* verifies something hvclock does not change (time sync) */
+	char *target; /* where the change goes, for people */
+	char *key; /* sysctl key, clocksource file; NULL otherwise */
+	char *before; /* NULL = not known (or absent, see note) */
+	char *after; /* NULL = not known until the guest is inspected */
+	char **set; /* cmdline parameters to set */
+	char **remove; /* cmdline parameters to remove */
+	char *note; /* why blocked, conditions, when it takes effect */
+	char *takes_effect; /* "now", "power-cycle", "reboot"; NULL for checks */
+
+	enum hvc_result result;
+	char *result_msg;
+};
+
+enum hvc_plan_status {
+	HVC_PLAN_PENDING, /* changes pending */
+	HVC_PLAN_NOTHING, /* nothing to do */
+	HVC_PLAN_POWER_CYCLE, /* nothing to change, waiting for power-cycle/reboot */
+	HVC_PLAN_NO_REMEDY, /* no profile applies (reason says why) */
+	HVC_PLAN_SKIPPED, /* not considered: transient, shut off, configured skip */
+	HVC_PLAN_BLOCKED, /* a wanted change cannot be made */
+	HVC_PLAN_FAILED, /* the guest could not be read/inspected */
+	HVC_PLAN_STATUS_LAST,
+};
+HVC_ENUM_DECL(hvc_plan_status);
+/* "changes-pending", "nothing-to-do", "waiting-power-cycle", "no-remedy", "skipped", "blocked", "failed" */
+
+struct hvc_guest_plan {
+	struct hvc_guest *guest; /* borrowed */
+	struct hvc_decision decision;
+	enum hvc_plan_status status;
+	char *status_reason; /* skipped/blocked/failed: why */
+	struct hvc_action *actions;
+	size_t n_actions;
+
+	/* rollout outcome for the whole guest */
+	enum hvc_result result;
+	char *result_msg;
+};
+
+struct hvc_plan {
+	struct hvc_guest_plan *guests;
+	size_t n;
+};
+
+/* Plan one guest. forced = profile from --profile (may be NULL). */
+void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
+	const struct hvc_profile *forced, struct hvc_guest_plan *ret);
+
+/* Mark a guest as failed before planning (e.g. its XML could not be read). */
+void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *ret);
+
+/* Recompute the guest status from its actions (after planning or rollout). */
+void hvc_guest_plan_update_status(struct hvc_guest_plan *gp);
+
+void hvc_guest_plan_finish(struct hvc_guest_plan *gp);
+struct hvc_guest_plan *hvc_plan_add(struct hvc_plan *plan);
+void hvc_plan_finish(struct hvc_plan *plan);
+
+void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *fmt, ...)
+	_printf_(3, 4);
+
+struct hvc_plan_counts {
+	size_t guests, pending, nothing, power_cycle, no_remedy, skipped, blocked, failed;
+};
+void hvc_plan_count(const struct hvc_plan *plan, struct hvc_plan_counts *ret);

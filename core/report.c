@@ -1,0 +1,519 @@
+/* report.c: text tables and JSON documents for list, plan and rollout. */
+#include <stdio.h>
+
+#include "config.h"
+#include "core/report.h"
+
+char *hvc_display_escape(const char *s)
+{
+	size_t n = 0;
+	char *r, *p;
+
+	if (!s)
+		return xstrdup("");
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		n += (*c < 0x20 || *c == 0x7f) ? 4 : 1;
+	r = p = xmalloc(n + 1);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			p += sprintf(p, "\\x%02x", *c);
+		else
+			*p++ = (char)*c;
+	}
+	*p = '\0';
+	return r;
+}
+
+/* Display width of UTF-8 text, counting code points (good enough for names and paths). */
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if ((*c & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void print_padded(FILE *f, const char *s, size_t width)
+{
+	size_t w = display_width(s);
+	fputs(s, f);
+	while (w++ < width + 2)
+		fputc(' ', f);
+}
+
+static const char *status_text(enum hvc_plan_status s)
+{
+	switch (s) {
+	case HVC_PLAN_PENDING:
+		return "changes pending";
+	case HVC_PLAN_NOTHING:
+		return "nothing to do";
+	case HVC_PLAN_POWER_CYCLE:
+		return "waiting for power-cycle";
+	case HVC_PLAN_NO_REMEDY:
+		return "no remedy";
+	case HVC_PLAN_SKIPPED:
+		return "skipped";
+	case HVC_PLAN_BLOCKED:
+		return "blocked";
+	default:
+		return "failed";
+	}
+}
+
+static const char *result_text(enum hvc_result r)
+{
+	switch (r) {
+	case HVC_RESULT_APPLIED:
+		return "applied";
+	case HVC_RESULT_IN_PLACE:
+		return "already in place";
+	case HVC_RESULT_DEFERRED:
+		return "deferred";
+	case HVC_RESULT_SKIPPED:
+		return "skipped";
+	case HVC_RESULT_FAILED:
+		return "failed";
+	default:
+		return "not attempted";
+	}
+}
+
+/* ---- list ---- */
+
+void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
+{
+	static const char *const head[] = { "GUEST", "STATE", "KIND", "BOOT", "PERSISTENT", "URI" };
+	size_t w[ELEMENTSOF(head)];
+	char kind[64];
+
+	for (size_t c = 0; c < ELEMENTSOF(head); c++)
+		w[c] = strlen(head[c]);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct hvc_guest *g = l->guests[i];
+		_cleanup_free_ char *name = hvc_display_escape(g->name);
+		size_t ws[] = { display_width(name), strlen(hvc_state_to_string(g->state)),
+			strlen(hvc_guest_kind(g, kind, sizeof(kind))),
+			strlen(hvc_boot_path_to_string(g->boot)), 3, display_width(g->uri) };
+		for (size_t c = 0; c < ELEMENTSOF(head); c++)
+			if (ws[c] > w[c])
+				w[c] = ws[c];
+	}
+	for (size_t c = 0; c < ELEMENTSOF(head); c++)
+		c + 1 < ELEMENTSOF(head) ? print_padded(f, head[c], w[c]) : (void)fputs(head[c], f);
+	fputc('\n', f);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct hvc_guest *g = l->guests[i];
+		_cleanup_free_ char *name = hvc_display_escape(g->name);
+		print_padded(f, name, w[0]);
+		print_padded(f, hvc_state_to_string(g->state), w[1]);
+		print_padded(f, hvc_guest_kind(g, kind, sizeof(kind)), w[2]);
+		print_padded(f, hvc_boot_path_to_string(g->boot), w[3]);
+		print_padded(f, g->persistent ? "yes" : "no", w[4]);
+		fprintf(f, "%s\n", g->uri);
+	}
+}
+
+static void json_add_string(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+static struct json_object *json_strv(char *const *l)
+{
+	struct json_object *a = json_object_new_array();
+	STRV_FOREACH (s, l)
+		json_object_array_add(a, json_object_new_string(*s));
+	return a;
+}
+
+static struct json_object *json_tristate(enum hvc_tristate t)
+{
+	return t == HVC_UNKNOWN ? NULL : json_object_new_boolean(t == HVC_YES);
+}
+
+static struct json_object *guest_json(const struct hvc_guest *g)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_string(o, "name", g->name);
+	json_add_string(o, "uuid", g->uuid);
+	json_add_string(o, "backend", g->backend);
+	json_add_string(o, "uri", g->uri);
+	json_add_string(o, "state", hvc_state_to_string(g->state));
+	json_object_object_add(o, "persistent", json_object_new_boolean(g->persistent));
+	json_add_string(o, "hypervisor", hvc_hypervisor_to_string(g->hypervisor));
+	json_add_string(o, "type", hvc_guest_type_to_string(g->type));
+	json_add_string(o, "boot", hvc_boot_path_to_string(g->boot));
+	json_add_string(o, "kernel", g->kernel);
+	json_add_string(o, "cmdline", g->has_cmdline ? g->cmdline : NULL);
+	json_add_string(o, "os_id", g->os_id);
+	return o;
+}
+
+static struct json_object *facts_json(const struct hvc_facts *f)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *log = json_object_new_array();
+
+	json_object_object_add(o, "inspected", json_object_new_boolean(f->inspected));
+	json_add_string(o, "kernel_release", f->kernel_release);
+	json_add_string(o, "kernel_release_source", f->kernel_release_source);
+	json_add_string(o, "os_release", f->os_release);
+	json_add_string(o, "current_clocksource", f->current_clocksource);
+	json_object_object_add(o, "available_clocksources",
+		f->available_clocksources ? json_strv(f->available_clocksources) : NULL);
+	json_add_string(o, "proc_cmdline", f->proc_cmdline);
+	json_object_object_add(o, "independent_wallclock",
+		f->has_independent_wallclock == HVC_YES
+			? json_object_new_int(f->independent_wallclock)
+			: NULL);
+	json_object_object_add(o, "constant_tsc", json_tristate(f->constant_tsc));
+	json_object_object_add(o, "nonstop_tsc", json_tristate(f->nonstop_tsc));
+	json_object_object_add(o, "tsc_reliable", json_tristate(f->tsc_reliable));
+	json_add_string(o, "timesync", f->timesync);
+	json_object_object_add(o, "timesync_active", json_tristate(f->timesync_active));
+	json_add_string(o, "bootloader",
+		f->bootloader == HVC_BOOTLOADER_UNKNOWN ? NULL
+							: hvc_bootloader_to_string(f->bootloader));
+	json_object_object_add(o, "uptime_seconds",
+		f->uptime_seconds >= 0 ? json_object_new_int64(f->uptime_seconds) : NULL);
+	for (size_t i = 0; i < f->n_log; i++) {
+		struct json_object *l = json_object_new_object();
+		json_add_string(l, "symptom", hvc_symptom_to_string(f->log[i].symptom));
+		json_add_string(l, "line", f->log[i].text);
+		json_object_array_add(log, l);
+	}
+	json_object_object_add(o, "log", log);
+	return o;
+}
+
+struct json_object *hvc_report_document(const char *command)
+{
+	struct json_object *o = json_object_new_object();
+	json_add_string(o, "hvclock", HVC_VERSION);
+	json_object_object_add(o, "schema", json_object_new_int(HVC_JSON_SCHEMA));
+	json_add_string(o, "command", command);
+	return o;
+}
+
+struct json_object *hvc_report_list_json(const struct hvc_guest_list *l)
+{
+	struct json_object *doc = hvc_report_document("list");
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(a, guest_json(l->guests[i]));
+	json_object_object_add(doc, "guests", a);
+	return doc;
+}
+
+void hvc_report_print_json(FILE *f, struct json_object *o)
+{
+	fputs(json_object_to_json_string_ext(o,
+		      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			      JSON_C_TO_STRING_NOSLASHESCAPE),
+		f);
+	fputc('\n', f);
+}
+
+/* ---- plan and rollout ---- */
+
+static struct json_object *action_json(const struct hvc_action *a, enum hvc_report_kind kind)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_string(o, "kind", hvc_action_kind_to_string(a->kind));
+	json_add_string(o, "state", hvc_action_state_to_string(a->state));
+	json_object_object_add(o, "check_only", json_object_new_boolean(a->check_only));
+	json_add_string(o, "target", a->target);
+	json_add_string(o, "key", a->key);
+	json_add_string(o, "before", a->before);
+	json_add_string(o, "after", a->after);
+	json_object_object_add(o, "set", json_strv(a->set));
+	json_object_object_add(o, "remove", json_strv(a->remove));
+	json_add_string(o, "takes_effect", a->takes_effect);
+	json_add_string(o, "note", a->note);
+	if (kind == HVC_REPORT_ROLLOUT) {
+		json_add_string(o, "result", hvc_result_to_string(a->result));
+		json_add_string(o, "result_message", a->result_msg);
+	}
+	return o;
+}
+
+static struct json_object *guest_plan_json(
+	const struct hvc_guest_plan *gp, enum hvc_report_kind kind)
+{
+	struct json_object *o = guest_json(gp->guest);
+	struct json_object *remedy = json_object_new_object();
+	struct json_object *actions = json_object_new_array();
+	const struct hvc_decision *d = &gp->decision;
+
+	json_add_string(o, "status", hvc_plan_status_to_string(gp->status));
+	json_add_string(o, "status_reason", gp->status_reason);
+	json_add_string(remedy, "profile", d->profile ? d->profile->name : NULL);
+	json_add_string(remedy, "row", d->profile ? d->profile->row : NULL);
+	json_add_string(remedy, "summary", d->profile ? d->profile->summary : NULL);
+	json_object_object_add(remedy, "forced", json_object_new_boolean(d->forced));
+	json_add_string(remedy, "reason", d->reason);
+	json_object_object_add(remedy, "unverified", json_strv(d->unverified));
+	json_object_object_add(o, "remedy", remedy);
+	json_object_object_add(o, "facts", facts_json(&gp->guest->facts));
+	for (size_t i = 0; i < gp->n_actions; i++)
+		json_object_array_add(actions, action_json(&gp->actions[i], kind));
+	json_object_object_add(o, "actions", actions);
+	if (kind == HVC_REPORT_ROLLOUT) {
+		json_add_string(o, "result", hvc_result_to_string(gp->result));
+		json_add_string(o, "result_message", gp->result_msg);
+	}
+	return o;
+}
+
+struct rollout_counts {
+	size_t applied, in_place, deferred, skipped, failed;
+};
+
+static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < p->n; i++) {
+		switch (p->guests[i].result) {
+		case HVC_RESULT_APPLIED:
+			c->applied++;
+			break;
+		case HVC_RESULT_IN_PLACE:
+			c->in_place++;
+			break;
+		case HVC_RESULT_DEFERRED:
+			c->deferred++;
+			break;
+		case HVC_RESULT_SKIPPED:
+			c->skipped++;
+			break;
+		default:
+			c->failed++;
+			break;
+		}
+	}
+}
+
+struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
+{
+	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan" : "rollout");
+	struct json_object *guests = json_object_new_array();
+	struct json_object *sum = json_object_new_object();
+	struct hvc_plan_counts c;
+
+	for (size_t i = 0; i < p->n; i++)
+		json_object_array_add(guests, guest_plan_json(&p->guests[i], kind));
+	json_object_object_add(doc, "guests", guests);
+
+	hvc_plan_count(p, &c);
+	json_object_object_add(sum, "guests", json_object_new_int64((int64_t)c.guests));
+	if (kind == HVC_REPORT_PLAN) {
+		json_object_object_add(sum, "changes_pending", json_object_new_int64(c.pending));
+		json_object_object_add(sum, "nothing_to_do", json_object_new_int64(c.nothing));
+		json_object_object_add(
+			sum, "waiting_power_cycle", json_object_new_int64(c.power_cycle));
+		json_object_object_add(sum, "no_remedy", json_object_new_int64(c.no_remedy));
+		json_object_object_add(sum, "skipped", json_object_new_int64(c.skipped));
+		json_object_object_add(sum, "blocked", json_object_new_int64(c.blocked));
+		json_object_object_add(sum, "failed", json_object_new_int64(c.failed));
+	} else {
+		struct rollout_counts r;
+		count_results(p, &r);
+		json_object_object_add(sum, "applied", json_object_new_int64(r.applied));
+		json_object_object_add(sum, "in_place", json_object_new_int64(r.in_place));
+		json_object_object_add(sum, "deferred", json_object_new_int64(r.deferred));
+		json_object_object_add(sum, "skipped", json_object_new_int64(r.skipped));
+		json_object_object_add(sum, "failed", json_object_new_int64(r.failed));
+	}
+	json_object_object_add(doc, "summary", sum);
+	return doc;
+}
+
+static const char *action_mark(const struct hvc_action *a)
+{
+	if (a->check_only)
+		return "?";
+	switch (a->state) {
+	case HVC_ACTION_PENDING:
+		return "+";
+	case HVC_ACTION_IN_PLACE:
+		return "=";
+	case HVC_ACTION_POWER_CYCLE:
+		return "w";
+	default:
+		return "!";
+	}
+}
+
+static void print_action(FILE *f, const struct hvc_action *a, enum hvc_report_kind kind)
+{
+	_cleanup_free_ char *target = hvc_display_escape(a->target);
+	_cleanup_free_ char *before = a->before ? hvc_display_escape(a->before) : NULL;
+	_cleanup_free_ char *after = a->after ? hvc_display_escape(a->after) : NULL;
+	bool is_cmdline =
+		a->kind == HVC_ACTION_HOST_CMDLINE || a->kind == HVC_ACTION_GUEST_BOOTLOADER;
+
+	fprintf(f, "    %s %-17s %s%s%s  [%s%s%s]\n", action_mark(a),
+		hvc_action_kind_to_string(a->kind), target, a->key ? " " : "", a->key ? a->key : "",
+		a->check_only ? "check" : hvc_action_state_to_string(a->state),
+		a->takes_effect ? ", takes effect: " : "", a->takes_effect ? a->takes_effect : "");
+	if (is_cmdline) {
+		_cleanup_free_ char *set = strv_join(a->set, " ");
+		_cleanup_free_ char *rm = strv_join(a->remove, " ");
+		if (*set)
+			fprintf(f, "        set:    %s\n", set);
+		if (*rm)
+			fprintf(f, "        remove: %s\n", rm);
+		fprintf(f, "        before: %s\n",
+			before ? before
+				: a->kind == HVC_ACTION_HOST_CMDLINE
+				? "(none: the host config has no cmdline)"
+				: "(not known until the guest is inspected)");
+		fprintf(f, "        after:  %s\n",
+			after ? after : "(computed when the current value is known)");
+	} else if (a->check_only) {
+		if (before)
+			fprintf(f, "        found: %s\n", before);
+	} else if (before || after) {
+		fprintf(f, "        %s -> %s\n", before ? before : "?", after ? after : "?");
+	}
+	if (a->note)
+		fprintf(f, "        %s\n", a->note);
+	if (kind == HVC_REPORT_ROLLOUT && a->result != HVC_RESULT_NONE)
+		fprintf(f, "        result: %s%s%s\n", result_text(a->result),
+			a->result_msg ? ": " : "", a->result_msg ? a->result_msg : "");
+}
+
+static void print_evidence(FILE *f, const struct hvc_facts *fa, bool verbose)
+{
+	if (!fa->inspected) {
+		fprintf(f, "  evidence: guest not inspected%s%s%s\n",
+			fa->kernel_release ? "; kernel " : "",
+			fa->kernel_release ? fa->kernel_release : "",
+			fa->kernel_release_source ? " (from the host kernel path)" : "");
+		return;
+	}
+	_cleanup_free_ char *avail = strv_join(fa->available_clocksources, " ");
+	fprintf(f, "  evidence: kernel %s, clocksource %s (available: %s)\n",
+		strna(fa->kernel_release), strna(fa->current_clocksource), avail);
+	for (size_t i = 0; i < fa->n_log && (verbose || i < 3); i++) {
+		_cleanup_free_ char *line = hvc_display_escape(fa->log[i].text);
+		fprintf(f, "    log: %s\n", line);
+	}
+	if (!verbose && fa->n_log > 3)
+		fprintf(f, "    log: ... %zu more lines (-v shows them)\n", fa->n_log - 3);
+}
+
+static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind)
+{
+	const char *last = kind == HVC_REPORT_PLAN ? "STATUS" : "RESULT";
+	size_t w[4] = { 5, 4, 4, 6 };
+	char kbuf[64];
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct hvc_guest_plan *gp = &p->guests[i];
+		_cleanup_free_ char *name = hvc_display_escape(gp->guest->name);
+		const struct hvc_profile *pr = gp->decision.profile;
+		size_t ws[] = { display_width(name),
+			strlen(hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf))),
+			strlen(hvc_boot_path_to_string(gp->guest->boot)),
+			pr ? strlen(pr->name) : 1 };
+		for (size_t c = 0; c < 4; c++)
+			if (ws[c] > w[c])
+				w[c] = ws[c];
+	}
+	print_padded(f, "GUEST", w[0]);
+	print_padded(f, "KIND", w[1]);
+	print_padded(f, "BOOT", w[2]);
+	print_padded(f, "REMEDY", w[3]);
+	fprintf(f, "%s\n", last);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct hvc_guest_plan *gp = &p->guests[i];
+		_cleanup_free_ char *name = hvc_display_escape(gp->guest->name);
+		print_padded(f, name, w[0]);
+		print_padded(f, hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf)), w[1]);
+		print_padded(f, hvc_boot_path_to_string(gp->guest->boot), w[2]);
+		print_padded(f, gp->decision.profile ? gp->decision.profile->name : "-", w[3]);
+		fprintf(f, "%s\n",
+			kind == HVC_REPORT_PLAN ? status_text(gp->status)
+						: result_text(gp->result));
+	}
+}
+
+static void print_guest(
+	FILE *f, const struct hvc_guest_plan *gp, enum hvc_report_kind kind, bool verbose)
+{
+	const struct hvc_guest *g = gp->guest;
+	const struct hvc_decision *d = &gp->decision;
+	_cleanup_free_ char *name = hvc_display_escape(g->name);
+	char kbuf[64];
+
+	if (kind == HVC_REPORT_PLAN)
+		fprintf(f, "\n%s: %s\n", name, status_text(gp->status));
+	else
+		fprintf(f, "\n%s: %s%s%s\n", name, result_text(gp->result),
+			gp->result_msg ? ": " : "", gp->result_msg ? gp->result_msg : "");
+	fprintf(f, "  guest:    %s, %s, %s%s\n", hvc_guest_kind(g, kbuf, sizeof(kbuf)),
+		hvc_boot_path_to_string(g->boot), hvc_state_to_string(g->state),
+		g->persistent ? "" : ", transient");
+	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED) {
+		fprintf(f, "  reason:   %s\n", strna(gp->status_reason));
+		return;
+	}
+	print_evidence(f, &g->facts, verbose);
+	if (d->profile)
+		fprintf(f, "  remedy:   %s (row %s): %s\n", d->profile->name,
+			strna(d->profile->row), d->profile->summary);
+	else
+		fprintf(f, "  remedy:   none\n");
+	fprintf(f, "  why:      %s\n", strna(d->reason));
+	if (d->unverified) {
+		_cleanup_free_ char *u = strv_join(d->unverified, "; ");
+		fprintf(f, "  unverified until inspected: %s\n", u);
+	}
+	if (gp->status == HVC_PLAN_BLOCKED && kind == HVC_REPORT_PLAN)
+		fprintf(f, "  blocked:  %s\n", strna(gp->status_reason));
+	if (gp->n_actions)
+		fprintf(f, "  actions:\n");
+	for (size_t i = 0; i < gp->n_actions; i++)
+		print_action(f, &gp->actions[i], kind);
+}
+
+void hvc_report_plan_text(
+	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet)
+{
+	struct hvc_plan_counts c;
+
+	if (!quiet) {
+		print_table(f, p, kind);
+		for (size_t i = 0; i < p->n; i++)
+			print_guest(f, &p->guests[i], kind, verbose);
+		fputc('\n', f);
+	}
+	if (kind == HVC_REPORT_PLAN) {
+		hvc_plan_count(p, &c);
+		fprintf(f,
+			"%zu guests: %zu with changes pending, %zu nothing to do, %zu waiting for "
+			"power-cycle, %zu no remedy, %zu skipped, %zu blocked, %zu failed\n",
+			c.guests, c.pending, c.nothing, c.power_cycle, c.no_remedy, c.skipped,
+			c.blocked, c.failed);
+	} else {
+		struct rollout_counts r;
+		count_results(p, &r);
+		if (quiet)
+			for (size_t i = 0; i < p->n; i++)
+				if (p->guests[i].result == HVC_RESULT_FAILED) {
+					_cleanup_free_ char *n =
+						hvc_display_escape(p->guests[i].guest->name);
+					fprintf(f, "%s: failed: %s\n", n,
+						strna(p->guests[i].result_msg));
+				}
+		fprintf(f,
+			"%zu guests: %zu applied, %zu already in place, %zu deferred until "
+			"power-cycle/reboot, %zu skipped, %zu failed\n",
+			p->n, r.applied, r.in_place, r.deferred, r.skipped, r.failed);
+	}
+}

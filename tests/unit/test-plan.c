@@ -1,0 +1,381 @@
+/* test-plan.c: planning rules: where a cmdline change goes, before/after, states, skips. */
+#include "core/plan.h"
+#include "core/rollout.h"
+#include "tests/harness.h"
+
+/* A profile built in memory, so each case states exactly what the remedy asks for. */
+static struct hvc_profile *profile(
+	const char *set, const char *sysctl, const char *live, bool timesync)
+{
+	struct hvc_profile *p = xcalloc(1, sizeof(*p));
+	p->name = xstrdup("test-remedy");
+	p->summary = xstrdup("a remedy for tests");
+	p->row = xstrdup("T1");
+	p->auto_select = true;
+	p->match = xcalloc(1, sizeof(*p->match));
+	p->n_match = 1;
+	p->match[0].label = xstrdup("");
+	p->match[0].conds = xcalloc(1, sizeof(struct hvc_condition));
+	p->match[0].n = 1;
+	p->match[0].conds[0].kind = HVC_COND_HYPERVISOR;
+	p->match[0].conds[0].values = strv_split("kvm xen", " ");
+	if (set)
+		p->cmdline_set = strv_split(set, " ");
+	if (sysctl) {
+		char *eq;
+		p->sysctls = xcalloc(1, sizeof(*p->sysctls));
+		p->n_sysctls = 1;
+		p->sysctls[0].key = xstrdup(sysctl);
+		eq = strchr(p->sysctls[0].key, '=');
+		*eq = '\0';
+		p->sysctls[0].value = xstrdup(eq + 1);
+		p->sysctls[0].only_if_exists = true;
+	}
+	if (live)
+		p->live_clocksources = strv_split(live, " ");
+	p->timesync_required = timesync;
+	return p;
+}
+
+struct fixture {
+	struct hvc_profile_set set;
+	struct hvc_guest *g;
+	struct hvc_guest_plan gp;
+};
+
+static void setup(
+	struct fixture *f, struct hvc_profile *p, enum hvc_boot_path boot, const char *cmdline)
+{
+	memset(f, 0, sizeof(*f));
+	f->set.profiles = xcalloc(1, sizeof(*f->set.profiles));
+	f->set.profiles[0] = p;
+	f->set.n = 1;
+	f->g = hvc_guest_new();
+	f->g->name = xstrdup("g1");
+	f->g->state = HVC_STATE_RUNNING;
+	f->g->persistent = true;
+	f->g->hypervisor = HVC_HYPERVISOR_KVM;
+	f->g->type = HVC_GUEST_TYPE_KVM;
+	f->g->boot = boot;
+	f->g->cmdline_location = xstrdup("domain XML <os><cmdline>");
+	if (boot == HVC_BOOT_DIRECT_KERNEL)
+		f->g->kernel = xstrdup("/boot/vmlinuz-6.1.0-26-amd64");
+	if (cmdline) {
+		f->g->has_cmdline = true;
+		f->g->cmdline = xstrdup(cmdline);
+	}
+}
+
+static void teardown(struct fixture *f)
+{
+	hvc_guest_plan_finish(&f->gp);
+	hvc_guest_free(f->g);
+	hvc_profile_set_finish(&f->set);
+}
+
+static const struct hvc_action *find(const struct hvc_guest_plan *gp, enum hvc_action_kind k)
+{
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (gp->actions[i].kind == k)
+			return &gp->actions[i];
+	return NULL;
+}
+
+static void test_direct_boot_host_cmdline(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource_failover=acpi_pm", NULL, NULL, false),
+		HVC_BOOT_DIRECT_KERNEL, "ro root=/dev/vda1  quiet");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a != NULL);
+	CHECK(find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER) == NULL);
+	if (a) {
+		CHECK_STREQ(a->before, "ro root=/dev/vda1  quiet");
+		CHECK_STREQ(a->after, "ro root=/dev/vda1 quiet clocksource_failover=acpi_pm");
+		CHECK_INTEQ(a->state, HVC_ACTION_PENDING);
+		CHECK_STREQ(a->takes_effect, "power-cycle");
+		CHECK(a->note && strstr(a->note, "not at a reboot"));
+	}
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_PENDING);
+	teardown(&f);
+}
+
+static void test_xen_reboot_applies(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource=jiffies", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL,
+		"root=/dev/xvda1 clocksource=xen");
+	f.g->hypervisor = HVC_HYPERVISOR_XEN;
+	f.g->type = HVC_GUEST_TYPE_PV;
+	f.g->reboot_applies = true;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a != NULL);
+	if (a) {
+		CHECK_STREQ(a->after, "root=/dev/xvda1 clocksource=jiffies");
+		CHECK_STREQ(a->takes_effect, "reboot");
+	}
+	teardown(&f);
+}
+
+static void test_no_cmdline_element(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource_failover=acpi_pm", NULL, NULL, false),
+		HVC_BOOT_DIRECT_KERNEL, NULL);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->before == NULL);
+	CHECK(a && a->after && streq(a->after, "clocksource_failover=acpi_pm"));
+	teardown(&f);
+}
+
+static void test_configured_waiting_power_cycle(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource_failover=acpi_pm", NULL, NULL, false),
+		HVC_BOOT_DIRECT_KERNEL, "ro clocksource_failover=acpi_pm");
+	f.g->live_cmdline = xstrdup("ro");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_POWER_CYCLE);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_POWER_CYCLE);
+	teardown(&f);
+
+	/* The guest's own /proc/cmdline wins over the host's live XML. */
+	setup(&f, profile("clocksource_failover=acpi_pm", NULL, NULL, false),
+		HVC_BOOT_DIRECT_KERNEL, "ro clocksource_failover=acpi_pm");
+	f.g->live_cmdline = xstrdup("ro");
+	f.g->facts.proc_cmdline = xstrdup("ro clocksource_failover=acpi_pm");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_IN_PLACE);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_NOTHING);
+	teardown(&f);
+}
+
+static void test_firmware_goes_to_guest_bootloader(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK(find(&f.gp, HVC_ACTION_HOST_CMDLINE) == NULL);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a != NULL);
+	if (a) {
+		CHECK(a->before == NULL && a->after == NULL);
+		CHECK_INTEQ(a->state, HVC_ACTION_PENDING);
+		CHECK(strv_contains(a->set, "clocksource=kvm-clock"));
+		CHECK_STREQ(a->takes_effect, "reboot");
+	}
+	teardown(&f);
+
+	/* Even with a host-side cmdline present (a broken config), pvgrub never gets one. */
+	setup(&f, profile("clocksource=jiffies", NULL, NULL, false), HVC_BOOT_PVGRUB, "(hd0,0)");
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	f.g->facts.grub_cmdline = xstrdup("quiet");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK(find(&f.gp, HVC_ACTION_HOST_CMDLINE) == NULL);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->after && streq(a->after, "quiet clocksource=jiffies"));
+	CHECK(a && strstr(a->target, "update-grub"));
+	teardown(&f);
+}
+
+static void test_no_bootloader_blocks(void)
+{
+	struct fixture f;
+
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_NONE;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_BLOCKED);
+	CHECK(f.gp.status_reason && strstr(f.gp.status_reason, "no boot loader"));
+	teardown(&f);
+}
+
+static void test_skips(void)
+{
+	struct fixture f;
+
+	setup(&f, profile("a=1", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL, "x");
+	f.g->persistent = false;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_SKIPPED);
+	CHECK(strstr(f.gp.status_reason, "transient"));
+	CHECK_INTEQ(f.gp.n_actions, 0);
+	teardown(&f);
+
+	setup(&f, profile("a=1", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL, "x");
+	f.g->state = HVC_STATE_SHUTOFF;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_SKIPPED);
+	CHECK_STREQ(f.gp.status_reason, "not running");
+	teardown(&f);
+
+	/* No profile matches an unknown hypervisor. */
+	setup(&f, profile("a=1", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL, "x");
+	f.g->hypervisor = HVC_HYPERVISOR_UNKNOWN;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_NO_REMEDY);
+	CHECK(f.gp.decision.reason && strstr(f.gp.decision.reason, "hypervisor unknown"));
+	teardown(&f);
+}
+
+static void test_sysctl(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	/* Unknown whether the key exists: pending, with the condition spelled out. */
+	setup(&f, profile(NULL, "xen.independent_wallclock=1", NULL, false), HVC_BOOT_DIRECT_KERNEL,
+		"x");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_SYSCTL);
+	CHECK(a && a->state == HVC_ACTION_PENDING && strstr(a->note, "only if the key exists"));
+	CHECK(a && streq(a->key, "xen.independent_wallclock") && streq(a->after, "1"));
+	teardown(&f);
+
+	/* Key absent (pvops kernel): no action at all, a stale line would break sysctl -p. */
+	setup(&f, profile(NULL, "xen.independent_wallclock=1", NULL, false), HVC_BOOT_DIRECT_KERNEL,
+		"x");
+	f.g->facts.inspected = true;
+	f.g->facts.has_independent_wallclock = HVC_NO;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK(find(&f.gp, HVC_ACTION_SYSCTL) == NULL);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_NOTHING);
+	teardown(&f);
+
+	/* Present, live value right, persisted: in place. Live right but not persisted: pending. */
+	for (int persisted = 0; persisted <= 1; persisted++) {
+		setup(&f, profile(NULL, "xen.independent_wallclock=1", NULL, false),
+			HVC_BOOT_DIRECT_KERNEL, "x");
+		f.g->facts.inspected = true;
+		f.g->facts.has_independent_wallclock = HVC_YES;
+		strv_push(&f.g->facts.sysctls, "xen.independent_wallclock=1");
+		if (persisted)
+			f.g->facts.sysctl_dropin =
+				xstrdup("# hvclock\nxen.independent_wallclock = 1\n");
+		hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+		a = find(&f.gp, HVC_ACTION_SYSCTL);
+		CHECK(a && a->state == (persisted ? HVC_ACTION_IN_PLACE : HVC_ACTION_PENDING));
+		CHECK(a && streq(a->before, "1"));
+		teardown(&f);
+	}
+}
+
+static void test_live_clocksource(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	/* First listed one the guest offers. */
+	setup(&f, profile(NULL, NULL, "kvm-clock hpet acpi_pm", false), HVC_BOOT_DIRECT_KERNEL,
+		"x");
+	f.g->facts.inspected = true;
+	f.g->facts.available_clocksources = strv_split("tsc hpet acpi_pm", " ");
+	f.g->facts.current_clocksource = xstrdup("tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_LIVE_CLOCKSOURCE);
+	CHECK(a && streq(a->after, "hpet") && streq(a->before, "tsc"));
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	teardown(&f);
+
+	/* jiffies not offered on a tickless kernel, but the boot parameter sets it: wait. */
+	setup(&f, profile("clocksource=jiffies", NULL, "jiffies", false), HVC_BOOT_DIRECT_KERNEL,
+		"x clocksource=jiffies");
+	f.g->facts.inspected = true;
+	f.g->facts.available_clocksources = strv_split("xen tsc", " ");
+	f.g->facts.current_clocksource = xstrdup("xen");
+	f.g->facts.proc_cmdline = xstrdup("x clocksource=jiffies");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_LIVE_CLOCKSOURCE);
+	CHECK(a && a->state == HVC_ACTION_POWER_CYCLE);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_POWER_CYCLE);
+	teardown(&f);
+
+	/* Nothing offered and no boot parameter: blocked. */
+	setup(&f, profile(NULL, NULL, "kvm-clock", false), HVC_BOOT_DIRECT_KERNEL, "x");
+	f.g->facts.inspected = true;
+	f.g->facts.available_clocksources = strv_split("tsc hpet", " ");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_BLOCKED);
+	teardown(&f);
+}
+
+static void test_timesync_is_a_check(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile(NULL, NULL, NULL, true), HVC_BOOT_DIRECT_KERNEL, "x");
+	f.g->facts.inspected = true;
+	f.g->facts.timesync = xstrdup("none");
+	f.g->facts.timesync_active = HVC_NO;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_TIMESYNC);
+	CHECK(a && a->check_only && a->state == HVC_ACTION_BLOCKED);
+	/* A missing daemon is reported but is not a change hvclock makes or a failure. */
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_NOTHING);
+	teardown(&f);
+}
+
+static void test_record_keeps_first_original(void)
+{
+	struct fixture f;
+	struct hvc_record r;
+
+	setup(&f, profile("clocksource=jiffies", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL,
+		"ro clocksource=hpet");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	hvc_rollout_make_record(&f.gp, "ro clocksource=jiffies", &r);
+	CHECK(r.had_cmdline);
+	CHECK_STREQ(r.old_cmdline, "ro clocksource=hpet");
+	CHECK_STREQ(r.profile, "test-remedy");
+	hvc_record_finish(&r);
+
+	/* A second change keeps what rollback must restore: the value before the first. */
+	f.g->has_record = true;
+	f.g->record.cmdline_changed = true;
+	f.g->record.had_cmdline = false;
+	f.g->record.address = xstrdup("10.0.0.5");
+	f.g->record.port = 2222;
+	hvc_rollout_make_record(&f.gp, "ro clocksource=jiffies", &r);
+	CHECK(!r.had_cmdline);
+	CHECK(r.old_cmdline == NULL);
+	CHECK_STREQ(r.address, "10.0.0.5");
+	CHECK_INTEQ(r.port, 2222);
+	hvc_record_finish(&r);
+	teardown(&f);
+}
+
+int main(void)
+{
+	static const struct hvc_test tests[] = {
+		HVC_TEST(test_direct_boot_host_cmdline),
+		HVC_TEST(test_xen_reboot_applies),
+		HVC_TEST(test_no_cmdline_element),
+		HVC_TEST(test_configured_waiting_power_cycle),
+		HVC_TEST(test_firmware_goes_to_guest_bootloader),
+		HVC_TEST(test_no_bootloader_blocks),
+		HVC_TEST(test_skips),
+		HVC_TEST(test_sysctl),
+		HVC_TEST(test_live_clocksource),
+		HVC_TEST(test_timesync_is_a_check),
+		HVC_TEST(test_record_keeps_first_original),
+	};
+	return hvc_test_run(tests, ELEMENTSOF(tests));
+}

@@ -1,0 +1,239 @@
+/* test-report.c: golden files for the plan/rollout/list text and JSON output. */
+#include <stdio.h>
+
+#include "core/plan.h"
+#include "core/report.h"
+#include "tests/harness.h"
+
+/*
+ * The golden files live in tests/data/report/. After an intended output change,
+ * regenerate them with HVC_TEST_REGENERATE=1 meson test -C build report and review
+ * the diff before committing it.
+ */
+
+static struct hvc_profile_set profiles;
+static struct hvc_guest_list guests;
+
+static struct hvc_guest *guest(const char *name, enum hvc_hypervisor hv, enum hvc_guest_type t,
+	enum hvc_boot_path boot, const char *kernel, const char *cmdline)
+{
+	struct hvc_guest *g = hvc_guest_new();
+	g->backend = xstrdup("libvirt");
+	g->uri = xstrdup("test:///fleet.xml");
+	g->name = xstrdup(name);
+	snprintf(g->uuid, sizeof(g->uuid), "00000000-0000-4000-8000-%012zu", guests.n + 1);
+	g->state = HVC_STATE_RUNNING;
+	g->persistent = true;
+	g->hypervisor = hv;
+	g->type = t;
+	g->boot = boot;
+	g->kernel = xstrdup_or_null(kernel);
+	g->has_cmdline = cmdline != NULL;
+	g->cmdline = xstrdup_or_null(cmdline);
+	g->live_cmdline = xstrdup_or_null(cmdline);
+	g->cmdline_location = xstrdup("domain XML <os><cmdline>");
+	g->reboot_applies = hv == HVC_HYPERVISOR_XEN;
+	hvc_guest_list_append(&guests, g);
+	return g;
+}
+
+static void build_fleet(void)
+{
+	struct hvc_guest *g;
+
+	guest("el6-direct", HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM, HVC_BOOT_DIRECT_KERNEL,
+		"/boot/vmlinuz-2.6.32-754.el6.x86_64", "ro root=/dev/vda1 quiet");
+
+	g = guest("el6 disk \x1b[31mred", HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM, HVC_BOOT_FIRMWARE,
+		NULL, NULL);
+	g->os_id = xstrdup("http://centos.org/centos/6.10");
+
+	/* An inspected classic Xen guest, with evidence. */
+	g = guest("xen-old", HVC_HYPERVISOR_XEN, HVC_GUEST_TYPE_PV, HVC_BOOT_DIRECT_KERNEL,
+		"/var/lib/xen/vmlinuz-2.6.18-419.el5xen", "root=/dev/xvda1 ro clocksource=jiffies");
+	g->facts.inspected = true;
+	g->facts.kernel_release = xstrdup("2.6.18-419.el5xen");
+	g->facts.kernel_release_source = xstrdup("guest");
+	g->facts.os_release = xstrdup("CentOS release 5.11 (Final)");
+	g->facts.current_clocksource = xstrdup("xen");
+	g->facts.available_clocksources = strv_split("xen jiffies", " ");
+	g->facts.proc_cmdline = xstrdup("root=/dev/xvda1 ro");
+	g->facts.has_independent_wallclock = HVC_YES;
+	g->facts.independent_wallclock = 0;
+	strv_push(&g->facts.sysctls, "xen.independent_wallclock=0");
+	g->facts.timesync = xstrdup("ntpd");
+	g->facts.timesync_active = HVC_YES;
+	g->facts.bootloader = HVC_BOOTLOADER_GRUB2_MKCONFIG;
+	g->facts.uptime_seconds = 86400;
+	hvc_facts_add_log(&g->facts, HVC_SYMPTOM_TIME_WENT_BACKWARDS,
+		"clocksource/0: Time went backwards: delta=-118088543 shadow=1 offset=2");
+
+	/* An inspected modern KVM guest that needs nothing. */
+	g = guest("modern", HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM, HVC_BOOT_FIRMWARE, NULL, NULL);
+	g->facts.inspected = true;
+	g->facts.kernel_release = xstrdup("6.1.0-26-amd64");
+	g->facts.kernel_release_source = xstrdup("guest");
+	g->facts.current_clocksource = xstrdup("kvm-clock");
+	g->facts.available_clocksources = strv_split("kvm-clock tsc hpet acpi_pm", " ");
+	g->facts.constant_tsc = HVC_YES;
+	g->facts.nonstop_tsc = HVC_NO;
+	g->facts.tsc_reliable = HVC_NO;
+
+	g = guest("transient", HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM, HVC_BOOT_DIRECT_KERNEL,
+		"/boot/vmlinuz-2.6.32-754.el6.x86_64", "ro");
+	g->persistent = false;
+
+	g = guest("broken", HVC_HYPERVISOR_UNKNOWN, HVC_GUEST_TYPE_UNKNOWN, HVC_BOOT_UNKNOWN, NULL,
+		NULL);
+	g->error = xstrdup("domain XML has no <os> element");
+}
+
+static void make_plan(struct hvc_plan *plan)
+{
+	for (size_t i = 0; i < guests.n; i++) {
+		struct hvc_guest_plan *gp = hvc_plan_add(plan);
+		if (guests.guests[i]->error)
+			hvc_plan_guest_failed(guests.guests[i], guests.guests[i]->error, gp);
+		else
+			hvc_plan_guest(&profiles, guests.guests[i], NULL, gp);
+	}
+}
+
+static char *render_text(const struct hvc_plan *plan, enum hvc_report_kind kind)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	hvc_report_plan_text(f, plan, kind, false, false);
+	fclose(f);
+	return buf;
+}
+
+static char *render_json(struct json_object *doc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	hvc_report_print_json(f, doc);
+	fclose(f);
+	json_object_put(doc);
+	return buf;
+}
+
+static void compare(const char *text, const char *golden)
+{
+	_cleanup_free_ char *path = hvc_test_data(golden);
+	CHECK(hvc_test_compare_file(text, path));
+}
+
+static void test_plan_text(void)
+{
+	struct hvc_plan plan = { 0 };
+	make_plan(&plan);
+	_cleanup_free_ char *t = render_text(&plan, HVC_REPORT_PLAN);
+	compare(t, "report/plan.txt");
+	/* Whatever the golden file says: a terminal escape from a guest name never gets through. */
+	CHECK(strchr(t, '\x1b') == NULL);
+	hvc_plan_finish(&plan);
+}
+
+static void test_plan_json(void)
+{
+	struct hvc_plan plan = { 0 };
+	make_plan(&plan);
+	_cleanup_free_ char *t = render_json(hvc_report_plan_json(&plan, HVC_REPORT_PLAN));
+	compare(t, "report/plan.json");
+	/* The JSON must parse and keep the raw name. */
+	struct json_object *o = json_tokener_parse(t);
+	CHECK(o != NULL);
+	if (o) {
+		struct json_object *gs, *g1, *name;
+		CHECK(json_object_object_get_ex(o, "guests", &gs));
+		g1 = json_object_array_get_idx(gs, 1);
+		CHECK(json_object_object_get_ex(g1, "name", &name));
+		CHECK_STREQ(json_object_get_string(name), "el6 disk \x1b[31mred");
+		json_object_put(o);
+	}
+	hvc_plan_finish(&plan);
+}
+
+/* Outcomes as a rollout would leave them, set by hand: the report is what is under test. */
+static void fake_rollout(struct hvc_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct hvc_guest_plan *gp = &plan->guests[i];
+		for (size_t k = 0; k < gp->n_actions; k++) {
+			struct hvc_action *a = &gp->actions[k];
+			if (a->kind == HVC_ACTION_HOST_CMDLINE)
+				hvc_action_set_result(a, HVC_RESULT_DEFERRED,
+					"written and read back; takes effect at the next "
+					"power-cycle");
+			else if (a->state == HVC_ACTION_IN_PLACE)
+				hvc_action_set_result(a, HVC_RESULT_IN_PLACE, NULL);
+			else
+				hvc_action_set_result(a, HVC_RESULT_APPLIED, NULL);
+		}
+		gp->result = gp->status == HVC_PLAN_SKIPPED ? HVC_RESULT_SKIPPED
+			: gp->status == HVC_PLAN_FAILED     ? HVC_RESULT_FAILED
+			: gp->status == HVC_PLAN_NO_REMEDY  ? HVC_RESULT_SKIPPED
+			: gp->status == HVC_PLAN_NOTHING    ? HVC_RESULT_IN_PLACE
+							    : HVC_RESULT_DEFERRED;
+		gp->result_msg = xstrdup_or_null(gp->status_reason);
+	}
+}
+
+static void test_rollout_text_and_json(void)
+{
+	struct hvc_plan plan = { 0 };
+	make_plan(&plan);
+	fake_rollout(&plan);
+	_cleanup_free_ char *t = render_text(&plan, HVC_REPORT_ROLLOUT);
+	_cleanup_free_ char *j = render_json(hvc_report_plan_json(&plan, HVC_REPORT_ROLLOUT));
+	compare(t, "report/rollout.txt");
+	compare(j, "report/rollout.json");
+	hvc_plan_finish(&plan);
+}
+
+static void test_list(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	hvc_report_list_text(f, &guests);
+	fclose(f);
+	compare(buf, "report/list.txt");
+	free(buf);
+	_cleanup_free_ char *j = render_json(hvc_report_list_json(&guests));
+	compare(j, "report/list.json");
+}
+
+static void test_escape(void)
+{
+	_cleanup_free_ char *a = hvc_display_escape("a\tb\x7f"
+						    "c\nΩ");
+	CHECK_STREQ(a, "a\\x09b\\x7fc\\x0aΩ");
+}
+
+int main(void)
+{
+	static const struct hvc_test tests[] = {
+		HVC_TEST(test_plan_text),
+		HVC_TEST(test_plan_json),
+		HVC_TEST(test_rollout_text_and_json),
+		HVC_TEST(test_list),
+		HVC_TEST(test_escape),
+	};
+	const char *dir = getenv("HVCLOCK_PROFILES_DIR");
+	struct hvc_error err = { 0 };
+	int r;
+
+	if (hvc_profile_set_load(dir ? dir : "templates/profiles", &profiles, &err) < 0) {
+		printf("Bail out! %s\n", err.msg);
+		return 1;
+	}
+	build_fleet();
+	r = hvc_test_run(tests, ELEMENTSOF(tests));
+	hvc_guest_list_finish(&guests);
+	hvc_profile_set_finish(&profiles);
+	return r;
+}
