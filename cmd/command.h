@@ -1,0 +1,93 @@
+/* command.h: the command table entry each cmd/<command>.c exports, the context and exit codes. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/backend.h"
+#include "core/plan.h"
+#include "core/profile.h"
+
+/* Exit codes: defined once here, documented in README.md, hvclock(1) and `hvclock help`. */
+enum hvc_exit {
+	HVC_EXIT_OK = 0, /* done, or nothing to do */
+	HVC_EXIT_FAILED = 1, /* at least one guest failed (or is blocked) */
+	HVC_EXIT_USAGE = 2, /* bad command line */
+	HVC_EXIT_CANNOT_START = 3, /* backend unreachable, unreadable profiles, unknown guest */
+	HVC_EXIT_PENDING = 4, /* plan: changes pending (and no guest failed) */
+};
+
+#define HVC_ARGS_ANY ((unsigned)-1)
+
+/* State shared by all commands: the global options and what they lead to. */
+struct hvc_ctx {
+	char **uris; /* -c/--connect, in order; default filled in by main */
+	bool json;
+	bool quiet;
+	int verbose;
+	const char *profiles_dir;
+	const char *command;
+};
+
+struct hvc_command {
+	const char *name;
+	const char *usage; /* after "hvclock NAME " */
+	const char *summary; /* one line for `hvclock help` */
+	int (*run)(struct hvc_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct hvc_command hvc_cmd_plan;
+extern const struct hvc_command hvc_cmd_rollout;
+extern const struct hvc_command hvc_cmd_list;
+extern const struct hvc_command hvc_cmd_help;
+
+/* NULL-terminated, in `hvclock help` order. */
+extern const struct hvc_command *const hvc_commands[];
+const struct hvc_command *hvc_command_find(const char *name);
+
+/* Print "hvclock: <message>" to stderr. */
+void hvc_log_error(const char *fmt, ...) _printf_(1, 2);
+/* Print one specific line and the command's usage line; returns HVC_EXIT_USAGE. */
+int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...) _printf_(2, 3);
+/* Print "usage: hvclock NAME USAGE" to f. */
+void hvc_print_usage(FILE *f, const struct hvc_command *cmd);
+
+/*
+ * Options every command accepts after its name too (`hvclock plan --json`).
+ * Returns 1 if opt was one of them (and handled), 0 if not.
+ */
+int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
+#define HVC_COMMON_SHORTOPTS "c:qvh"
+#define HVC_OPT_JSON 0x100
+#define HVC_OPT_PROFILES_DIR 0x101
+#define HVC_COMMON_LONGOPTS                                                                       \
+	{ "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, HVC_OPT_JSON }, \
+		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },       \
+		{ "profiles-dir", required_argument, NULL, HVC_OPT_PROFILES_DIR },                \
+	{                                                                                         \
+		"help", no_argument, NULL, 'h'                                                    \
+	}
+
+/*
+ * A fleet: the backends of every --connect URI and the guests they list.
+ * Opening is all-or-nothing: any unreachable URI is an error (exit 3).
+ */
+struct hvc_fleet {
+	struct hvc_backend **backends;
+	struct hvc_guest_list *lists; /* one per backend, same index */
+	size_t n;
+};
+
+int hvc_fleet_open(
+	struct hvc_ctx *ctx, bool read_only, bool include_inactive, struct hvc_fleet *ret);
+void hvc_fleet_close(struct hvc_fleet *f);
+
+/*
+ * Guests named on the command line (name or UUID), or every listed guest when
+ * names is empty. Unknown or ambiguous names are an error (nothing is done).
+ * ret_backends[i] is the backend of ret_guests[i].
+ */
+int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
+	struct hvc_guest ***ret_guests, struct hvc_backend ***ret_backends, size_t *ret_n);
+
+/* Load the profile set from ctx->profiles_dir / $HVCLOCK_PROFILES_DIR / the installed dir. */
+int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret);

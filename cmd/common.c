@@ -1,0 +1,183 @@
+/* common.c: what several commands share: errors, usage, fleet opening, guest selection. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "config.h"
+#include "cmd/command.h"
+
+void hvc_log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hvclock: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void hvc_print_usage(FILE *f, const struct hvc_command *cmd)
+{
+	fprintf(f, "usage: hvclock [-c URI]... [--json] [-q] [-v] %s %s\n", cmd->name, cmd->usage);
+}
+
+int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hvclock: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd)
+		hvc_print_usage(stderr, cmd);
+	else
+		fputs("usage: hvclock [-c URI]... [--json] [-q] [-v] COMMAND [ARGS]\n", stderr);
+	return HVC_EXIT_USAGE;
+}
+
+int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'c':
+		strv_push(&ctx->uris, arg);
+		return 1;
+	case HVC_OPT_JSON:
+		ctx->json = true;
+		return 1;
+	case 'q':
+		ctx->quiet = true;
+		return 1;
+	case 'v':
+		ctx->verbose++;
+		return 1;
+	case HVC_OPT_PROFILES_DIR:
+		ctx->profiles_dir = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)
+{
+	const char *dir = ctx->profiles_dir;
+	struct hvc_error err = { 0 };
+	_cleanup_free_ char *def = xasprintf("%s/profiles", HVC_PKGDATADIR);
+
+	if (!dir)
+		dir = getenv("HVCLOCK_PROFILES_DIR");
+	if (!dir)
+		dir = def;
+	if (hvc_profile_set_load(dir, ret, &err) < 0) {
+		hvc_log_error("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int hvc_fleet_open(struct hvc_ctx *ctx, bool read_only, bool include_inactive, struct hvc_fleet *f)
+{
+	size_t n;
+
+	if (!ctx->uris) {
+		const char *env = getenv("LIBVIRT_DEFAULT_URI");
+		strv_push(&ctx->uris, env && *env ? env : "qemu:///system");
+	}
+	n = strv_length(ctx->uris);
+	memset(f, 0, sizeof(*f));
+	f->backends = xcalloc(n, sizeof(*f->backends));
+	f->lists = xcalloc(n, sizeof(*f->lists));
+	for (size_t i = 0; i < n; i++) {
+		struct hvc_error err = { 0 };
+		if (hvc_backend_open(ctx->uris[i], read_only, &f->backends[i], &err) < 0 ||
+			hvc_backend_list_guests(
+				f->backends[i], include_inactive, &f->lists[i], &err) < 0) {
+			hvc_log_error("%s", err.msg);
+			f->n = i + 1;
+			hvc_fleet_close(f);
+			return -1;
+		}
+		f->n = i + 1;
+	}
+	return 0;
+}
+
+void hvc_fleet_close(struct hvc_fleet *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		hvc_guest_list_finish(&f->lists[i]);
+		hvc_backend_destroy(f->backends[i]);
+	}
+	free(f->backends);
+	free(f->lists);
+	memset(f, 0, sizeof(*f));
+}
+
+static void select_add(struct hvc_guest ***gs, struct hvc_backend ***bs, size_t *n,
+	struct hvc_guest *g, struct hvc_backend *b)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*gs)[i] == g)
+			return; /* named twice */
+	*gs = xrealloc(*gs, *n + 1, sizeof(**gs));
+	*bs = xrealloc(*bs, *n + 1, sizeof(**bs));
+	(*gs)[*n] = g;
+	(*bs)[*n] = b;
+	(*n)++;
+}
+
+int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
+	struct hvc_guest ***ret_guests, struct hvc_backend ***ret_backends, size_t *ret_n)
+{
+	struct hvc_guest **gs = NULL;
+	struct hvc_backend **bs = NULL;
+	size_t n = 0;
+
+	/* Without names: every guest that is not shut off (named ones are reported as such). */
+	for (size_t b = 0; b < f->n && n_names == 0; b++)
+		for (size_t i = 0; i < f->lists[b].n; i++)
+			if (f->lists[b].guests[i]->state != HVC_STATE_SHUTOFF)
+				select_add(&gs, &bs, &n, f->lists[b].guests[i], f->backends[b]);
+
+	for (size_t k = 0; k < n_names; k++) {
+		struct hvc_guest *found = NULL;
+		struct hvc_backend *found_b = NULL;
+		size_t hits = 0;
+
+		for (size_t b = 0; b < f->n; b++)
+			for (size_t i = 0; i < f->lists[b].n; i++) {
+				struct hvc_guest *g = f->lists[b].guests[i];
+				if (streq(g->name, names[k]) ||
+					strcasecmp(g->uuid, names[k]) == 0) {
+					found = g;
+					found_b = f->backends[b];
+					hits++;
+				}
+			}
+		if (hits != 1) {
+			_cleanup_free_ char *name = xstrdup(names[k]);
+			for (char *p = name; *p; p++)
+				if ((unsigned char)*p < 0x20)
+					*p = '?';
+			if (hits == 0)
+				hvc_log_error("guest '%s' not found on %s", name,
+					f->n == 1 ? f->backends[0]->uri : "any connection");
+			else
+				hvc_log_error("guest name '%s' is ambiguous (%zu guests); name it "
+					      "by UUID",
+					name, hits);
+			free(gs);
+			free(bs);
+			return -ENOENT;
+		}
+		select_add(&gs, &bs, &n, found, found_b);
+	}
+	*ret_guests = gs;
+	*ret_backends = bs;
+	*ret_n = n;
+	return 0;
+}

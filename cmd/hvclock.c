@@ -1,0 +1,87 @@
+/* hvclock.c: main(): global options, the command table, dispatch and exit codes. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "backends/registry.h"
+#include "cmd/command.h"
+
+const struct hvc_command *const hvc_commands[] = {
+	&hvc_cmd_plan,
+	&hvc_cmd_rollout,
+	&hvc_cmd_list,
+	&hvc_cmd_help,
+	NULL,
+};
+
+const struct hvc_command *hvc_command_find(const char *name)
+{
+	for (size_t i = 0; hvc_commands[i]; i++)
+		if (streq(hvc_commands[i]->name, name))
+			return hvc_commands[i];
+	return NULL;
+}
+
+static void print_version(void)
+{
+	_cleanup_free_ char *b = strv_join((char **)hvc_backend_names, ", ");
+	printf("hvclock %s (backends: %s)\n", HVC_VERSION, *b ? b : "none");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		HVC_COMMON_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hvc_ctx ctx = { 0 };
+	const struct hvc_command *cmd;
+	int opt, r;
+
+	/* '+': stop at the command name; its own options are parsed by the command. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+" HVC_COMMON_SHORTOPTS "V", options, NULL)) != -1) {
+		if (hvc_common_option(&ctx, opt, optarg))
+			continue;
+		switch (opt) {
+		case 'h':
+			strv_free(ctx.uris);
+			return hvc_cmd_help.run(&ctx, 1, (char *[]){ "help", NULL });
+		case 'V':
+			print_version();
+			strv_free(ctx.uris);
+			return HVC_EXIT_OK;
+		default:
+			strv_free(ctx.uris);
+			if (optopt && optopt < 0x100 && strchr(HVC_COMMON_SHORTOPTS, optopt))
+				return hvc_usage_error(
+					NULL, "option '-%c' needs an argument", optopt);
+			if (optopt)
+				return hvc_usage_error(NULL, "unknown option '-%c'", optopt);
+			return hvc_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		strv_free(ctx.uris);
+		return hvc_usage_error(NULL, "no command given (try 'hvclock help')");
+	}
+	cmd = hvc_command_find(argv[optind]);
+	if (!cmd) {
+		_cleanup_free_ char *c = xstrdup(argv[optind]);
+		for (char *p = c; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = '?';
+		strv_free(ctx.uris);
+		return hvc_usage_error(NULL, "unknown command '%s' (try 'hvclock help')", c);
+	}
+	ctx.command = cmd->name;
+
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* reinitialise getopt for the command's own options */
+	r = cmd->run(&ctx, argc, argv);
+
+	strv_free(ctx.uris);
+	return r;
+}

@@ -1,0 +1,59 @@
+/* list.c: `hvclock list`: the guests the backends see, with type, boot path and state. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd/command.h"
+#include "cmd/run.h"
+#include "core/report.h"
+
+static int list_run(struct hvc_ctx *ctx, int argc, char **argv);
+
+const struct hvc_command hvc_cmd_list = {
+	.name = "list",
+	.usage = "",
+	.summary = "list the guests of every connection, running or not",
+	.run = list_run,
+};
+
+static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		HVC_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hvc_fleet fleet;
+	struct hvc_guest_list all = { 0 };
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS, options, NULL)) != -1) {
+		if (hvc_common_option(ctx, opt, optarg))
+			continue;
+		if (opt == 'h') {
+			hvc_print_usage(stdout, &hvc_cmd_list);
+			return HVC_EXIT_OK;
+		}
+		return hvc_run_bad_option(&hvc_cmd_list, argv, "c");
+	}
+	if (optind < argc)
+		return hvc_usage_error(&hvc_cmd_list, "unexpected argument '%s'", argv[optind]);
+	if (hvc_fleet_open(ctx, true, true, &fleet) < 0)
+		return HVC_EXIT_CANNOT_START;
+
+	/* One list across connections; the guests stay owned by the fleet. */
+	for (size_t b = 0; b < fleet.n; b++)
+		for (size_t i = 0; i < fleet.lists[b].n; i++) {
+			all.guests = xrealloc(all.guests, all.n + 1, sizeof(*all.guests));
+			all.guests[all.n++] = fleet.lists[b].guests[i];
+		}
+	if (ctx->json) {
+		struct json_object *doc = hvc_report_list_json(&all);
+		hvc_report_print_json(stdout, doc);
+		json_object_put(doc);
+	} else {
+		hvc_report_list_text(stdout, &all);
+	}
+	free(all.guests);
+	hvc_fleet_close(&fleet);
+	return HVC_EXIT_OK;
+}

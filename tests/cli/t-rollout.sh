@@ -1,0 +1,33 @@
+#!/bin/sh
+# t-rollout.sh: `hvclock rollout` on the demo fleet (test driver: changes live in this process only).
+. "$(dirname "$0")/lib.sh"
+
+run -c "$FLEET" rollout --all-guests --json
+check "rollout --all-guests: exit 1 (guest-side steps need SSH)" rc_is 1
+check "rollout: JSON document" json_check '
+assert d["command"] == "rollout" and d["schema"] == 1'
+check "rollout: direct-boot cmdline written, deferred until power-cycle" json_check '
+a = [a for a in g["centos6-db"]["actions"] if a["kind"] == "host-cmdline"][0]
+assert a["result"] == "deferred", a
+assert "power-cycle (not a reboot)" in a["result_message"], a'
+check "rollout: guest-side action fails with the reason" json_check '
+a = [a for a in g["legacy app (centos 6)"]["actions"] if a["kind"] == "guest-bootloader"][0]
+assert a["result"] == "failed" and "SSH" in a["result_message"], a
+assert g["legacy app (centos 6)"]["result"] == "failed"'
+check "rollout: transient guest skipped" json_check '
+assert g["transient-el6"]["result"] == "skipped", g["transient-el6"]'
+check "rollout: guest without a remedy is skipped, not failed" json_check '
+assert g["debian12-web"]["result"] == "skipped", g["debian12-web"]["result"]'
+check "rollout: summary counts" json_check '
+s = d["summary"]
+assert s["guests"] == 9 and s["failed"] >= 1, s
+assert sum(s[k] for k in ("applied","in_place","deferred","skipped","failed")) == 9, s'
+
+run -c "$FLEET" rollout centos6-db
+check "rollout one guest: text names what changed" sh -c 'grep -q "^centos6-db: failed" '"$TMP/out"' && grep -q "result: deferred: written and read back" '"$TMP/out"
+check "rollout: summary line" sh -c 'tail -1 '"$TMP/out"' | grep -q "^1 guests: 0 applied, 0 already in place, 0 deferred until power-cycle/reboot, 0 skipped, 1 failed"'
+
+run -c "$FLEET" rollout debian12-web
+check "rollout of a guest with nothing to do: exit 0" rc_is 0
+
+finish
