@@ -1,0 +1,9 @@
+# missing-summary (broken test fixture).
+[profile]
+name = missing-summary
+
+[match]
+hypervisor = kvm
+
+[timesync]
+required = yes

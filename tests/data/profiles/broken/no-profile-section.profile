@@ -1,0 +1,6 @@
+# no-profile-section (broken test fixture).
+[match]
+hypervisor = kvm
+
+[timesync]
+required = yes

@@ -1,0 +1,10 @@
+# oops: invalid (broken set fixture).
+[profile]
+name = oops
+summary = Invalid
+
+[match]
+hypervisor = bhyve
+
+[timesync]
+required = yes
