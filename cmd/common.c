@@ -20,7 +20,8 @@ void hvc_log_error(const char *fmt, ...)
 
 void hvc_print_usage(FILE *f, const struct hvc_command *cmd)
 {
-	fprintf(f, "usage: hvclock [-c URI]... [--json] [-q] [-v] %s %s\n", cmd->name, cmd->usage);
+	fprintf(f, "usage: hvclock [-c URI]... [--json] [-q] [-v] %s%s%s\n", cmd->name,
+		*cmd->usage ? " " : "", cmd->usage);
 }
 
 int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...)
@@ -70,7 +71,7 @@ int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)
 
 	if (!dir)
 		dir = getenv("HVCLOCK_PROFILES_DIR");
-	if (!dir)
+	if (!dir || !*dir)
 		dir = def;
 	if (hvc_profile_set_load(dir, ret, &err) < 0) {
 		hvc_log_error("%s", err.msg);
@@ -87,6 +88,13 @@ int hvc_fleet_open(struct hvc_ctx *ctx, bool read_only, bool include_inactive, s
 		const char *env = getenv("LIBVIRT_DEFAULT_URI");
 		strv_push(&ctx->uris, env && *env ? env : "qemu:///system");
 	}
+	/* The same URI given twice would list every guest twice. */
+	char **uris = NULL;
+	STRV_FOREACH (u, ctx->uris)
+		if (!strv_contains(uris, *u))
+			strv_push(&uris, *u);
+	strv_free(ctx->uris);
+	ctx->uris = uris;
 	n = strv_length(ctx->uris);
 	memset(f, 0, sizeof(*f));
 	f->backends = xcalloc(n, sizeof(*f->backends));

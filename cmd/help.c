@@ -33,7 +33,7 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; hvc_commands[i]; i++)
 		printf("  %-9s %s\n", hvc_commands[i]->name, hvc_commands[i]->summary);
 	fputs("\n"
-	      "Options (before or after the command):\n"
+	      "Options (-c, --json, -q, -v, --profiles-dir also work after the command):\n"
 	      "  -c, --connect URI     hypervisor connection; repeatable (default: "
 	      "$LIBVIRT_DEFAULT_URI,\n"
 	      "                        then qemu:///system)\n"

@@ -44,7 +44,7 @@ struct hvc_action {
 	enum hvc_action_state state;
 	bool check_only; /* verifies something hvclock does not change (time sync) */
 	char *target; /* where the change goes, for people */
-	char *key; /* sysctl key, clocksource file; NULL otherwise */
+	char *key; /* sysctl key; NULL for other kinds */
 	char *before; /* NULL = not known (or absent, see note) */
 	char *after; /* NULL = not known until the guest is inspected */
 	char **set; /* cmdline parameters to set */

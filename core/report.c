@@ -149,6 +149,7 @@ static struct json_object *guest_json(const struct hvc_guest *g)
 	json_add_string(o, "kernel", g->kernel);
 	json_add_string(o, "cmdline", g->has_cmdline ? g->cmdline : NULL);
 	json_add_string(o, "os_id", g->os_id);
+	json_add_string(o, "error", g->error);
 	return o;
 }
 
@@ -494,6 +495,15 @@ void hvc_report_plan_text(
 		fputc('\n', f);
 	}
 	if (kind == HVC_REPORT_PLAN) {
+		if (quiet)
+			for (size_t i = 0; i < p->n; i++) {
+				const struct hvc_guest_plan *gp = &p->guests[i];
+				if (gp->status != HVC_PLAN_FAILED && gp->status != HVC_PLAN_BLOCKED)
+					continue;
+				_cleanup_free_ char *n = hvc_display_escape(gp->guest->name);
+				fprintf(f, "%s: %s: %s\n", n, status_text(gp->status),
+					strna(gp->status_reason));
+			}
 		hvc_plan_count(p, &c);
 		fprintf(f,
 			"%zu guests: %zu with changes pending, %zu nothing to do, %zu waiting for "

@@ -99,6 +99,10 @@ void hvc_rollout_guest(struct hvc_backend *b, struct hvc_guest_plan *gp)
 	case HVC_PLAN_NOTHING:
 		set_guest_result(gp, HVC_RESULT_IN_PLACE, "nothing to do");
 		return;
+	case HVC_PLAN_BLOCKED:
+		/* Half a remedy can be worse than none: change nothing, say why. */
+		set_guest_result(gp, HVC_RESULT_FAILED, gp->status_reason);
+		return;
 	default:
 		break;
 	}

@@ -85,6 +85,10 @@ assert x["remedy"]["profile"] == "xen-wa2" and x["remedy"]["forced"] is True, x[
 run -c "$FLEET" plan retired-vm
 check "named shut-off guest: skipped, not running" sh -c '[ '$rc' -eq 0 ] && grep -q "not running" '"$TMP/out"
 
+run -c "$FLEET" -c "$FLEET" plan --json centos6-db
+check "the same URI twice: guests listed once" json_check '
+assert len(d["guests"]) == 1, d["guests"]'
+
 run -c "$FLEET" -q plan
 check "quiet: only the summary line" sh -c '[ $(wc -l <'"$TMP/out"') -eq 1 ]'
 

@@ -207,6 +207,23 @@ static void test_no_bootloader_blocks(void)
 	teardown(&f);
 }
 
+static void test_blocked_guest_is_not_touched(void)
+{
+	struct fixture f;
+
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_NONE;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	/* No backend: any attempt to apply something would crash, and must not happen. */
+	hvc_rollout_guest(NULL, &f.gp);
+	CHECK_INTEQ(f.gp.result, HVC_RESULT_FAILED);
+	CHECK(f.gp.result_msg && strstr(f.gp.result_msg, "no boot loader"));
+	for (size_t i = 0; i < f.gp.n_actions; i++)
+		CHECK_INTEQ(f.gp.actions[i].result, HVC_RESULT_NONE);
+	teardown(&f);
+}
+
 static void test_skips(void)
 {
 	struct fixture f;
@@ -371,6 +388,7 @@ int main(void)
 		HVC_TEST(test_configured_waiting_power_cycle),
 		HVC_TEST(test_firmware_goes_to_guest_bootloader),
 		HVC_TEST(test_no_bootloader_blocks),
+		HVC_TEST(test_blocked_guest_is_not_touched),
 		HVC_TEST(test_skips),
 		HVC_TEST(test_sysctl),
 		HVC_TEST(test_live_clocksource),
