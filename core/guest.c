@@ -51,6 +51,9 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->log);
 	strv_free(f->sysctls);
 	free(f->sysctl_dropin);
+	free(f->guest_state_clocksource);
+	strv_free(f->guest_state_sysctls);
+	free(f->log_source);
 	hvc_facts_init(f);
 }
 
@@ -94,6 +97,7 @@ void hvc_guest_free(struct hvc_guest *g)
 	free(g->cmdline_location);
 	free(g->os_id);
 	free(g->error);
+	free(g->recorded_profile);
 	strv_free(g->addresses);
 	hvc_record_finish(&g->record);
 	hvc_facts_finish(&g->facts);

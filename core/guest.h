@@ -111,6 +111,16 @@ struct hvc_facts {
 	char **sysctls;
 	/* Existing hvclock sysctl drop-in content in the guest, NULL if absent. */
 	char *sysctl_dropin;
+	/* An earlier apply left its record and backups in the guest (rollback can restore). */
+	bool has_guest_state;
+	/* From that record: the clocksource before hvclock's first switch (NULL = not switched), */
+	char *guest_state_clocksource;
+	/* the live "key=value" sysctls before hvclock's first change, */
+	char **guest_state_sysctls;
+	/* and whether hvclock changed the guest's boot loader configuration. */
+	bool guest_state_bootloader;
+	/* Where the log lines came from: "dmesg", "journalctl", "kern.log", "messages" or "none". */
+	char *log_source;
 };
 
 /* What hvclock recorded about its own earlier change to this guest (domain metadata). */
@@ -154,6 +164,9 @@ struct hvc_guest {
 	char **addresses; /* "host" or "host:port", in preference order */
 	struct hvc_record record;
 	bool has_record;
+	/* The profile hvclock applied earlier (domain metadata or the host's state file), if any:
+	 * kept while no profile matches the guest as it is after the change. */
+	char *recorded_profile;
 	/* Set when the backend could not read this guest; one line naming the cause. */
 	char *error;
 	struct hvc_facts facts;

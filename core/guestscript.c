@@ -1,0 +1,911 @@
+/* guestscript.c: build the requests for the fixed guest scripts, parse their reports strictly. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "core/cmdline.h"
+#include "core/guestscript.h"
+#include "core/profile.h"
+
+#define DATA_OPEN "hvc_main <<'" HVC_GUEST_DATA_END "'\n"
+#define DATA_CLOSE HVC_GUEST_DATA_END "\n"
+#define MAX_KEYS 256
+#define MAX_TOKEN 256
+#define MAX_CLOCKSOURCES 32
+#define MAX_DROPIN_LINES 200
+
+/* --- tokens --- */
+
+static bool chars_in(const char *s, const char *extra)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr(extra, *s)))
+			return false;
+	return true;
+}
+
+/* [a-z0-9_.]+ with a dot and no empty component, as profile.c accepts. */
+static bool valid_sysctl_key(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n && n <= MAX_TOKEN && chars_in(s, "_.") && strchr(s, '.') && s[0] != '.' &&
+		s[n - 1] != '.' && !strstr(s, "..");
+}
+
+static bool valid_sysctl_value(const char *s)
+{
+	if (!s || !*s || strlen(s) > MAX_TOKEN)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			    (*s >= '0' && *s <= '9') || strchr("_.,:/+-", *s)))
+			return false;
+	return true;
+}
+
+static bool valid_clocksource(const char *s)
+{
+	return s && strlen(s) <= 64 && chars_in(s, "_-");
+}
+
+static bool valid_param(const char *s)
+{
+	return s && strlen(s) <= MAX_TOKEN && hvc_cmdline_param_valid(s) == 0;
+}
+
+/* For error messages about config-supplied text: printable, bounded. */
+static const char *safe(const char *s, char *buf, size_t n)
+{
+	size_t i;
+
+	if (!s)
+		return "(null)";
+	for (i = 0; s[i] && i + 1 < n; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+/* --- requests --- */
+
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap, 1);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void buf_line(struct buf *b, const char *word, const char *arg)
+{
+	buf_puts(b, word);
+	if (arg) {
+		buf_puts(b, " ");
+		buf_puts(b, arg);
+	}
+	buf_puts(b, "\n");
+}
+
+static void buf_start(struct buf *b, const char *script, size_t len)
+{
+	memset(b, 0, sizeof(*b));
+	buf_add(b, script, len);
+	buf_puts(b, DATA_OPEN);
+}
+
+static char *buf_finish(struct buf *b, size_t *len)
+{
+	buf_puts(b, DATA_CLOSE);
+	if (len)
+		*len = b->len;
+	return b->s;
+}
+
+char *hvc_inspect_request(char *const *sysctl_keys, size_t *len)
+{
+	struct buf b;
+
+	if (len)
+		*len = 0;
+	if (strv_length(sysctl_keys) > MAX_KEYS)
+		return NULL;
+	STRV_FOREACH (k, sysctl_keys)
+		if (!valid_sysctl_key(*k))
+			return NULL;
+	buf_start(&b, hvc_script_inspect, hvc_script_inspect_len);
+	STRV_FOREACH (k, sysctl_keys)
+		buf_line(&b, "sysctl", *k);
+	return buf_finish(&b, len);
+}
+
+/* Actions the apply script handles, and the report's name for each. */
+static const char *step_name(enum hvc_action_kind k)
+{
+	switch (k) {
+	case HVC_ACTION_GUEST_BOOTLOADER:
+		return "bootloader";
+	case HVC_ACTION_SYSCTL:
+		return "sysctl";
+	case HVC_ACTION_LIVE_CLOCKSOURCE:
+		return "clocksource";
+	case HVC_ACTION_TIMESYNC:
+		return "timesync";
+	case HVC_ACTION_GUEST_RESTORE:
+		return "restore";
+	default:
+		return NULL;
+	}
+}
+
+static bool sysctl_pending(const struct hvc_guest_plan *gp)
+{
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (gp->actions[i].kind == HVC_ACTION_SYSCTL &&
+			gp->actions[i].state == HVC_ACTION_PENDING)
+			return true;
+	return false;
+}
+
+bool hvc_apply_carries(const struct hvc_guest_plan *gp, size_t i, bool rollback)
+{
+	const struct hvc_action *a = &gp->actions[i];
+
+	if (!step_name(a->kind))
+		return false;
+	if (rollback)
+		return true;
+	if (a->kind == HVC_ACTION_GUEST_RESTORE)
+		return false;
+	if (a->kind == HVC_ACTION_SYSCTL)
+		return a->state != HVC_ACTION_BLOCKED && sysctl_pending(gp);
+	return a->state == HVC_ACTION_PENDING;
+}
+
+/* Live switch candidates: the profile's list in order, the planned target first if not in it. */
+static char **clocksource_candidates(const struct hvc_guest_plan *gp, const struct hvc_action *a)
+{
+	char **l = NULL;
+
+	if (a->after &&
+		!(gp->decision.profile &&
+			strv_contains(gp->decision.profile->live_clocksources, a->after)))
+		strv_push(&l, a->after);
+	if (gp->decision.profile)
+		STRV_FOREACH (c, gp->decision.profile->live_clocksources)
+			if (!strv_contains(l, *c))
+				strv_push(&l, *c);
+	return l;
+}
+
+static int add_action(struct buf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
+	bool rollback, struct hvc_error *err)
+{
+	char t[128];
+
+	switch (a->kind) {
+	case HVC_ACTION_GUEST_BOOTLOADER:
+		buf_line(b, "bootloader", NULL);
+		if (rollback)
+			return 0;
+		STRV_FOREACH (p, a->set) {
+			if (!valid_param(*p))
+				return hvc_error_set(err, -EINVAL,
+					"kernel parameter '%s' cannot be sent to the guest",
+					safe(*p, t, sizeof(t)));
+			buf_line(b, "boot-set", *p);
+		}
+		STRV_FOREACH (p, a->remove) {
+			if (!valid_param(*p))
+				return hvc_error_set(err, -EINVAL,
+					"kernel parameter '%s' cannot be sent to the guest",
+					safe(*p, t, sizeof(t)));
+			buf_line(b, "boot-remove", *p);
+		}
+		return 0;
+	case HVC_ACTION_SYSCTL: {
+		/* A rollback does not use the value; the line keeps one shape. */
+		const char *v = rollback && !valid_sysctl_value(a->after) ? "-" : a->after;
+		_cleanup_free_ char *arg = NULL;
+		if (!valid_sysctl_key(a->key))
+			return hvc_error_set(err, -EINVAL,
+				"sysctl key '%s' cannot be sent to the guest",
+				safe(a->key, t, sizeof(t)));
+		if (!valid_sysctl_value(v))
+			return hvc_error_set(err, -EINVAL,
+				"sysctl value '%s' for %s cannot be sent to the guest",
+				safe(v, t, sizeof(t)), a->key);
+		arg = xasprintf("%s %s", a->key, v);
+		buf_line(b, "sysctl", arg);
+		return 0;
+	}
+	case HVC_ACTION_LIVE_CLOCKSOURCE: {
+		_cleanup_strv_free_ char **c = clocksource_candidates(gp, a);
+		_cleanup_free_ char *arg = NULL;
+		if (!c && !rollback)
+			return hvc_error_set(err, -EINVAL, "no clocksource to switch to");
+		if (strv_length(c) > MAX_CLOCKSOURCES)
+			return hvc_error_set(err, -EINVAL, "too many clocksource candidates");
+		STRV_FOREACH (n, c)
+			if (!valid_clocksource(*n))
+				return hvc_error_set(err, -EINVAL,
+					"clocksource '%s' cannot be sent to the guest",
+					safe(*n, t, sizeof(t)));
+		arg = c ? strv_join(c, " ") : NULL;
+		buf_line(b, "clocksource", arg);
+		return 0;
+	}
+	case HVC_ACTION_TIMESYNC:
+		buf_line(b, "timesync", NULL);
+		return 0;
+	default:
+		/* the guest-restore is what "mode rollback" does; it has no directive */
+		return 0;
+	}
+}
+
+char *hvc_apply_request(
+	const struct hvc_guest_plan *gp, bool rollback, size_t *len, struct hvc_error *err)
+{
+	struct buf b;
+	size_t n = 0;
+
+	if (len)
+		*len = 0;
+	buf_start(&b, hvc_script_apply, hvc_script_apply_len);
+	buf_line(&b, "mode", rollback ? "rollback" : "apply");
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		if (!hvc_apply_carries(gp, i, rollback))
+			continue;
+		n++;
+		if (add_action(&b, gp, &gp->actions[i], rollback, err) < 0) {
+			free(b.s);
+			return NULL;
+		}
+	}
+	if (!n && !rollback) {
+		free(b.s);
+		hvc_error_set(err, -EINVAL, "no guest-side action to apply");
+		return NULL;
+	}
+	return buf_finish(&b, len);
+}
+
+/* --- reports --- */
+
+struct line {
+	const char *key; /* NUL-terminated copies inside the report's buffer */
+	const char *value; /* "" when absent */
+	size_t no; /* 1-based */
+};
+
+struct report {
+	char *text;
+	struct line *lines;
+	size_t n;
+};
+
+static void report_finish(struct report *r)
+{
+	free(r->text);
+	free(r->lines);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Split a report into KEY/VALUE lines after checking the byte-level rules;
+ * checks the first line against "<magic> 1" and that "end" is the last line.
+ */
+static int report_split(
+	const char *out, size_t len, const char *magic, struct report *r, struct hvc_error *err)
+{
+	size_t start = 0, no = 0;
+	char *p;
+
+	memset(r, 0, sizeof(*r));
+	if (!out || !len)
+		return hvc_error_set(err, -EPROTO, "the guest script printed nothing");
+	if (len > HVC_GUEST_MAX_OUTPUT)
+		return hvc_error_set(err, -EMSGSIZE, "guest output is larger than %d bytes (%zu)",
+			HVC_GUEST_MAX_OUTPUT, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+		if (c == '\n') {
+			if (i - start > HVC_GUEST_MAX_LINE)
+				return hvc_error_set(err, -EMSGSIZE,
+					"guest output line %zu is longer than %d bytes", no + 1,
+					HVC_GUEST_MAX_LINE);
+			start = i + 1;
+			no++;
+		} else if (c < 0x20 || c >= 0x7f) {
+			return hvc_error_set(err, -EBADMSG,
+				"guest output line %zu has a byte outside printable ASCII (0x%02x)",
+				no + 1, c);
+		} else if (i - start >= HVC_GUEST_MAX_LINE) {
+			return hvc_error_set(err, -EMSGSIZE,
+				"guest output line %zu is longer than %d bytes", no + 1,
+				HVC_GUEST_MAX_LINE);
+		}
+	}
+	if (out[len - 1] != '\n')
+		return hvc_error_set(err, -EBADMSG,
+			"guest output is truncated (line %zu has no end of line)", no + 1);
+
+	r->text = xstrndup(out, len);
+	r->lines = xcalloc(no, sizeof(*r->lines));
+	p = r->text;
+	for (size_t i = 0; i < no; i++) {
+		char *nl = strchr(p, '\n'), *sp;
+		*nl = '\0';
+		sp = strchr(p, ' ');
+		if (sp)
+			*sp = '\0';
+		r->lines[i].key = p;
+		r->lines[i].value = sp ? sp + 1 : "";
+		r->lines[i].no = i + 1;
+		p = nl + 1;
+	}
+	r->n = no;
+
+	if (!streq(r->lines[0].key, magic)) {
+		char t[81];
+		int e = hvc_error_set(err, -EPROTO, "not an %s report: the first line is '%s'",
+			magic + 8, safe(r->lines[0].key, t, sizeof(t)));
+		report_finish(r);
+		return e;
+	}
+	if (!streq(r->lines[0].value, "1")) {
+		char t[33];
+		int e = hvc_error_set(err, -EPROTONOSUPPORT,
+			"the guest speaks %s protocol version '%s'; this hvclock speaks 1", magic,
+			safe(r->lines[0].value, t, sizeof(t)));
+		report_finish(r);
+		return e;
+	}
+	for (size_t i = 1; i + 1 < r->n; i++)
+		if (streq(r->lines[i].key, "end") && !*r->lines[i].value) {
+			int e = hvc_error_set(
+				err, -EPROTO, "guest output goes on after 'end' (line %zu)", i + 1);
+			report_finish(r);
+			return e;
+		}
+	if (r->n < 2 || !streq(r->lines[r->n - 1].key, "end") || *r->lines[r->n - 1].value) {
+		report_finish(r);
+		return hvc_error_set(err, -EPROTO, "guest output is truncated (no 'end' line)");
+	}
+	return 0;
+}
+
+static int bad_line(struct hvc_error *err, const struct line *l, const char *what)
+{
+	char t[65];
+	return hvc_error_set(err, -EPROTO, "guest report line %zu ('%s'): %s", l->no,
+		safe(l->key, t, sizeof(t)), what);
+}
+
+/* "error TEXT" replaces a report's body. */
+static int check_error_report(const struct report *r, struct hvc_error *err)
+{
+	for (size_t i = 1; i + 1 < r->n; i++)
+		if (streq(r->lines[i].key, "error"))
+			return hvc_error_set(err, -EPROTO,
+				"the guest script refused its data: %.200s", r->lines[i].value);
+	return 0;
+}
+
+enum hvc_symptom hvc_symptom_classify(const char *line)
+{
+	static const struct {
+		const char *needle;
+		enum hvc_symptom s;
+	} rules[] = {
+		/* most specific first: "tsc: Marking TSC unstable due to check_tsc_sync_source" */
+		{ "marking tsc unstable", HVC_SYMPTOM_TSC_UNSTABLE },
+		{ "tsc warp", HVC_SYMPTOM_TSC_UNSTABLE },
+		{ "check_tsc_sync", HVC_SYMPTOM_TSC_UNSTABLE },
+		{ "turning off tsc", HVC_SYMPTOM_TSC_UNSTABLE },
+		{ "time went backwards", HVC_SYMPTOM_TIME_WENT_BACKWARDS },
+		{ "override clocksource", HVC_SYMPTOM_OVERRIDE_REFUSED },
+		{ "not hrt compatible", HVC_SYMPTOM_OVERRIDE_REFUSED },
+		{ "cannot switch while in hrt", HVC_SYMPTOM_OVERRIDE_REFUSED },
+		{ "skew is too large", HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE },
+		{ "as unstable", HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE },
+		{ "unstable (delta", HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE },
+		{ "switched to clocksource", HVC_SYMPTOM_SWITCHED },
+		{ "switching to clocksource", HVC_SYMPTOM_SWITCHED },
+		{ "soft lockup", HVC_SYMPTOM_LOCKUP },
+		{ "self-detected stall", HVC_SYMPTOM_LOCKUP },
+		{ "hrtimer: interrupt took", HVC_SYMPTOM_LOCKUP },
+	};
+	char low[HVC_GUEST_MAX_LINE + 1];
+	size_t i;
+
+	for (i = 0; line[i] && i < HVC_GUEST_MAX_LINE; i++)
+		low[i] = (line[i] >= 'A' && line[i] <= 'Z') ? (char)(line[i] - 'A' + 'a') : line[i];
+	low[i] = '\0';
+	for (i = 0; i < ELEMENTSOF(rules); i++)
+		if (strstr(low, rules[i].needle))
+			return rules[i].s;
+	return HVC_SYMPTOM_OTHER;
+}
+
+/* The inspect keys, with how often each may appear and whether it must. */
+enum ikey {
+	K_KERNEL_RELEASE,
+	K_OS_RELEASE,
+	K_CS_CURRENT,
+	K_CS_AVAILABLE,
+	K_CMDLINE,
+	K_XEN_WALLCLOCK,
+	K_CPU_FLAGS,
+	K_TIMESYNC,
+	K_BOOTLOADER,
+	K_BOOTLOADER_ARGS,
+	K_UPTIME,
+	K_SYSCTL,
+	K_SYSCTL_ABSENT,
+	K_DROPIN_BEGIN,
+	K_DROPIN,
+	K_DROPIN_END,
+	K_STATE,
+	K_STATE_CS,
+	K_STATE_SYSCTL,
+	K_STATE_BOOTLOADER,
+	K_LOG_SOURCE,
+	K_LOG,
+	K_LAST,
+};
+
+static const struct {
+	const char *name;
+	bool repeat, required;
+} ikeys[K_LAST] = {
+	[K_KERNEL_RELEASE] = { "kernel-release", false, true },
+	[K_OS_RELEASE] = { "os-release", false, false },
+	[K_CS_CURRENT] = { "clocksource-current", false, false },
+	[K_CS_AVAILABLE] = { "clocksource-available", false, false },
+	[K_CMDLINE] = { "cmdline", false, false },
+	[K_XEN_WALLCLOCK] = { "independent-wallclock", false, true },
+	[K_CPU_FLAGS] = { "cpu-flags", false, false },
+	[K_TIMESYNC] = { "timesync", false, true },
+	[K_BOOTLOADER] = { "bootloader", false, true },
+	[K_BOOTLOADER_ARGS] = { "bootloader-args", false, false },
+	[K_UPTIME] = { "uptime", false, false },
+	[K_SYSCTL] = { "sysctl", true, false },
+	[K_SYSCTL_ABSENT] = { "sysctl-absent", true, false },
+	[K_DROPIN_BEGIN] = { "dropin-begin", false, false },
+	[K_DROPIN] = { "dropin", true, false },
+	[K_DROPIN_END] = { "dropin-end", false, false },
+	[K_STATE] = { "state", false, true },
+	[K_STATE_CS] = { "state-clocksource", false, false },
+	[K_STATE_SYSCTL] = { "state-sysctl", true, false },
+	[K_STATE_BOOTLOADER] = { "state-bootloader", false, false },
+	[K_LOG_SOURCE] = { "log-source", false, true },
+	[K_LOG] = { "log", true, false },
+};
+
+static int ikey_lookup(const char *name)
+{
+	for (int i = 0; i < K_LAST; i++)
+		if (streq(ikeys[i].name, name))
+			return i;
+	return -1;
+}
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (; *set; set++)
+		if (streq(v, *set))
+			return true;
+	return false;
+}
+
+/* "KEY VALUE" with a valid key -> key, value (value may be ""); false if malformed. */
+static bool split_key_value(const char *s, char **key, const char **value)
+{
+	const char *sp = strchr(s, ' ');
+	*key = sp ? xstrndup(s, (size_t)(sp - s)) : xstrdup(s);
+	*value = sp ? sp + 1 : "";
+	if (valid_sysctl_key(*key))
+		return true;
+	free(*key);
+	*key = NULL;
+	return false;
+}
+
+static bool has_kv_key(char *const *l, const char *key)
+{
+	size_t n = strlen(key);
+	STRV_FOREACH (s, l)
+		if (strncmp(*s, key, n) == 0 && (*s)[n] == '=')
+			return true;
+	return false;
+}
+
+static int parse_uint(const char *s, long max, long *ret)
+{
+	long v = 0;
+
+	if (!*s || strlen(s) > 12)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_facts *f,
+	bool *in_dropin, size_t *dropin_lines, struct hvc_error *err)
+{
+	static const char *const timesyncs[] = { "chronyd", "ntpd", "systemd-timesyncd", "none",
+		NULL };
+	static const char *const log_sources[] = { "dmesg", "journalctl", "kern.log", "messages",
+		"none", NULL };
+	const char *v = l->value;
+	_cleanup_free_ char *key = NULL;
+	const char *val;
+	long n;
+
+	if (*in_dropin && k != K_DROPIN && k != K_DROPIN_END)
+		return bad_line(err, l, "inside the drop-in block");
+	switch (k) {
+	case K_KERNEL_RELEASE:
+		if (*v)
+			f->kernel_release = xstrdup(v);
+		return 0;
+	case K_OS_RELEASE:
+		if (*v)
+			f->os_release = xstrdup(v);
+		return 0;
+	case K_CS_CURRENT:
+		if (!valid_clocksource(v))
+			return bad_line(err, l, "not a clocksource name");
+		f->current_clocksource = xstrdup(v);
+		return 0;
+	case K_CS_AVAILABLE: {
+		_cleanup_strv_free_ char **names = strv_split(v, " ");
+		if (strv_length(names) > MAX_CLOCKSOURCES)
+			return bad_line(err, l, "too many clocksources");
+		STRV_FOREACH (c, names)
+			if (!valid_clocksource(*c))
+				return bad_line(err, l, "not a clocksource name");
+		f->available_clocksources = names ? TAKE_PTR(names) : xcalloc(1, sizeof(char *));
+		return 0;
+	}
+	case K_CMDLINE:
+		f->proc_cmdline = xstrdup(v);
+		return 0;
+	case K_XEN_WALLCLOCK:
+		if (streq(v, "absent")) {
+			f->has_independent_wallclock = HVC_NO;
+			return 0;
+		}
+		if (strncmp(v, "present", 7) != 0 || (v[7] && v[7] != ' '))
+			return bad_line(err, l, "expected 'absent' or 'present VALUE'");
+		f->has_independent_wallclock = HVC_YES;
+		f->independent_wallclock =
+			v[7] && parse_uint(v + 8, 1000000, &n) == 0 ? (int)n : -1;
+		return 0;
+	case K_CPU_FLAGS: {
+		_cleanup_strv_free_ char **flags = strv_split(v, " ");
+		STRV_FOREACH (fl, flags)
+			if (!streq(*fl, "constant_tsc") && !streq(*fl, "nonstop_tsc") &&
+				!streq(*fl, "tsc_reliable"))
+				return bad_line(err, l, "unknown CPU flag");
+		f->constant_tsc = strv_contains(flags, "constant_tsc") ? HVC_YES : HVC_NO;
+		f->nonstop_tsc = strv_contains(flags, "nonstop_tsc") ? HVC_YES : HVC_NO;
+		f->tsc_reliable = strv_contains(flags, "tsc_reliable") ? HVC_YES : HVC_NO;
+		return 0;
+	}
+	case K_TIMESYNC: {
+		const char *sp = strchr(v, ' ');
+		_cleanup_free_ char *name = sp ? xstrndup(v, (size_t)(sp - v)) : NULL;
+		if (!name || !one_of(name, timesyncs) ||
+			(!streq(sp + 1, "active") && !streq(sp + 1, "inactive")))
+			return bad_line(err, l, "expected 'DAEMON active|inactive'");
+		f->timesync = TAKE_PTR(name);
+		f->timesync_active = streq(sp + 1, "active") ? HVC_YES : HVC_NO;
+		return 0;
+	}
+	case K_BOOTLOADER: {
+		int b = hvc_bootloader_from_string(v);
+		if (b < 0 || b == HVC_BOOTLOADER_UNKNOWN)
+			return bad_line(err, l, "unknown boot loader");
+		f->bootloader = (enum hvc_bootloader)b;
+		return 0;
+	}
+	case K_BOOTLOADER_ARGS:
+		f->grub_cmdline = xstrdup(v);
+		return 0;
+	case K_UPTIME:
+		if (parse_uint(v, 1L << 40, &n) < 0)
+			return bad_line(err, l, "not a number of seconds");
+		f->uptime_seconds = n;
+		return 0;
+	case K_SYSCTL:
+	case K_STATE_SYSCTL:
+		if (!split_key_value(v, &key, &val))
+			return bad_line(err, l, "not a sysctl key");
+		if (has_kv_key(k == K_SYSCTL ? f->sysctls : f->guest_state_sysctls, key))
+			return bad_line(err, l, "repeated key");
+		if (strv_length(k == K_SYSCTL ? f->sysctls : f->guest_state_sysctls) >= MAX_KEYS)
+			return bad_line(err, l, "too many sysctl keys");
+		strv_consume(k == K_SYSCTL ? &f->sysctls : &f->guest_state_sysctls,
+			xasprintf("%s=%s", key, val));
+		return 0;
+	case K_SYSCTL_ABSENT:
+		if (!valid_sysctl_key(v))
+			return bad_line(err, l, "not a sysctl key");
+		return 0;
+	case K_DROPIN_BEGIN:
+		*in_dropin = true;
+		f->sysctl_dropin = xstrdup("");
+		return 0;
+	case K_DROPIN: {
+		char *s;
+		if (!*in_dropin)
+			return bad_line(err, l, "outside the drop-in block");
+		if (++*dropin_lines > MAX_DROPIN_LINES)
+			return bad_line(err, l, "too many drop-in lines");
+		s = xasprintf("%s%s\n", f->sysctl_dropin, v);
+		free(f->sysctl_dropin);
+		f->sysctl_dropin = s;
+		return 0;
+	}
+	case K_DROPIN_END:
+		if (!*in_dropin || *v)
+			return bad_line(err, l, "no drop-in block to end");
+		*in_dropin = false;
+		return 0;
+	case K_STATE:
+		if (!streq(v, "present") && !streq(v, "absent"))
+			return bad_line(err, l, "expected 'present' or 'absent'");
+		f->has_guest_state = streq(v, "present");
+		return 0;
+	case K_STATE_CS:
+		if (*v && !valid_clocksource(v))
+			return bad_line(err, l, "not a clocksource name");
+		f->guest_state_clocksource = *v ? xstrdup(v) : NULL;
+		return 0;
+	case K_STATE_BOOTLOADER: {
+		int b = hvc_bootloader_from_string(v);
+		if (b < 0 || b == HVC_BOOTLOADER_UNKNOWN || b == HVC_BOOTLOADER_NONE)
+			return bad_line(err, l, "unknown boot loader");
+		f->guest_state_bootloader = true;
+		return 0;
+	}
+	case K_LOG_SOURCE:
+		if (!one_of(v, log_sources))
+			return bad_line(err, l, "unknown log source");
+		f->log_source = xstrdup(v);
+		return 0;
+	case K_LOG:
+		if (f->n_log >= HVC_GUEST_MAX_LOG)
+			return hvc_error_set(err, -EMSGSIZE,
+				"guest report has more than %d log lines", HVC_GUEST_MAX_LOG);
+		if (*v)
+			hvc_facts_add_log(f, hvc_symptom_classify(v), v);
+		return 0;
+	case K_LAST:
+		break;
+	}
+	return bad_line(err, l, "unknown key");
+}
+
+int hvc_inspect_parse(const char *out, size_t len, struct hvc_facts *facts, struct hvc_error *err)
+{
+	struct report r;
+	struct hvc_facts f;
+	unsigned seen[K_LAST] = { 0 };
+	bool in_dropin = false, state_lines = false;
+	size_t dropin_lines = 0;
+	int ret;
+
+	ret = report_split(out, len, "hvclock-inspect", &r, err);
+	if (ret < 0)
+		return ret;
+	ret = check_error_report(&r, err);
+	if (ret < 0)
+		goto out;
+
+	hvc_facts_init(&f);
+	for (size_t i = 1; i + 1 < r.n; i++) {
+		const struct line *l = &r.lines[i];
+		int k = ikey_lookup(l->key);
+		if (k < 0) {
+			ret = bad_line(err, l, "unknown key");
+			break;
+		}
+		if (seen[k]++ && !ikeys[k].repeat) {
+			ret = bad_line(err, l, "repeated");
+			break;
+		}
+		if (k == K_STATE_CS || k == K_STATE_SYSCTL || k == K_STATE_BOOTLOADER)
+			state_lines = true;
+		ret = parse_inspect_line(l, (enum ikey)k, &f, &in_dropin, &dropin_lines, err);
+		if (ret < 0)
+			break;
+	}
+	if (ret >= 0 && in_dropin)
+		ret = hvc_error_set(err, -EPROTO, "guest report: the drop-in block has no end");
+	for (int k = 0; ret >= 0 && k < K_LAST; k++)
+		if (ikeys[k].required && !seen[k])
+			ret = hvc_error_set(
+				err, -EPROTO, "guest report has no '%s' line", ikeys[k].name);
+	if (ret >= 0 && state_lines && !f.has_guest_state)
+		ret = hvc_error_set(err, -EPROTO, "guest report has state lines but no state");
+	if (ret < 0) {
+		hvc_facts_finish(&f);
+		goto out;
+	}
+	f.inspected = true;
+	f.kernel_release_source = xstrdup("guest");
+	hvc_facts_finish(facts);
+	*facts = f;
+	ret = 0;
+out:
+	report_finish(&r);
+	return ret;
+}
+
+/* --- apply report --- */
+
+static const struct {
+	const char *word;
+	enum hvc_result r;
+} statuses[] = {
+	{ "applied", HVC_RESULT_APPLIED },
+	{ "in-place", HVC_RESULT_IN_PLACE },
+	{ "deferred", HVC_RESULT_DEFERRED },
+	{ "skipped", HVC_RESULT_SKIPPED },
+	{ "failed", HVC_RESULT_FAILED },
+};
+
+/* The carried action a "result STEP [KEY] ..." line is about; rest = after STEP [KEY]. */
+static struct hvc_action *result_target(struct hvc_guest_plan *gp, bool rollback, const char *v,
+	const char **rest, bool *known_step)
+{
+	const char *sp = strchr(v, ' ');
+	size_t n = sp ? (size_t)(sp - v) : strlen(v);
+	const char *after = sp ? sp + 1 : "";
+	_cleanup_free_ char *key = NULL;
+	static const char *const steps[] = { "bootloader", "sysctl", "clocksource", "timesync",
+		"restore", NULL };
+
+	*known_step = false;
+	*rest = after;
+	for (const char *const *s = steps; *s; s++)
+		if (strlen(*s) == n && strncmp(v, *s, n) == 0)
+			*known_step = true;
+	if (!*known_step)
+		return NULL;
+	if (n == 6 && strncmp(v, "sysctl", 6) == 0) {
+		const char *sp2 = strchr(after, ' ');
+		key = sp2 ? xstrndup(after, (size_t)(sp2 - after)) : xstrdup(after);
+		*rest = sp2 ? sp2 + 1 : "";
+	}
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		struct hvc_action *a = &gp->actions[i];
+		const char *name = step_name(a->kind);
+		if (!name || strlen(name) != n || strncmp(name, v, n) != 0 ||
+			!hvc_apply_carries(gp, i, rollback))
+			continue;
+		if (key && !streq_ptr(a->key, key))
+			continue;
+		return a;
+	}
+	return NULL;
+}
+
+/* A rollback plan is the one with a guest-restore action (core/rollout.c). */
+static bool plan_is_rollback(const struct hvc_guest_plan *gp)
+{
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (gp->actions[i].kind == HVC_ACTION_GUEST_RESTORE)
+			return true;
+	return false;
+}
+
+static void fail_carried(struct hvc_guest_plan *gp, bool rollback, const char *msg)
+{
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (hvc_apply_carries(gp, i, rollback))
+			hvc_action_set_result(&gp->actions[i], HVC_RESULT_FAILED, "%s", msg);
+}
+
+int hvc_apply_parse(const char *out, size_t len, struct hvc_guest_plan *gp, struct hvc_error *err)
+{
+	struct report r;
+	struct hvc_error e = { 0 };
+	bool rollback = false;
+	bool *done = xcalloc(gp->n_actions + 1, sizeof(bool));
+	int ret;
+
+	ret = report_split(out, len, "hvclock-apply", &r, &e);
+	if (ret < 0)
+		goto fail_all;
+	ret = check_error_report(&r, &e);
+	if (ret < 0)
+		goto fail_all;
+	if (r.n < 3 || !streq(r.lines[1].key, "mode") ||
+		(!streq(r.lines[1].value, "apply") && !streq(r.lines[1].value, "rollback"))) {
+		ret = hvc_error_set(&e, -EPROTO, "guest apply report has no mode line");
+		goto fail_all;
+	}
+	rollback = streq(r.lines[1].value, "rollback");
+	for (size_t i = 2; i + 1 < r.n; i++) {
+		const struct line *l = &r.lines[i];
+		const char *rest, *sp, *detail;
+		bool known;
+		struct hvc_action *a;
+		size_t n;
+		int status = -1;
+
+		if (!streq(l->key, "result")) {
+			ret = bad_line(&e, l, "unknown key");
+			goto fail_all;
+		}
+		a = result_target(gp, rollback, l->value, &rest, &known);
+		if (!known) {
+			ret = bad_line(&e, l, "unknown step");
+			goto fail_all;
+		}
+		if (!a)
+			continue; /* a step this request did not carry */
+		if (done[a - gp->actions]) {
+			ret = bad_line(&e, l, "second result for the same step");
+			goto fail_all;
+		}
+		done[a - gp->actions] = true;
+		sp = strchr(rest, ' ');
+		n = sp ? (size_t)(sp - rest) : strlen(rest);
+		detail = sp ? sp + 1 : NULL;
+		for (size_t s = 0; s < ELEMENTSOF(statuses); s++)
+			if (strlen(statuses[s].word) == n &&
+				strncmp(rest, statuses[s].word, n) == 0)
+				status = (int)statuses[s].r;
+		if (status < 0)
+			hvc_action_set_result(a, HVC_RESULT_FAILED,
+				"the guest script reported an unknown result '%.*s'",
+				(int)(n > 32 ? 32 : n), rest);
+		else if (detail && *detail)
+			hvc_action_set_result(a, (enum hvc_result)status, "%s", detail);
+		else
+			hvc_action_set_result(a, (enum hvc_result)status,
+				status == HVC_RESULT_FAILED ? "failed in the guest" : NULL);
+	}
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (hvc_apply_carries(gp, i, rollback) && !done[i])
+			hvc_action_set_result(&gp->actions[i], HVC_RESULT_FAILED,
+				"the guest script reported no result for this step");
+	free(done);
+	report_finish(&r);
+	return 0;
+
+fail_all:
+	/* The mode is not known from a broken report; the plan tells. */
+	fail_carried(gp, rollback || plan_is_rollback(gp), e.msg);
+	if (err && !hvc_error_is_set(err))
+		*err = e;
+	free(done);
+	report_finish(&r);
+	return ret;
+}

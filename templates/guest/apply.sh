@@ -1,0 +1,1039 @@
+# apply.sh: hvclock's guest-side change (or its rollback); prints the "hvclock-apply 1" report.
+#
+# Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
+# "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader,
+# boot-set, boot-remove, sysctl, clocksource, timesync) and the terminator; the
+# protocol is specified in core/guestscript.h. Every file is backed up under
+# /var/lib/hvclock before its first change (the first original is kept), and
+# what was changed is recorded in /var/lib/hvclock/state for the rollback.
+# POSIX sh: runs under dash, bash and busybox applets.
+
+# hvc-shared-begin (must be identical in inspect.sh and apply.sh; the build checks it)
+set -eu
+set -f
+umask 022
+LC_ALL=C
+export LC_ALL
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+HVC_NL='
+'
+HVC_CS=/sys/devices/system/clocksource/clocksource0
+HVC_DIR=/var/lib/hvclock
+HVC_STATE=$HVC_DIR/state
+# shellcheck disable=SC2034 # not every script uses every name
+HVC_BACKUP=$HVC_DIR/backup
+HVC_DROPIN=/etc/sysctl.d/90-hvclock.conf
+
+# Print "WORD VALUE": the first line of VALUE, made printable ASCII, at most 3000 bytes.
+hvc_put() {
+	hvc_v=${2%%"$HVC_NL"*}
+	case $hvc_v in
+	*[!\ -~]*) hvc_v=$(printf '%s\n' "$hvc_v" | tr -c '\n\040-\176' '?') ;;
+	esac
+	if [ "${#hvc_v}" -gt 3000 ]; then
+		hvc_v=$(printf '%s\n' "$hvc_v" | cut -c 1-3000)
+	fi
+	if [ -n "$hvc_v" ]; then
+		printf '%s %s\n' "$1" "$hvc_v"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
+# First line of a file -> hvc_r; returns 1 if it is not readable.
+hvc_read1() {
+	hvc_r=
+	[ -r "$1" ] || return 1
+	{ IFS= read -r hvc_r <"$1"; } 2>/dev/null || :
+}
+
+# Words of $1 joined by single spaces -> hvc_w.
+hvc_words() {
+	# shellcheck disable=SC2086 # splitting is the point; globbing is off (set -f)
+	set -- $1
+	hvc_w=$*
+}
+
+# /proc/sys path of a sysctl key -> hvc_sp.
+hvc_sysctl_path() {
+	hvc_sp=/proc/sys/$(printf '%s' "$1" | tr . /)
+}
+
+# The boot loader tool hvclock would use -> hvc_bl.
+hvc_bootloader() {
+	hvc_bl=none
+	if command -v grubby >/dev/null 2>&1; then
+		hvc_bl=grubby
+	elif [ -f /etc/default/grub ] && command -v update-grub >/dev/null 2>&1; then
+		hvc_bl=update-grub
+	elif [ -f /etc/default/grub ] && command -v grub2-mkconfig >/dev/null 2>&1; then
+		hvc_bl=grub2-mkconfig
+	fi
+}
+
+# The kernel arguments the boot loader holds -> hvc_ba; returns 1 if unknown.
+hvc_bootargs() {
+	hvc_ba=
+	case $hvc_bl in
+	grubby)
+		hvc_ba=$(grubby --info=DEFAULT 2>/dev/null </dev/null | awk "$HVC_AWK_ARGS") ||
+			return 1
+		;;
+	update-grub | grub2-mkconfig)
+		hvc_ba=$(HVC_AWK_MODE="get" awk "$HVC_AWK_GRUB" /etc/default/grub) || return 1
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# The time sync daemon -> hvc_ts (chronyd, ntpd, systemd-timesyncd, none) and hvc_ts_active.
+# Running processes are found by their names in /proc (comm, or stat on kernels without comm).
+hvc_timesync() {
+	hvc_ts=none
+	hvc_ts_active=inactive
+	hvc_run=" "
+	set +f
+	for hvc_p in /proc/[0-9]*; do
+		hvc_c=
+		if [ -r "$hvc_p/comm" ]; then
+			{ IFS= read -r hvc_c <"$hvc_p/comm"; } 2>/dev/null || :
+		elif [ -r "$hvc_p/stat" ]; then
+			{ IFS= read -r hvc_c <"$hvc_p/stat"; } 2>/dev/null || :
+			hvc_c=${hvc_c#*\(}
+			hvc_c=${hvc_c%%\)*}
+		fi
+		case $hvc_c in
+		chronyd | ntpd) hvc_run="$hvc_run$hvc_c " ;;
+		systemd-timesyn*) hvc_run="${hvc_run}systemd-timesyncd " ;;
+		esac
+	done
+	set -f
+	for hvc_d in chronyd ntpd systemd-timesyncd; do
+		case $hvc_run in
+		*" $hvc_d "*)
+			hvc_ts=$hvc_d
+			hvc_ts_active=active
+			return 0
+			;;
+		esac
+	done
+	if command -v chronyd >/dev/null 2>&1; then
+		hvc_ts=chronyd
+	elif command -v ntpd >/dev/null 2>&1; then
+		hvc_ts=ntpd
+	elif [ -x /lib/systemd/systemd-timesyncd ] ||
+		[ -x /usr/lib/systemd/systemd-timesyncd ]; then
+		hvc_ts=systemd-timesyncd
+	fi
+}
+
+# grubby --info output -> the args of the first entry, unquoted; exit 1 if there is none.
+# shellcheck disable=SC2016 # awk programs: nothing to expand
+HVC_AWK_ARGS='
+/^args=/ {
+	v = substr($0, 6)
+	if (v ~ /^".*"$/)
+		v = substr(v, 2, length(v) - 2)
+	print v
+	found = 1
+	exit
+}
+END {
+	if (!found)
+		exit 1
+}'
+
+# Kernel command line editing as a set (the rules of core/cmdline.h), in POSIX awk.
+# HVC_AWK_MODE: "line" edits the one line on stdin (exit 10: unchanged); "file" edits
+# /etc/default/grub (GRUB_CMDLINE_LINUX gets the sets; sets and removes keep
+# GRUB_CMDLINE_LINUX_DEFAULT from overriding them; exit 10: unchanged, 3: quoting or
+# expansions hvclock does not edit); "get" prints the value of GRUB_CMDLINE_LINUX.
+# HVC_AWK_SET / HVC_AWK_REMOVE: space-separated parameters (validated, no blanks, no quotes).
+# shellcheck disable=SC2016
+HVC_AWK_GRUB='
+function hvc_name(t, n, i)
+{
+	i = index(t, "=")
+	n = (i > 1) ? substr(t, 1, i - 1) : t
+	gsub(/-/, "_", n)
+	return n
+}
+function hvc_hasval(t)
+{
+	return index(t, "=") > 1
+}
+function hvc_val(t)
+{
+	return substr(t, index(t, "=") + 1)
+}
+function hvc_same(a, b)
+{
+	if (hvc_name(a) != hvc_name(b) || hvc_hasval(a) != hvc_hasval(b))
+		return 0
+	return !hvc_hasval(a) || hvc_val(a) == hvc_val(b)
+}
+function hvc_spared(t, i)
+{
+	for (i = 1; i <= nset; i++)
+		if (hvc_same(t, set[i]))
+			return 1
+	return 0
+}
+function hvc_rmmatch(t, dosets, i)
+{
+	if (hvc_spared(t))
+		return 0
+	for (i = 1; i <= nrm; i++)
+		if (hvc_name(t) == hvc_name(rm[i]) &&
+		    (!hvc_hasval(rm[i]) || (hvc_hasval(t) && hvc_val(t) == hvc_val(rm[i]))))
+			return 1
+	if (!dosets)
+		for (i = 1; i <= nset; i++)
+			if (hvc_name(t) == hvc_name(set[i]))
+				return 1
+	return 0
+}
+# Edit a kernel command line as a set (the rules of core/cmdline.h): removes, then sets;
+# with dosets 0 the names of the sets are removed instead (another variable must not override them).
+# Returns the text unchanged when no token changes; sets hvc_changed.
+function hvc_edit(text, dosets, raw, tok, cur, out, nraw, n, m, i, j, k, last, frozen, s)
+{
+	nraw = split(text, raw, /[ \t]+/)
+	n = 0
+	for (i = 1; i <= nraw; i++)
+		if (raw[i] != "")
+			tok[++n] = raw[i]
+	frozen = n + 1
+	for (i = 1; i <= n; i++)
+		if (tok[i] == "--") {
+			frozen = i
+			break
+		}
+	m = 0
+	for (i = 1; i < frozen; i++)
+		if (!hvc_rmmatch(tok[i], dosets))
+			cur[++m] = tok[i]
+	if (dosets) {
+		for (k = 1; k <= nset; k++) {
+			last = 0
+			for (i = 1; i <= m; i++)
+				if (hvc_name(cur[i]) == hvc_name(set[k]))
+					last = i
+			if (last && hvc_same(cur[last], set[k]))
+				continue
+			j = 0
+			for (i = 1; i <= m; i++) {
+				if (i == last)
+					out[++j] = set[k]
+				else if (hvc_name(cur[i]) != hvc_name(set[k]))
+					out[++j] = cur[i]
+			}
+			if (!last)
+				out[++j] = set[k]
+			m = j
+			for (i = 1; i <= m; i++)
+				cur[i] = out[i]
+		}
+	}
+	for (i = frozen; i <= n; i++)
+		cur[++m] = tok[i]
+	hvc_changed = (m != n)
+	for (i = 1; i <= n && !hvc_changed; i++)
+		if (cur[i] != tok[i])
+			hvc_changed = 1
+	if (!hvc_changed)
+		return text
+	s = ""
+	for (i = 1; i <= m; i++)
+		s = s (i > 1 ? " " : "") cur[i]
+	return s
+}
+# Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;
+# returns 0 if its quoting is beyond what hvclock edits (expansions, escapes, kernel quotes).
+function hvc_parse(l, var, i, rest, j)
+{
+	i = index(l, var "=")
+	hvc_pre = substr(l, 1, i + length(var))
+	rest = substr(l, i + length(var) + 1)
+	hvc_q = substr(rest, 1, 1)
+	if (hvc_q == "\"" || hvc_q == "\047") {
+		j = index(substr(rest, 2), hvc_q)
+		if (j == 0)
+			return 0
+		hvc_v = substr(rest, 2, j - 1)
+		hvc_post = substr(rest, j + 2)
+	} else {
+		hvc_q = ""
+		match(rest, /^[^ \t#;&|<>()$`\\"\047]*/)
+		hvc_v = substr(rest, 1, RLENGTH)
+		hvc_post = substr(rest, RLENGTH + 1)
+	}
+	if (hvc_post !~ /^[ \t]*(#.*)?$/)
+		return 0
+	if (hvc_v ~ /["\\$`]/)
+		return 0
+	return 1
+}
+BEGIN {
+	mode = ENVIRON["HVC_AWK_MODE"]
+	nset = split(ENVIRON["HVC_AWK_SET"], set, " ")
+	nrm = split(ENVIRON["HVC_AWK_REMOVE"], rm, " ")
+	nl = 0
+	lastl = 0
+	lastd = 0
+}
+mode == "line" {
+	print hvc_edit($0, 1)
+	exit hvc_changed ? 0 : 10
+}
+{
+	line[++nl] = $0
+	if ($0 ~ /^[ \t]*GRUB_CMDLINE_LINUX=/)
+		lastl = nl
+	else if ($0 ~ /^[ \t]*GRUB_CMDLINE_LINUX_DEFAULT=/)
+		lastd = nl
+}
+END {
+	if (mode == "line")
+		exit hvc_changed ? 0 : 10
+	if (mode == "get") {
+		if (lastl && hvc_parse(line[lastl], "GRUB_CMDLINE_LINUX"))
+			print hvc_v
+		else if (lastl)
+			print substr(line[lastl], index(line[lastl], "GRUB_CMDLINE_LINUX=") + 19)
+		else
+			print ""
+		exit 0
+	}
+	changed = 0
+	if (lastd) {
+		if (!hvc_parse(line[lastd], "GRUB_CMDLINE_LINUX_DEFAULT"))
+			exit 3
+		v = hvc_edit(hvc_v, 0)
+		if (hvc_changed) {
+			line[lastd] = hvc_pre hvc_q v hvc_q hvc_post
+			changed = 1
+		}
+	}
+	if (lastl) {
+		if (!hvc_parse(line[lastl], "GRUB_CMDLINE_LINUX"))
+			exit 3
+		v = hvc_edit(hvc_v, 1)
+		if (hvc_changed) {
+			if (hvc_q == "" && v ~ /[ \t]/)
+				hvc_q = "\""
+			line[lastl] = hvc_pre hvc_q v hvc_q hvc_post
+			changed = 1
+		}
+	} else {
+		v = hvc_edit("", 1)
+		if (hvc_changed) {
+			line[++nl] = "GRUB_CMDLINE_LINUX=\"" v "\""
+			changed = 1
+		}
+	}
+	if (!changed)
+		exit 10
+	for (i = 1; i <= nl; i++)
+		print line[i]
+	exit 0
+}
+'
+# hvc-shared-end
+
+HVC_DROPIN_HEAD="# Written by hvclock; 'hvclock rollback' restores what was here before."
+
+# One report line: "result STEP [KEY] STATUS [DETAIL]".
+hvc_result() {
+	hvc_put result "$*"
+}
+
+# True if the state file holds exactly the line $1 (or, with a second argument, a line
+# starting with $1).
+hvc_state_has() {
+	[ -f "$HVC_STATE" ] || return 1
+	while IFS= read -r hvc_sl; do
+		case $hvc_sl in
+		"$1") return 0 ;;
+		"$1"*) [ $# -lt 2 ] || return 0 ;;
+		esac
+	done <"$HVC_STATE"
+	return 1
+}
+
+# Append a line to the state file (atomically, before the change it records is made).
+hvc_state_add() {
+	if [ ! -d "$HVC_DIR" ]; then
+		mkdir -p "$HVC_DIR" && chmod 700 "$HVC_DIR" || return 1
+	fi
+	{
+		if [ -f "$HVC_STATE" ]; then
+			cat "$HVC_STATE"
+		else
+			echo "hvclock-guest-state 1"
+		fi
+		printf '%s\n' "$1"
+	} >"$HVC_STATE.tmp" && mv -f "$HVC_STATE.tmp" "$HVC_STATE"
+}
+
+# Record line $1 unless a line starting with $2 is there already: the first original wins.
+hvc_state_once() {
+	hvc_state_has "$2" prefix || hvc_state_add "$1"
+}
+
+# Keep the first original of file $2 (or that it did not exist) under category $1.
+hvc_backup() {
+	if hvc_state_has "saved $1 $2" || hvc_state_has "absent $1 $2"; then
+		return 0
+	fi
+	if [ -e "$2" ]; then
+		hvc_b=$HVC_BACKUP$2
+		mkdir -p "${hvc_b%/*}" && cp -p "$2" "$hvc_b.tmp" && mv -f "$hvc_b.tmp" "$hvc_b" &&
+			hvc_state_add "saved $1 $2"
+	else
+		hvc_state_add "absent $1 $2"
+	fi
+}
+
+# True if two files have the same bytes.
+hvc_same() {
+	if command -v cmp >/dev/null 2>&1; then
+		cmp -s "$1" "$2"
+	else
+		[ "$(cksum <"$1")" = "$(cksum <"$2")" ]
+	fi
+}
+
+# Write the first line of $2 to file $1; false (quietly) if the write is refused.
+hvc_write() {
+	(printf '%s\n' "$2" >"$1") 2>/dev/null
+}
+
+# The grub.cfg that grub2-mkconfig regenerates -> hvc_cfg.
+hvc_grubcfg() {
+	set +f
+	set -- /boot/grub2/grub.cfg /boot/grub/grub.cfg /boot/efi/EFI/*/grub.cfg
+	set -f
+	for hvc_cfg in "$@"; do
+		if [ -f "$hvc_cfg" ]; then
+			return 0
+		fi
+	done
+	hvc_cfg=
+	return 1
+}
+
+# Run the boot loader tool that regenerates grub.cfg from /etc/default/grub.
+hvc_regenerate() {
+	case $1 in
+	update-grub)
+		update-grub >/dev/null 2>&1 </dev/null
+		;;
+	grub2-mkconfig)
+		hvc_grubcfg && grub2-mkconfig -o "$hvc_cfg" >/dev/null 2>&1 </dev/null
+		;;
+	esac
+}
+
+# GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig.
+hvc_boot_grub() {
+	hvc_f=/etc/default/grub
+	if [ "$hvc_bl" = grub2-mkconfig ] && ! hvc_grubcfg; then
+		hvc_result bootloader failed "no grub.cfg for grub2-mkconfig" \
+			"(looked in /boot/grub2, /boot/grub, /boot/efi/EFI/*)"
+		return 0
+	fi
+	if ! cp -p "$hvc_f" "$hvc_f.hvclock-new" 2>/dev/null; then
+		hvc_result bootloader failed "cannot write next to $hvc_f"
+		return 0
+	fi
+	hvc_rc=0
+	HVC_AWK_MODE="file" awk "$HVC_AWK_GRUB" "$hvc_f" >"$hvc_f.hvclock-new" || hvc_rc=$?
+	case $hvc_rc in
+	0) ;;
+	10)
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader in-place
+		return 0
+		;;
+	3)
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "GRUB_CMDLINE_LINUX(_DEFAULT) in $hvc_f uses quoting" \
+			"or expansions hvclock does not edit"
+		return 0
+		;;
+	*)
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
+		return 0
+		;;
+	esac
+	if ! hvc_backup bootloader "$hvc_f" ||
+		! hvc_state_once "bootloader $hvc_bl" "bootloader " ||
+		! cp -p "$hvc_f" "$hvc_f.hvclock-old"; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "cannot keep the original of $hvc_f in $HVC_DIR"
+		return 0
+	fi
+	if ! mv -f "$hvc_f.hvclock-new" "$hvc_f"; then
+		rm -f "$hvc_f.hvclock-new" "$hvc_f.hvclock-old"
+		hvc_result bootloader failed "cannot replace $hvc_f"
+		return 0
+	fi
+	hvc_rc=0
+	hvc_regenerate "$hvc_bl" || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_result bootloader failed "$hvc_bl failed (exit $hvc_rc); $hvc_f put back"
+		return 0
+	fi
+	rm -f "$hvc_f.hvclock-old"
+	hvc_result bootloader deferred "GRUB_CMDLINE_LINUX set and $hvc_bl ran;" \
+		"takes effect at the next boot"
+}
+
+# grubby --update-kernel=ALL, after keeping every file grubby may rewrite.
+hvc_boot_grubby() {
+	if ! hvc_bootargs; then
+		hvc_result bootloader failed "grubby --info=DEFAULT shows no kernel arguments"
+		return 0
+	fi
+	hvc_rc=0
+	printf '%s\n' "$hvc_ba" | HVC_AWK_MODE="line" awk "$HVC_AWK_GRUB" >/dev/null || hvc_rc=$?
+	case $hvc_rc in
+	0) ;;
+	10)
+		hvc_result bootloader in-place
+		return 0
+		;;
+	*)
+		hvc_result bootloader failed "awk could not edit the grubby arguments" \
+			"(exit $hvc_rc)"
+		return 0
+		;;
+	esac
+	set +f
+	set -- /etc/default/grub /boot/grub2/grubenv /boot/grub2/grub.cfg /boot/grub/grub.conf \
+		/boot/efi/EFI/*/grub.cfg /boot/efi/EFI/*/grubenv /boot/loader/entries/*.conf
+	set -f
+	for hvc_p in "$@"; do
+		if [ ! -f "$hvc_p" ] || [ -L "$hvc_p" ]; then
+			continue
+		fi
+		case $hvc_p in
+		*"$HVC_NL"*) continue ;;
+		esac
+		if ! hvc_backup bootloader "$hvc_p"; then
+			hvc_result bootloader failed "cannot keep the original of $hvc_p"
+			return 0
+		fi
+	done
+	if ! hvc_state_once "bootloader grubby" "bootloader "; then
+		hvc_result bootloader failed "cannot write $HVC_STATE"
+		return 0
+	fi
+	set -- --update-kernel=ALL
+	if [ -n "$HVC_AWK_REMOVE" ]; then
+		set -- "$@" "--remove-args=$HVC_AWK_REMOVE"
+	fi
+	if [ -n "$HVC_AWK_SET" ]; then
+		set -- "$@" "--args=$HVC_AWK_SET"
+	fi
+	hvc_rc=0
+	grubby "$@" >/dev/null 2>&1 </dev/null || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		hvc_result bootloader failed "grubby failed (exit $hvc_rc)"
+		return 0
+	fi
+	hvc_rc=0
+	if hvc_bootargs; then
+		printf '%s\n' "$hvc_ba" | HVC_AWK_MODE="line" awk "$HVC_AWK_GRUB" >/dev/null ||
+			hvc_rc=$?
+	fi
+	if [ "$hvc_rc" != 10 ]; then
+		hvc_result bootloader failed "grubby ran but the default entry's arguments are" \
+			"not as wanted: $hvc_ba"
+		return 0
+	fi
+	hvc_result bootloader deferred "grubby --update-kernel=ALL done;" \
+		"takes effect at the next boot"
+}
+
+hvc_step_bootloader() {
+	hvc_bootloader
+	case $hvc_bl in
+	grubby) hvc_boot_grubby ;;
+	update-grub | grub2-mkconfig) hvc_boot_grub ;;
+	*)
+		hvc_result bootloader failed "no boot loader hvclock can edit (no grubby, no" \
+			"/etc/default/grub with update-grub or grub2-mkconfig)"
+		;;
+	esac
+}
+
+# The drop-in with the keys that exist, written atomically, loaded with sysctl -p,
+# then every live value read back.
+hvc_step_sysctl() {
+	hvc_want="$HVC_DROPIN_HEAD$HVC_NL"
+	hvc_n=0
+	hvc_need=no
+	hvc_keyst=
+	# shellcheck disable=SC2086 # pairs of validated words
+	set -- $hvc_sysctls
+	while [ $# -ge 2 ]; do
+		hvc_sysctl_path "$1"
+		if [ ! -f "$hvc_sp" ]; then
+			hvc_keyst="$hvc_keyst $1:absent"
+			shift 2
+			continue
+		fi
+		hvc_n=$((hvc_n + 1))
+		hvc_want="$hvc_want$1 = $2$HVC_NL"
+		hvc_read1 "$hvc_sp" || :
+		hvc_words "$hvc_r"
+		if [ "$hvc_w" = "$2" ] && [ -f "$HVC_DROPIN" ] &&
+			grep -q -x -F "$1 = $2" "$HVC_DROPIN"; then
+			hvc_keyst="$hvc_keyst $1:in-place"
+		else
+			hvc_keyst="$hvc_keyst $1:applied"
+			hvc_need=yes
+		fi
+		shift 2
+	done
+	hvc_tmp=${HVC_DROPIN%/*}/.90-hvclock.conf.new
+	hvc_err=
+	hvc_new=no
+	if [ "$hvc_n" -gt 0 ]; then
+		if [ ! -d "${HVC_DROPIN%/*}" ]; then
+			hvc_need=yes
+		elif ! printf '%s' "$hvc_want" >"$hvc_tmp"; then
+			hvc_err="cannot write $hvc_tmp"
+		elif [ -f "$HVC_DROPIN" ] && hvc_same "$hvc_tmp" "$HVC_DROPIN"; then
+			rm -f "$hvc_tmp"
+		else
+			hvc_need=yes
+			hvc_new=yes
+		fi
+	fi
+	if [ -z "$hvc_err" ] && [ "$hvc_need" = yes ]; then
+		# shellcheck disable=SC2086
+		set -- $hvc_sysctls
+		while [ $# -ge 2 ]; do
+			hvc_sysctl_path "$1"
+			if [ -f "$hvc_sp" ]; then
+				hvc_read1 "$hvc_sp" || :
+				# the value as the kernel prints it (tabs and all), to write it back
+				hvc_state_once "sysctl $1 $hvc_r" "sysctl $1 " ||
+					hvc_err="cannot write $HVC_STATE"
+			fi
+			shift 2
+		done
+		if [ -z "$hvc_err" ] && [ ! -d "${HVC_DROPIN%/*}" ]; then
+			hvc_d=${HVC_DROPIN%/*}
+			if hvc_state_once "absentdir sysctl $hvc_d" "absentdir sysctl $hvc_d" &&
+				mkdir -p "$hvc_d" && printf '%s' "$hvc_want" >"$hvc_tmp"; then
+				hvc_new=yes
+			else
+				hvc_err="cannot create ${HVC_DROPIN%/*}"
+			fi
+		fi
+		if [ -z "$hvc_err" ] && [ "$hvc_new" = yes ]; then
+			if ! hvc_backup sysctl "$HVC_DROPIN"; then
+				hvc_err="cannot keep the original of $HVC_DROPIN in $HVC_DIR"
+			elif ! mv -f "$hvc_tmp" "$HVC_DROPIN"; then
+				hvc_err="cannot replace $HVC_DROPIN"
+			fi
+		fi
+		rm -f "$hvc_tmp"
+		hvc_rc=0
+		if [ -z "$hvc_err" ]; then
+			sysctl -p "$HVC_DROPIN" >/dev/null 2>&1 </dev/null || hvc_rc=$?
+		fi
+	fi
+	# shellcheck disable=SC2086
+	set -- $hvc_sysctls
+	while [ $# -ge 2 ]; do
+		case $hvc_keyst in
+		*" $1:absent"*)
+			hvc_result sysctl "$1" failed "the key does not exist in this kernel"
+			;;
+		*)
+			hvc_sysctl_path "$1"
+			hvc_read1 "$hvc_sp" || :
+			hvc_words "$hvc_r"
+			if [ -n "$hvc_err" ]; then
+				hvc_result sysctl "$1" failed "$hvc_err"
+			elif [ "$hvc_w" != "$2" ]; then
+				hvc_result sysctl "$1" failed \
+					"live value is $hvc_w after sysctl -p (exit $hvc_rc)"
+			else
+				case $hvc_keyst in
+				*" $1:in-place"*) hvc_result sysctl "$1" in-place ;;
+				*) hvc_result sysctl "$1" applied ;;
+				esac
+			fi
+			;;
+		esac
+		shift 2
+	done
+}
+
+# Switch to the first candidate the kernel offers; read the switch back.
+hvc_step_clocksource() {
+	if ! hvc_read1 "$HVC_CS/available_clocksource"; then
+		hvc_result clocksource failed "$HVC_CS/available_clocksource cannot be read"
+		return 0
+	fi
+	hvc_words "$hvc_r"
+	hvc_avail=$hvc_w
+	hvc_pick=
+	for hvc_c in $hvc_cands; do
+		case " $hvc_avail " in
+		*" $hvc_c "*)
+			hvc_pick=$hvc_c
+			break
+			;;
+		esac
+	done
+	if [ -z "$hvc_pick" ]; then
+		hvc_result clocksource failed "none of$hvc_cands is offered (available: $hvc_avail)"
+		return 0
+	fi
+	hvc_read1 "$HVC_CS/current_clocksource" || :
+	hvc_cur=$hvc_r
+	if [ "$hvc_cur" = "$hvc_pick" ]; then
+		hvc_result clocksource in-place "$hvc_pick"
+		return 0
+	fi
+	if ! hvc_state_once "clocksource $hvc_cur" "clocksource "; then
+		hvc_result clocksource failed "cannot write $HVC_STATE"
+		return 0
+	fi
+	if ! hvc_write "$HVC_CS/current_clocksource" "$hvc_pick"; then
+		hvc_result clocksource failed "writing $hvc_pick to current_clocksource was refused"
+		return 0
+	fi
+	hvc_read1 "$HVC_CS/current_clocksource" || :
+	if [ "$hvc_r" = "$hvc_pick" ]; then
+		hvc_result clocksource applied "$hvc_pick (was $hvc_cur)"
+	elif [ "$hvc_r" = "$hvc_cur" ]; then
+		hvc_result clocksource deferred "the kernel kept $hvc_cur; $hvc_pick not taken now"
+	else
+		hvc_result clocksource failed "current clocksource is $hvc_r" \
+			"after writing $hvc_pick"
+	fi
+}
+
+hvc_step_timesync() {
+	hvc_timesync
+	if [ "$hvc_ts_active" = active ]; then
+		hvc_result timesync in-place "$hvc_ts"
+	else
+		hvc_result timesync failed "no time sync daemon is running (installed: $hvc_ts)"
+	fi
+}
+
+# Note a restored file of category $1 (bootloader, sysctl), or the error $2.
+hvc_mark() {
+	case $1:$2 in
+	bootloader:) hvc_chg_bootloader=yes ;;
+	sysctl:) hvc_chg_sysctl=yes ;;
+	bootloader:*) hvc_err_bootloader=$2 ;;
+	sysctl:*) hvc_err_sysctl=$2 ;;
+	esac
+}
+
+# Put back everything the state file records, then drop the state.
+hvc_rollback() {
+	if [ ! -f "$HVC_STATE" ]; then
+		hvc_why="nothing recorded by hvclock in this guest"
+		if [ "$hvc_boot" = yes ]; then
+			hvc_result bootloader in-place "$hvc_why"
+		fi
+		# shellcheck disable=SC2086
+		set -- $hvc_sysctls
+		while [ $# -ge 2 ]; do
+			hvc_result sysctl "$1" in-place "$hvc_why"
+			shift 2
+		done
+		if [ "$hvc_clock" = yes ]; then
+			hvc_result clocksource in-place "$hvc_why"
+		fi
+		if [ "$hvc_tsync" = yes ]; then
+			hvc_result timesync skipped "a check; nothing to roll back"
+		fi
+		hvc_result restore in-place "$hvc_why"
+		return 0
+	fi
+	hvc_chg_bootloader=no
+	hvc_chg_sysctl=no
+	hvc_err_bootloader=
+	hvc_err_sysctl=
+	hvc_kind=
+	hvc_dirs=
+	while IFS= read -r hvc_l; do
+		hvc_cat=${hvc_l#* }
+		hvc_p=${hvc_cat#* }
+		hvc_cat=${hvc_cat%% *}
+		case $hvc_l in
+		"saved "*)
+			case $hvc_p in
+			/boot/loader/entries/*)
+				# an entry removed since (its kernel is gone) stays removed
+				[ -e "$hvc_p" ] || continue
+				;;
+			esac
+			if [ -f "$hvc_p" ] && hvc_same "$HVC_BACKUP$hvc_p" "$hvc_p"; then
+				continue
+			fi
+			if cp -p "$HVC_BACKUP$hvc_p" "$hvc_p.hvclock-new" &&
+				mv -f "$hvc_p.hvclock-new" "$hvc_p"; then
+				hvc_mark "$hvc_cat" ""
+			else
+				hvc_mark "$hvc_cat" "cannot restore $hvc_p"
+			fi
+			;;
+		"absent "*)
+			if [ -e "$hvc_p" ] || [ -L "$hvc_p" ]; then
+				if rm -f "$hvc_p"; then
+					hvc_mark "$hvc_cat" ""
+				else
+					hvc_mark "$hvc_cat" "cannot remove $hvc_p"
+				fi
+			fi
+			;;
+		"absentdir "*) hvc_dirs="$hvc_dirs$hvc_p$HVC_NL" ;;
+		"bootloader "*) hvc_kind=${hvc_l#bootloader } ;;
+		esac
+	done <"$HVC_STATE"
+	printf '%s' "$hvc_dirs" | while IFS= read -r hvc_p; do
+		rmdir "$hvc_p" 2>/dev/null || :
+	done
+	if [ "$hvc_chg_bootloader" = yes ] && [ -z "$hvc_err_bootloader" ]; then
+		case $hvc_kind in
+		update-grub | grub2-mkconfig)
+			hvc_rc=0
+			hvc_regenerate "$hvc_kind" || hvc_rc=$?
+			if [ "$hvc_rc" != 0 ]; then
+				hvc_err_bootloader="$hvc_kind failed (exit $hvc_rc)"
+			fi
+			;;
+		esac
+	fi
+	hvc_keyst=
+	hvc_cs_status=in-place
+	hvc_cs_detail=
+	while IFS= read -r hvc_l; do
+		case $hvc_l in
+		"sysctl "*)
+			hvc_k=${hvc_l#sysctl }
+			hvc_v=${hvc_k#* }
+			hvc_k=${hvc_k%% *}
+			case $hvc_k in
+			'' | *[!a-z0-9_.]*) continue ;;
+			esac
+			hvc_sysctl_path "$hvc_k"
+			[ -f "$hvc_sp" ] || continue
+			hvc_read1 "$hvc_sp" || :
+			hvc_words "$hvc_r"
+			hvc_live=$hvc_w
+			hvc_words "$hvc_v"
+			if [ "$hvc_live" = "$hvc_w" ]; then
+				continue
+			elif hvc_write "$hvc_sp" "$hvc_v"; then
+				hvc_keyst="$hvc_keyst $hvc_k:applied"
+			else
+				hvc_keyst="$hvc_keyst $hvc_k:failed"
+				hvc_err_sysctl="cannot restore a live value"
+			fi
+			;;
+		"clocksource "*)
+			hvc_c=${hvc_l#clocksource }
+			hvc_read1 "$HVC_CS/current_clocksource" || :
+			if [ -z "$hvc_c" ] || [ "$hvc_r" = "$hvc_c" ]; then
+				continue
+			fi
+			hvc_read1 "$HVC_CS/available_clocksource" || :
+			case " $hvc_r " in
+			*" $hvc_c "*) ;;
+			*)
+				hvc_cs_status=failed
+				hvc_cs_detail="$hvc_c is not offered any more (available: $hvc_r)"
+				continue
+				;;
+			esac
+			if ! hvc_write "$HVC_CS/current_clocksource" "$hvc_c"; then
+				hvc_cs_status=failed
+				hvc_cs_detail="writing $hvc_c to current_clocksource was refused"
+				continue
+			fi
+			hvc_read1 "$HVC_CS/current_clocksource" || :
+			if [ "$hvc_r" = "$hvc_c" ]; then
+				hvc_cs_status=applied
+				hvc_cs_detail="$hvc_c restored"
+			else
+				hvc_cs_status=failed
+				hvc_cs_detail="current clocksource is $hvc_r after writing $hvc_c"
+			fi
+			;;
+		esac
+	done <"$HVC_STATE"
+	if [ -z "$hvc_err_bootloader$hvc_err_sysctl" ] && [ "$hvc_cs_status" != failed ]; then
+		rm -rf "$HVC_DIR"
+	fi
+	if [ "$hvc_boot" = yes ]; then
+		if [ -n "$hvc_err_bootloader" ]; then
+			hvc_result bootloader failed "$hvc_err_bootloader"
+		elif [ "$hvc_chg_bootloader" = yes ]; then
+			hvc_result bootloader applied "boot loader configuration restored"
+		else
+			hvc_result bootloader in-place
+		fi
+	fi
+	# shellcheck disable=SC2086
+	set -- $hvc_sysctls
+	while [ $# -ge 2 ]; do
+		case $hvc_keyst in
+		*" $1:failed"*) hvc_result sysctl "$1" failed "cannot restore the live value" ;;
+		*" $1:applied"*) hvc_result sysctl "$1" applied "live value restored" ;;
+		*)
+			if [ -n "$hvc_err_sysctl" ]; then
+				hvc_result sysctl "$1" failed "$hvc_err_sysctl"
+			elif [ "$hvc_chg_sysctl" = yes ]; then
+				hvc_result sysctl "$1" applied "drop-in restored"
+			else
+				hvc_result sysctl "$1" in-place
+			fi
+			;;
+		esac
+		shift 2
+	done
+	if [ "$hvc_clock" = yes ]; then
+		hvc_result clocksource "$hvc_cs_status" "$hvc_cs_detail"
+	fi
+	if [ "$hvc_tsync" = yes ]; then
+		hvc_result timesync skipped "a check; nothing to roll back"
+	fi
+	if [ -n "$hvc_err_bootloader" ]; then
+		hvc_result restore failed "$hvc_err_bootloader; $HVC_DIR kept"
+	elif [ -n "$hvc_err_sysctl" ]; then
+		hvc_result restore failed "$hvc_err_sysctl; $HVC_DIR kept"
+	elif [ "$hvc_cs_status" = failed ]; then
+		hvc_result restore failed "$hvc_cs_detail; $HVC_DIR kept"
+	elif [ "$hvc_chg_bootloader$hvc_chg_sysctl" != nono ] || [ -n "$hvc_keyst" ] ||
+		[ "$hvc_cs_status" = applied ]; then
+		hvc_result restore applied "files, sysctls and clocksource as before" \
+			"hvclock's first change"
+	else
+		hvc_result restore in-place "nothing differed from the recorded originals;" \
+			"state removed"
+	fi
+}
+
+hvc_apply() {
+	echo "hvclock-apply 1"
+	if [ -n "$hvc_bad" ]; then
+		hvc_put error "$hvc_bad"
+		echo "end"
+		return 0
+	fi
+	echo "mode $hvc_mode"
+	if [ "$hvc_mode" = rollback ]; then
+		hvc_rollback
+	else
+		if [ "$hvc_boot" = yes ]; then
+			hvc_step_bootloader
+		fi
+		if [ -n "$hvc_sysctls" ]; then
+			hvc_step_sysctl
+		fi
+		if [ "$hvc_clock" = yes ]; then
+			hvc_step_clocksource
+		fi
+		if [ "$hvc_tsync" = yes ]; then
+			hvc_step_timesync
+		fi
+	fi
+	echo "end"
+}
+
+# A kernel parameter as hvc_cmdline_param_valid() accepts it.
+hvc_valid_param() {
+	case ${1%%=*} in
+	'' | -* | *[!A-Za-z0-9_.-]*) return 1 ;;
+	esac
+	case $1 in
+	*=*)
+		case ${1#*=} in
+		*[!!-~]* | *[\"\'\\\`\$\;\&\|\<\>]*) return 1 ;;
+		esac
+		;;
+	esac
+}
+
+# Reads the data block (stdin), then applies or rolls back.
+hvc_main() {
+	hvc_mode=
+	hvc_boot=no
+	hvc_set=
+	hvc_remove=
+	hvc_sysctls=
+	hvc_cands=
+	hvc_clock=no
+	hvc_tsync=no
+	hvc_bad=
+	while IFS= read -r hvc_l; do
+		case $hvc_l in
+		"mode apply" | "mode rollback") hvc_mode=${hvc_l#mode } ;;
+		bootloader) hvc_boot=yes ;;
+		"boot-set "* | "boot-remove "*)
+			hvc_p=${hvc_l#* }
+			if ! hvc_valid_param "$hvc_p"; then
+				hvc_bad="invalid data line: kernel parameter"
+			elif [ "${hvc_l%% *}" = boot-set ]; then
+				hvc_set="$hvc_set $hvc_p"
+			else
+				hvc_remove="$hvc_remove $hvc_p"
+			fi
+			;;
+		"sysctl "*)
+			hvc_p=${hvc_l#sysctl }
+			hvc_k=${hvc_p%% *}
+			hvc_v=${hvc_p#* }
+			case $hvc_k in
+			'' | .* | *. | *..* | *[!a-z0-9_.]*)
+				hvc_bad="invalid data line: sysctl key"
+				;;
+			esac
+			case $hvc_v in
+			'' | "$hvc_p" | *[!A-Za-z0-9_.,:/+-]*)
+				hvc_bad="invalid data line: sysctl value"
+				;;
+			esac
+			hvc_sysctls="$hvc_sysctls $hvc_k $hvc_v"
+			;;
+		clocksource) hvc_clock=yes ;;
+		"clocksource "*)
+			for hvc_c in ${hvc_l#clocksource }; do
+				case $hvc_c in
+				*[!a-z0-9_-]*) hvc_bad="invalid data line: clocksource" ;;
+				esac
+				hvc_cands="$hvc_cands $hvc_c"
+			done
+			hvc_clock=yes
+			;;
+		timesync) hvc_tsync=yes ;;
+		*) hvc_bad="invalid data line" ;;
+		esac
+	done
+	if [ -z "$hvc_mode" ]; then
+		hvc_bad="no mode in the data block"
+	fi
+	HVC_AWK_SET=${hvc_set# }
+	HVC_AWK_REMOVE=${hvc_remove# }
+	export HVC_AWK_SET HVC_AWK_REMOVE
+	hvc_apply </dev/null
+}

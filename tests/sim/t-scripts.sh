@@ -1,0 +1,309 @@
+#!/bin/bash
+# t-scripts.sh: the guest scripts in simulated guests over real ssh: inspect, apply x2, rollback.
+#
+# Starts a small tier-1 lab (tests/sim/simfleet.sh: one guest of each healthy kind plus a few
+# fault kinds), feeds templates/guest/{inspect,apply}.sh with a data block to "/bin/sh -s" over
+# OpenSSH, and checks the reports and the guest trees: the second apply reports in-place and
+# changes no byte, the rollback restores every file byte for byte. This tests the scripts, not
+# hvclock's transport. Env: HVC_TEST_SIM_DIR (lab directory; its parents must be root-owned and
+# not group/world-writable, else a directory under /run is used).
+set -eu
+set -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+simfleet=$here/simfleet.sh
+inspect_sh=$top/templates/guest/inspect.sh
+apply_sh=$top/templates/guest/apply.sh
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (chroot guests behind sshd)"
+[ -x /usr/sbin/sshd ] || skip "no /usr/sbin/sshd (openssh-server)"
+command -v ssh >/dev/null || skip "no ssh (openssh-client)"
+[ -x /bin/dash ] || skip "no /bin/dash"
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+	skip "no static /bin/busybox (busybox-static)"
+fi
+
+n=0
+failed=0
+ok() { # NAME COND-STATUS
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		failed=$((failed + 1))
+	fi
+}
+check() { # NAME COMMAND...
+	local name=$1
+	shift
+	if "$@"; then ok "$name" 0; else ok "$name" 1; fi
+}
+diag() {
+	sed 's/^/# /'
+}
+
+chain_ok() {
+	local p=$1
+	while :; do
+		[ -e "$p" ] || return 1
+		[ "$(stat -c %u "$p")" = 0 ] || return 1
+		case "$(stat -c %A "$p")" in ?????w???? | ????????w?) return 1 ;; esac
+		[ "$p" = / ] && return 0
+		p=$(dirname "$p")
+	done
+}
+
+made=
+SIM=${HVC_TEST_SIM_DIR:-}
+if [ -z "$SIM" ] || ! chain_ok "$(dirname "$(realpath -m "$SIM")")"; then
+	SIM=$(mktemp -d /run/hvclock-t-scripts.XXXXXX 2>/dev/null) || skip "no usable lab directory"
+	chmod 755 "$SIM"
+	made=$SIM
+	chain_ok "$SIM" || skip "no lab directory with a root-owned parent chain"
+fi
+export SIM
+KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
+export SIM_KINDS="$KINDS ro-sysfs hostile-output huge-output binary-output"
+
+cleanup() {
+	"$simfleet" stop >/dev/null 2>&1 || true
+	[ -z "$made" ] || rm -rf "$made"
+}
+trap cleanup EXIT
+
+started=
+for _ in 1 2 3 4 5; do
+	base=$((10000 + RANDOM % 20000)) # below the ephemeral range
+	if "$simfleet" start 10 "$base" >"$SIM.start.log" 2>&1; then
+		started=1
+		break
+	fi
+	grep -q "in use" "$SIM.start.log" || break
+done
+if [ -z "$started" ]; then
+	diag <"$SIM.start.log"
+	rm -f "$SIM.start.log"
+	echo "Bail out! the lab did not start"
+	exit 1
+fi
+rm -f "$SIM.start.log"
+G=$SIM/guests
+CS=sys/devices/system/clocksource/clocksource0
+dropin_head="# Written by hvclock; 'hvclock rollback' restores what was here before."
+
+# run SCRIPT PORT: the script + the data block from stdin, over ssh, as hvclock sends it
+run() {
+	{
+		cat "$1"
+		echo "hvc_main <<'HVCLOCK_DATA_END'"
+		cat
+		echo "HVCLOCK_DATA_END"
+	} | timeout 60 ssh -F /dev/null -T -i "$SIM/client/id_ed25519" \
+		-o UserKnownHostsFile="$SIM/client/known_hosts" -o StrictHostKeyChecking=yes \
+		-o BatchMode=yes -o ConnectTimeout=10 -p "$2" root@127.0.0.1 /bin/sh -s
+}
+
+# Every file's path, type, mode, link target and content hash (not /dev, not times).
+manifest() {
+	(
+		cd "$1"
+		find . -path ./dev -prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort
+		find . -path ./dev -prune -o -type f -print0 | xargs -0 sha256sum |
+			LC_ALL=C sort -k2
+	) | sha256sum
+}
+
+# A report is printable ASCII, lines of at most 4096 bytes, at most 1 MiB, "MAGIC 1" ... "end".
+well_formed() { # FILE MAGIC
+	[ "$(head -n 1 "$1")" = "$2 1" ] && [ "$(tail -n 1 "$1")" = end ] &&
+		[ "$(wc -c <"$1")" -le 1048576 ] && ! LC_ALL=C grep -q '[^ -~]' "$1" &&
+		awk 'length($0) > 4096 { exit 1 }' "$1" &&
+		[ "$(grep -c '^log ' "$1")" -le 200 ]
+}
+
+has() { # FILE LINE
+	grep -qxF "$2" "$1"
+}
+
+# The data block for a kind: what a plan for it would carry.
+apply_data() { # KIND MODE
+	echo "mode $2"
+	# every healthy kind has a boot loader hvclock can edit
+	echo bootloader
+	echo "boot-set clocksource=tsc"
+	echo "boot-set tsc=reliable"
+	echo "boot-remove notsc"
+	case $1 in
+	xenlinux-pv)
+		echo "sysctl xen.independent_wallclock 1"
+		echo "clocksource jiffies"
+		;;
+	*)
+		echo "sysctl kernel.panic 5"
+		echo "sysctl kernel.printk 3"
+		echo "clocksource hpet acpi_pm tsc"
+		;;
+	esac
+	echo timesync
+}
+
+out=$(mktemp -d)
+trap 'cleanup; rm -rf "$out"' EXIT
+
+while read -r g _ port kind; do
+	case " $KINDS " in *" $kind "*) ;; *) continue ;; esac
+	d=$G/$g
+	i1=$out/$g.inspect i2=$out/$g.inspect2 a1=$out/$g.apply1 a2=$out/$g.apply2
+	r1=$out/$g.rollback1 r2=$out/$g.rollback2
+	m0=$(manifest "$d")
+
+	# --- inspect ---
+	printf 'sysctl kernel.panic\nsysctl xen.independent_wallclock\n' |
+		run "$inspect_sh" "$port" >"$i1" 2>"$out/$g.err" || true
+	check "$kind: inspect report is well formed" well_formed "$i1" hvclock-inspect
+	check "$kind: inspect reports the kernel release" \
+		has "$i1" "kernel-release $(cat "$d/proc/sys/kernel/osrelease")"
+	check "$kind: inspect reports the clocksources" \
+		has "$i1" "clocksource-current $(cat "$d/$CS/current_clocksource")"
+	case $kind in
+	xenlinux-pv)
+		check "$kind: independent_wallclock present" \
+			has "$i1" "independent-wallclock present 0"
+		check "$kind: empty dmesg falls back to kern.log" \
+			has "$i1" "log-source kern.log"
+		want_bl=grubby
+		;;
+	el6-kvm)
+		check "$kind: ntpd found through /proc/PID/stat" \
+			has "$i1" "timesync ntpd active"
+		want_bl=grubby
+		;;
+	modern-kvm | modern-xen-pv) want_bl=update-grub ;;
+	el7-kvm-grubby) want_bl=grubby ;;
+	sles-kvm-mkconfig) want_bl=grub2-mkconfig ;;
+	esac
+	check "$kind: boot loader is $want_bl" has "$i1" "bootloader $want_bl"
+	check "$kind: inspect changed nothing" test "$(manifest "$d")" = "$m0"
+
+	# --- apply, twice ---
+	apply_data "$kind" apply | run "$apply_sh" "$port" >"$a1" 2>&1 || true
+	check "$kind: apply report is well formed" well_formed "$a1" hvclock-apply
+	case $kind in
+	xenlinux-pv)
+		check "$kind: sysctl applied" \
+			has "$a1" "result sysctl xen.independent_wallclock applied"
+		check "$kind: live value set" \
+			test "$(cat "$d/proc/sys/xen/independent_wallclock")" = 1
+		check "$kind: switched to jiffies" \
+			has "$a1" "result clocksource applied jiffies (was xen)"
+		;;
+	*)
+		check "$kind: sysctls applied" has "$a1" "result sysctl kernel.panic applied"
+		check "$kind: drop-in written" test "$(cat "$d/etc/sysctl.d/90-hvclock.conf")" = \
+			"$(printf '%s\n' "$dropin_head" "kernel.panic = 5" "kernel.printk = 3")"
+		check "$kind: live sysctl set" test "$(cat "$d/proc/sys/kernel/panic")" = 5
+		want_cs=$(tr ' ' '\n' <"$d/$CS/available_clocksource" |
+			grep -m 1 -x -e hpet -e acpi_pm || echo tsc)
+		check "$kind: live clocksource switched to $want_cs" \
+			test "$(cat "$d/$CS/current_clocksource")" = "$want_cs"
+		;;
+	esac
+	case $want_bl in
+	update-grub | grub2-mkconfig)
+		check "$kind: boot loader deferred" grep -q '^result bootloader deferred' "$a1"
+		check "$kind: GRUB_CMDLINE_LINUX set, quiet kept in _DEFAULT" \
+			grep -qx 'GRUB_CMDLINE_LINUX="clocksource=tsc tsc=reliable"' \
+			"$d/etc/default/grub"
+		check "$kind: grub.cfg regenerated" \
+			grep -qs 'ro clocksource=tsc tsc=reliable quiet' \
+			"$d/boot/grub/grub.cfg" "$d/boot/grub2/grub.cfg"
+		;;
+	grubby)
+		check "$kind: boot loader deferred" grep -q '^result bootloader deferred' "$a1"
+		check "$kind: every entry has the parameters" \
+			test "$(grep -l 'options .* clocksource=tsc tsc=reliable$' \
+				"$d"/boot/loader/entries/*.conf | wc -l)" = 2
+		;;
+	esac
+	check "$kind: timesync checked" grep -q '^result timesync ' "$a1"
+	m1=$(manifest "$d")
+	check "$kind: state recorded" test -f "$d/var/lib/hvclock/state"
+
+	apply_data "$kind" apply | run "$apply_sh" "$port" >"$a2" 2>&1 || true
+	check "$kind: second apply is well formed" well_formed "$a2" hvclock-apply
+	# every step in-place, except those that failed the first time for a reason of the guest's
+	bad=$(grep '^result ' "$a2" |
+		grep -v -e '^result [a-z]*\( [a-z0-9_.]*\)\? in-place' \
+			-e 'failed no time sync daemon' || true)
+	check "$kind: second apply is all in-place" test -z "$bad"
+	[ -z "$bad" ] || echo "$bad" | diag
+	check "$kind: second apply changed no byte" test "$(manifest "$d")" = "$m1"
+
+	printf 'sysctl kernel.panic\n' | run "$inspect_sh" "$port" >"$i2" 2>&1 || true
+	check "$kind: inspect sees hvclock's state" has "$i2" "state present"
+
+	# --- rollback, twice ---
+	apply_data "$kind" rollback | run "$apply_sh" "$port" >"$r1" 2>&1 || true
+	check "$kind: rollback report is well formed" well_formed "$r1" hvclock-apply
+	check "$kind: rollback restored" grep -q '^result restore applied' "$r1"
+	check "$kind: rollback restored every file byte for byte" test "$(manifest "$d")" = "$m0"
+	apply_data "$kind" rollback | run "$apply_sh" "$port" >"$r2" 2>&1 || true
+	check "$kind: second rollback has nothing to do" \
+		grep -q '^result restore in-place' "$r2"
+	check "$kind: second rollback changed no byte" test "$(manifest "$d")" = "$m0"
+done <"$SIM/state/inventory"
+
+# --- refusals and faults ---
+port_of() { awk -v k="$1" '$4 == k { print $3; exit }' "$SIM/state/inventory"; }
+dir_of() { echo "$G/$(awk -v k="$1" '$4 == k { print $1; exit }' "$SIM/state/inventory")"; }
+
+p=$(port_of modern-kvm)
+d=$(dir_of modern-kvm)
+m0=$(manifest "$d")
+# shellcheck disable=SC2016 # the point: text a shell would expand
+printf 'mode apply\nbootloader\nboot-set a=$(touch /tmp/pwned)\nsysctl kernel.panic 7\n' |
+	run "$apply_sh" "$p" >"$out/refuse" 2>&1 || true
+check "a data block with a shell expansion is refused whole" \
+	has "$out/refuse" "error invalid data line: kernel parameter"
+check "a refused data block changes nothing" test "$(manifest "$d")" = "$m0"
+check "nothing ran from the data block" test ! -e "$d/tmp/pwned"
+printf 'mode apply\nreboot now\n' | run "$apply_sh" "$p" >"$out/refuse2" 2>&1 || true
+check "an unknown directive is refused" has "$out/refuse2" "error invalid data line"
+
+# quoting hvclock does not edit: refused, file untouched
+cp -p "$d/etc/default/grub" "$out/grub.orig"
+# shellcheck disable=SC2016
+printf 'GRUB_CMDLINE_LINUX="$EXTRA ro"\n' >>"$d/etc/default/grub"
+m0=$(manifest "$d")
+printf 'mode apply\nbootloader\nboot-set clocksource=tsc\n' |
+	run "$apply_sh" "$p" >"$out/quoting" 2>&1 || true
+check "an expansion in GRUB_CMDLINE_LINUX is not edited" \
+	grep -q '^result bootloader failed .*quoting' "$out/quoting"
+check "and the guest is unchanged" test "$(manifest "$d")" = "$m0"
+cp -p "$out/grub.orig" "$d/etc/default/grub"
+
+p=$(port_of ro-sysfs)
+printf 'mode apply\nclocksource acpi_pm\n' | run "$apply_sh" "$p" >"$out/ro" 2>&1 || true
+check "a refused clocksource write is reported" \
+	grep -q '^result clocksource failed .*refused' "$out/ro"
+printf 'mode rollback\n' | run "$apply_sh" "$p" >"$out/ro2" 2>&1 || true
+check "and its rollback has nothing to put back" grep -q '^result restore in-place' "$out/ro2"
+
+for kind in hostile-output huge-output binary-output; do
+	p=$(port_of "$kind")
+	d=$(dir_of "$kind")
+	printf 'sysctl kernel.panic\n' | run "$inspect_sh" "$p" >"$out/$kind" 2>&1 || true
+	check "$kind: inspect report is well formed and bounded" \
+		well_formed "$out/$kind" hvclock-inspect
+	check "$kind: nothing ran from guest text" test ! -e "$d/tmp/pwned"
+done
+
+echo "1..$n"
+[ "$failed" = 0 ]
