@@ -1,0 +1,1017 @@
+/* ssh.c: the SSH guest transport: libssh sessions with strict host keys, key auth, bounded exec. */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+
+#include "backends/ssh/ssh.h"
+
+/*
+ * Time: every blocking libssh call (connect, auth, channel open, exec
+ * request, flush, exit status) waits at most SSH_OPTIONS_TIMEOUT(+_USEC),
+ * so before each one the session's timeout is set to what is left of the
+ * current budget (never 0: libssh reads 0 as "10 s" or "forever"). The data
+ * phase of exec never blocks longer than a short slice.
+ *
+ * Host names: libssh parses "user@host" in SSH_OPTIONS_HOST and would
+ * switch users; such names are refused.
+ */
+
+#define DEFAULT_CONNECT_MS 10000
+#define DEFAULT_COMMAND_MS 60000
+#define DEFAULT_DEADLINE_MS 300000
+#define DEFAULT_MAX_OUTPUT ((size_t)16 << 20)
+#define STDERR_KEEP ((size_t)64 << 10)
+#define CHUNK 32768
+/* Longest wait inside the exec loop: stderr data and window updates do not end a wait. */
+#define SLICE_MS 50
+
+struct ssh_transport {
+	struct hvc_transport base;
+	char *known_hosts_escaped; /* '%' doubled: libssh expands %d, %u, %h... in paths */
+	char *lock_path;
+};
+
+struct hvc_session {
+	struct ssh_transport *t;
+	ssh_session ssh;
+	char *where; /* "host:port" (IPv6 in brackets), first word of every message */
+	int64_t connected; /* monotonic ms at the start of connect */
+	int64_t deadline; /* connected + guest deadline */
+	bool lost; /* connection gone: every later exec fails at once */
+};
+
+/* One writer of known_hosts files per process; flock() orders processes. */
+static pthread_mutex_t known_hosts_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_result;
+
+static void init_libssh(void)
+{
+	init_result = ssh_init();
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int left_ms(int64_t deadline)
+{
+	int64_t d = deadline - now_ms();
+
+	if (d < 0)
+		return 0;
+	return d > INT_MAX ? INT_MAX : (int)d;
+}
+
+/* Bound the next blocking libssh call; at least 1 ms (0 means "default" to libssh). */
+static void set_budget(ssh_session ssh, int64_t deadline)
+{
+	int ms = left_ms(deadline);
+	long sec, usec;
+
+	if (ms < 1)
+		ms = 1;
+	sec = ms / 1000;
+	usec = (long)(ms % 1000) * 1000;
+	ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT, &sec);
+	ssh_options_set(ssh, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static bool connection_lost(ssh_session ssh)
+{
+	return !ssh_is_connected(ssh) || (ssh_get_status(ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR));
+}
+
+static struct ssh_transport *ssh_transport_from_transport(struct hvc_transport *t)
+{
+	assert(t && t->impl == &hvc_ssh_transport_impl);
+	return (struct ssh_transport *)t;
+}
+
+/* SHA256 fingerprint of the server's host key, "SHA256:<base64>"; never NULL. */
+static char *server_key_fingerprint(ssh_session ssh)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp, *ret;
+
+	if (ssh_get_server_publickey(ssh, &key) != SSH_OK)
+		return xstrdup("(no host key)");
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0) {
+		ssh_key_free(key);
+		return xstrdup("(unhashable host key)");
+	}
+	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	ret = xstrdup(fp ? fp : "(unhashable host key)");
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+	return ret;
+}
+
+static const char *server_key_type(ssh_session ssh, char *buf, size_t size)
+{
+	ssh_key key = NULL;
+
+	if (ssh_get_server_publickey(ssh, &key) != SSH_OK)
+		return "unknown";
+	snprintf(buf, size, "%s", ssh_key_type_to_char(ssh_key_type(key)));
+	ssh_key_free(key);
+	return buf;
+}
+
+/* mkdir -p; new directories get mode. */
+static int mkdir_parents(const char *dir, mode_t mode)
+{
+	_cleanup_free_ char *p = xstrdup(dir);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static int read_whole_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, ret_st) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xrealloc(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+			close(fd);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * True if some line of text names host_port among its comma-separated host
+ * patterns (plain, not hashed). libssh stops at a malformed or unsupported
+ * line for the host and then reports the host as unknown: such a line must
+ * not be mistaken for "no entry" and get a second, different key.
+ */
+static bool text_names_host(const char *text, const char *host_port, size_t *ret_line)
+{
+	size_t hlen = strlen(host_port), lineno = 0;
+
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		const char *q = p;
+
+		if (!end)
+			end = p + strlen(p);
+		lineno++;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		while (q < end && *q != '#' && *q != ' ' && *q != '\t') {
+			const char *tok = q;
+
+			while (q < end && *q != ',' && *q != ' ' && *q != '\t')
+				q++;
+			if ((size_t)(q - tok) == hlen && strncasecmp(tok, host_port, hlen) == 0) {
+				*ret_line = lineno;
+				return true;
+			}
+			if (q < end && *q == ',')
+				q++;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* Replace path by its old content plus line: temporary file in the same dir, fsync, rename. */
+static int append_line_atomically(
+	const char *path, const char *line, struct hvc_error *err, const char *where)
+{
+	_cleanup_free_ char *target = NULL, *old = NULL, *tmp = NULL, *dir = NULL;
+	size_t old_len = 0;
+	struct stat st = { 0 }, lst;
+	bool have_old;
+	int fd, dfd, r;
+
+	/* Keep a symlinked known_hosts a symlink: write its target. */
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		target = realpath(path, NULL);
+		if (!target)
+			return hvc_error_set(err, -errno,
+				"%s: cannot resolve known_hosts symlink %s: %s", where, path,
+				strerror(errno));
+	} else {
+		target = xstrdup(path);
+	}
+	r = read_whole_file(target, &old, &old_len, &st);
+	if (r < 0 && r != -ENOENT)
+		return hvc_error_set(err, r, "%s: cannot read %s: %s", where, target, strerror(-r));
+	have_old = r == 0;
+
+	dir = dir_of(target);
+	tmp = xasprintf("%s.tmpXXXXXX", target);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return hvc_error_set(err, -errno,
+			"%s: cannot create a temporary file next to %s: %s", where, target,
+			strerror(errno));
+	if (have_old) {
+		(void)fchmod(fd, st.st_mode & 07777);
+		(void)!fchown(fd, st.st_uid, st.st_gid);
+	} else {
+		(void)fchmod(fd, 0600);
+	}
+	r = write_all(fd, old ? old : "", old_len);
+	if (r == 0 && old_len > 0 && old[old_len - 1] != '\n')
+		r = write_all(fd, "\n", 1);
+	if (r == 0)
+		r = write_all(fd, line, strlen(line));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, target) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return hvc_error_set(
+			err, r, "%s: cannot write %s: %s", where, target, strerror(-r));
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static int lock_mutex_until(pthread_mutex_t *m, int64_t deadline)
+{
+	struct timespec abs;
+	int ms = left_ms(deadline);
+
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_sec += ms / 1000;
+	abs.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	return -pthread_mutex_timedlock(m, &abs);
+}
+
+static int refuse_changed_key(
+	struct hvc_session *s, enum ssh_known_hosts_e state, struct hvc_error *err)
+{
+	_cleanup_free_ char *fp = server_key_fingerprint(s->ssh);
+	const char *kh = s->t->base.options.known_hosts;
+	char type[64];
+
+	if (state == SSH_KNOWN_HOSTS_OTHER)
+		return hvc_error_set(err, -EKEYREJECTED,
+			"%s: host key type changed (offered %s %s, %s records another type): "
+			"refusing; remove the old key from %s if the guest was re-created",
+			s->where, server_key_type(s->ssh, type, sizeof(type)), fp, kh, kh);
+	return hvc_error_set(err, -EKEYREJECTED,
+		"%s: host key changed (offered %s): refusing; remove the old key from %s if the "
+		"guest was re-created",
+		s->where, fp, kh);
+}
+
+/* accept_new: record the offered key, one writer at a time, re-checking under the lock. */
+static int record_host_key(struct hvc_session *s, int64_t deadline, struct hvc_error *err)
+{
+	const char *kh = s->t->base.options.known_hosts;
+	_cleanup_free_ char *dir = dir_of(kh), *text = NULL;
+	char *entry = NULL;
+	enum ssh_known_hosts_e state;
+	struct stat st;
+	size_t text_len, line;
+	int lockfd = -1, r;
+
+	r = lock_mutex_until(&known_hosts_mutex, deadline);
+	if (r < 0)
+		return hvc_error_set(err, r == -ETIMEDOUT ? -ETIMEDOUT : r,
+			"%s: timed out waiting for another thread writing %s", s->where, kh);
+
+	r = mkdir_parents(dir, 0700);
+	if (r < 0) {
+		hvc_error_set(
+			err, r, "%s: cannot create directory %s: %s", s->where, dir, strerror(-r));
+		goto out;
+	}
+	lockfd = open(s->t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lockfd < 0) {
+		r = hvc_error_set(err, -errno, "%s: cannot open lock file %s: %s", s->where,
+			s->t->lock_path, strerror(errno));
+		goto out;
+	}
+	while (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			r = hvc_error_set(err, -errno, "%s: cannot lock %s: %s", s->where,
+				s->t->lock_path, strerror(errno));
+			goto out;
+		}
+		if (left_ms(deadline) <= 0) {
+			r = hvc_error_set(err, -ETIMEDOUT,
+				"%s: timed out waiting for another process writing %s (lock %s)",
+				s->where, kh, s->t->lock_path);
+			goto out;
+		}
+		usleep(5000);
+	}
+
+	/* Another thread or process may have recorded it (or another key) meanwhile. */
+	state = ssh_session_is_known_server(s->ssh);
+	switch (state) {
+	case SSH_KNOWN_HOSTS_OK:
+		r = 0;
+		goto out;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		r = refuse_changed_key(s, state, err);
+		goto out;
+	case SSH_KNOWN_HOSTS_ERROR:
+		r = hvc_error_set(err, -EIO, "%s: cannot check the host key against %s: %s",
+			s->where, kh, ssh_get_error(s->ssh));
+		goto out;
+	default:
+		break;
+	}
+
+	if (ssh_session_export_known_hosts_entry(s->ssh, &entry) != SSH_OK || !entry) {
+		r = hvc_error_set(err, -EIO, "%s: cannot format the known_hosts entry: %s",
+			s->where, ssh_get_error(s->ssh));
+		goto out;
+	}
+	r = read_whole_file(kh, &text, &text_len, &st);
+	if (r == 0) {
+		_cleanup_free_ char *host_port = xstrndup(entry, strcspn(entry, " "));
+
+		if (text_names_host(text, host_port, &line)) {
+			r = hvc_error_set(err, -EKEYREJECTED,
+				"%s: %s line %zu has an entry for %s that libssh cannot use "
+				"(corrupt or unsupported key type): refusing to add another key; "
+				"fix or remove that line",
+				s->where, kh, line, host_port);
+			goto out;
+		}
+	}
+	r = append_line_atomically(kh, entry, err, s->where);
+out:
+	ssh_string_free_char(entry);
+	if (lockfd >= 0)
+		close(lockfd); /* drops the flock */
+	pthread_mutex_unlock(&known_hosts_mutex);
+	return r;
+}
+
+static int verify_host_key(struct hvc_session *s, int64_t deadline, struct hvc_error *err)
+{
+	const struct hvc_transport_options *o = &s->t->base.options;
+	enum ssh_known_hosts_e state = ssh_session_is_known_server(s->ssh);
+	_cleanup_free_ char *fp = NULL;
+
+	switch (state) {
+	case SSH_KNOWN_HOSTS_OK:
+		return 0;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		return refuse_changed_key(s, state, err);
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+		if (o->accept_new)
+			return record_host_key(s, deadline, err);
+		fp = server_key_fingerprint(s->ssh);
+		return hvc_error_set(err, -ENOKEY,
+			"%s: unknown host key %s (not in %s); run with --accept-new to record it",
+			s->where, fp, o->known_hosts);
+	case SSH_KNOWN_HOSTS_ERROR:
+	default:
+		return hvc_error_set(err, -EIO, "%s: cannot check the host key against %s: %s",
+			s->where, o->known_hosts, ssh_get_error(s->ssh));
+	}
+}
+
+struct passphrase_probe {
+	bool asked;
+};
+
+/* Never prompt (OpenSSL would read the terminal for encrypted PEM keys): note it and refuse. */
+static int refuse_passphrase(
+	const char *prompt, char *buf, size_t len, int echo, int verify, void *userdata)
+{
+	struct passphrase_probe *p = userdata;
+
+	p->asked = true;
+	if (buf && len > 0)
+		buf[0] = '\0';
+	return -1;
+}
+
+/* A blocking libssh auth call that runs out of time returns SSH_AUTH_AGAIN. */
+static int auth_error(
+	struct hvc_session *s, int64_t deadline, int rc, const char *what, struct hvc_error *err)
+{
+	if (connection_lost(s->ssh))
+		return hvc_error_set(err, -ECONNRESET, "%s: connection lost during %s: %s",
+			s->where, what, ssh_get_error(s->ssh));
+	if (rc == SSH_AUTH_AGAIN || left_ms(deadline) <= 0)
+		return hvc_error_set(err, -ETIMEDOUT, "%s: timed out during %s", s->where, what);
+	return hvc_error_set(err, -EIO, "%s: %s failed: %s", s->where, what, ssh_get_error(s->ssh));
+}
+
+static int authenticate(struct hvc_session *s, int64_t deadline, struct hvc_error *err)
+{
+	const struct hvc_transport_options *o = &s->t->base.options;
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	struct passphrase_probe probe = { false };
+	bool agent_tried = false;
+	ssh_key key = NULL;
+	int rc;
+
+	if (o->use_agent && sock && *sock) {
+		agent_tried = true;
+		set_budget(s->ssh, deadline);
+		rc = ssh_userauth_agent(s->ssh, NULL);
+		if (rc == SSH_AUTH_SUCCESS)
+			return 0;
+		if (rc == SSH_AUTH_AGAIN ||
+			(rc == SSH_AUTH_ERROR &&
+				(connection_lost(s->ssh) || left_ms(deadline) <= 0)))
+			return auth_error(s, deadline, rc, "ssh-agent authentication", err);
+		/* DENIED, PARTIAL or an unreachable agent: go on with the identity file. */
+	}
+	if (!o->identity)
+		return hvc_error_set(err, -EACCES, "%s: authentication failed for user '%s': %s",
+			s->where, o->user,
+			agent_tried ? "no ssh-agent key was accepted and no identity file is set"
+				    : "no identity file is set and SSH_AUTH_SOCK is not set");
+
+	rc = ssh_pki_import_privkey_file(o->identity, NULL, refuse_passphrase, &probe, &key);
+	if (rc != SSH_OK) {
+		if (probe.asked)
+			return hvc_error_set(err, -EACCES,
+				"%s: identity %s is passphrase-protected and %s; load it into "
+				"ssh-agent (ssh-add) or use a key without passphrase",
+				s->where, o->identity,
+				agent_tried ? "no ssh-agent key was accepted"
+					    : "no ssh-agent is used");
+		if (access(o->identity, R_OK) < 0)
+			return hvc_error_set(err, -ENOENT, "%s: cannot read identity %s: %s",
+				s->where, o->identity, strerror(errno));
+		return hvc_error_set(err, -EACCES, "%s: identity %s is not a usable private key",
+			s->where, o->identity);
+	}
+	set_budget(s->ssh, deadline);
+	rc = ssh_userauth_publickey(s->ssh, NULL, key);
+	ssh_key_free(key);
+	switch (rc) {
+	case SSH_AUTH_SUCCESS:
+		return 0;
+	case SSH_AUTH_DENIED:
+		return hvc_error_set(err, -EACCES,
+			"%s: authentication failed for user '%s': key %s was denied%s", s->where,
+			o->user, o->identity, agent_tried ? " (ssh-agent keys too)" : "");
+	case SSH_AUTH_PARTIAL:
+		return hvc_error_set(err, -EACCES,
+			"%s: authentication failed for user '%s': the guest wants more than a "
+			"public key (partial success)",
+			s->where, o->user);
+	default:
+		return auth_error(s, deadline, rc, "public key authentication", err);
+	}
+}
+
+static int connect_error(
+	struct hvc_session *s, int64_t deadline, int budget_ms, struct hvc_error *err)
+{
+	const char *msg = ssh_get_error(s->ssh);
+
+	if (strstr(msg, "refused"))
+		return hvc_error_set(err, -ECONNREFUSED, "%s: connection refused", s->where);
+	if (left_ms(deadline) <= 0 || strstr(msg, "Timeout"))
+		return hvc_error_set(err, -ETIMEDOUT,
+			"%s: connect timed out after %d ms (no TCP connection, SSH banner or key "
+			"exchange): %s",
+			s->where, budget_ms, msg);
+	if (strstr(msg, "unreachable") || strstr(msg, "No route") || strstr(msg, "resolve"))
+		return hvc_error_set(
+			err, -EHOSTUNREACH, "%s: cannot reach the guest: %s", s->where, msg);
+	if (strstr(msg, "disconnected") || strstr(msg, "reset"))
+		return hvc_error_set(err, -ECONNRESET,
+			"%s: the guest closed the connection during the SSH handshake: %s",
+			s->where, msg);
+	return hvc_error_set(err, -EIO, "%s: cannot connect: %s", s->where, msg);
+}
+
+static bool host_name_ok(const char *host)
+{
+	if (!host || !*host || host[0] == '-')
+		return false;
+	for (const char *p = host; *p; p++)
+		if (*p == '@' || (unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void session_free(struct hvc_session *s)
+{
+	if (!s)
+		return;
+	if (s->ssh) {
+		/* ssh_disconnect() queues a message and closes the socket; bounded anyway. */
+		set_budget(s->ssh, now_ms() + 100);
+		ssh_disconnect(s->ssh);
+		ssh_free(s->ssh);
+	}
+	free(s->where);
+	free(s);
+}
+
+static int ssh_transport_connect(struct hvc_transport *base, const char *host, unsigned port,
+	struct hvc_session **ret_session, struct hvc_error *err)
+{
+	struct ssh_transport *t = ssh_transport_from_transport(base);
+	const struct hvc_transport_options *o = &base->options;
+	struct hvc_session *s;
+	int64_t connect_deadline;
+	_cleanup_free_ char *name = NULL, *ssh_host = NULL;
+	int iport, verbosity = SSH_LOG_NOLOG, strict = 1, nodelay = 1, r;
+	bool no = false;
+
+	*ret_session = NULL;
+	if (port == 0)
+		port = 22;
+	if (!host_name_ok(host) || port > 65535)
+		return hvc_error_set(
+			err, -EINVAL, "%s:%u: invalid host name or port", strna(host), port);
+	pthread_once(&init_once, init_libssh);
+	if (init_result != 0)
+		return hvc_error_set(err, -EIO, "%s:%u: libssh initialisation failed", host, port);
+	/* IPv6 literals: libssh wants them in brackets (else "a::1" reads as host "a:" port 1). */
+	name = host[0] == '[' && host[strlen(host) - 1] == ']'
+		? xstrndup(host + 1, strlen(host) - 2)
+		: xstrdup(host);
+	ssh_host = strchr(name, ':') ? xasprintf("[%s]", name) : xstrdup(name);
+
+	s = xcalloc(1, sizeof(*s));
+	s->t = t;
+	s->where = xasprintf("%s:%u", ssh_host, port);
+	s->connected = now_ms();
+	s->deadline = s->connected + o->guest_deadline_ms;
+	connect_deadline = min64(s->connected + o->connect_timeout_ms, s->deadline);
+
+	s->ssh = ssh_new();
+	if (!s->ssh) {
+		session_free(s);
+		return hvc_error_set(
+			err, -ENOMEM, "%s:%u: cannot create a libssh session", host, port);
+	}
+	iport = (int)port;
+	if (ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_HOST, ssh_host) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &iport) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_USER, o->user) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, t->known_hosts_escaped) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &nodelay) < 0) {
+		r = hvc_error_set(err, -EINVAL, "%s: cannot set SSH options: %s", s->where,
+			ssh_get_error(s->ssh));
+		session_free(s);
+		return r;
+	}
+
+	set_budget(s->ssh, connect_deadline);
+	if (ssh_connect(s->ssh) != SSH_OK) {
+		r = connect_error(s, connect_deadline, (int)(connect_deadline - s->connected), err);
+		session_free(s);
+		return r;
+	}
+	r = verify_host_key(s, connect_deadline, err);
+	if (r == 0)
+		r = authenticate(s, connect_deadline, err);
+	if (r < 0) {
+		session_free(s);
+		return r;
+	}
+	*ret_session = s;
+	return 0;
+}
+
+struct obuf {
+	char *data;
+	size_t len, cap;
+};
+
+static void obuf_append(struct obuf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap, 1);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static char *obuf_take(struct obuf *b, size_t *ret_len)
+{
+	if (!b->data)
+		obuf_append(b, "", 0);
+	*ret_len = b->len;
+	b->cap = b->len = 0;
+	return TAKE_PTR(b->data);
+}
+
+enum exec_failure {
+	EXEC_OK,
+	EXEC_LOST,
+	EXEC_TIMEOUT,
+	EXEC_TOO_BIG,
+	EXEC_ERROR,
+};
+
+struct exec_state {
+	struct hvc_session *s;
+	ssh_channel ch;
+	int64_t deadline; /* min(command deadline, guest deadline) */
+	bool by_guest; /* deadline is the guest's */
+	int command_ms;
+	const char *what; /* step, for messages */
+};
+
+static int exec_fail(struct exec_state *x, enum exec_failure f, struct hvc_error *err)
+{
+	struct hvc_session *s = x->s;
+	const struct hvc_transport_options *o = &s->t->base.options;
+
+	if (f == EXEC_ERROR && connection_lost(s->ssh))
+		f = EXEC_LOST;
+	if (f == EXEC_ERROR && left_ms(x->deadline) <= 0)
+		f = EXEC_TIMEOUT;
+	switch (f) {
+	case EXEC_LOST:
+		s->lost = true;
+		return hvc_error_set(err, -ECONNRESET, "%s: connection lost while %s: %s", s->where,
+			x->what, ssh_get_error(s->ssh));
+	case EXEC_TIMEOUT:
+		if (x->by_guest)
+			return hvc_error_set(err, -ETIMEDOUT,
+				"%s: guest deadline of %d ms since connect reached while %s",
+				s->where, o->guest_deadline_ms, x->what);
+		return hvc_error_set(err, -ETIMEDOUT, "%s: command timed out after %d ms while %s",
+			s->where, x->command_ms, x->what);
+	case EXEC_TOO_BIG:
+		return hvc_error_set(err, -EMSGSIZE, "%s: command output exceeds %zu bytes",
+			s->where, o->max_output);
+	default:
+		return hvc_error_set(
+			err, -EIO, "%s: %s failed: %s", s->where, x->what, ssh_get_error(s->ssh));
+	}
+}
+
+/*
+ * Move what has arrived on one stream into b without waiting (EXEC_OK also at
+ * EOF). stdout: more than limit is EXEC_TOO_BIG; stderr: bytes past limit are
+ * read and dropped.
+ */
+static int drain(struct exec_state *x, int is_stderr, struct obuf *b, size_t limit)
+{
+	char buf[CHUNK];
+
+	for (;;) {
+		size_t want = sizeof(buf);
+		int n;
+
+		if (!is_stderr && limit + 1 - b->len < want)
+			want = limit + 1 - b->len; /* read at most one byte past the cap */
+		/* A guest flooding stderr (discarded) must not keep us here past the deadline. */
+		if (left_ms(x->deadline) <= 0)
+			return EXEC_TIMEOUT;
+		n = ssh_channel_read_nonblocking(x->ch, buf, (uint32_t)want, is_stderr);
+		if (n == SSH_EOF || n == 0)
+			return EXEC_OK;
+		if (n < 0)
+			return EXEC_ERROR;
+		if (!is_stderr) {
+			obuf_append(b, buf, (size_t)n);
+			if (b->len > limit)
+				return EXEC_TOO_BIG;
+		} else {
+			size_t keep = b->len < limit ? limit - b->len : 0;
+
+			if (keep > (size_t)n)
+				keep = (size_t)n;
+			obuf_append(b, buf, keep);
+		}
+	}
+}
+
+static int run_channel(struct exec_state *x, const char *command, const char *in, size_t in_len,
+	struct obuf *out, struct obuf *errb, int *ret_status)
+{
+	ssh_session ssh = x->s->ssh;
+	const struct hvc_transport_options *o = &x->s->t->base.options;
+	size_t in_off = 0;
+	bool eof_sent = false;
+	int rc, status;
+
+	x->what = "opening a channel";
+	x->ch = ssh_channel_new(ssh);
+	if (!x->ch)
+		return EXEC_ERROR;
+	/* Blocking calls that run out of time return SSH_AGAIN. */
+	set_budget(ssh, x->deadline);
+	rc = ssh_channel_open_session(x->ch);
+	if (rc != SSH_OK)
+		return rc == SSH_AGAIN ? EXEC_TIMEOUT : EXEC_ERROR;
+	x->what = "starting the command";
+	set_budget(ssh, x->deadline);
+	rc = ssh_channel_request_exec(x->ch, command);
+	if (rc != SSH_OK)
+		return rc == SSH_AGAIN ? EXEC_TIMEOUT : EXEC_ERROR;
+
+	x->what = "running the command";
+	for (;;) {
+		if (left_ms(x->deadline) <= 0)
+			return EXEC_TIMEOUT;
+		set_budget(ssh, x->deadline);
+		/* Feed stdin only as far as the guest's window allows: never wait on it. */
+		if (!eof_sent && in_off < in_len && !ssh_channel_is_eof(x->ch) &&
+			!ssh_channel_is_closed(x->ch)) {
+			uint32_t win = ssh_channel_window_size(x->ch);
+
+			if (win > 0) {
+				size_t n = in_len - in_off;
+
+				if (n > win)
+					n = win;
+				if (n > CHUNK)
+					n = CHUNK;
+				rc = ssh_channel_write(x->ch, in + in_off, (uint32_t)n);
+				if (rc < 0) {
+					if (connection_lost(ssh))
+						return EXEC_LOST;
+					in_off = in_len; /* the command closed its stdin */
+					eof_sent = true;
+				} else {
+					in_off += (size_t)rc;
+				}
+			}
+		}
+		if (!eof_sent && in_off >= in_len) {
+			eof_sent = true;
+			if (ssh_channel_send_eof(x->ch) == SSH_ERROR && connection_lost(ssh))
+				return EXEC_LOST;
+		}
+		rc = drain(x, 0, out, o->max_output);
+		if (rc == EXEC_OK)
+			rc = drain(x, 1, errb, STDERR_KEEP);
+		if (rc != EXEC_OK)
+			return rc;
+		if (ssh_channel_is_eof(x->ch) || ssh_channel_is_closed(x->ch))
+			break;
+		/* Wait for stdout data or EOF; stderr and window updates wait for the next turn. */
+		rc = left_ms(x->deadline);
+		rc = ssh_channel_poll_timeout(x->ch, rc < SLICE_MS ? rc : SLICE_MS, 0);
+		if (rc == SSH_ERROR)
+			return EXEC_ERROR;
+	}
+
+	/* EOF seen: the exit status comes with or before the channel close. */
+	x->what = "waiting for the exit status";
+	set_budget(ssh, x->deadline);
+	status = ssh_channel_get_exit_status(x->ch);
+	/* -1 is both SSH_ERROR and "no status": a lost connection, a signal, or time up. */
+	if (status < 0) {
+		if (connection_lost(ssh))
+			return EXEC_LOST;
+		if (!ssh_channel_is_closed(x->ch))
+			return EXEC_TIMEOUT; /* neither status nor close came in time */
+		status = -1; /* closed without a status: killed by a signal */
+	}
+	*ret_status = status;
+	return EXEC_OK;
+}
+
+static int ssh_session_exec(struct hvc_session *s, const char *command, const char *stdin_data,
+	size_t stdin_len, struct hvc_exec_result *ret, struct hvc_error *err)
+{
+	const struct hvc_transport_options *o = &s->t->base.options;
+	struct exec_state x = { .s = s, .command_ms = o->command_timeout_ms };
+	struct obuf out = { 0 }, errb = { 0 };
+	int64_t cmd_deadline = now_ms() + o->command_timeout_ms;
+	int status = -1, rc, r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->exit_status = -1;
+	if (!command || !*command)
+		return hvc_error_set(err, -EINVAL, "%s: empty command", s->where);
+	if (stdin_len > 0 && !stdin_data)
+		return hvc_error_set(err, -EINVAL, "%s: stdin length without data", s->where);
+	if (s->lost)
+		return hvc_error_set(err, -ECONNRESET, "%s: connection already lost", s->where);
+	x.deadline = min64(cmd_deadline, s->deadline);
+	x.by_guest = s->deadline <= cmd_deadline;
+	x.what = "starting";
+	if (left_ms(x.deadline) <= 0)
+		return exec_fail(&x, EXEC_TIMEOUT, err);
+
+	rc = run_channel(&x, command, stdin_data, stdin_len, &out, &errb, &status);
+	if (rc != EXEC_OK)
+		r = exec_fail(&x, rc, err);
+	else
+		r = 0;
+	if (x.ch) {
+		/* Bounded close: a hung or flooding command must not keep us here. */
+		if (!s->lost && !connection_lost(s->ssh)) {
+			set_budget(s->ssh, min64(now_ms() + 1000, s->deadline));
+			ssh_channel_close(x.ch);
+		}
+		ssh_channel_free(x.ch);
+	}
+	if (r < 0) {
+		free(out.data);
+		free(errb.data);
+		return r;
+	}
+	ret->exit_status = status;
+	ret->out = obuf_take(&out, &ret->out_len);
+	ret->err = obuf_take(&errb, &ret->err_len);
+	return 0;
+}
+
+static void ssh_session_disconnect(struct hvc_session *s)
+{
+	session_free(s);
+}
+
+static void ssh_transport_destroy(struct hvc_transport *base)
+{
+	struct ssh_transport *t;
+
+	if (!base)
+		return;
+	t = ssh_transport_from_transport(base);
+	free((char *)base->options.user);
+	free((char *)base->options.identity);
+	free((char *)base->options.known_hosts);
+	free(t->known_hosts_escaped);
+	free(t->lock_path);
+	free(t);
+}
+
+const struct hvc_transport_impl hvc_ssh_transport_impl = {
+	.name = "ssh",
+	.connect = ssh_transport_connect,
+	.exec = ssh_session_exec,
+	.disconnect = ssh_session_disconnect,
+	.destroy = ssh_transport_destroy,
+};
+
+static char *escape_percent(const char *s)
+{
+	char *r = xmalloc(strlen(s) * 2 + 1), *p = r;
+
+	for (; *s; s++) {
+		if (*s == '%')
+			*p++ = '%';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return r;
+}
+
+int hvc_ssh_transport_new(
+	const struct hvc_transport_options *opts, struct hvc_transport **ret, struct hvc_error *err)
+{
+	struct ssh_transport *t;
+	struct hvc_transport_options *o;
+	char *kh;
+
+	*ret = NULL;
+	if (!opts->known_hosts || !*opts->known_hosts)
+		return hvc_error_set(err, -EINVAL,
+			"ssh: a known_hosts file is required (hvclock never uses "
+			"~/.ssh/known_hosts)");
+	if (!opts->identity && !opts->use_agent)
+		return hvc_error_set(err, -EINVAL,
+			"ssh: no credentials: set an identity file or allow ssh-agent");
+	pthread_once(&init_once, init_libssh);
+	if (init_result != 0)
+		return hvc_error_set(err, -EIO, "ssh: libssh initialisation failed");
+
+	if (opts->known_hosts[0] == '/') {
+		kh = xstrdup(opts->known_hosts);
+	} else {
+		_cleanup_free_ char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			return hvc_error_set(err, -errno, "ssh: cannot resolve %s: %s",
+				opts->known_hosts, strerror(errno));
+		kh = xasprintf("%s/%s", cwd, opts->known_hosts);
+	}
+
+	t = xcalloc(1, sizeof(*t));
+	t->base.impl = &hvc_ssh_transport_impl;
+	o = &t->base.options;
+	*o = *opts;
+	o->user = xstrdup(opts->user && *opts->user ? opts->user : "root");
+	o->identity = xstrdup_or_null(opts->identity);
+	o->known_hosts = kh;
+	if (o->connect_timeout_ms <= 0)
+		o->connect_timeout_ms = DEFAULT_CONNECT_MS;
+	if (o->command_timeout_ms <= 0)
+		o->command_timeout_ms = DEFAULT_COMMAND_MS;
+	if (o->guest_deadline_ms <= 0)
+		o->guest_deadline_ms = DEFAULT_DEADLINE_MS;
+	if (o->max_output == 0)
+		o->max_output = DEFAULT_MAX_OUTPUT;
+	t->known_hosts_escaped = escape_percent(kh);
+	t->lock_path = xasprintf("%s.lock", kh);
+	*ret = &t->base;
+	return 0;
+}

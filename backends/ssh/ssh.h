@@ -1,0 +1,67 @@
+/* ssh.h: the SSH guest transport (libssh): run hvclock's fixed scripts in a guest over SSH. */
+#pragma once
+
+#include "core/error.h"
+#include "core/transport.h"
+
+/*
+ * Create the SSH transport. Every string of *opts is copied; opts may be
+ * freed afterwards. The result is shared by all worker threads; each
+ * connect() makes its own libssh session, used by one thread only.
+ *
+ * Options (struct hvc_transport_options):
+ *   user         NULL = "root".
+ *   identity     private key file, imported with no passphrase; an
+ *                encrypted key only works through the agent. May be NULL
+ *                if use_agent is set.
+ *   use_agent    try the agent at $SSH_AUTH_SOCK first (if that is set).
+ *   known_hosts  required. Both libssh's user and global known_hosts point
+ *                at this file: ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts
+ *                are never read. A relative path is made absolute now.
+ *                ~/.ssh/config and /etc/ssh/ssh_config are never read.
+ *   accept_new   record an unknown host key (never a changed one): one
+ *                writer at a time (process mutex + flock on
+ *                "<known_hosts>.lock", which stays), re-checked under the
+ *                lock, written to a temporary file in the same directory,
+ *                fsync'd and renamed over the old file (a symlink's target
+ *                is rewritten). Missing directories are created 0700. A
+ *                line for the host that libssh cannot parse is never
+ *                "repaired" by adding a second key: that is -EKEYREJECTED.
+ *   timeouts     <= 0 selects the default: connect 10 s, command 60 s,
+ *                guest deadline 300 s. The guest deadline runs from the
+ *                start of connect and also bounds the connect.
+ *   max_output   0 = 16 MiB.
+ *
+ * connect(): host is a name, an IPv4 address or an IPv6 address with or
+ * without brackets. Errors, every message "host:port: cause":
+ *   -ECONNREFUSED   nothing listens on the port
+ *   -ETIMEDOUT      TCP/banner/key exchange/auth not done within the connect
+ *                   timeout (or the guest deadline)
+ *   -ECONNRESET     the guest closed the connection during the handshake
+ *   -EHOSTUNREACH   name resolution or routing failed
+ *   -ENOKEY         unknown host key and not accept_new (shows SHA256:...)
+ *   -EKEYREJECTED   host key changed or of another type than recorded
+ *                   (shows the offered SHA256:...), whatever accept_new says
+ *   -EACCES         authentication refused, or the identity is encrypted and
+ *                   no agent key was accepted
+ *   -ENOENT         the identity file cannot be read
+ *   -EINVAL         bad host name (empty, "user@host", spaces, leading '-')
+ *   -EIO            anything else (libssh's own text is quoted)
+ * exec(): command runs through the guest user's login shell (sh -c).
+ * exit_status is -1 when the command died of a signal. stderr beyond 64 KiB
+ * is read and dropped. Errors are the contract's; on any error *ret is left
+ * zeroed (safe to pass to hvc_exec_result_finish()). -ETIMEDOUT says whether
+ * the command timeout or the guest deadline struck. After -ECONNRESET every
+ * later exec on that session fails at once with -ECONNRESET; after a
+ * command timeout or -EMSGSIZE the session stays usable until its deadline
+ * (the command itself may keep running in the guest: sshd does not kill a
+ * command without a terminal).
+ *
+ * Returns 0 and *ret, or -EINVAL (known_hosts missing, no identity and no
+ * agent) / -EIO (libssh initialisation failed) with err set.
+ */
+int hvc_ssh_transport_new(const struct hvc_transport_options *opts, struct hvc_transport **ret,
+	struct hvc_error *err);
+
+/* The implementation table (its name is "ssh"); a transport is SSH iff its impl points here. */
+extern const struct hvc_transport_impl hvc_ssh_transport_impl;
