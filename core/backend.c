@@ -41,3 +41,12 @@ int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *
 		return hvc_error_set(err, -EROFS, "connection to '%s' is read-only", b->uri);
 	return b->impl->set_boot_cmdline(b, g, expect_old, new_cmdline, rec, err);
 }
+
+int hvc_backend_guest_addresses(
+	struct hvc_backend *b, const struct hvc_guest *g, char ***ret, struct hvc_error *err)
+{
+	*ret = NULL;
+	if (!b->impl->guest_addresses)
+		return 0;
+	return b->impl->guest_addresses(b, g, ret, err);
+}

@@ -35,6 +35,14 @@ struct hvc_backend_impl {
 	int (*set_boot_cmdline)(struct hvc_backend *b, const struct hvc_guest *g,
 		const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
 		struct hvc_error *err);
+
+	/*
+	 * Optional. Addresses of a running guest as the hypervisor sees them
+	 * (libvirt: guest agent, then DHCP lease, then ARP), best first, as
+	 * "host" strings. An empty list is not an error.
+	 */
+	int (*guest_addresses)(struct hvc_backend *b, const struct hvc_guest *g, char ***ret,
+		struct hvc_error *err);
 };
 
 struct hvc_backend {
@@ -53,6 +61,10 @@ int hvc_backend_list_guests(struct hvc_backend *b, bool include_inactive,
 int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *g,
 	const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
 	struct hvc_error *err);
+
+/* NULL op: no addresses (returns 0 with *ret = NULL). */
+int hvc_backend_guest_addresses(
+	struct hvc_backend *b, const struct hvc_guest *g, char ***ret, struct hvc_error *err);
 
 /* For backends: fill the base part. */
 void hvc_backend_init(struct hvc_backend *b, const struct hvc_backend_impl *impl, const char *uri,

@@ -1,6 +1,7 @@
 /* libvirt.c: the libvirt backend: connect, list guests and redefine them through libvirt's API. */
 #include <assert.h>
 #include <errno.h>
+#include <strings.h>
 #include <stdio.h>
 
 #include <libvirt/libvirt.h>
@@ -29,6 +30,8 @@
 struct libvirt_backend {
 	struct hvc_backend base;
 	virConnectPtr conn;
+	/* libvirt's test driver: its interface addresses are made up (never connect to them). */
+	bool is_test_driver;
 };
 
 static struct libvirt_backend *libvirt_backend_from_backend(struct hvc_backend *b)
@@ -115,6 +118,10 @@ static int libvirt_open(
 	hvc_backend_init(&lb->base, &hvc_libvirt_backend_impl,
 		canonical ? canonical : (uri ? uri : ""), read_only);
 	lb->conn = conn;
+	{
+		const char *type = virConnectGetType(conn);
+		lb->is_test_driver = type && streq(type, "TEST");
+	}
 	free(canonical);
 	*ret = &lb->base;
 	return 0;
@@ -326,10 +333,66 @@ out:
 	return r;
 }
 
+/* Usable addresses only: no loopback, no link-local (they need an interface scope). */
+static bool address_usable(int type, const char *addr)
+{
+	if (!addr || !*addr)
+		return false;
+	if (type == VIR_IP_ADDR_TYPE_IPV4)
+		return strncmp(addr, "127.", 4) != 0 && strncmp(addr, "169.254.", 8) != 0;
+	return strcmp(addr, "::1") != 0 && strncasecmp(addr, "fe80:", 5) != 0;
+}
+
+static int libvirt_guest_addresses(
+	struct hvc_backend *b, const struct hvc_guest *g, char ***ret, struct hvc_error *err)
+{
+	/* In preference order (apis.md B.7); the agent needs a read-write connection. */
+	static const unsigned int sources[] = {
+		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+	};
+	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
+	char **addrs = NULL;
+	virDomainPtr dom;
+
+	*ret = NULL;
+	if (lb->is_test_driver)
+		return 0;
+	dom = virDomainLookupByUUIDString(lb->conn, g->uuid);
+	if (!dom)
+		return hvc_error_set(
+			err, -ENOENT, "guest '%s': cannot find it: %s", g->name, last_error());
+	for (size_t s = 0; s < ELEMENTSOF(sources) && !addrs; s++) {
+		virDomainInterfacePtr *ifaces = NULL;
+		int n;
+
+		if (sources[s] == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT && b->read_only)
+			continue;
+		/* A source that is not there (no agent, no lease) is normal: try the next. */
+		n = virDomainInterfaceAddresses(dom, &ifaces, sources[s], 0);
+		for (int i = 0; i < n; i++) {
+			for (unsigned int a = 0; a < ifaces[i]->naddrs; a++) {
+				const virDomainIPAddress *ip = &ifaces[i]->addrs[a];
+				if (address_usable(ip->type, ip->addr) &&
+					!strv_contains(addrs, ip->addr))
+					strv_push(&addrs, ip->addr);
+			}
+			virDomainInterfaceFree(ifaces[i]);
+		}
+		free(ifaces);
+	}
+	virResetLastError();
+	virDomainFree(dom);
+	*ret = addrs;
+	return 0;
+}
+
 const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.name = "libvirt",
 	.open = libvirt_open,
 	.destroy = libvirt_destroy,
 	.list_guests = libvirt_list_guests,
 	.set_boot_cmdline = libvirt_set_boot_cmdline,
+	.guest_addresses = libvirt_guest_addresses,
 };

@@ -1,0 +1,48 @@
+/* conffile.h: /etc/hvclock/hvclock.conf: SSH settings, parallelism and per-guest overrides. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+/*
+ * INI (libinih):
+ *   [ssh]    user, identity, port, known-hosts, agent (yes|no),
+ *            connect-timeout, command-timeout, guest-deadline (seconds)
+ *   [run]    parallel (1..256)
+ *   [guest:NAME-OR-UUID]   address = HOST[:PORT], profile = NAME, skip = yes|no
+ * Unknown sections/keys and bad values are errors "PATH:LINE: ...".
+ */
+
+struct hvc_guest_config {
+	char *name; /* guest name or UUID as written */
+	char *address; /* "host" or "host:port", NULL = not set */
+	char *profile;
+	bool skip;
+	bool set_skip;
+};
+
+struct hvc_config {
+	char *user;
+	char *identity;
+	unsigned port; /* 0 = not set */
+	char *known_hosts;
+	int agent; /* -1 not set, else bool */
+	int connect_timeout_s, command_timeout_s, guest_deadline_s; /* 0 = not set */
+	int parallel; /* 0 = not set */
+	struct hvc_guest_config *guests;
+	size_t n_guests;
+};
+
+/* Load path. A missing file is an error only if required. */
+int hvc_config_load(const char *path, bool required, struct hvc_config *ret, struct hvc_error *err);
+void hvc_config_finish(struct hvc_config *c);
+/* The per-guest section matching name or uuid, or NULL. */
+const struct hvc_guest_config *hvc_config_guest(
+	const struct hvc_config *c, const char *name, const char *uuid);
+
+/*
+ * Split "host", "host:port", "[v6]:port" into host and port (0 if absent).
+ * Host must be a plain hostname or IP literal. Returns -EINVAL otherwise.
+ */
+int hvc_parse_address(const char *s, char **ret_host, unsigned *ret_port);

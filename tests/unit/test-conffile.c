@@ -1,0 +1,139 @@
+/* test-conffile.c: hvclock.conf parsing: values, per-guest sections, errors with file:line. */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "core/conffile.h"
+#include "tests/harness.h"
+
+static void test_good(void)
+{
+	_cleanup_free_ char *path = hvc_test_data("conf/good.conf");
+	struct hvc_config c;
+	struct hvc_error err = { 0 };
+	const struct hvc_guest_config *g;
+
+	CHECK_INTEQ(hvc_config_load(path, true, &c, &err), 0);
+	CHECK_STREQ(c.user, "admin");
+	CHECK_STREQ(c.identity, "/root/.ssh/id_hvclock");
+	CHECK_INTEQ(c.port, 2222);
+	CHECK_INTEQ(c.agent, 0);
+	CHECK_INTEQ(c.connect_timeout_s, 5);
+	CHECK_INTEQ(c.command_timeout_s, 30);
+	CHECK_INTEQ(c.guest_deadline_s, 90);
+	CHECK_INTEQ(c.parallel, 8);
+	g = hvc_config_guest(&c, "web1", "x");
+	CHECK(g && streq(g->address, "10.0.0.5:2201") && streq(g->profile, "el6-kvm"));
+	/* By UUID, case-insensitively. */
+	g = hvc_config_guest(&c, "other", "4A1C6E2B-9F0D-4E57-8B3A-1C2D3E4F5001");
+	CHECK(g && g->skip);
+	CHECK(hvc_config_guest(&c, "nope", "nope") == NULL);
+	hvc_config_finish(&c);
+}
+
+static void test_missing(void)
+{
+	struct hvc_config c;
+	struct hvc_error err = { 0 };
+
+	/* The default file may be absent; an explicit one may not. */
+	CHECK_INTEQ(hvc_config_load("/nonexistent/hvclock.conf", false, &c, &err), 0);
+	hvc_config_finish(&c);
+	CHECK(hvc_config_load("/nonexistent/hvclock.conf", true, &c, &err) < 0);
+	CHECK(strstr(err.msg, "/nonexistent/hvclock.conf: cannot read configuration") != NULL);
+}
+
+struct bad {
+	const char *text;
+	int line;
+	const char *phrase;
+};
+
+static const struct bad bad_cases[] = {
+	{ "[ssh]\nuser = root\nfrobnicate = 1\n", 3, "unknown key 'frobnicate' in [ssh]" },
+	{ "[shh]\nuser = root\n", 2, "unknown section [shh]" },
+	{ "[ssh]\nport = 70000\n", 2, "invalid port '70000'" },
+	{ "[ssh]\nport = 22x\n", 2, "invalid port" },
+	{ "[ssh]\nagent = maybe\n", 2, "invalid boolean 'maybe'" },
+	{ "[ssh]\nidentity = id_rsa\n", 2, "absolute path" },
+	{ "[ssh]\nuser = root;rm\n", 2, "invalid user name" },
+	{ "[ssh]\nconnect-timeout = 0\n", 2, "invalid connect-timeout" },
+	{ "[run]\nparallel = 1000\n", 2, "invalid parallel" },
+	{ "\n\n[guest:a]\naddress = host name\n", 4, "invalid address 'host name'" },
+	{ "[guest:a]\naddress = -oProxyCommand=x\n", 2, "invalid address" },
+	{ "[guest:a]\nprofile = EL6!\n", 2, "invalid profile name" },
+	{ "[guest:a]\nskip = sometimes\n", 2, "invalid boolean" },
+	{ "[guest:a]\ncolour = blue\n", 2, "unknown key 'colour' in [guest:a]" },
+	{ "[ssh]\nuser\n", 2, "syntax error" },
+};
+
+static void test_bad(void)
+{
+	char path[] = "/tmp/hvclock-conf-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++) {
+		struct hvc_config c;
+		struct hvc_error err = { 0 };
+		_cleanup_free_ char *prefix = xasprintf("%s:%d: ", path, bad_cases[i].line);
+		FILE *f = fopen(path, "we");
+		bool ok;
+
+		fputs(bad_cases[i].text, f);
+		fclose(f);
+		ok = hvc_config_load(path, true, &c, &err) == -EINVAL &&
+			strncmp(err.msg, prefix, strlen(prefix)) == 0 &&
+			strstr(err.msg, bad_cases[i].phrase) != NULL;
+		if (!ok)
+			printf("# case %zu: got \"%s\"\n", i, err.msg);
+		hvc_test_report(bad_cases[i].phrase, ok);
+	}
+	unlink(path);
+}
+
+static void test_addresses(void)
+{
+	static const struct {
+		const char *in, *host;
+		unsigned port;
+	} good[] = {
+		{ "10.0.0.5", "10.0.0.5", 0 },
+		{ "10.0.0.5:2201", "10.0.0.5", 2201 },
+		{ "guest.example", "guest.example", 0 },
+		{ "[fd00::5]:22", "fd00::5", 22 },
+		{ "fd00::5", "fd00::5", 0 },
+	};
+	static const char *const bad[] = { "", ":22", "a b", "host:0", "host:99999", "[fd00::5",
+		"-oProxyCommand=x", "h;rm", "h`x`", "[::1]x" };
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		char *host = NULL;
+		unsigned port = 99;
+		CHECK_INTEQ(hvc_parse_address(good[i].in, &host, &port), 0);
+		CHECK_STREQ(host, good[i].host);
+		CHECK_INTEQ(port, good[i].port);
+		free(host);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		char *host = NULL;
+		unsigned port;
+		if (hvc_parse_address(bad[i], &host, &port) != -EINVAL) {
+			printf("# accepted bad address \"%s\"\n", bad[i]);
+			hvc_test_case_failed = 1;
+		}
+		free(host);
+	}
+}
+
+int main(void)
+{
+	static const struct hvc_test tests[] = {
+		HVC_TEST(test_good),
+		HVC_TEST(test_missing),
+		HVC_TEST(test_bad),
+		HVC_TEST(test_addresses),
+	};
+	return hvc_test_run(tests, ELEMENTSOF(tests));
+}
