@@ -26,6 +26,17 @@ struct hvc_ctx {
 	int verbose;
 	const char *profiles_dir;
 	const char *command;
+
+	/* Guest access (SSH); NULL/0 = not given on the command line (config, then default). */
+	const char *config_path; /* --config; default HVC_SYSCONFDIR/hvclock/hvclock.conf */
+	const char *identity; /* -i */
+	const char *user; /* --user */
+	const char *known_hosts; /* --known-hosts */
+	bool accept_new; /* --accept-new */
+	bool no_agent; /* --no-agent */
+	int parallel; /* --parallel */
+	int connect_timeout_s, command_timeout_s, guest_deadline_s;
+	char **guest_addresses; /* --guest-address NAME=HOST[:PORT], repeatable */
 };
 
 struct hvc_command {
@@ -37,8 +48,11 @@ struct hvc_command {
 
 extern const struct hvc_command hvc_cmd_plan;
 extern const struct hvc_command hvc_cmd_rollout;
+extern const struct hvc_command hvc_cmd_rollback;
 extern const struct hvc_command hvc_cmd_list;
 extern const struct hvc_command hvc_cmd_help;
+
+void hvc_ctx_finish(struct hvc_ctx *ctx);
 
 /* NULL-terminated, in `hvclock help` order. */
 extern const struct hvc_command *const hvc_commands[];
@@ -53,18 +67,40 @@ void hvc_print_usage(FILE *f, const struct hvc_command *cmd);
 
 /*
  * Options every command accepts after its name too (`hvclock plan --json`).
- * Returns 1 if opt was one of them (and handled), 0 if not.
+ * Returns 1 if opt was one of them (and handled), 0 if not, -1 if its
+ * argument is invalid (a usage error was printed).
  */
 int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
-#define HVC_COMMON_SHORTOPTS "c:qvh"
+#define HVC_COMMON_SHORTOPTS "c:qvhi:"
 #define HVC_OPT_JSON 0x100
 #define HVC_OPT_PROFILES_DIR 0x101
+#define HVC_OPT_CONFIG 0x102
+#define HVC_OPT_USER 0x103
+#define HVC_OPT_KNOWN_HOSTS 0x104
+#define HVC_OPT_ACCEPT_NEW 0x105
+#define HVC_OPT_PARALLEL 0x106
+#define HVC_OPT_GUEST_ADDRESS 0x107
+#define HVC_OPT_CONNECT_TIMEOUT 0x108
+#define HVC_OPT_COMMAND_TIMEOUT 0x109
+#define HVC_OPT_DEADLINE 0x10a
+#define HVC_OPT_NO_AGENT 0x10b
 #define HVC_COMMON_LONGOPTS                                                                       \
 	{ "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, HVC_OPT_JSON }, \
 		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },       \
 		{ "profiles-dir", required_argument, NULL, HVC_OPT_PROFILES_DIR },                \
+		{ "help", no_argument, NULL, 'h' },                                               \
+		{ "config", required_argument, NULL, HVC_OPT_CONFIG },                            \
+		{ "identity", required_argument, NULL, 'i' },                                     \
+		{ "user", required_argument, NULL, HVC_OPT_USER },                                \
+		{ "known-hosts", required_argument, NULL, HVC_OPT_KNOWN_HOSTS },                  \
+		{ "accept-new", no_argument, NULL, HVC_OPT_ACCEPT_NEW },                          \
+		{ "no-agent", no_argument, NULL, HVC_OPT_NO_AGENT },                              \
+		{ "parallel", required_argument, NULL, HVC_OPT_PARALLEL },                        \
+		{ "guest-address", required_argument, NULL, HVC_OPT_GUEST_ADDRESS },              \
+		{ "connect-timeout", required_argument, NULL, HVC_OPT_CONNECT_TIMEOUT },          \
+		{ "command-timeout", required_argument, NULL, HVC_OPT_COMMAND_TIMEOUT },          \
 	{                                                                                         \
-		"help", no_argument, NULL, 'h'                                                    \
+		"deadline", required_argument, NULL, HVC_OPT_DEADLINE                             \
 	}
 
 /*

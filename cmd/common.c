@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "cmd/command.h"
+#include "core/conffile.h"
 
 void hvc_log_error(const char *fmt, ...)
 {
@@ -40,6 +41,22 @@ int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...)
 	return HVC_EXIT_USAGE;
 }
 
+static int seconds_arg(const char *arg, const char *name, int min, int max, int *ret)
+{
+	char *end;
+	long l;
+
+	errno = 0;
+	l = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || l < min || l > max) {
+		hvc_usage_error(
+			NULL, "invalid %s '%s' (a number from %d to %d)", name, arg, min, max);
+		return -1;
+	}
+	*ret = (int)l;
+	return 1;
+}
+
 int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 {
 	switch (opt) {
@@ -58,9 +75,54 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 	case HVC_OPT_PROFILES_DIR:
 		ctx->profiles_dir = arg;
 		return 1;
+	case HVC_OPT_CONFIG:
+		ctx->config_path = arg;
+		return 1;
+	case 'i':
+		ctx->identity = arg;
+		return 1;
+	case HVC_OPT_USER:
+		ctx->user = arg;
+		return 1;
+	case HVC_OPT_KNOWN_HOSTS:
+		ctx->known_hosts = arg;
+		return 1;
+	case HVC_OPT_ACCEPT_NEW:
+		ctx->accept_new = true;
+		return 1;
+	case HVC_OPT_NO_AGENT:
+		ctx->no_agent = true;
+		return 1;
+	case HVC_OPT_PARALLEL:
+		return seconds_arg(arg, "--parallel", 1, 256, &ctx->parallel);
+	case HVC_OPT_CONNECT_TIMEOUT:
+		return seconds_arg(arg, "--connect-timeout", 1, 3600, &ctx->connect_timeout_s);
+	case HVC_OPT_COMMAND_TIMEOUT:
+		return seconds_arg(arg, "--command-timeout", 1, 3600, &ctx->command_timeout_s);
+	case HVC_OPT_DEADLINE:
+		return seconds_arg(arg, "--deadline", 1, 3600, &ctx->guest_deadline_s);
+	case HVC_OPT_GUEST_ADDRESS: {
+		const char *eq = strchr(arg, '=');
+		_cleanup_free_ char *host = NULL;
+		unsigned port;
+		if (!eq || eq == arg || hvc_parse_address(eq + 1, &host, &port) < 0) {
+			hvc_usage_error(
+				NULL, "invalid --guest-address '%s' (NAME=HOST[:PORT])", arg);
+			return -1;
+		}
+		strv_push(&ctx->guest_addresses, arg);
+		return 1;
+	}
 	default:
 		return 0;
 	}
+}
+
+void hvc_ctx_finish(struct hvc_ctx *ctx)
+{
+	strv_free(ctx->uris);
+	strv_free(ctx->guest_addresses);
+	ctx->uris = ctx->guest_addresses = NULL;
 }
 
 int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)

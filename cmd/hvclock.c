@@ -9,6 +9,7 @@
 const struct hvc_command *const hvc_commands[] = {
 	&hvc_cmd_plan,
 	&hvc_cmd_rollout,
+	&hvc_cmd_rollback,
 	&hvc_cmd_list,
 	&hvc_cmd_help,
 	NULL,
@@ -42,18 +43,23 @@ int main(int argc, char **argv)
 	/* '+': stop at the command name; its own options are parsed by the command. */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+" HVC_COMMON_SHORTOPTS "V", options, NULL)) != -1) {
-		if (hvc_common_option(&ctx, opt, optarg))
+		r = hvc_common_option(&ctx, opt, optarg);
+		if (r < 0) {
+			hvc_ctx_finish(&ctx);
+			return HVC_EXIT_USAGE;
+		}
+		if (r > 0)
 			continue;
 		switch (opt) {
 		case 'h':
-			strv_free(ctx.uris);
+			hvc_ctx_finish(&ctx);
 			return hvc_cmd_help.run(&ctx, 1, (char *[]){ "help", NULL });
 		case 'V':
 			print_version();
-			strv_free(ctx.uris);
+			hvc_ctx_finish(&ctx);
 			return HVC_EXIT_OK;
 		default:
-			strv_free(ctx.uris);
+			hvc_ctx_finish(&ctx);
 			if (optopt && optopt < 0x100 && strchr(HVC_COMMON_SHORTOPTS, optopt))
 				return hvc_usage_error(
 					NULL, "option '-%c' needs an argument", optopt);
@@ -63,7 +69,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		strv_free(ctx.uris);
+		hvc_ctx_finish(&ctx);
 		return hvc_usage_error(NULL, "no command given (try 'hvclock help')");
 	}
 	cmd = hvc_command_find(argv[optind]);
@@ -72,7 +78,7 @@ int main(int argc, char **argv)
 		for (char *p = c; *p; p++)
 			if ((unsigned char)*p < 0x20)
 				*p = '?';
-		strv_free(ctx.uris);
+		hvc_ctx_finish(&ctx);
 		return hvc_usage_error(NULL, "unknown command '%s' (try 'hvclock help')", c);
 	}
 	ctx.command = cmd->name;
@@ -82,6 +88,6 @@ int main(int argc, char **argv)
 	optind = 0; /* reinitialise getopt for the command's own options */
 	r = cmd->run(&ctx, argc, argv);
 
-	strv_free(ctx.uris);
+	hvc_ctx_finish(&ctx);
 	return r;
 }

@@ -23,11 +23,14 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 	};
 	struct hvc_fleet fleet;
 	struct hvc_guest_list all = { 0 };
-	int opt;
+	int opt, r;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS, options, NULL)) != -1) {
-		if (hvc_common_option(ctx, opt, optarg))
+		r = hvc_common_option(ctx, opt, optarg);
+		if (r < 0)
+			return HVC_EXIT_USAGE;
+		if (r > 0)
 			continue;
 		if (opt == 'h') {
 			hvc_print_usage(stdout, &hvc_cmd_list);

@@ -21,12 +21,15 @@ static int plan_run(struct hvc_ctx *ctx, int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct hvc_run run = { .ctx = ctx, .cmd = &hvc_cmd_plan };
-	int opt;
+	struct hvc_run run = { .ctx = ctx, .cmd = &hvc_cmd_plan, .mode = HVC_RUN_PLAN };
+	int opt, r;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS "p:", options, NULL)) != -1) {
-		if (hvc_common_option(ctx, opt, optarg))
+		r = hvc_common_option(ctx, opt, optarg);
+		if (r < 0)
+			return HVC_EXIT_USAGE;
+		if (r > 0)
 			continue;
 		switch (opt) {
 		case 'p':
@@ -36,10 +39,10 @@ static int plan_run(struct hvc_ctx *ctx, int argc, char **argv)
 			hvc_print_usage(stdout, &hvc_cmd_plan);
 			return HVC_EXIT_OK;
 		default:
-			return hvc_run_bad_option(&hvc_cmd_plan, argv, "c:p:");
+			return hvc_run_bad_option(&hvc_cmd_plan, argv, "cip");
 		}
 	}
 	run.names = argv + optind;
 	run.n_names = (size_t)(argc - optind);
-	return hvc_run_plan(&run, false);
+	return hvc_run(&run);
 }

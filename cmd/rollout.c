@@ -22,13 +22,16 @@ static int rollout_run(struct hvc_ctx *ctx, int argc, char **argv)
 		{ "all-guests", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct hvc_run run = { .ctx = ctx, .cmd = &hvc_cmd_rollout };
+	struct hvc_run run = { .ctx = ctx, .cmd = &hvc_cmd_rollout, .mode = HVC_RUN_ROLLOUT };
 	bool all = false;
-	int opt;
+	int opt, r;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS "p:", options, NULL)) != -1) {
-		if (hvc_common_option(ctx, opt, optarg))
+		r = hvc_common_option(ctx, opt, optarg);
+		if (r < 0)
+			return HVC_EXIT_USAGE;
+		if (r > 0)
 			continue;
 		switch (opt) {
 		case 'p':
@@ -41,7 +44,7 @@ static int rollout_run(struct hvc_ctx *ctx, int argc, char **argv)
 			hvc_print_usage(stdout, &hvc_cmd_rollout);
 			return HVC_EXIT_OK;
 		default:
-			return hvc_run_bad_option(&hvc_cmd_rollout, argv, "c:p:");
+			return hvc_run_bad_option(&hvc_cmd_rollout, argv, "cip");
 		}
 	}
 	run.names = argv + optind;
@@ -54,5 +57,5 @@ static int rollout_run(struct hvc_ctx *ctx, int argc, char **argv)
 		return hvc_usage_error(&hvc_cmd_rollout,
 			"no guests named: give guest names or "
 			"--all-guests");
-	return hvc_run_plan(&run, true);
+	return hvc_run(&run);
 }

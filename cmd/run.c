@@ -1,10 +1,33 @@
-/* run.c: the pipeline behind `plan` and `rollout`: connect, select, plan, apply, report. */
+/* run.c: the pipeline behind plan, rollout and rollback: select, reach, inspect, plan, apply. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "cmd/run.h"
+#include "core/conffile.h"
+#include "core/guestscript.h"
 #include "core/report.h"
 #include "core/rollout.h"
+#include "core/transport.h"
+#if HVC_HAS_SSH
+#include "backends/ssh/ssh.h"
+#endif
+
+#define DEFAULT_STATE_DIR "/var/lib/hvclock"
+#define DEFAULT_LOCK_FILE "/run/hvclock.lock"
+#define DEFAULT_PARALLEL 16
+#define MAX_GUEST_OUTPUT (1024 * 1024)
+
+/* Set by SIGINT/SIGTERM: workers finish the guest in hand and take no new one. */
+static volatile sig_atomic_t interrupted;
 
 int hvc_run_bad_option(const struct hvc_command *cmd, char **argv, const char *with_arg)
 {
@@ -15,14 +38,494 @@ int hvc_run_bad_option(const struct hvc_command *cmd, char **argv, const char *w
 	return hvc_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 }
 
-static int exit_code(const struct hvc_plan *plan, bool apply)
+/* One guest's work, done by one worker; everything in it belongs to that worker. */
+struct job {
+	struct hvc_guest *guest;
+	struct hvc_backend *backend;
+	struct hvc_guest_plan *gp;
+	const struct hvc_profile *forced;
+	bool config_skip;
+	const char *config_address;
+	const char *cli_address;
+	bool started;
+};
+
+struct pool {
+	const struct hvc_run *run;
+	const struct hvc_profile_set *profiles;
+	struct hvc_transport *transport; /* NULL: no guest access in this build */
+	char **sysctl_keys; /* every key a profile may set: asked at inspection */
+	unsigned default_port;
+	struct job *jobs;
+	size_t n_jobs;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static const char *state_dir(void)
+{
+	const char *d = getenv("HVCLOCK_STATE_DIR");
+	return d && *d ? d : DEFAULT_STATE_DIR;
+}
+
+/* --- the lock: one writer at a time --- */
+
+static int take_lock(int *ret_fd)
+{
+	const char *path = getenv("HVCLOCK_LOCK_FILE");
+	char buf[32] = "";
+	int fd;
+
+	if (!path || !*path)
+		path = DEFAULT_LOCK_FILE;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		hvc_log_error("cannot open lock file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		strstrip(buf);
+		if (errno == EWOULDBLOCK || errno == EAGAIN || n >= 0)
+			hvc_log_error("another hvclock run (pid %s) is changing guests (lock %s); "
+				      "wait for it to finish",
+				*buf ? buf : "unknown", path);
+		close(fd);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0) {
+		hvc_log_error("cannot write lock file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	/* A second Ctrl-C kills: the operator meant it. */
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --- reaching a guest --- */
+
+/* Where to reach a guest: --guest-address, config, domain metadata, then the hypervisor. */
+static int resolve_address(
+	struct pool *p, struct job *j, char **ret_host, unsigned *ret_port, const char **ret_source)
+{
+	struct hvc_guest *g = j->guest;
+	struct hvc_error err = { 0 };
+	_cleanup_strv_free_ char **addrs = NULL;
+
+	*ret_port = 0;
+	if (j->cli_address) {
+		*ret_source = "--guest-address";
+		return hvc_parse_address(j->cli_address, ret_host, ret_port);
+	}
+	if (j->config_address) {
+		*ret_source = "configuration";
+		return hvc_parse_address(j->config_address, ret_host, ret_port);
+	}
+	if (g->has_record && g->record.address) {
+		*ret_source = "domain metadata";
+		if (hvc_parse_address(g->record.address, ret_host, ret_port) < 0)
+			return -EINVAL;
+		if (g->record.port)
+			*ret_port = (unsigned)g->record.port;
+		return 0;
+	}
+	if (hvc_backend_guest_addresses(j->backend, g, &addrs, &err) < 0) {
+		free_and_strdup(&j->gp->inspect_error, err.msg);
+		return -EIO;
+	}
+	if (!addrs)
+		return -ENOENT;
+	*ret_source = "libvirt";
+	*ret_host = xstrdup(addrs[0]);
+	return 0;
+}
+
+/* Connect and inspect; on success *ret_session is open. Failures go to gp->inspect_error. */
+static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session **ret_session)
+{
+	struct hvc_guest_plan *gp = j->gp;
+	struct hvc_error err = { 0 };
+	struct hvc_exec_result res = { 0 };
+	_cleanup_free_ char *host = NULL, *request = NULL;
+	const char *source = NULL;
+	size_t len;
+	unsigned port;
+	int r;
+
+	*ret_session = NULL;
+	if (!p->transport) {
+		gp->inspect_error = xstrdup("this build of hvclock has no SSH transport");
+		return -EOPNOTSUPP;
+	}
+	if (j->guest->state == HVC_STATE_PAUSED) {
+		gp->inspect_error = xstrdup("the guest is paused");
+		return -EAGAIN;
+	}
+	r = resolve_address(p, j, &host, &port, &source);
+	if (r == -ENOENT) {
+		gp->inspect_error = xstrdup("no address known for this guest (give one with "
+					    "--guest-address NAME=HOST[:PORT] or in hvclock.conf)");
+		return r;
+	}
+	if (r < 0) {
+		if (!gp->inspect_error)
+			gp->inspect_error = xstrdup("the recorded address is invalid");
+		return r;
+	}
+	if (!port)
+		port = p->default_port;
+	gp->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
+					: xasprintf("%s:%u", host, port);
+	gp->address_source = xstrdup(source);
+
+	if (hvc_transport_connect(p->transport, host, port, ret_session, &err) < 0) {
+		gp->inspect_error = xstrdup(err.msg);
+		return -EIO;
+	}
+	request = hvc_inspect_request(p->sysctl_keys, &len);
+	if (!request) {
+		gp->inspect_error =
+			xstrdup("a profile names a sysctl key the inspection cannot ask for");
+		hvc_session_disconnect(p->transport, *ret_session);
+		*ret_session = NULL;
+		return -EINVAL;
+	}
+	r = hvc_session_exec(
+		p->transport, *ret_session, HVC_GUEST_COMMAND, request, len, &res, &err);
+	if (r >= 0 && res.exit_status != 0)
+		r = hvc_error_set(&err, -EIO, "inspection script exited with status %d%s%.200s",
+			res.exit_status, res.err_len ? ": " : "", res.err ? res.err : "");
+	if (r >= 0)
+		r = hvc_inspect_parse(res.out, res.out_len, &j->guest->facts, &err);
+	hvc_exec_result_finish(&res);
+	if (r < 0) {
+		gp->inspect_error = xasprintf("inspection failed: %s", err.msg);
+		hvc_session_disconnect(p->transport, *ret_session);
+		*ret_session = NULL;
+		return r;
+	}
+	return 0;
+}
+
+/* --- one guest --- */
+
+/* The profile hvclock applied before: the host's state file, else the domain metadata. */
+static void recorded_profile(struct hvc_guest *g)
+{
+	_cleanup_free_ char *path = xasprintf("%s/guests/%s.json", state_dir(), g->uuid);
+	struct json_object *o = g->uuid[0] ? json_object_from_file(path) : NULL;
+	struct json_object *remedy, *profile;
+
+	if (o && json_object_object_get_ex(o, "remedy", &remedy) &&
+		json_object_object_get_ex(remedy, "profile", &profile) &&
+		json_object_is_type(profile, json_type_string))
+		free_and_strdup(&g->recorded_profile, json_object_get_string(profile));
+	json_object_put(o);
+	if (!g->recorded_profile && g->has_record && g->record.profile)
+		free_and_strdup(&g->recorded_profile, g->record.profile);
+}
+
+static void run_job(struct pool *p, struct job *j)
+{
+	const struct hvc_run *run = p->run;
+	struct hvc_guest *g = j->guest;
+	struct hvc_guest_plan *gp = j->gp;
+	struct hvc_session *session = NULL;
+	struct hvc_guest_access access = { .transport = p->transport };
+	bool needs_guest;
+
+	if (g->error) {
+		hvc_plan_guest_failed(g, g->error, gp);
+		goto finish;
+	}
+	if (j->config_skip) {
+		hvc_plan_guest_skipped(g, "skipped by the configuration file", gp);
+		goto finish;
+	}
+	/* Guests that will be skipped anyway are not worth a connection. */
+	needs_guest =
+		(g->state == HVC_STATE_RUNNING || g->state == HVC_STATE_PAUSED) && g->persistent;
+	if (needs_guest && reach_and_inspect(p, j, &session) < 0 && gp->address &&
+		g->state != HVC_STATE_PAUSED) {
+		/* An address was known but the guest could not be inspected: that is a failure. */
+		_cleanup_free_ char *why = xasprintf("not inspected: %s", gp->inspect_error);
+		_cleanup_free_ char *addr = xstrdup(gp->address),
+				    *src = xstrdup(gp->address_source);
+		_cleanup_free_ char *ie = xstrdup(gp->inspect_error);
+		hvc_plan_guest_failed(g, why, gp);
+		gp->address = TAKE_PTR(addr);
+		gp->address_source = TAKE_PTR(src);
+		gp->inspect_error = TAKE_PTR(ie);
+		goto finish;
+	}
+
+	if (run->mode == HVC_RUN_ROLLBACK) {
+		access.session = session;
+		access.why_not = gp->inspect_error;
+		hvc_rollback_plan_guest(g, gp);
+		hvc_rollback_guest(j->backend, gp, &access);
+		goto finish;
+	}
+
+	recorded_profile(g);
+	{
+		/* Keep what reaching the guest found out; planning starts from a clean slate. */
+		char *addr = TAKE_PTR(gp->address), *src = TAKE_PTR(gp->address_source);
+		char *ie = TAKE_PTR(gp->inspect_error);
+		hvc_plan_guest(p->profiles, g, j->forced, gp);
+		gp->address = addr;
+		gp->address_source = src;
+		gp->inspect_error = ie;
+	}
+	if (run->mode == HVC_RUN_ROLLOUT) {
+		access.session = session;
+		access.why_not = gp->inspect_error;
+		hvc_rollout_guest(j->backend, gp, &access);
+	}
+finish:
+	/* Guests that failed or were skipped before planning still need their result. */
+	if (run->mode != HVC_RUN_PLAN && gp->result == HVC_RESULT_NONE)
+		hvc_rollout_guest(j->backend, gp, &access);
+	if (session)
+		hvc_session_disconnect(p->transport, session);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct job *j = NULL;
+
+		pthread_mutex_lock(&p->lock);
+		if (!interrupted && p->next < p->n_jobs) {
+			j = &p->jobs[p->next++];
+			j->started = true;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			return NULL;
+		run_job(p, j);
+	}
+}
+
+/* Run every job in a pool of at most n threads; a failing thread start just means fewer. */
+static void run_pool(struct pool *p, int n)
+{
+	pthread_t *threads;
+	int started = 0;
+
+	if (n > (int)p->n_jobs)
+		n = (int)p->n_jobs;
+	if (n < 1)
+		n = 1;
+	threads = xcalloc((size_t)n, sizeof(*threads));
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&threads[started], NULL, worker, p) == 0)
+			started++;
+	if (started == 0)
+		worker(p);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+}
+
+/* --- set-up --- */
+
+static char *default_identity(void)
+{
+	static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	const char *home = getenv("HOME");
+
+	for (size_t i = 0; home && i < ELEMENTSOF(names); i++) {
+		char *path = xasprintf("%s/.ssh/%s", home, names[i]);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+static int make_transport(
+	const struct hvc_ctx *ctx, const struct hvc_config *cfg, struct hvc_transport **ret)
+{
+#if HVC_HAS_SSH
+	struct hvc_transport_options o = { 0 };
+	struct hvc_error err = { 0 };
+	_cleanup_free_ char *kh = NULL, *ident = NULL;
+	int r;
+
+	o.user = ctx->user ? ctx->user : cfg->user ? cfg->user : "root";
+	o.identity = ctx->identity ? ctx->identity : cfg->identity;
+	if (!o.identity)
+		o.identity = ident = default_identity();
+	o.use_agent = !ctx->no_agent && cfg->agent != 0;
+	o.known_hosts = ctx->known_hosts ? ctx->known_hosts : cfg->known_hosts;
+	if (!o.known_hosts)
+		o.known_hosts = kh = xasprintf("%s/known_hosts", state_dir());
+	o.accept_new = ctx->accept_new;
+	o.connect_timeout_ms = 1000 *
+		(ctx->connect_timeout_s                  ? ctx->connect_timeout_s
+				: cfg->connect_timeout_s ? cfg->connect_timeout_s
+							 : 10);
+	o.command_timeout_ms = 1000 *
+		(ctx->command_timeout_s                  ? ctx->command_timeout_s
+				: cfg->command_timeout_s ? cfg->command_timeout_s
+							 : 60);
+	o.guest_deadline_ms = 1000 *
+		(ctx->guest_deadline_s                  ? ctx->guest_deadline_s
+				: cfg->guest_deadline_s ? cfg->guest_deadline_s
+							: 180);
+	o.max_output = MAX_GUEST_OUTPUT;
+	r = hvc_ssh_transport_new(&o, ret, &err);
+	if (r < 0)
+		hvc_log_error("%s", err.msg);
+	return r;
+#else
+	*ret = NULL;
+	return 0;
+#endif
+}
+
+static const char *cli_address_for(const struct hvc_ctx *ctx, const struct hvc_guest *g)
+{
+	STRV_FOREACH (a, ctx->guest_addresses) {
+		const char *eq = strchr(*a, '=');
+		size_t n = (size_t)(eq - *a);
+		if ((strlen(g->name) == n && strncmp(*a, g->name, n) == 0) ||
+			(n == 36 && strncasecmp(*a, g->uuid, n) == 0))
+			return eq + 1;
+	}
+	return NULL;
+}
+
+static void add_keys_of(char ***keys, const struct hvc_condition *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].kind == HVC_COND_SYSCTL_EXISTS)
+			STRV_FOREACH (v, c[i].values)
+				if (!strv_contains(*keys, *v))
+					strv_push(keys, *v);
+}
+
+/* Every sysctl key a profile sets or asks about: the inspection reports on each. */
+static char **all_sysctl_keys(const struct hvc_profile_set *set)
+{
+	char **keys = NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct hvc_profile *p = set->profiles[i];
+		for (size_t k = 0; k < p->n_sysctls; k++)
+			if (!strv_contains(keys, p->sysctls[k].key))
+				strv_push(&keys, p->sysctls[k].key);
+		for (size_t b = 0; b < p->n_match; b++)
+			add_keys_of(&keys, p->match[b].conds, p->match[b].n);
+		add_keys_of(&keys, p->expect, p->n_expect);
+		add_keys_of(&keys, p->done_if, p->n_done_if);
+	}
+	return keys;
+}
+
+/* Write path atomically: temp file in the same directory, fsync, rename. */
+static int write_atomic(const char *path, const char *text)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	size_t len = strlen(text);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
+		int e = errno ? errno : EIO;
+		close(fd);
+		unlink(tmp);
+		return -e;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+static bool changed_something(const struct hvc_guest_plan *gp)
+{
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (gp->actions[i].result == HVC_RESULT_APPLIED ||
+			(gp->actions[i].result == HVC_RESULT_DEFERRED &&
+				gp->actions[i].state == HVC_ACTION_PENDING))
+			return true;
+	return false;
+}
+
+/*
+ * The host's own record of what hvclock changed, one JSON file per guest
+ * under STATE_DIR/guests/ (the domain metadata holds the same for the host
+ * cmdline; this file also covers guest-side steps). Removed by a rollback.
+ */
+static void record_state(const struct hvc_plan *plan, enum hvc_run_mode mode)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/guests", state_dir());
+
+	if (mkdir(state_dir(), 0700) < 0 && errno != EEXIST)
+		goto fail;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct hvc_guest_plan *gp = &plan->guests[i];
+		_cleanup_free_ char *path = xasprintf("%s/%s.json", dir, gp->guest->uuid);
+		int r = 0;
+
+		if (!gp->guest->uuid[0])
+			continue;
+		if (mode == HVC_RUN_ROLLOUT && changed_something(gp)) {
+			struct json_object *o = hvc_report_guest_json(gp, HVC_REPORT_ROLLOUT);
+			_cleanup_free_ char *now = now_iso8601();
+			json_object_object_add(o, "time", json_object_new_string(now));
+			r = write_atomic(path,
+				json_object_to_json_string_ext(o,
+					JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		} else if (mode == HVC_RUN_ROLLBACK && gp->result != HVC_RESULT_FAILED &&
+			gp->result != HVC_RESULT_SKIPPED && gp->result != HVC_RESULT_NONE) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				r = -errno;
+		}
+		if (r < 0)
+			hvc_log_error("warning: cannot update %s: %s", path, strerror(-r));
+	}
+	return;
+fail:
+	hvc_log_error("warning: cannot create %s: %s", dir, strerror(errno));
+}
+
+static int exit_code(const struct hvc_plan *plan, enum hvc_run_mode mode)
 {
 	bool pending = false;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct hvc_guest_plan *gp = &plan->guests[i];
-		if (apply) {
-			if (gp->result == HVC_RESULT_FAILED)
+		if (mode != HVC_RUN_PLAN) {
+			if (gp->result == HVC_RESULT_FAILED || gp->result == HVC_RESULT_NONE)
 				return HVC_EXIT_FAILED;
 			continue;
 		}
@@ -34,20 +537,43 @@ static int exit_code(const struct hvc_plan *plan, bool apply)
 	return pending ? HVC_EXIT_PENDING : HVC_EXIT_OK;
 }
 
-int hvc_run_plan(struct hvc_run *run, bool apply)
+static int load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg)
+{
+	struct hvc_error err = { 0 };
+	const char *path = ctx->config_path;
+	_cleanup_free_ char *def = xasprintf("%s/hvclock/hvclock.conf", HVC_SYSCONFDIR);
+
+	if (!path) {
+		path = getenv("HVCLOCK_CONFIG");
+		if (!path || !*path)
+			path = def;
+	}
+	if (hvc_config_load(path, ctx->config_path != NULL, cfg, &err) < 0) {
+		hvc_log_error("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int hvc_run(struct hvc_run *run)
 {
 	struct hvc_ctx *ctx = run->ctx;
+	struct hvc_config cfg = { 0 };
 	struct hvc_profile_set profiles = { 0 };
 	const struct hvc_profile *forced = NULL;
 	struct hvc_fleet fleet = { 0 };
 	struct hvc_plan plan = { 0 };
 	struct hvc_guest **guests = NULL;
 	struct hvc_backend **backends = NULL;
+	struct pool pool = { .run = run };
 	size_t n = 0;
-	int r;
+	int r = HVC_EXIT_CANNOT_START, lock_fd = -1;
+	bool writes = run->mode != HVC_RUN_PLAN;
 
-	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)
+	if (load_config(ctx, &cfg) < 0)
 		return HVC_EXIT_CANNOT_START;
+	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)
+		goto out;
 	if (run->profile_name) {
 		forced = hvc_profile_set_find(&profiles, run->profile_name);
 		if (!forced) {
@@ -55,48 +581,101 @@ int hvc_run_plan(struct hvc_run *run, bool apply)
 			for (size_t i = 0; i < profiles.n; i++)
 				strv_push(&names, profiles.profiles[i]->name);
 			_cleanup_free_ char *list = strv_join(names, ", ");
-			hvc_profile_set_finish(&profiles);
-			return hvc_usage_error(run->cmd, "unknown profile '%s' (known: %s)",
+			r = hvc_usage_error(run->cmd, "unknown profile '%s' (known: %s)",
 				run->profile_name, list);
+			goto out;
 		}
 	}
+	for (size_t i = 0; i < cfg.n_guests; i++)
+		if (cfg.guests[i].profile &&
+			!hvc_profile_set_find(&profiles, cfg.guests[i].profile)) {
+			hvc_log_error("configuration: [guest:%s] names unknown profile '%s'",
+				cfg.guests[i].name, cfg.guests[i].profile);
+			goto out;
+		}
+	if (writes && take_lock(&lock_fd) < 0)
+		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */
-	if (hvc_fleet_open(ctx, !apply, true, &fleet) < 0) {
-		hvc_profile_set_finish(&profiles);
-		return HVC_EXIT_CANNOT_START;
-	}
-	if (hvc_fleet_select(&fleet, run->names, run->n_names, &guests, &backends, &n) < 0) {
-		hvc_fleet_close(&fleet);
-		hvc_profile_set_finish(&profiles);
-		return HVC_EXIT_CANNOT_START;
-	}
+	if (hvc_fleet_open(ctx, !writes, true, &fleet) < 0)
+		goto out;
+	if (hvc_fleet_select(&fleet, run->names, run->n_names, &guests, &backends, &n) < 0)
+		goto out;
+	if (make_transport(ctx, &cfg, &pool.transport) < 0)
+		goto out;
 
+	pool.profiles = &profiles;
+	pool.sysctl_keys = all_sysctl_keys(&profiles);
+	pool.default_port = cfg.port ? cfg.port : 22;
+	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
+	pool.n_jobs = n;
+	pthread_mutex_init(&pool.lock, NULL);
 	for (size_t i = 0; i < n; i++) {
-		struct hvc_guest_plan *gp = hvc_plan_add(&plan);
-		if (guests[i]->error)
-			hvc_plan_guest_failed(guests[i], guests[i]->error, gp);
-		else
-			hvc_plan_guest(&profiles, guests[i], forced, gp);
-		if (apply)
-			hvc_rollout_guest(backends[i], gp);
+		const struct hvc_guest_config *gc =
+			hvc_config_guest(&cfg, guests[i]->name, guests[i]->uuid);
+		struct job *j = &pool.jobs[i];
+		j->guest = guests[i];
+		j->backend = backends[i];
+		j->gp = hvc_plan_add(&plan);
+		j->forced = forced          ? forced
+			: gc && gc->profile ? hvc_profile_set_find(&profiles, gc->profile)
+					    : NULL;
+		j->config_skip = gc && gc->skip;
+		j->config_address = gc ? gc->address : NULL;
+		j->cli_address = cli_address_for(ctx, guests[i]);
 	}
+	/* plan->guests may have moved while growing: point the jobs at the final array. */
+	for (size_t i = 0; i < n; i++)
+		pool.jobs[i].gp = &plan.guests[i];
+
+	if (writes)
+		install_signals();
+	run_pool(&pool,
+		ctx->parallel          ? ctx->parallel
+			: cfg.parallel ? cfg.parallel
+				       : DEFAULT_PARALLEL);
+	for (size_t i = 0; i < n; i++)
+		if (!pool.jobs[i].started) {
+			plan.guests[i].guest = guests[i];
+			plan.guests[i].status = HVC_PLAN_SKIPPED;
+			plan.guests[i].status_reason =
+				xstrdup("not reached: the run was interrupted");
+			plan.guests[i].result = HVC_RESULT_NONE;
+			plan.guests[i].result_msg = xstrdup("not reached: the run was interrupted");
+		}
 
 	if (ctx->json) {
-		struct json_object *doc =
-			hvc_report_plan_json(&plan, apply ? HVC_REPORT_ROLLOUT : HVC_REPORT_PLAN);
+		enum hvc_report_kind kind = run->mode == HVC_RUN_PLAN ? HVC_REPORT_PLAN
+			: run->mode == HVC_RUN_ROLLOUT                ? HVC_REPORT_ROLLOUT
+								      : HVC_REPORT_ROLLBACK;
+		struct json_object *doc = hvc_report_plan_json(&plan, kind);
 		hvc_report_print_json(stdout, doc);
 		json_object_put(doc);
 	} else {
-		hvc_report_plan_text(stdout, &plan, apply ? HVC_REPORT_ROLLOUT : HVC_REPORT_PLAN,
-			ctx->verbose > 0, ctx->quiet);
+		enum hvc_report_kind kind = run->mode == HVC_RUN_PLAN ? HVC_REPORT_PLAN
+			: run->mode == HVC_RUN_ROLLOUT                ? HVC_REPORT_ROLLOUT
+								      : HVC_REPORT_ROLLBACK;
+		hvc_report_plan_text(stdout, &plan, kind, ctx->verbose > 0, ctx->quiet);
 	}
 	fflush(stdout);
+	if (writes)
+		record_state(&plan, run->mode);
+	if (interrupted)
+		hvc_log_error(
+			"interrupted: guests in flight were finished, the others were not reached");
+	r = exit_code(&plan, run->mode);
 
-	r = exit_code(&plan, apply);
+	pthread_mutex_destroy(&pool.lock);
+out:
 	hvc_plan_finish(&plan);
+	free(pool.jobs);
+	strv_free(pool.sysctl_keys);
+	hvc_transport_destroy(pool.transport);
 	free(guests);
 	free(backends);
 	hvc_fleet_close(&fleet);
 	hvc_profile_set_finish(&profiles);
+	hvc_config_finish(&cfg);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return r;
 }

@@ -5,7 +5,7 @@
 #include "core/plan.h"
 
 HVC_ENUM_IMPL(hvc_action_kind, HVC_ACTION_LAST, "host-cmdline", "guest-bootloader", "sysctl",
-	"live-clocksource", "timesync")
+	"live-clocksource", "timesync", "guest-restore")
 HVC_ENUM_IMPL(hvc_action_state, HVC_ACTION_STATE_LAST, "pending", "in-place", "waiting-power-cycle",
 	"blocked")
 HVC_ENUM_IMPL(
@@ -391,6 +391,13 @@ void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 	hvc_guest_plan_update_status(gp);
 }
 
+void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
+{
+	memset(gp, 0, sizeof(*gp));
+	gp->guest = g;
+	skip(gp, why);
+}
+
 void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
 {
 	memset(gp, 0, sizeof(*gp));
@@ -416,6 +423,9 @@ void hvc_guest_plan_finish(struct hvc_guest_plan *gp)
 	free(gp->actions);
 	free(gp->status_reason);
 	free(gp->result_msg);
+	free(gp->address);
+	free(gp->address_source);
+	free(gp->inspect_error);
 	hvc_decision_finish(&gp->decision);
 	memset(gp, 0, sizeof(*gp));
 }

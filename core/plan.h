@@ -10,10 +10,11 @@ enum hvc_action_kind {
 	HVC_ACTION_SYSCTL, /* sysctl drop-in in the guest */
 	HVC_ACTION_LIVE_CLOCKSOURCE, /* current_clocksource in the guest */
 	HVC_ACTION_TIMESYNC, /* check only: a time sync daemon must run in the guest */
+	HVC_ACTION_GUEST_RESTORE, /* rollback: restore the guest's files and clocksource */
 	HVC_ACTION_LAST,
 };
 HVC_ENUM_DECL(
-	hvc_action_kind); /* "host-cmdline", "guest-bootloader", "sysctl", "live-clocksource", "timesync" */
+	hvc_action_kind); /* "host-cmdline", "guest-bootloader", "sysctl", "live-clocksource", "timesync", "guest-restore" */
 
 /* Whether an action happens on the host or inside the guest (over the transport). */
 bool hvc_action_kind_is_guest_side(enum hvc_action_kind k);
@@ -77,6 +78,11 @@ struct hvc_guest_plan {
 	struct hvc_action *actions;
 	size_t n_actions;
 
+	/* How the guest was reached: "host:port", where that came from, what went wrong. */
+	char *address;
+	char *address_source; /* "--guest-address", "config", "domain metadata", "libvirt" */
+	char *inspect_error; /* set when the guest could not be inspected (plan is host-only) */
+
 	/* rollout outcome for the whole guest */
 	enum hvc_result result;
 	char *result_msg;
@@ -90,6 +96,9 @@ struct hvc_plan {
 /* Plan one guest. forced = profile from --profile (may be NULL). */
 void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 	const struct hvc_profile *forced, struct hvc_guest_plan *ret);
+
+/* Mark a guest as skipped before planning (e.g. by configuration). */
+void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_guest_plan *ret);
 
 /* Mark a guest as failed before planning (e.g. its XML could not be read). */
 void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *ret);

@@ -289,6 +289,23 @@ void hvc_policy_decide(const struct hvc_profile_set *set, const struct hvc_guest
 		return;
 	}
 
+	/*
+	 * A remedy changes the facts it was chosen on (the guest leaves tsc), so
+	 * after a rollout no profile may match any more: keep the applied one, so
+	 * that plan shows it in place or waiting rather than "no remedy".
+	 */
+	if (g->recorded_profile) {
+		const struct hvc_profile *p = hvc_profile_set_find(set, g->recorded_profile);
+		if (p) {
+			ret->unverified = NULL;
+			finish_choice(p, g, ret,
+				xasprintf("keeping %s, which hvclock applied earlier (no profile "
+					  "matches the guest as it is now)",
+					p->name));
+			return;
+		}
+	}
+
 	if (rejected) {
 		_cleanup_free_ char *r = strv_join(rejected, ", ");
 		ret->reason = xasprintf("no profile applies: contradicted by the guest: %s", r);

@@ -42,15 +42,20 @@ static void print_padded(FILE *f, const char *s, size_t width)
 		fputc(' ', f);
 }
 
-static const char *status_text(enum hvc_plan_status s)
+static const char *status_text(const struct hvc_guest_plan *gp)
 {
-	switch (s) {
+	switch (gp->status) {
 	case HVC_PLAN_PENDING:
 		return "changes pending";
 	case HVC_PLAN_NOTHING:
 		return "nothing to do";
 	case HVC_PLAN_POWER_CYCLE:
-		return "waiting for power-cycle";
+		/* A host config waits for a power-cycle; the guest's own boot loader for a reboot. */
+		for (size_t i = 0; i < gp->n_actions; i++)
+			if (gp->actions[i].state == HVC_ACTION_POWER_CYCLE &&
+				streq_ptr(gp->actions[i].takes_effect, "power-cycle"))
+				return "waiting for power-cycle";
+		return "waiting for reboot";
 	case HVC_PLAN_NO_REMEDY:
 		return "no remedy";
 	case HVC_PLAN_SKIPPED:
@@ -187,6 +192,9 @@ static struct json_object *facts_json(const struct hvc_facts *f)
 		json_object_array_add(log, l);
 	}
 	json_object_object_add(o, "log", log);
+	json_add_string(o, "log_source", f->log_source);
+	json_object_object_add(
+		o, "hvclock_state_in_guest", json_object_new_boolean(f->has_guest_state));
 	return o;
 }
 
@@ -235,14 +243,14 @@ static struct json_object *action_json(const struct hvc_action *a, enum hvc_repo
 	json_object_object_add(o, "remove", json_strv(a->remove));
 	json_add_string(o, "takes_effect", a->takes_effect);
 	json_add_string(o, "note", a->note);
-	if (kind == HVC_REPORT_ROLLOUT) {
+	if (kind != HVC_REPORT_PLAN) {
 		json_add_string(o, "result", hvc_result_to_string(a->result));
 		json_add_string(o, "result_message", a->result_msg);
 	}
 	return o;
 }
 
-static struct json_object *guest_plan_json(
+struct json_object *hvc_report_guest_json(
 	const struct hvc_guest_plan *gp, enum hvc_report_kind kind)
 {
 	struct json_object *o = guest_json(gp->guest);
@@ -259,11 +267,14 @@ static struct json_object *guest_plan_json(
 	json_add_string(remedy, "reason", d->reason);
 	json_object_object_add(remedy, "unverified", json_strv(d->unverified));
 	json_object_object_add(o, "remedy", remedy);
+	json_add_string(o, "address", gp->address);
+	json_add_string(o, "address_source", gp->address_source);
+	json_add_string(o, "inspect_error", gp->inspect_error);
 	json_object_object_add(o, "facts", facts_json(&gp->guest->facts));
 	for (size_t i = 0; i < gp->n_actions; i++)
 		json_object_array_add(actions, action_json(&gp->actions[i], kind));
 	json_object_object_add(o, "actions", actions);
-	if (kind == HVC_REPORT_ROLLOUT) {
+	if (kind != HVC_REPORT_PLAN) {
 		json_add_string(o, "result", hvc_result_to_string(gp->result));
 		json_add_string(o, "result_message", gp->result_msg);
 	}
@@ -300,13 +311,15 @@ static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
 
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
 {
-	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan" : "rollout");
+	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan"
+			: kind == HVC_REPORT_ROLLOUT                          ? "rollout"
+									      : "rollback");
 	struct json_object *guests = json_object_new_array();
 	struct json_object *sum = json_object_new_object();
 	struct hvc_plan_counts c;
 
 	for (size_t i = 0; i < p->n; i++)
-		json_object_array_add(guests, guest_plan_json(&p->guests[i], kind));
+		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
 	json_object_object_add(doc, "guests", guests);
 
 	hvc_plan_count(p, &c);
@@ -383,7 +396,7 @@ static void print_action(FILE *f, const struct hvc_action *a, enum hvc_report_ki
 	}
 	if (a->note)
 		fprintf(f, "        %s\n", a->note);
-	if (kind == HVC_REPORT_ROLLOUT && a->result != HVC_RESULT_NONE)
+	if (kind != HVC_REPORT_PLAN && a->result != HVC_RESULT_NONE)
 		fprintf(f, "        result: %s%s%s\n", result_text(a->result),
 			a->result_msg ? ": " : "", a->result_msg ? a->result_msg : "");
 }
@@ -439,8 +452,7 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 		print_padded(f, hvc_boot_path_to_string(gp->guest->boot), w[2]);
 		print_padded(f, gp->decision.profile ? gp->decision.profile->name : "-", w[3]);
 		fprintf(f, "%s\n",
-			kind == HVC_REPORT_PLAN ? status_text(gp->status)
-						: result_text(gp->result));
+			kind == HVC_REPORT_PLAN ? status_text(gp) : result_text(gp->result));
 	}
 }
 
@@ -453,7 +465,7 @@ static void print_guest(
 	char kbuf[64];
 
 	if (kind == HVC_REPORT_PLAN)
-		fprintf(f, "\n%s: %s\n", name, status_text(gp->status));
+		fprintf(f, "\n%s: %s\n", name, status_text(gp));
 	else
 		fprintf(f, "\n%s: %s%s%s\n", name, result_text(gp->result),
 			gp->result_msg ? ": " : "", gp->result_msg ? gp->result_msg : "");
@@ -463,6 +475,12 @@ static void print_guest(
 	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED) {
 		fprintf(f, "  reason:   %s\n", strna(gp->status_reason));
 		return;
+	}
+	if (gp->address)
+		fprintf(f, "  access:   %s (from %s)\n", gp->address, strna(gp->address_source));
+	if (gp->inspect_error) {
+		_cleanup_free_ char *e = hvc_display_escape(gp->inspect_error);
+		fprintf(f, "  not inspected: %s\n", e);
 	}
 	print_evidence(f, &g->facts, verbose);
 	if (d->profile)
@@ -501,7 +519,7 @@ void hvc_report_plan_text(
 				if (gp->status != HVC_PLAN_FAILED && gp->status != HVC_PLAN_BLOCKED)
 					continue;
 				_cleanup_free_ char *n = hvc_display_escape(gp->guest->name);
-				fprintf(f, "%s: %s: %s\n", n, status_text(gp->status),
+				fprintf(f, "%s: %s: %s\n", n, status_text(gp),
 					strna(gp->status_reason));
 			}
 		hvc_plan_count(p, &c);

@@ -16,6 +16,7 @@
 enum hvc_report_kind {
 	HVC_REPORT_PLAN,
 	HVC_REPORT_ROLLOUT,
+	HVC_REPORT_ROLLBACK,
 };
 
 void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l);
@@ -24,6 +25,9 @@ struct json_object *hvc_report_list_json(const struct hvc_guest_list *l);
 void hvc_report_plan_text(
 	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet);
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind);
+/* One guest's object, as in the "guests" array. */
+struct json_object *hvc_report_guest_json(
+	const struct hvc_guest_plan *gp, enum hvc_report_kind kind);
 
 /* The top-level JSON document: {"hvclock": VERSION, "schema": N, "command": ..., ...}. */
 struct json_object *hvc_report_document(const char *command);

@@ -1,6 +1,7 @@
 /* rollout.c: carry out planned actions, host side through the backend, and judge the result. */
 #include <errno.h>
 
+#include "core/guestscript.h"
 #include "core/rollout.h"
 
 void hvc_rollout_make_record(
@@ -45,34 +46,50 @@ static void apply_host_cmdline(
 	hvc_record_finish(&rec);
 }
 
-static void apply_action(struct hvc_backend *b, struct hvc_guest_plan *gp, struct hvc_action *a)
+/* Run the apply script (rollout or rollback) for gp's pending guest-side actions. */
+static int run_guest_script(struct hvc_guest_plan *gp, const struct hvc_guest_access *ga,
+	bool rollback, struct hvc_error *err)
 {
-	switch (a->state) {
-	case HVC_ACTION_IN_PLACE:
-		hvc_action_set_result(a, HVC_RESULT_IN_PLACE, NULL);
-		return;
-	case HVC_ACTION_POWER_CYCLE:
-		hvc_action_set_result(a, HVC_RESULT_DEFERRED, "%s", strna(a->note));
-		return;
-	case HVC_ACTION_BLOCKED:
-		hvc_action_set_result(a, a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED,
-			"%s", strna(a->note));
-		return;
-	case HVC_ACTION_PENDING:
-	case HVC_ACTION_STATE_LAST:
-		break;
+	struct hvc_exec_result res = { 0 };
+	_cleanup_free_ char *req = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!ga || !ga->session)
+		return hvc_error_set(err, -ENOTCONN, "cannot reach the guest: %s",
+			ga && ga->why_not ? ga->why_not : "no guest access");
+	req = hvc_apply_request(gp, rollback, &len, err);
+	if (!req)
+		return -EINVAL;
+	r = hvc_session_exec(ga->transport, ga->session, HVC_GUEST_COMMAND, req, len, &res, err);
+	if (r < 0)
+		return r;
+	r = hvc_apply_parse(res.out, res.out_len, gp, err);
+	if (r >= 0 && res.exit_status != 0 && !hvc_error_is_set(err))
+		r = hvc_error_set(err, -EIO, "apply script exited with status %d", res.exit_status);
+	hvc_exec_result_finish(&res);
+	return r;
+}
+
+static bool wants_guest(const struct hvc_guest_plan *gp)
+{
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		const struct hvc_action *a = &gp->actions[i];
+		if (hvc_action_kind_is_guest_side(a->kind) && a->state == HVC_ACTION_PENDING)
+			return true;
 	}
-	if (a->kind == HVC_ACTION_HOST_CMDLINE) {
-		apply_host_cmdline(b, gp, a);
-		return;
+	return false;
+}
+
+/* Every guest-side action still without a result gets this failure. */
+static void fail_guest_side(struct hvc_guest_plan *gp, const char *msg)
+{
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		struct hvc_action *a = &gp->actions[i];
+		if (hvc_action_kind_is_guest_side(a->kind) && a->result == HVC_RESULT_NONE)
+			hvc_action_set_result(a,
+				a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED, "%s", msg);
 	}
-	if (gp->guest->state == HVC_STATE_PAUSED) {
-		hvc_action_set_result(a, a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED,
-			"the guest is paused and cannot be reached");
-		return;
-	}
-	hvc_action_set_result(a, a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED,
-		"needs access to the guest over SSH, which this build of hvclock does not have");
 }
 
 static void set_guest_result(struct hvc_guest_plan *gp, enum hvc_result r, const char *msg)
@@ -81,10 +98,80 @@ static void set_guest_result(struct hvc_guest_plan *gp, enum hvc_result r, const
 	free_and_strdup(&gp->result_msg, msg);
 }
 
-void hvc_rollout_guest(struct hvc_backend *b, struct hvc_guest_plan *gp)
+/* Actions that need no work get their result from their planned state. */
+static void settle_unchanged(struct hvc_action *a)
+{
+	if (a->result != HVC_RESULT_NONE)
+		return;
+	switch (a->state) {
+	case HVC_ACTION_IN_PLACE:
+		hvc_action_set_result(a, HVC_RESULT_IN_PLACE, NULL);
+		break;
+	case HVC_ACTION_POWER_CYCLE:
+		hvc_action_set_result(a, HVC_RESULT_DEFERRED, "%s", strna(a->note));
+		break;
+	case HVC_ACTION_BLOCKED:
+		hvc_action_set_result(a, a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED,
+			"%s", strna(a->note));
+		break;
+	default:
+		break;
+	}
+}
+
+/* When a deferred change takes effect: the host config waits for a power-cycle (libvirt/QEMU). */
+static const char *deferred_message(const struct hvc_guest_plan *gp)
+{
+	bool host = false;
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (gp->actions[i].kind == HVC_ACTION_HOST_CMDLINE &&
+			gp->actions[i].result == HVC_RESULT_DEFERRED)
+			host = true;
+	if (host && !gp->guest->reboot_applies)
+		return "takes effect at the next power-cycle, not reboot";
+	return "takes effect at the guest's next reboot";
+}
+
+/* The guest's overall result from its actions. */
+static void judge(struct hvc_guest_plan *gp)
 {
 	const char *first_failure = NULL;
 	bool deferred = false, applied = false;
+
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		struct hvc_action *a = &gp->actions[i];
+		switch (a->result) {
+		case HVC_RESULT_FAILED:
+			if (!first_failure)
+				first_failure = a->result_msg;
+			break;
+		case HVC_RESULT_DEFERRED:
+			deferred = true;
+			break;
+		case HVC_RESULT_APPLIED:
+			applied = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (first_failure) {
+		_cleanup_free_ char *m = xstrdup(first_failure);
+		set_guest_result(gp, HVC_RESULT_FAILED, m);
+	} else if (deferred) {
+		set_guest_result(gp, HVC_RESULT_DEFERRED, deferred_message(gp));
+	} else if (applied) {
+		set_guest_result(gp, HVC_RESULT_APPLIED, NULL);
+	} else {
+		set_guest_result(gp, HVC_RESULT_IN_PLACE, "already in place");
+	}
+}
+
+void hvc_rollout_guest(
+	struct hvc_backend *b, struct hvc_guest_plan *gp, const struct hvc_guest_access *ga)
+{
+	struct hvc_error err = { 0 };
+	bool guest_lost = false;
 
 	switch (gp->status) {
 	case HVC_PLAN_SKIPPED:
@@ -107,35 +194,126 @@ void hvc_rollout_guest(struct hvc_backend *b, struct hvc_guest_plan *gp)
 		break;
 	}
 
+	for (size_t i = 0; i < gp->n_actions; i++)
+		settle_unchanged(&gp->actions[i]);
+
+	if (wants_guest(gp)) {
+		if (gp->guest->state == HVC_STATE_PAUSED) {
+			fail_guest_side(gp, "the guest is paused and cannot be reached");
+		} else if (run_guest_script(gp, ga, false, &err) < 0) {
+			/* A session that existed and broke: stop here, change nothing on the host. */
+			guest_lost = ga && ga->session;
+			fail_guest_side(gp, err.msg);
+		}
+		fail_guest_side(gp, "the apply script reported nothing for this step");
+	}
+
 	for (size_t i = 0; i < gp->n_actions; i++) {
 		struct hvc_action *a = &gp->actions[i];
-		apply_action(b, gp, a);
-		switch (a->result) {
-		case HVC_RESULT_FAILED:
-			if (!first_failure)
-				first_failure = a->result_msg;
-			break;
-		case HVC_RESULT_DEFERRED:
-			deferred = true;
-			break;
-		case HVC_RESULT_APPLIED:
-			applied = true;
-			break;
-		default:
-			break;
+		if (a->kind != HVC_ACTION_HOST_CMDLINE || a->result != HVC_RESULT_NONE)
+			continue;
+		if (guest_lost)
+			hvc_action_set_result(a, HVC_RESULT_SKIPPED,
+				"not changed: the guest-side steps failed first");
+		else
+			apply_host_cmdline(b, gp, a);
+	}
+	judge(gp);
+}
+
+void hvc_rollback_plan_guest(struct hvc_guest *g, struct hvc_guest_plan *gp)
+{
+	char *addr = TAKE_PTR(gp->address), *src = TAKE_PTR(gp->address_source);
+	char *ie = TAKE_PTR(gp->inspect_error);
+	struct hvc_action *a;
+
+	memset(gp, 0, sizeof(*gp));
+	gp->guest = g;
+	gp->address = addr;
+	gp->address_source = src;
+	gp->inspect_error = ie;
+
+	if (g->state != HVC_STATE_RUNNING && g->state != HVC_STATE_PAUSED && !g->has_record) {
+		hvc_plan_guest_skipped(g, "not running", gp);
+		return;
+	}
+	if (g->has_record && g->record.cmdline_changed) {
+		gp->actions = xrealloc(gp->actions, gp->n_actions + 1, sizeof(*gp->actions));
+		a = &gp->actions[gp->n_actions++];
+		memset(a, 0, sizeof(*a));
+		a->kind = HVC_ACTION_HOST_CMDLINE;
+		a->target =
+			xstrdup(g->cmdline_location ? g->cmdline_location : "host configuration");
+		a->before = xstrdup_or_null(g->has_cmdline ? g->cmdline : NULL);
+		a->after = xstrdup_or_null(g->record.had_cmdline ? g->record.old_cmdline : NULL);
+		a->takes_effect = xstrdup(g->reboot_applies ? "reboot" : "power-cycle");
+		a->state =
+			streq_ptr(a->before, a->after) ? HVC_ACTION_IN_PLACE : HVC_ACTION_PENDING;
+		a->note = xasprintf("restore the command line from before hvclock's change (%s, "
+				    "profile %s)",
+			strna(g->record.time), strna(g->record.profile));
+	}
+	if (g->facts.has_guest_state || (!g->facts.inspected && g->state == HVC_STATE_RUNNING)) {
+		gp->actions = xrealloc(gp->actions, gp->n_actions + 1, sizeof(*gp->actions));
+		a = &gp->actions[gp->n_actions++];
+		memset(a, 0, sizeof(*a));
+		a->kind = HVC_ACTION_GUEST_RESTORE;
+		a->target = xstrdup("guest files, sysctls and clocksource from hvclock's backups");
+		a->state = HVC_ACTION_PENDING;
+		a->takes_effect = xstrdup("now");
+		if (!g->facts.inspected)
+			a->note = xstrdup("the guest could not be checked for hvclock's backups");
+	}
+	gp->status = gp->n_actions ? HVC_PLAN_PENDING : HVC_PLAN_NOTHING;
+	if (!gp->n_actions)
+		gp->status_reason = xstrdup("hvclock has recorded no change to this guest");
+	hvc_guest_plan_update_status(gp);
+}
+
+void hvc_rollback_guest(
+	struct hvc_backend *b, struct hvc_guest_plan *gp, const struct hvc_guest_access *ga)
+{
+	struct hvc_error err = { 0 };
+	bool guest_failed = false;
+	const struct hvc_guest *g = gp->guest;
+
+	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_NOTHING) {
+		set_guest_result(gp,
+			gp->status == HVC_PLAN_SKIPPED ? HVC_RESULT_SKIPPED : HVC_RESULT_IN_PLACE,
+			gp->status_reason ? gp->status_reason : "nothing to roll back");
+		return;
+	}
+	for (size_t i = 0; i < gp->n_actions; i++)
+		settle_unchanged(&gp->actions[i]);
+	if (wants_guest(gp)) {
+		if (run_guest_script(gp, ga, true, &err) < 0) {
+			guest_failed = true;
+			fail_guest_side(gp, err.msg);
 		}
+		fail_guest_side(gp, "the rollback script reported nothing for this step");
 	}
-	if (first_failure) {
-		_cleanup_free_ char *m = xstrdup(first_failure);
-		set_guest_result(gp, HVC_RESULT_FAILED, m);
-	} else if (deferred) {
-		set_guest_result(gp, HVC_RESULT_DEFERRED,
-			gp->guest->reboot_applies
-				? "takes effect at the next reboot"
-				: "takes effect at the next power-cycle, not reboot");
-	} else if (applied) {
-		set_guest_result(gp, HVC_RESULT_APPLIED, NULL);
-	} else {
-		set_guest_result(gp, HVC_RESULT_IN_PLACE, "already in place");
+	for (size_t i = 0; i < gp->n_actions; i++) {
+		struct hvc_action *a = &gp->actions[i];
+		struct hvc_record rec = { 0 };
+		struct hvc_error herr = { 0 };
+
+		if (a->kind != HVC_ACTION_HOST_CMDLINE || a->result != HVC_RESULT_NONE)
+			continue;
+		if (guest_failed && ga && ga->session) {
+			hvc_action_set_result(a, HVC_RESULT_SKIPPED,
+				"not changed: the guest-side rollback failed first");
+			continue;
+		}
+		/* Keep only where to reach the guest; the change record goes. */
+		rec.address = g->record.address;
+		rec.port = g->record.port;
+		if (hvc_backend_set_boot_cmdline(b, g, g->has_cmdline ? g->cmdline : NULL, a->after,
+			    g->record.address ? &rec : NULL, &herr) < 0)
+			hvc_action_set_result(a, HVC_RESULT_FAILED, "%s", herr.msg);
+		else
+			hvc_action_set_result(a, HVC_RESULT_DEFERRED,
+				"restored and read back; takes effect at the next %s",
+				g->reboot_applies ? "reboot" : "power-cycle (not a reboot)");
 	}
+	judge(gp);
 }

@@ -1,5 +1,6 @@
 #!/bin/sh
-# demo.sh: README command 1: install what is missing, build, and run `hvclock plan` on the demo fleet.
+# demo.sh: README command 1: install what is missing, build, then on a lab of simulated guests
+# (chroots behind real sshd on 127.0.0.1) run hvclock plan -> rollout -> plan.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -7,13 +8,43 @@ top=$(pwd)
 scripts/deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 meson compile -C build >/dev/null
-
-fleet="test://$top/tests/data/demo-fleet.xml"
 export HVCLOCK_PROFILES_DIR="$top/templates/profiles"
-echo "\$ hvclock -c $fleet plan"
-rc=0
-build/cmd/hvclock -c "$fleet" plan || rc=$?
+hv=build/cmd/hvclock
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo.sh: the guest lab needs root (sshd with ChrootDirectory); showing the" >&2
+	echo "demo.sh: host-side plan of the built-in demo fleet instead." >&2
+	$hv -c "test://$top/tests/data/demo-fleet.xml" plan || [ $? -eq 4 ]
+	exit 0
+fi
+
+# sshd's ChrootDirectory needs a root-owned, non-writable path chain.
+SIM=$top/build/demo-lab
+case $(stat -c %A "$top") in ?????w???? | ????????w?) SIM=/srv/hvclock-demo-lab ;; esac
+export SIM
+export HVCLOCK_STATE_DIR="$top/build/demo-state" HVCLOCK_LOCK_FILE="$top/build/demo.lock"
+export HVCLOCK_CONFIG=/nonexistent
+tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
+trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT
+rm -rf "$SIM" "$HVCLOCK_STATE_DIR"
+mkdir -p "$SIM"
+# one guest of each kind: EL6 KVM, classic XenLinux PV, modern KVM, modern Xen PV, EL7, SLES
+tests/sim/simfleet.sh start 6 42200 >/dev/null
+tests/sim/simfleet.sh fleet-xml build/demo-lab.xml
+fleet="test://$top/build/demo-lab.xml"
+
+step() {
+	echo
+	echo "\$ hvclock -c test://.../demo-lab.xml $*"
+	rc=0
+	$hv -c "$fleet" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+		--no-agent "$@" || rc=$?
+	echo "(exit code $rc)"
+}
+step plan
+step rollout --all-guests
+step plan
 echo
-echo "hvclock plan exited with $rc (0 nothing to do, 1 a guest failed, 4 changes pending)"
-# 4 (changes pending) is the expected answer on the demo fleet.
-[ "$rc" -eq 0 ] || [ "$rc" -eq 4 ]
+echo "The lab is stopped on exit. The host-side plan of the built-in demo fleet (direct-kernel"
+echo "<cmdline> edits, odd names, transient and paused guests) is:"
+echo "  build/cmd/hvclock -c test://$top/tests/data/demo-fleet.xml plan"

@@ -216,7 +216,7 @@ static void test_blocked_guest_is_not_touched(void)
 	f.g->facts.bootloader = HVC_BOOTLOADER_NONE;
 	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
 	/* No backend: any attempt to apply something would crash, and must not happen. */
-	hvc_rollout_guest(NULL, &f.gp);
+	hvc_rollout_guest(NULL, &f.gp, NULL);
 	CHECK_INTEQ(f.gp.result, HVC_RESULT_FAILED);
 	CHECK(f.gp.result_msg && strstr(f.gp.result_msg, "no boot loader"));
 	for (size_t i = 0; i < f.gp.n_actions; i++)

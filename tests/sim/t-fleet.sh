@@ -1,0 +1,186 @@
+#!/bin/bash
+# t-fleet.sh: hvclock against a lab of simulated guests (chroots behind real sshd):
+# plan -> rollout -> plan -> rollout again -> rollback, checked in the guests' files.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+n=0
+failures=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (sshd with ChrootDirectory)"
+[ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
+[ -x /bin/busybox ] || skip_all "no /bin/busybox (busybox-static)"
+[ -x /usr/bin/dash ] || [ -x /bin/dash ] || skip_all "no dash"
+: "${HVCLOCK:?}"
+
+# The lab must live under a root-owned, non-writable chain (sshd's ChrootDirectory rule).
+SIM=${HVC_SIM_DIR:-$top/build-sim/fleet}
+mkdir -p "$SIM" 2>/dev/null
+if ! SIM=$SIM "$here/simfleet.sh" inventory >/dev/null 2>&1 && ! (
+	p=$(dirname "$SIM")
+	while [ "$p" != / ]; do
+		[ "$(stat -c %u "$p")" = 0 ] || exit 1
+		case "$(stat -c %A "$p")" in ?????w???? | ????????w?) exit 1 ;; esac
+		p=$(dirname "$p")
+	done
+); then
+	SIM=/srv/hvclock-sim-fleet
+fi
+export SIM
+TMP=$(mktemp -d)
+cleanup() {
+	"$here/simfleet.sh" stop >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# 18 guests: every healthy kind three times, plus two that fail (no sshd; key refused).
+export SIM_KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
+# Ports below Linux's ephemeral range (32768+), where outgoing connections cannot take them.
+started=no
+for try in 1 2 3; do
+	base=$((10000 + (($$ * 7 + try * 1009) % 1200) * 16))
+	"$here/simfleet.sh" stop >/dev/null 2>&1
+	rm -rf "$SIM"
+	mkdir -p "$SIM"
+	if "$here/simfleet.sh" start 16 "$base" >"$TMP/start.log" 2>&1; then
+		started=yes
+		break
+	fi
+done
+if [ $started = no ]; then
+	sed 's/^/# /' "$TMP/start.log"
+	echo "Bail out! the lab did not start three times (see above)"
+	exit 1
+fi
+SIM_KINDS="closed noauth" "$here/simfleet.sh" start 2 $((base + 100)) >>"$TMP/start.log" 2>&1 ||
+	{ sed 's/^/# /' "$TMP/start.log"; echo "Bail out! fault guests did not start"; exit 1; }
+"$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
+FLEET="test://$TMP/fleet.xml"
+export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
+export HVCLOCK_CONFIG=/nonexistent
+HV() { "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+	--no-agent --connect-timeout 10 --parallel 8 "$@"; }
+manifest() { (cd "$SIM/guests" && find . -path '*/dev' -prune -o -type f -print0 | sort -z |
+	xargs -0 sha256sum) >"$1"; }
+
+check() { # NAME PYTHON (d = JSON document, g = guests by name, kind = kind by name)
+	if python3 - "$TMP/out.json" "$2" 2>"$TMP/py.err" <<'PY'
+import json, sys, subprocess, os
+d = json.load(open(sys.argv[1]))
+g = {x["name"]: x for x in d["guests"]}
+kind = {}
+for line in subprocess.run([os.environ["HERE"] + "/simfleet.sh", "inventory"], capture_output=True, text=True).stdout.splitlines():
+    name, host, port, k = line.split()
+    kind[name] = k
+exec(sys.argv[2])
+PY
+	then ok "$1"; else not_ok "$1"; sed 's/^/# /' "$TMP/py.err"; fi
+}
+export HERE=$here
+
+manifest "$TMP/m0"
+
+# --- plan ---
+rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+[ $rc -eq 1 ] && ok "plan: exit 1 (two guests cannot be reached)" || not_ok "plan: exit $rc, expected 1"
+check "plan: every guest listed" 'assert len(d["guests"]) == 18, len(d["guests"])'
+check "plan: healthy guests inspected over SSH, with evidence" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"): continue
+    assert x["facts"]["inspected"], (n, x["inspect_error"])
+    assert x["address_source"] == "domain metadata", x["address_source"]'
+check "plan: per kind, the remedy of shared/domain.md §4" '
+want = {"el6-kvm": "el6-kvm", "xenlinux-pv": "xen-wa1", "modern-kvm": None,
+        "modern-xen-pv": "xen-pvops", "el7-kvm-grubby": "kvm-modern-tsc-unstable",
+        "sles-kvm-mkconfig": None}
+for n, x in g.items():
+    if kind[n] in want:
+        assert x["remedy"]["profile"] == want[kind[n]], (n, kind[n], x["remedy"])'
+check "plan: EL6 evidence: the tsc-unstable line and clocksource tsc" '
+for n, x in g.items():
+    if kind[n] == "el6-kvm":
+        f = x["facts"]
+        assert f["current_clocksource"] == "tsc" and f["kernel_release"].endswith(".el6.x86_64"), f
+        assert any(l["symptom"] == "clocksource-unstable" for l in f["log"]), f["log"]'
+check "plan: classic Xen gets jiffies, the sysctl (key exists) and a live switch" '
+for n, x in g.items():
+    if kind[n] == "xenlinux-pv":
+        k = {a["kind"]: a for a in x["actions"]}
+        assert "sysctl" in k and k["sysctl"]["key"] == "xen.independent_wallclock", k
+        assert k["live-clocksource"]["after"] == "jiffies", k["live-clocksource"]'
+check "plan: modern Xen PV: no xen.independent_wallclock pushed (key absent)" '
+for n, x in g.items():
+    if kind[n] == "modern-xen-pv":
+        assert all(a["kind"] != "sysctl" for a in x["actions"]), x["actions"]'
+check "plan: unreachable guests fail with the reason" '
+assert g["g17"]["status"] == "failed" and "refused" in g["g17"]["status_reason"].lower(), g["g17"]["status_reason"]
+assert g["g18"]["status"] == "failed" and "auth" in g["g18"]["status_reason"].lower(), g["g18"]["status_reason"]'
+
+# --- rollout ---
+rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+[ $rc -eq 1 ] && ok "rollout: exit 1 (two guests failed)" || not_ok "rollout: exit $rc, expected 1"
+check "rollout: the failing guests did not stop the others" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"):
+        assert x["result"] == "failed", (n, x["result"])
+    else:
+        assert x["result"] in ("applied", "deferred", "in-place", "skipped"), (n, x["result"], x["result_message"])'
+check "rollout: EL6 guests: boot loader changed, live switch to kvm-clock read back" '
+for n, x in g.items():
+    if kind[n] == "el6-kvm":
+        k = {a["kind"]: a for a in x["actions"]}
+        assert k["live-clocksource"]["result"] == "applied", k["live-clocksource"]
+        assert k["guest-bootloader"]["result"] in ("applied", "deferred"), k["guest-bootloader"]'
+check "rollout: JSON summary counts the failures" 'assert d["summary"]["failed"] == 2, d["summary"]'
+for i in 1 7 13; do
+	if [ "$(cat "$SIM/guests/g$i/sys/devices/system/clocksource/clocksource0/current_clocksource")" = kvm-clock ]; then
+		ok "g$i: current_clocksource is kvm-clock in the guest"
+	else not_ok "g$i: current_clocksource not switched"; fi
+done
+[ -d "$HVCLOCK_STATE_DIR/guests" ] && [ "$(ls "$HVCLOCK_STATE_DIR/guests" | wc -l)" -ge 6 ] &&
+	ok "rollout: host state files written" || not_ok "rollout: host state files missing"
+manifest "$TMP/m1"
+
+# --- plan again, rollout again ---
+rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "plan after rollout: nothing pending on any healthy guest" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"): continue
+    assert x["status"] in ("nothing-to-do", "waiting-power-cycle", "no-remedy"), (n, x["status"], [(a["kind"], a["state"]) for a in x["actions"]])'
+rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "second rollout: changes nothing and says so" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"): continue
+    assert x["result"] in ("in-place", "deferred", "skipped"), (n, x["result"])
+    for a in x["actions"]:
+        assert a["result"] != "applied", (n, a)'
+manifest "$TMP/m2"
+cmp -s "$TMP/m1" "$TMP/m2" && ok "second rollout: no file in any guest changed" ||
+	{ not_ok "second rollout changed files"; diff "$TMP/m1" "$TMP/m2" | head -20 | sed 's/^/# /'; }
+
+# --- rollback ---
+rc=0; HV rollback --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "rollback: every changed guest restored" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"): continue
+    assert x["result"] != "failed", (n, x["result_message"])'
+manifest "$TMP/m3"
+cmp -s "$TMP/m0" "$TMP/m3" && ok "rollback: every file of every guest byte-for-byte as before" ||
+	{ not_ok "rollback left differences"; diff "$TMP/m0" "$TMP/m3" | head -20 | sed 's/^/# /'; }
+
+# --- one writer at a time ---
+exec 9>"$HVCLOCK_LOCK_FILE"
+flock 9
+echo 4242 >"$HVCLOCK_LOCK_FILE"
+rc=0; HV rollout --all-guests >"$TMP/out" 2>"$TMP/err" || rc=$?
+{ [ $rc -eq 3 ] && grep -q "another hvclock run (pid 4242)" "$TMP/err"; } &&
+	ok "a second writer is refused and told which process holds the lock" ||
+	{ not_ok "lock: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
+exec 9>&-
+
+echo "1..$n"
+[ $failures -eq 0 ]
