@@ -182,5 +182,51 @@ rc=0; HV rollout --all-guests >"$TMP/out" 2>"$TMP/err" || rc=$?
 	{ not_ok "lock: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
 exec 9>&-
 
+# --- host keys: unknown refused, --accept-new records each once, then they are known ---
+kh=$TMP/known_hosts.fresh
+: >"$kh"
+HVK() { "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh" --no-agent \
+	--connect-timeout 10 --parallel 8 "$@"; }
+rc=0; HVK plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "unknown host keys are refused, with the fingerprint and the way out" '
+for n in ("g1", "g2"):
+    r = g[n]["status_reason"]
+    assert g[n]["status"] == "failed" and "SHA256:" in r and "--accept-new" in r, r'
+[ ! -s "$kh" ] && ok "nothing recorded without --accept-new" || not_ok "keys recorded without --accept-new"
+rc=0; HVK --accept-new plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "--accept-new: guests inspected" '
+assert all(x["facts"]["inspected"] for x in d["guests"]), [x["inspect_error"] for x in d["guests"]]'
+[ "$(wc -l <"$kh")" -eq 2 ] && ok "--accept-new: one line per guest" || not_ok "--accept-new: $(wc -l <"$kh") lines"
+rc=0; HVK plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "recorded keys are known on the next run" '
+assert all(x["facts"]["inspected"] for x in d["guests"]), [x["inspect_error"] for x in d["guests"]]'
+
+# --- the configuration file: per-guest skip and profile, file:line errors ---
+printf '[run]\nparallel = 4\n[guest:g3]\nskip = yes\n[guest:g2]\nprofile = xen-wa2\n' >"$TMP/hvclock.conf"
+rc=0; HV --config "$TMP/hvclock.conf" plan --json g2 g3 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "config: [guest:g3] skip, [guest:g2] profile" '
+assert g["g3"]["status"] == "skipped" and "configuration" in g["g3"]["status_reason"], g["g3"]
+assert g["g2"]["remedy"]["profile"] == "xen-wa2" and g["g2"]["remedy"]["forced"], g["g2"]["remedy"]'
+printf '[ssh]\nport = 22\ncolour = blue\n' >"$TMP/bad.conf"
+rc=0; HV --config "$TMP/bad.conf" plan >"$TMP/out" 2>"$TMP/err" || rc=$?
+{ [ $rc -eq 3 ] && grep -q "bad.conf:3: unknown key 'colour'" "$TMP/err"; } &&
+	ok "config: a bad key is exit 3 with file:line" || { not_ok "config error: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
+
+# --- Ctrl-C: guests in flight finish, the others are reported as not reached ---
+"$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+	--no-agent --parallel 1 rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" &
+pid=$!
+sleep 0.4
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+check "interrupted rollout: every guest either carried out or reported not reached" '
+nr = [n for n, x in g.items() if x["result_message"] and "not reached" in x["result_message"]]
+assert nr, "nothing was interrupted (the run finished within 0.4 s?)"
+for n, x in g.items():
+    if n not in nr:
+        assert x["result"] != "none", (n, x["result"])'
+{ [ $rc -eq 1 ] && grep -q "interrupted" "$TMP/err"; } && ok "interrupted rollout: exit 1, says so" ||
+	{ not_ok "interrupted rollout: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
+
 echo "1..$n"
 [ $failures -eq 0 ]
