@@ -101,7 +101,7 @@ dropin_head="# Written by hvclock; 'hvclock rollback' restores what was here bef
 # run SCRIPT PORT: the script + the data block from stdin, over ssh, as hvclock sends it
 run() {
 	{
-		cat "$1"
+		python3 "$top/templates/guest/embed.py" --assemble "$top/templates/guest/lib.sh" "$1"
 		echo "hvc_main <<'HVCLOCK_DATA_END'"
 		cat
 		echo "HVCLOCK_DATA_END"

@@ -10,22 +10,43 @@
 #define DATA_CLOSE "HVCLOCK_DATA_END\n"
 
 /* The embedded scripts are exactly the files in templates/guest/. */
+/* The script file with its "# @HVC_LIB@" line replaced by lib.sh, as the build embeds it. */
+static char *assembled(const char *dir, const char *name)
+{
+	_cleanup_free_ char *sp = xasprintf("%s/%s", dir, name), *lp = xasprintf("%s/lib.sh", dir);
+	_cleanup_free_ char *script = hvc_test_read_file(sp), *lib = hvc_test_read_file(lp);
+	const char *m, *eol;
+
+	if (!script || !lib)
+		return NULL;
+	m = strstr(script, "\n# @HVC_LIB@");
+	if (!m || strstr(m + 1, "\n# @HVC_LIB@"))
+		return NULL;
+	eol = strchr(m + 1, '\n');
+	if (!eol)
+		return NULL;
+	return xasprintf("%.*s%s%s", (int)(m + 1 - script), script, lib, eol + 1);
+}
+
 static void test_embedded_scripts(void)
 {
 	const char *profiles = getenv("HVCLOCK_PROFILES_DIR");
-	_cleanup_free_ char *inspect = NULL, *apply = NULL, *p1 = NULL, *p2 = NULL;
+	_cleanup_free_ char *dir = NULL, *inspect = NULL, *apply = NULL;
 
 	CHECK(profiles != NULL);
 	if (!profiles)
 		return;
-	p1 = xasprintf("%s/../guest/inspect.sh", profiles);
-	p2 = xasprintf("%s/../guest/apply.sh", profiles);
-	inspect = hvc_test_read_file(p1);
-	apply = hvc_test_read_file(p2);
+	dir = xasprintf("%s/../guest", profiles);
+	inspect = assembled(dir, "inspect.sh");
+	apply = assembled(dir, "apply.sh");
 	CHECK_STREQ(hvc_script_inspect, inspect);
 	CHECK_STREQ(hvc_script_apply, apply);
 	CHECK_INTEQ(hvc_script_inspect_len, strlen(hvc_script_inspect));
 	CHECK_INTEQ(hvc_script_apply_len, strlen(hvc_script_apply));
+	/* lib.sh went in, the marker went out. */
+	CHECK(strstr(hvc_script_apply, "\n# @HVC_LIB@") == NULL);
+	CHECK(strstr(hvc_script_apply, "\nhvc_put() {") != NULL);
+	CHECK(strstr(hvc_script_inspect, "\nhvc_put() {") != NULL);
 	/* The here-document opener is appended by the C side, never in the script itself. */
 	CHECK(strstr(hvc_script_inspect, "\nHVCLOCK_DATA_END\n") == NULL);
 	CHECK(strstr(hvc_script_apply, "\nHVCLOCK_DATA_END\n") == NULL);

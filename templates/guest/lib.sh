@@ -1,0 +1,337 @@
+# lib.sh: what hvclock's two guest scripts share; the build puts it where they say @HVC_LIB@.
+#
+# POSIX sh: runs under dash, bash and busybox applets. Not run on its own.
+
+set -eu
+set -f
+umask 022
+LC_ALL=C
+export LC_ALL
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+HVC_NL='
+'
+HVC_CS=/sys/devices/system/clocksource/clocksource0
+HVC_DIR=/var/lib/hvclock
+HVC_STATE=$HVC_DIR/state
+# shellcheck disable=SC2034 # not every script uses every name
+HVC_BACKUP=$HVC_DIR/backup
+HVC_DROPIN=/etc/sysctl.d/90-hvclock.conf
+
+# Print "WORD VALUE": the first line of VALUE, made printable ASCII, at most 3000 bytes.
+hvc_put() {
+	hvc_v=${2%%"$HVC_NL"*}
+	case $hvc_v in
+	*[!\ -~]*) hvc_v=$(printf '%s\n' "$hvc_v" | tr -c '\n\040-\176' '?') ;;
+	esac
+	if [ "${#hvc_v}" -gt 3000 ]; then
+		hvc_v=$(printf '%s\n' "$hvc_v" | cut -c 1-3000)
+	fi
+	if [ -n "$hvc_v" ]; then
+		printf '%s %s\n' "$1" "$hvc_v"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
+# First line of a file -> hvc_r; returns 1 if it is not readable.
+hvc_read1() {
+	hvc_r=
+	[ -r "$1" ] || return 1
+	{ IFS= read -r hvc_r <"$1"; } 2>/dev/null || :
+}
+
+# Words of $1 joined by single spaces -> hvc_w.
+hvc_words() {
+	# shellcheck disable=SC2086 # splitting is the point; globbing is off (set -f)
+	set -- $1
+	hvc_w=$*
+}
+
+# /proc/sys path of a sysctl key -> hvc_sp.
+hvc_sysctl_path() {
+	hvc_sp=/proc/sys/$(printf '%s' "$1" | tr . /)
+}
+
+# The boot loader tool hvclock would use -> hvc_bl.
+hvc_bootloader() {
+	hvc_bl=none
+	if command -v grubby >/dev/null 2>&1; then
+		hvc_bl=grubby
+	elif [ -f /etc/default/grub ] && command -v update-grub >/dev/null 2>&1; then
+		hvc_bl=update-grub
+	elif [ -f /etc/default/grub ] && command -v grub2-mkconfig >/dev/null 2>&1; then
+		hvc_bl=grub2-mkconfig
+	fi
+}
+
+# The kernel arguments the boot loader holds -> hvc_ba; returns 1 if unknown.
+hvc_bootargs() {
+	hvc_ba=
+	case $hvc_bl in
+	grubby)
+		hvc_ba=$(grubby --info=DEFAULT 2>/dev/null </dev/null | awk "$HVC_AWK_ARGS") ||
+			return 1
+		;;
+	update-grub | grub2-mkconfig)
+		hvc_ba=$(HVC_AWK_MODE="get" awk "$HVC_AWK_GRUB" /etc/default/grub) || return 1
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# The time sync daemon -> hvc_ts (chronyd, ntpd, systemd-timesyncd, none) and hvc_ts_active.
+# Running processes are found by their names in /proc (comm, or stat on kernels without comm).
+hvc_timesync() {
+	hvc_ts=none
+	hvc_ts_active=inactive
+	hvc_run=" "
+	set +f
+	for hvc_p in /proc/[0-9]*; do
+		hvc_c=
+		if [ -r "$hvc_p/comm" ]; then
+			{ IFS= read -r hvc_c <"$hvc_p/comm"; } 2>/dev/null || :
+		elif [ -r "$hvc_p/stat" ]; then
+			{ IFS= read -r hvc_c <"$hvc_p/stat"; } 2>/dev/null || :
+			hvc_c=${hvc_c#*\(}
+			hvc_c=${hvc_c%%\)*}
+		fi
+		case $hvc_c in
+		chronyd | ntpd) hvc_run="$hvc_run$hvc_c " ;;
+		systemd-timesyn*) hvc_run="${hvc_run}systemd-timesyncd " ;;
+		esac
+	done
+	set -f
+	for hvc_d in chronyd ntpd systemd-timesyncd; do
+		case $hvc_run in
+		*" $hvc_d "*)
+			hvc_ts=$hvc_d
+			hvc_ts_active=active
+			return 0
+			;;
+		esac
+	done
+	if command -v chronyd >/dev/null 2>&1; then
+		hvc_ts=chronyd
+	elif command -v ntpd >/dev/null 2>&1; then
+		hvc_ts=ntpd
+	elif [ -x /lib/systemd/systemd-timesyncd ] ||
+		[ -x /usr/lib/systemd/systemd-timesyncd ]; then
+		hvc_ts=systemd-timesyncd
+	fi
+}
+
+# grubby --info output -> the args of the first entry, unquoted; exit 1 if there is none.
+# shellcheck disable=SC2016 # awk programs: nothing to expand
+HVC_AWK_ARGS='
+/^args=/ {
+	v = substr($0, 6)
+	if (v ~ /^".*"$/)
+		v = substr(v, 2, length(v) - 2)
+	print v
+	found = 1
+	exit
+}
+END {
+	if (!found)
+		exit 1
+}'
+
+# Kernel command line editing as a set (the rules of core/cmdline.h), in POSIX awk.
+# HVC_AWK_MODE: "line" edits the one line on stdin (exit 10: unchanged); "file" edits
+# /etc/default/grub (GRUB_CMDLINE_LINUX gets the sets; sets and removes keep
+# GRUB_CMDLINE_LINUX_DEFAULT from overriding them; exit 10: unchanged, 3: quoting or
+# expansions hvclock does not edit); "get" prints the value of GRUB_CMDLINE_LINUX.
+# HVC_AWK_SET / HVC_AWK_REMOVE: space-separated parameters (validated, no blanks, no quotes).
+# shellcheck disable=SC2016
+HVC_AWK_GRUB='
+function hvc_name(t, n, i)
+{
+	i = index(t, "=")
+	n = (i > 1) ? substr(t, 1, i - 1) : t
+	gsub(/-/, "_", n)
+	return n
+}
+function hvc_hasval(t)
+{
+	return index(t, "=") > 1
+}
+function hvc_val(t)
+{
+	return substr(t, index(t, "=") + 1)
+}
+function hvc_same(a, b)
+{
+	if (hvc_name(a) != hvc_name(b) || hvc_hasval(a) != hvc_hasval(b))
+		return 0
+	return !hvc_hasval(a) || hvc_val(a) == hvc_val(b)
+}
+function hvc_spared(t, i)
+{
+	for (i = 1; i <= nset; i++)
+		if (hvc_same(t, set[i]))
+			return 1
+	return 0
+}
+function hvc_rmmatch(t, dosets, i)
+{
+	if (hvc_spared(t))
+		return 0
+	for (i = 1; i <= nrm; i++)
+		if (hvc_name(t) == hvc_name(rm[i]) &&
+		    (!hvc_hasval(rm[i]) || (hvc_hasval(t) && hvc_val(t) == hvc_val(rm[i]))))
+			return 1
+	if (!dosets)
+		for (i = 1; i <= nset; i++)
+			if (hvc_name(t) == hvc_name(set[i]))
+				return 1
+	return 0
+}
+# Edit a kernel command line as a set (the rules of core/cmdline.h): removes, then sets;
+# with dosets 0 the names of the sets are removed instead (another variable must not override them).
+# Returns the text unchanged when no token changes; sets hvc_changed.
+function hvc_edit(text, dosets, raw, tok, cur, out, nraw, n, m, i, j, k, last, frozen, s)
+{
+	nraw = split(text, raw, /[ \t]+/)
+	n = 0
+	for (i = 1; i <= nraw; i++)
+		if (raw[i] != "")
+			tok[++n] = raw[i]
+	frozen = n + 1
+	for (i = 1; i <= n; i++)
+		if (tok[i] == "--") {
+			frozen = i
+			break
+		}
+	m = 0
+	for (i = 1; i < frozen; i++)
+		if (!hvc_rmmatch(tok[i], dosets))
+			cur[++m] = tok[i]
+	if (dosets) {
+		for (k = 1; k <= nset; k++) {
+			last = 0
+			for (i = 1; i <= m; i++)
+				if (hvc_name(cur[i]) == hvc_name(set[k]))
+					last = i
+			if (last && hvc_same(cur[last], set[k]))
+				continue
+			j = 0
+			for (i = 1; i <= m; i++) {
+				if (i == last)
+					out[++j] = set[k]
+				else if (hvc_name(cur[i]) != hvc_name(set[k]))
+					out[++j] = cur[i]
+			}
+			if (!last)
+				out[++j] = set[k]
+			m = j
+			for (i = 1; i <= m; i++)
+				cur[i] = out[i]
+		}
+	}
+	for (i = frozen; i <= n; i++)
+		cur[++m] = tok[i]
+	hvc_changed = (m != n)
+	for (i = 1; i <= n && !hvc_changed; i++)
+		if (cur[i] != tok[i])
+			hvc_changed = 1
+	if (!hvc_changed)
+		return text
+	s = ""
+	for (i = 1; i <= m; i++)
+		s = s (i > 1 ? " " : "") cur[i]
+	return s
+}
+# Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;
+# returns 0 if its quoting is beyond what hvclock edits (expansions, escapes, kernel quotes).
+function hvc_parse(l, var, i, rest, j)
+{
+	i = index(l, var "=")
+	hvc_pre = substr(l, 1, i + length(var))
+	rest = substr(l, i + length(var) + 1)
+	hvc_q = substr(rest, 1, 1)
+	if (hvc_q == "\"" || hvc_q == "\047") {
+		j = index(substr(rest, 2), hvc_q)
+		if (j == 0)
+			return 0
+		hvc_v = substr(rest, 2, j - 1)
+		hvc_post = substr(rest, j + 2)
+	} else {
+		hvc_q = ""
+		match(rest, /^[^ \t#;&|<>()$`\\"\047]*/)
+		hvc_v = substr(rest, 1, RLENGTH)
+		hvc_post = substr(rest, RLENGTH + 1)
+	}
+	if (hvc_post !~ /^[ \t]*(#.*)?$/)
+		return 0
+	if (hvc_v ~ /["\\$`]/)
+		return 0
+	return 1
+}
+BEGIN {
+	mode = ENVIRON["HVC_AWK_MODE"]
+	nset = split(ENVIRON["HVC_AWK_SET"], set, " ")
+	nrm = split(ENVIRON["HVC_AWK_REMOVE"], rm, " ")
+	nl = 0
+	lastl = 0
+	lastd = 0
+}
+mode == "line" {
+	print hvc_edit($0, 1)
+	exit hvc_changed ? 0 : 10
+}
+{
+	line[++nl] = $0
+	if ($0 ~ /^[ \t]*GRUB_CMDLINE_LINUX=/)
+		lastl = nl
+	else if ($0 ~ /^[ \t]*GRUB_CMDLINE_LINUX_DEFAULT=/)
+		lastd = nl
+}
+END {
+	if (mode == "line")
+		exit hvc_changed ? 0 : 10
+	if (mode == "get") {
+		if (lastl && hvc_parse(line[lastl], "GRUB_CMDLINE_LINUX"))
+			print hvc_v
+		else if (lastl)
+			print substr(line[lastl], index(line[lastl], "GRUB_CMDLINE_LINUX=") + 19)
+		else
+			print ""
+		exit 0
+	}
+	changed = 0
+	if (lastd) {
+		if (!hvc_parse(line[lastd], "GRUB_CMDLINE_LINUX_DEFAULT"))
+			exit 3
+		v = hvc_edit(hvc_v, 0)
+		if (hvc_changed) {
+			line[lastd] = hvc_pre hvc_q v hvc_q hvc_post
+			changed = 1
+		}
+	}
+	if (lastl) {
+		if (!hvc_parse(line[lastl], "GRUB_CMDLINE_LINUX"))
+			exit 3
+		v = hvc_edit(hvc_v, 1)
+		if (hvc_changed) {
+			if (hvc_q == "" && v ~ /[ \t]/)
+				hvc_q = "\""
+			line[lastl] = hvc_pre hvc_q v hvc_q hvc_post
+			changed = 1
+		}
+	} else {
+		v = hvc_edit("", 1)
+		if (hvc_changed) {
+			line[++nl] = "GRUB_CMDLINE_LINUX=\"" v "\""
+			changed = 1
+		}
+	}
+	if (!changed)
+		exit 10
+	for (i = 1; i <= nl; i++)
+		print line[i]
+	exit 0
+}
+'
