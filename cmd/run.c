@@ -29,6 +29,50 @@
 /* Set by SIGINT/SIGTERM: workers finish the guest in hand and take no new one. */
 static volatile sig_atomic_t interrupted;
 
+int hvc_run_command(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_run_mode mode,
+	int argc, char **argv)
+{
+	static const struct option options[] = {
+		HVC_COMMON_LONGOPTS,
+		{ "profile", required_argument, NULL, 'p' },
+		{ "all-guests", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hvc_run run = { .ctx = ctx, .cmd = cmd, .mode = mode };
+	bool all = false;
+	int opt, r;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS "p:", options, NULL)) != -1) {
+		r = hvc_common_option(ctx, opt, optarg);
+		if (r < 0)
+			return HVC_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		/* --profile makes no sense for a rollback; plan takes --all-guests for symmetry. */
+		if (opt == 'p' && mode != HVC_RUN_ROLLBACK) {
+			run.profile_name = optarg;
+		} else if (opt == 'a') {
+			all = true;
+		} else if (opt == 'h') {
+			hvc_print_usage(stdout, cmd);
+			return HVC_EXIT_OK;
+		} else {
+			if (opt == 'p')
+				return hvc_usage_error(
+					cmd, "option '--profile' is not for %s", cmd->name);
+			return hvc_run_bad_option(cmd, argv, "cip");
+		}
+	}
+	run.names = argv + optind;
+	run.n_names = (size_t)(argc - optind);
+	if (all && run.n_names > 0)
+		return hvc_usage_error(cmd, "give either --all-guests or guest names, not both");
+	if (mode != HVC_RUN_PLAN && !all && run.n_names == 0)
+		return hvc_usage_error(cmd, "no guests named: give guest names or --all-guests");
+	return hvc_run(&run);
+}
+
 int hvc_run_bad_option(const struct hvc_command *cmd, char **argv, const char *with_arg)
 {
 	if (optopt && optopt < 0x100 && strchr(with_arg, optopt))

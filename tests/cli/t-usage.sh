@@ -30,6 +30,24 @@ check "rollout without guests: specific line" err_has "no guests named: give gue
 run -c "$FLEET" rollout --all-guests centos6-db
 check "rollout with both: exit 2" rc_is 2
 
+run -c "$FLEET" rollback
+check "rollback without guests: exit 2" sh -c '[ '$rc' -eq 2 ] && grep -q "no guests named" '"$TMP/err"
+
+run -c "$FLEET" rollback --profile el6-kvm --all-guests
+check "rollback --profile: exit 2, says it is not for rollback" sh -c '[ '$rc' -eq 2 ] && grep -q "not for rollback" '"$TMP/err"
+
+run -c "$FLEET" plan --all-guests
+check "plan --all-guests: same as no names" rc_is 4
+
+run -c "$FLEET" --parallel 0 plan
+check "--parallel 0: exit 2" sh -c '[ '$rc' -eq 2 ] && grep -q "invalid --parallel" '"$TMP/err"
+
+run -c "$FLEET" --guest-address 'x=bad host' plan
+check "bad --guest-address: exit 2" sh -c '[ '$rc' -eq 2 ] && grep -q "invalid --guest-address" '"$TMP/err"
+
+run -c "$FLEET" --config /nonexistent/hvclock.conf plan
+check "--config naming a missing file: exit 3" sh -c '[ '$rc' -eq 3 ] && grep -q "cannot read configuration" '"$TMP/err"
+
 run -c "$FLEET" plan --profile no-such-profile
 check "unknown profile: exit 2 and lists known ones" sh -c '[ '$rc' -eq 2 ] && grep -q "known: .*el6-kvm" '"$TMP/err"
 
@@ -39,7 +57,7 @@ check "--version: names the libvirt backend" out_has "backends: libvirt"
 
 run help
 check "help: exit 0" rc_is 0
-check "help: lists the commands" sh -c 'for c in plan rollout list help; do grep -q "^  $c " '"$TMP/out"' || exit 1; done'
+check "help: lists the commands" sh -c 'for c in plan rollout rollback list help; do grep -q "^  $c " '"$TMP/out"' || exit 1; done'
 check "help: documents exit code 4" out_has "4  plan only: changes are pending"
 
 run help rollout
