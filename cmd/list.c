@@ -36,7 +36,7 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 			hvc_print_usage(stdout, &hvc_cmd_list);
 			return HVC_EXIT_OK;
 		}
-		return hvc_run_bad_option(&hvc_cmd_list, argv, "c");
+		return hvc_run_bad_option(&hvc_cmd_list, argv, "ci");
 	}
 	if (optind < argc)
 		return hvc_usage_error(&hvc_cmd_list, "unexpected argument '%s'", argv[optind]);

@@ -97,7 +97,8 @@ struct job {
 struct pool {
 	const struct hvc_run *run;
 	const struct hvc_profile_set *profiles;
-	struct hvc_transport *transport; /* NULL: no guest access in this build */
+	struct hvc_transport *transport; /* NULL: no guest access */
+	const char *no_transport; /* why transport is NULL */
 	char **sysctl_keys; /* every key a profile may set: asked at inspection */
 	unsigned default_port;
 	struct job *jobs;
@@ -217,7 +218,7 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 
 	*ret_session = NULL;
 	if (!p->transport) {
-		gp->inspect_error = xstrdup("this build of hvclock has no SSH transport");
+		gp->inspect_error = xstrdup(p->no_transport ? p->no_transport : "no guest access");
 		return -EOPNOTSUPP;
 	}
 	if (j->guest->state == HVC_STATE_PAUSED) {
@@ -279,6 +280,7 @@ static void recorded_profile(struct hvc_guest *g)
 	struct json_object *o = g->uuid[0] ? json_object_from_file(path) : NULL;
 	struct json_object *remedy, *profile;
 
+	g->has_host_state = o != NULL;
 	if (o && json_object_object_get_ex(o, "remedy", &remedy) &&
 		json_object_object_get_ex(remedy, "profile", &profile) &&
 		json_object_is_type(profile, json_type_string))
@@ -322,6 +324,7 @@ static void run_job(struct pool *p, struct job *j)
 		goto finish;
 	}
 
+	recorded_profile(g);
 	if (run->mode == HVC_RUN_ROLLBACK) {
 		access.session = session;
 		access.why_not = gp->inspect_error;
@@ -330,7 +333,6 @@ static void run_job(struct pool *p, struct job *j)
 		goto finish;
 	}
 
-	recorded_profile(g);
 	{
 		/* Keep what reaching the guest found out; planning starts from a clean slate. */
 		char *addr = TAKE_PTR(gp->address), *src = TAKE_PTR(gp->address_source);
@@ -409,14 +411,18 @@ static char *default_identity(void)
 	return NULL;
 }
 
-static int make_transport(
-	const struct hvc_ctx *ctx, const struct hvc_config *cfg, struct hvc_transport **ret)
+/* The command line wins over the configuration file, which wins over the default. */
+static int pick(int cli, int config, int def)
+{
+	return cli ? cli : config ? config : def;
+}
+
+static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cfg,
+	struct hvc_transport **ret, struct hvc_error *err)
 {
 #if HVC_HAS_SSH
 	struct hvc_transport_options o = { 0 };
-	struct hvc_error err = { 0 };
 	_cleanup_free_ char *kh = NULL, *ident = NULL;
-	int r;
 
 	o.user = ctx->user ? ctx->user : cfg->user ? cfg->user : "root";
 	o.identity = ctx->identity ? ctx->identity : cfg->identity;
@@ -427,26 +433,14 @@ static int make_transport(
 	if (!o.known_hosts)
 		o.known_hosts = kh = xasprintf("%s/known_hosts", state_dir());
 	o.accept_new = ctx->accept_new;
-	o.connect_timeout_ms = 1000 *
-		(ctx->connect_timeout_s                  ? ctx->connect_timeout_s
-				: cfg->connect_timeout_s ? cfg->connect_timeout_s
-							 : 10);
-	o.command_timeout_ms = 1000 *
-		(ctx->command_timeout_s                  ? ctx->command_timeout_s
-				: cfg->command_timeout_s ? cfg->command_timeout_s
-							 : 60);
-	o.guest_deadline_ms = 1000 *
-		(ctx->guest_deadline_s                  ? ctx->guest_deadline_s
-				: cfg->guest_deadline_s ? cfg->guest_deadline_s
-							: 180);
+	o.connect_timeout_ms = 1000 * pick(ctx->connect_timeout_s, cfg->connect_timeout_s, 10);
+	o.command_timeout_ms = 1000 * pick(ctx->command_timeout_s, cfg->command_timeout_s, 60);
+	o.guest_deadline_ms = 1000 * pick(ctx->guest_deadline_s, cfg->guest_deadline_s, 180);
 	o.max_output = MAX_GUEST_OUTPUT;
-	r = hvc_ssh_transport_new(&o, ret, &err);
-	if (r < 0)
-		hvc_log_error("%s", err.msg);
-	return r;
+	return hvc_ssh_transport_new(&o, ret, err);
 #else
 	*ret = NULL;
-	return 0;
+	return hvc_error_set(err, -EOPNOTSUPP, "this build of hvclock has no SSH transport");
 #endif
 }
 
@@ -584,15 +578,18 @@ static int exit_code(const struct hvc_plan *plan, enum hvc_run_mode mode)
 static int load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg)
 {
 	struct hvc_error err = { 0 };
-	const char *path = ctx->config_path;
+	const char *path = ctx->config_path, *env = getenv("HVCLOCK_CONFIG");
 	_cleanup_free_ char *def = xasprintf("%s/hvclock/hvclock.conf", HVC_SYSCONFDIR);
+	bool explicit = true;
 
+	/* Only the default file may be missing; a path someone wrote down must exist. */
+	if (!path && env && *env)
+		path = env;
 	if (!path) {
-		path = getenv("HVCLOCK_CONFIG");
-		if (!path || !*path)
-			path = def;
+		path = def;
+		explicit = false;
 	}
-	if (hvc_config_load(path, ctx->config_path != NULL, cfg, &err) < 0) {
+	if (hvc_config_load(path, explicit, cfg, &err) < 0) {
 		hvc_log_error("%s", err.msg);
 		return -1;
 	}
@@ -610,6 +607,7 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_guest **guests = NULL;
 	struct hvc_backend **backends = NULL;
 	struct pool pool = { .run = run };
+	struct hvc_error terr = { 0 };
 	size_t n = 0;
 	int r = HVC_EXIT_CANNOT_START, lock_fd = -1;
 	bool writes = run->mode != HVC_RUN_PLAN;
@@ -644,8 +642,15 @@ int hvc_run(struct hvc_run *run)
 		goto out;
 	if (hvc_fleet_select(&fleet, run->names, run->n_names, &guests, &backends, &n) < 0)
 		goto out;
-	if (make_transport(ctx, &cfg, &pool.transport) < 0)
-		goto out;
+	if (make_transport(ctx, &cfg, &pool.transport, &terr) < 0) {
+		/* A plan is still worth having without guest access: host-side only, said so. */
+		if (writes || terr.code != -EINVAL) {
+			hvc_log_error("%s", terr.msg);
+			goto out;
+		}
+		hvc_log_error("warning: guests will not be inspected: %s", terr.msg);
+		pool.no_transport = terr.msg;
+	}
 
 	pool.profiles = &profiles;
 	pool.sysctl_keys = all_sysctl_keys(&profiles);
@@ -673,10 +678,7 @@ int hvc_run(struct hvc_run *run)
 
 	if (writes)
 		install_signals();
-	run_pool(&pool,
-		ctx->parallel          ? ctx->parallel
-			: cfg.parallel ? cfg.parallel
-				       : DEFAULT_PARALLEL);
+	run_pool(&pool, pick(ctx->parallel, cfg.parallel, DEFAULT_PARALLEL));
 	for (size_t i = 0; i < n; i++)
 		if (!pool.jobs[i].started) {
 			plan.guests[i].guest = guests[i];

@@ -26,8 +26,8 @@ struct hvc_run {
 int hvc_run(struct hvc_run *run);
 
 /*
- * Parse the options of plan, rollout or rollback (the common ones, --profile
- * except for rollback, --all-guests except for plan) and run. Returns the exit code.
+ * Parse the options of plan, rollout or rollback (the common ones, --all-guests,
+ * and --profile except for rollback) and run. Returns the exit code.
  */
 int hvc_run_command(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_run_mode mode,
 	int argc, char **argv);

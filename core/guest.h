@@ -167,6 +167,8 @@ struct hvc_guest {
 	/* The profile hvclock applied earlier (domain metadata or the host's state file), if any:
 	 * kept while no profile matches the guest as it is after the change. */
 	char *recorded_profile;
+	/* The host's state file says hvclock changed something inside this guest. */
+	bool has_host_state;
 	/* Set when the backend could not read this guest; one line naming the cause. */
 	char *error;
 	struct hvc_facts facts;

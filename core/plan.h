@@ -80,7 +80,7 @@ struct hvc_guest_plan {
 
 	/* How the guest was reached: "host:port", where that came from, what went wrong. */
 	char *address;
-	char *address_source; /* "--guest-address", "config", "domain metadata", "libvirt" */
+	char *address_source; /* "--guest-address", "configuration", "domain metadata", "libvirt" */
 	char *inspect_error; /* set when the guest could not be inspected (plan is host-only) */
 
 	/* rollout outcome for the whole guest */

@@ -260,7 +260,9 @@ void hvc_policy_decide(const struct hvc_profile_set *set, const struct hvc_guest
 		_cleanup_free_ char *bad_fact = bad ? describe_fact(bad->kind, g) : NULL;
 		ret->forced = true;
 		finish_choice(forced, g, ret,
-			xasprintf("forced with --profile %s%s%s%s", forced->name,
+			xasprintf("profile %s chosen by the operator (--profile or the "
+				  "configuration file)%s%s%s",
+				forced->name,
 				b < 0 ? " (its [match] does not hold for this guest)" : "",
 				bad ? "; warning: contradicted by " : "", bad ? bad_fact : ""));
 		return;

@@ -233,6 +233,10 @@ void hvc_rollback_plan_guest(struct hvc_guest *g, struct hvc_guest_plan *gp)
 	gp->address_source = src;
 	gp->inspect_error = ie;
 
+	if (!g->persistent) {
+		hvc_plan_guest_skipped(g, "transient guest: hvclock does not change those", gp);
+		return;
+	}
 	if (g->state != HVC_STATE_RUNNING && g->state != HVC_STATE_PAUSED && !g->has_record) {
 		hvc_plan_guest_skipped(g, "not running", gp);
 		return;
@@ -253,7 +257,11 @@ void hvc_rollback_plan_guest(struct hvc_guest *g, struct hvc_guest_plan *gp)
 				    "profile %s)",
 			strna(g->record.time), strna(g->record.profile));
 	}
-	if (g->facts.has_guest_state || (!g->facts.inspected && g->state == HVC_STATE_RUNNING)) {
+	/*
+	 * Inside the guest: what the guest's own record says, or, when the guest
+	 * could not be looked at, what the host's state file says hvclock did there.
+	 */
+	if (g->facts.has_guest_state || (!g->facts.inspected && g->has_host_state)) {
 		gp->actions = xrealloc(gp->actions, gp->n_actions + 1, sizeof(*gp->actions));
 		a = &gp->actions[gp->n_actions++];
 		memset(a, 0, sizeof(*a));

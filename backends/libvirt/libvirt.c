@@ -7,6 +7,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/globals.h>
+#include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
 
 #include "config.h"
@@ -99,6 +100,12 @@ static int libvirt_open(
 	char *canonical;
 
 	virSetErrorFunc(NULL, silent_error_func);
+	/*
+	 * Register libxml2's Relax-NG type libraries here, in the main thread:
+	 * VALIDATE defines from several workers at once otherwise race to do it,
+	 * and the loser prints "Relax-NG types library failed to register".
+	 */
+	xmlRelaxNGInitTypes();
 	/*
 	 * Opening test:///missing.xml makes libxml2 (inside libvirt) print "I/O
 	 * warning : failed to load external entity" through its per-thread generic
@@ -309,6 +316,8 @@ static int libvirt_set_boot_cmdline(struct hvc_backend *b, const struct hvc_gues
 		goto out;
 	}
 
+	/* libxml2's handler is per thread: this worker's must be silent too (see libvirt_open). */
+	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
 	defined = virDomainDefineXMLFlags(lb->conn, new_xml, VIR_DOMAIN_DEFINE_VALIDATE);
 	if (!defined) {
 		r = hvc_error_set(err, -EIO, "guest '%s': cannot define the new configuration: %s",

@@ -15,9 +15,9 @@
  *                encrypted key only works through the agent. May be NULL
  *                if use_agent is set.
  *   use_agent    try the agent at $SSH_AUTH_SOCK first (if that is set).
- *   known_hosts  required. Both libssh's user and global known_hosts point
- *                at this file: ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts
- *                are never read. A relative path is made absolute now.
+ *   known_hosts  required. libssh's user known_hosts is this file and its
+ *                global one /dev/null: ~/.ssh/known_hosts and
+ *                /etc/ssh/ssh_known_hosts are never read. A relative path is made absolute now.
  *                ~/.ssh/config and /etc/ssh/ssh_config are never read.
  *   accept_new   record an unknown host key (never a changed one): one
  *                writer at a time (process mutex + flock on
@@ -27,8 +27,9 @@
  *                is rewritten). Missing directories are created 0700. A
  *                line for the host that libssh cannot parse is never
  *                "repaired" by adding a second key: that is -EKEYREJECTED.
- *   timeouts     <= 0 selects the default: connect 10 s, command 60 s,
- *                guest deadline 300 s. The guest deadline runs from the
+ *   timeouts     <= 0 selects the transport's own default: connect 10 s,
+ *                command 60 s, guest deadline 300 s (hvclock always passes
+ *                its own values). The guest deadline runs from the
  *                start of connect and also bounds the connect.
  *   max_output   0 = 16 MiB.
  *

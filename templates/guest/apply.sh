@@ -57,7 +57,9 @@ hvc_backup() {
 	fi
 	if [ -e "$2" ]; then
 		hvc_b=$HVC_BACKUP$2
-		mkdir -p "${hvc_b%/*}" && cp -p "$2" "$hvc_b.tmp" && mv -f "$hvc_b.tmp" "$hvc_b" &&
+		# hvclock's directory first, 0700: the backups may hold anything the guest had.
+		{ [ -d "$HVC_DIR" ] || mkdir -m 700 -p "$HVC_DIR"; } && chmod 700 "$HVC_DIR" &&
+			mkdir -p "${hvc_b%/*}" && cp -p "$2" "$hvc_b.tmp" && mv -f "$hvc_b.tmp" "$hvc_b" &&
 			hvc_state_add "saved $1 $2"
 	else
 		hvc_state_add "absent $1 $2"

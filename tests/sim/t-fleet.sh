@@ -61,7 +61,7 @@ SIM_KINDS="closed noauth" "$here/simfleet.sh" start 2 $((base + 100)) >>"$TMP/st
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
 FLEET="test://$TMP/fleet.xml"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
-export HVCLOCK_CONFIG=/nonexistent
+export HVCLOCK_CONFIG=/dev/null
 HV() { "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --connect-timeout 10 --parallel 8 "$@"; }
 manifest() { (cd "$SIM/guests" && find . -path '*/dev' -prune -o -type f -print0 | sort -z |
