@@ -37,6 +37,7 @@ struct hvc_ctx {
 	bool no_agent; /* --no-agent */
 	int parallel; /* --parallel */
 	int connect_timeout_s, command_timeout_s, guest_deadline_s;
+	int wait_ssh_s; /* --wait-ssh: keep trying to reach a guest this long */
 	char **guest_addresses; /* --guest-address NAME=HOST[:PORT], repeatable */
 };
 
@@ -85,6 +86,8 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 #define HVC_OPT_COMMAND_TIMEOUT 0x109
 #define HVC_OPT_DEADLINE 0x10a
 #define HVC_OPT_NO_AGENT 0x10b
+#define HVC_OPT_WAIT_SSH 0x10c
+/* clang-format off */
 #define HVC_COMMON_LONGOPTS                                                                       \
 	{ "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, HVC_OPT_JSON }, \
 		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },       \
@@ -100,9 +103,9 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 		{ "guest-address", required_argument, NULL, HVC_OPT_GUEST_ADDRESS },              \
 		{ "connect-timeout", required_argument, NULL, HVC_OPT_CONNECT_TIMEOUT },          \
 		{ "command-timeout", required_argument, NULL, HVC_OPT_COMMAND_TIMEOUT },          \
-	{                                                                                         \
-		"deadline", required_argument, NULL, HVC_OPT_DEADLINE                             \
-	}
+		{ "deadline", required_argument, NULL, HVC_OPT_DEADLINE },                        \
+		{ "wait-ssh", required_argument, NULL, HVC_OPT_WAIT_SSH }
+/* clang-format on */
 
 /*
  * A fleet: the backends of every --connect URI and the guests they list.

@@ -99,6 +99,8 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 		return seconds_arg(arg, "--connect-timeout", 1, 3600, &ctx->connect_timeout_s);
 	case HVC_OPT_COMMAND_TIMEOUT:
 		return seconds_arg(arg, "--command-timeout", 1, 3600, &ctx->command_timeout_s);
+	case HVC_OPT_WAIT_SSH:
+		return seconds_arg(arg, "--wait-ssh", 1, 3600, &ctx->wait_ssh_s);
 	case HVC_OPT_DEADLINE:
 		return seconds_arg(arg, "--deadline", 1, 3600, &ctx->guest_deadline_s);
 	case HVC_OPT_GUEST_ADDRESS: {

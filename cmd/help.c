@@ -54,6 +54,8 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	      "refused)\n"
 	      "      --guest-address NAME=HOST[:PORT]   where to reach a guest; repeatable\n"
 	      "      --parallel N       guests handled at once (default: 16)\n"
+	      "      --wait-ssh S       keep trying to reach a guest that is still booting, up to "
+	      "S s\n"
 	      "      --connect-timeout S, --command-timeout S, --deadline S\n"
 	      "                         per-guest bounds in seconds (default: 10, 60, 180)\n"
 	      "  -h, --help             show this help\n"

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -101,11 +102,19 @@ struct pool {
 	const char *no_transport; /* why transport is NULL */
 	char **sysctl_keys; /* every key a profile may set: asked at inspection */
 	unsigned default_port;
+	long long wait_until_ms; /* --wait-ssh: keep trying to reach guests until then */
 	struct job *jobs;
 	size_t n_jobs;
 	size_t next;
 	pthread_mutex_t lock;
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const char *state_dir(void)
 {
@@ -214,6 +223,7 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 	const char *source = NULL;
 	size_t len;
 	unsigned port;
+	bool resolved = false;
 	int r;
 
 	*ret_session = NULL;
@@ -225,24 +235,50 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 		gp->inspect_error = xstrdup("the guest is paused");
 		return -EAGAIN;
 	}
-	r = resolve_address(p, j, &host, &port, &source);
-	if (r == -ENOENT) {
+	/*
+	 * --wait-ssh: a guest started a moment ago has no lease yet, or no sshd
+	 * yet; keep trying (bounded) while the answer is "not yet", not "no".
+	 */
+	for (;;) {
+		bool again;
+
+		free(host);
+		host = NULL;
+		hvc_error_clear(&err);
+		resolved = false;
+		r = resolve_address(p, j, &host, &port, &source);
+		if (r == 0) {
+			resolved = true;
+			if (!port)
+				port = p->default_port;
+			r = hvc_transport_connect(p->transport, host, port, ret_session, &err);
+		}
+		/* "Not yet" answers only: no lease yet, nothing listening yet, no banner yet. */
+		again = ((!resolved && r == -ENOENT) ||
+				(resolved &&
+					(r == -ECONNREFUSED || r == -ETIMEDOUT ||
+						r == -EHOSTUNREACH || r == -ECONNRESET))) &&
+			!interrupted && now_ms() + 1000 < p->wait_until_ms;
+		if (!again)
+			break;
+		free(gp->inspect_error);
+		gp->inspect_error = NULL;
+		sleep(1);
+	}
+	if (!resolved && r == -ENOENT) {
 		gp->inspect_error = xstrdup("no address known for this guest (give one with "
 					    "--guest-address NAME=HOST[:PORT] or in hvclock.conf)");
 		return r;
 	}
-	if (r < 0) {
+	if (!resolved) {
 		if (!gp->inspect_error)
 			gp->inspect_error = xstrdup("the recorded address is invalid");
 		return r;
 	}
-	if (!port)
-		port = p->default_port;
 	gp->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
 					: xasprintf("%s:%u", host, port);
 	gp->address_source = xstrdup(source);
-
-	if (hvc_transport_connect(p->transport, host, port, ret_session, &err) < 0) {
+	if (!*ret_session) {
 		gp->inspect_error = xstrdup(err.msg);
 		return -EIO;
 	}
@@ -655,6 +691,7 @@ int hvc_run(struct hvc_run *run)
 	pool.profiles = &profiles;
 	pool.sysctl_keys = all_sysctl_keys(&profiles);
 	pool.default_port = cfg.port ? cfg.port : 22;
+	pool.wait_until_ms = now_ms() + 1000LL * ctx->wait_ssh_s;
 	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
 	pool.n_jobs = n;
 	pthread_mutex_init(&pool.lock, NULL);

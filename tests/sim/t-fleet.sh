@@ -212,6 +212,26 @@ rc=0; HV --config "$TMP/bad.conf" plan >"$TMP/out" 2>"$TMP/err" || rc=$?
 { [ $rc -eq 3 ] && grep -q "bad.conf:3: unknown key 'colour'" "$TMP/err"; } &&
 	ok "config: a bad key is exit 3 with file:line" || { not_ok "config error: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
 
+# --- --wait-ssh: a guest whose sshd comes up late (as right after virsh start) is waited for ---
+st=$SIM/state
+kill "$(cat "$st/sshd-g4.pid")" 2>/dev/null
+sleep 0.2
+t0=$(date +%s)
+HV --wait-ssh 30 plan --json g4 >"$TMP/out.json" 2>"$TMP/err" &
+pid=$!
+sleep 3
+/usr/sbin/sshd -f "$st/sshd-g4.conf" -E "$st/sshd-g4.log"
+for _ in $(seq 1 50); do [ -s "$st/sshd-g4.pid" ] && break; sleep 0.1; done
+cat "$st/sshd-g4.pid" >>"$st/pids"
+rc=0; wait $pid || rc=$?
+t1=$(date +%s)
+check "--wait-ssh: the late guest is reached and inspected" '
+assert g["g4"]["facts"]["inspected"], g["g4"]["inspect_error"]'
+[ $((t1 - t0)) -ge 3 ] && [ $((t1 - t0)) -lt 30 ] && ok "--wait-ssh: it waited ($((t1 - t0)) s), then went on" ||
+	not_ok "--wait-ssh: took $((t1 - t0)) s"
+rc=0; HV --wait-ssh 2 plan g17 >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ $rc -eq 1 ] && ok "--wait-ssh is bounded: a guest that never answers fails" || not_ok "--wait-ssh bound: rc=$rc"
+
 # --- Ctrl-C: guests in flight finish, the others are reported as not reached ---
 "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --parallel 1 rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" &
