@@ -1,5 +1,6 @@
 /* guestscript.c: build the requests for the fixed guest scripts, parse their reports strictly. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/cmdline.h"
@@ -76,7 +77,10 @@ struct buf {
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
+	/* Written so that no sum can wrap (gcc -O3 checks this, rightly). */
+	if (b->cap == 0 || n >= b->cap - b->len) {
+		if (n > SIZE_MAX / 4 - b->len)
+			abort();
 		b->cap = (b->len + n + 1) * 2;
 		b->s = xrealloc(b->s, b->cap, 1);
 	}

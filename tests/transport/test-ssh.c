@@ -271,7 +271,7 @@ static void test_exec_output_and_status(void)
 {
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = new_transport(&o);
-	const struct guest *gs[64];
+	const struct guest *gs[64] = { NULL };
 	size_t n = healthy_guests(gs, ELEMENTSOF(gs));
 
 	CHECK(t && n > 0);
@@ -334,7 +334,7 @@ static void test_exit_status_and_stderr(void)
 {
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = new_transport(&o);
-	const struct guest *g[1];
+	const struct guest *g[1] = { NULL };
 	struct hvc_session *s = NULL;
 	struct hvc_error err = { 0 };
 	struct hvc_exec_result r = { 0 };
@@ -374,7 +374,7 @@ static void test_stdin_roundtrip(void)
 {
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = new_transport(&o);
-	const struct guest *g[1];
+	const struct guest *g[1] = { NULL };
 	struct hvc_session *s = NULL;
 	struct hvc_error err = { 0 };
 	struct hvc_exec_result r = { 0 };
@@ -432,7 +432,7 @@ static void test_binary_output(void)
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = new_transport(&o);
 	const struct guest *g = guest_of_kind("binary-output", 0);
-	const struct guest *h[1];
+	const struct guest *h[1] = { NULL };
 	struct hvc_error err = { 0 };
 	struct hvc_exec_result r = { 0 };
 	static const char expect[] = "\000\001\377A\000\n";
@@ -480,7 +480,7 @@ static void test_binary_output(void)
 
 static void test_unknown_host_key_refused(void)
 {
-	const struct guest *g[1];
+	const struct guest *g[1] = { NULL };
 	_cleanup_free_ char *kh = NULL, *before = NULL, *after = NULL, *fp = NULL, *missing = NULL;
 	struct hvc_transport_options o;
 	struct hvc_transport *t;
@@ -583,7 +583,7 @@ static int race_accept_new(const char *kh, const struct guest *g, int64_t *ms)
 
 static void test_accept_new_records_once(void)
 {
-	const struct guest *g[1];
+	const struct guest *g[1] = { NULL };
 	_cleanup_free_ char *kh = NULL, *before = NULL, *after = NULL, *tag = NULL;
 	_cleanup_free_ char *newdir = NULL, *kh2 = NULL, *text2 = NULL;
 	struct hvc_transport_options o;
@@ -690,7 +690,7 @@ static void test_changed_key_refused(void)
 
 	/* Another key type recorded for a healthy guest: refused too, accept_new or not. */
 	{
-		const struct guest *h[1];
+		const struct guest *h[1] = { NULL };
 		_cleanup_free_ char *kh2 = NULL, *line = NULL, *text = NULL, *text2 = NULL;
 		ssh_key other = NULL;
 		char *b64 = NULL;
@@ -737,7 +737,7 @@ static void test_changed_key_refused(void)
 static void test_auth_failures(void)
 {
 	const struct guest *g = guest_of_kind("noauth", 0);
-	const struct guest *h[1];
+	const struct guest *h[1] = { NULL };
 	const char *enc = getenv("HVC_TEST_SSH_ENC_KEYS");
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = new_transport(&o);
@@ -915,7 +915,7 @@ static void test_hung_command(void)
 
 static void test_guest_deadline(void)
 {
-	const struct guest *g[1];
+	const struct guest *g[1] = { NULL };
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t;
 	struct hvc_session *s = NULL;
@@ -1213,7 +1213,7 @@ static void test_parallel_sessions(void)
 {
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = new_transport(&o);
-	const struct guest *gs[64];
+	const struct guest *gs[64] = { NULL };
 	size_t n = healthy_guests(gs, ELEMENTSOF(gs));
 	struct worker w[16];
 	pthread_t th[16];
@@ -1248,7 +1248,7 @@ static void test_agent_auth(void)
 	const char *sock = getenv("HVC_TEST_SSH_AGENT_SOCK");
 	const char *enc = getenv("HVC_TEST_SSH_ENC_KEYS");
 	const struct guest *noauth = guest_of_kind("noauth", 0);
-	const struct guest *h[1];
+	const struct guest *h[1] = { NULL };
 	_cleanup_strv_free_ char **keys = enc ? strv_split(enc, " ") : NULL;
 	struct hvc_transport_options o = base_options(lab_known_hosts);
 	struct hvc_transport *t = NULL;

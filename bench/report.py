@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""report.py RESULTS.tsv P MACHINE-LINE: the table of bench/run.sh (medians over the repetitions).
+
+Wall time and CPU: median over the repetitions. Peak RSS: the largest seen. CPU = user + sys of
+the measured process and its children (hvclock; for the floor, xargs with every sh + ssh).
+"""
+import collections
+import os
+import statistics
+import sys
+
+TARGET_RATIO = 1.0
+TARGET_CPU_MS = 5.0
+TARGET_RSS_MIB = 64.0
+TARGET_RSS_N = 256
+
+rows = collections.defaultdict(list)
+with open(sys.argv[1]) as f:
+    next(f)
+    for line in f:
+        n, mode, _rep, wall, user, sys_, rss, busy = line.split("\t")
+        rows[(int(n), mode)].append(
+            (float(wall), float(user) + float(sys_), int(rss) / 1024.0, float(busy)))
+par = sys.argv[2]
+machine = sys.argv[3]
+
+
+def med(n, mode, i):
+    v = [r[i] for r in rows.get((n, mode), [])]
+    return statistics.median(v) if v else float("nan")
+
+
+def peak(n, mode):
+    v = [r[2] for r in rows.get((n, mode), [])]
+    return max(v) if v else float("nan")
+
+
+ns = sorted({n for n, _ in rows})
+reps = max(len(v) for (n, m), v in rows.items() if m == "hvclock")
+hdr = ["N", "P", "hvclock wall s", "floor c25519 wall s", "ratio", "floor default-KEX wall s",
+       "hvclock CPU ms/guest", "floor c25519 CPU ms/guest", "floor default CPU ms/guest",
+       "hvclock peak RSS MiB", "ssh peak RSS MiB (c25519/default)"]
+out = []
+for n in ns:
+    hv, fc, fd = med(n, "hvclock", 0), med(n, "curve25519", 0), med(n, "default", 0)
+    out.append([str(n), par, "%.2f" % hv, "%.2f" % fc, "%.2fx" % (hv / fc), "%.2f" % fd,
+                "%.2f" % (1000 * med(n, "hvclock", 1) / n),
+                "%.2f" % (1000 * med(n, "curve25519", 1) / n),
+                "%.2f" % (1000 * med(n, "default", 1) / n),
+                "%.1f" % peak(n, "hvclock"),
+                "%.1f / %.1f" % (peak(n, "curve25519"), peak(n, "default"))])
+print("| " + " | ".join(hdr) + " |")
+print("|" + "|".join("---" for _ in hdr) + "|")
+for r in out:
+    print("| " + " | ".join(r) + " |")
+print()
+print("median of %d runs (wall, CPU); peak RSS = largest of the runs; each run on a fresh lab" % reps)
+wr = [(n, 1000 * med(n, "wrapper", 1) / n) for n in ns if (n, "wrapper") in rows]
+if wr:
+    print("floor CPU includes xargs + one `sh -c 'exec ssh ...'` per guest: that wrapper alone "
+          "costs " + ", ".join("%.2f ms/guest (N=%d)" % (c, n) for n, c in wr))
+print("machine: " + machine)
+print()
+print("whole machine during each run (all processes: client, every sshd, the guest shells, and"
+      " anything else running), median; utilisation = busy CPU / (wall x %d CPUs):" % os.cpu_count())
+print("| N | hvclock: machine CPU ms/guest, utilisation | floor c25519 | floor default KEX |")
+print("|---|---|---|---|")
+for n in ns:
+    cells = []
+    for mode in ("hvclock", "curve25519", "default"):
+        busy, wall = med(n, mode, 3), med(n, mode, 0)
+        cells.append("%.0f ms, %.0f %%" % (1000 * busy / n, 100 * busy / (wall * os.cpu_count())))
+    print("| %d | %s |" % (n, " | ".join(cells)))
+print()
+print("targets:")
+for n in ns:
+    hv, fc = med(n, "hvclock", 0), med(n, "curve25519", 0)
+    cpu = 1000 * med(n, "hvclock", 1) / n
+    line = "  N=%-4d wall %.2fx floor (<= %.1fx: %s), CPU %.2f ms/guest (<= %.0f: %s)" % (
+        n, hv / fc, TARGET_RATIO, "PASS" if hv / fc <= TARGET_RATIO else "MISS",
+        cpu, TARGET_CPU_MS, "PASS" if cpu <= TARGET_CPU_MS else "MISS")
+    if n == TARGET_RSS_N:
+        rss = peak(n, "hvclock")
+        line += ", peak RSS %.1f MiB (<= %.0f: %s)" % (
+            rss, TARGET_RSS_MIB, "PASS" if rss <= TARGET_RSS_MIB else "MISS")
+    print(line)
+if TARGET_RSS_N not in ns:
+    print("  peak RSS target (<= %.0f MiB at %d guests): not measured in this run" % (TARGET_RSS_MIB, TARGET_RSS_N))

@@ -1,0 +1,204 @@
+#!/bin/bash
+# run.sh: hvclock rollout against N simulated guests vs. the plain-OpenSSH floor doing the same
+# per-guest work. See bench/README.md for what is measured and how.
+#
+#   bench/run.sh [N...]                  default: 16 64 256
+#
+# Env: BENCH_PARALLEL  P, hvclock --parallel and xargs -P (default 16)
+#      BENCH_REPS      repetitions of every measurement, median reported (default 3)
+#      BENCH_BASEPORT  guest i listens on BASEPORT+i (default 30100: above the ports the test
+#                      suite picks, 10000-30009, below Linux's ephemeral range, 32768)
+#      BENCH_SIM       lab root, root-owned chain, not under /tmp (default /srv/hvclock-bench)
+#      BENCH_BUILD     meson build dir (default /tmp/bench-build; set up as a release build if
+#                      missing, recompiled if present)
+#      HVCLOCK         the binary (default BENCH_BUILD/cmd/hvclock)
+#      BENCH_OUT       where raw results go (default a new /tmp/hvclock-bench.XXXXXX)
+# Run as root. Every lab it starts is stopped on exit, also on error or Ctrl-C.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+simfleet=$top/tests/sim/simfleet.sh
+
+PAR=${BENCH_PARALLEL:-16}
+REPS=${BENCH_REPS:-3}
+BASE=${BENCH_BASEPORT:-30100}
+ROOT=${BENCH_SIM:-/srv/hvclock-bench}
+BUILD=${BENCH_BUILD:-/tmp/bench-build}
+HVCLOCK_GIVEN=${HVCLOCK:-}
+HVCLOCK=${HVCLOCK:-$BUILD/cmd/hvclock}
+if [ $# -gt 0 ]; then NS=("$@"); else NS=(16 64 256); fi
+KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+log() { echo "bench: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "run as root (the lab is chroots behind sshd)"
+for x in /usr/sbin/sshd ssh xargs python3 meson cc; do
+	command -v "$x" >/dev/null || die "missing $x"
+done
+maxn=0
+for n in "${NS[@]}"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$n'"
+	if [ "$n" -gt "$maxn" ]; then maxn=$n; fi
+done
+[[ $PAR =~ ^[1-9][0-9]*$ ]] || die "BENCH_PARALLEL must be a positive integer"
+CAPBASE=$((BASE + maxn + 10))
+[ $((CAPBASE + 12)) -lt 32768 ] || die "ports $BASE..$((CAPBASE + 12)) reach the ephemeral range (32768+)"
+
+# --- the binary: a release build (never ASan: it would measure the sanitizer) ---
+if [ -z "$HVCLOCK_GIVEN" ]; then
+	if [ ! -f "$BUILD/build.ninja" ]; then
+		meson setup "$BUILD" "$top" -Dbuildtype=release >"$BUILD.setup.log" 2>&1 ||
+			{ cat "$BUILD.setup.log" >&2; die "meson setup failed"; }
+	fi
+	meson compile -C "$BUILD" cmd/hvclock >"$BUILD.compile.log" 2>&1 ||
+		{ tail -30 "$BUILD.compile.log" >&2; die "build failed (log: $BUILD.compile.log)"; }
+	python3 - "$BUILD" <<'PY' || die "$BUILD is not a plain release build"
+import json, sys
+o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1] + "/meson-info/intro-buildoptions.json"))}
+bad = [k for k, v in (("buildtype", "release"), ("b_sanitize", "none")) if o.get(k) != v]
+if bad:
+    sys.exit("bench: %s" % ", ".join("%s=%s" % (k, o.get(k)) for k in bad))
+PY
+fi
+[ -x "$HVCLOCK" ] || die "no hvclock binary at $HVCLOCK"
+
+mkdir -p "$ROOT"
+chmod 755 "$ROOT"
+OUT=${BENCH_OUT:-$(mktemp -d /tmp/hvclock-bench.XXXXXX)}
+mkdir -p "$OUT"
+RUSAGE=$OUT/rusage
+cc -O2 -Wall -o "$RUSAGE" "$here/rusage.c" || die "cannot compile bench/rusage.c"
+LAB=$ROOT/lab
+CAP=$ROOT/cap
+
+cleanup() {
+	SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+	SIM=$CAP "$simfleet" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Busy CPU seconds of the whole machine so far (/proc/stat: all but idle and iowait).
+busy_s() {
+	awk '$1 == "cpu" { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8 + $9) / 100 }' /proc/stat
+}
+
+# A fresh lab of N guests (healthy kinds rotating) and its fleet file.
+fresh_lab() { # N
+	SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+	rm -rf "$LAB"
+	mkdir -p "$LAB"
+	SIM=$LAB SIM_KINDS=$KINDS "$simfleet" start "$1" "$BASE" >"$OUT/start.log" 2>&1 ||
+		{ cat "$OUT/start.log" >&2; die "the lab did not start"; }
+	SIM=$LAB "$simfleet" fleet-xml "$OUT/fleet.xml"
+}
+
+# hvclock rollout --all-guests on the fresh lab; checks the result and the guest trees.
+run_hvclock() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
+	local d=$OUT/hvclock-$1-$2 rc=0 b0
+	mkdir -p "$d"
+	b0=$(busy_s)
+	(
+		export HVCLOCK_PROFILES_DIR=$top/templates/profiles HVCLOCK_STATE_DIR=$d/state
+		export HVCLOCK_LOCK_FILE=$d/lock HVCLOCK_CONFIG=/dev/null
+		exec "$RUSAGE" "$d/time" "$HVCLOCK" -c "test://$OUT/fleet.xml" \
+			-i "$LAB/client/id_ed25519" --known-hosts "$LAB/client/known_hosts" --no-agent \
+			--parallel "$PAR" rollout --all-guests --json >"$d/out.json" 2>"$d/err"
+	) || rc=$?
+	echo "$b0 $(busy_s)" >"$d/busy"
+	[ $rc = 0 ] || { tail -5 "$d/err" >&2; die "hvclock rollout exited $rc (N=$1, $d)"; }
+	python3 "$here/tree.py" hvclock "$d/out.json" "$LAB" >"$d/results" ||
+		die "hvclock's rollout is not a clean run (N=$1, $d)"
+	python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "hvclock left other guest trees (N=$1)"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
+}
+
+# The floor: one ssh per guest through xargs -P, stdin = the captured job of its kind.
+# KEX: "curve25519-sha256", or "" for OpenSSH's default.
+run_floor() { # N REP KEX -> "wall user sys maxrss_kib machine_busy_s"
+	local d=$OUT/floor-${3:-default}-$1-$2 rc=0 b0
+	mkdir -p "$d/out"
+	SIM=$LAB "$simfleet" inventory | while read -r _ _ port kind; do
+		echo "$port $OUT/jobs/$kind.job"
+	done >"$d/args"
+	b0=$(busy_s)
+	(
+		export FLOOR_KEX=$3 FLOOR_KEY=$LAB/client/id_ed25519 FLOOR_KH=$LAB/client/known_hosts
+		export FLOOR_OUT=$d/out
+		# shellcheck disable=SC2016 # expanded by the per-guest sh
+		exec "$RUSAGE" "$d/time" xargs -a "$d/args" -P "$PAR" -n 2 \
+			sh -c 'exec ssh ${FLOOR_KEX:+-o KexAlgorithms=$FLOOR_KEX} -o BatchMode=yes \
+				-i "$FLOOR_KEY" -o UserKnownHostsFile="$FLOOR_KH" -p "$0" root@127.0.0.1 \
+				/bin/sh -s <"$1" >"$FLOOR_OUT/$0.out" 2>"$FLOOR_OUT/$0.err"'
+	) || rc=$?
+	echo "$b0 $(busy_s)" >"$d/busy"
+	[ $rc = 0 ] || { cat "$d"/out/*.err | sort | uniq -c | head -5 >&2; die "floor ($3) exited $rc (N=$1, $d)"; }
+	python3 "$here/tree.py" floor "$d/out" "$LAB" "$OUT/jobs" || die "floor run not clean (N=$1)"
+	python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "the floor left other guest trees (N=$1)"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
+}
+
+# What the floor's per-guest "sh -c 'exec ssh ...'" wrapper itself costs (no ssh, no lab).
+run_wrapper() { # N
+	local d=$OUT/wrapper-$1
+	mkdir -p "$d/out"
+	for i in $(seq 1 "$1"); do echo "$i $OUT/jobs/el6-kvm.job"; done >"$d/args"
+	# shellcheck disable=SC2016
+	FLOOR_OUT=$d/out "$RUSAGE" "$d/time" xargs -a "$d/args" -P "$PAR" -n 2 \
+		sh -c 'exec cat <"$1" >"$FLOOR_OUT/$0.out"'
+	echo "$(tail -1 "$d/time") 0"
+}
+
+START=$(date -u '+%Y-%m-%d %H:%M UTC')
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+T0=$SECONDS
+MACHINE="$(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), \
+$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r); \
+$(ssh -V 2>&1 | cut -d, -f1), libssh $(dpkg-query -W -f '${Version}' libssh-4 2>/dev/null || echo '?')"
+log "$START; $MACHINE; load average at start: $LOAD0"
+log "results in $OUT"
+
+log "capturing hvclock's requests per guest kind (bench/capture.sh)"
+SIM=$CAP HVCLOCK=$HVCLOCK "$here/capture.sh" "$OUT" "$CAPBASE" "$PAR" >"$OUT/capture.txt" ||
+	die "capture failed"
+sed 's/^/bench:   /' "$OUT/capture.txt" >&2
+
+printf 'n\tmode\trep\twall\tuser\tsys\tmaxrss_kib\tmachine_busy\n' >"$OUT/results.tsv"
+for n in "${NS[@]}"; do
+	for rep in $(seq 1 "$REPS"); do
+		for mode in hvclock curve25519 default; do
+			fresh_lab "$n"
+			case $mode in
+			hvclock) r=$(run_hvclock "$n" "$rep") ;;
+			curve25519) r=$(run_floor "$n" "$rep" curve25519-sha256) ;;
+			default) r=$(run_floor "$n" "$rep" "") ;;
+			esac
+			read -r wall user sys rss busy <<<"$r"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$mode" "$rep" "$wall" "$user" "$sys" \
+				"$rss" "$busy" >>"$OUT/results.tsv"
+			log "N=$n P=$PAR rep $rep $mode: wall ${wall}s user ${user}s sys ${sys}s" \
+				"maxrss ${rss}KiB; machine busy ${busy} CPU-s"
+			if [ "$rep" = 1 ] && [ "$mode" != hvclock ]; then # which KEX the floor really used
+				kex=()
+				[ "$mode" = default ] || kex=(-o KexAlgorithms=curve25519-sha256)
+				ssh -v "${kex[@]}" -o BatchMode=yes -i "$LAB/client/id_ed25519" \
+					-o UserKnownHostsFile="$LAB/client/known_hosts" -p $((BASE + 1)) \
+					root@127.0.0.1 true 2>&1 | sed -n 's/.*kex: algorithm: //p' |
+					head -1 >"$OUT/kex-$mode"
+			fi
+		done
+	done
+	read -r wall user sys rss busy <<<"$(run_wrapper "$n")"
+	printf '%s\twrapper\t1\t%s\t%s\t%s\t%s\t%s\n' "$n" "$wall" "$user" "$sys" "$rss" "$busy" \
+		>>"$OUT/results.tsv"
+done
+SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+
+python3 "$here/report.py" "$OUT/results.tsv" "$PAR" \
+	"$START; $MACHINE; load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg); \
+total $((SECONDS - T0)) s; floor KEX: curve25519 run: $(cat "$OUT/kex-curve25519" 2>/dev/null), \
+default run: $(cat "$OUT/kex-default" 2>/dev/null)" | tee "$OUT/table.txt"
