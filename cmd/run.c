@@ -175,6 +175,15 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * A connection that dies under us (libvirtd stopped, a guest gone) must be an
+ * error for that guest, not a SIGPIPE that kills the whole run unreported.
+ */
+static void ignore_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+}
+
 /* --- reaching a guest --- */
 
 /* Where to reach a guest: --guest-address, config, domain metadata, then the hypervisor. */
@@ -671,6 +680,7 @@ int hvc_run(struct hvc_run *run)
 				cfg.guests[i].name, cfg.guests[i].profile);
 			goto out;
 		}
+	ignore_sigpipe();
 	if (writes && take_lock(&lock_fd) < 0)
 		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */

@@ -283,7 +283,9 @@ static int libvirt_set_boot_cmdline(struct hvc_backend *b, const struct hvc_gues
 			 : virDomainLookupByName(lb->conn, strna(g->name));
 	if (!dom) {
 		r = hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
-			"guest '%s': cannot find it: %s", name, last_error());
+			last_error_is_no_domain() ? "guest '%s': no longer defined: %s"
+						  : "guest '%s': cannot look it up: %s",
+			name, last_error());
 		goto out;
 	}
 

@@ -703,5 +703,10 @@ hvc_main() {
 	HVC_AWK_SET=${hvc_set# }
 	HVC_AWK_REMOVE=${hvc_remove# }
 	export HVC_AWK_SET HVC_AWK_REMOVE
-	hvc_apply </dev/null
+	# hvclock tells the operator to power-cycle (destroy + start): what was written must be
+	# on disk by then, not in the page cache.
+	hvc_rc=0
+	hvc_apply </dev/null || hvc_rc=$?
+	sync 2>/dev/null || :
+	return $hvc_rc
 }

@@ -38,7 +38,9 @@ hvc_put() {
 hvc_read1() {
 	hvc_r=
 	[ -r "$1" ] || return 1
-	{ IFS= read -r hvc_r <"$1"; } 2>/dev/null || :
+	# Not the shell's read: dash and busybox read one byte per read(2), and the kernel's
+	# integer sysctls answer EOF at any offset but 0 ("60" would come back as "6").
+	hvc_r=$(head -n 1 "$1" 2>/dev/null) || :
 }
 
 # Words of $1 joined by single spaces -> hvc_w.

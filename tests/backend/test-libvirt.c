@@ -601,7 +601,7 @@ static void test_set_vanished_guest(void)
 	g->name = xstrdup("ghost");
 	snprintf(g->uuid, sizeof(g->uuid), "%s", "c10c0000-0000-4000-8000-0000000000ff");
 	CHECK_INTEQ(hvc_backend_set_boot_cmdline(b, g, NULL, "ro", NULL, &err), -ENOENT);
-	CHECK(strncmp(err.msg, "guest 'ghost': cannot find it: ", 31) == 0);
+	CHECK(strncmp(err.msg, "guest 'ghost': no longer defined: ", 34) == 0);
 	CHECK(strchr(err.msg, '\n') == NULL);
 	hvc_guest_free(g);
 	hvc_backend_destroy(b);
