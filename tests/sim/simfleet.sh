@@ -523,6 +523,12 @@ file_static() {
 
 stop() {
 	local pid p r
+	# Listeners whose pid file went with an earlier lab (a retry wiped it): found by config path.
+	for p in /proc/[0-9]*; do
+		case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
+		*"sshd -f $ST/sshd-"*) kill -CONT "${p#/proc/}" 2>/dev/null; kill "${p#/proc/}" 2>/dev/null || true ;;
+		esac
+	done
 	if [ -f "$ST/pids" ]; then
 		while read -r pid; do
 			kill -CONT "$pid" 2>/dev/null || true
