@@ -525,7 +525,8 @@ void hvc_report_plan_text(
 		hvc_plan_count(p, &c);
 		fprintf(f,
 			"%zu guests: %zu with changes pending, %zu nothing to do, %zu waiting for "
-			"power-cycle or reboot, %zu no remedy, %zu skipped, %zu blocked, %zu failed\n",
+			"power-cycle or reboot, %zu no remedy, %zu skipped, %zu blocked, %zu "
+			"failed\n",
 			c.guests, c.pending, c.nothing, c.power_cycle, c.no_remedy, c.skipped,
 			c.blocked, c.failed);
 	} else {

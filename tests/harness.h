@@ -61,6 +61,20 @@ int hvc_test_finish(void);
 void hvc_test_report(const char *name, bool ok);
 
 /*
+ * Table rows inside one test function, each with its own TAP line:
+ * ROW_BEGIN() once, ROW_END("row name") after each row's checks, ROWS_DONE()
+ * at the end so the function's own line fails if any row did.
+ */
+#define ROW_BEGIN() int row_failed_any_ = 0
+#define ROW_END(name)                                         \
+	do {                                                  \
+		hvc_test_report(name, !hvc_test_case_failed); \
+		row_failed_any_ |= hvc_test_case_failed;      \
+		hvc_test_case_failed = 0;                     \
+	} while (0)
+#define ROWS_DONE() (hvc_test_case_failed = row_failed_any_)
+
+/*
  * Compare text with the golden file at path. With HVC_TEST_REGENERATE=1 in
  * the environment the file is rewritten instead (review the diff!).
  * Returns true on match.

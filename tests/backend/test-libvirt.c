@@ -11,14 +11,6 @@
 #include "tests/harness.h"
 
 /* Failures of a table row get their own TAP line, and roll up into the test's line. */
-#define ROW_BEGIN() int row_failed_any_ = 0
-#define ROW_END(name)                                         \
-	do {                                                  \
-		hvc_test_report(name, !hvc_test_case_failed); \
-		row_failed_any_ |= hvc_test_case_failed;      \
-		hvc_test_case_failed = 0;                     \
-	} while (0)
-#define ROWS_DONE() (hvc_test_case_failed = row_failed_any_)
 
 /* "test:///ABS/PATH" for a file under tests/data: the test driver wants an absolute path. */
 static char *fleet_uri(const char *rel)

@@ -34,15 +34,6 @@
  *  - idempotence: editing the result again with the same line changes no byte.
  */
 
-#define ROW_BEGIN() int row_failed_any_ = 0
-#define ROW_END(name)                                         \
-	do {                                                  \
-		hvc_test_report(name, !hvc_test_case_failed); \
-		row_failed_any_ |= hvc_test_case_failed;      \
-		hvc_test_case_failed = 0;                     \
-	} while (0)
-#define ROWS_DONE() (hvc_test_case_failed = row_failed_any_)
-
 static char *fixture_path(const char *file)
 {
 	_cleanup_free_ char *rel = xasprintf("xlcfg/%s", file);

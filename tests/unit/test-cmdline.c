@@ -36,14 +36,6 @@ static void check_text(const char *what, const char *got, const char *expected)
 }
 
 /* Runs one table row: failures of the row are reported on its own TAP line, and roll up. */
-#define ROW_BEGIN() int row_failed_any_ = 0
-#define ROW_END(name)                                         \
-	do {                                                  \
-		hvc_test_report(name, !hvc_test_case_failed); \
-		row_failed_any_ |= hvc_test_case_failed;      \
-		hvc_test_case_failed = 0;                     \
-	} while (0)
-#define ROWS_DONE() (hvc_test_case_failed = row_failed_any_)
 
 struct edit_case {
 	const char *name;
