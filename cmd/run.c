@@ -22,7 +22,6 @@
 #include "backends/ssh/ssh.h"
 #endif
 
-#define DEFAULT_STATE_DIR "/var/lib/hvclock"
 #define DEFAULT_LOCK_FILE "/run/hvclock.lock"
 #define DEFAULT_PARALLEL 16
 #define MAX_GUEST_OUTPUT (1024 * 1024)
@@ -114,12 +113,6 @@ static long long now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *state_dir(void)
-{
-	const char *d = getenv("HVCLOCK_STATE_DIR");
-	return d && *d ? d : DEFAULT_STATE_DIR;
 }
 
 /* --- the lock: one writer at a time --- */
@@ -321,7 +314,7 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 /* The profile hvclock applied before: the host's state file, else the domain metadata. */
 static void recorded_profile(struct hvc_guest *g)
 {
-	_cleanup_free_ char *path = xasprintf("%s/guests/%s.json", state_dir(), g->uuid);
+	_cleanup_free_ char *path = xasprintf("%s/guests/%s.json", hvc_state_dir(), g->uuid);
 	struct json_object *o = g->uuid[0] ? json_object_from_file(path) : NULL;
 	struct json_object *remedy, *profile;
 
@@ -476,7 +469,7 @@ static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cf
 	o.use_agent = !ctx->no_agent && cfg->agent != 0;
 	o.known_hosts = ctx->known_hosts ? ctx->known_hosts : cfg->known_hosts;
 	if (!o.known_hosts)
-		o.known_hosts = kh = xasprintf("%s/known_hosts", state_dir());
+		o.known_hosts = kh = xasprintf("%s/known_hosts", hvc_state_dir());
 	o.accept_new = ctx->accept_new;
 	o.connect_timeout_ms = 1000 * pick(ctx->connect_timeout_s, cfg->connect_timeout_s, 10);
 	o.command_timeout_ms = 1000 * pick(ctx->command_timeout_s, cfg->command_timeout_s, 60);
@@ -567,9 +560,9 @@ static bool changed_something(const struct hvc_guest_plan *gp)
  */
 static void record_state(const struct hvc_plan *plan, enum hvc_run_mode mode)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/guests", state_dir());
+	_cleanup_free_ char *dir = xasprintf("%s/guests", hvc_state_dir());
 
-	if (mkdir(state_dir(), 0700) < 0 && errno != EEXIST)
+	if (mkdir(hvc_state_dir(), 0700) < 0 && errno != EEXIST)
 		goto fail;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		goto fail;

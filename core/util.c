@@ -201,3 +201,9 @@ char *now_iso8601(void)
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return xstrdup(buf);
 }
+
+const char *hvc_state_dir(void)
+{
+	const char *d = getenv("HVCLOCK_STATE_DIR");
+	return d && *d ? d : "/var/lib/hvclock";
+}

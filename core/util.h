@@ -93,5 +93,8 @@ char *strstrip(char *s);
 /* True if s is made only of printable ASCII and UTF-8 bytes (no control characters). */
 bool string_is_printable(const char *s);
 
+/* hvclock's state directory on the host: $HVCLOCK_STATE_DIR, else /var/lib/hvclock. */
+const char *hvc_state_dir(void);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 char *now_iso8601(void);

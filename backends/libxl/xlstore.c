@@ -24,16 +24,14 @@
  */
 
 #define DEFAULT_CONFIG_DIRS "/etc/xen:/etc/xen/auto"
-#define DEFAULT_STATE_DIR "/var/lib/hvclock"
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
 void hvc_xl_store_init(struct hvc_xl_store *s)
 {
 	const char *dirs = getenv("HVCLOCK_XEN_CONFIG_DIRS");
-	const char *state = getenv("HVCLOCK_STATE_DIR");
 
 	s->config_dirs = strv_split(dirs && *dirs ? dirs : DEFAULT_CONFIG_DIRS, ":");
-	s->state_dir = xstrdup(state && *state ? state : DEFAULT_STATE_DIR);
+	s->state_dir = xstrdup(hvc_state_dir());
 }
 
 void hvc_xl_store_finish(struct hvc_xl_store *s)
