@@ -50,3 +50,11 @@ int hvc_backend_guest_addresses(
 		return 0;
 	return b->impl->guest_addresses(b, g, ret, err);
 }
+
+int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err)
+{
+	*ret = NULL;
+	if (!b->impl->host)
+		return 0;
+	return b->impl->host(b, ret, err);
+}

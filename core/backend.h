@@ -43,6 +43,14 @@ struct hvc_backend_impl {
 	 */
 	int (*guest_addresses)(struct hvc_backend *b, const struct hvc_guest *g, char ***ret,
 		struct hvc_error *err);
+
+	/*
+	 * Optional. The host hvclock runs on, as a guest-like object with
+	 * is_host set, when the remedies have a part there and hvclock can
+	 * change it locally (Xen dom0: its own kernel line and sysctls). NULL
+	 * op, or *ret NULL: no host row for this connection.
+	 */
+	int (*host)(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err);
 };
 
 struct hvc_backend {
@@ -61,6 +69,9 @@ int hvc_backend_list_guests(struct hvc_backend *b, bool include_inactive,
 int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *g,
 	const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
 	struct hvc_error *err);
+
+/* NULL op: no host (returns 0 with *ret = NULL). */
+int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err);
 
 /* NULL op: no addresses (returns 0 with *ret = NULL). */
 int hvc_backend_guest_addresses(

@@ -141,9 +141,36 @@ char *hvc_kernel_release_from_path(const char *path)
 	return NULL;
 }
 
+struct hvc_guest *hvc_guest_new_dom0(const char *backend, const char *uri, const char *name,
+	const char *uuid, enum hvc_guest_type type)
+{
+	struct hvc_guest *g = hvc_guest_new();
+
+	g->is_host = true;
+	g->backend = xstrdup(backend);
+	g->uri = xstrdup(uri);
+	g->name = xstrdup(name);
+	snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
+	g->state = HVC_STATE_RUNNING;
+	g->persistent = true;
+	g->hypervisor = HVC_HYPERVISOR_XEN;
+	g->type = type;
+	g->boot = HVC_BOOT_FIRMWARE;
+	g->boot_detail = xstrdup("dom0 of this host: its kernel line is in the host's boot loader "
+				 "(GRUB_CMDLINE_LINUX; the hypervisor's GRUB_CMDLINE_XEN is never "
+				 "touched); changed locally, not over SSH");
+	g->cmdline_location = xstrdup("the host's boot loader");
+	g->reboot_applies = true;
+	return g;
+}
+
 const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len)
 {
-	if (g->hypervisor == HVC_HYPERVISOR_XEN)
+	if (g->is_host && g->hypervisor == HVC_HYPERVISOR_XEN)
+		snprintf(buf, len, "xen dom0");
+	else if (g->is_host)
+		snprintf(buf, len, "%s host", hvc_hypervisor_to_string(g->hypervisor));
+	else if (g->hypervisor == HVC_HYPERVISOR_XEN)
 		snprintf(buf, len, "xen %s", hvc_guest_type_to_string(g->type));
 	else
 		snprintf(buf, len, "%s", hvc_hypervisor_to_string(g->hypervisor));

@@ -171,6 +171,9 @@ struct hvc_guest {
 	bool has_host_state;
 	/* Set when the backend could not read this guest; one line naming the cause. */
 	char *error;
+	/* The host itself (Xen dom0), planned from the [host] sections of the guests' remedies
+	 * and reached through the local transport, not over SSH. */
+	bool is_host;
 	struct hvc_facts facts;
 };
 
@@ -180,6 +183,12 @@ struct hvc_guest_list {
 };
 
 struct hvc_guest *hvc_guest_new(void);
+/*
+ * The host row of a Xen dom0 hvclock runs in (see is_host): its kernel line
+ * is in the host's own boot loader, changed locally. type: pv or pvh.
+ */
+struct hvc_guest *hvc_guest_new_dom0(const char *backend, const char *uri, const char *name,
+	const char *uuid, enum hvc_guest_type type);
 void hvc_guest_free(struct hvc_guest *g);
 void hvc_facts_init(struct hvc_facts *f);
 void hvc_facts_finish(struct hvc_facts *f);

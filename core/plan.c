@@ -112,20 +112,25 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		 * a host-side <cmdline>/extra= would break the next start, so the
 		 * change goes into the guest's own boot loader.
 		 */
-		const char *target;
+		const char *where = g->is_host ? "dom0" : "guest";
+		_cleanup_free_ char *target = NULL;
 		switch (f->bootloader) {
 		case HVC_BOOTLOADER_GRUBBY:
-			target = "guest boot loader: grubby --update-kernel=ALL";
+			target = xasprintf("%s boot loader: grubby --update-kernel=ALL", where);
 			break;
 		case HVC_BOOTLOADER_UPDATE_GRUB:
-			target = "guest /etc/default/grub GRUB_CMDLINE_LINUX, then update-grub";
+			target = xasprintf(
+				"%s /etc/default/grub GRUB_CMDLINE_LINUX, then update-grub", where);
 			break;
 		case HVC_BOOTLOADER_GRUB2_MKCONFIG:
-			target = "guest /etc/default/grub GRUB_CMDLINE_LINUX, then grub2-mkconfig";
+			target = xasprintf("%s /etc/default/grub GRUB_CMDLINE_LINUX, then "
+					   "grub2-mkconfig",
+				where);
 			break;
 		default:
-			target = "guest boot loader (grubby, or /etc/default/grub "
-				 "GRUB_CMDLINE_LINUX)";
+			target = xasprintf("%s boot loader (grubby, or /etc/default/grub "
+					   "GRUB_CMDLINE_LINUX)",
+				where);
 			break;
 		}
 		a = add_action(gp, HVC_ACTION_GUEST_BOOTLOADER, target);
@@ -133,8 +138,12 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		a->before = xstrdup_or_null(f->grub_cmdline);
 		if (f->bootloader == HVC_BOOTLOADER_NONE) {
 			a->state = HVC_ACTION_BLOCKED;
-			a->note = xstrdup("the guest has no boot loader hvclock can edit "
-					  "(no grubby, no /etc/default/grub)");
+			a->note = xasprintf("%s has no boot loader hvclock can edit "
+					    "(no grubby, no /etc/default/grub)",
+				g->is_host ? "dom0" : "the guest");
+		} else if (g->is_host && !f->grub_cmdline) {
+			a->state = HVC_ACTION_PENDING;
+			a->note = xstrdup("dom0's kernel line is known after inspecting dom0");
 		} else if (!f->grub_cmdline) {
 			a->state = HVC_ACTION_PENDING;
 			a->note = xstrdup(g->boot == HVC_BOOT_PVGRUB
@@ -150,15 +159,21 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				f->grub_cmdline, p->cmdline_set, p->cmdline_remove, &changed, &bad);
 			if (changed) {
 				a->state = HVC_ACTION_PENDING;
-				a->note = xstrdup("takes effect at the guest's next reboot");
+				a->note = xstrdup(g->is_host
+						? "takes effect at the host's next reboot (the "
+						  "hypervisor's own options are not touched)"
+						: "takes effect at the guest's next reboot");
 			} else {
 				a->state = running_state(
 					f->proc_cmdline, p->cmdline_set, p->cmdline_remove);
 				if (a->state == HVC_ACTION_POWER_CYCLE) {
 					free(a->takes_effect);
 					a->takes_effect = xstrdup("reboot");
-					a->note = xstrdup(
-						"configured; waiting for the guest to reboot");
+					a->note = xstrdup(g->is_host
+							? "configured; waiting for the host to "
+							  "reboot"
+							: "configured; waiting for the guest to "
+							  "reboot");
 				}
 			}
 		}
@@ -206,12 +221,14 @@ static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		a->takes_effect = xstrdup("now");
 		if (exists == HVC_UNKNOWN) {
 			a->state = HVC_ACTION_PENDING;
-			a->note =
-				xstrdup(s->only_if_exists ? "only if the key exists in the guest"
-							  : "current value known after inspection");
+			a->note = s->only_if_exists
+				? xasprintf("only if the key exists in %s",
+					  g->is_host ? "dom0" : "the guest")
+				: xstrdup("current value known after inspection");
 		} else if (exists == HVC_NO) {
 			a->state = HVC_ACTION_BLOCKED;
-			a->note = xstrdup("the key does not exist in the guest's kernel");
+			a->note = xasprintf("the key does not exist in %s kernel",
+				g->is_host ? "dom0's" : "the guest's");
 		} else if (live && streq(live, s->value) && dropin_has(f, s->key, s->value)) {
 			a->state = HVC_ACTION_IN_PLACE;
 		} else {
@@ -391,6 +408,141 @@ void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 	hvc_guest_plan_update_status(gp);
 }
 
+/* --- the host row --- */
+
+/* The name part of a kernel parameter or "key=value" sysctl, '-' and '_' equal for params. */
+static char *param_name(const char *param, bool kernel)
+{
+	char *name = xstrndup(param, strcspn(param, "="));
+	if (kernel)
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+	return name;
+}
+
+/*
+ * Add each of items to *into unless there; an item with the name of one
+ * there but another value is a conflict: returns it (nothing added after it).
+ */
+static const char *merge_items(
+	char ***into, char **ret_conflict, char *const *items, bool kernel, const char *profile)
+{
+	STRV_FOREACH (it, items) {
+		_cleanup_free_ char *name = param_name(*it, kernel);
+		bool found = false;
+
+		for (size_t i = 0; (*into) && (*into)[i]; i++) {
+			_cleanup_free_ char *other = param_name((*into)[i], kernel);
+			const char *v1 = strchr(*it, '='), *v2 = strchr((*into)[i], '=');
+			if (!streq(name, other))
+				continue;
+			if (!streq_ptr(v1, v2)) {
+				*ret_conflict =
+					xasprintf("'%s' (%s) and '%s'", *it, profile, (*into)[i]);
+				return *it;
+			}
+			found = true;
+		}
+		if (!found)
+			strv_push(into, *it);
+	}
+	return NULL;
+}
+
+/* "xen-wa2 (chosen for domu1, domu2 and 3 more)": profile with the first guests that chose it. */
+static char *profile_users(const struct hvc_plan *plan, const struct hvc_profile *p)
+{
+	_cleanup_strv_free_ char **users = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		if (plan->guests[i].decision.profile == p) {
+			if (n++ < 3)
+				strv_push(&users, plan->guests[i].guest->name);
+		}
+	_cleanup_free_ char *list = strv_join(users, ", ");
+	if (n > 3)
+		return xasprintf("%s (chosen for %s and %zu more)", p->name, list, n - 3);
+	return xasprintf("%s (chosen for %s)", p->name, list);
+}
+
+void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
+{
+	_cleanup_strv_free_ char **names = NULL, **why = NULL, **cmdline = NULL, **sysctls = NULL;
+	_cleanup_strv_free_ char **absent = NULL;
+	_cleanup_free_ char *conflict = NULL;
+	struct hvc_guest_plan *gp;
+	struct hvc_profile *hp;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct hvc_guest_plan *g = &plan->guests[i];
+		const struct hvc_profile *p = g->decision.profile;
+
+		if (!p || g->status == HVC_PLAN_SKIPPED || g->status == HVC_PLAN_FAILED ||
+			g->status == HVC_PLAN_NO_REMEDY ||
+			(!p->host_cmdline_set && !p->host_sysctls))
+			continue;
+		if (strv_contains(names, p->name))
+			continue;
+		if (merge_items(&cmdline, &conflict, p->host_cmdline_set, true, p->name) ||
+			merge_items(&sysctls, &conflict, p->host_sysctls, false, p->name))
+			break;
+		strv_push(&names, p->name);
+		strv_consume(&why, profile_users(plan, p));
+	}
+	if (!names && !conflict && !named)
+		return;
+
+	hp = xcalloc(1, sizeof(*hp));
+	hp->name = names ? strv_join(names, "+") : xstrdup("none");
+	hp->summary = xstrdup("the dom0 side ([host]) of the remedies chosen for the guests");
+	hp->cmdline_set = TAKE_PTR(cmdline);
+	STRV_FOREACH (kv, sysctls) {
+		const char *eq = strchr(*kv, '=');
+		hp->sysctls = xrealloc(hp->sysctls, hp->n_sysctls + 1, sizeof(*hp->sysctls));
+		hp->sysctls[hp->n_sysctls++] = (struct hvc_sysctl){
+			.key = xstrndup(*kv, (size_t)(eq - *kv)),
+			.value = xstrdup(eq + 1),
+			.only_if_exists = true,
+		};
+	}
+	plan->host_profile = hp;
+	plan->host = gp = xcalloc(1, sizeof(*gp));
+	gp->guest = host;
+	gp->decision.profile = hp;
+
+	if (conflict) {
+		gp->status = HVC_PLAN_BLOCKED;
+		gp->status_reason = xasprintf(
+			"the guests' remedies want different values in dom0: %s", conflict);
+		gp->decision.reason = xstrdup(gp->status_reason);
+		return;
+	}
+	if (!names) {
+		gp->status = HVC_PLAN_NOTHING;
+		gp->decision.reason =
+			xstrdup("no remedy chosen for the selected guests changes dom0");
+		return;
+	}
+	for (size_t i = 0; i < hp->n_sysctls; i++) {
+		struct hvc_condition c = { HVC_COND_SYSCTL_EXISTS,
+			(char *[]){ hp->sysctls[i].key, NULL } };
+		if (hvc_condition_eval(&c, host) == HVC_NO)
+			strv_push(&absent, hp->sysctls[i].key);
+	}
+	_cleanup_free_ char *list = strv_join(why, "; ");
+	_cleanup_free_ char *abs = strv_join(absent, " ");
+	gp->decision.reason = xasprintf("needed in dom0 by %s%s%s%s", list, absent ? "; " : "", abs,
+		!absent                           ? ""
+			: strv_length(absent) > 1 ? " do not exist in dom0: left out"
+						  : " does not exist in dom0: left out");
+	plan_cmdline(gp, hp);
+	plan_sysctls(gp, hp);
+	gp->status = HVC_PLAN_PENDING;
+	hvc_guest_plan_update_status(gp);
+}
+
 void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
 {
 	memset(gp, 0, sizeof(*gp));
@@ -444,6 +596,13 @@ void hvc_plan_finish(struct hvc_plan *plan)
 	free(plan->guests);
 	plan->guests = NULL;
 	plan->n = 0;
+	if (plan->host) {
+		hvc_guest_plan_finish(plan->host);
+		free(plan->host);
+		plan->host = NULL;
+	}
+	hvc_profile_free(plan->host_profile);
+	plan->host_profile = NULL;
 }
 
 void hvc_plan_count(const struct hvc_plan *plan, struct hvc_plan_counts *c)

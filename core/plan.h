@@ -91,11 +91,25 @@ struct hvc_guest_plan {
 struct hvc_plan {
 	struct hvc_guest_plan *guests;
 	size_t n;
+	/* The host row (Xen dom0), or NULL: see hvc_plan_host(). */
+	struct hvc_guest_plan *host;
+	struct hvc_profile *host_profile; /* what host's actions come from (owned) */
 };
 
 /* Plan one guest. forced = profile from --profile (may be NULL). */
 void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 	const struct hvc_profile *forced, struct hvc_guest_plan *ret);
+
+/*
+ * Plan the host row: host (is_host, inspected locally) gets the union of the
+ * [host] sections of the profiles chosen for the guests of plan (cmdline-set
+ * as a guest-bootloader action on the host's own boot loader, sysctls only
+ * where the key exists on the host). Two profiles that want different values
+ * for one parameter or key block the row. Without any [host] part the row is
+ * left out (plan->host stays NULL) unless named, when it says "nothing to
+ * do". host is borrowed; the plan owns the row and the profile it built.
+ */
+void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named);
 
 /* Mark a guest as skipped before planning (e.g. by configuration). */
 void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_guest_plan *ret);

@@ -151,6 +151,7 @@ static struct json_object *guest_json(const struct hvc_guest *g)
 	json_add_string(o, "hypervisor", hvc_hypervisor_to_string(g->hypervisor));
 	json_add_string(o, "type", hvc_guest_type_to_string(g->type));
 	json_add_string(o, "boot", hvc_boot_path_to_string(g->boot));
+	json_add_string(o, "boot_detail", g->boot_detail);
 	json_add_string(o, "kernel", g->kernel);
 	json_add_string(o, "cmdline", g->has_cmdline ? g->cmdline : NULL);
 	json_add_string(o, "os_id", g->os_id);
@@ -321,6 +322,7 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 	for (size_t i = 0; i < p->n; i++)
 		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
 	json_object_object_add(doc, "guests", guests);
+	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
 
 	hvc_plan_count(p, &c);
 	json_object_object_add(sum, "guests", json_object_new_int64((int64_t)c.guests));
@@ -427,8 +429,8 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 	size_t w[4] = { 5, 4, 4, 6 };
 	char kbuf[64];
 
-	for (size_t i = 0; i < p->n; i++) {
-		const struct hvc_guest_plan *gp = &p->guests[i];
+	for (size_t i = 0; i < p->n + !!p->host; i++) {
+		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
 		_cleanup_free_ char *name = hvc_display_escape(gp->guest->name);
 		const struct hvc_profile *pr = gp->decision.profile;
 		size_t ws[] = { display_width(name),
@@ -444,8 +446,8 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 	print_padded(f, "BOOT", w[2]);
 	print_padded(f, "REMEDY", w[3]);
 	fprintf(f, "%s\n", last);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct hvc_guest_plan *gp = &p->guests[i];
+	for (size_t i = 0; i < p->n + !!p->host; i++) {
+		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
 		_cleanup_free_ char *name = hvc_display_escape(gp->guest->name);
 		print_padded(f, name, w[0]);
 		print_padded(f, hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf)), w[1]);
@@ -469,9 +471,14 @@ static void print_guest(
 	else
 		fprintf(f, "\n%s: %s%s%s\n", name, result_text(gp->result),
 			gp->result_msg ? ": " : "", gp->result_msg ? gp->result_msg : "");
-	fprintf(f, "  guest:    %s, %s, %s%s\n", hvc_guest_kind(g, kbuf, sizeof(kbuf)),
+	fprintf(f, "  %s    %s, %s, %s%s\n",
+		g->is_host ? "host: " : "guest:", hvc_guest_kind(g, kbuf, sizeof(kbuf)),
 		hvc_boot_path_to_string(g->boot), hvc_state_to_string(g->state),
 		g->persistent ? "" : ", transient");
+	if (g->boot_detail) {
+		_cleanup_free_ char *bd = hvc_display_escape(g->boot_detail);
+		fprintf(f, "  boot:     %s\n", bd);
+	}
 	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED) {
 		fprintf(f, "  reason:   %s\n", strna(gp->status_reason));
 		return;
@@ -483,7 +490,9 @@ static void print_guest(
 		fprintf(f, "  not inspected: %s\n", e);
 	}
 	print_evidence(f, &g->facts, verbose);
-	if (d->profile)
+	if (d->profile && g->is_host)
+		fprintf(f, "  remedy:   %s: %s\n", d->profile->name, d->profile->summary);
+	else if (d->profile)
 		fprintf(f, "  remedy:   %s (row %s): %s\n", d->profile->name,
 			strna(d->profile->row), d->profile->summary);
 	else
@@ -510,6 +519,8 @@ void hvc_report_plan_text(
 		print_table(f, p, kind);
 		for (size_t i = 0; i < p->n; i++)
 			print_guest(f, &p->guests[i], kind, verbose);
+		if (p->host)
+			print_guest(f, p->host, kind, verbose);
 		fputc('\n', f);
 	}
 	if (kind == HVC_REPORT_PLAN) {
@@ -544,5 +555,13 @@ void hvc_report_plan_text(
 			"%zu guests: %zu applied, %zu already in place, %zu deferred until "
 			"power-cycle/reboot, %zu skipped, %zu failed\n",
 			p->n, r.applied, r.in_place, r.deferred, r.skipped, r.failed);
+	}
+	if (p->host) {
+		const struct hvc_guest_plan *h = p->host;
+		_cleanup_free_ char *n = hvc_display_escape(h->guest->name);
+		const char *msg = kind == HVC_REPORT_PLAN ? h->status_reason : h->result_msg;
+		fprintf(f, "host %s: %s%s%s\n", n,
+			kind == HVC_REPORT_PLAN ? status_text(h) : result_text(h->result),
+			msg ? ": " : "", msg ? msg : "");
 	}
 }

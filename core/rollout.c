@@ -266,7 +266,8 @@ void hvc_rollback_plan_guest(struct hvc_guest *g, struct hvc_guest_plan *gp)
 		a = &gp->actions[gp->n_actions++];
 		memset(a, 0, sizeof(*a));
 		a->kind = HVC_ACTION_GUEST_RESTORE;
-		a->target = xstrdup("guest files, sysctls and clocksource from hvclock's backups");
+		a->target = xasprintf("%s files, sysctls and clocksource from hvclock's backups",
+			g->is_host ? "dom0" : "guest");
 		a->state = HVC_ACTION_PENDING;
 		a->takes_effect = xstrdup("now");
 		if (!g->facts.inspected)

@@ -379,6 +379,186 @@ static void test_record_keeps_first_original(void)
 	teardown(&f);
 }
 
+/* --- the host row (Xen dom0) --- */
+
+static struct hvc_profile *host_profile(const char *name, const char *cmdline, const char *sysctls)
+{
+	struct hvc_profile *p = profile(NULL, NULL, NULL, false);
+	free(p->name);
+	p->name = xstrdup(name);
+	if (cmdline)
+		p->host_cmdline_set = strv_split(cmdline, " ");
+	if (sysctls)
+		p->host_sysctls = strv_split(sysctls, " ");
+	return p;
+}
+
+struct host_fixture {
+	struct hvc_plan plan;
+	struct hvc_guest *guests[4];
+	struct hvc_profile *profiles[4];
+	size_t n;
+	struct hvc_guest *dom0;
+};
+
+/* A guest planned with profile p (its plan status given), as run.c leaves it. */
+static void host_add_guest(
+	struct host_fixture *f, const char *name, struct hvc_profile *p, enum hvc_plan_status st)
+{
+	struct hvc_guest_plan *gp = hvc_plan_add(&f->plan);
+	struct hvc_guest *g = hvc_guest_new();
+
+	g->name = xstrdup(name);
+	gp->guest = g;
+	gp->decision.profile = p;
+	gp->status = st;
+	f->guests[f->n] = g;
+	f->profiles[f->n++] = p;
+}
+
+static void host_setup(struct host_fixture *f, const char *grub, const char *proc)
+{
+	memset(f, 0, sizeof(*f));
+	f->dom0 = hvc_guest_new_dom0("libxl", "xl:///", "Domain-0",
+		"00000000-0000-0000-0000-000000000000", HVC_GUEST_TYPE_PV);
+	f->dom0->facts.inspected = true;
+	f->dom0->facts.bootloader = grub ? HVC_BOOTLOADER_UPDATE_GRUB : HVC_BOOTLOADER_NONE;
+	f->dom0->facts.grub_cmdline = xstrdup_or_null(grub);
+	f->dom0->facts.proc_cmdline = xstrdup_or_null(proc);
+	f->dom0->facts.has_independent_wallclock = HVC_NO;
+}
+
+static void host_teardown(struct host_fixture *f)
+{
+	hvc_plan_finish(&f->plan);
+	for (size_t i = 0; i < f->n; i++) {
+		hvc_guest_free(f->guests[i]);
+		/* one profile may serve several guests */
+		for (size_t k = i + 1; k < f->n; k++)
+			if (f->profiles[k] == f->profiles[i])
+				f->profiles[k] = NULL;
+		hvc_profile_free(f->profiles[i]);
+	}
+	hvc_guest_free(f->dom0);
+}
+
+static void test_host_row(void)
+{
+	struct host_fixture f;
+	struct hvc_profile *wa2 = host_profile("xen-wa2", "clocksource=jiffies", NULL);
+	struct hvc_profile *wa1 = host_profile("xen-wa1", NULL, "xen.independent_wallclock=1");
+	const struct hvc_action *a;
+
+	host_setup(&f, "console=hvc0 quiet", "placeholder root=/dev/vda1 console=hvc0 quiet");
+	host_add_guest(&f, "d1", wa2, HVC_PLAN_PENDING);
+	host_add_guest(&f, "d2", wa1, HVC_PLAN_NOTHING);
+	host_add_guest(&f, "d3", wa2, HVC_PLAN_POWER_CYCLE);
+	hvc_plan_host(&f.plan, f.dom0, false);
+	CHECK(f.plan.host != NULL);
+	if (f.plan.host) {
+		const struct hvc_guest_plan *h = f.plan.host;
+		CHECK_STREQ(h->decision.profile->name, "xen-wa2+xen-wa1");
+		CHECK(h->decision.reason &&
+			strstr(h->decision.reason, "xen-wa2 (chosen for d1, d3)"));
+		/* The key does not exist in this dom0: said, and no sysctl action. */
+		CHECK(strstr(h->decision.reason,
+			"xen.independent_wallclock does not exist in dom0: left out"));
+		CHECK(find(h, HVC_ACTION_SYSCTL) == NULL);
+		a = find(h, HVC_ACTION_GUEST_BOOTLOADER);
+		CHECK(a && strstr(a->target, "dom0 /etc/default/grub GRUB_CMDLINE_LINUX"));
+		CHECK(a && streq(a->before, "console=hvc0 quiet"));
+		CHECK(a && streq(a->after, "console=hvc0 quiet clocksource=jiffies"));
+		CHECK(a && a->state == HVC_ACTION_PENDING && streq(a->takes_effect, "reboot"));
+		CHECK(a && strstr(a->note, "host's next reboot"));
+		CHECK(find(h, HVC_ACTION_HOST_CMDLINE) == NULL);
+		CHECK_INTEQ(h->status, HVC_PLAN_PENDING);
+	}
+	host_teardown(&f);
+
+	/* Configured and booted with it: nothing to do; configured only: waiting for a reboot. */
+	for (int booted = 0; booted <= 1; booted++) {
+		host_setup(&f, "quiet clocksource=jiffies",
+			booted ? "placeholder quiet clocksource=jiffies" : "placeholder quiet");
+		host_add_guest(&f, "d1", host_profile("xen-wa2", "clocksource=jiffies", NULL),
+			HVC_PLAN_NOTHING);
+		hvc_plan_host(&f.plan, f.dom0, false);
+		a = f.plan.host ? find(f.plan.host, HVC_ACTION_GUEST_BOOTLOADER) : NULL;
+		CHECK(a && a->state == (booted ? HVC_ACTION_IN_PLACE : HVC_ACTION_POWER_CYCLE));
+		CHECK(f.plan.host &&
+			f.plan.host->status == (booted ? HVC_PLAN_NOTHING : HVC_PLAN_POWER_CYCLE));
+		CHECK(booted ||
+			(a && a->note && strstr(a->note, "waiting for the host to reboot")));
+		host_teardown(&f);
+	}
+
+	/* The key exists in dom0 (classic XenLinux dom0): a sysctl action in dom0. */
+	host_setup(&f, "quiet", "quiet");
+	f.dom0->facts.has_independent_wallclock = HVC_YES;
+	strv_push(&f.dom0->facts.sysctls, "xen.independent_wallclock=0");
+	host_add_guest(&f, "d2", host_profile("xen-wa1", NULL, "xen.independent_wallclock=1"),
+		HVC_PLAN_PENDING);
+	hvc_plan_host(&f.plan, f.dom0, false);
+	a = f.plan.host ? find(f.plan.host, HVC_ACTION_SYSCTL) : NULL;
+	CHECK(a && streq(a->key, "xen.independent_wallclock") && streq(a->before, "0") &&
+		streq(a->after, "1") && a->state == HVC_ACTION_PENDING);
+	CHECK(f.plan.host && find(f.plan.host, HVC_ACTION_GUEST_BOOTLOADER) == NULL);
+	host_teardown(&f);
+}
+
+static void test_host_row_absent_blocked(void)
+{
+	struct host_fixture f;
+
+	/* No chosen profile has a [host] part: no host row, unless the host was named. */
+	for (int named = 0; named <= 1; named++) {
+		host_setup(&f, "quiet", "quiet");
+		host_add_guest(&f, "k1", host_profile("el6-kvm", NULL, NULL), HVC_PLAN_PENDING);
+		/* Guests that were skipped, failed or have no remedy do not count. */
+		host_add_guest(&f, "x1", host_profile("xen-wa2", "clocksource=jiffies", NULL),
+			HVC_PLAN_FAILED);
+		host_add_guest(&f, "x2", host_profile("xen-wa2", "clocksource=jiffies", NULL),
+			HVC_PLAN_SKIPPED);
+		hvc_plan_host(&f.plan, f.dom0, named);
+		CHECK((f.plan.host != NULL) == named);
+		CHECK(!named ||
+			(f.plan.host && f.plan.host->status == HVC_PLAN_NOTHING &&
+				f.plan.host->n_actions == 0));
+		host_teardown(&f);
+	}
+
+	/* Two remedies want different values of one parameter ('-' == '_'): blocked, no action. */
+	host_setup(&f, "quiet", "quiet");
+	host_add_guest(
+		&f, "a", host_profile("one", "clock-source=jiffies", NULL), HVC_PLAN_PENDING);
+	host_add_guest(&f, "b", host_profile("two", "clock_source=tsc", NULL), HVC_PLAN_PENDING);
+	hvc_plan_host(&f.plan, f.dom0, false);
+	CHECK(f.plan.host && f.plan.host->status == HVC_PLAN_BLOCKED);
+	CHECK(f.plan.host && f.plan.host->n_actions == 0);
+	CHECK(f.plan.host && strstr(f.plan.host->status_reason, "'clock_source=tsc' (two)") &&
+		strstr(f.plan.host->status_reason, "'clock-source=jiffies'"));
+	host_teardown(&f);
+
+	/* Same parameter, same value from two profiles: merged once. Sysctl conflict: blocked. */
+	host_setup(&f, "quiet", "quiet");
+	host_add_guest(&f, "a", host_profile("one", "clocksource=jiffies", "kernel.x=1"),
+		HVC_PLAN_PENDING);
+	host_add_guest(&f, "b", host_profile("two", "clocksource=jiffies", "kernel.x=2"),
+		HVC_PLAN_PENDING);
+	hvc_plan_host(&f.plan, f.dom0, false);
+	CHECK(f.plan.host && f.plan.host->status == HVC_PLAN_BLOCKED &&
+		strstr(f.plan.host->status_reason, "'kernel.x=2' (two) and 'kernel.x=1'"));
+	host_teardown(&f);
+
+	/* dom0 without a boot loader hvclock can edit: blocked, said so. */
+	host_setup(&f, NULL, "quiet");
+	host_add_guest(
+		&f, "a", host_profile("xen-wa2", "clocksource=jiffies", NULL), HVC_PLAN_PENDING);
+	hvc_plan_host(&f.plan, f.dom0, false);
+	CHECK(f.plan.host && f.plan.host->status == HVC_PLAN_BLOCKED &&
+		strstr(f.plan.host->status_reason, "dom0 has no boot loader hvclock can edit"));
+	host_teardown(&f);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
@@ -394,6 +574,8 @@ int main(void)
 		HVC_TEST(test_live_clocksource),
 		HVC_TEST(test_timesync_is_a_check),
 		HVC_TEST(test_record_keeps_first_original),
+		HVC_TEST(test_host_row),
+		HVC_TEST(test_host_row_absent_blocked),
 	};
 	return hvc_test_run(tests, ELEMENTSOF(tests));
 }

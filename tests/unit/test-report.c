@@ -13,6 +13,7 @@
 
 static struct hvc_profile_set profiles;
 static struct hvc_guest_list guests;
+static struct hvc_guest *dom0; /* the host row: a classic XenLinux dom0 with GRUB */
 
 static struct hvc_guest *guest(const char *name, enum hvc_hypervisor hv, enum hvc_guest_type t,
 	enum hvc_boot_path boot, const char *kernel, const char *cmdline)
@@ -86,6 +87,19 @@ static void build_fleet(void)
 	g = guest("broken", HVC_HYPERVISOR_UNKNOWN, HVC_GUEST_TYPE_UNKNOWN, HVC_BOOT_UNKNOWN, NULL,
 		NULL);
 	g->error = xstrdup("domain XML has no <os> element");
+
+	dom0 = hvc_guest_new_dom0("libxl", "xl:///", "Domain-0",
+		"00000000-0000-0000-0000-000000000000", HVC_GUEST_TYPE_PV);
+	dom0->facts.inspected = true;
+	dom0->facts.kernel_release = xstrdup("2.6.18-419.el5xen");
+	dom0->facts.kernel_release_source = xstrdup("guest");
+	dom0->facts.current_clocksource = xstrdup("xen");
+	dom0->facts.available_clocksources = strv_split("xen jiffies", " ");
+	dom0->facts.proc_cmdline = xstrdup("ro root=/dev/sda1");
+	dom0->facts.has_independent_wallclock = HVC_YES;
+	strv_push(&dom0->facts.sysctls, "xen.independent_wallclock=0");
+	dom0->facts.bootloader = HVC_BOOTLOADER_GRUBBY;
+	dom0->facts.grub_cmdline = xstrdup("ro root=/dev/sda1");
 }
 
 static void make_plan(struct hvc_plan *plan)
@@ -97,6 +111,7 @@ static void make_plan(struct hvc_plan *plan)
 		else
 			hvc_plan_guest(&profiles, guests.guests[i], NULL, gp);
 	}
+	hvc_plan_host(plan, dom0, false);
 }
 
 static char *render_text(const struct hvc_plan *plan, enum hvc_report_kind kind)
@@ -152,6 +167,12 @@ static void test_plan_json(void)
 		g1 = json_object_array_get_idx(gs, 1);
 		CHECK(json_object_object_get_ex(g1, "name", &name));
 		CHECK_STREQ(json_object_get_string(name), "el6 disk \x1b[31mred");
+		/* The host row: its own key, not one of the guests. */
+		struct json_object *h, *hn;
+		CHECK(json_object_object_get_ex(o, "host", &h) && h);
+		CHECK(h && json_object_object_get_ex(h, "name", &hn) &&
+			streq(json_object_get_string(hn), "Domain-0"));
+		CHECK_INTEQ(json_object_array_length(gs), guests.n);
 		json_object_put(o);
 	}
 	hvc_plan_finish(&plan);
@@ -160,8 +181,8 @@ static void test_plan_json(void)
 /* Outcomes as a rollout would leave them, set by hand: the report is what is under test. */
 static void fake_rollout(struct hvc_plan *plan)
 {
-	for (size_t i = 0; i < plan->n; i++) {
-		struct hvc_guest_plan *gp = &plan->guests[i];
+	for (size_t i = 0; i < plan->n + !!plan->host; i++) {
+		struct hvc_guest_plan *gp = i < plan->n ? &plan->guests[i] : plan->host;
 		for (size_t k = 0; k < gp->n_actions; k++) {
 			struct hvc_action *a = &gp->actions[k];
 			if (a->kind == HVC_ACTION_HOST_CMDLINE)
@@ -234,6 +255,7 @@ int main(void)
 	build_fleet();
 	r = hvc_test_run(tests, ELEMENTSOF(tests));
 	hvc_guest_list_finish(&guests);
+	hvc_guest_free(dom0);
 	hvc_profile_set_finish(&profiles);
 	return r;
 }
