@@ -18,6 +18,7 @@
 #include "core/report.h"
 #include "core/rollout.h"
 #include "core/transport.h"
+#include "backends/local/local.h"
 #if HVC_HAS_SSH
 #include "backends/ssh/ssh.h"
 #endif
@@ -66,6 +67,7 @@ int hvc_run_command(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc
 	}
 	run.names = argv + optind;
 	run.n_names = (size_t)(argc - optind);
+	run.all = all;
 	if (all && run.n_names > 0)
 		return hvc_usage_error(cmd, "give either --all-guests or guest names, not both");
 	if (mode != HVC_RUN_PLAN && !all && run.n_names == 0)
@@ -215,15 +217,40 @@ static int resolve_address(
 	return 0;
 }
 
+/* Run the inspection script over session and fill g->facts; a failure sets *ret_error. */
+static int inspect(struct hvc_transport *t, struct hvc_session *session, char **sysctl_keys,
+	struct hvc_guest *g, char **ret_error)
+{
+	struct hvc_error err = { 0 };
+	struct hvc_exec_result res = { 0 };
+	_cleanup_free_ char *request = NULL;
+	size_t len;
+	int r;
+
+	request = hvc_inspect_request(sysctl_keys, &len);
+	if (!request) {
+		*ret_error = xstrdup("a profile names a sysctl key the inspection cannot ask for");
+		return -EINVAL;
+	}
+	r = hvc_session_exec(t, session, HVC_GUEST_COMMAND, request, len, &res, &err);
+	if (r >= 0 && res.exit_status != 0)
+		r = hvc_error_set(&err, -EIO, "inspection script exited with status %d%s%.200s",
+			res.exit_status, res.err_len ? ": " : "", res.err ? res.err : "");
+	if (r >= 0)
+		r = hvc_inspect_parse(res.out, res.out_len, &g->facts, &err);
+	hvc_exec_result_finish(&res);
+	if (r < 0)
+		*ret_error = xasprintf("inspection failed: %s", err.msg);
+	return r;
+}
+
 /* Connect and inspect; on success *ret_session is open. Failures go to gp->inspect_error. */
 static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session **ret_session)
 {
 	struct hvc_guest_plan *gp = j->gp;
 	struct hvc_error err = { 0 };
-	struct hvc_exec_result res = { 0 };
-	_cleanup_free_ char *host = NULL, *request = NULL;
+	_cleanup_free_ char *host = NULL;
 	const char *source = NULL;
-	size_t len;
 	unsigned port;
 	bool resolved = false;
 	int r;
@@ -284,29 +311,12 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 		gp->inspect_error = xstrdup(err.msg);
 		return -EIO;
 	}
-	request = hvc_inspect_request(p->sysctl_keys, &len);
-	if (!request) {
-		gp->inspect_error =
-			xstrdup("a profile names a sysctl key the inspection cannot ask for");
-		hvc_session_disconnect(p->transport, *ret_session);
-		*ret_session = NULL;
-		return -EINVAL;
-	}
-	r = hvc_session_exec(
-		p->transport, *ret_session, HVC_GUEST_COMMAND, request, len, &res, &err);
-	if (r >= 0 && res.exit_status != 0)
-		r = hvc_error_set(&err, -EIO, "inspection script exited with status %d%s%.200s",
-			res.exit_status, res.err_len ? ": " : "", res.err ? res.err : "");
-	if (r >= 0)
-		r = hvc_inspect_parse(res.out, res.out_len, &j->guest->facts, &err);
-	hvc_exec_result_finish(&res);
+	r = inspect(p->transport, *ret_session, p->sysctl_keys, j->guest, &gp->inspect_error);
 	if (r < 0) {
-		gp->inspect_error = xasprintf("inspection failed: %s", err.msg);
 		hvc_session_disconnect(p->transport, *ret_session);
 		*ret_session = NULL;
-		return r;
 	}
-	return 0;
+	return r;
 }
 
 /* --- one guest --- */
@@ -455,6 +465,16 @@ static int pick(int cli, int config, int def)
 	return cli ? cli : config ? config : def;
 }
 
+/* The time and size limits of every transport. */
+static void set_limits(
+	const struct hvc_ctx *ctx, const struct hvc_config *cfg, struct hvc_transport_options *o)
+{
+	o->connect_timeout_ms = 1000 * pick(ctx->connect_timeout_s, cfg->connect_timeout_s, 10);
+	o->command_timeout_ms = 1000 * pick(ctx->command_timeout_s, cfg->command_timeout_s, 60);
+	o->guest_deadline_ms = 1000 * pick(ctx->guest_deadline_s, cfg->guest_deadline_s, 180);
+	o->max_output = MAX_GUEST_OUTPUT;
+}
+
 static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cfg,
 	struct hvc_transport **ret, struct hvc_error *err)
 {
@@ -471,10 +491,7 @@ static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cf
 	if (!o.known_hosts)
 		o.known_hosts = kh = xasprintf("%s/known_hosts", hvc_state_dir());
 	o.accept_new = ctx->accept_new;
-	o.connect_timeout_ms = 1000 * pick(ctx->connect_timeout_s, cfg->connect_timeout_s, 10);
-	o.command_timeout_ms = 1000 * pick(ctx->command_timeout_s, cfg->command_timeout_s, 60);
-	o.guest_deadline_ms = 1000 * pick(ctx->guest_deadline_s, cfg->guest_deadline_s, 180);
-	o.max_output = MAX_GUEST_OUTPUT;
+	set_limits(ctx, cfg, &o);
 	return hvc_ssh_transport_new(&o, ret, err);
 #else
 	*ret = NULL;
@@ -516,6 +533,11 @@ static char **all_sysctl_keys(const struct hvc_profile_set *set)
 			add_keys_of(&keys, p->match[b].conds, p->match[b].n);
 		add_keys_of(&keys, p->expect, p->n_expect);
 		add_keys_of(&keys, p->done_if, p->n_done_if);
+		STRV_FOREACH (kv, p->host_sysctls) {
+			_cleanup_free_ char *key = xstrndup(*kv, strcspn(*kv, "="));
+			if (!strv_contains(keys, key))
+				strv_push(&keys, key);
+		}
 	}
 	return keys;
 }
@@ -558,6 +580,37 @@ static bool changed_something(const struct hvc_guest_plan *gp)
  * under STATE_DIR/guests/ (the domain metadata holds the same for the host
  * cmdline; this file also covers guest-side steps). Removed by a rollback.
  */
+static int record_one(const char *dir, const struct hvc_guest_plan *gp, enum hvc_run_mode mode)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s.json", dir, gp->guest->uuid);
+	int r = 0;
+
+	if (!gp->guest->uuid[0])
+		return 0;
+	if (mode == HVC_RUN_ROLLOUT && changed_something(gp)) {
+		struct json_object *o = hvc_report_guest_json(gp, HVC_REPORT_ROLLOUT);
+		_cleanup_free_ char *now = now_iso8601();
+		json_object_object_add(o, "time", json_object_new_string(now));
+		r = write_atomic(path,
+			json_object_to_json_string_ext(
+				o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else if (mode == HVC_RUN_ROLLBACK && gp->result != HVC_RESULT_FAILED &&
+		gp->result != HVC_RESULT_SKIPPED && gp->result != HVC_RESULT_NONE) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	if (r < 0)
+		hvc_log_error("warning: cannot update %s: %s", path, strerror(-r));
+	return r;
+}
+
+/*
+ * The host's own record of what hvclock changed, one JSON file per guest
+ * (and one for the host row, under dom0's UUID) in STATE_DIR/guests/ (the
+ * domain metadata holds the same for the host cmdline; this file also covers
+ * guest-side steps). Removed by a rollback.
+ */
 static void record_state(const struct hvc_plan *plan, enum hvc_run_mode mode)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/guests", hvc_state_dir());
@@ -566,29 +619,10 @@ static void record_state(const struct hvc_plan *plan, enum hvc_run_mode mode)
 		goto fail;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		goto fail;
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct hvc_guest_plan *gp = &plan->guests[i];
-		_cleanup_free_ char *path = xasprintf("%s/%s.json", dir, gp->guest->uuid);
-		int r = 0;
-
-		if (!gp->guest->uuid[0])
-			continue;
-		if (mode == HVC_RUN_ROLLOUT && changed_something(gp)) {
-			struct json_object *o = hvc_report_guest_json(gp, HVC_REPORT_ROLLOUT);
-			_cleanup_free_ char *now = now_iso8601();
-			json_object_object_add(o, "time", json_object_new_string(now));
-			r = write_atomic(path,
-				json_object_to_json_string_ext(o,
-					JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
-		} else if (mode == HVC_RUN_ROLLBACK && gp->result != HVC_RESULT_FAILED &&
-			gp->result != HVC_RESULT_SKIPPED && gp->result != HVC_RESULT_NONE) {
-			if (unlink(path) < 0 && errno != ENOENT)
-				r = -errno;
-		}
-		if (r < 0)
-			hvc_log_error("warning: cannot update %s: %s", path, strerror(-r));
-	}
+	for (size_t i = 0; i < plan->n; i++)
+		record_one(dir, &plan->guests[i], mode);
+	if (plan->host)
+		record_one(dir, plan->host, mode);
 	return;
 fail:
 	hvc_log_error("warning: cannot create %s: %s", dir, strerror(errno));
@@ -598,8 +632,8 @@ static int exit_code(const struct hvc_plan *plan, enum hvc_run_mode mode)
 {
 	bool pending = false;
 
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct hvc_guest_plan *gp = &plan->guests[i];
+	for (size_t i = 0; i < plan->n + !!plan->host; i++) {
+		const struct hvc_guest_plan *gp = i < plan->n ? &plan->guests[i] : plan->host;
 		if (mode != HVC_RUN_PLAN) {
 			if (gp->result == HVC_RESULT_FAILED || gp->result == HVC_RESULT_NONE)
 				return HVC_EXIT_FAILED;
@@ -634,6 +668,97 @@ static int load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg)
 	return 0;
 }
 
+/* --- the host row (Xen dom0) --- */
+
+/* The first connection that offers a host row; a backend that fails to say is warned about. */
+static struct hvc_guest *find_host(struct hvc_fleet *f, struct hvc_backend **ret_backend)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct hvc_error err = { 0 };
+		struct hvc_guest *h = NULL;
+
+		if (hvc_backend_host(f->backends[i], &h, &err) < 0) {
+			hvc_log_error("warning: no host row: %s", err.msg);
+			continue;
+		}
+		if (h) {
+			*ret_backend = f->backends[i];
+			return h;
+		}
+	}
+	return NULL;
+}
+
+/* Drop the host's name or UUID from names (the host is not a guest); true if it was there. */
+static bool take_host_name(const struct hvc_guest *host, char **names, size_t *n)
+{
+	size_t kept = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (host && (streq(names[i], host->name) || strcasecmp(names[i], host->uuid) == 0))
+			found = true;
+		else
+			names[kept++] = names[i];
+	}
+	*n = kept;
+	return found;
+}
+
+/*
+ * After the guests: inspect the host through the local transport, plan its
+ * row from the remedies chosen for the guests (rollback: from what hvclock
+ * left there), and carry it out. rollback touches the host only when it is
+ * named or with --all-guests: other guests may still need it.
+ */
+static void run_host(struct pool *p, const struct hvc_ctx *ctx, const struct hvc_config *cfg,
+	struct hvc_plan *plan, struct hvc_guest *host, struct hvc_backend *b, bool named)
+{
+	const struct hvc_run *run = p->run;
+	struct hvc_transport_options o = { 0 };
+	struct hvc_transport *t = NULL;
+	struct hvc_session *s = NULL;
+	struct hvc_error err = { 0 };
+	struct hvc_guest_access access = { 0 };
+	_cleanup_free_ char *why = NULL;
+
+	if (run->mode == HVC_RUN_ROLLBACK && !run->all && !named)
+		return;
+	set_limits(ctx, cfg, &o);
+	if (hvc_local_transport_new(&o, &t, &err) < 0 ||
+		hvc_transport_connect(t, NULL, 0, &s, &err) < 0)
+		why = xasprintf("cannot run the scripts in dom0: %s", err.msg);
+	else if (inspect(t, s, p->sysctl_keys, host, &why) < 0) {
+		hvc_session_disconnect(t, s);
+		s = NULL;
+	}
+	access = (struct hvc_guest_access){ .transport = t, .session = s, .why_not = why };
+
+	if (run->mode == HVC_RUN_ROLLBACK) {
+		plan->host = xcalloc(1, sizeof(*plan->host));
+		if (why) {
+			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
+			hvc_plan_guest_failed(host, reason, plan->host);
+		} else {
+			hvc_rollback_plan_guest(host, plan->host);
+		}
+		hvc_rollback_guest(b, plan->host, &access);
+	} else {
+		hvc_plan_host(plan, host, named);
+		if (plan->host && why) {
+			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
+			hvc_guest_plan_finish(plan->host);
+			hvc_plan_guest_failed(host, reason, plan->host);
+			plan->host->inspect_error = xstrdup(why);
+		}
+		if (plan->host && run->mode == HVC_RUN_ROLLOUT)
+			hvc_rollout_guest(b, plan->host, &access);
+	}
+	if (s)
+		hvc_session_disconnect(t, s);
+	hvc_transport_destroy(t);
+}
+
 int hvc_run(struct hvc_run *run)
 {
 	struct hvc_ctx *ctx = run->ctx;
@@ -646,7 +771,11 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_backend **backends = NULL;
 	struct pool pool = { .run = run };
 	struct hvc_error terr = { 0 };
-	size_t n = 0;
+	struct hvc_guest *host = NULL;
+	struct hvc_backend *host_backend = NULL;
+	char **names = NULL;
+	size_t n = 0, n_names = 0;
+	bool host_named = false;
 	int r = HVC_EXIT_CANNOT_START, lock_fd = -1;
 	bool writes = run->mode != HVC_RUN_PLAN;
 
@@ -657,10 +786,10 @@ int hvc_run(struct hvc_run *run)
 	if (run->profile_name) {
 		forced = hvc_profile_set_find(&profiles, run->profile_name);
 		if (!forced) {
-			_cleanup_strv_free_ char **names = NULL;
+			_cleanup_strv_free_ char **known = NULL;
 			for (size_t i = 0; i < profiles.n; i++)
-				strv_push(&names, profiles.profiles[i]->name);
-			_cleanup_free_ char *list = strv_join(names, ", ");
+				strv_push(&known, profiles.profiles[i]->name);
+			_cleanup_free_ char *list = strv_join(known, ", ");
 			r = hvc_usage_error(run->cmd, "unknown profile '%s' (known: %s)",
 				run->profile_name, list);
 			goto out;
@@ -679,7 +808,14 @@ int hvc_run(struct hvc_run *run)
 	/* plan never writes: a read-only connection is enough and safer. */
 	if (hvc_fleet_open(ctx, !writes, true, &fleet) < 0)
 		goto out;
-	if (hvc_fleet_select(&fleet, run->names, run->n_names, &guests, &backends, &n) < 0)
+	host = find_host(&fleet, &host_backend);
+	names = xcalloc(run->n_names + 1, sizeof(*names));
+	memcpy(names, run->names, run->n_names * sizeof(*names));
+	n_names = run->n_names;
+	host_named = take_host_name(host, names, &n_names);
+	if (run->n_names > 0 && n_names == 0) {
+		/* Only the host was named: no guest is selected (not "all of them"). */
+	} else if (hvc_fleet_select(&fleet, names, n_names, &guests, &backends, &n) < 0)
 		goto out;
 	if (make_transport(ctx, &cfg, &pool.transport, &terr) < 0) {
 		/* A plan is still worth having without guest access: host-side only, said so. */
@@ -728,6 +864,8 @@ int hvc_run(struct hvc_run *run)
 			plan.guests[i].result = HVC_RESULT_NONE;
 			plan.guests[i].result_msg = xstrdup("not reached: the run was interrupted");
 		}
+	if (host && !interrupted)
+		run_host(&pool, ctx, &cfg, &plan, host, host_backend, host_named);
 
 	if (ctx->json) {
 		enum hvc_report_kind kind = run->mode == HVC_RUN_PLAN ? HVC_REPORT_PLAN
@@ -753,6 +891,8 @@ int hvc_run(struct hvc_run *run)
 	pthread_mutex_destroy(&pool.lock);
 out:
 	hvc_plan_finish(&plan);
+	hvc_guest_free(host);
+	free(names);
 	free(pool.jobs);
 	strv_free(pool.sysctl_keys);
 	hvc_transport_destroy(pool.transport);

@@ -16,6 +16,7 @@ struct hvc_run {
 	const char *profile_name; /* --profile */
 	char **names; /* guests named on the command line */
 	size_t n_names;
+	bool all; /* --all-guests */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 #include <libxml/globals.h>
 #include <libxml/relaxng.h>
+#include <libxml/uri.h>
 #include <libxml/xmlerror.h>
 
 #include "config.h"
@@ -33,6 +34,8 @@ struct libvirt_backend {
 	virConnectPtr conn;
 	/* libvirt's test driver: its interface addresses are made up (never connect to them). */
 	bool is_test_driver;
+	/* libvirt's libxl driver (xen:///system): Domain-0 is listed, and it is the host. */
+	bool is_xen;
 };
 
 static struct libvirt_backend *libvirt_backend_from_backend(struct hvc_backend *b)
@@ -128,6 +131,7 @@ static int libvirt_open(
 	{
 		const char *type = virConnectGetType(conn);
 		lb->is_test_driver = type && streq(type, "TEST");
+		lb->is_xen = type && streq(type, "Xen");
 	}
 	free(canonical);
 	*ret = &lb->base;
@@ -244,6 +248,62 @@ static int compare_domain_names(const void *a, const void *b)
 	return strcmp(x ? x : "", y ? y : "");
 }
 
+/*
+ * Xen's dom0 as libvirt lists it: ID 0 on the libxl driver. The name
+ * Domain-0 is Xen's own and reserved, so a Xen domain of that name is dom0
+ * on any driver (the test driver numbers its domains itself).
+ */
+static bool is_dom0(struct libvirt_backend *lb, virDomainPtr dom, const struct hvc_guest *g)
+{
+	if (lb->is_xen && virDomainGetID(dom) == 0)
+		return true;
+	return g->hypervisor == HVC_HYPERVISOR_XEN && streq_ptr(g->name, "Domain-0");
+}
+
+/*
+ * The host row on a local libxl driver (xen:///system): hvclock runs in dom0.
+ * Through a remote URI (xen+ssh://) dom0 is another machine: no host row.
+ * Tests: on the test driver a Domain-0 in the fleet stands for dom0, but only
+ * while $HVCLOCK_LOCAL_ROOT points the local transport into a throw-away tree
+ * (a test fleet must never change the machine it runs on).
+ */
+static int libvirt_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err)
+{
+	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
+	char uuid[VIR_UUID_STRING_BUFLEN] = "";
+	const char *name, *root = getenv("HVCLOCK_LOCAL_ROOT");
+	virDomainPtr dom;
+	xmlURIPtr u;
+	bool local;
+
+	if (lb->is_test_driver) {
+		if (!root || !*root)
+			return 0;
+		dom = virDomainLookupByName(lb->conn, "Domain-0");
+		if (!dom)
+			return 0;
+	} else {
+		if (!lb->is_xen)
+			return 0;
+		u = xmlParseURI(b->uri);
+		local = u && (!u->server || !*u->server);
+		xmlFreeURI(u);
+		if (!local)
+			return 0;
+		dom = virDomainLookupByID(lb->conn, 0);
+		if (!dom)
+			return hvc_error_set(
+				err, -EIO, "cannot look up dom0 on '%s': %s", b->uri, last_error());
+	}
+	name = virDomainGetName(dom);
+	if (virDomainGetUUIDString(dom, uuid) < 0)
+		uuid[0] = '\0';
+	*ret = hvc_guest_new_dom0(
+		"libvirt", b->uri, name ? name : "Domain-0", uuid, HVC_GUEST_TYPE_PV);
+	virDomainFree(dom);
+	return 0;
+}
+
 static int libvirt_list_guests(struct hvc_backend *b, bool include_inactive,
 	struct hvc_guest_list *out, struct hvc_error *err)
 {
@@ -261,7 +321,9 @@ static int libvirt_list_guests(struct hvc_backend *b, bool include_inactive,
 	qsort(doms, (size_t)n, sizeof(*doms), compare_domain_names);
 	for (int i = 0; i < n; i++) {
 		struct hvc_guest *g = read_guest(lb, doms[i]);
-		if (g)
+		if (g && is_dom0(lb, doms[i], g))
+			hvc_guest_free(g); /* the host itself, not a guest: see libvirt_host() */
+		else if (g)
 			hvc_guest_list_append(out, g);
 		virDomainFree(doms[i]);
 	}
@@ -406,4 +468,5 @@ const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.list_guests = libvirt_list_guests,
 	.set_boot_cmdline = libvirt_set_boot_cmdline,
 	.guest_addresses = libvirt_guest_addresses,
+	.host = libvirt_host,
 };

@@ -451,6 +451,36 @@ static int libxl_list_guests(struct hvc_backend *b, bool include_inactive,
 	return 0;
 }
 
+/*
+ * dom0 as the host row: Xen workarounds #1 and #2 change dom0 too (its sysctl,
+ * its own kernel line). hvclock runs in dom0 (open() checked that), so the
+ * guest scripts run there through the local transport; dom0's kernel line
+ * comes from the host's boot loader, as for a firmware-booted guest.
+ */
+static int libxl_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err)
+{
+	struct libxl_backend *lb = libxl_backend_from_backend(b);
+	libxl_dominfo info;
+	char uuid[37], *name;
+	int r;
+
+	libxl_dominfo_init(&info);
+	xtl_reset();
+	r = libxl_domain_info(lb->ctx, &info, 0);
+	if (r != 0) {
+		libxl_dominfo_dispose(&info);
+		return hvc_error_set(err, -EIO, "cannot read dom0 on '%s': %s", b->uri,
+			xtl_said("libxl_domain_info failed"));
+	}
+	name = libxl_domid_to_name(lb->ctx, 0);
+	snprintf(uuid, sizeof(uuid), LIBXL_UUID_FMT, LIBXL_UUID_BYTES(info.uuid));
+	*ret = hvc_guest_new_dom0("libxl", b->uri, name ? name : "Domain-0", uuid,
+		info.domain_type == LIBXL_DOMAIN_TYPE_PVH ? HVC_GUEST_TYPE_PVH : HVC_GUEST_TYPE_PV);
+	free(name);
+	libxl_dominfo_dispose(&info);
+	return 0;
+}
+
 /* ---- the change ---- */
 
 /* Store text as the domain's "xl" userdata (= xl config-update) and read it back. */
@@ -527,4 +557,5 @@ const struct hvc_backend_impl hvc_libxl_backend_impl = {
 	.set_boot_cmdline = libxl_set_boot_cmdline,
 	/* libxl does not know guest addresses: --guest-address, hvclock.conf or the record. */
 	.guest_addresses = NULL,
+	.host = libxl_host,
 };

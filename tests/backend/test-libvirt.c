@@ -149,6 +149,23 @@ static const char *const all_names[] = {
 	"xenpvh1", "xenpygrub", "Ωmega \"quoted\" guest", /* UTF-8 sorts after ASCII */
 };
 
+/* Xen's Domain-0 in the fleet is the host: never a guest; the test driver has no host row. */
+static void test_dom0_is_not_a_guest(void)
+{
+	struct hvc_backend *b = open_fleet("libvirt/fleet.xml", true);
+	struct hvc_guest_list l = { 0 };
+	struct hvc_error err = { 0 };
+	struct hvc_guest *host = (struct hvc_guest *)1;
+
+	CHECK_INTEQ(hvc_backend_list_guests(b, true, &l, &err), 0);
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(!streq(l.guests[i]->name, "Domain-0"));
+	CHECK_INTEQ(hvc_backend_host(b, &host, &err), 0);
+	CHECK(host == NULL);
+	hvc_guest_list_finish(&l);
+	hvc_backend_destroy(b);
+}
+
 static void test_list_active_sorted(void)
 {
 	struct hvc_backend *b = open_fleet("libvirt/fleet.xml", true);
@@ -1072,6 +1089,7 @@ int main(void)
 		HVC_TEST(test_open_error_is_one_silent_line),
 		HVC_TEST(test_open_uri_and_name),
 		HVC_TEST(test_list_active_sorted),
+		HVC_TEST(test_dom0_is_not_a_guest),
 		HVC_TEST(test_list_all_states),
 		HVC_TEST(test_fleet_classification),
 		HVC_TEST(test_fleet_record_parsed),
