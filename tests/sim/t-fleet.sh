@@ -172,6 +172,108 @@ manifest "$TMP/m3"
 cmp -s "$TMP/m0" "$TMP/m3" && ok "rollback: every file of every guest byte-for-byte as before" ||
 	{ not_ok "rollback left differences"; diff "$TMP/m0" "$TMP/m3" | head -20 | sed 's/^/# /'; }
 
+# --- dom0, the host row: the test driver's Domain-0 stands for dom0 while HVCLOCK_LOCAL_ROOT
+# points the local transport into a lab tree (g4: a Debian pvops kernel with update-grub; g8: a
+# classic XenLinux kernel with xen.independent_wallclock) ---
+# The trees that play dom0 (g4, g8) are left out of this fleet: a guest's own rollback would
+# otherwise undo what the host row did in the same tree.
+python3 - "$TMP/fleet.xml" "$TMP/fleet-dom0.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1])
+node = t.getroot()
+for dom in node.findall("domain"):
+    if dom.findtext("name") in ("g4", "g8"):
+        node.remove(dom)
+node.append(ET.fromstring("<domain type='test'><name>Domain-0</name>"
+    "<uuid>00000000-0000-0000-0000-000000000000</uuid><memory unit='MiB'>1024</memory>"
+    "<vcpu>1</vcpu><os><type arch='x86_64'>xen</type></os></domain>"))
+t.write(sys.argv[2])
+PY
+HVD() { "$HVCLOCK" -c "test://$TMP/fleet-dom0.xml" -i "$SIM/client/id_ed25519" \
+	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 10 "$@"; }
+tree() { (cd "$SIM/guests/$1" && find . -path ./dev -prune -o -type f -print0 | sort -z |
+	xargs -0 sha256sum) >"$2"; }
+D0=$SIM/guests/g4
+echo 'GRUB_CMDLINE_XEN="dom0_mem=1024M,max:1024M"' >>"$D0/etc/default/grub"
+cp "$D0/etc/default/grub" "$TMP/dom0-grub.orig"
+tree g4 "$TMP/d0"
+rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: without HVCLOCK_LOCAL_ROOT the test fleet has none, and Domain-0 is no guest" '
+assert d["host"] is None, d["host"]
+assert list(g) == ["g2"], list(g)'
+export HVCLOCK_LOCAL_ROOT=$D0
+rc=0; HVD plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: none when no chosen remedy changes dom0 (g1, el6-kvm)" 'assert d["host"] is None, d["host"]'
+rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+[ $rc -eq 4 ] && ok "host row: plan exit 4" || { not_ok "host row: plan exit $rc"; sed 's/^/# /' "$TMP/err"; }
+check "host row: dom0 inspected locally, clocksource=jiffies planned into GRUB_CMDLINE_LINUX" '
+h = d["host"]
+assert h["name"] == "Domain-0" and h["address"] is None and h["facts"]["inspected"], h
+assert h["facts"]["bootloader"] == "update-grub", h["facts"]
+assert "xen-wa2 (chosen for g2)" in h["remedy"]["reason"], h["remedy"]
+assert [a["kind"] for a in h["actions"]] == ["guest-bootloader"], h["actions"]
+a = h["actions"][0]
+assert a["target"].startswith("dom0 /etc/default/grub GRUB_CMDLINE_LINUX"), a
+assert a["before"] == "" and a["after"] == "clocksource=jiffies" and a["state"] == "pending", a
+assert h["status"] == "changes-pending" and d["summary"]["guests"] == 1, (h["status"], d["summary"])'
+HVD plan --profile xen-wa2 g2 >"$TMP/out" 2>&1
+grep -q '^Domain-0 *xen dom0 *firmware *xen-wa2 *changes pending' "$TMP/out" &&
+	grep -q '^host Domain-0: changes pending' "$TMP/out" && ok "host row: a row in the table and a summary line" ||
+	{ not_ok "host row: text report"; sed 's/^/# /' "$TMP/out" | head -30; }
+rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+[ $rc -eq 0 ] && ok "host row: rollout exit 0" || { not_ok "host row: rollout exit $rc"; sed 's/^/# /' "$TMP/err"; }
+check "host row: dom0 written, deferred to the host reboot" '
+h = d["host"]
+assert h["result"] == "deferred", (h["result"], h["result_message"])
+assert g["g2"]["result"] in ("applied", "deferred"), g["g2"]["result_message"]'
+diff "$TMP/dom0-grub.orig" "$D0/etc/default/grub" >"$TMP/grub.diff"
+if [ "$(grep -c '^[<>]' "$TMP/grub.diff")" -eq 2 ] && grep -q '^> GRUB_CMDLINE_LINUX="clocksource=jiffies"$' "$TMP/grub.diff" &&
+	grep -qx 'GRUB_CMDLINE_XEN="dom0_mem=1024M,max:1024M"' "$D0/etc/default/grub"; then
+	ok "host row: only GRUB_CMDLINE_LINUX changed in dom0, GRUB_CMDLINE_XEN untouched"
+else not_ok "host row: /etc/default/grub of dom0"; sed 's/^/# /' "$TMP/grub.diff"; fi
+grep -q 'linux /boot/vmlinuz-.* clocksource=jiffies' "$D0/boot/grub/grub.cfg" &&
+	ok "host row: update-grub ran in dom0" || not_ok "host row: dom0 grub.cfg not regenerated"
+[ -f "$HVCLOCK_STATE_DIR/guests/00000000-0000-0000-0000-000000000000.json" ] &&
+	ok "host row: a state file under dom0's UUID" || not_ok "host row: no state file for dom0"
+tree g4 "$TMP/d1"
+rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: rollout again changes nothing in dom0 (waits for the host reboot)" '
+h = d["host"]
+assert h["status"] == "waiting-power-cycle", h["status"]
+assert all(a["result"] != "applied" for a in h["actions"]), h["actions"]'
+tree g4 "$TMP/d2"
+cmp -s "$TMP/d1" "$TMP/d2" && ok "host row: second rollout: no dom0 file changed" || not_ok "host row: second rollout changed dom0"
+rc=0; HVD rollback --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: rollback of a guest leaves dom0 alone" 'assert d["host"] is None, d["host"]'
+rc=0; HVD rollback --json Domain-0 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: rollback Domain-0 restores dom0" '
+h = d["host"]
+assert d["guests"] == [] and h["result"] == "applied", (h["result"], h["result_message"])
+assert [a["kind"] for a in h["actions"]] == ["guest-restore"], h["actions"]'
+tree g4 "$TMP/d3"
+cmp -s "$TMP/d0" "$TMP/d3" && ok "host row: every dom0 file byte-for-byte as before" ||
+	{ not_ok "host row: rollback left differences in dom0"; diff "$TMP/d0" "$TMP/d3" | head | sed 's/^/# /'; }
+[ ! -e "$HVCLOCK_STATE_DIR/guests/00000000-0000-0000-0000-000000000000.json" ] &&
+	ok "host row: dom0's state file removed" || not_ok "host row: dom0 state file left"
+# A classic XenLinux dom0 has the key: workaround #1 sets it there too.
+export HVCLOCK_LOCAL_ROOT=$SIM/guests/g8
+tree g8 "$TMP/e0"
+rc=0; HVD rollout --profile xen-wa1 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: xen.independent_wallclock=1 in a dom0 that has the key" '
+h = d["host"]
+k = {a["kind"]: a for a in h["actions"]}
+assert list(k) == ["sysctl"], list(k)
+assert k["sysctl"]["key"] == "xen.independent_wallclock" and k["sysctl"]["after"] == "1", k
+assert k["sysctl"]["result"] == "applied", k["sysctl"]'
+grep -qx 'xen.independent_wallclock = 1' "$SIM/guests/g8/etc/sysctl.d/90-hvclock.conf" &&
+	ok "host row: dom0's sysctl drop-in written" || not_ok "host row: dom0's sysctl drop-in"
+rc=0; HVD rollback --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: rollback --all-guests includes dom0" 'assert d["host"]["result"] == "applied", d["host"]'
+tree g8 "$TMP/e1"
+cmp -s "$TMP/e0" "$TMP/e1" && ok "host row: that dom0 restored byte for byte" ||
+	{ not_ok "host row: rollback left differences in the XenLinux dom0"; diff "$TMP/e0" "$TMP/e1" | head | sed 's/^/# /'; }
+unset HVCLOCK_LOCAL_ROOT
+
 # --- one writer at a time ---
 exec 9>"$HVCLOCK_LOCK_FILE"
 flock 9
