@@ -271,6 +271,8 @@ char *hvc_apply_request(
 		*len = 0;
 	buf_start(&b, hvc_script_apply, hvc_script_apply_len);
 	buf_line(&b, "mode", rollback ? "rollback" : "apply");
+	if (gp->guest && gp->guest->is_host)
+		buf_line(&b, "dom0", NULL);
 	for (size_t i = 0; i < gp->n_actions; i++) {
 		if (!hvc_apply_carries(gp, i, rollback))
 			continue;

@@ -85,6 +85,9 @@
  *   sysctl KEY VALUE                       a drop-in key (VALUE: [A-Za-z0-9_.,:/+-]+)
  *   clocksource [NAME...]                  live switch candidates in order ([a-z0-9_-]+)
  *   timesync                               check that a time sync daemon runs
+ *   dom0                                   this is the host's dom0 (local transport): the
+ *                                          kernel line to verify in grub.cfg is the dom0
+ *                                          kernel's module line of a Xen entry
  *
  * apply: bootloader: grubby --update-kernel=ALL --remove-args/--args after
  *   backing up every file grubby may rewrite; or GRUB_CMDLINE_LINUX in
@@ -93,7 +96,12 @@
  *   and the names of the sets, also taken out of GRUB_CMDLINE_LINUX_DEFAULT so
  *   it cannot override them; values using quotes or shell expansions are
  *   refused, not guessed), then update-grub or grub2-mkconfig -o <the existing
- *   grub.cfg>; a failing tool puts the file back. sysctl: one drop-in
+ *   grub.cfg>, then grub.cfg is read back: its first kernel line (`linux`, or
+ *   for dom0 the `module`/`module2` line of the first Xen entry's vmlinu*)
+ *   must carry every set parameter as its effective value and none of the
+ *   removed ones, else something overrides GRUB_CMDLINE_LINUX
+ *   (/etc/default/grub.d/, GRUB_CMDLINE_LINUX_XEN_REPLACE) and the file is put
+ *   back and grub.cfg regenerated; a failing tool puts the file back. sysctl: one drop-in
  *   /etc/sysctl.d/90-hvclock.conf with the keys that exist, written to a
  *   temporary file and renamed, loaded with sysctl -p, every live value read
  *   back. clocksource: the first candidate listed in available_clocksource is

@@ -94,6 +94,73 @@ hvc_grubcfg() {
 	return 1
 }
 
+# Read back a regenerated grub.cfg (on its input): the first kernel line is the first
+# `linux`/`linux16`/`linuxefi` line, or with HVC_DOM0=yes the first `module`/`module2`/
+# `xen_module` line loading a vmlinu* (the dom0 kernel of a Xen entry). Each of HVC_AWK_SET
+# must be the effective (last) occurrence of its name there, and nothing HVC_AWK_REMOVE names
+# may be left. Exit 0: it holds; 1: it does not; 2: no such line.
+# shellcheck disable=SC2016
+HVC_AWK_GRUBCFG='
+function nm(t, i, n)
+{
+	i = index(t, "=")
+	n = (i > 1) ? substr(t, 1, i - 1) : t
+	gsub(/-/, "_", n)
+	return n
+}
+function same(a, b)
+{
+	return nm(a) == nm(b) && substr(a, length(nm(a)) + 1) == substr(b, length(nm(b)) + 1)
+}
+function isset(t, k)
+{
+	for (k = 1; k <= nset; k++)
+		if (same(t, set[k]))
+			return 1
+	return 0
+}
+BEGIN {
+	nset = split(ENVIRON["HVC_AWK_SET"], set, " ")
+	nrm = split(ENVIRON["HVC_AWK_REMOVE"], rm, " ")
+	dom0 = ENVIRON["HVC_DOM0"] == "yes"
+}
+{
+	n = split($0, w, /[ \t]+/)
+	f = (w[1] == "") ? 2 : 1
+	if (dom0) {
+		if (w[f] != "module" && w[f] != "module2" && w[f] != "xen_module")
+			next
+		b = w[f + 1]
+		sub(/.*\//, "", b)
+		if (b !~ /^vmlinu/)
+			next
+	} else if (w[f] != "linux" && w[f] != "linux16" && w[f] != "linuxefi") {
+		next
+	}
+	found = 1
+	for (i = f + 2; i <= n; i++)
+		tok[++nt] = w[i]
+	exit
+}
+END {
+	if (!found)
+		exit 2
+	for (k = 1; k <= nset; k++) {
+		last = ""
+		for (i = 1; i <= nt; i++)
+			if (nm(tok[i]) == nm(set[k]))
+				last = tok[i]
+		if (last == "" || !same(last, set[k]))
+			exit 1
+	}
+	for (k = 1; k <= nrm; k++)
+		for (i = 1; i <= nt; i++)
+			if (!isset(tok[i]) && nm(tok[i]) == nm(rm[k]) &&
+			    (index(rm[k], "=") < 2 || same(tok[i], rm[k])))
+				exit 1
+	exit 0
+}'
+
 # Run the boot loader tool that regenerates grub.cfg from /etc/default/grub.
 hvc_regenerate() {
 	case $1 in
@@ -156,6 +223,25 @@ hvc_boot_grub() {
 	if [ "$hvc_rc" != 0 ]; then
 		mv -f "$hvc_f.hvclock-old" "$hvc_f"
 		hvc_result bootloader failed "$hvc_bl failed (exit $hvc_rc); $hvc_f put back"
+		return 0
+	fi
+	# Read back what GRUB will boot: another file can override GRUB_CMDLINE_LINUX.
+	[ "$hvc_bl" = grub2-mkconfig ] || hvc_cfg=/boot/grub/grub.cfg
+	hvc_rc=0
+	HVC_AWK_MODE=check awk "$HVC_AWK_GRUBCFG" "$hvc_cfg" 2>/dev/null || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_regenerate "$hvc_bl" || :
+		if [ "$hvc_rc" = 2 ]; then
+			hvc_why="has no $([ "$HVC_DOM0" = yes ] && echo "Xen entry with a dom0 kernel" ||
+				echo "linux line")"
+		else
+			hvc_why="does not carry the change on its first kernel line (something"
+			hvc_why="$hvc_why overrides GRUB_CMDLINE_LINUX: /etc/default/grub.d/*.cfg?"
+			[ "$HVC_DOM0" != yes ] || hvc_why="$hvc_why GRUB_CMDLINE_LINUX_XEN_REPLACE?"
+			hvc_why="$hvc_why)"
+		fi
+		hvc_result bootloader failed "$hvc_bl ran but $hvc_cfg $hvc_why; $hvc_f put back"
 		return 0
 	fi
 	rm -f "$hvc_f.hvclock-old"
@@ -645,6 +731,7 @@ hvc_valid_param() {
 # Reads the data block (stdin), then applies or rolls back.
 hvc_main() {
 	hvc_mode=
+	HVC_DOM0=no
 	hvc_boot=no
 	hvc_set=
 	hvc_remove=
@@ -694,6 +781,7 @@ hvc_main() {
 			hvc_clock=yes
 			;;
 		timesync) hvc_tsync=yes ;;
+		dom0) HVC_DOM0=yes ;;
 		*) hvc_bad="invalid data line" ;;
 		esac
 	done
@@ -702,7 +790,7 @@ hvc_main() {
 	fi
 	HVC_AWK_SET=${hvc_set# }
 	HVC_AWK_REMOVE=${hvc_remove# }
-	export HVC_AWK_SET HVC_AWK_REMOVE
+	export HVC_AWK_SET HVC_AWK_REMOVE HVC_DOM0
 	# hvclock tells the operator to power-cycle (destroy + start): what was written must be
 	# on disk by then, not in the page cache.
 	hvc_rc=0

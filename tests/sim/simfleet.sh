@@ -261,6 +261,14 @@ rel=\$(uname -r)
 	echo "menuentry 'Linux \$rel (recovery mode)' {"
 	echo "	linux /boot/vmlinuz-\$rel root=/dev/vda1 ro single \$GRUB_CMDLINE_LINUX"
 	echo "}"
+	# a dom0 (GRUB_CMDLINE_XEN set): the entry 20_linux_xen writes (with its override)
+	if [ -n "\${GRUB_CMDLINE_XEN+set}" ]; then
+		echo "menuentry 'Linux \$rel, with Xen hypervisor' {"
+		echo "	multiboot2 /boot/xen.gz placeholder \$GRUB_CMDLINE_XEN"
+		echo "	module2 /boot/vmlinuz-\$rel placeholder root=/dev/vda1 ro" \
+			"\${GRUB_CMDLINE_LINUX_XEN_REPLACE:-\$GRUB_CMDLINE_LINUX} \$GRUB_CMDLINE_LINUX_DEFAULT"
+		echo "}"
+	fi
 } >"\$out.new"
 mv -f "\$out.new" "\$out"
 EOF

@@ -195,6 +195,7 @@ tree() { (cd "$SIM/guests/$1" && find . -path ./dev -prune -o -type f -print0 | 
 	xargs -0 sha256sum) >"$2"; }
 D0=$SIM/guests/g4
 echo 'GRUB_CMDLINE_XEN="dom0_mem=1024M,max:1024M"' >>"$D0/etc/default/grub"
+chroot "$D0" /usr/sbin/update-grub # a dom0's grub.cfg has its Xen entry before hvclock comes
 cp "$D0/etc/default/grub" "$TMP/dom0-grub.orig"
 tree g4 "$TMP/d0"
 rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
@@ -231,10 +232,11 @@ if [ "$(grep -c '^[<>]' "$TMP/grub.diff")" -eq 2 ] && grep -q '^> GRUB_CMDLINE_L
 	grep -qx 'GRUB_CMDLINE_XEN="dom0_mem=1024M,max:1024M"' "$D0/etc/default/grub"; then
 	ok "host row: only GRUB_CMDLINE_LINUX changed in dom0, GRUB_CMDLINE_XEN untouched"
 else not_ok "host row: /etc/default/grub of dom0"; sed 's/^/# /' "$TMP/grub.diff"; fi
-grep -q 'linux /boot/vmlinuz-.* clocksource=jiffies' "$D0/boot/grub/grub.cfg" &&
-	ok "host row: update-grub ran in dom0" || not_ok "host row: dom0 grub.cfg not regenerated"
 [ -f "$HVCLOCK_STATE_DIR/guests/00000000-0000-0000-0000-000000000000.json" ] &&
 	ok "host row: a state file under dom0's UUID" || not_ok "host row: no state file for dom0"
+grep -q 'module2 /boot/vmlinuz-.* clocksource=jiffies' "$D0/boot/grub/grub.cfg" &&
+	ok "host row: update-grub ran in dom0; the dom0 kernel's module2 line carries it" ||
+	{ not_ok "host row: dom0 grub.cfg"; sed 's/^/# /' "$D0/boot/grub/grub.cfg"; }
 tree g4 "$TMP/d1"
 rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check "host row: rollout again changes nothing in dom0 (waits for the host reboot)" '
@@ -255,6 +257,20 @@ cmp -s "$TMP/d0" "$TMP/d3" && ok "host row: every dom0 file byte-for-byte as bef
 	{ not_ok "host row: rollback left differences in dom0"; diff "$TMP/d0" "$TMP/d3" | head | sed 's/^/# /'; }
 [ ! -e "$HVCLOCK_STATE_DIR/guests/00000000-0000-0000-0000-000000000000.json" ] &&
 	ok "host row: dom0's state file removed" || not_ok "host row: dom0 state file left"
+# GRUB_CMDLINE_LINUX_XEN_REPLACE gives dom0 another line: the read-back of grub.cfg sees that
+# the change would not boot, puts /etc/default/grub back and fails the host row.
+echo 'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0"' >>"$D0/etc/default/grub"
+cp "$D0/etc/default/grub" "$TMP/dom0-grub.replace"
+rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "host row: an override of dom0's line is caught by reading grub.cfg back" '
+a = d["host"]["actions"][0]
+assert d["host"]["result"] == "failed" and a["result"] == "failed", (d["host"]["result"], a)
+assert "GRUB_CMDLINE_LINUX_XEN_REPLACE" in a["result_message"] and "put back" in a["result_message"], a'
+[ $rc -eq 1 ] && cmp -s "$TMP/dom0-grub.replace" "$D0/etc/default/grub" &&
+	! grep -q clocksource=jiffies "$D0/boot/grub/grub.cfg" &&
+	ok "host row: exit 1, /etc/default/grub put back, grub.cfg regenerated without the change" ||
+	not_ok "host row: after the refused override (rc=$rc)"
+HVD rollback --json g2 Domain-0 >/dev/null 2>&1
 # A classic XenLinux dom0 has the key: workaround #1 sets it there too.
 export HVCLOCK_LOCAL_ROOT=$SIM/guests/g8
 tree g8 "$TMP/e0"
