@@ -207,3 +207,27 @@ const char *hvc_state_dir(void)
 	const char *d = getenv("HVCLOCK_STATE_DIR");
 	return d && *d ? d : "/var/lib/hvclock";
 }
+
+void hvc_obuf_append(struct hvc_obuf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap, 1);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+char *hvc_obuf_take(struct hvc_obuf *b, size_t *ret_len)
+{
+	if (!b->data)
+		hvc_obuf_append(b, "", 0);
+	*ret_len = b->len;
+	b->cap = b->len = 0;
+	return TAKE_PTR(b->data);
+}

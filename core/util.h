@@ -85,6 +85,15 @@ char **strv_split(const char *s, const char *sep);
 /* Join with sep; returns "" for an empty vector. */
 char *strv_join(char *const *l, const char *sep);
 
+/* A growing byte buffer (output read from a guest); NUL-terminated once appended to. */
+struct hvc_obuf {
+	char *data;
+	size_t len, cap;
+};
+void hvc_obuf_append(struct hvc_obuf *b, const char *p, size_t n);
+/* The bytes ("" if none) and their length; the buffer is empty afterwards. Caller frees. */
+char *hvc_obuf_take(struct hvc_obuf *b, size_t *ret_len);
+
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
 
 /* Strip leading and trailing whitespace in place; returns s. */

@@ -182,35 +182,6 @@ static _noreturn_ void run_child(const struct child_plan *p)
 
 /* --- the parent --- */
 
-struct obuf {
-	char *data;
-	size_t len, cap;
-};
-
-static void obuf_append(struct obuf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = xrealloc(b->data, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static char *obuf_take(struct obuf *b, size_t *ret_len)
-{
-	if (!b->data)
-		obuf_append(b, "", 0);
-	*ret_len = b->len;
-	b->cap = b->len = 0;
-	return TAKE_PTR(b->data);
-}
-
 struct child {
 	pid_t pid;
 	int pidfd; /* -1 without pidfd_open() */
@@ -335,7 +306,7 @@ static void consume_sigpipe(void)
 }
 
 /* Read once from *fd into b. stdout: over limit is PUMP_TOO_BIG; stderr: past limit is dropped. */
-static int read_stream(int *fd, struct obuf *b, size_t limit, bool is_stdout, int *ret_errno)
+static int read_stream(int *fd, struct hvc_obuf *b, size_t limit, bool is_stdout, int *ret_errno)
 {
 	char buf[CHUNK];
 	size_t want = sizeof(buf);
@@ -355,13 +326,13 @@ static int read_stream(int *fd, struct obuf *b, size_t limit, bool is_stdout, in
 		return PUMP_DONE;
 	}
 	if (is_stdout) {
-		obuf_append(b, buf, (size_t)n);
+		hvc_obuf_append(b, buf, (size_t)n);
 		if (b->len > limit)
 			return PUMP_TOO_BIG;
 	} else if (b->len < limit) {
 		size_t keep = limit - b->len;
 
-		obuf_append(b, buf, keep < (size_t)n ? keep : (size_t)n);
+		hvc_obuf_append(b, buf, keep < (size_t)n ? keep : (size_t)n);
 	}
 	return PUMP_DONE;
 }
@@ -382,7 +353,7 @@ static bool shell_exited(struct child *c, const struct pollfd *pidfd_poll)
  * are at EOF (or EXIT_GRACE_MS after its exit), or until deadline.
  */
 static int pump(struct child *c, const char *in, size_t in_len, size_t max_out, int64_t deadline,
-	bool sigpipe_was_pending, struct obuf *out, struct obuf *errb, int *ret_errno)
+	bool sigpipe_was_pending, struct hvc_obuf *out, struct hvc_obuf *errb, int *ret_errno)
 {
 	size_t in_off = 0;
 	int64_t grace = 0;
@@ -520,7 +491,7 @@ static int run_command(struct hvc_session *s, const char *command, const char *i
 	struct local_transport *t = s->t;
 	struct child c = { .pid = -1, .pidfd = -1, .in = -1, .out = -1, .err = -1, .fail = -1 };
 	struct child_failure failure = { 0 };
-	struct obuf out = { 0 }, errb = { 0 };
+	struct hvc_obuf out = { 0 }, errb = { 0 };
 	int status = -1, e = 0, rc, r;
 
 	r = start_child(t, command, &c, err);
@@ -542,8 +513,8 @@ static int run_command(struct hvc_session *s, const char *command, const char *i
 			break;
 		}
 		ret->exit_status = status;
-		ret->out = obuf_take(&out, &ret->out_len);
-		ret->err = obuf_take(&errb, &ret->err_len);
+		ret->out = hvc_obuf_take(&out, &ret->out_len);
+		ret->err = hvc_obuf_take(&errb, &ret->err_len);
 		return 0;
 	case PUMP_TIMEOUT:
 		r = timeout_error(s, by_guest, err);

@@ -677,35 +677,6 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	return 0;
 }
 
-struct obuf {
-	char *data;
-	size_t len, cap;
-};
-
-static void obuf_append(struct obuf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = xrealloc(b->data, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static char *obuf_take(struct obuf *b, size_t *ret_len)
-{
-	if (!b->data)
-		obuf_append(b, "", 0);
-	*ret_len = b->len;
-	b->cap = b->len = 0;
-	return TAKE_PTR(b->data);
-}
-
 enum exec_failure {
 	EXEC_OK,
 	EXEC_LOST,
@@ -758,7 +729,7 @@ static int exec_fail(struct exec_state *x, enum exec_failure f, struct hvc_error
  * EOF). stdout: more than limit is EXEC_TOO_BIG; stderr: bytes past limit are
  * read and dropped.
  */
-static int drain(struct exec_state *x, int is_stderr, struct obuf *b, size_t limit)
+static int drain(struct exec_state *x, int is_stderr, struct hvc_obuf *b, size_t limit)
 {
 	char buf[CHUNK];
 
@@ -777,7 +748,7 @@ static int drain(struct exec_state *x, int is_stderr, struct obuf *b, size_t lim
 		if (n < 0)
 			return EXEC_ERROR;
 		if (!is_stderr) {
-			obuf_append(b, buf, (size_t)n);
+			hvc_obuf_append(b, buf, (size_t)n);
 			if (b->len > limit)
 				return EXEC_TOO_BIG;
 		} else {
@@ -785,13 +756,13 @@ static int drain(struct exec_state *x, int is_stderr, struct obuf *b, size_t lim
 
 			if (keep > (size_t)n)
 				keep = (size_t)n;
-			obuf_append(b, buf, keep);
+			hvc_obuf_append(b, buf, keep);
 		}
 	}
 }
 
 static int run_channel(struct exec_state *x, const char *command, const char *in, size_t in_len,
-	struct obuf *out, struct obuf *errb, int *ret_status)
+	struct hvc_obuf *out, struct hvc_obuf *errb, int *ret_status)
 {
 	ssh_session ssh = x->s->ssh;
 	const struct hvc_transport_options *o = &x->s->t->base.options;
@@ -882,7 +853,7 @@ static int ssh_session_exec(struct hvc_session *s, const char *command, const ch
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
 	struct exec_state x = { .s = s, .command_ms = o->command_timeout_ms };
-	struct obuf out = { 0 }, errb = { 0 };
+	struct hvc_obuf out = { 0 }, errb = { 0 };
 	int64_t cmd_deadline = now_ms() + o->command_timeout_ms;
 	int status = -1, rc, r;
 
@@ -919,8 +890,8 @@ static int ssh_session_exec(struct hvc_session *s, const char *command, const ch
 		return r;
 	}
 	ret->exit_status = status;
-	ret->out = obuf_take(&out, &ret->out_len);
-	ret->err = obuf_take(&errb, &ret->err_len);
+	ret->out = hvc_obuf_take(&out, &ret->out_len);
+	ret->err = hvc_obuf_take(&errb, &ret->err_len);
 	return 0;
 }
 

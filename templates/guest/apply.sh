@@ -100,17 +100,11 @@ hvc_grubcfg() {
 # must be the effective (last) occurrence of its name there, and nothing HVC_AWK_REMOVE names
 # may be left. Exit 0: it holds; 1: it does not; 2: no such line.
 # shellcheck disable=SC2016
-HVC_AWK_GRUBCFG='
-function nm(t, i, n)
-{
-	i = index(t, "=")
-	n = (i > 1) ? substr(t, 1, i - 1) : t
-	gsub(/-/, "_", n)
-	return n
-}
+HVC_AWK_GRUBCFG=$HVC_AWK_NAME'
 function same(a, b)
 {
-	return nm(a) == nm(b) && substr(a, length(nm(a)) + 1) == substr(b, length(nm(b)) + 1)
+	return hvc_name(a) == hvc_name(b) &&
+	    substr(a, length(hvc_name(a)) + 1) == substr(b, length(hvc_name(b)) + 1)
 }
 function isset(t, k)
 {
@@ -148,14 +142,14 @@ END {
 	for (k = 1; k <= nset; k++) {
 		last = ""
 		for (i = 1; i <= nt; i++)
-			if (nm(tok[i]) == nm(set[k]))
+			if (hvc_name(tok[i]) == hvc_name(set[k]))
 				last = tok[i]
 		if (last == "" || !same(last, set[k]))
 			exit 1
 	}
 	for (k = 1; k <= nrm; k++)
 		for (i = 1; i <= nt; i++)
-			if (!isset(tok[i]) && nm(tok[i]) == nm(rm[k]) &&
+			if (!isset(tok[i]) && hvc_name(tok[i]) == hvc_name(rm[k]) &&
 			    (index(rm[k], "=") < 2 || same(tok[i], rm[k])))
 				exit 1
 	exit 0
@@ -228,7 +222,7 @@ hvc_boot_grub() {
 	# Read back what GRUB will boot: another file can override GRUB_CMDLINE_LINUX.
 	[ "$hvc_bl" = grub2-mkconfig ] || hvc_cfg=/boot/grub/grub.cfg
 	hvc_rc=0
-	HVC_AWK_MODE=check awk "$HVC_AWK_GRUBCFG" "$hvc_cfg" 2>/dev/null || hvc_rc=$?
+	awk "$HVC_AWK_GRUBCFG" "$hvc_cfg" 2>/dev/null || hvc_rc=$?
 	if [ "$hvc_rc" != 0 ]; then
 		mv -f "$hvc_f.hvclock-old" "$hvc_f"
 		hvc_regenerate "$hvc_bl" || :

@@ -148,7 +148,7 @@ END {
 # expansions hvclock does not edit); "get" prints the value of GRUB_CMDLINE_LINUX.
 # HVC_AWK_SET / HVC_AWK_REMOVE: space-separated parameters (validated, no blanks, no quotes).
 # shellcheck disable=SC2016
-HVC_AWK_GRUB='
+HVC_AWK_NAME='
 function hvc_name(t, n, i)
 {
 	i = index(t, "=")
@@ -156,6 +156,9 @@ function hvc_name(t, n, i)
 	gsub(/-/, "_", n)
 	return n
 }
+'
+# shellcheck disable=SC2016
+HVC_AWK_GRUB=$HVC_AWK_NAME'
 function hvc_hasval(t)
 {
 	return index(t, "=") > 1
