@@ -759,6 +759,30 @@ static void run_host(struct pool *p, const struct hvc_ctx *ctx, const struct hvc
 	hvc_transport_destroy(t);
 }
 
+/*
+ * Remedies with a dom0 part, but no host row here (a remote xen+ssh:// host,
+ * or a test fleet): say that half of the remedy is left to a run in dom0.
+ */
+static void warn_dom0_elsewhere(const struct hvc_plan *plan)
+{
+	_cleanup_strv_free_ char **names = NULL;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct hvc_guest_plan *gp = &plan->guests[i];
+		const struct hvc_profile *p = gp->decision.profile;
+		if (p && (p->host_cmdline_set || p->host_sysctls) &&
+			gp->status != HVC_PLAN_SKIPPED && gp->status != HVC_PLAN_FAILED &&
+			!strv_contains(names, p->name))
+			strv_push(&names, p->name);
+	}
+	if (!names)
+		return;
+	_cleanup_free_ char *list = strv_join(names, ", ");
+	hvc_log_error("warning: %s also change%s dom0 ([host]), which hvclock does only when it "
+		      "runs there (-c xl:/// or xen:///system in dom0)",
+		list, strv_length(names) > 1 ? "" : "s");
+}
+
 int hvc_run(struct hvc_run *run)
 {
 	struct hvc_ctx *ctx = run->ctx;
@@ -866,6 +890,8 @@ int hvc_run(struct hvc_run *run)
 		}
 	if (host && !interrupted)
 		run_host(&pool, ctx, &cfg, &plan, host, host_backend, host_named);
+	else if (run->mode != HVC_RUN_ROLLBACK)
+		warn_dom0_elsewhere(&plan);
 
 	if (ctx->json) {
 		enum hvc_report_kind kind = run->mode == HVC_RUN_PLAN ? HVC_REPORT_PLAN

@@ -5,7 +5,9 @@
 
 run -c "$FLEET" plan
 check "table: exit 4 (changes pending)" rc_is 4
-check "table: nothing on stderr" err_lines 0
+check "table: on stderr only that xen-wa1's dom0 half needs a run in dom0" err_lines 1
+check "table: the dom0 warning names the profile and the way" \
+	err_has "warning: xen-wa1 also changes dom0 ([host]), which hvclock does only when it runs there (-c xl:/// or xen:///system in dom0)"
 check "table: header" sh -c 'head -1 '"$TMP/out"' | grep -q "^GUEST  *KIND  *BOOT  *REMEDY  *STATUS"'
 check "table: direct-boot EL6 guest gets el6-kvm" sh -c 'grep -q "^centos6-db  *kvm  *direct-kernel  *el6-kvm  *changes pending" '"$TMP/out"
 check "table: odd names printed" sh -c 'grep -q "^legacy app (centos 6) " '"$TMP/out"' && grep -q "^web 01 (spaces) " '"$TMP/out"' && grep -q "Ωmega" '"$TMP/out"
