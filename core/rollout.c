@@ -129,6 +129,8 @@ static const char *deferred_message(const struct hvc_guest_plan *gp)
 			host = true;
 	if (host && !gp->guest->reboot_applies)
 		return "takes effect at the next power-cycle, not reboot";
+	if (gp->guest->is_host)
+		return "takes effect at the host's next reboot";
 	return "takes effect at the guest's next reboot";
 }
 
@@ -269,9 +271,15 @@ void hvc_rollback_plan_guest(struct hvc_guest *g, struct hvc_guest_plan *gp)
 		a->target = xasprintf("%s files, sysctls and clocksource from hvclock's backups",
 			g->is_host ? "dom0" : "guest");
 		a->state = HVC_ACTION_PENDING;
-		a->takes_effect = xstrdup("now");
+		/* Files, sysctls and the clocksource now; a restored kernel line at the next boot. */
+		a->takes_effect = xstrdup(g->facts.guest_state_bootloader ? "reboot" : "now");
 		if (!g->facts.inspected)
 			a->note = xstrdup("the guest could not be checked for hvclock's backups");
+		else if (g->facts.guest_state_bootloader)
+			a->note = xasprintf(
+				"the boot loader's kernel line is restored now and boots at "
+				"the %s's next reboot",
+				g->is_host ? "host" : "guest");
 	}
 	gp->status = gp->n_actions ? HVC_PLAN_PENDING : HVC_PLAN_NOTHING;
 	if (!gp->n_actions)
