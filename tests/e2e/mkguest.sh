@@ -1,7 +1,7 @@
 #!/bin/sh
 # mkguest.sh CACHEDIR: build (or reuse) the tier-2 guest image from Debian packages; print its directory.
 #
-# The image, in CACHEDIR/guest-<kernel ABI>-<kernel package version>-<hash of this script>/:
+# The image, in CACHEDIR/guest-<kernel ABI>-<kernel package version>-<hash of this script and diskimg.sh>/:
 #   vmlinux            Debian's kernel, uncompressed (QEMU boots it through the PVH entry; under TCG this
 #                      saves the in-guest xz decompression, testbed §2.4): the direct-kernel guests' <kernel>
 #   initrd.img         busybox initramfs: loads the virtio/ext4 modules, mounts root= (a device or UUID=),
@@ -14,11 +14,16 @@
 #   id_ed25519{,.pub}  root's login key (authorized in the image)
 #   root-uuid, kver    the root filesystem's UUID, the kernel ABI name
 #
+# The initramfs, Debian's GRUB tools in the root and the disk's layout (MBR, core.img, ext4 from a tree)
+# come from diskimg.sh, shared with the nested-Xen image (xen/mkimages.sh); the image's cache key hashes both.
 # Downloads only with `apt-get download` (kept in CACHEDIR/debs); nothing is installed on the host.
 # Host tools: busybox-static, cpio, kmod (depmod/modprobe), e2fsprogs (mke2fs -d), fdisk (sfdisk), xz-utils,
 # openssh-client (ssh-keygen), qemu-utils not needed. Needs no root except for the device nodes in the
 # initramfs (the test runs as root anyway).
 set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=diskimg.sh
+. "$HERE/diskimg.sh"
 
 CACHE=${1:?usage: mkguest.sh CACHEDIR}
 mkdir -p "$CACHE/debs"
@@ -30,7 +35,7 @@ KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(
 [ -n "$KPKG" ] || { log "apt-cache knows no linux-image-amd64 (run apt-get update)"; exit 3; }
 KVER=${KPKG#linux-image-}
 KPV=$(apt-cache show "$KPKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
-SUM=$(sha256sum <"$0" | cut -c1-12)
+SUM=$(cat "$0" "$HERE/diskimg.sh" | sha256sum | cut -c1-12)
 OUT=$CACHE/guest-$KVER-$KPV-$SUM
 
 # One builder at a time; a finished image is reused as it is.
@@ -65,54 +70,7 @@ tail -c +$((off + 1)) "$W/vmlinuz" | xz -dc --single-stream >"$W/vmlinux" 2>/dev
 [ "$(head -c 4 "$W/vmlinux" | od -An -c | tr -d ' ')" = 177ELF ] || { log "no ELF vmlinux in the bzImage"; exit 1; }
 
 # --- initramfs: busybox, the modules for virtio disk/net/console, ext4; mounts root= and switches to it ---
-I=$W/initrd
-mkdir -p "$I/bin" "$I/dev" "$I/proc" "$I/sys" "$I/newroot" "$I/lib/modules"
-cp /bin/busybox "$I/bin/busybox"
-mknod -m 600 "$I/dev/console" c 5 1
-mknod -m 666 "$I/dev/null" c 1 3
-MODS="virtio_pci virtio_blk virtio_net crc32c_generic ext4 virtio_console virtio_rng button evdev"
-: >"$I/lib/modules/order"
-for m in $MODS; do modprobe -d "$X" -S "$KVER" --show-depends "$m"; done |
-	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r p; do
-	cp "$p" "$I/lib/modules/"
-	echo "/lib/modules/${p##*/}" >>"$I/lib/modules/order"
-done
-cat >"$I/init" <<'EOF'
-#!/bin/busybox sh
-# initramfs of the hvclock e2e guest: modules, then root= (/dev/... or UUID=...), then switch_root.
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-while read -r m; do insmod "$m" 2>/dev/null; done </lib/modules/order
-root= mode=rw
-for kv in $(cat /proc/cmdline); do
-	case $kv in
-	root=*) root=${kv#root=} ;;
-	ro) mode=ro ;;
-	rw) mode=rw ;;
-	esac
-done
-dev=
-for _ in $(seq 1 100); do
-	case $root in
-	UUID=*) dev=$(findfs "$root" 2>/dev/null) || dev= ;;
-	/dev/*) [ -b "$root" ] && dev=$root ;;
-	esac
-	[ -n "$dev" ] && break
-	sleep 0.1
-done
-if [ -z "$dev" ] || ! mount -t ext4 -o "$mode" "$dev" /newroot; then
-	echo "hvinit: cannot mount root '$root'" >/dev/console
-	poweroff -f
-fi
-mount --move /dev /newroot/dev
-umount /proc /sys
-exec switch_root /newroot /sbin/init
-EOF
-chmod 755 "$I/init"
-(cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.img"
+di_initrd "$X" "$KVER" "$W/initrd.img" "virtio_pci virtio_blk virtio_net crc32c_generic ext4 virtio_console virtio_rng button evdev"
 
 # --- root filesystem ---
 R=$W/root
@@ -127,18 +85,12 @@ for a in $("$R/bin/busybox" --list-full); do
 	[ -e "$R/$a" ] || [ -L "$R/$a" ] || ln -s /bin/busybox "$R/$a"
 done
 cp "$X/usr/sbin/dropbear" "$X/usr/sbin/qemu-ga" "$R/usr/sbin/"
-cp "$X/usr/bin/dropbearkey" "$X/usr/bin/gettext" "$R/usr/bin/"
+cp "$X/usr/bin/dropbearkey" "$R/usr/bin/"
 # Debian's own grub-mkconfig and update-grub, run in the guest by hvclock's apply script
-cp "$X/usr/sbin/grub-mkconfig" "$X/usr/sbin/update-grub" "$X/usr/sbin/grub-probe" "$R/usr/sbin/"
-cp "$X/usr/bin/grub-mkrelpath" "$X/usr/bin/grub-script-check" "$X/usr/bin/grub-editenv" "$R/usr/bin/"
-mkdir -p "$R/usr/share/grub" "$R/usr/lib/grub"
-cp -a "$X/usr/share/grub/grub-mkconfig_lib" "$R/usr/share/grub/"
-cp -a "$X/etc/grub.d" "$R/etc/"
-cp -a "$X/usr/lib/grub/i386-pc" "$R/usr/lib/grub/"
+di_grub_files "$X" "$R"
 # shared libraries: from the unpacked packages first, then the host (the same Debian release)
-for f in "$R/usr/sbin/dropbear" "$R/usr/bin/dropbearkey" "$R/usr/sbin/qemu-ga" "$R/usr/sbin/grub-probe" \
-	"$R/usr/bin/grub-mkrelpath" "$R/usr/bin/grub-script-check" "$R/usr/bin/grub-editenv" "$R/usr/bin/gettext"; do
-	LD_LIBRARY_PATH="$X/usr/lib/x86_64-linux-gnu" ldd "$f" | awk '/=> \// { print $3 }'
+for f in usr/sbin/dropbear usr/bin/dropbearkey usr/sbin/qemu-ga $DI_GRUB_ELF; do
+	LD_LIBRARY_PATH="$X/usr/lib/x86_64-linux-gnu" ldd "$R/$f" | awk '/=> \// { print $3 }'
 done | sort -u | while read -r lib; do cp -L "$lib" "$R/usr/lib/x86_64-linux-gnu/"; done
 cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
 
@@ -275,20 +227,7 @@ menuentry 'Debian GNU/Linux' {
 EOF
 
 # --- the disk: MBR + GRUB core in the gap before partition 1 (1 MiB), partition 1 = the root filesystem ---
-PART_MIB=160
-mke2fs -q -t ext4 -L hvroot -U "$UUID" -d "$R" "$W/part.img" "${PART_MIB}M" >/dev/null
-truncate -s $((PART_MIB + 2))M "$W/disk.img"
-printf 'label: dos\nstart=2048, size=%s, type=83, bootable\n' $((PART_MIB * 2048)) |
-	sfdisk -q "$W/disk.img" >/dev/null
-dd if="$W/part.img" of="$W/disk.img" bs=1M seek=1 conv=notrunc,sparse status=none
-G=$X/usr/lib/grub/i386-pc
-"$X/usr/bin/grub-mkimage" -d "$G" -O i386-pc -o "$W/core.img" -p '(hd0,msdos1)/boot/grub' \
-	biosdisk part_msdos ext2 search_fs_uuid
-[ "$(stat -c %s "$W/core.img")" -lt $((2047 * 512)) ] || { log "core.img does not fit before partition 1"; exit 1; }
-# boot.img's code (first 446 bytes: the partition table stays); it loads sector 1, where core.img goes,
-# and grub-mkimage has filled core.img's first blocklist (the sectors after it) already.
-dd if="$G/boot.img" of="$W/disk.img" bs=446 count=1 conv=notrunc status=none
-dd if="$W/core.img" of="$W/disk.img" bs=512 seek=1 conv=notrunc status=none
+di_disk "$X" "$R" "$UUID" 160 "$W/disk.img" "biosdisk part_msdos ext2 search_fs_uuid"
 
 mkdir -p "$OUT.tmp"
 mv "$W/vmlinux" "$W/vmlinuz" "$W/initrd.img" "$W/disk.img" "$W/id_ed25519" "$W/id_ed25519.pub" "$OUT.tmp/"

@@ -1,32 +1,54 @@
 #!/bin/bash
-# mkimages.sh OUT HVCLOCK PROFILES_DIR: build the nested-Xen images under OUT/img from Debian packages
-# (shared/testbed.md §3): the Xen hypervisor, the Debian kernel (dom0 and domU), and a busybox dom0
-# initramfs holding xl/xenstored/xenconsoled, dropbear, ssh, hvclock (with its libraries and the
-# profiles) and a PV domU (kernel + busybox/dropbear initramfs + /etc/xen/domu1.cfg).
+# mkimages.sh OUT HVCLOCK PROFILES_DIR: build the nested-Xen machine's disk under OUT/img from Debian
+# packages (shared/testbed.md §3): OUT/img/disk.img, a raw disk that boots like a Debian Xen host:
+#   MBR           GRUB 2 i386-pc: boot.img, and core.img (grub-mkimage: biosdisk part_msdos ext2 ... built
+#                 in, prefix (hd0,msdos1)/boot/grub) in the gap before partition 1
+#   partition 1   ext4, dom0's whole root file system: busybox (init: /etc/inittab, /etc/rc.boot), Xen's
+#                 tools (xl, xenstored, xenconsoled, hotplug scripts), dropbear, ssh, hvclock with its
+#                 libraries and profiles, /etc/xen/domu1.cfg with the PV domU's kernel and busybox/dropbear
+#                 initramfs under /var/lib/hvtest, and the host's boot files:
+#                 /boot/xen-4.17-amd64.gz (Debian's hypervisor), /boot/vmlinuz-KVER + config-KVER (Debian's
+#                 kernel; 20_linux_xen offers only kernels whose config has CONFIG_XEN_DOM0=y),
+#                 /boot/initrd.img-KVER (busybox: loads virtio_blk + ext4, mounts root=, switch_root),
+#                 /boot/grub (i386-pc modules, grubenv, grub.cfg), Debian's update-grub/grub-mkconfig/
+#                 grub-probe/grub-file/..., /etc/grub.d (with 20_linux_xen), /etc/default/grub.d/xen.cfg
+#                 and /etc/default/grub (files/default-grub: GRUB_CMDLINE_LINUX for dom0's kernel,
+#                 GRUB_CMDLINE_XEN for the hypervisor).
+# /boot/grub/grub.cfg is written at build time by Debian's real grub-mkconfig, run in a chroot of the
+# root tree with files/grub-probe-stub standing in for grub-probe (the disk does not exist yet; nothing
+# is mounted); update-grub in the booted dom0 writes the same file (t-xen.sh checks it).
+# Also OUT/img/domu.cpio.gz and the SSH keys under OUT/ssh.
 # Packages are fetched with `apt-get download` into OUT/cache and unpacked there (dpkg-deb -x);
 # nothing is installed on the host. Exit 3: a package could not be fetched (the caller SKIPs).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../diskimg.sh
+. "$HERE/../diskimg.sh"
 OUT=$1 HVCLOCK=$2 PROFILES=$3
 CACHE=$OUT/cache X=$OUT/cache/x IMG=$OUT/img
 mkdir -p "$CACHE/debs" "$IMG" "$OUT/ssh"
+rm -f "$IMG/xen" "$IMG/vmlinuz" "$IMG/dom0.cpio.gz" # the direct-boot images of earlier versions
 
 KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
 [ -n "$KPKG" ] || { echo "apt-cache knows no linux-image-amd64 (apt-get update?)"; exit 3; }
 KVER=${KPKG#linux-image-}
-PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common xenstore-utils $KPKG dropbear-bin
-	libtomcrypt1 libtommath1"
-if [ ! -f "$CACHE/unpacked-$KVER" ]; then
-	rm -f "$CACHE"/debs/*.deb
+PKGS="xen-hypervisor-4.17-amd64 xen-hypervisor-common xen-utils-4.17 xen-utils-common xenstore-utils $KPKG
+	dropbear-bin libtomcrypt1 libtommath1 grub-pc-bin grub-common grub2-common gettext-base"
+STAMP=$CACHE/unpacked-$KVER-$(echo "$PKGS" | sha256sum | cut -c1-8)
+if [ ! -f "$STAMP" ]; then
+	rm -f "$CACHE"/debs/*.deb "$CACHE"/unpacked-*
+	# shellcheck disable=SC2086 # a list of package names
 	(cd "$CACHE/debs" && apt-get download $PKGS) >"$CACHE/download.log" 2>&1 ||
 		{ echo "apt-get download failed: $(grep -m1 -E '^E:' "$CACHE/download.log" || tail -n1 "$CACHE/download.log")"; exit 3; }
 	rm -rf "$X"
 	mkdir -p "$X"
 	for d in "$CACHE"/debs/*.deb; do dpkg-deb -x "$d" "$X"; done
 	depmod -b "$X" "$KVER"
-	touch "$CACHE/unpacked-$KVER"
+	touch "$STAMP"
 fi
 XLIB="$X/usr/lib/x86_64-linux-gnu:$X/lib/x86_64-linux-gnu"
+XEN_GZ=$(ls "$X"/boot/xen-*.gz)
+grep -qx CONFIG_XEN_DOM0=y "$X/boot/config-$KVER" || { echo "$KPKG: not a dom0 kernel (CONFIG_XEN_DOM0)"; exit 1; }
 
 # copy SRC [DEST]: a file into the root $R (DEST defaults to SRC without the $X prefix), and
 # for an ELF file its shared libraries (resolved against the unpacked packages, then the host)
@@ -84,7 +106,7 @@ install -m 755 "$HERE/files/domu-init" "$R/init"
 cp "$HERE/files/domu-inittab" "$R/etc/inittab"
 mkcpio "$R" "$IMG/domu.cpio.gz"
 
-# ---- dom0: Xen tools, dropbear, ssh, hvclock ----
+# ---- dom0's root file system: Xen tools, dropbear, ssh, hvclock, the domU ----
 R=$OUT/dom0-root
 base_root "xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback xen-blkback bridge virtio_pci virtio_net"
 XB=/usr/lib/xen-4.17/bin
@@ -96,17 +118,49 @@ ln -s ../lib/xen-4.17/bin/xl "$R/usr/bin/xl"
 copy "$X/usr/sbin/dropbear"
 for b in /bin/bash /usr/bin/flock /usr/bin/ssh /lib/x86_64-linux-gnu/libgcc_s.so.1; do copy "$b"; done
 mkdir -p "$R/etc/xen" "$R/var/lib/xen" "$R/var/log/xen/console" "$R/var/lib/xenstored" "$R/var/lib/hvtest" \
-	"$R/etc/dropbear" "$R/usr/share/hvclock"
+	"$R/etc/dropbear" "$R/usr/share/hvclock" "$R/etc/default" "$R/boot/grub"
+chmod 1777 "$R/tmp"
 cp -a "$X/etc/xen/scripts" "$X/etc/xen/xl.conf" "$R/etc/xen/"
 cp "$OUT/ssh/dropbear_ed25519_host_key" "$R/etc/dropbear/"
 install -m 600 "$OUT/ssh/id_ed25519" "$R/root/.ssh/id_ed25519"
 cp "$X/boot/vmlinuz-$KVER" "$R/var/lib/hvtest/vmlinuz"
 cp "$IMG/domu.cpio.gz" "$R/var/lib/hvtest/domu.cpio.gz"
 cp "$HERE/files/domu1.cfg" "$R/etc/xen/"
-install -m 755 "$HERE/files/dom0-init" "$R/init"
+install -m 755 "$HERE/files/dom0-rc.boot" "$R/etc/rc.boot"
+install -m 755 "$HERE/files/dom0-rc.shutdown" "$R/etc/rc.shutdown"
+cp "$HERE/files/dom0-inittab" "$R/etc/inittab"
+printf 'dom0\n' >"$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 dom0\n' >"$R/etc/hosts"
+printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm), hvclock e2e Xen host"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' \
+	>"$R/etc/os-release"
 copy "$HVCLOCK" /usr/bin/hvclock
 cp -r "$PROFILES" "$R/usr/share/hvclock/profiles"
-mkcpio "$R" "$IMG/dom0.cpio.gz"
 
-zcat "$X/boot/xen-4.17-amd64.gz" >"$IMG/xen" # QEMU's multiboot loader wants the ELF32 image
-cp "$X/boot/vmlinuz-$KVER" "$IMG/vmlinuz"
+# ---- dom0's boot: Xen, the kernel and its initramfs, GRUB as Debian sets it up ----
+cp "$XEN_GZ" "$X/boot/$(basename "$XEN_GZ" .gz).config" "$R/boot/"
+cp "$X/boot/vmlinuz-$KVER" "$X/boot/config-$KVER" "$R/boot/"
+di_initrd "$X" "$KVER" "$R/boot/initrd.img-$KVER" "virtio_pci virtio_blk crc32c_generic ext4"
+di_grub_files "$X" "$R"
+for b in $DI_GRUB_ELF; do copy "$X/$b"; done
+cp -a "$X/usr/lib/grub/i386-pc" "$R/boot/grub/"
+LD_LIBRARY_PATH=$XLIB "$X/usr/bin/grub-editenv" "$R/boot/grub/grubenv" create
+cp -a "$X/etc/default/grub.d" "$R/etc/default/"
+cp "$HERE/files/default-grub" "$R/etc/default/grub"
+# grub.cfg: Debian's grub-mkconfig in a chroot of the tree, grub-probe answered by the stub
+UUID=$(cat /proc/sys/kernel/random/uuid)
+mv "$R/usr/sbin/grub-probe" "$OUT/grub-probe.real"
+sed "s/@UUID@/$UUID/; s/@LABELID@/$(echo "$UUID" | cut -c1-8)/" "$HERE/files/grub-probe-stub" >"$R/usr/sbin/grub-probe"
+chmod 755 "$R/usr/sbin/grub-probe"
+mknod -m 666 "$R/dev/null" c 1 3
+rc=0
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$R" /usr/sbin/update-grub >"$OUT/grub-mkconfig.log" 2>&1 || rc=$?
+rm -f "$R/dev/null"
+mv "$OUT/grub-probe.real" "$R/usr/sbin/grub-probe"
+[ "$rc" -eq 0 ] || { cat "$OUT/grub-mkconfig.log"; exit 1; }
+grep -q '^[[:space:]]*multiboot2[[:space:]]' "$R/boot/grub/grub.cfg" ||
+	{ echo "grub-mkconfig wrote no Xen entry:"; cat "$OUT/grub-mkconfig.log"; exit 1; }
+
+# ---- the disk ----
+di_disk "$X" "$R" "$UUID" 256 "$IMG/disk.img" "biosdisk part_msdos ext2 search_fs_uuid normal configfile multiboot2 gzio"
+echo "$UUID" >"$IMG/root-uuid"
+echo "$KVER" >"$IMG/kver"

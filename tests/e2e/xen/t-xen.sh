@@ -1,10 +1,23 @@
 #!/bin/bash
-# t-xen.sh: hvclock's libxl backend in a real Xen dom0 (Xen 4.17 nested in QEMU/TCG, shared/testbed.md
-# §3): a PV domU with a direct kernel; `hvclock plan` and `hvclock rollout` inside dom0 (profile
-# xen-wa2 forced: clocksource=jiffies on the domU's kernel line); the domU restarted the way hvclock
-# says (a reboot from inside the guest); /proc/cmdline and current_clocksource checked in the domU;
-# rollout again: nothing to do; rollback: the config file back byte for byte.
-# Budget: 8 minutes. SKIPs (exit 77) with the reason when the machine cannot run it.
+# t-xen.sh: hvclock's libxl backend and its dom0 host row in a real Xen host (Xen 4.17 nested in
+# QEMU/TCG, shared/testbed.md §3). The nested machine boots from its own disk (mkimages.sh): SeaBIOS ->
+# GRUB 2 (i386-pc, in the MBR) -> grub.cfg written by Debian's grub-mkconfig -> multiboot2 Xen + module2
+# dom0 kernel + initrd -> dom0's ext4 root, so dom0's /etc, /boot and /var/lib/hvclock persist across
+# host reboots. A PV domU (direct kernel, busybox initramfs) runs on it.
+#   1. dom0 up through GRUB; Debian's update-grub in dom0 writes the same grub.cfg as the image's.
+#   2. `hvclock plan` and `rollout` in dom0, profile xen-wa2 forced on domu1: clocksource=jiffies on
+#      the domU's kernel line (extra= in /etc/xen/domu1.cfg) and, through the host row "Domain-0", on
+#      dom0's own (GRUB_CMDLINE_LINUX in dom0's /etc/default/grub + update-grub; GRUB_CMDLINE_XEN is
+#      left alone): the JSON, the files, the record.
+#   3. The domU restarted the way hvclock says (a reboot from inside the guest): /proc/cmdline and
+#      current_clocksource in the domU.
+#   4. The whole host rebooted (`reboot` in dom0: busybox init's shutdown, then Xen resets the machine;
+#      QEMU runs with -no-reboot, so the reset ends it and the test starts it again on the same disk):
+#      dom0's /proc/cmdline and current_clocksource, its files kept; the domU created again.
+#   5. rollout again: nothing to do, domU and host in place; rollback of domu1 and Domain-0: the files
+#      as they were, byte for byte.
+# Budget: 8 minutes (3.5-5.5 here, with the load of the day). SKIPs (exit 77) with the reason
+# when the machine cannot run it.
 # Env: HVCLOCK (built with the libxl backend), HVCLOCK_PROFILES_DIR, HVC_XEN_E2E_DIR (work directory:
 # package cache, images, keys, logs; default /tmp/hvc-xen-e2e).
 set -u
@@ -15,6 +28,7 @@ T0=$(date +%s)
 n=0
 failures=0
 QEMU_PID=
+SERIAL=$OUT/serial.log
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
@@ -30,21 +44,25 @@ finish() {
 # bail NAME: a step the rest depends on failed; show the serial console's end and stop
 bail() {
 	not_ok "$1"
-	{ echo "last lines of the serial console ($OUT/serial.log):"; tail -n 25 "$OUT/serial.log" 2>/dev/null; } | diag
+	{ echo "last lines of the serial console ($SERIAL):"; tail -n 25 "$SERIAL" 2>/dev/null; } | diag
 	finish
 }
 stop_qemu() { [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null; QEMU_PID=; }
 trap stop_qemu EXIT
 
 # ---- can this machine run it? ----
-[ "$(id -u)" = 0 ] || skip_all "needs root (the images are cpio archives of root-owned trees; depmod)"
-for t in qemu-system-x86_64 ssh ssh-keygen cpio depmod modprobe dpkg-deb apt-get apt-cache file gzip python3 timeout; do
-	command -v "$t" >/dev/null || skip_all "$t is not installed"
+[ "$(id -u)" = 0 ] || skip_all "needs root (root-owned file trees, device nodes, chroot, depmod)"
+for t in qemu-system-x86_64 ssh ssh-keygen cpio depmod modprobe dpkg-deb apt-get apt-cache file gzip python3 timeout \
+	mke2fs sfdisk chroot; do
+	command -v "$t" >/dev/null || skip_all "$t is not installed (scripts/deps.sh installs it)"
 done
 file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || skip_all "needs busybox-static (/bin/busybox)"
 "$HVCLOCK" --version 2>/dev/null | grep -q libxl || skip_all "this hvclock was built without the libxl backend"
-case $OUT in *[,\ ]*) skip_all "HVC_XEN_E2E_DIR must not contain commas or spaces (QEMU multiboot module paths)" ;; esac
+case $OUT in *[,\ ]*) skip_all "HVC_XEN_E2E_DIR must not contain commas or spaces (QEMU -drive file=)" ;; esac
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+rm -f "$OUT"/*.check # check_json appends to these
+SERIAL=$OUT/serial.log
 
 # ---- images ----
 rc=0
@@ -55,17 +73,25 @@ if [ "$rc" -ne 0 ]; then
 	tail -n 20 "$OUT/mkimages.log" | diag
 	finish
 fi
-ok "images built from Debian packages ($(elapsed) s)"
+# every run starts from the image as built; the run's copy is the host's disk from here on
+cp --sparse=always "$OUT/img/disk.img" "$OUT/disk.img"
+ok "disk image built from Debian packages: GRUB in the MBR, ext4 root with Xen, dom0's kernel and tools ($(elapsed) s)"
 
-# ---- boot Xen + dom0 ----
+# ---- boot the host from its disk ----
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cd "$OUT/img" || exit 1
-qemu-system-x86_64 -accel tcg -m 3072 -smp 2 -nographic -no-reboot -kernel xen \
-	-append "console=com1 com1=115200 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 noreboot" \
-	-initrd "vmlinuz console=hvc0 earlyprintk=xen,dom0.cpio.gz" \
-	-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device virtio-net-pci,netdev=n0 \
-	</dev/null >"$OUT/serial.log" 2>&1 &
-QEMU_PID=$!
+# start_qemu LOG: power the machine on. Memory: 1 GiB below 4 GiB and 2 GiB above it, so that Xen
+# gives dom0 and the domU memory above 4 GiB: the top of low memory is where GRUB ran, and QEMU/TCG
+# keeps treating those pages as code (every write there takes its slow self-modifying-code path),
+# which made dom0 about 7 times slower when it got them (-m 3072 with all of it below 4 GiB).
+start_qemu() {
+	SERIAL=$1
+	qemu-system-x86_64 -accel tcg -machine pc,max-ram-below-4g=1G -m 3072 -smp 2 -nographic -no-reboot \
+		-drive "file=$OUT/disk.img,format=raw,if=virtio" \
+		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device virtio-net-pci,netdev=n0 \
+		</dev/null >"$SERIAL" 2>&1 &
+	QEMU_PID=$!
+}
+start_qemu "$OUT/serial.log"
 cd "$OUT" || exit 1
 
 KEY=$OUT/ssh/id_ed25519
@@ -85,9 +111,74 @@ wait_for() {
 }
 H="env HVCLOCK_PROFILES_DIR=/usr/share/hvclock/profiles HVCLOCK_CONFIG=/dev/null hvclock -c xl:/// \
 -i /root/.ssh/id_ed25519 --accept-new --guest-address domu1=10.99.0.2"
+# check_json NAME FILE PYTHON: d = the document, g = the first guest, a = its actions by kind,
+# h = the host row (None when there is none)
+check_json() {
+	if python3 -c "
+import json, sys
+d = json.load(open('$2'))
+g = d['guests'][0]
+a = {x['kind']: x for x in g['actions']}
+h = d.get('host')
+$3
+" 2>>"$2.check"; then ok "$1"; else not_ok "$1"; { cat "$2.check"; cat "$2"; } | head -60 | diag; fi
+}
+# the value of NAME= in an /etc/default/grub file (shell quoting undone)
+grub_var() { python3 -c "
+import shlex, sys
+for l in open(sys.argv[1]):
+    if l.startswith(sys.argv[2] + '='):
+        print(shlex.split(l.split('=', 1)[1])[0] if l.split('=', 1)[1].strip() else '')
+" "$1" "$2"; }
+# diff_only_line ORIG NOW VAR: NOW is ORIG with only VAR='s line changed (exit 1 and a message if not)
+diff_only_line() { python3 -c "
+import sys
+o = open(sys.argv[1]).read().split('\n'); w = open(sys.argv[2]).read().split('\n')
+assert len(o) == len(w), 'line count %d -> %d' % (len(o), len(w))
+d = [i for i in range(len(o)) if o[i] != w[i]]
+assert len(d) == 1 and o[d[0]].startswith(sys.argv[3] + '='), 'changed lines: %r' % [(o[i], w[i]) for i in d]
+" "$1" "$2" "$3"; }
+# kernel_lines_changed CFG_BEFORE CFG_AFTER OLD NEW: grub.cfg AFTER is BEFORE with OLD replaced by NEW
+# in the dom0 kernel's lines (module2 under Xen, linux natively) and nothing else; Xen's lines keep theirs
+kernel_lines_changed() { python3 -c "
+import re, sys
+b = open(sys.argv[1]).read().split('\n'); a = open(sys.argv[2]).read().split('\n')
+old, new = sys.argv[3], sys.argv[4]
+kern = re.compile(r'^\s*(module2|linux)\s+/boot/vmlinuz-')
+want = [l.replace(' ' + old + ' ', ' ' + new + ' ') if kern.match(l) else l for l in b]
+assert sum(1 for l in b if kern.match(l)) >= 2, 'no dom0 kernel lines'
+bad = [(x, y) for x, y in zip(want, a) if x != y]
+assert len(a) == len(want) and not bad, 'unexpected: %r' % bad[:4]
+for l in a:
+    if kern.match(l): assert ' clocksource=jiffies ' in l + ' ', l
+    if re.match(r'^\s*multiboot2\s', l): assert 'clocksource' not in l, l
+" "$1" "$2" "$3" "$4"; }
 
-wait_for 180 S true || bail "dom0 boots and answers ssh"
-ok "dom0 up, ssh works ($(elapsed) s)"
+wait_for 180 S true || bail "dom0 boots from its disk and answers ssh"
+ok "host booted from its disk (SeaBIOS, GRUB, Xen, dom0), ssh to dom0 works ($(elapsed) s)"
+S "cat /proc/cmdline; xl info | sed -n 's/^xen_commandline *: //p'; mount | grep ' on / '" >boot1.out 2>&1
+if grep -q 'Bootloader: GRUB 2' serial.log &&
+	[ "$(sed -n 1p boot1.out)" = "placeholder root=/dev/vda1 ro console=hvc0 earlyprintk=xen" ] &&
+	[ "$(sed -n 2p boot1.out)" = "placeholder console=com1 com1=115200 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 noreboot" ] &&
+	grep -q '^/dev/vda1 on / type ext4 (rw' boot1.out; then
+	ok "Xen loaded by GRUB; dom0's and Xen's command lines from /etc/default/grub; dom0's root: ext4 on /dev/vda1"
+else
+	not_ok "Xen loaded by GRUB; command lines from /etc/default/grub; root ext4 on /dev/vda1"
+	{ grep -a 'Bootloader' serial.log; cat boot1.out; } | diag
+fi
+S "cat /etc/default/grub" >grub-default.0
+S "cat /boot/grub/grub.cfg" >grub.cfg.0
+rc=0
+S "update-grub" >update-grub.log 2>&1 || rc=$?
+S "cat /boot/grub/grub.cfg" >grub.cfg.1
+if [ "$rc" -eq 0 ] && cmp -s grub.cfg.0 grub.cfg.1 && grep -q '^[[:space:]]*multiboot2[[:space:]]/boot/xen-' grub.cfg.1; then
+	ok "update-grub in dom0: exit 0, the same grub.cfg as the image's (20_linux_xen: multiboot2 Xen, module2 dom0) ($(elapsed) s)"
+else
+	not_ok "update-grub in dom0: exit 0 (got $rc), the same grub.cfg as the image's"
+	{ cat update-grub.log; diff grub.cfg.0 grub.cfg.1; } | head -40 | diag
+fi
+ORIG_LINUX=$(grub_var grub-default.0 GRUB_CMDLINE_LINUX)
+ORIG_XEN=$(grub_var grub-default.0 GRUB_CMDLINE_XEN)
 
 # ---- the domU ----
 S "$H list" >list0.out 2>&1
@@ -100,15 +191,6 @@ ok "domU up, ssh from dom0 works ($(elapsed) s)"
 # ---- plan ----
 rc=0
 S "$H plan --profile xen-wa2 --json domu1" >plan.json 2>plan.err || rc=$?
-check_json() { # NAME FILE PYTHON: d = the document, g = the first guest
-	if python3 -c "
-import json, sys
-d = json.load(open('$2'))
-g = d['guests'][0]
-a = {x['kind']: x for x in g['actions']}
-$3
-" 2>>"$2.check"; then ok "$1"; else not_ok "$1"; { cat "$2.check"; cat "$2"; } | head -60 | diag; fi
-}
 if [ "$rc" -eq 4 ]; then ok "plan: exit 4 (changes pending)"; else not_ok "plan: exit 4, got $rc"; diag <plan.err; fi
 check_json "plan: domu1 is a libxl PV guest booted from a direct kernel, inspected over SSH" plan.json "
 assert g['name'] == 'domu1' and g['backend'] == 'libxl' and g['hypervisor'] == 'xen', g
@@ -117,10 +199,20 @@ assert g['kernel'] == '/var/lib/hvtest/vmlinuz', g['kernel']
 assert g['cmdline'] == 'console=hvc0 hvip=10.99.0.2', g['cmdline']
 assert g['facts']['inspected'], g['inspect_error']"
 check_json "plan: host-cmdline in /etc/xen/domu1.cfg extra=, pending until the next reboot" plan.json "
-h = a['host-cmdline']
-assert h['target'] == '/etc/xen/domu1.cfg extra=', h
-assert h['after'] == 'console=hvc0 hvip=10.99.0.2 clocksource=jiffies', h
-assert h['state'] == 'pending' and h['takes_effect'] == 'reboot', h"
+x = a['host-cmdline']
+assert x['target'] == '/etc/xen/domu1.cfg extra=', x
+assert x['after'] == 'console=hvc0 hvip=10.99.0.2 clocksource=jiffies', x
+assert x['state'] == 'pending' and x['takes_effect'] == 'reboot', x"
+check_json "plan: host row Domain-0 (xen-wa2 [host]): dom0's GRUB_CMDLINE_LINUX + clocksource=jiffies, pending until the host reboots" plan.json "
+assert 'host' in d, 'no \"host\" key in the document'
+assert h is not None, 'host is null'
+assert h['name'] == 'Domain-0' and h['hypervisor'] == 'xen', h
+b = [x for x in h['actions'] if x['kind'] == 'guest-bootloader']
+assert len(b) == 1, h['actions']
+b = b[0]
+assert b['state'] == 'pending' and b['takes_effect'] == 'reboot', b
+assert b['before'] == '$ORIG_LINUX', (b['before'], 'dom0 has GRUB_CMDLINE_LINUX=\"$ORIG_LINUX\"')
+assert b['after'] == '$ORIG_LINUX clocksource=jiffies', b['after']"
 
 # ---- rollout ----
 rc=0
@@ -129,6 +221,11 @@ if [ "$rc" -eq 0 ]; then ok "rollout: exit 0"; else not_ok "rollout: exit 0, got
 check_json "rollout: written and read back, deferred to the guest's next reboot" rollout.json "
 assert g['result'] == 'deferred', (g['result'], g['result_message'])
 assert 'reboot' in g['result_message'] and 'power-cycle' not in g['result_message'], g['result_message']"
+check_json "rollout: host row Domain-0 written, deferred to the host's reboot" rollout.json "
+assert h is not None, 'no host row'
+assert h['name'] == 'Domain-0', h
+assert h['result'] == 'deferred', (h['result'], h.get('result_message'))
+assert h['result_message'] == 'takes effect at the host\\'s next reboot', h['result_message']"
 
 sed 's/^extra   = "console=hvc0 hvip=10.99.0.2"/extra   = "console=hvc0 hvip=10.99.0.2 clocksource=jiffies"/' \
 	"$HERE/files/domu1.cfg" >expected.cfg
@@ -151,6 +248,25 @@ fi
 S 'cat /var/lib/xen/userdata-d.*.xl' >userdata.cfg 2>&1
 if cmp -s userdata.cfg expected.cfg; then ok "the domain's \"xl\" userdata is the new config (= xl config-update)"; else not_ok "the domain's \"xl\" userdata is the new config"; diag <userdata.cfg; fi
 
+# dom0's boot loader: GRUB_CMDLINE_LINUX only, then update-grub
+S "cat /etc/default/grub" >grub-default.1
+NEW_LINUX=$(grub_var grub-default.1 GRUB_CMDLINE_LINUX)
+if diff_only_line grub-default.0 grub-default.1 GRUB_CMDLINE_LINUX 2>grub-default.err &&
+	[ "$NEW_LINUX" = "$ORIG_LINUX clocksource=jiffies" ] &&
+	[ "$(grub_var grub-default.1 GRUB_CMDLINE_XEN)" = "$ORIG_XEN" ]; then
+	ok "dom0's /etc/default/grub: only GRUB_CMDLINE_LINUX changed (+ clocksource=jiffies), GRUB_CMDLINE_XEN kept"
+else
+	not_ok "dom0's /etc/default/grub: only GRUB_CMDLINE_LINUX changed (+ clocksource=jiffies), GRUB_CMDLINE_XEN kept"
+	{ cat grub-default.err; diff grub-default.0 grub-default.1; } | diag
+fi
+S "cat /boot/grub/grub.cfg" >grub.cfg.2
+if kernel_lines_changed grub.cfg.1 grub.cfg.2 "$ORIG_LINUX" "$NEW_LINUX" 2>grub.cfg.err; then
+	ok "dom0's grub.cfg regenerated by update-grub: clocksource=jiffies on dom0's kernel lines (module2, linux), not on Xen's (multiboot2)"
+else
+	not_ok "dom0's grub.cfg regenerated by update-grub: clocksource=jiffies on dom0's kernel lines, not on Xen's"
+	{ cat grub.cfg.err; diff grub.cfg.1 grub.cfg.2; } | head -30 | diag
+fi
+
 # ---- restart the domU the way hvclock says: a reboot from inside the guest ----
 OLD=$(S "xl domid domu1")
 D "reboot" >/dev/null 2>&1
@@ -166,27 +282,97 @@ esac
 CUR=$(D "cat /sys/devices/system/clocksource/clocksource0/current_clocksource")
 if [ "$CUR" = jiffies ]; then ok "domU current_clocksource is jiffies"; else not_ok "domU current_clocksource is jiffies, got '$CUR'"; fi
 
+# ---- reboot the whole host: dom0's reboot resets the machine; QEMU (-no-reboot) ends, is started again ----
+TR=$(date +%s)
+S "reboot" >/dev/null 2>&1
+until ! kill -0 "$QEMU_PID" 2>/dev/null || [ $(($(date +%s) - TR)) -ge 60 ]; do sleep 1; done
+if kill -0 "$QEMU_PID" 2>/dev/null; then
+	echo "the machine did not reset within 60 s of dom0's reboot: QEMU stopped" | diag
+	stop_qemu
+fi
+wait "$QEMU_PID" 2>/dev/null
+QEMU_PID=
+grep -a 'HVT' serial.log | tail -n 3 | tr -d '\r' | diag
+start_qemu "$OUT/serial2.log"
+wait_for 180 S true || bail "the host boots again from its disk and dom0 answers ssh"
+ok "host rebooted (dom0 reboot -> machine reset -> GRUB), dom0 answers ssh $(($(date +%s) - TR)) s after the reboot ($(elapsed) s)"
+S "cat /proc/cmdline" >cmdline.dom0
+if grep -qw 'clocksource=jiffies' cmdline.dom0; then
+	ok "dom0 /proc/cmdline carries clocksource=jiffies (booted through the regenerated grub.cfg)"
+else
+	not_ok "dom0 /proc/cmdline carries clocksource=jiffies"; diag <cmdline.dom0
+fi
+S "cat /sys/devices/system/clocksource/clocksource0/current_clocksource /sys/devices/system/clocksource/clocksource0/available_clocksource; dmesg | grep -i clocksource" >clocksource.dom0 2>&1
+echo "dom0 current_clocksource: $(sed -n 1p clocksource.dom0), available: $(sed -n 2p clocksource.dom0)" | diag
+if [ "$(sed -n 1p clocksource.dom0)" = jiffies ]; then
+	ok "dom0 current_clocksource is jiffies"
+else
+	not_ok "dom0 current_clocksource is jiffies"; diag <clocksource.dom0
+fi
+S "cat /etc/xen/domu1.cfg" >now-boot2.cfg
+S "cat /etc/default/grub" >grub-default.boot2
+S "cat /boot/grub/grub.cfg" >grub.cfg.boot2
+if cmp -s now-boot2.cfg now.cfg && cmp -s grub-default.boot2 grub-default.1 && cmp -s grub.cfg.boot2 grub.cfg.2 &&
+	S "test -s /var/lib/hvclock/xen/domu1.record"; then
+	ok "dom0's disk kept its state across the reboot: domu1.cfg, /etc/default/grub, grub.cfg, /var/lib/hvclock"
+else
+	not_ok "dom0's disk kept its state across the reboot"
+	{ diff now.cfg now-boot2.cfg; diff grub-default.1 grub-default.boot2; S "ls -lR /var/lib/hvclock"; } 2>&1 | diag
+fi
+S "xl create /etc/xen/domu1.cfg" >create2.log 2>&1 || bail "xl create domu1 after the host reboot"
+wait_for 180 D true || bail "the domU created again answers ssh"
+CMDLINE=$(D "cat /proc/cmdline")
+case " $CMDLINE " in
+*" clocksource=jiffies "*) ok "domU created again after the host reboot, from the rewritten config: clocksource=jiffies ($(elapsed) s)" ;;
+*) not_ok "domU created again after the host reboot, from the rewritten config"; echo "$CMDLINE" | diag ;;
+esac
+
 # ---- again: nothing to do ----
 rc=0
 S "$H rollout --profile xen-wa2 --json domu1" >rollout2.json 2>rollout2.err || rc=$?
 if [ "$rc" -eq 0 ]; then ok "rollout again: exit 0"; else not_ok "rollout again: exit 0, got $rc"; diag <rollout2.err; fi
 check_json "rollout again: in place, nothing written" rollout2.json "
 assert g['status'] == 'nothing-to-do' and g['result'] == 'in-place', (g['status'], g['result'], g['result_message'])"
+check_json "rollout again: host row Domain-0 in place" rollout2.json "
+assert h is not None, 'no host row'
+assert h['name'] == 'Domain-0' and h['result'] == 'in-place', (h['status'], h['result'], h.get('result_message'))"
 S "cat /etc/xen/domu1.cfg" >now2.cfg
 if cmp -s now2.cfg expected.cfg; then ok "rollout again: the config file is unchanged"; else not_ok "rollout again: the config file is unchanged"; fi
+S "cat /etc/default/grub" >grub-default.2
+S "cat /boot/grub/grub.cfg" >grub.cfg.3
+if cmp -s grub-default.2 grub-default.1 && cmp -s grub.cfg.3 grub.cfg.2; then
+	ok "rollout again: dom0's /etc/default/grub and grub.cfg unchanged"
+else
+	not_ok "rollout again: dom0's /etc/default/grub and grub.cfg unchanged"; diff grub-default.1 grub-default.2 | diag
+fi
 rc=0
 S "$H plan --profile xen-wa2 domu1" >plan2.out 2>&1 || rc=$?
 if [ "$rc" -eq 0 ]; then ok "plan again: exit 0 (nothing to do)"; else not_ok "plan again: exit 0, got $rc"; diag <plan2.out; fi
 
-# ---- rollback: the file as it was ----
+# ---- rollback of the domU and the host: the files as they were ----
 rc=0
-S "$H rollback --json domu1" >rollback.json 2>rollback.err || rc=$?
-if [ "$rc" -eq 0 ]; then ok "rollback: exit 0"; else not_ok "rollback: exit 0, got $rc"; { cat rollback.err; head -c 3000 rollback.json; } | diag; fi
+S "$H rollback --json domu1 Domain-0" >rollback.json 2>rollback.err || rc=$?
+if [ "$rc" -eq 0 ]; then ok "rollback domu1 Domain-0: exit 0"; else not_ok "rollback domu1 Domain-0: exit 0, got $rc"; { cat rollback.err; head -c 3000 rollback.json; } | diag; fi
 S "cat /etc/xen/domu1.cfg" >now3.cfg
 if cmp -s now3.cfg "$HERE/files/domu1.cfg"; then ok "rollback: the config file is the original, byte for byte"; else not_ok "rollback: the config file is the original"; diff "$HERE/files/domu1.cfg" now3.cfg | diag; fi
 if S "test ! -e /var/lib/hvclock/xen/domu1.record"; then ok "rollback: the record is gone"; else not_ok "rollback: the record is gone"; fi
+check_json "rollback: the host row Domain-0 is in the report" rollback.json "
+assert h is not None and h['name'] == 'Domain-0', h"
+S "cat /etc/default/grub" >grub-default.3
+if cmp -s grub-default.3 grub-default.0; then
+	ok "rollback: dom0's /etc/default/grub is the original, byte for byte"
+else
+	not_ok "rollback: dom0's /etc/default/grub is the original"; diff grub-default.0 grub-default.3 | diag
+fi
+S "cat /boot/grub/grub.cfg" >grub.cfg.4
+if ! grep -q clocksource=jiffies grub.cfg.4 && cmp -s grub.cfg.4 grub.cfg.1; then
+	ok "rollback: grub.cfg regenerated without clocksource=jiffies (= the original)"
+else
+	not_ok "rollback: grub.cfg regenerated without clocksource=jiffies"; grep -n clocksource grub.cfg.4 | diag
+fi
 
-S "poweroff -f" >/dev/null 2>&1
+S "poweroff" >/dev/null 2>&1
+for _ in $(seq 1 30); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 1; done
 stop_qemu
-echo "# serial console: $OUT/serial.log"
+echo "# serial consoles: $OUT/serial.log (first boot), $OUT/serial2.log (after the host reboot)"
 finish
