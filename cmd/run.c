@@ -110,13 +110,6 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- the lock: one writer at a time --- */
 
 static int take_lock(int *ret_fd)
@@ -287,7 +280,7 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 				(resolved &&
 					(r == -ECONNREFUSED || r == -ETIMEDOUT ||
 						r == -EHOSTUNREACH || r == -ECONNRESET))) &&
-			!interrupted && now_ms() + 1000 < p->wait_until_ms;
+			!interrupted && hvc_now_ms() + 1000 < p->wait_until_ms;
 		if (!again)
 			break;
 		free(gp->inspect_error);
@@ -854,7 +847,7 @@ int hvc_run(struct hvc_run *run)
 	pool.profiles = &profiles;
 	pool.sysctl_keys = all_sysctl_keys(&profiles);
 	pool.default_port = cfg.port ? cfg.port : 22;
-	pool.wait_until_ms = now_ms() + 1000LL * ctx->wait_ssh_s;
+	pool.wait_until_ms = hvc_now_ms() + 1000LL * ctx->wait_ssh_s;
 	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
 	pool.n_jobs = n;
 	pthread_mutex_init(&pool.lock, NULL);

@@ -1,5 +1,6 @@
 /* util.c: allocation, string vectors and small string helpers. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -230,4 +231,21 @@ char *hvc_obuf_take(struct hvc_obuf *b, size_t *ret_len)
 	*ret_len = b->len;
 	b->cap = b->len = 0;
 	return TAKE_PTR(b->data);
+}
+
+int64_t hvc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int hvc_left_ms(int64_t deadline)
+{
+	int64_t d = deadline - hvc_now_ms();
+
+	if (d < 0)
+		return 0;
+	return d > INT_MAX ? INT_MAX : (int)d;
 }

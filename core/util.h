@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,10 @@ char **strv_copy(char *const *l);
 char **strv_split(const char *s, const char *sep);
 /* Join with sep; returns "" for an empty vector. */
 char *strv_join(char *const *l, const char *sep);
+
+/* Monotonic clock in milliseconds, and what is left until deadline (0 if past, at most INT_MAX). */
+int64_t hvc_now_ms(void);
+int hvc_left_ms(int64_t deadline);
 
 /* A growing byte buffer (output read from a guest); NUL-terminated once appended to. */
 struct hvc_obuf {

@@ -58,23 +58,6 @@ struct hvc_session {
 	int64_t deadline; /* connected + guest deadline */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int left_ms(int64_t deadline)
-{
-	int64_t d = deadline - now_ms();
-
-	if (d < 0)
-		return 0;
-	return d > INT_MAX ? INT_MAX : (int)d;
-}
-
 static int64_t min64(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
@@ -363,7 +346,7 @@ static int pump(struct child *c, const char *in, size_t in_len, size_t max_out, 
 	for (;;) {
 		struct pollfd pfd[4];
 		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_pid = -1, timeout, r;
-		int64_t now = now_ms(), until = deadline;
+		int64_t now = hvc_now_ms(), until = deadline;
 
 		if (c->exited && c->out < 0 && c->err < 0)
 			return PUMP_DONE;
@@ -426,7 +409,7 @@ static int pump(struct child *c, const char *in, size_t in_len, size_t max_out, 
 		}
 		if (!c->exited && shell_exited(c, i_pid >= 0 ? &pfd[i_pid] : NULL)) {
 			c->exited = true;
-			grace = now_ms() + EXIT_GRACE_MS;
+			grace = hvc_now_ms() + EXIT_GRACE_MS;
 			close_fd(&c->in); /* nobody left to read the rest */
 		}
 	}
@@ -440,7 +423,7 @@ static int await_exec(struct child *c, int64_t deadline, struct child_failure *r
 	int r;
 
 	for (;;) {
-		r = poll(&pfd, 1, left_ms(deadline));
+		r = poll(&pfd, 1, hvc_left_ms(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
@@ -546,7 +529,7 @@ static int local_session_exec(struct hvc_session *s, const char *command, const 
 	size_t stdin_len, struct hvc_exec_result *ret, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
-	int64_t cmd_deadline = now_ms() + o->command_timeout_ms;
+	int64_t cmd_deadline = hvc_now_ms() + o->command_timeout_ms;
 	int64_t deadline = min64(cmd_deadline, s->deadline);
 	bool by_guest = s->deadline <= cmd_deadline;
 	sigset_t pipe_set, old, pending;
@@ -559,7 +542,7 @@ static int local_session_exec(struct hvc_session *s, const char *command, const 
 		return hvc_error_set(err, -EINVAL, "local: empty command");
 	if (stdin_len > 0 && !stdin_data)
 		return hvc_error_set(err, -EINVAL, "local: stdin length without data");
-	if (left_ms(deadline) <= 0)
+	if (hvc_left_ms(deadline) <= 0)
 		return timeout_error(s, by_guest, err);
 
 	/* A command that stops reading its stdin must not kill us with SIGPIPE. */
@@ -579,7 +562,7 @@ static int local_transport_connect(struct hvc_transport *base, const char *host,
 	struct hvc_session *s = xcalloc(1, sizeof(*s));
 
 	s->t = local_transport_from_transport(base);
-	s->connected = now_ms();
+	s->connected = hvc_now_ms();
 	s->deadline = s->connected + base->options.guest_deadline_ms;
 	*ret_session = s;
 	return 0;

@@ -60,27 +60,10 @@ static void init_libssh(void)
 	init_result = ssh_init();
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int left_ms(int64_t deadline)
-{
-	int64_t d = deadline - now_ms();
-
-	if (d < 0)
-		return 0;
-	return d > INT_MAX ? INT_MAX : (int)d;
-}
-
 /* Bound the next blocking libssh call; at least 1 ms (0 means "default" to libssh). */
 static void set_budget(ssh_session ssh, int64_t deadline)
 {
-	int ms = left_ms(deadline);
+	int ms = hvc_left_ms(deadline);
 	long sec, usec;
 
 	if (ms < 1)
@@ -324,7 +307,7 @@ static int append_line_atomically(
 static int lock_mutex_until(pthread_mutex_t *m, int64_t deadline)
 {
 	struct timespec abs;
-	int ms = left_ms(deadline);
+	int ms = hvc_left_ms(deadline);
 
 	clock_gettime(CLOCK_REALTIME, &abs);
 	abs.tv_sec += ms / 1000;
@@ -388,7 +371,7 @@ static int record_host_key(struct hvc_session *s, int64_t deadline, struct hvc_e
 				s->t->lock_path, strerror(errno));
 			goto out;
 		}
-		if (left_ms(deadline) <= 0) {
+		if (hvc_left_ms(deadline) <= 0) {
 			r = hvc_error_set(err, -ETIMEDOUT,
 				"%s: timed out waiting for another process writing %s (lock %s)",
 				s->where, kh, s->t->lock_path);
@@ -492,7 +475,7 @@ static int auth_error(
 	if (connection_lost(s->ssh))
 		return hvc_error_set(err, -ECONNRESET, "%s: connection lost during %s: %s",
 			s->where, what, ssh_get_error(s->ssh));
-	if (rc == SSH_AUTH_AGAIN || left_ms(deadline) <= 0)
+	if (rc == SSH_AUTH_AGAIN || hvc_left_ms(deadline) <= 0)
 		return hvc_error_set(err, -ETIMEDOUT, "%s: timed out during %s", s->where, what);
 	return hvc_error_set(err, -EIO, "%s: %s failed: %s", s->where, what, ssh_get_error(s->ssh));
 }
@@ -514,7 +497,7 @@ static int authenticate(struct hvc_session *s, int64_t deadline, struct hvc_erro
 			return 0;
 		if (rc == SSH_AUTH_AGAIN ||
 			(rc == SSH_AUTH_ERROR &&
-				(connection_lost(s->ssh) || left_ms(deadline) <= 0)))
+				(connection_lost(s->ssh) || hvc_left_ms(deadline) <= 0)))
 			return auth_error(s, deadline, rc, "ssh-agent authentication", err);
 		/* DENIED, PARTIAL or an unreachable agent: go on with the identity file. */
 	}
@@ -566,7 +549,7 @@ static int connect_error(
 
 	if (strstr(msg, "refused"))
 		return hvc_error_set(err, -ECONNREFUSED, "%s: connection refused", s->where);
-	if (left_ms(deadline) <= 0 || strstr(msg, "Timeout"))
+	if (hvc_left_ms(deadline) <= 0 || strstr(msg, "Timeout"))
 		return hvc_error_set(err, -ETIMEDOUT,
 			"%s: connect timed out after %d ms (no TCP connection, SSH banner or key "
 			"exchange): %s",
@@ -597,7 +580,7 @@ static void session_free(struct hvc_session *s)
 		return;
 	if (s->ssh) {
 		/* ssh_disconnect() queues a message and closes the socket; bounded anyway. */
-		set_budget(s->ssh, now_ms() + 100);
+		set_budget(s->ssh, hvc_now_ms() + 100);
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
 	}
@@ -634,7 +617,7 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	s = xcalloc(1, sizeof(*s));
 	s->t = t;
 	s->where = xasprintf("%s:%u", ssh_host, port);
-	s->connected = now_ms();
+	s->connected = hvc_now_ms();
 	s->deadline = s->connected + o->guest_deadline_ms;
 	connect_deadline = min64(s->connected + o->connect_timeout_ms, s->deadline);
 
@@ -701,7 +684,7 @@ static int exec_fail(struct exec_state *x, enum exec_failure f, struct hvc_error
 
 	if (f == EXEC_ERROR && connection_lost(s->ssh))
 		f = EXEC_LOST;
-	if (f == EXEC_ERROR && left_ms(x->deadline) <= 0)
+	if (f == EXEC_ERROR && hvc_left_ms(x->deadline) <= 0)
 		f = EXEC_TIMEOUT;
 	switch (f) {
 	case EXEC_LOST:
@@ -740,7 +723,7 @@ static int drain(struct exec_state *x, int is_stderr, struct hvc_obuf *b, size_t
 		if (!is_stderr && limit + 1 - b->len < want)
 			want = limit + 1 - b->len; /* read at most one byte past the cap */
 		/* A guest flooding stderr (discarded) must not keep us here past the deadline. */
-		if (left_ms(x->deadline) <= 0)
+		if (hvc_left_ms(x->deadline) <= 0)
 			return EXEC_TIMEOUT;
 		n = ssh_channel_read_nonblocking(x->ch, buf, (uint32_t)want, is_stderr);
 		if (n == SSH_EOF || n == 0)
@@ -787,7 +770,7 @@ static int run_channel(struct exec_state *x, const char *command, const char *in
 
 	x->what = "running the command";
 	for (;;) {
-		if (left_ms(x->deadline) <= 0)
+		if (hvc_left_ms(x->deadline) <= 0)
 			return EXEC_TIMEOUT;
 		set_budget(ssh, x->deadline);
 		/* Feed stdin only as far as the guest's window allows: never wait on it. */
@@ -826,7 +809,7 @@ static int run_channel(struct exec_state *x, const char *command, const char *in
 		if (ssh_channel_is_eof(x->ch) || ssh_channel_is_closed(x->ch))
 			break;
 		/* Wait for stdout data or EOF; stderr and window updates wait for the next turn. */
-		rc = left_ms(x->deadline);
+		rc = hvc_left_ms(x->deadline);
 		rc = ssh_channel_poll_timeout(x->ch, rc < SLICE_MS ? rc : SLICE_MS, 0);
 		if (rc == SSH_ERROR)
 			return EXEC_ERROR;
@@ -854,7 +837,7 @@ static int ssh_session_exec(struct hvc_session *s, const char *command, const ch
 	const struct hvc_transport_options *o = &s->t->base.options;
 	struct exec_state x = { .s = s, .command_ms = o->command_timeout_ms };
 	struct hvc_obuf out = { 0 }, errb = { 0 };
-	int64_t cmd_deadline = now_ms() + o->command_timeout_ms;
+	int64_t cmd_deadline = hvc_now_ms() + o->command_timeout_ms;
 	int status = -1, rc, r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -868,7 +851,7 @@ static int ssh_session_exec(struct hvc_session *s, const char *command, const ch
 	x.deadline = min64(cmd_deadline, s->deadline);
 	x.by_guest = s->deadline <= cmd_deadline;
 	x.what = "starting";
-	if (left_ms(x.deadline) <= 0)
+	if (hvc_left_ms(x.deadline) <= 0)
 		return exec_fail(&x, EXEC_TIMEOUT, err);
 
 	rc = run_channel(&x, command, stdin_data, stdin_len, &out, &errb, &status);
@@ -879,7 +862,7 @@ static int ssh_session_exec(struct hvc_session *s, const char *command, const ch
 	if (x.ch) {
 		/* Bounded close: a hung or flooding command must not keep us here. */
 		if (!s->lost && !connection_lost(s->ssh)) {
-			set_budget(s->ssh, min64(now_ms() + 1000, s->deadline));
+			set_budget(s->ssh, min64(hvc_now_ms() + 1000, s->deadline));
 			ssh_channel_close(x.ch);
 		}
 		ssh_channel_free(x.ch);

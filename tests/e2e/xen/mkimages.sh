@@ -46,6 +46,25 @@ if [ ! -f "$STAMP" ]; then
 	depmod -b "$X" "$KVER"
 	touch "$STAMP"
 fi
+# libvirt's daemon with its libxl driver, and virsh (for t-xen-libvirt.sh only; started by that test, not
+# at boot): fetched apart (unpacked into $X too, stamped there, so a new $X unpacks them again), so
+# that a failure to fetch them does not stop the image (t-xen.sh does not need them):
+# $OUT/img/no-libvirt then says why, and t-xen-libvirt.sh SKIPs.
+LVPKGS="libvirt-daemon libvirt-daemon-driver-xen libvirt-clients libvirt0"
+LVSTAMP=$X/.lv-unpacked-$(echo "$LVPKGS" | sha256sum | cut -c1-8)
+rm -f "$IMG/no-libvirt"
+if [ ! -f "$LVSTAMP" ]; then
+	rm -rf "$CACHE/lvdebs"
+	mkdir -p "$CACHE/lvdebs"
+	# shellcheck disable=SC2086 # a list of package names
+	if (cd "$CACHE/lvdebs" && apt-get download $LVPKGS) >"$CACHE/lv-download.log" 2>&1; then
+		for d in "$CACHE"/lvdebs/*.deb; do dpkg-deb -x "$d" "$X"; done
+		touch "$LVSTAMP"
+	else
+		echo "libvirt packages: apt-get download failed: $(grep -m1 -E '^E:' "$CACHE/lv-download.log" ||
+			tail -n1 "$CACHE/lv-download.log")" >"$IMG/no-libvirt"
+	fi
+fi
 XLIB="$X/usr/lib/x86_64-linux-gnu:$X/lib/x86_64-linux-gnu"
 XEN_GZ=$(ls "$X"/boot/xen-*.gz)
 grep -qx CONFIG_XEN_DOM0=y "$X/boot/config-$KVER" || { echo "$KPKG: not a dom0 kernel (CONFIG_XEN_DOM0)"; exit 1; }
@@ -134,6 +153,19 @@ printf '127.0.0.1 localhost\n127.0.1.1 dom0\n' >"$R/etc/hosts"
 printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm), hvclock e2e Xen host"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' \
 	>"$R/etc/os-release"
 copy "$HVCLOCK" /usr/bin/hvclock
+# libvirt (monolithic libvirtd with only its libxl connection driver, virsh): not started at boot
+if [ -f "$LVSTAMP" ]; then
+	LVLIB=/usr/lib/x86_64-linux-gnu/libvirt
+	copy "$X/usr/sbin/libvirtd"
+	copy "$X/usr/bin/virsh"
+	copy "$X$LVLIB/connection-driver/libvirt_driver_libxl.so"
+	mkdir -p "$R/usr/share/libvirt" "$R/etc/libvirt" "$R/var/lib/libvirt/libxl" "$R/var/log/libvirt/libxl" \
+		"$R/var/cache/libvirt"
+	cp -a "$X/usr/share/libvirt/cpu_map" "$X/usr/share/libvirt/schemas" "$R/usr/share/libvirt/"
+	cp "$X/etc/libvirt/libvirt.conf" "$R/etc/libvirt/"
+	cp "$HERE/files/libvirtd.conf" "$R/etc/libvirt/libvirtd.conf"
+	cp "$HERE/files/lvdomu.xml" "$R/var/lib/hvtest/lvdomu.xml"
+fi
 cp -r "$PROFILES" "$R/usr/share/hvclock/profiles"
 
 # ---- dom0's boot: Xen, the kernel and its initramfs, GRUB as Debian sets it up ----
