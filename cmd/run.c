@@ -763,9 +763,8 @@ static void warn_dom0_elsewhere(const struct hvc_plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct hvc_guest_plan *gp = &plan->guests[i];
 		const struct hvc_profile *p = gp->decision.profile;
-		if (p && (p->host_cmdline_set || p->host_sysctls) &&
-			gp->status != HVC_PLAN_SKIPPED && gp->status != HVC_PLAN_FAILED &&
-			!strv_contains(names, p->name))
+		if (p && hvc_profile_has_host_part(p) && gp->status != HVC_PLAN_SKIPPED &&
+			gp->status != HVC_PLAN_FAILED && !strv_contains(names, p->name))
 			strv_push(&names, p->name);
 	}
 	if (!names)

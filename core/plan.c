@@ -296,23 +296,27 @@ static void plan_live(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 static void plan_timesync(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	const struct hvc_facts *f = &gp->guest->facts;
+	const char *where = gp->guest->is_host ? "dom0" : "the guest";
 	struct hvc_action *a;
 
 	if (!p->timesync_required)
 		return;
-	a = add_action(gp, HVC_ACTION_TIMESYNC, "time sync daemon in the guest");
+	a = add_action(gp, HVC_ACTION_TIMESYNC,
+		gp->guest->is_host ? "time sync daemon in dom0" : "time sync daemon in the guest");
 	a->check_only = true;
 	a->before = xstrdup_or_null(f->timesync);
 	if (f->timesync_active == HVC_YES) {
 		a->state = HVC_ACTION_IN_PLACE;
 	} else if (f->timesync_active == HVC_NO) {
 		a->state = HVC_ACTION_BLOCKED;
-		a->note = xstrdup("this remedy needs a running time sync daemon (chrony or ntpd) "
-				  "in the guest; hvclock does not install one");
+		a->note = xasprintf("this remedy needs a running time sync daemon (chrony or ntpd) "
+				    "in %s; hvclock does not install one",
+			where);
 	} else {
 		a->state = HVC_ACTION_PENDING;
-		a->note = xstrdup("this remedy needs a running time sync daemon in the guest "
-				  "(checked at inspection)");
+		a->note = xasprintf("this remedy needs a running time sync daemon in %s "
+				    "(checked at inspection)",
+			where);
 	}
 }
 
@@ -474,14 +478,14 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 	_cleanup_free_ char *conflict = NULL;
 	struct hvc_guest_plan *gp;
 	struct hvc_profile *hp;
+	bool timesync = false;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct hvc_guest_plan *g = &plan->guests[i];
 		const struct hvc_profile *p = g->decision.profile;
 
 		if (!p || g->status == HVC_PLAN_SKIPPED || g->status == HVC_PLAN_FAILED ||
-			g->status == HVC_PLAN_NO_REMEDY ||
-			(!p->host_cmdline_set && !p->host_sysctls))
+			g->status == HVC_PLAN_NO_REMEDY || !hvc_profile_has_host_part(p))
 			continue;
 		if (strv_contains(names, p->name))
 			continue;
@@ -490,6 +494,7 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 			break;
 		strv_push(&names, p->name);
 		strv_consume(&why, profile_users(plan, p));
+		timesync = timesync || p->host_timesync_required;
 	}
 	if (!names && !conflict && !named)
 		return;
@@ -498,6 +503,7 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 	hp->name = names ? strv_join(names, "+") : xstrdup("none");
 	hp->summary = xstrdup("the dom0 side ([host]) of the remedies chosen for the guests");
 	hp->cmdline_set = TAKE_PTR(cmdline);
+	hp->timesync_required = timesync;
 	STRV_FOREACH (kv, sysctls) {
 		const char *eq = strchr(*kv, '=');
 		hp->sysctls = xrealloc(hp->sysctls, hp->n_sysctls + 1, sizeof(*hp->sysctls));
@@ -539,6 +545,7 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 						  : " does not exist in dom0: left out");
 	plan_cmdline(gp, hp);
 	plan_sysctls(gp, hp);
+	plan_timesync(gp, hp);
 	gp->status = HVC_PLAN_PENDING;
 	hvc_guest_plan_update_status(gp);
 }

@@ -223,6 +223,11 @@ static void conditions_free(struct hvc_condition *c, size_t n)
 	free(c);
 }
 
+bool hvc_profile_has_host_part(const struct hvc_profile *p)
+{
+	return p->host_sysctls || p->host_cmdline_set || p->host_timesync_required;
+}
+
 void hvc_profile_free(struct hvc_profile *p)
 {
 	if (!p)
@@ -623,7 +628,10 @@ static bool handle_key(struct parser *ps, const char *key, const char *value, bo
 			return add_list(ps, key, &p->host_sysctls, value, check_host_sysctl);
 		if (streq(key, "cmdline-set"))
 			return add_list(ps, key, &p->host_cmdline_set, value, check_host_cmdline);
-		return fail(ps, "unknown key '%s' in [host] (expected sysctl, cmdline-set)", key);
+		if (streq(key, "timesync"))
+			return parse_bool(ps, key, value, &p->host_timesync_required);
+		return fail(ps,
+			"unknown key '%s' in [host] (expected sysctl, cmdline-set, timesync)", key);
 	}
 	return fail(ps, "internal error: unknown section state");
 }
@@ -877,7 +885,7 @@ static bool profile_finish(struct parser *ps)
 			"no [match] section: a profile must say which guests it is for");
 
 	changes = p->cmdline_set || p->cmdline_remove || p->n_sysctls || p->live_clocksources ||
-		p->host_sysctls || p->host_cmdline_set;
+		hvc_profile_has_host_part(p);
 	if (!changes && !p->timesync_required && p->n_done_if == 0)
 		return fail_at(ps, ps->profile_line,
 			"profile changes nothing: it needs [cmdline], [sysctl:KEY], [live], [host] "

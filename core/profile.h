@@ -22,7 +22,8 @@
  *   [sysctl:KEY] value = V, only-if-exists = yes|no   (default yes)
  *   [live]      clocksource = NAME...   (first one listed as available in the guest wins)
  *   [timesync]  required = yes|no
- *   [host]      sysctl = KEY=V..., cmdline-set = PARAM...   (dom0 side, Xen)
+ *   [host]      sysctl = KEY=V..., cmdline-set = PARAM..., timesync = yes|no
+ *               (dom0 side, Xen; timesync: check that a time sync daemon runs in dom0)
  *
  * Condition keys (values are space-separated lists; any element may match):
  *   hypervisor, guest-type, boot-path, kernel (fnmatch globs on the kernel release),
@@ -95,7 +96,11 @@ struct hvc_profile {
 
 	char **host_sysctls; /* "key=value", dom0 side, only where the key exists */
 	char **host_cmdline_set; /* dom0 kernel command line */
+	bool host_timesync_required; /* check: a time sync daemon runs in dom0 */
 };
+
+/* The profile changes (or checks) something in dom0: [host]. */
+bool hvc_profile_has_host_part(const struct hvc_profile *p);
 
 struct hvc_profile_set {
 	struct hvc_profile **profiles; /* sorted: priority descending, then name */

@@ -61,5 +61,7 @@ only-if-exists = yes
 [timesync]
 required = no
 
+# dom0: the same kernel parameter; NTP runs there (the domUs follow dom0's clock): checked.
 [host]
 cmdline-set = clocksource=jiffies
+timesync = yes

@@ -212,7 +212,9 @@ h = d["host"]
 assert h["name"] == "Domain-0" and h["address"] is None and h["facts"]["inspected"], h
 assert h["facts"]["bootloader"] == "update-grub", h["facts"]
 assert "xen-wa2 (chosen for g2)" in h["remedy"]["reason"], h["remedy"]
-assert [a["kind"] for a in h["actions"]] == ["guest-bootloader"], h["actions"]
+assert [a["kind"] for a in h["actions"]] == ["guest-bootloader", "timesync"], h["actions"]
+t = h["actions"][1]
+assert t["check_only"] and t["target"] == "time sync daemon in dom0" and t["before"] == h["facts"]["timesync"], t
 a = h["actions"][0]
 assert a["target"].startswith("dom0 /etc/default/grub GRUB_CMDLINE_LINUX"), a
 assert a["before"] == "" and a["after"] == "clocksource=jiffies" and a["state"] == "pending", a

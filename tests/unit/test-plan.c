@@ -446,6 +446,7 @@ static void test_host_row(void)
 {
 	struct host_fixture f;
 	struct hvc_profile *wa2 = host_profile("xen-wa2", "clocksource=jiffies", NULL);
+	wa2->host_timesync_required = true;
 	struct hvc_profile *wa1 = host_profile("xen-wa1", NULL, "xen.independent_wallclock=1");
 	const struct hvc_action *a;
 
@@ -471,6 +472,10 @@ static void test_host_row(void)
 		CHECK(a && a->state == HVC_ACTION_PENDING && streq(a->takes_effect, "reboot"));
 		CHECK(a && strstr(a->note, "host's next reboot"));
 		CHECK(find(h, HVC_ACTION_HOST_CMDLINE) == NULL);
+		/* xen-wa2 wants NTP in dom0: a check there, which never blocks the row. */
+		a = find(h, HVC_ACTION_TIMESYNC);
+		CHECK(a && a->check_only && streq(a->target, "time sync daemon in dom0"));
+		CHECK(a && a->state == HVC_ACTION_PENDING && strstr(a->note, "in dom0"));
 		CHECK_INTEQ(h->status, HVC_PLAN_PENDING);
 	}
 	host_teardown(&f);

@@ -147,6 +147,8 @@ static void test_good_full(void)
 	CHECK(p->timesync_required);
 	CHECK_LIST(p->host_sysctls, "xen.independent_wallclock=1 kernel.panic=10");
 	CHECK_LIST(p->host_cmdline_set, "clocksource=jiffies");
+	CHECK(p->host_timesync_required);
+	CHECK(hvc_profile_has_host_part(p));
 	hvc_profile_free(p);
 }
 
@@ -619,6 +621,7 @@ static void test_shipped_xen_wa2(void)
 	CHECK(p->live_clocksources == NULL);
 	CHECK_LIST(p->host_cmdline_set, "clocksource=jiffies");
 	CHECK(p->host_sysctls == NULL);
+	CHECK(p->host_timesync_required); /* ... and checked there */
 }
 
 /* domain.md §1: jiffies must not be the only remedy for classic kernels. */

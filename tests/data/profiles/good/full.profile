@@ -51,3 +51,4 @@ required = yes
 [host]
 sysctl = xen.independent_wallclock=1 kernel.panic=10
 cmdline-set = clocksource=jiffies
+timesync = yes
