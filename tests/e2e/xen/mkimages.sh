@@ -162,6 +162,12 @@ if [ -f "$LVSTAMP" ]; then
 	mkdir -p "$R/usr/share/libvirt" "$R/etc/libvirt" "$R/var/lib/libvirt/libxl" "$R/var/log/libvirt/libxl" \
 		"$R/var/cache/libvirt"
 	cp -a "$X/usr/share/libvirt/cpu_map" "$X/usr/share/libvirt/schemas" "$R/usr/share/libvirt/"
+	# libvirt's libxl driver decodes the host CPU from Xen's featureset (physinfo hw_caps) into one of
+	# cpu_map's models (libxlCapsInitCPU), and every x86 model needs vme (486 and all that build on
+	# it); QEMU's TCG has no VME (-cpu ...,+vme: "TCG doesn't support requested feature"), so the Xen
+	# driver would not load ("Cannot find suitable CPU model for given data"). vme is dropped from
+	# the models in dom0's copy only (the host's CPU model does not matter to a PV guest).
+	sed -i "/<feature name='vme'\/>/d" "$R"/usr/share/libvirt/cpu_map/x86_*.xml
 	cp "$X/etc/libvirt/libvirt.conf" "$R/etc/libvirt/"
 	cp "$HERE/files/libvirtd.conf" "$R/etc/libvirt/libvirtd.conf"
 	cp "$HERE/files/lvdomu.xml" "$R/var/lib/hvtest/lvdomu.xml"
