@@ -19,104 +19,30 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${HVC_XEN_E2E_DIR:-/tmp/hvc-xen-libvirt-e2e}
-BUDGET=${HVC_XEN_E2E_BUDGET:-480}
-T0=$(date +%s)
-n=0
-failures=0
-QEMU_PID=
-SERIAL=$OUT/serial.log
 NAME=lvdomu
 URI=xen:///system
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-diag() { sed 's/^/# /'; }
-elapsed() { echo $(($(date +%s) - T0)); }
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
-finish() {
-	echo "# total $(elapsed) s"
-	echo "1..$n"
-	[ "$failures" -eq 0 ]
-	exit $?
+. "$HERE/lib.sh"
+bail_more() {
+	{ echo "last lines of dom0's /var/log/libvirt/libvirtd.log:"; S "tail -n 25 /var/log/libvirt/libvirtd.log"; } 2>&1 | diag
 }
-# bail NAME: a step the rest depends on failed; show the serial console's and libvirtd's log ends, stop
-bail() {
-	not_ok "$1"
-	{ echo "last lines of the serial console ($SERIAL):"; tail -n 25 "$SERIAL" 2>/dev/null; } | diag
-	if [ -n "$QEMU_PID" ]; then
-		{ echo "last lines of dom0's /var/log/libvirt/libvirtd.log:"; S "tail -n 25 /var/log/libvirt/libvirtd.log"; } 2>&1 | diag
-	fi
-	finish
-}
-stop_qemu() { [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null; QEMU_PID=; }
-trap stop_qemu EXIT
+# V ARGS: virsh -c xen:///system in dom0
+V() { S "virsh -c $URI $*"; }
 
 # ---- can this machine run it? ----
-[ "$(id -u)" = 0 ] || skip_all "needs root (root-owned file trees, device nodes, chroot, depmod)"
-for t in qemu-system-x86_64 ssh ssh-keygen cpio depmod modprobe dpkg-deb apt-get apt-cache file gzip python3 timeout \
-	mke2fs sfdisk chroot; do
-	command -v "$t" >/dev/null || skip_all "$t is not installed (scripts/deps.sh installs it)"
-done
-file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || skip_all "needs busybox-static (/bin/busybox)"
-"$HVCLOCK" --version 2>/dev/null | grep -q 'libvirt' || skip_all "this hvclock was built without the libvirt backend"
-case $OUT in *[,\ ]*) skip_all "HVC_XEN_E2E_DIR must not contain commas or spaces (QEMU -drive file=)" ;; esac
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-rm -f "$OUT"/*.check # check_json appends to these
-SERIAL=$OUT/serial.log
+xen_e2e_guards libvirt
 
 # ---- images (mkimages.sh, the same as t-xen.sh's; libvirt is in dom0's root unless it could not be fetched) ----
-rc=0
-"$HERE/mkimages.sh" "$OUT" "$HVCLOCK" "$HVCLOCK_PROFILES_DIR" >"$OUT/mkimages.log" 2>&1 || rc=$?
-[ "$rc" -eq 3 ] && skip_all "$(tail -n1 "$OUT/mkimages.log")"
-if [ "$rc" -ne 0 ]; then
-	not_ok "build the images"
-	tail -n 20 "$OUT/mkimages.log" | diag
-	finish
-fi
+xen_e2e_image
 [ -f "$OUT/img/no-libvirt" ] && skip_all "$(cat "$OUT/img/no-libvirt")"
-cp --sparse=always "$OUT/img/disk.img" "$OUT/disk.img"
 ok "disk image built from Debian packages, with libvirtd + its libxl driver and virsh in dom0 ($(elapsed) s)"
 
 # ---- boot the host from its disk (as t-xen.sh does) ----
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-qemu-system-x86_64 -accel tcg -machine pc,max-ram-below-4g=1G -m 3072 -smp 2 -nographic -no-reboot \
-	-drive "file=$OUT/disk.img,format=raw,if=virtio" \
-	-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device virtio-net-pci,netdev=n0 \
-	</dev/null >"$SERIAL" 2>&1 &
-QEMU_PID=$!
+start_qemu "$OUT/serial.log"
 cd "$OUT" || exit 1
 
-KEY=$OUT/ssh/id_ed25519
-SSHO="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes"
-# S CMD: run CMD in dom0; D CMD: run CMD in the domU (through dom0); V ARGS: virsh -c xen:///system in dom0
-S() { timeout 120 ssh -i "$KEY" $SSHO -p "$PORT" root@127.0.0.1 "$@"; }
-D() { S "ssh -i /root/.ssh/id_ed25519 $SSHO root@10.99.0.2 '$1'"; }
-V() { S "virsh -c $URI $*"; }
-wait_for() {
-	local until=$(($(date +%s) + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		if [ "$(date +%s)" -ge "$until" ] || [ "$(elapsed)" -ge "$BUDGET" ]; then return 1; fi
-		kill -0 "$QEMU_PID" 2>/dev/null || return 1
-		sleep 2
-	done
-}
 H="env HVCLOCK_PROFILES_DIR=/usr/share/hvclock/profiles HVCLOCK_CONFIG=/dev/null hvclock -c $URI \
 -i /root/.ssh/id_ed25519 --accept-new --guest-address $NAME=10.99.0.2"
-# check_json NAME FILE PYTHON: d = the document, gs = the guests, g = the first guest, a = its actions
-# by kind, h = the host row (None when there is none)
-check_json() {
-	if python3 -c "
-import json, sys
-d = json.load(open('$2'))
-gs = d['guests']
-g = gs[0] if gs else None
-a = {x['kind']: x for x in g.get('actions', [])} if g else {}
-h = d.get('host')
-$3
-" 2>>"$2.check"; then ok "$1"; else not_ok "$1"; { cat "$2.check"; cat "$2"; } | head -60 | diag; fi
-}
 # cmdline_of XMLFILE: the text of <os><cmdline> (empty when none)
 cmdline_of() { python3 -c "
 import sys, xml.etree.ElementTree as E
@@ -127,12 +53,7 @@ print(c.text if c is not None and c.text else '')
 wait_for 180 S true || bail "dom0 boots from its disk and answers ssh"
 ok "host booted from its disk (SeaBIOS, GRUB, Xen, dom0), ssh to dom0 works ($(elapsed) s)"
 S "cat /etc/default/grub" >grub-default.0
-ORIG_LINUX=$(python3 -c "
-import shlex, sys
-for l in open(sys.argv[1]):
-    if l.startswith('GRUB_CMDLINE_LINUX='):
-        print(shlex.split(l.split('=', 1)[1])[0] if l.split('=', 1)[1].strip() else '')
-" grub-default.0)
+ORIG_LINUX=$(grub_var grub-default.0 GRUB_CMDLINE_LINUX)
 
 # ---- libvirtd with its libxl driver ----
 S "libvirtd -d" >libvirtd-start.log 2>&1 || { diag <libvirtd-start.log; bail "libvirtd -d in dom0"; }
