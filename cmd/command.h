@@ -38,6 +38,7 @@ struct hvc_ctx {
 	int parallel; /* --parallel */
 	int connect_timeout_s, command_timeout_s, guest_deadline_s;
 	int wait_ssh_s; /* --wait-ssh: keep trying to reach a guest this long */
+	bool no_verify_identity; /* --no-verify-identity: a guest that reports no UUID may change */
 	char **guest_addresses; /* --guest-address NAME=HOST[:PORT], repeatable */
 };
 
@@ -87,6 +88,7 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 #define HVC_OPT_DEADLINE 0x10a
 #define HVC_OPT_NO_AGENT 0x10b
 #define HVC_OPT_WAIT_SSH 0x10c
+#define HVC_OPT_NO_VERIFY_IDENTITY 0x10e
 /* clang-format off */
 #define HVC_COMMON_LONGOPTS                                                                       \
 	{ "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, HVC_OPT_JSON }, \
@@ -104,7 +106,8 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 		{ "connect-timeout", required_argument, NULL, HVC_OPT_CONNECT_TIMEOUT },          \
 		{ "command-timeout", required_argument, NULL, HVC_OPT_COMMAND_TIMEOUT },          \
 		{ "deadline", required_argument, NULL, HVC_OPT_DEADLINE },                        \
-		{ "wait-ssh", required_argument, NULL, HVC_OPT_WAIT_SSH }
+		{ "wait-ssh", required_argument, NULL, HVC_OPT_WAIT_SSH },                        \
+		{ "no-verify-identity", no_argument, NULL, HVC_OPT_NO_VERIFY_IDENTITY }
 /* clang-format on */
 
 /*

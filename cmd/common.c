@@ -93,6 +93,9 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 	case HVC_OPT_NO_AGENT:
 		ctx->no_agent = true;
 		return 1;
+	case HVC_OPT_NO_VERIFY_IDENTITY:
+		ctx->no_verify_identity = true;
+		return 1;
 	case HVC_OPT_PARALLEL:
 		return seconds_arg(arg, "--parallel", 1, 256, &ctx->parallel);
 	case HVC_OPT_CONNECT_TIMEOUT:

@@ -53,6 +53,7 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	      "      --accept-new       record the host keys of new guests (a changed key is "
 	      "refused)\n"
 	      "      --guest-address NAME=HOST[:PORT]   where to reach a guest; repeatable\n"
+	      "      --no-verify-identity   change guests that report no UUID (default: refuse)\n"
 	      "      --parallel N       guests handled at once (default: 16)\n"
 	      "      --wait-ssh S       keep trying to reach a guest that is still booting, up to "
 	      "S s\n"

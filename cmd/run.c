@@ -93,6 +93,7 @@ struct job {
 	bool config_skip;
 	const char *config_address;
 	const char *cli_address;
+	bool allow_unverified; /* a guest that reports no UUID may be changed */
 	bool started;
 };
 
@@ -174,40 +175,56 @@ static void ignore_sigpipe(void)
 
 /* --- reaching a guest --- */
 
-/* Where to reach a guest: --guest-address, config, domain metadata, then the hypervisor. */
+/*
+ * Where to reach a guest: --guest-address, config, domain metadata, then the
+ * hypervisor's first usable address (the ones refused go to reach).
+ */
 static int resolve_address(
-	struct pool *p, struct job *j, char **ret_host, unsigned *ret_port, const char **ret_source)
+	struct pool *p, struct job *j, char **ret_host, unsigned *ret_port, char **ret_source)
 {
 	struct hvc_guest *g = j->guest;
+	struct hvc_reach *reach = &j->gp->reach;
 	struct hvc_error err = { 0 };
-	_cleanup_strv_free_ char **addrs = NULL;
+	struct hvc_guest_address *addrs = NULL;
+	unsigned n = 0;
+	int r = -ENOENT;
 
 	*ret_port = 0;
 	if (j->cli_address) {
-		*ret_source = "--guest-address";
+		*ret_source = xstrdup("--guest-address");
 		return hvc_parse_address(j->cli_address, ret_host, ret_port);
 	}
 	if (j->config_address) {
-		*ret_source = "configuration";
+		*ret_source = xstrdup("configuration");
 		return hvc_parse_address(j->config_address, ret_host, ret_port);
 	}
 	if (g->has_record && g->record.address) {
-		*ret_source = "domain metadata";
+		*ret_source = xstrdup("domain metadata");
 		if (hvc_parse_address(g->record.address, ret_host, ret_port) < 0)
 			return -EINVAL;
 		if (g->record.port)
 			*ret_port = (unsigned)g->record.port;
 		return 0;
 	}
-	if (hvc_backend_guest_addresses(j->backend, g, &addrs, &err) < 0) {
-		free_and_strdup(&j->gp->inspect_error, err.msg);
+	if (hvc_backend_guest_addresses(j->backend, g, &addrs, &n, &err) < 0) {
+		free_and_strdup(&reach->inspect_error, err.msg);
 		return -EIO;
 	}
-	if (!addrs)
-		return -ENOENT;
-	*ret_source = "libvirt";
-	*ret_host = xstrdup(addrs[0]);
-	return 0;
+	strv_free(reach->addresses_refused);
+	reach->addresses_refused = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		if (addrs[i].refused) {
+			strv_consume(&reach->addresses_refused,
+				xasprintf("%s (libvirt %s): %s", addrs[i].address, addrs[i].source,
+					addrs[i].refused));
+		} else if (r < 0) {
+			*ret_source = xasprintf("libvirt %s", addrs[i].source);
+			*ret_host = xstrdup(addrs[i].address);
+			r = 0;
+		}
+	}
+	hvc_guest_addresses_free(addrs, n);
+	return r;
 }
 
 /* Run the inspection script over session and fill g->facts; a failure sets *ret_error. */
@@ -220,7 +237,8 @@ static int inspect(struct hvc_transport *t, struct hvc_session *session, char **
 	size_t len;
 	int r;
 
-	request = hvc_inspect_request(sysctl_keys, &len);
+	request = hvc_inspect_request(
+		sysctl_keys, g->is_host, hvc_guest_deadline_s(t->options.command_timeout_ms), &len);
 	if (!request) {
 		*ret_error = xstrdup("a profile names a sysctl key the inspection cannot ask for");
 		return -EINVAL;
@@ -237,24 +255,60 @@ static int inspect(struct hvc_transport *t, struct hvc_session *session, char **
 	return r;
 }
 
-/* Connect and inspect; on success *ret_session is open. Failures go to gp->inspect_error. */
+/*
+ * Is the guest reached the domain meant? Compares the UUIDs it reported
+ * with the domain's; only then is a new host key recorded (--accept-new).
+ * A guest that is not the one meant, or cannot say (unless allowed), is
+ * -EPERM: its facts are dropped, nothing is changed.
+ */
+static int verify_identity(struct pool *p, struct job *j, struct hvc_session *session)
+{
+	struct hvc_guest *g = j->guest;
+	struct hvc_reach *reach = &j->gp->reach;
+	struct hvc_error err = { 0 };
+
+	free(reach->identity_detail);
+	reach->identity = hvc_identity_check(
+		g->uuid, &g->facts, j->allow_unverified, &reach->identity_detail);
+	if (reach->identity == HVC_IDENTITY_MISMATCH || reach->identity == HVC_IDENTITY_UNKNOWN) {
+		free(reach->inspect_error);
+		reach->inspect_error = xasprintf("%s at %s: %s%s",
+			reach->identity == HVC_IDENTITY_MISMATCH ? "not this guest"
+								 : "identity not verified",
+			reach->address, reach->identity_detail,
+			reach->identity == HVC_IDENTITY_MISMATCH
+				? "; refusing to touch it (wrong address?)"
+				: "; refusing changes (allow with --no-verify-identity or "
+				  "verify-identity = no)");
+		hvc_facts_finish(&g->facts);
+		hvc_facts_init(&g->facts);
+		return -EPERM;
+	}
+	if (hvc_session_pin_key(p->transport, session, &err) < 0) {
+		free_and_strdup(&reach->inspect_error, err.msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Connect, inspect, verify; on success *ret_session is open. Failures go to reach. */
 static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session **ret_session)
 {
-	struct hvc_guest_plan *gp = j->gp;
+	struct hvc_reach *reach = &j->gp->reach;
 	struct hvc_error err = { 0 };
-	_cleanup_free_ char *host = NULL;
-	const char *source = NULL;
+	_cleanup_free_ char *host = NULL, *source = NULL;
 	unsigned port;
 	bool resolved = false;
 	int r;
 
 	*ret_session = NULL;
 	if (!p->transport) {
-		gp->inspect_error = xstrdup(p->no_transport ? p->no_transport : "no guest access");
+		reach->inspect_error =
+			xstrdup(p->no_transport ? p->no_transport : "no guest access");
 		return -EOPNOTSUPP;
 	}
 	if (j->guest->state == HVC_STATE_PAUSED) {
-		gp->inspect_error = xstrdup("the guest is paused");
+		reach->inspect_error = xstrdup("the guest is paused");
 		return -EAGAIN;
 	}
 	/*
@@ -265,7 +319,8 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 		bool again;
 
 		free(host);
-		host = NULL;
+		free(source);
+		host = source = NULL;
 		hvc_error_clear(&err);
 		resolved = false;
 		r = resolve_address(p, j, &host, &port, &source);
@@ -273,7 +328,9 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 			resolved = true;
 			if (!port)
 				port = p->default_port;
-			r = hvc_transport_connect(p->transport, host, port, ret_session, &err);
+			/* The key is pinned to the domain, not to the address (HostKeyAlias). */
+			r = hvc_transport_connect_as(p->transport, host, port,
+				j->guest->uuid[0] ? j->guest->uuid : NULL, ret_session, &err);
 		}
 		/* "Not yet" answers only: no lease yet, nothing listening yet, no banner yet. */
 		again = ((!resolved && r == -ENOENT) ||
@@ -283,28 +340,35 @@ static int reach_and_inspect(struct pool *p, struct job *j, struct hvc_session *
 			!interrupted && hvc_now_ms() + 1000 < p->wait_until_ms;
 		if (!again)
 			break;
-		free(gp->inspect_error);
-		gp->inspect_error = NULL;
+		free(reach->inspect_error);
+		reach->inspect_error = NULL;
 		sleep(1);
 	}
 	if (!resolved && r == -ENOENT) {
-		gp->inspect_error = xstrdup("no address known for this guest (give one with "
-					    "--guest-address NAME=HOST[:PORT] or in hvclock.conf)");
+		if (reach->addresses_refused)
+			reach->inspect_error = xstrdup("no usable address: libvirt reports only "
+						       "addresses hvclock refuses (see 'refused')");
+		else
+			reach->inspect_error =
+				xstrdup("no address known for this guest (give one with "
+					"--guest-address NAME=HOST[:PORT] or in hvclock.conf)");
 		return r;
 	}
 	if (!resolved) {
-		if (!gp->inspect_error)
-			gp->inspect_error = xstrdup("the recorded address is invalid");
+		if (!reach->inspect_error)
+			reach->inspect_error = xstrdup("the recorded address is invalid");
 		return r;
 	}
-	gp->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
-					: xasprintf("%s:%u", host, port);
-	gp->address_source = xstrdup(source);
+	reach->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
+					   : xasprintf("%s:%u", host, port);
+	reach->address_source = TAKE_PTR(source);
 	if (!*ret_session) {
-		gp->inspect_error = xstrdup(err.msg);
+		reach->inspect_error = xstrdup(err.msg);
 		return -EIO;
 	}
-	r = inspect(p->transport, *ret_session, p->sysctl_keys, j->guest, &gp->inspect_error);
+	r = inspect(p->transport, *ret_session, p->sysctl_keys, j->guest, &reach->inspect_error);
+	if (r >= 0)
+		r = verify_identity(p, j, *ret_session);
 	if (r < 0) {
 		hvc_session_disconnect(p->transport, *ret_session);
 		*ret_session = NULL;
@@ -339,6 +403,7 @@ static void run_job(struct pool *p, struct job *j)
 	struct hvc_session *session = NULL;
 	struct hvc_guest_access access = { .transport = p->transport };
 	bool needs_guest;
+	int r;
 
 	if (g->error) {
 		hvc_plan_guest_failed(g, g->error, gp);
@@ -351,43 +416,32 @@ static void run_job(struct pool *p, struct job *j)
 	/* Guests that will be skipped anyway are not worth a connection. */
 	needs_guest =
 		(g->state == HVC_STATE_RUNNING || g->state == HVC_STATE_PAUSED) && g->persistent;
-	if (needs_guest && reach_and_inspect(p, j, &session) < 0 && gp->address &&
-		g->state != HVC_STATE_PAUSED) {
-		/* An address was known but the guest could not be inspected: that is a failure. */
-		_cleanup_free_ char *why = xasprintf("not inspected: %s", gp->inspect_error);
-		_cleanup_free_ char *addr = xstrdup(gp->address),
-				    *src = xstrdup(gp->address_source);
-		_cleanup_free_ char *ie = xstrdup(gp->inspect_error);
+	r = needs_guest ? reach_and_inspect(p, j, &session) : 0;
+	if (r == -EPERM) {
+		/* Not the guest meant, or it cannot say: touch neither it nor its domain. */
+		_cleanup_free_ char *why = xstrdup(gp->reach.inspect_error);
 		hvc_plan_guest_failed(g, why, gp);
-		gp->address = TAKE_PTR(addr);
-		gp->address_source = TAKE_PTR(src);
-		gp->inspect_error = TAKE_PTR(ie);
+		gp->status = HVC_PLAN_BLOCKED;
+		goto finish;
+	}
+	if (r < 0 && gp->reach.address && g->state != HVC_STATE_PAUSED) {
+		/* An address was known but the guest could not be inspected: that is a failure. */
+		_cleanup_free_ char *why = xasprintf("not inspected: %s", gp->reach.inspect_error);
+		hvc_plan_guest_failed(g, why, gp);
 		goto finish;
 	}
 
 	recorded_profile(g);
+	access.session = session;
+	access.why_not = gp->reach.inspect_error;
 	if (run->mode == HVC_RUN_ROLLBACK) {
-		access.session = session;
-		access.why_not = gp->inspect_error;
 		hvc_rollback_plan_guest(g, gp);
 		hvc_rollback_guest(j->backend, gp, &access);
 		goto finish;
 	}
-
-	{
-		/* Keep what reaching the guest found out; planning starts from a clean slate. */
-		char *addr = TAKE_PTR(gp->address), *src = TAKE_PTR(gp->address_source);
-		char *ie = TAKE_PTR(gp->inspect_error);
-		hvc_plan_guest(p->profiles, g, j->forced, gp);
-		gp->address = addr;
-		gp->address_source = src;
-		gp->inspect_error = ie;
-	}
-	if (run->mode == HVC_RUN_ROLLOUT) {
-		access.session = session;
-		access.why_not = gp->inspect_error;
+	hvc_plan_guest(p->profiles, g, j->forced, gp);
+	if (run->mode == HVC_RUN_ROLLOUT)
 		hvc_rollout_guest(j->backend, gp, &access);
-	}
 finish:
 	/* Guests that failed or were skipped before planning still need their result. */
 	if (run->mode != HVC_RUN_PLAN && gp->result == HVC_RESULT_NONE)
@@ -742,11 +796,13 @@ static void run_host(struct pool *p, const struct hvc_ctx *ctx, const struct hvc
 			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
 			hvc_guest_plan_finish(plan->host);
 			hvc_plan_guest_failed(host, reason, plan->host);
-			plan->host->inspect_error = xstrdup(why);
+			plan->host->reach.inspect_error = xstrdup(why);
 		}
 		if (plan->host && run->mode == HVC_RUN_ROLLOUT)
 			hvc_rollout_guest(b, plan->host, &access);
 	}
+	if (plan->host)
+		plan->host->reach.identity = HVC_IDENTITY_LOCAL;
 	if (s)
 		hvc_session_disconnect(t, s);
 	hvc_transport_destroy(t);
@@ -863,6 +919,7 @@ int hvc_run(struct hvc_run *run)
 		j->config_skip = gc && gc->skip;
 		j->config_address = gc ? gc->address : NULL;
 		j->cli_address = cli_address_for(ctx, guests[i]);
+		j->allow_unverified = ctx->no_verify_identity || (gc && gc->verify_identity == 0);
 	}
 	/* plan->guests may have moved while growing: point the jobs at the final array. */
 	for (size_t i = 0; i < n; i++)

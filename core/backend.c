@@ -42,13 +42,14 @@ int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *
 	return b->impl->set_boot_cmdline(b, g, expect_old, new_cmdline, rec, err);
 }
 
-int hvc_backend_guest_addresses(
-	struct hvc_backend *b, const struct hvc_guest *g, char ***ret, struct hvc_error *err)
+int hvc_backend_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g,
+	struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err)
 {
 	*ret = NULL;
+	*ret_n = 0;
 	if (!b->impl->guest_addresses)
 		return 0;
-	return b->impl->guest_addresses(b, g, ret, err);
+	return b->impl->guest_addresses(b, g, ret, ret_n, err);
 }
 
 int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err)

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "core/address.h"
 #include "core/error.h"
 #include "core/guest.h"
 
@@ -37,12 +38,15 @@ struct hvc_backend_impl {
 		struct hvc_error *err);
 
 	/*
-	 * Optional. Addresses of a running guest as the hypervisor sees them
-	 * (libvirt: guest agent, then DHCP lease, then ARP), best first, as
-	 * "host" strings. An empty list is not an error.
+	 * Optional. Addresses of a running guest as the hypervisor sees them,
+	 * best first: libvirt's DHCP lease, then ARP, then (read-write
+	 * connections only) the guest agent, which is the guest talking. Each
+	 * is checked with hvc_address_refusal(); the next source is asked only
+	 * while no address is usable. Refused ones are returned too, with the
+	 * reason. An empty list is not an error.
 	 */
-	int (*guest_addresses)(struct hvc_backend *b, const struct hvc_guest *g, char ***ret,
-		struct hvc_error *err);
+	int (*guest_addresses)(struct hvc_backend *b, const struct hvc_guest *g,
+		struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err);
 
 	/*
 	 * Optional. The host hvclock runs on, as a guest-like object with
@@ -73,9 +77,9 @@ int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *
 /* NULL op: no host (returns 0 with *ret = NULL). */
 int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err);
 
-/* NULL op: no addresses (returns 0 with *ret = NULL). */
-int hvc_backend_guest_addresses(
-	struct hvc_backend *b, const struct hvc_guest *g, char ***ret, struct hvc_error *err);
+/* NULL op: no addresses (returns 0 with *ret = NULL, *ret_n = 0). */
+int hvc_backend_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g,
+	struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err);
 
 /* For backends: fill the base part. */
 void hvc_backend_init(struct hvc_backend *b, const struct hvc_backend_impl *impl, const char *uri,

@@ -101,6 +101,7 @@ static struct hvc_guest_config *guest_section(struct hvc_config *c, const char *
 	c->guests = xrealloc(c->guests, c->n_guests + 1, sizeof(*c->guests));
 	memset(&c->guests[c->n_guests], 0, sizeof(c->guests[0]));
 	c->guests[c->n_guests].name = xstrdup(name);
+	c->guests[c->n_guests].verify_identity = -1;
 	return &c->guests[c->n_guests++];
 }
 
@@ -171,8 +172,17 @@ static int handler(void *user, const char *section, const char *key, const char 
 			if (parse_bool(value, &g->skip) < 0)
 				return fail(p, "invalid boolean '%s' for skip (yes or no)", value);
 			g->set_skip = true;
+		} else if (streq(key, "verify-identity")) {
+			bool v;
+			if (parse_bool(value, &v) < 0)
+				return fail(p,
+					"invalid boolean '%s' for verify-identity (yes or no)",
+					value);
+			g->verify_identity = v;
 		} else {
-			return fail(p, "unknown key '%s' in [%s] (known: address, profile, skip)",
+			return fail(p,
+				"unknown key '%s' in [%s] (known: address, profile, skip, "
+				"verify-identity)",
 				key, section);
 		}
 	} else {

@@ -10,7 +10,8 @@
  *   [ssh]    user, identity, port, known-hosts, agent (yes|no),
  *            connect-timeout, command-timeout, guest-deadline (seconds)
  *   [run]    parallel (1..256)
- *   [guest:NAME-OR-UUID]   address = HOST[:PORT], profile = NAME, skip = yes|no
+ *   [guest:NAME-OR-UUID]   address = HOST[:PORT], profile = NAME, skip = yes|no,
+ *                          verify-identity = yes|no
  * Unknown sections/keys and bad values are errors "PATH:LINE: ...".
  */
 
@@ -20,6 +21,7 @@ struct hvc_guest_config {
 	char *profile;
 	bool skip;
 	bool set_skip;
+	int verify_identity; /* -1 not set, else bool: no = a guest without a UUID may change */
 };
 
 struct hvc_config {

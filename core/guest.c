@@ -1,10 +1,13 @@
 /* guest.c: the guest model, its enum tables and lifetimes. */
 #include <ctype.h>
+#include <strings.h>
 #include <stdio.h>
 
 #include "core/guest.h"
 
 HVC_ENUM_IMPL(hvc_hypervisor, HVC_HYPERVISOR_LAST, "unknown", "kvm", "xen")
+HVC_ENUM_IMPL(hvc_identity, HVC_IDENTITY_LAST, "unchecked", "verified", "mismatch", "unknown",
+	"allowed", "local")
 HVC_ENUM_IMPL(hvc_guest_type, HVC_GUEST_TYPE_LAST, "unknown", "pv", "pvh", "hvm", "kvm")
 HVC_ENUM_IMPL(hvc_boot_path, HVC_BOOT_LAST, "unknown", "direct-kernel", "bootloader", "pvgrub",
 	"firmware")
@@ -41,6 +44,8 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->kernel_release);
 	free(f->kernel_release_source);
 	free(f->os_release);
+	free(f->uuid_dmi);
+	free(f->uuid_xen);
 	free(f->current_clocksource);
 	strv_free(f->available_clocksources);
 	free(f->proc_cmdline);
@@ -175,4 +180,74 @@ const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", hvc_hypervisor_to_string(g->hypervisor));
 	return buf;
+}
+
+bool hvc_uuid_valid(const char *s)
+{
+	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (!s || strlen(s) != sizeof(form) - 1)
+		return false;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* The SMBIOS byte-swapped form: the first three fields (4, 2, 2 bytes) reversed byte-wise. */
+static void uuid_swapped(const char *u, char out[37])
+{
+	static const int map[] = { 6, 7, 4, 5, 2, 3, 0, 1, -1, 11, 12, 9, 10, -1, 16, 17, 14, 15 };
+
+	memcpy(out, u, 37);
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (map[i] >= 0)
+			out[i] = u[map[i]];
+}
+
+enum hvc_identity hvc_identity_check(
+	const char *domain_uuid, const struct hvc_facts *f, bool allow_unknown, char **ret_detail)
+{
+	const struct {
+		const char *uuid, *what;
+	} seen[] = {
+		{ f->uuid_dmi, "SMBIOS product_uuid" },
+		{ f->uuid_xen, "/sys/hypervisor/uuid" },
+	};
+	_cleanup_free_ char *list = NULL;
+	bool any = false;
+
+	*ret_detail = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(seen); i++) {
+		char swapped[37];
+		char *l;
+
+		if (!seen[i].uuid || !hvc_uuid_valid(seen[i].uuid))
+			continue;
+		any = true;
+		if (domain_uuid && hvc_uuid_valid(domain_uuid)) {
+			uuid_swapped(seen[i].uuid, swapped);
+			if (strcasecmp(seen[i].uuid, domain_uuid) == 0 ||
+				strcasecmp(swapped, domain_uuid) == 0) {
+				*ret_detail = xasprintf("the guest's %s is the domain's UUID%s",
+					seen[i].what,
+					strcasecmp(seen[i].uuid, domain_uuid)
+						? " (SMBIOS byte order)"
+						: "");
+				return HVC_IDENTITY_VERIFIED;
+			}
+		}
+		l = xasprintf("%s%s%s %s", list ? list : "", list ? ", " : "", seen[i].what,
+			seen[i].uuid);
+		free(list);
+		list = l;
+	}
+	if (any) {
+		*ret_detail = xasprintf("the guest reports %s, not this domain's UUID %s", list,
+			strna(domain_uuid));
+		return HVC_IDENTITY_MISMATCH;
+	}
+	*ret_detail = xstrdup("the guest reports no UUID (no readable SMBIOS product_uuid or "
+			      "/sys/hypervisor/uuid)");
+	return allow_unknown ? HVC_IDENTITY_ALLOWED : HVC_IDENTITY_UNKNOWN;
 }

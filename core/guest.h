@@ -93,6 +93,8 @@ struct hvc_facts {
 	char *kernel_release; /* uname -r */
 	char *kernel_release_source; /* "guest" or "host kernel path" */
 	char *os_release; /* PRETTY_NAME from /etc/os-release */
+	/* The UUIDs the system reports for itself (lower case): SMBIOS product_uuid, Xen's. */
+	char *uuid_dmi, *uuid_xen;
 	char *current_clocksource;
 	char **available_clocksources;
 	char *proc_cmdline;
@@ -206,6 +208,31 @@ void hvc_guest_list_finish(struct hvc_guest_list *l);
  * Returns NULL if the file name carries no version.
  */
 char *hvc_kernel_release_from_path(const char *path);
+
+/* True for a UUID in its 8-4-4-4-12 hex form (either case). */
+bool hvc_uuid_valid(const char *s);
+
+/*
+ * Whether the guest reached is the domain meant: the UUIDs it reports
+ * (facts->uuid_dmi, uuid_xen) against the domain's. SMBIOS before 2.6 and
+ * kernels that do not convert store the first three fields byte-swapped: that
+ * form counts as the same UUID.
+ */
+enum hvc_identity {
+	HVC_IDENTITY_UNCHECKED, /* not reached or not inspected */
+	HVC_IDENTITY_VERIFIED, /* a reported UUID is the domain's */
+	HVC_IDENTITY_MISMATCH, /* UUIDs reported, none is the domain's */
+	HVC_IDENTITY_UNKNOWN, /* the guest reports no UUID */
+	HVC_IDENTITY_ALLOWED, /* no UUID, and the operator allowed it (--no-verify-identity) */
+	HVC_IDENTITY_LOCAL, /* the host itself (dom0), run locally */
+	HVC_IDENTITY_LAST,
+};
+HVC_ENUM_DECL(
+	hvc_identity); /* "unchecked", "verified", "mismatch", "unknown", "allowed", "local" */
+
+/* Compare; *ret_detail (caller frees) says what was compared, for people. */
+enum hvc_identity hvc_identity_check(
+	const char *domain_uuid, const struct hvc_facts *f, bool allow_unknown, char **ret_detail);
 
 /* Short human label: "xen pv", "kvm". */
 const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len);

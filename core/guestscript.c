@@ -119,7 +119,18 @@ static char *buf_finish(struct buf *b, size_t *len)
 	return b->s;
 }
 
-char *hvc_inspect_request(char *const *sysctl_keys, size_t *len)
+/* "deadline SECONDS": the scripts end their own process group once it has passed. */
+static void add_deadline(struct buf *b, int deadline_s)
+{
+	char n[16];
+
+	if (deadline_s <= 0)
+		return;
+	snprintf(n, sizeof(n), "%d", deadline_s > 86400 ? 86400 : deadline_s);
+	buf_line(b, "deadline", n);
+}
+
+char *hvc_inspect_request(char *const *sysctl_keys, bool dom0, int deadline_s, size_t *len)
 {
 	struct buf b;
 
@@ -133,6 +144,9 @@ char *hvc_inspect_request(char *const *sysctl_keys, size_t *len)
 	buf_start(&b, hvc_script_inspect, hvc_script_inspect_len);
 	STRV_FOREACH (k, sysctl_keys)
 		buf_line(&b, "sysctl", *k);
+	if (dom0)
+		buf_line(&b, "dom0", NULL);
+	add_deadline(&b, deadline_s);
 	return buf_finish(&b, len);
 }
 
@@ -261,8 +275,8 @@ static int add_action(struct buf *b, const struct hvc_guest_plan *gp, const stru
 	}
 }
 
-char *hvc_apply_request(
-	const struct hvc_guest_plan *gp, bool rollback, size_t *len, struct hvc_error *err)
+char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int deadline_s, size_t *len,
+	struct hvc_error *err)
 {
 	struct buf b;
 	size_t n = 0;
@@ -273,6 +287,7 @@ char *hvc_apply_request(
 	buf_line(&b, "mode", rollback ? "rollback" : "apply");
 	if (gp->guest && gp->guest->is_host)
 		buf_line(&b, "dom0", NULL);
+	add_deadline(&b, deadline_s);
 	for (size_t i = 0; i < gp->n_actions; i++) {
 		if (!hvc_apply_carries(gp, i, rollback))
 			continue;
@@ -452,6 +467,8 @@ enum hvc_symptom hvc_symptom_classify(const char *line)
 enum ikey {
 	K_KERNEL_RELEASE,
 	K_OS_RELEASE,
+	K_UUID_DMI,
+	K_UUID_XEN,
 	K_CS_CURRENT,
 	K_CS_AVAILABLE,
 	K_CMDLINE,
@@ -481,6 +498,8 @@ static const struct {
 } ikeys[K_LAST] = {
 	[K_KERNEL_RELEASE] = { "kernel-release", false, true },
 	[K_OS_RELEASE] = { "os-release", false, false },
+	[K_UUID_DMI] = { "uuid-dmi", false, false },
+	[K_UUID_XEN] = { "uuid-xen", false, false },
 	[K_CS_CURRENT] = { "clocksource-current", false, false },
 	[K_CS_AVAILABLE] = { "clocksource-available", false, false },
 	[K_CMDLINE] = { "cmdline", false, false },
@@ -580,6 +599,12 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 	case K_OS_RELEASE:
 		if (*v)
 			f->os_release = xstrdup(v);
+		return 0;
+	case K_UUID_DMI:
+	case K_UUID_XEN:
+		if (!hvc_uuid_valid(v))
+			return bad_line(err, l, "not a UUID");
+		*(k == K_UUID_DMI ? &f->uuid_dmi : &f->uuid_xen) = xstrdup(v);
 		return 0;
 	case K_CS_CURRENT:
 		if (!valid_clocksource(v))

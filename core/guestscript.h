@@ -146,11 +146,23 @@ extern const char hvc_script_apply[];
 extern const size_t hvc_script_apply_len;
 
 /*
- * The inspect request for the given sysctl keys (NULL = none). Returns NULL
- * if a key is not a valid sysctl key or there are more than 256; else the
- * request (NUL-terminated, caller frees) and its length in *len.
+ * The inspect request for the given sysctl keys (NULL = none), for dom0 (the
+ * host row) or a guest, with the script's own deadline in seconds (0: none;
+ * see hvc_guest_deadline_s()). Returns NULL if a key is not a valid sysctl key
+ * or there are more than 256; else the request (NUL-terminated, caller frees)
+ * and its length in *len.
  */
-char *hvc_inspect_request(char *const *sysctl_keys, size_t *len);
+char *hvc_inspect_request(char *const *sysctl_keys, bool dom0, int deadline_s, size_t *len);
+
+/*
+ * The deadline a guest script gets for itself: a little longer than hvclock
+ * waits for it (command_timeout_ms), so hvclock's own timeout strikes first
+ * and the script's ends it where hvclock can no longer (a lost connection).
+ */
+static inline int hvc_guest_deadline_s(int command_timeout_ms)
+{
+	return command_timeout_ms > 0 ? (command_timeout_ms + 999) / 1000 + 2 : 0;
+}
 
 /*
  * Parse an inspect report. On success replaces *facts with what the guest
@@ -179,8 +191,8 @@ bool hvc_apply_carries(const struct hvc_guest_plan *gp, size_t i, bool rollback)
  * token again. Returns NULL with err set (-EINVAL) if one is invalid or an
  * apply has nothing to carry; else the request (caller frees) and *len.
  */
-char *hvc_apply_request(
-	const struct hvc_guest_plan *gp, bool rollback, size_t *len, struct hvc_error *err);
+char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int deadline_s,
+	size_t *len, struct hvc_error *err);
 
 /*
  * Parse an apply report into the results of gp's carried actions (mode from

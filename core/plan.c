@@ -380,8 +380,7 @@ void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 {
 	const struct hvc_profile *p;
 
-	memset(gp, 0, sizeof(*gp));
-	gp->guest = g;
+	hvc_guest_plan_reset(gp, g);
 
 	if (g->state != HVC_STATE_RUNNING && g->state != HVC_STATE_PAUSED) {
 		skip(gp, "not running");
@@ -552,17 +551,35 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 
 void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
 {
-	memset(gp, 0, sizeof(*gp));
-	gp->guest = g;
+	hvc_guest_plan_reset(gp, g);
 	skip(gp, why);
 }
 
 void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
 {
-	memset(gp, 0, sizeof(*gp));
-	gp->guest = g;
+	hvc_guest_plan_reset(gp, g);
 	gp->status = HVC_PLAN_FAILED;
 	gp->status_reason = xstrdup(why);
+}
+
+void hvc_reach_finish(struct hvc_reach *r)
+{
+	free(r->address);
+	free(r->address_source);
+	free(r->inspect_error);
+	free(r->identity_detail);
+	strv_free(r->addresses_refused);
+	memset(r, 0, sizeof(*r));
+}
+
+void hvc_guest_plan_reset(struct hvc_guest_plan *gp, struct hvc_guest *g)
+{
+	struct hvc_reach keep = gp->reach;
+
+	memset(&gp->reach, 0, sizeof(gp->reach));
+	hvc_guest_plan_finish(gp);
+	gp->reach = keep;
+	gp->guest = g;
 }
 
 void hvc_guest_plan_finish(struct hvc_guest_plan *gp)
@@ -582,9 +599,7 @@ void hvc_guest_plan_finish(struct hvc_guest_plan *gp)
 	free(gp->actions);
 	free(gp->status_reason);
 	free(gp->result_msg);
-	free(gp->address);
-	free(gp->address_source);
-	free(gp->inspect_error);
+	hvc_reach_finish(&gp->reach);
 	hvc_decision_finish(&gp->decision);
 	memset(gp, 0, sizeof(*gp));
 }

@@ -70,6 +70,18 @@ enum hvc_plan_status {
 HVC_ENUM_DECL(hvc_plan_status);
 /* "changes-pending", "nothing-to-do", "waiting-power-cycle", "no-remedy", "skipped", "blocked", "failed" */
 
+/* What reaching a guest found out. */
+struct hvc_reach {
+	char *address; /* "host:port" */
+	/* "--guest-address", "configuration", "domain metadata", "libvirt lease", "libvirt arp",
+	 * "libvirt agent" */
+	char *address_source;
+	char *inspect_error; /* set when the guest could not be inspected (plan is host-only) */
+	enum hvc_identity identity; /* is the guest reached the domain meant? */
+	char *identity_detail; /* what was compared, for people */
+	char **addresses_refused; /* "ADDRESS (SOURCE): why", addresses hvclock would not use */
+};
+
 struct hvc_guest_plan {
 	struct hvc_guest *guest; /* borrowed */
 	struct hvc_decision decision;
@@ -78,10 +90,8 @@ struct hvc_guest_plan {
 	struct hvc_action *actions;
 	size_t n_actions;
 
-	/* How the guest was reached: "host:port", where that came from, what went wrong. */
-	char *address;
-	char *address_source; /* "--guest-address", "configuration", "domain metadata", "libvirt" */
-	char *inspect_error; /* set when the guest could not be inspected (plan is host-only) */
+	/* How the guest was reached: kept by every plan function (not part of a plan). */
+	struct hvc_reach reach;
 
 	/* rollout outcome for the whole guest */
 	enum hvc_result result;
@@ -95,6 +105,11 @@ struct hvc_plan {
 	struct hvc_guest_plan *host;
 	struct hvc_profile *host_profile; /* what host's actions come from (owned) */
 };
+
+/*
+ * Every function that (re)plans a guest takes a zeroed or previously planned
+ * gp, frees what it held except gp->reach, and keeps gp->reach as it was.
+ */
 
 /* Plan one guest. forced = profile from --profile (may be NULL). */
 void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
@@ -120,7 +135,11 @@ void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_gues
 /* Recompute the guest status from its actions (after planning or rollout). */
 void hvc_guest_plan_update_status(struct hvc_guest_plan *gp);
 
+/* Free everything, reach too. */
 void hvc_guest_plan_finish(struct hvc_guest_plan *gp);
+/* Free everything but gp->reach and point gp at g: the start of every plan function. */
+void hvc_guest_plan_reset(struct hvc_guest_plan *gp, struct hvc_guest *g);
+void hvc_reach_finish(struct hvc_reach *r);
 struct hvc_guest_plan *hvc_plan_add(struct hvc_plan *plan);
 void hvc_plan_finish(struct hvc_plan *plan);
 

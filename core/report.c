@@ -168,6 +168,8 @@ static struct json_object *facts_json(const struct hvc_facts *f)
 	json_add_string(o, "kernel_release", f->kernel_release);
 	json_add_string(o, "kernel_release_source", f->kernel_release_source);
 	json_add_string(o, "os_release", f->os_release);
+	json_add_string(o, "uuid_dmi", f->uuid_dmi);
+	json_add_string(o, "uuid_xen", f->uuid_xen);
 	json_add_string(o, "current_clocksource", f->current_clocksource);
 	json_object_object_add(o, "available_clocksources",
 		f->available_clocksources ? json_strv(f->available_clocksources) : NULL);
@@ -268,9 +270,12 @@ struct json_object *hvc_report_guest_json(
 	json_add_string(remedy, "reason", d->reason);
 	json_object_object_add(remedy, "unverified", json_strv(d->unverified));
 	json_object_object_add(o, "remedy", remedy);
-	json_add_string(o, "address", gp->address);
-	json_add_string(o, "address_source", gp->address_source);
-	json_add_string(o, "inspect_error", gp->inspect_error);
+	json_add_string(o, "address", gp->reach.address);
+	json_add_string(o, "address_source", gp->reach.address_source);
+	json_object_object_add(o, "addresses_refused", json_strv(gp->reach.addresses_refused));
+	json_add_string(o, "inspect_error", gp->reach.inspect_error);
+	json_add_string(o, "identity", hvc_identity_to_string(gp->reach.identity));
+	json_add_string(o, "identity_detail", gp->reach.identity_detail);
 	json_object_object_add(o, "facts", facts_json(&gp->guest->facts));
 	for (size_t i = 0; i < gp->n_actions; i++)
 		json_object_array_add(actions, action_json(&gp->actions[i], kind));
@@ -483,10 +488,19 @@ static void print_guest(
 		fprintf(f, "  reason:   %s\n", strna(gp->status_reason));
 		return;
 	}
-	if (gp->address)
-		fprintf(f, "  access:   %s (from %s)\n", gp->address, strna(gp->address_source));
-	if (gp->inspect_error) {
-		_cleanup_free_ char *e = hvc_display_escape(gp->inspect_error);
+	if (gp->reach.address)
+		fprintf(f, "  access:   %s (from %s)\n", gp->reach.address,
+			strna(gp->reach.address_source));
+	STRV_FOREACH (a, gp->reach.addresses_refused) {
+		_cleanup_free_ char *e = hvc_display_escape(*a);
+		fprintf(f, "  refused:  %s\n", e);
+	}
+	if (gp->reach.identity != HVC_IDENTITY_UNCHECKED && gp->reach.identity_detail) {
+		_cleanup_free_ char *e = hvc_display_escape(gp->reach.identity_detail);
+		fprintf(f, "  identity: %s: %s\n", hvc_identity_to_string(gp->reach.identity), e);
+	}
+	if (gp->reach.inspect_error) {
+		_cleanup_free_ char *e = hvc_display_escape(gp->reach.inspect_error);
 		fprintf(f, "  not inspected: %s\n", e);
 	}
 	print_evidence(f, &g->facts, verbose);

@@ -58,7 +58,8 @@ static int run_guest_script(struct hvc_guest_plan *gp, const struct hvc_guest_ac
 	if (!ga || !ga->session)
 		return hvc_error_set(err, -ENOTCONN, "cannot reach the guest: %s",
 			ga && ga->why_not ? ga->why_not : "no guest access");
-	req = hvc_apply_request(gp, rollback, &len, err);
+	req = hvc_apply_request(gp, rollback,
+		hvc_guest_deadline_s(ga->transport->options.command_timeout_ms), &len, err);
 	if (!req)
 		return -EINVAL;
 	r = hvc_session_exec(ga->transport, ga->session, HVC_GUEST_COMMAND, req, len, &res, err);
@@ -225,15 +226,9 @@ void hvc_rollout_guest(
 
 void hvc_rollback_plan_guest(struct hvc_guest *g, struct hvc_guest_plan *gp)
 {
-	char *addr = TAKE_PTR(gp->address), *src = TAKE_PTR(gp->address_source);
-	char *ie = TAKE_PTR(gp->inspect_error);
 	struct hvc_action *a;
 
-	memset(gp, 0, sizeof(*gp));
-	gp->guest = g;
-	gp->address = addr;
-	gp->address_source = src;
-	gp->inspect_error = ie;
+	hvc_guest_plan_reset(gp, g);
 
 	if (!g->persistent) {
 		hvc_plan_guest_skipped(g, "transient guest: hvclock does not change those", gp);

@@ -47,10 +47,14 @@ struct hvc_transport_impl {
 	 * options.known_hosts: unknown keys are refused unless accept_new (then
 	 * recorded atomically, one writer at a time), a changed key is always
 	 * refused and the error shows the offered key's SHA256 fingerprint.
-	 * port 0 = 22. ret_session is owned by the caller.
+	 * port 0 = 22. key_alias (may be NULL: "[host]:port") is the name the
+	 * key is recorded and looked up under (OpenSSH's HostKeyAlias): hvclock
+	 * passes the domain's UUID, so a key is pinned to a guest, not to an
+	 * address. With accept_new an unknown key is accepted for this session
+	 * but recorded only by pin_key(). ret_session is owned by the caller.
 	 */
 	int (*connect)(struct hvc_transport *t, const char *host, unsigned port,
-		struct hvc_session **ret_session, struct hvc_error *err);
+		const char *key_alias, struct hvc_session **ret_session, struct hvc_error *err);
 	/*
 	 * Run command (a constant string chosen by hvclock: never built from
 	 * guest- or config-supplied text) with stdin_data written to its stdin
@@ -62,6 +66,12 @@ struct hvc_transport_impl {
 		size_t stdin_len, struct hvc_exec_result *ret, struct hvc_error *err);
 	/* Accepts NULL. */
 	void (*disconnect)(struct hvc_session *s);
+	/*
+	 * Optional (NULL: nothing to record). Record the host key that connect()
+	 * accepted as new (accept_new), once the caller has verified that the
+	 * peer is the guest it meant; a no-op for a key already known.
+	 */
+	int (*pin_key)(struct hvc_session *s, struct hvc_error *err);
 	void (*destroy)(struct hvc_transport *t);
 };
 
@@ -73,7 +83,20 @@ struct hvc_transport {
 static inline int hvc_transport_connect(struct hvc_transport *t, const char *host, unsigned port,
 	struct hvc_session **ret, struct hvc_error *err)
 {
-	return t->impl->connect(t, host, port, ret, err);
+	return t->impl->connect(t, host, port, NULL, ret, err);
+}
+
+/* Connect to a guest whose host key is recorded under key_alias (its domain UUID). */
+static inline int hvc_transport_connect_as(struct hvc_transport *t, const char *host, unsigned port,
+	const char *key_alias, struct hvc_session **ret, struct hvc_error *err)
+{
+	return t->impl->connect(t, host, port, key_alias, ret, err);
+}
+
+static inline int hvc_session_pin_key(
+	struct hvc_transport *t, struct hvc_session *s, struct hvc_error *err)
+{
+	return t->impl->pin_key ? t->impl->pin_key(s, err) : 0;
 }
 
 static inline int hvc_session_exec(struct hvc_transport *t, struct hvc_session *s,

@@ -406,50 +406,56 @@ out:
 	return r;
 }
 
-/* Usable addresses only: no loopback, no link-local (they need an interface scope). */
-static bool address_usable(int type, const char *addr)
+static int libvirt_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g,
+	struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err)
 {
-	if (!addr || !*addr)
-		return false;
-	if (type == VIR_IP_ADDR_TYPE_IPV4)
-		return strncmp(addr, "127.", 4) != 0 && strncmp(addr, "169.254.", 8) != 0;
-	return strcmp(addr, "::1") != 0 && strncasecmp(addr, "fe80:", 5) != 0;
-}
-
-static int libvirt_guest_addresses(
-	struct hvc_backend *b, const struct hvc_guest *g, char ***ret, struct hvc_error *err)
-{
-	/* In preference order (apis.md B.7); the agent needs a read-write connection. */
-	static const unsigned int sources[] = {
-		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
-		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
-		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+	/* The host's own records first; the agent is the guest talking (apis.md B.7). */
+	static const struct {
+		unsigned int flag;
+		const char *name;
+	} sources[] = {
+		{ VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, "lease" },
+		{ VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP, "arp" },
+		{ VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, "agent" },
 	};
 	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
-	char **addrs = NULL;
+	struct hvc_guest_address *out = NULL;
+	unsigned n_out = 0;
+	bool usable = false;
 	virDomainPtr dom;
 
 	*ret = NULL;
+	*ret_n = 0;
 	if (lb->is_test_driver)
 		return 0;
 	dom = virDomainLookupByUUIDString(lb->conn, g->uuid);
 	if (!dom)
 		return hvc_error_set(
 			err, -ENOENT, "guest '%s': cannot find it: %s", g->name, last_error());
-	for (size_t s = 0; s < ELEMENTSOF(sources) && !addrs; s++) {
+	for (size_t s = 0; s < ELEMENTSOF(sources) && !usable; s++) {
 		virDomainInterfacePtr *ifaces = NULL;
 		int n;
 
-		if (sources[s] == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT && b->read_only)
+		/* The agent needs a read-write connection. */
+		if (sources[s].flag == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT && b->read_only)
 			continue;
 		/* A source that is not there (no agent, no lease) is normal: try the next. */
-		n = virDomainInterfaceAddresses(dom, &ifaces, sources[s], 0);
+		n = virDomainInterfaceAddresses(dom, &ifaces, sources[s].flag, 0);
 		for (int i = 0; i < n; i++) {
-			for (unsigned int a = 0; a < ifaces[i]->naddrs; a++) {
+			for (unsigned int a = 0; a < ifaces[i]->naddrs && n_out < 64; a++) {
 				const virDomainIPAddress *ip = &ifaces[i]->addrs[a];
-				if (address_usable(ip->type, ip->addr) &&
-					!strv_contains(addrs, ip->addr))
-					strv_push(&addrs, ip->addr);
+				bool seen = false;
+
+				for (unsigned k = 0; k < n_out; k++)
+					seen = seen || streq_ptr(out[k].address, ip->addr);
+				if (!ip->addr || seen)
+					continue;
+				out = xrealloc(out, n_out + 1, sizeof(*out));
+				out[n_out].address = xstrdup(ip->addr);
+				out[n_out].source = sources[s].name;
+				out[n_out].refused = hvc_address_refusal(ip->addr, ip->prefix);
+				usable = usable || !out[n_out].refused;
+				n_out++;
 			}
 			virDomainInterfaceFree(ifaces[i]);
 		}
@@ -457,7 +463,8 @@ static int libvirt_guest_addresses(
 	}
 	virResetLastError();
 	virDomainFree(dom);
-	*ret = addrs;
+	*ret = out;
+	*ret_n = n_out;
 	return 0;
 }
 

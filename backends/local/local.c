@@ -557,7 +557,7 @@ static int local_session_exec(struct hvc_session *s, const char *command, const 
 }
 
 static int local_transport_connect(struct hvc_transport *base, const char *host, unsigned port,
-	struct hvc_session **ret_session, struct hvc_error *err)
+	const char *key_alias, struct hvc_session **ret_session, struct hvc_error *err)
 {
 	struct hvc_session *s = xcalloc(1, sizeof(*s));
 

@@ -37,7 +37,6 @@
 
 struct ssh_transport {
 	struct hvc_transport base;
-	char *known_hosts_escaped; /* '%' doubled: libssh expands %d, %u, %h... in paths */
 	char *lock_path;
 };
 
@@ -45,6 +44,8 @@ struct hvc_session {
 	struct ssh_transport *t;
 	ssh_session ssh;
 	char *where; /* "host:port" (IPv6 in brackets), first word of every message */
+	char *key_name; /* the known_hosts name of its key: the alias, or "[host]:port" */
+	char *new_entry; /* accept_new: the known_hosts line for an unknown key, not yet written */
 	int64_t connected; /* monotonic ms at the start of connect */
 	int64_t deadline; /* connected + guest deadline */
 	bool lost; /* connection gone: every later exec fails at once */
@@ -110,17 +111,6 @@ static char *server_key_fingerprint(ssh_session ssh)
 	ssh_clean_pubkey_hash(&hash);
 	ssh_key_free(key);
 	return ret;
-}
-
-static const char *server_key_type(ssh_session ssh, char *buf, size_t size)
-{
-	ssh_key key = NULL;
-
-	if (ssh_get_server_publickey(ssh, &key) != SSH_OK)
-		return "unknown";
-	snprintf(buf, size, "%s", ssh_key_type_to_char(ssh_key_type(key)));
-	ssh_key_free(key);
-	return buf;
 }
 
 /* mkdir -p; new directories get mode. */
@@ -319,33 +309,141 @@ static int lock_mutex_until(pthread_mutex_t *m, int64_t deadline)
 	return -pthread_mutex_timedlock(m, &abs);
 }
 
-static int refuse_changed_key(
-	struct hvc_session *s, enum ssh_known_hosts_e state, struct hvc_error *err)
+enum kh_state {
+	KH_NOT_FOUND,
+	KH_OK,
+	KH_CHANGED, /* an entry of the same key type with another key */
+	KH_OTHER, /* entries only of other key types */
+	KH_BAD_LINE, /* a line that names key_name but cannot be parsed */
+};
+
+/*
+ * Look key up for name in the known_hosts text (OpenSSH's rules: a matching
+ * line with this key wins; else one with the same key type means changed).
+ * ret_types gets the key types recorded for name ("ssh-ed25519,ssh-rsa"), if
+ * asked; ret_line the number of a line naming name that libssh cannot parse.
+ */
+static enum kh_state kh_lookup(
+	const char *text, const char *name, ssh_key key, char **ret_types, size_t *ret_line)
+{
+	enum kh_state st = KH_NOT_FOUND;
+	_cleanup_strv_free_ char **types = NULL;
+	size_t lineno = 0;
+
+	for (const char *p = text ? text : ""; *p;) {
+		const char *end = strchr(p, '\n');
+		_cleanup_free_ char *line = xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+		struct ssh_knownhosts_entry *e = NULL;
+		char *l = line;
+		int rc;
+
+		p = end ? end + 1 : p + strlen(p);
+		lineno++;
+		l += strspn(l, " \t");
+		l[strcspn(l, "\r")] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		rc = ssh_known_hosts_parse_line(name, l, &e);
+		if (rc == SSH_AGAIN) {
+			ssh_knownhosts_entry_free(e);
+			continue;
+		}
+		if (rc != SSH_OK || !e || !e->publickey) {
+			size_t at;
+
+			ssh_knownhosts_entry_free(e);
+			if (text_names_host(l, name, &at)) {
+				*ret_line = lineno;
+				return KH_BAD_LINE;
+			}
+			continue;
+		}
+		if (ret_types &&
+			!strv_contains(types, ssh_key_type_to_char(ssh_key_type(e->publickey))))
+			strv_push(&types, ssh_key_type_to_char(ssh_key_type(e->publickey)));
+		if (key && ssh_key_cmp(e->publickey, key, SSH_KEY_CMP_PUBLIC) == 0)
+			st = KH_OK;
+		else if (key && st != KH_OK && ssh_key_type(e->publickey) == ssh_key_type(key))
+			st = KH_CHANGED;
+		else if (key && st == KH_NOT_FOUND)
+			st = KH_OTHER;
+		ssh_knownhosts_entry_free(e);
+	}
+	if (ret_types)
+		*ret_types = types ? strv_join(types, ",") : NULL;
+	return st;
+}
+
+/* The known_hosts file's text ("" if it does not exist); NULL and err set if unreadable. */
+static char *kh_read(const char *where, const char *path, struct hvc_error *err)
+{
+	char *text = NULL;
+	size_t len;
+	struct stat st;
+	int r = read_whole_file(path, &text, &len, &st);
+
+	if (r == -ENOENT)
+		return xstrdup("");
+	if (r < 0) {
+		hvc_error_set(err, r, "%s: cannot read %s: %s", where, path, strerror(-r));
+		return NULL;
+	}
+	return text;
+}
+
+static int refuse_key(
+	struct hvc_session *s, enum kh_state state, size_t line, ssh_key key, struct hvc_error *err)
 {
 	_cleanup_free_ char *fp = server_key_fingerprint(s->ssh);
 	const char *kh = s->t->base.options.known_hosts;
-	char type[64];
 
-	if (state == SSH_KNOWN_HOSTS_OTHER)
+	switch (state) {
+	case KH_BAD_LINE:
 		return hvc_error_set(err, -EKEYREJECTED,
-			"%s: host key type changed (offered %s %s, %s records another type): "
-			"refusing; remove the old key from %s if the guest was re-created",
-			s->where, server_key_type(s->ssh, type, sizeof(type)), fp, kh, kh);
-	return hvc_error_set(err, -EKEYREJECTED,
-		"%s: host key changed (offered %s): refusing; remove the old key from %s if the "
-		"guest was re-created",
-		s->where, fp, kh);
+			"%s: %s line %zu has an entry for %s that libssh cannot use (corrupt or "
+			"unsupported key type): refusing to add another key; fix or remove that "
+			"line",
+			s->where, kh, line, s->key_name);
+	case KH_OTHER:
+		return hvc_error_set(err, -EKEYREJECTED,
+			"%s: host key type changed for %s (offered %s %s, %s records another "
+			"type): "
+			"refusing; if the guest was re-created, run: ssh-keygen -R '%s' -f %s",
+			s->where, s->key_name, ssh_key_type_to_char(ssh_key_type(key)), fp, kh,
+			s->key_name, kh);
+	default:
+		return hvc_error_set(err, -EKEYREJECTED,
+			"%s: host key changed for %s (offered %s): refusing; if the guest was "
+			"re-created, run: ssh-keygen -R '%s' -f %s",
+			s->where, s->key_name, fp, s->key_name, kh);
+	}
 }
 
-/* accept_new: record the offered key, one writer at a time, re-checking under the lock. */
-static int record_host_key(struct hvc_session *s, int64_t deadline, struct hvc_error *err)
+/* The known_hosts line for key under name: "NAME TYPE BASE64". */
+static char *kh_entry(const char *name, ssh_key key)
+{
+	char *b64 = NULL, *line;
+
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || !b64)
+		return NULL;
+	line = xasprintf("%s %s %s\n", name, ssh_key_type_to_char(ssh_key_type(key)), b64);
+	ssh_string_free_char(b64);
+	return line;
+}
+
+/*
+ * Write the key that connect() accepted as new, one writer at a time,
+ * re-checking under the lock (another thread or process may have recorded
+ * it, or another key, meanwhile).
+ */
+static int record_host_key(struct hvc_session *s, struct hvc_error *err)
 {
 	const char *kh = s->t->base.options.known_hosts;
+	int64_t deadline = s->deadline;
 	_cleanup_free_ char *dir = dir_of(kh), *text = NULL;
-	char *entry = NULL;
-	enum ssh_known_hosts_e state;
-	struct stat st;
-	size_t text_len, line;
+	ssh_key key = NULL;
+	enum kh_state state;
+	size_t line = 0;
 	int lockfd = -1, r;
 
 	r = lock_mutex_until(&known_hosts_mutex, deadline);
@@ -380,76 +478,74 @@ static int record_host_key(struct hvc_session *s, int64_t deadline, struct hvc_e
 		usleep(5000);
 	}
 
-	/* Another thread or process may have recorded it (or another key) meanwhile. */
-	state = ssh_session_is_known_server(s->ssh);
-	switch (state) {
-	case SSH_KNOWN_HOSTS_OK:
+	text = kh_read(s->where, kh, err);
+	if (!text) {
+		r = err ? err->code : -EIO;
+		goto out;
+	}
+	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK) {
+		r = hvc_error_set(
+			err, -EIO, "%s: no host key: %s", s->where, ssh_get_error(s->ssh));
+		goto out;
+	}
+	state = kh_lookup(text, s->key_name, key, NULL, &line);
+	if (state == KH_OK) {
 		r = 0;
-		goto out;
-	case SSH_KNOWN_HOSTS_CHANGED:
-	case SSH_KNOWN_HOSTS_OTHER:
-		r = refuse_changed_key(s, state, err);
-		goto out;
-	case SSH_KNOWN_HOSTS_ERROR:
-		r = hvc_error_set(err, -EIO, "%s: cannot check the host key against %s: %s",
-			s->where, kh, ssh_get_error(s->ssh));
-		goto out;
-	default:
-		break;
+	} else if (state != KH_NOT_FOUND) {
+		r = refuse_key(s, state, line, key, err);
+	} else {
+		r = append_line_atomically(kh, s->new_entry, err, s->where);
 	}
-
-	if (ssh_session_export_known_hosts_entry(s->ssh, &entry) != SSH_OK || !entry) {
-		r = hvc_error_set(err, -EIO, "%s: cannot format the known_hosts entry: %s",
-			s->where, ssh_get_error(s->ssh));
-		goto out;
-	}
-	r = read_whole_file(kh, &text, &text_len, &st);
-	if (r == 0) {
-		_cleanup_free_ char *host_port = xstrndup(entry, strcspn(entry, " "));
-
-		if (text_names_host(text, host_port, &line)) {
-			r = hvc_error_set(err, -EKEYREJECTED,
-				"%s: %s line %zu has an entry for %s that libssh cannot use "
-				"(corrupt or unsupported key type): refusing to add another key; "
-				"fix or remove that line",
-				s->where, kh, line, host_port);
-			goto out;
-		}
-	}
-	r = append_line_atomically(kh, entry, err, s->where);
 out:
-	ssh_string_free_char(entry);
+	ssh_key_free(key);
 	if (lockfd >= 0)
 		close(lockfd); /* drops the flock */
 	pthread_mutex_unlock(&known_hosts_mutex);
 	return r;
 }
 
-static int verify_host_key(struct hvc_session *s, int64_t deadline, struct hvc_error *err)
+/* Check the offered key against known_hosts under s->key_name; accept_new keeps it pending. */
+static int verify_host_key(struct hvc_session *s, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
-	enum ssh_known_hosts_e state = ssh_session_is_known_server(s->ssh);
-	_cleanup_free_ char *fp = NULL;
+	_cleanup_free_ char *text = NULL, *fp = NULL;
+	enum kh_state state;
+	ssh_key key = NULL;
+	size_t line = 0;
+	int r = 0;
 
-	switch (state) {
-	case SSH_KNOWN_HOSTS_OK:
-		return 0;
-	case SSH_KNOWN_HOSTS_CHANGED:
-	case SSH_KNOWN_HOSTS_OTHER:
-		return refuse_changed_key(s, state, err);
-	case SSH_KNOWN_HOSTS_NOT_FOUND:
-	case SSH_KNOWN_HOSTS_UNKNOWN:
-		if (o->accept_new)
-			return record_host_key(s, deadline, err);
-		fp = server_key_fingerprint(s->ssh);
-		return hvc_error_set(err, -ENOKEY,
-			"%s: unknown host key %s (not in %s); run with --accept-new to record it",
-			s->where, fp, o->known_hosts);
-	case SSH_KNOWN_HOSTS_ERROR:
-	default:
-		return hvc_error_set(err, -EIO, "%s: cannot check the host key against %s: %s",
-			s->where, o->known_hosts, ssh_get_error(s->ssh));
+	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK)
+		return hvc_error_set(
+			err, -EIO, "%s: no host key: %s", s->where, ssh_get_error(s->ssh));
+	text = kh_read(s->where, o->known_hosts, err);
+	if (!text) {
+		ssh_key_free(key);
+		return err ? err->code : -EIO;
 	}
+	state = kh_lookup(text, s->key_name, key, NULL, &line);
+	switch (state) {
+	case KH_OK:
+		break;
+	case KH_NOT_FOUND:
+		fp = server_key_fingerprint(s->ssh);
+		if (!o->accept_new) {
+			r = hvc_error_set(err, -ENOKEY,
+				"%s: unknown host key %s for %s (not in %s); run with --accept-new "
+				"to record it",
+				s->where, fp, s->key_name, o->known_hosts);
+			break;
+		}
+		s->new_entry = kh_entry(s->key_name, key);
+		if (!s->new_entry)
+			r = hvc_error_set(
+				err, -EIO, "%s: cannot format the known_hosts entry", s->where);
+		break;
+	default:
+		r = refuse_key(s, state, line, key, err);
+		break;
+	}
+	ssh_key_free(key);
+	return r;
 }
 
 struct passphrase_probe {
@@ -585,11 +681,43 @@ static void session_free(struct hvc_session *s)
 		ssh_free(s->ssh);
 	}
 	free(s->where);
+	free(s->key_name);
+	free(s->new_entry);
 	free(s);
 }
 
+/*
+ * The host key algorithms in the order to ask for them: those of the key types
+ * known_hosts records for the guest first (as OpenSSH does), then the rest, so
+ * that a key of another type is seen, and refused as such, not a failed
+ * handshake.
+ */
+static char *hostkey_algorithms(const char *types)
+{
+	static const char *const defaults[] = { "ssh-ed25519", "ecdsa-sha2-nistp521",
+		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256", NULL };
+	_cleanup_strv_free_ char **l = strv_split(types, ",");
+	char **out = NULL, *ret;
+
+	STRV_FOREACH (t, l) {
+		/* An RSA key signs with SHA-2 today; "ssh-rsa" (SHA-1) last. */
+		if (streq(*t, "ssh-rsa")) {
+			strv_push(&out, "rsa-sha2-512");
+			strv_push(&out, "rsa-sha2-256");
+		}
+		if (!strv_contains(out, *t))
+			strv_push(&out, *t);
+	}
+	for (size_t i = 0; defaults[i]; i++)
+		if (!strv_contains(out, defaults[i]))
+			strv_push(&out, defaults[i]);
+	ret = strv_join(out, ",");
+	strv_free(out);
+	return ret;
+}
+
 static int ssh_transport_connect(struct hvc_transport *base, const char *host, unsigned port,
-	struct hvc_session **ret_session, struct hvc_error *err)
+	const char *key_alias, struct hvc_session **ret_session, struct hvc_error *err)
 {
 	struct ssh_transport *t = ssh_transport_from_transport(base);
 	const struct hvc_transport_options *o = &base->options;
@@ -617,6 +745,10 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	s = xcalloc(1, sizeof(*s));
 	s->t = t;
 	s->where = xasprintf("%s:%u", ssh_host, port);
+	/* OpenSSH's names: "[host]:port", plain "host" on port 22; or the alias (HostKeyAlias). */
+	s->key_name = key_alias ? xstrdup(key_alias)
+		: port == 22    ? xstrdup(name)
+				: xasprintf("[%s]:%u", name, port);
 	s->connected = hvc_now_ms();
 	s->deadline = s->connected + o->guest_deadline_ms;
 	connect_deadline = min64(s->connected + o->connect_timeout_ms, s->deadline);
@@ -633,7 +765,7 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 		ssh_options_set(s->ssh, SSH_OPTIONS_HOST, ssh_host) < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &iport) < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_USER, o->user) < 0 ||
-		ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, t->known_hosts_escaped) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict) < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &nodelay) < 0) {
@@ -643,13 +775,33 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 		return r;
 	}
 
+	/*
+	 * hvclock checks the host key itself, under key_name (libssh would look
+	 * it up under the address): ask for the key types recorded there.
+	 */
+	{
+		_cleanup_free_ char *text = kh_read(s->where, o->known_hosts, err), *types = NULL;
+		size_t line;
+
+		if (!text) {
+			r = err ? err->code : -EIO;
+			session_free(s);
+			return r;
+		}
+		kh_lookup(text, s->key_name, NULL, &types, &line);
+		if (types) {
+			_cleanup_free_ char *algs = hostkey_algorithms(types);
+			(void)ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS, algs);
+		}
+	}
+
 	set_budget(s->ssh, connect_deadline);
 	if (ssh_connect(s->ssh) != SSH_OK) {
 		r = connect_error(s, connect_deadline, (int)(connect_deadline - s->connected), err);
 		session_free(s);
 		return r;
 	}
-	r = verify_host_key(s, connect_deadline, err);
+	r = verify_host_key(s, err);
 	if (r == 0)
 		r = authenticate(s, connect_deadline, err);
 	if (r < 0) {
@@ -883,6 +1035,20 @@ static void ssh_session_disconnect(struct hvc_session *s)
 	session_free(s);
 }
 
+static int ssh_session_pin_key(struct hvc_session *s, struct hvc_error *err)
+{
+	int r;
+
+	if (!s->new_entry)
+		return 0;
+	r = record_host_key(s, err);
+	if (r == 0) {
+		free(s->new_entry);
+		s->new_entry = NULL;
+	}
+	return r;
+}
+
 static void ssh_transport_destroy(struct hvc_transport *base)
 {
 	struct ssh_transport *t;
@@ -893,7 +1059,6 @@ static void ssh_transport_destroy(struct hvc_transport *base)
 	free((char *)base->options.user);
 	free((char *)base->options.identity);
 	free((char *)base->options.known_hosts);
-	free(t->known_hosts_escaped);
 	free(t->lock_path);
 	free(t);
 }
@@ -903,21 +1068,9 @@ const struct hvc_transport_impl hvc_ssh_transport_impl = {
 	.connect = ssh_transport_connect,
 	.exec = ssh_session_exec,
 	.disconnect = ssh_session_disconnect,
+	.pin_key = ssh_session_pin_key,
 	.destroy = ssh_transport_destroy,
 };
-
-static char *escape_percent(const char *s)
-{
-	char *r = xmalloc(strlen(s) * 2 + 1), *p = r;
-
-	for (; *s; s++) {
-		if (*s == '%')
-			*p++ = '%';
-		*p++ = *s;
-	}
-	*p = '\0';
-	return r;
-}
 
 int hvc_ssh_transport_new(
 	const struct hvc_transport_options *opts, struct hvc_transport **ret, struct hvc_error *err)
@@ -964,7 +1117,6 @@ int hvc_ssh_transport_new(
 		o->guest_deadline_ms = DEFAULT_DEADLINE_MS;
 	if (o->max_output == 0)
 		o->max_output = DEFAULT_MAX_OUTPUT;
-	t->known_hosts_escaped = escape_percent(kh);
 	t->lock_path = xasprintf("%s.lock", kh);
 	*ret = &t->base;
 	return 0;

@@ -630,7 +630,7 @@ hvc_rollback() {
 		esac
 	done <"$HVC_STATE"
 	if [ -z "$hvc_err_bootloader$hvc_err_sysctl" ] && [ "$hvc_cs_status" != failed ]; then
-		rm -rf "$HVC_DIR"
+		hvc_drop_state
 	fi
 	if [ "$hvc_boot" = yes ]; then
 		if [ -n "$hvc_err_bootloader" ]; then
@@ -679,6 +679,27 @@ hvc_rollback() {
 		hvc_result restore in-place "nothing differed from the recorded originals;" \
 			"state removed"
 	fi
+}
+
+# After a full restore: remove what hvclock made in its directory (the backups the state file
+# names, their directories, the state file) and the directory if that leaves it empty. Nothing
+# else: in a dom0 the directory sits in the host's own state directory.
+hvc_drop_state() {
+	while IFS= read -r hvc_l; do
+		case $hvc_l in
+		"saved "*)
+			hvc_p=${hvc_l#saved * }
+			rm -f "$HVC_BACKUP$hvc_p" "$HVC_BACKUP$hvc_p.tmp" 2>/dev/null || :
+			hvc_p=${hvc_p%/*}
+			while [ -n "$hvc_p" ] && rmdir "$HVC_BACKUP$hvc_p" 2>/dev/null; do
+				hvc_p=${hvc_p%/*}
+			done
+			;;
+		esac
+	done <"$HVC_STATE"
+	rmdir "$HVC_BACKUP" 2>/dev/null || :
+	rm -f "$HVC_STATE" "$HVC_STATE.tmp"
+	rmdir "$HVC_DIR" 2>/dev/null || :
 }
 
 hvc_apply() {
@@ -776,11 +797,17 @@ hvc_main() {
 			;;
 		timesync) hvc_tsync=yes ;;
 		dom0) HVC_DOM0=yes ;;
+		"deadline "*) hvc_deadline_line "${hvc_l#deadline }" || hvc_bad="invalid data line: deadline" ;;
 		*) hvc_bad="invalid data line" ;;
 		esac
 	done
 	if [ -z "$hvc_mode" ]; then
 		hvc_bad="no mode in the data block"
+	fi
+	hvc_dirs "$HVC_DOM0"
+	hvc_watchdog
+	if [ -z "$hvc_bad" ] && ! hvc_lock; then
+		hvc_bad=$hvc_why
 	fi
 	HVC_AWK_SET=${hvc_set# }
 	HVC_AWK_REMOVE=${hvc_remove# }

@@ -113,6 +113,7 @@ hvc_inspect() {
 	fi
 	hvc_put kernel-release "$hvc_rel"
 	hvc_os_release
+	hvc_uuids
 	if hvc_read1 "$HVC_CS/current_clocksource"; then
 		hvc_put clocksource-current "$hvc_r"
 	fi
@@ -187,12 +188,34 @@ hvc_inspect() {
 	echo "end"
 }
 
-# Reads the data block (stdin): "sysctl KEY" lines, the keys to report on.
+# The UUIDs this system reports for itself: SMBIOS (KVM, Xen HVM) and Xen's own (PV, PVH);
+# lower case, and only well-formed ones. hvclock compares them with the domain's.
+hvc_uuids() {
+	for hvc_f in /sys/class/dmi/id/product_uuid:uuid-dmi /sys/hypervisor/uuid:uuid-xen; do
+		hvc_read1 "${hvc_f%%:*}" || continue
+		hvc_u=$(printf '%s\n' "$hvc_r" | tr 'A-F' 'a-f')
+		case $hvc_u in
+		[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-*)
+			case ${hvc_u#????????-} in
+			[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f])
+				echo "${hvc_f#*:} $hvc_u"
+				;;
+			esac
+			;;
+		esac
+	done
+}
+
+# Reads the data block (stdin): "sysctl KEY" lines, the keys to report on; "dom0";
+# "deadline SECONDS".
 hvc_main() {
 	hvc_keys=
 	hvc_bad=
+	hvc_dom0=no
 	while IFS= read -r hvc_l; do
 		case $hvc_l in
+		dom0) hvc_dom0=yes ;;
+		"deadline "*) hvc_deadline_line "${hvc_l#deadline }" || hvc_bad="invalid data line: deadline" ;;
 		"sysctl "*)
 			hvc_k=${hvc_l#sysctl }
 			case $hvc_k in
@@ -205,5 +228,7 @@ hvc_main() {
 		*) hvc_bad="invalid data line" ;;
 		esac
 	done
+	hvc_dirs "$hvc_dom0"
+	hvc_watchdog
 	hvc_inspect </dev/null
 }

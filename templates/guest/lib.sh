@@ -12,11 +12,107 @@ export PATH
 HVC_NL='
 '
 HVC_CS=/sys/devices/system/clocksource/clocksource0
-HVC_DIR=/var/lib/hvclock
-HVC_STATE=$HVC_DIR/state
-# shellcheck disable=SC2034 # not every script uses every name
-HVC_BACKUP=$HVC_DIR/backup
 HVC_DROPIN=/etc/sysctl.d/90-hvclock.conf
+hvc_deadline=
+hvc_wd=
+hvc_lockd=
+
+# Where this run keeps its backups and record: /var/lib/hvclock in a guest; in a Xen dom0
+# (data line "dom0") a directory of its own, never the host's state directory around it.
+hvc_dirs() {
+	HVC_DIR=/var/lib/hvclock
+	[ "$1" != yes ] || HVC_DIR=/var/lib/hvclock/dom0
+	HVC_STATE=$HVC_DIR/state
+	# shellcheck disable=SC2034 # not every script uses every name
+	HVC_BACKUP=$HVC_DIR/backup
+}
+hvc_dirs no
+
+# Data line "deadline SECONDS": whole seconds, 1 to 86400 -> hvc_deadline; false if invalid.
+hvc_deadline_line() {
+	case $1 in
+	'' | *[!0-9]* | 0*) return 1 ;;
+	esac
+	[ "${#1}" -le 5 ] && [ "$1" -le 86400 ] || return 1
+	hvc_deadline=$1
+}
+
+# Once the deadline hvclock sent has passed (hvclock gave up, or the connection is gone), end
+# this run's whole process group: sshd and hvclock's local transport start it as a group of
+# its own, so nothing of the run outlives it. hvc_finish stops the watchdog.
+hvc_watchdog() {
+	[ -n "$hvc_deadline" ] || return 0
+	(
+		# $! is empty until the sleep runs, and then names it.
+		trap 'kill $! 2>/dev/null; wait $! 2>/dev/null; exit 0' TERM
+		sleep "$hvc_deadline" &
+		wait $! && kill -KILL 0
+	) </dev/null >/dev/null 2>&1 &
+	hvc_wd=$!
+}
+
+# At exit: stop the watchdog (and wait for it), release the guest-side lock.
+hvc_finish() {
+	if [ -n "$hvc_wd" ]; then
+		kill "$hvc_wd" 2>/dev/null || :
+		wait "$hvc_wd" 2>/dev/null || :
+		hvc_wd=
+	fi
+	if [ -n "$hvc_lockd" ]; then
+		rm -f "$hvc_lockd/pid" 2>/dev/null || :
+		rmdir "$hvc_lockd" 2>/dev/null || :
+		hvc_lockd=
+	fi
+}
+trap hvc_finish EXIT
+
+# One changing run at a time in this guest (or dom0): flock(1) on a file in a root-only run
+# directory, held by fd 9 until this run and every process it started are gone; without
+# flock(1), a directory made atomically with this shell's pid in it, taken over when that
+# pid is gone. False, with hvc_why, if another run holds it.
+hvc_lock() {
+	hvc_ld=/var/lib
+	for hvc_d in /run /var/run; do
+		if [ -d "$hvc_d" ]; then
+			hvc_ld=$hvc_d
+			break
+		fi
+	done
+	hvc_lf=$hvc_ld/hvclock-guest.lock
+	[ "$HVC_DIR" = /var/lib/hvclock ] || hvc_lf=$hvc_ld/hvclock-dom0.lock
+	if command -v flock >/dev/null 2>&1; then
+		exec 9>>"$hvc_lf"
+		flock -n 9 && return 0
+		hvc_why="another hvclock run is changing this system (lock $hvc_lf)"
+		return 1
+	fi
+	for hvc_i in 1 2; do
+		if mkdir -m 700 "$hvc_lf.d" 2>/dev/null; then
+			hvc_lockd=$hvc_lf.d
+			echo "$$" >"$hvc_lockd/pid"
+			return 0
+		fi
+		hvc_p=
+		hvc_read1 "$hvc_lf.d/pid" || :
+		hvc_p=$hvc_r
+		case $hvc_p in
+		'' | *[!0-9]*)
+			# being taken this moment (or left so by a crash: remove it by hand)
+			hvc_why="another hvclock run is changing this system (lock $hvc_lf.d)"
+			return 1
+			;;
+		esac
+		if kill -0 "$hvc_p" 2>/dev/null; then
+			hvc_why="another hvclock run (pid $hvc_p) is changing this system"
+			return 1
+		fi
+		# Left by a run that is gone: take it over once.
+		rm -f "$hvc_lf.d/pid" 2>/dev/null || :
+		rmdir "$hvc_lf.d" 2>/dev/null || :
+	done
+	hvc_why="cannot take the lock $hvc_lf.d"
+	return 1
+}
 
 # Print "WORD VALUE": the first line of VALUE, made printable ASCII, at most 3000 bytes.
 hvc_put() {

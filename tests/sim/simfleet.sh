@@ -115,6 +115,30 @@ kind_facts() {
 	esac
 }
 
+# The domain UUID of guest number $1 (gN), as fleet-xml writes it.
+sim_uuid() {
+	printf '5e1a0000-0000-4000-8000-%012d\n' "$1"
+}
+
+# Guest tree $1 of kind $2 reports UUID $3 as its own.
+sim_guest_uuid() {
+	local t=$1 kind=$2 u=$3
+	case $kind in
+	xenlinux-pv | modern-xen-pv)
+		mkdir -p "$t/sys/hypervisor"
+		echo "$u" >"$t/sys/hypervisor/uuid"
+		;;
+	*)
+		mkdir -p "$t/sys/class/dmi/id"
+		# SMBIOS before 2.6 (and kernels that do not convert): first three fields byte-swapped
+		[ "$kind" != el6-kvm ] ||
+			u=$(echo "$u" | sed -E 's/^(..)(..)(..)(..)-(..)(..)-(..)(..)/\4\3\2\1-\6\5-\8\7/')
+		echo "$u" | tr a-f A-F >"$t/sys/class/dmi/id/product_uuid"
+		chmod 400 "$t/sys/class/dmi/id/product_uuid"
+		;;
+	esac
+}
+
 # A small executable script at path $1 with body $2 (never through an applet symlink).
 mkscript() {
 	rm -f "$1"
@@ -450,8 +474,7 @@ start() {
 	[ -f "$ST/otherkey" ] || ssh-keygen -q -t ed25519 -N '' -C sim-other -f "$ST/otherkey"
 	cp "$CL/id_ed25519.pub" "$ST/authorized_keys"
 	chmod 600 "$ST/authorized_keys"
-	local hostpub
-	hostpub=$(cut -d' ' -f1,2 "$ST/hostkey.pub")
+	local hostpub uuid
 
 	mkcommon
 	declare -A built=()
@@ -475,8 +498,15 @@ start() {
 			mount -o remount,bind,ro "$f"
 			echo "$f" >>"$ST/mounts"
 		fi
-		hk=$ST/hostkey ak=$ST/authorized_keys
-		[ "$kind" = bad-hostkey ] && hk=$ST/otherkey # known_hosts lists the shared key
+		# Each guest its own host key, pinned in known_hosts under its address and under its
+		# domain UUID (what fleet-xml gives it); the guest reports that UUID as its own
+		# (SMBIOS for KVM, Xen's for PV; el6-kvm in SMBIOS byte order, as old kernels show it).
+		[ -f "$ST/hostkey-$g" ] || ssh-keygen -q -t ed25519 -N '' -C "sim-$g" -f "$ST/hostkey-$g"
+		hostpub=$(cut -d' ' -f1,2 "$ST/hostkey-$g.pub")
+		uuid=$(sim_uuid $((off + i)))
+		sim_guest_uuid "$GR/$g" "$kind" "$uuid"
+		hk=$ST/hostkey-$g ak=$ST/authorized_keys
+		[ "$kind" = bad-hostkey ] && hk=$ST/otherkey # known_hosts lists the guest's own key
 		[ "$kind" = noauth ] && ak=$ST/empty_keys
 		cat >"$ST/sshd-$g.conf" <<EOF
 Port $port
@@ -496,7 +526,7 @@ MaxStartups 200
 MaxSessions 50
 Subsystem sftp internal-sftp
 EOF
-		echo "[127.0.0.1]:$port $hostpub" >>"$CL/known_hosts.new"
+		printf '%s %s\n' "[127.0.0.1]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
 		echo "$g 127.0.0.1 $port $kind" >>"$ST/new"
 		rm -f "$ST/sshd-$g.pid"
 		[ "$kind" = closed ] && continue # nothing listens: "Connection refused"
@@ -597,7 +627,7 @@ fleet_xml() {
 			cat <<EOF
   <domain type='test'>
     <name>$g</name>
-    <uuid>5e1a0000-0000-4000-8000-$(printf '%012d' "$i")</uuid>
+    <uuid>$(sim_uuid "$i")</uuid>
     <description>simulated guest, kind $kind</description>
     <metadata>
       <hvclock:state xmlns:hvclock="http://hvclock.org/xmlns/state/1">

@@ -197,6 +197,13 @@ D0=$SIM/guests/g4
 echo 'GRUB_CMDLINE_XEN="dom0_mem=1024M,max:1024M"' >>"$D0/etc/default/grub"
 chroot "$D0" /usr/sbin/update-grub # a dom0's grub.cfg has its Xen entry before hvclock comes
 cp "$D0/etc/default/grub" "$TMP/dom0-grub.orig"
+# dom0's own hvclock state (the host's state directory and lock) lives where the scripts keep
+# theirs: a dom0 rollback must leave it alone (the byte-for-byte tree comparison below, too).
+mkdir -p "$D0/var/lib/hvclock/guests" "$D0/run/hvclock"
+echo "5e1a0000-0000-4000-8000-000000000001 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfAnotherGuest" \
+	>"$D0/var/lib/hvclock/known_hosts"
+echo '{ "remedy": { "profile": "el6-kvm" } }' >"$D0/var/lib/hvclock/guests/5e1a0000-0000-4000-8000-000000000001.json"
+echo 4242 >"$D0/run/hvclock/lock"
 tree g4 "$TMP/d0"
 rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check "host row: without HVCLOCK_LOCAL_ROOT the test fleet has none, and Domain-0 is no guest" '
@@ -257,6 +264,10 @@ assert [a["kind"] for a in h["actions"]] == ["guest-restore"], h["actions"]'
 tree g4 "$TMP/d3"
 cmp -s "$TMP/d0" "$TMP/d3" && ok "host row: every dom0 file byte-for-byte as before" ||
 	{ not_ok "host row: rollback left differences in dom0"; diff "$TMP/d0" "$TMP/d3" | head | sed 's/^/# /'; }
+[ -s "$D0/var/lib/hvclock/known_hosts" ] && [ -s "$D0/var/lib/hvclock/guests/5e1a0000-0000-4000-8000-000000000001.json" ] &&
+	[ -s "$D0/run/hvclock/lock" ] && [ ! -e "$D0/var/lib/hvclock/dom0" ] &&
+	ok "host row: dom0 rollback keeps the host's known_hosts, guest records and lock; removes only its own directory" ||
+	{ not_ok "host row: dom0 rollback and the host's state"; find "$D0/var/lib/hvclock" "$D0/run" | sed 's/^/# /'; }
 [ ! -e "$HVCLOCK_STATE_DIR/guests/00000000-0000-0000-0000-000000000000.json" ] &&
 	ok "host row: dom0's state file removed" || not_ok "host row: dom0 state file left"
 # GRUB_CMDLINE_LINUX_XEN_REPLACE gives dom0 another line: the read-back of grub.cfg sees that
@@ -321,6 +332,133 @@ rc=0; HVK plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check "recorded keys are known on the next run" '
 assert all(x["facts"]["inspected"] for x in d["guests"]), [x["inspect_error"] for x in d["guests"]]'
 
+# --- guest identity: host keys pinned to the domain's UUID, the guest's own UUID checked ---
+port_of() { SIM=$SIM "$here/simfleet.sh" inventory | awk -v g="$1" '$1 == g { print $3 }'; }
+P1=$(port_of g1) P2=$(port_of g2)
+rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: every inspected guest reports its domain's UUID (SMBIOS, SMBIOS byte order, Xen)" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"): continue
+    assert x["identity"] == "verified", (n, x["identity"], x["identity_detail"], x["inspect_error"])
+    want = {"el6-kvm": "(SMBIOS byte order)", "xenlinux-pv": "/sys/hypervisor/uuid",
+            "modern-xen-pv": "/sys/hypervisor/uuid"}.get(kind[n], "SMBIOS product_uuid")
+    assert want in x["identity_detail"], (n, x["identity_detail"])'
+manifest "$TMP/id0"
+rc=0; HV --guest-address "g1=127.0.0.1:$P2" rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: g1 sent to g2's address: g2's key is not g1's pinned key, refused" '
+x = g["g1"]
+assert x["result"] == "failed" and x["status"] == "failed", (x["status"], x["result"])
+assert "host key changed for 5e1a0000-0000-4000-8000-000000000001" in x["status_reason"], x["status_reason"]
+assert "ssh-keygen -R" in x["status_reason"], x["status_reason"]'
+kh2=$TMP/known_hosts.identity
+: >"$kh2"
+rc=0; "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh2" --no-agent --accept-new \
+	--guest-address "g1=127.0.0.1:$P2" rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: with --accept-new, g1 sent to g2 is blocked: g2 reports its own UUID" '
+x = g["g1"]
+assert x["status"] == "blocked" and x["result"] == "failed", (x["status"], x["result"])
+assert x["identity"] == "mismatch", x["identity"]
+assert "not this guest" in x["status_reason"] and "5e1a0000-0000-4000-8000-000000000002" in x["status_reason"], x["status_reason"]
+assert not x["facts"]["inspected"], "facts of another guest kept"'
+[ $rc -eq 1 ] && [ ! -s "$kh2" ] && ok "identity: exit 1, and g2's key was not pinned for g1" ||
+	{ not_ok "identity: rc=$rc, known_hosts: $(cat "$kh2")"; }
+manifest "$TMP/id1"
+cmp -s "$TMP/id0" "$TMP/id1" && ok "identity: nothing changed in any guest (g2 byte for byte)" ||
+	{ not_ok "identity: a guest changed"; diff "$TMP/id0" "$TMP/id1" | head | sed 's/^/# /'; }
+rc=0; HV --guest-address "g1=localhost:$P1" plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: g1 at a new address keeps its pinned key" '
+x = g["g1"]
+assert x["facts"]["inspected"] and x["identity"] == "verified", (x["inspect_error"], x["identity"])
+assert x["address"] == "localhost:'"$P1"'", x["address"]'
+U7=$SIM/guests/g7/sys/class/dmi/id/product_uuid # g7: el6-kvm, a remedy is pending
+cp -p "$U7" "$TMP/g7.uuid"
+rm "$U7"
+rc=0; HV rollout --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: a guest that reports no UUID is refused changes, with the way to allow it" '
+x = g["g7"]
+assert x["status"] == "blocked" and x["identity"] == "unknown", (x["status"], x["identity"])
+assert "--no-verify-identity" in x["status_reason"], x["status_reason"]'
+rc2=0; HV plan --json g7 >"$TMP/plan7.json" 2>"$TMP/err" || rc2=$?
+printf '[guest:g7]\nverify-identity = no\n' >"$TMP/noverify.conf"
+rc=0; HV --config "$TMP/noverify.conf" plan --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: verify-identity = no in the configuration allows it (said so)" '
+x = g["g7"]
+assert x["identity"] == "allowed" and x["facts"]["inspected"], (x["identity"], x["inspect_error"])
+assert x["status"] == "changes-pending", x["status"]'
+rc=0; HV --no-verify-identity plan --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "identity: so does --no-verify-identity" 'assert g["g7"]["identity"] == "allowed", g["g7"]["identity"]'
+cp -p "$TMP/g7.uuid" "$U7"
+manifest "$TMP/id2"
+[ $rc2 -eq 1 ] && cmp -s "$TMP/id0" "$TMP/id2" && ok "identity: plan exit 1 for it; nothing changed in any guest" ||
+	{ not_ok "identity: no-UUID guest: plan rc=$rc2, or files changed"; diff "$TMP/id0" "$TMP/id2" | head | sed 's/^/# /'; }
+
+# --- no leftovers in a guest: a hung script ends itself; one changing run at a time ---
+guest_procs() { # processes (not sshd) whose root is guest $1's tree
+	local p r n=0
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) || continue
+		[ "$r" = "$SIM/guests/$1" ] || continue
+		case "$(cat "$p/comm" 2>/dev/null)" in sshd) continue ;; esac
+		n=$((n + 1))
+	done
+	echo $n
+}
+wait_no_procs() { # up to $2 s for guest $1 to have no process of a run left
+	local i=0
+	while [ "$(guest_procs "$1")" != 0 ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(guest_procs "$1")" = 0 ]
+}
+G=g1 GT=$SIM/guests/g1
+cp "$GT/bin/uname" "$TMP/uname.g1"
+rm -f "$GT/bin/uname" # its own copy, not the kind's shared (hardlinked) one
+printf '#!/bin/sh
+exec sleep 3600
+' >"$GT/bin/uname"
+chmod 755 "$GT/bin/uname"
+for i in 1 2 3 4 5; do
+	HV --command-timeout 1 plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || :
+done
+check "leftovers: a hung inspection times out (5 runs)" '
+assert "timed out" in g["g1"]["status_reason"], g["g1"]["status_reason"]'
+wait_no_procs g1 30 && ok "leftovers: every hung run ended itself in the guest (its deadline, its process group)" ||
+	{ not_ok "leftovers: $(guest_procs g1) processes left in g1"; }
+# The connection lost mid-run (hvclock killed): the script still ends itself.
+printf '#!/bin/sh\n: >/tmp/hvc-reached\nexec sleep 3600\n' >"$GT/bin/uname"
+rm -f "$GT/tmp/hvc-reached"
+"$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+	--no-agent --command-timeout 2 plan --json g1 >/dev/null 2>&1 &
+pid=$!
+i=0; while [ ! -e "$GT/tmp/hvc-reached" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL $pid; wait $pid 2>/dev/null
+wait_no_procs g1 30 && ok "leftovers: hvclock killed mid-run: the guest's run still ends itself" ||
+	not_ok "leftovers: $(guest_procs g1) processes left after hvclock was killed"
+rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached"
+cp "$TMP/uname.g1" "$GT/bin/uname"
+# One changing run at a time: a live run's lock in the guest makes a rollout change nothing;
+# a lock whose run is gone is taken over. (This lab has no flock(1): the mkdir lock.)
+mkdir "$GT/run/hvclock-guest.lock.d"
+chroot "$GT" /bin/sh -c 'sleep 3600 >/dev/null 2>&1 & echo $! >/run/hvclock-guest.lock.d/pid'
+rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "guest lock: a rollout while another run holds the guest lock changes nothing, says why" '
+x = g["g1"]
+assert x["result"] == "failed", x["result"]
+m = [a["result_message"] for a in x["actions"] if a["result"] == "failed"]
+assert m and all("another hvclock run (pid" in s for s in m), m'
+manifest "$TMP/id4"
+grep -v 'hvclock-guest.lock.d/pid$' "$TMP/id4" | cmp -s "$TMP/id0" - && ok "guest lock: nothing changed meanwhile" ||
+	{ not_ok "guest lock: files changed"; diff "$TMP/id0" "$TMP/id4" | head | sed 's/^/# /'; }
+kill "$(cat "$GT/run/hvclock-guest.lock.d/pid")"
+wait_no_procs g1 30 || :
+rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check "guest lock: a lock left by a run that is gone is taken over" '
+assert g["g1"]["result"] in ("applied", "deferred"), (g["g1"]["result"], g["g1"]["result_message"])'
+[ ! -e "$GT/run/hvclock-guest.lock.d" ] && ok "guest lock: released at the end of the run" ||
+	not_ok "guest lock: left behind"
+HV rollback --json g1 >/dev/null 2>&1 || :
+manifest "$TMP/id5"
+cmp -s "$TMP/id0" "$TMP/id5" && ok "guest lock: rollback: g1 byte for byte as before" ||
+	{ not_ok "guest lock: rollback left differences"; diff "$TMP/id0" "$TMP/id5" | head | sed 's/^/# /'; }
+
 # --- the configuration file: per-guest skip and profile, file:line errors ---
 printf '[run]\nparallel = 4\n[guest:g3]\nskip = yes\n[guest:g2]\nprofile = xen-wa2\n' >"$TMP/hvclock.conf"
 rc=0; HV --config "$TMP/hvclock.conf" plan --json g2 g3 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
@@ -353,12 +491,22 @@ rc=0; HV --wait-ssh 2 plan g17 >"$TMP/out" 2>"$TMP/err" || rc=$?
 [ $rc -eq 1 ] && ok "--wait-ssh is bounded: a guest that never answers fails" || not_ok "--wait-ssh bound: rc=$rc"
 
 # --- Ctrl-C: guests in flight finish, the others are reported as not reached ---
+# g1 (first with --parallel 1) stops in its inspection until released; SIGINT comes then.
+GT=$SIM/guests/g1
+cp "$GT/bin/uname" "$TMP/uname.g1"
+rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached"
+mkfifo "$GT/tmp/hvc-release"
+{ echo '#!/bin/sh'; echo ': >/tmp/hvc-reached; read x </tmp/hvc-release'; tail -n +2 "$TMP/uname.g1"; } >"$GT/bin/uname"
+chmod 755 "$GT/bin/uname"
 "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --parallel 1 rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" &
 pid=$!
-sleep 0.4
+i=0; while [ ! -e "$GT/tmp/hvc-reached" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 kill -INT $pid
+echo go >"$GT/tmp/hvc-release"
 rc=0; wait $pid || rc=$?
+rm -f "$GT/bin/uname" "$GT/tmp/hvc-release"
+cp "$TMP/uname.g1" "$GT/bin/uname"
 check "interrupted rollout: every guest either carried out or reported not reached" '
 nr = [n for n, x in g.items() if x["result_message"] and "not reached" in x["result_message"]]
 assert nr, "nothing was interrupted (the run finished within 0.4 s?)"

@@ -539,6 +539,9 @@ static void *race_connect(void *arg)
 
 	pthread_barrier_wait(r->barrier);
 	r->rc = hvc_transport_connect(r->t, r->g->host, r->g->port, &s, &r->err);
+	/* A new key is recorded once the caller has decided to trust the peer. */
+	if (r->rc == 0)
+		r->rc = hvc_session_pin_key(r->t, s, &r->err);
 	if (r->rc == 0) {
 		r->rc = hvc_session_exec(r->t, s, "true", NULL, 0, &res, &r->err);
 		hvc_exec_result_finish(&res);

@@ -67,13 +67,13 @@ static void test_inspect_request(void)
 {
 	char *keys[] = { "xen.independent_wallclock", "kernel.panic", NULL };
 	size_t len = 99;
-	_cleanup_free_ char *req = hvc_inspect_request(keys, &len);
+	_cleanup_free_ char *req = hvc_inspect_request(keys, false, 0, &len);
 	_cleanup_free_ char *none = NULL;
 
 	CHECK_STREQ(data_of(req, len, hvc_script_inspect, hvc_script_inspect_len),
 		DATA_OPEN "sysctl xen.independent_wallclock\n"
 			  "sysctl kernel.panic\n" DATA_CLOSE);
-	none = hvc_inspect_request(NULL, &len);
+	none = hvc_inspect_request(NULL, false, 0, &len);
 	CHECK_STREQ(data_of(none, len, hvc_script_inspect, hvc_script_inspect_len),
 		DATA_OPEN DATA_CLOSE);
 }
@@ -99,7 +99,7 @@ static void test_inspect_request_refuses(void)
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		char *keys[] = { "kernel.panic", (char *)bad[i], NULL };
 		size_t len = 7;
-		char *req = hvc_inspect_request(keys, &len);
+		char *req = hvc_inspect_request(keys, false, 0, &len);
 		if (req || len != 0)
 			printf("# accepted bad key '%s'\n", bad[i]);
 		CHECK(req == NULL);
@@ -108,7 +108,7 @@ static void test_inspect_request_refuses(void)
 	}
 	for (int i = 0; i < 257; i++)
 		strv_consume(&many, xasprintf("k.k%d", i));
-	CHECK(hvc_inspect_request(many, NULL) == NULL);
+	CHECK(hvc_inspect_request(many, false, 0, NULL) == NULL);
 	strv_free(many);
 }
 
@@ -180,7 +180,7 @@ static void test_apply_request(void)
 	char *req;
 
 	setup(&f);
-	req = hvc_apply_request(&f.gp, false, &len, &err);
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
 			  "bootloader\n"
@@ -196,7 +196,7 @@ static void test_apply_request(void)
 	free(req);
 
 	/* rollback: every guest-side step, without its values */
-	req = hvc_apply_request(&f.gp, true, &len, &err);
+	req = hvc_apply_request(&f.gp, true, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode rollback\n"
 			  "bootloader\n"
@@ -215,7 +215,7 @@ static void test_apply_request(void)
 	f.gp.actions[5].after = xstrdup("tsc"); /* the planned target goes first */
 	free(f.profile.live_clocksources[0]);
 	f.profile.live_clocksources[0] = xstrdup("hpet");
-	req = hvc_apply_request(&f.gp, false, &len, &err);
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
 			  "clocksource hpet tsc\n" DATA_CLOSE);
@@ -227,12 +227,12 @@ static void test_apply_request(void)
 	for (size_t i = 0; i < f.gp.n_actions; i++)
 		f.gp.actions[i].kind = HVC_ACTION_HOST_CMDLINE;
 	add(&f, HVC_ACTION_GUEST_RESTORE, HVC_ACTION_PENDING);
-	req = hvc_apply_request(&f.gp, true, &len, &err);
+	req = hvc_apply_request(&f.gp, true, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode rollback\n" DATA_CLOSE);
 	free(req);
 	/* and nothing to apply is an error, not an empty request */
-	req = hvc_apply_request(&f.gp, false, &len, &err);
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK(req == NULL);
 	CHECK_INTEQ(err.code, -EINVAL);
 	teardown(&f);
@@ -284,7 +284,7 @@ static void test_apply_request_refuses(void)
 			free(a->after);
 			a->after = xstrdup(cases[i].clocksource);
 		}
-		req = hvc_apply_request(&f.gp, false, &len, &err);
+		req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 		ok = req == NULL && len == 0 && err.code == -EINVAL;
 		if (!ok)
 			printf("# %s: request %s, error '%s'\n", cases[i].name,
