@@ -236,10 +236,8 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 				}
 			}
 		if (hits != 1) {
-			_cleanup_free_ char *name = xstrdup(names[k]);
-			for (char *p = name; *p; p++)
-				if ((unsigned char)*p < 0x20)
-					*p = '?';
+			/* The logger escapes the name. */
+			const char *name = names[k];
 			if (hits == 0)
 				hvc_log_error("guest '%s' not found on %s", name,
 					f->n == 1 ? f->backends[0]->uri : "any connection");
