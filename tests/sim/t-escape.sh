@@ -140,7 +140,7 @@ SHOWN='\x1b]0;pwned\x07\x1b[2J\x9b\u009b31m\x7f\xff\xfe'
 
 # --- plan, text ---
 rc=0; HV plan >"$TMP/plan.out" 2>"$TMP/plan.err" || rc=$?
-[ $rc -eq 1 ] && ok "plan: exit 1 (the hostile guests fail)" || not_ok "plan: exit $rc, expected 1"
+if [ $rc -eq 1 ]; then ok "plan: exit 1 (the hostile guests fail)"; else not_ok "plan: exit $rc, expected 1"; fi
 safe "plan text: stdout and stderr have no raw control, C1 or invalid UTF-8" \
 	"$TMP/plan.out" "$TMP/plan.err"
 shows "plan text: the guest's stderr, the fake server's version line, the name: escaped" \
@@ -170,7 +170,7 @@ fi
 
 # --- rollout, text and JSON ---
 rc=0; HV rollout --all-guests >"$TMP/rollout.out" 2>"$TMP/rollout.err" || rc=$?
-[ $rc -eq 1 ] && ok "rollout: exit 1 (the hostile guests fail)" || not_ok "rollout: exit $rc, expected 1"
+if [ $rc -eq 1 ]; then ok "rollout: exit 1 (the hostile guests fail)"; else not_ok "rollout: exit $rc, expected 1"; fi
 safe "rollout text: stdout and stderr have no raw control, C1 or invalid UTF-8" \
 	"$TMP/rollout.out" "$TMP/rollout.err"
 shows "rollout text: the guest texts, escaped; the named guest changed" "$TMP/rollout.out" \
