@@ -8,15 +8,22 @@
 #include "cmd/command.h"
 #include "core/conffile.h"
 
+/* Every message to stderr: one line, escaped (errors quote guests, SSH servers, names). */
+_printf_(1, 0) static void log_line(const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	_cleanup_free_ char *esc = hvc_escape_terminal(msg);
+
+	fprintf(stderr, "hvclock: %s\n", esc);
+}
+
 void hvc_log_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("hvclock: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_line(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void hvc_print_usage(FILE *f, const struct hvc_command *cmd)
@@ -29,11 +36,9 @@ int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("hvclock: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_line(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd)
 		hvc_print_usage(stderr, cmd);
 	else
@@ -234,10 +239,8 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 				}
 			}
 		if (hits != 1) {
-			_cleanup_free_ char *name = xstrdup(names[k]);
-			for (char *p = name; *p; p++)
-				if ((unsigned char)*p < 0x20)
-					*p = '?';
+			/* The logger escapes the name. */
+			const char *name = names[k];
 			if (hits == 0)
 				hvc_log_error("guest '%s' not found on %s", name,
 					f->n == 1 ? f->backends[0]->uri : "any connection");

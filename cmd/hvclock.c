@@ -74,10 +74,8 @@ int main(int argc, char **argv)
 	}
 	cmd = hvc_command_find(argv[optind]);
 	if (!cmd) {
-		_cleanup_free_ char *c = xstrdup(argv[optind]);
-		for (char *p = c; *p; p++)
-			if ((unsigned char)*p < 0x20)
-				*p = '?';
+		/* hvc_usage_error() escapes it. */
+		const char *c = argv[optind];
 		hvc_ctx_finish(&ctx);
 		return hvc_usage_error(NULL, "unknown command '%s' (try 'hvclock help')", c);
 	}

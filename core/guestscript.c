@@ -55,16 +55,15 @@ static bool valid_param(const char *s)
 	return s && strlen(s) <= MAX_TOKEN && hvc_cmdline_param_valid(s) == 0;
 }
 
-/* For error messages about config-supplied text: printable, bounded. */
+/* For error messages about config- or guest-supplied text: escaped, bounded. */
 static const char *safe(const char *s, char *buf, size_t n)
 {
-	size_t i;
+	_cleanup_free_ char *e = NULL;
 
 	if (!s)
 		return "(null)";
-	for (i = 0; s[i] && i + 1 < n; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
+	e = hvc_escape_terminal(s);
+	snprintf(buf, n, "%s", e);
 	return buf;
 }
 

@@ -4,24 +4,36 @@
 #include "config.h"
 #include "core/report.h"
 
-char *hvc_display_escape(const char *s)
-{
-	size_t n = 0;
-	char *r, *p;
+/*
+ * Text reports are composed in memory and written through hvc_escape() in one place, so
+ * no byte from a guest, the network or a domain name reaches the terminal raw, whichever
+ * field it came in. Fields whose width or line structure matters (names, free-text
+ * messages) are escaped on their own as well: escaping is idempotent.
+ */
+struct text_out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
 
-	if (!s)
-		return xstrdup("");
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		n += (*c < 0x20 || *c == 0x7f) ? 4 : 1;
-	r = p = xmalloc(n + 1);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c < 0x20 || *c == 0x7f)
-			p += sprintf(p, "\\x%02x", *c);
-		else
-			*p++ = (char)*c;
-	}
-	*p = '\0';
-	return r;
+static FILE *text_begin(struct text_out *t)
+{
+	t->buf = NULL;
+	t->len = 0;
+	t->f = open_memstream(&t->buf, &t->len);
+	if (!t->f)
+		abort(); /* out of memory, as xmalloc() */
+	return t->f;
+}
+
+static void text_end(struct text_out *t, FILE *f)
+{
+	_cleanup_free_ char *esc = NULL;
+
+	fclose(t->f);
+	esc = hvc_escape(t->buf, t->len, HVC_ESCAPE_CONTROLS | HVC_ESCAPE_KEEP_NEWLINE);
+	fputs(esc, f);
+	free(t->buf);
 }
 
 /* Display width of UTF-8 text, counting code points (good enough for names and paths). */
@@ -87,7 +99,7 @@ static const char *result_text(enum hvc_result r)
 
 /* ---- list ---- */
 
-void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
+static void list_text(FILE *f, const struct hvc_guest_list *l)
 {
 	static const char *const head[] = { "GUEST", "STATE", "KIND", "BOOT", "PERSISTENT", "URI" };
 	size_t w[ELEMENTSOF(head)];
@@ -97,7 +109,7 @@ void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
 		w[c] = strlen(head[c]);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct hvc_guest *g = l->guests[i];
-		_cleanup_free_ char *name = hvc_display_escape(g->name);
+		_cleanup_free_ char *name = hvc_escape_terminal(g->name);
 		size_t ws[] = { display_width(name), strlen(hvc_state_to_string(g->state)),
 			strlen(hvc_guest_kind(g, kind, sizeof(kind))),
 			strlen(hvc_boot_path_to_string(g->boot)), 3, display_width(g->uri) };
@@ -110,7 +122,7 @@ void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
 	fputc('\n', f);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct hvc_guest *g = l->guests[i];
-		_cleanup_free_ char *name = hvc_display_escape(g->name);
+		_cleanup_free_ char *name = hvc_escape_terminal(g->name);
 		print_padded(f, name, w[0]);
 		print_padded(f, hvc_state_to_string(g->state), w[1]);
 		print_padded(f, hvc_guest_kind(g, kind, sizeof(kind)), w[2]);
@@ -120,16 +132,30 @@ void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
 	}
 }
 
+void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
+{
+	struct text_out t;
+	list_text(text_begin(&t), l);
+	text_end(&t, f);
+}
+
+/* Every JSON string goes through here: valid UTF-8 whatever a guest sent. */
+static struct json_object *json_string(const char *v)
+{
+	_cleanup_free_ char *u = hvc_utf8_sanitize(v);
+	return u ? json_object_new_string(u) : NULL;
+}
+
 static void json_add_string(struct json_object *o, const char *key, const char *v)
 {
-	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+	json_object_object_add(o, key, json_string(v));
 }
 
 static struct json_object *json_strv(char *const *l)
 {
 	struct json_object *a = json_object_new_array();
 	STRV_FOREACH (s, l)
-		json_object_array_add(a, json_object_new_string(*s));
+		json_object_array_add(a, json_string(*s));
 	return a;
 }
 
@@ -371,9 +397,9 @@ static const char *action_mark(const struct hvc_action *a)
 
 static void print_action(FILE *f, const struct hvc_action *a, enum hvc_report_kind kind)
 {
-	_cleanup_free_ char *target = hvc_display_escape(a->target);
-	_cleanup_free_ char *before = a->before ? hvc_display_escape(a->before) : NULL;
-	_cleanup_free_ char *after = a->after ? hvc_display_escape(a->after) : NULL;
+	_cleanup_free_ char *target = hvc_escape_terminal(a->target);
+	_cleanup_free_ char *before = a->before ? hvc_escape_terminal(a->before) : NULL;
+	_cleanup_free_ char *after = a->after ? hvc_escape_terminal(a->after) : NULL;
 	bool is_cmdline =
 		a->kind == HVC_ACTION_HOST_CMDLINE || a->kind == HVC_ACTION_GUEST_BOOTLOADER;
 
@@ -403,25 +429,30 @@ static void print_action(FILE *f, const struct hvc_action *a, enum hvc_report_ki
 	}
 	if (a->note)
 		fprintf(f, "        %s\n", a->note);
-	if (kind != HVC_REPORT_PLAN && a->result != HVC_RESULT_NONE)
+	if (kind != HVC_REPORT_PLAN && a->result != HVC_RESULT_NONE) {
+		_cleanup_free_ char *msg = hvc_escape_terminal(a->result_msg);
 		fprintf(f, "        result: %s%s%s\n", result_text(a->result),
-			a->result_msg ? ": " : "", a->result_msg ? a->result_msg : "");
+			a->result_msg ? ": " : "", msg);
+	}
 }
 
 static void print_evidence(FILE *f, const struct hvc_facts *fa, bool verbose)
 {
+	_cleanup_free_ char *kernel = hvc_escape_terminal(fa->kernel_release);
+
 	if (!fa->inspected) {
 		fprintf(f, "  evidence: guest not inspected%s%s%s\n",
-			fa->kernel_release ? "; kernel " : "",
-			fa->kernel_release ? fa->kernel_release : "",
+			fa->kernel_release ? "; kernel " : "", kernel,
 			fa->kernel_release_source ? " (from the host kernel path)" : "");
 		return;
 	}
-	_cleanup_free_ char *avail = strv_join(fa->available_clocksources, " ");
+	_cleanup_free_ char *joined = strv_join(fa->available_clocksources, " ");
+	_cleanup_free_ char *avail = hvc_escape_terminal(joined);
+	_cleanup_free_ char *cur = hvc_escape_terminal(strna(fa->current_clocksource));
 	fprintf(f, "  evidence: kernel %s, clocksource %s (available: %s)\n",
-		strna(fa->kernel_release), strna(fa->current_clocksource), avail);
+		fa->kernel_release ? kernel : "n/a", cur, avail);
 	for (size_t i = 0; i < fa->n_log && (verbose || i < 3); i++) {
-		_cleanup_free_ char *line = hvc_display_escape(fa->log[i].text);
+		_cleanup_free_ char *line = hvc_escape_terminal(fa->log[i].text);
 		fprintf(f, "    log: %s\n", line);
 	}
 	if (!verbose && fa->n_log > 3)
@@ -436,7 +467,7 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 
 	for (size_t i = 0; i < p->n + !!p->host; i++) {
 		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
-		_cleanup_free_ char *name = hvc_display_escape(gp->guest->name);
+		_cleanup_free_ char *name = hvc_escape_terminal(gp->guest->name);
 		const struct hvc_profile *pr = gp->decision.profile;
 		size_t ws[] = { display_width(name),
 			strlen(hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf))),
@@ -453,7 +484,7 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 	fprintf(f, "%s\n", last);
 	for (size_t i = 0; i < p->n + !!p->host; i++) {
 		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
-		_cleanup_free_ char *name = hvc_display_escape(gp->guest->name);
+		_cleanup_free_ char *name = hvc_escape_terminal(gp->guest->name);
 		print_padded(f, name, w[0]);
 		print_padded(f, hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf)), w[1]);
 		print_padded(f, hvc_boot_path_to_string(gp->guest->boot), w[2]);
@@ -468,39 +499,42 @@ static void print_guest(
 {
 	const struct hvc_guest *g = gp->guest;
 	const struct hvc_decision *d = &gp->decision;
-	_cleanup_free_ char *name = hvc_display_escape(g->name);
+	_cleanup_free_ char *name = hvc_escape_terminal(g->name);
+	_cleanup_free_ char *msg = hvc_escape_terminal(gp->result_msg);
+	_cleanup_free_ char *reason = hvc_escape_terminal(strna(gp->status_reason));
 	char kbuf[64];
 
 	if (kind == HVC_REPORT_PLAN)
 		fprintf(f, "\n%s: %s\n", name, status_text(gp));
 	else
 		fprintf(f, "\n%s: %s%s%s\n", name, result_text(gp->result),
-			gp->result_msg ? ": " : "", gp->result_msg ? gp->result_msg : "");
+			gp->result_msg ? ": " : "", msg);
 	fprintf(f, "  %s    %s, %s, %s%s\n",
 		g->is_host ? "host: " : "guest:", hvc_guest_kind(g, kbuf, sizeof(kbuf)),
 		hvc_boot_path_to_string(g->boot), hvc_state_to_string(g->state),
 		g->persistent ? "" : ", transient");
 	if (g->boot_detail) {
-		_cleanup_free_ char *bd = hvc_display_escape(g->boot_detail);
+		_cleanup_free_ char *bd = hvc_escape_terminal(g->boot_detail);
 		fprintf(f, "  boot:     %s\n", bd);
 	}
 	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED) {
-		fprintf(f, "  reason:   %s\n", strna(gp->status_reason));
+		fprintf(f, "  reason:   %s\n", reason);
 		return;
 	}
-	if (gp->reach.address)
-		fprintf(f, "  access:   %s (from %s)\n", gp->reach.address,
-			strna(gp->reach.address_source));
+	if (gp->reach.address) {
+		_cleanup_free_ char *addr = hvc_escape_terminal(gp->reach.address);
+		fprintf(f, "  access:   %s (from %s)\n", addr, strna(gp->reach.address_source));
+	}
 	STRV_FOREACH (a, gp->reach.addresses_refused) {
-		_cleanup_free_ char *e = hvc_display_escape(*a);
+		_cleanup_free_ char *e = hvc_escape_terminal(*a);
 		fprintf(f, "  refused:  %s\n", e);
 	}
 	if (gp->reach.identity != HVC_IDENTITY_UNCHECKED && gp->reach.identity_detail) {
-		_cleanup_free_ char *e = hvc_display_escape(gp->reach.identity_detail);
+		_cleanup_free_ char *e = hvc_escape_terminal(gp->reach.identity_detail);
 		fprintf(f, "  identity: %s: %s\n", hvc_identity_to_string(gp->reach.identity), e);
 	}
 	if (gp->reach.inspect_error) {
-		_cleanup_free_ char *e = hvc_display_escape(gp->reach.inspect_error);
+		_cleanup_free_ char *e = hvc_escape_terminal(gp->reach.inspect_error);
 		fprintf(f, "  not inspected: %s\n", e);
 	}
 	print_evidence(f, &g->facts, verbose);
@@ -511,20 +545,21 @@ static void print_guest(
 			strna(d->profile->row), d->profile->summary);
 	else
 		fprintf(f, "  remedy:   none\n");
-	fprintf(f, "  why:      %s\n", strna(d->reason));
+	_cleanup_free_ char *why = hvc_escape_terminal(strna(d->reason));
+	fprintf(f, "  why:      %s\n", why);
 	if (d->unverified) {
 		_cleanup_free_ char *u = strv_join(d->unverified, "; ");
 		fprintf(f, "  unverified until inspected: %s\n", u);
 	}
 	if (gp->status == HVC_PLAN_BLOCKED && kind == HVC_REPORT_PLAN)
-		fprintf(f, "  blocked:  %s\n", strna(gp->status_reason));
+		fprintf(f, "  blocked:  %s\n", reason);
 	if (gp->n_actions)
 		fprintf(f, "  actions:\n");
 	for (size_t i = 0; i < gp->n_actions; i++)
 		print_action(f, &gp->actions[i], kind);
 }
 
-void hvc_report_plan_text(
+static void plan_text(
 	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet)
 {
 	struct hvc_plan_counts c;
@@ -543,9 +578,10 @@ void hvc_report_plan_text(
 				const struct hvc_guest_plan *gp = &p->guests[i];
 				if (gp->status != HVC_PLAN_FAILED && gp->status != HVC_PLAN_BLOCKED)
 					continue;
-				_cleanup_free_ char *n = hvc_display_escape(gp->guest->name);
-				fprintf(f, "%s: %s: %s\n", n, status_text(gp),
-					strna(gp->status_reason));
+				_cleanup_free_ char *n = hvc_escape_terminal(gp->guest->name);
+				_cleanup_free_ char *why =
+					hvc_escape_terminal(strna(gp->status_reason));
+				fprintf(f, "%s: %s: %s\n", n, status_text(gp), why);
 			}
 		hvc_plan_count(p, &c);
 		fprintf(f,
@@ -561,9 +597,10 @@ void hvc_report_plan_text(
 			for (size_t i = 0; i < p->n; i++)
 				if (p->guests[i].result == HVC_RESULT_FAILED) {
 					_cleanup_free_ char *n =
-						hvc_display_escape(p->guests[i].guest->name);
-					fprintf(f, "%s: failed: %s\n", n,
-						strna(p->guests[i].result_msg));
+						hvc_escape_terminal(p->guests[i].guest->name);
+					_cleanup_free_ char *why =
+						hvc_escape_terminal(strna(p->guests[i].result_msg));
+					fprintf(f, "%s: failed: %s\n", n, why);
 				}
 		fprintf(f,
 			"%zu guests: %zu applied, %zu already in place, %zu deferred until "
@@ -572,10 +609,19 @@ void hvc_report_plan_text(
 	}
 	if (p->host) {
 		const struct hvc_guest_plan *h = p->host;
-		_cleanup_free_ char *n = hvc_display_escape(h->guest->name);
+		_cleanup_free_ char *n = hvc_escape_terminal(h->guest->name);
 		const char *msg = kind == HVC_REPORT_PLAN ? h->status_reason : h->result_msg;
+		_cleanup_free_ char *m = hvc_escape_terminal(msg);
 		fprintf(f, "host %s: %s%s%s\n", n,
 			kind == HVC_REPORT_PLAN ? status_text(h) : result_text(h->result),
-			msg ? ": " : "", msg ? msg : "");
+			msg ? ": " : "", m);
 	}
+}
+
+void hvc_report_plan_text(
+	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet)
+{
+	struct text_out t;
+	plan_text(text_begin(&t), p, kind, verbose, quiet);
+	text_end(&t, f);
 }

@@ -34,6 +34,3 @@ struct json_object *hvc_report_document(const char *command);
 
 /* Print o as pretty JSON with a trailing newline. */
 void hvc_report_print_json(FILE *f, struct json_object *o);
-
-/* Copy of s safe for a terminal: control bytes become \xNN. Caller frees. */
-char *hvc_display_escape(const char *s);

@@ -184,11 +184,98 @@ char *strstrip(char *s)
 	return s;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (at most n bytes), its code point in *cp;
+ * 0 if the byte at p does not start one (overlong forms, surrogates and code points past
+ * U+10FFFF are not well-formed, as in RFC 3629).
+ */
+static size_t utf8_char(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+		(c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static bool is_control(uint32_t c, unsigned flags)
+{
+	if (!(flags & HVC_ESCAPE_CONTROLS))
+		return false;
+	if (c == '\n' && (flags & HVC_ESCAPE_KEEP_NEWLINE))
+		return false;
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+char *hvc_escape(const char *s, size_t len, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	/* Worst case: every byte becomes "\xNN" (a C1 code point: 2 bytes -> 6). */
+	char *r = xmalloc(len * 4 + 1), *o = r;
+	size_t i = 0, k;
+	uint32_t c;
+
+	while (i < len) {
+		k = utf8_char(p + i, len - i, &c);
+		if (k == 0) {
+			o += sprintf(o, "\\x%02x", p[i]);
+			i++;
+		} else if (is_control(c, flags)) {
+			o += sprintf(o, c < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)c);
+			i += k;
+		} else {
+			memcpy(o, p + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	*o = '\0';
+	return r;
+}
+
+char *hvc_escape_terminal(const char *s)
+{
+	return s ? hvc_escape(s, strlen(s), HVC_ESCAPE_CONTROLS) : xstrdup("");
+}
+
+char *hvc_utf8_sanitize(const char *s)
+{
+	return s ? hvc_escape(s, strlen(s), 0) : NULL;
+}
+
 bool string_is_printable(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+	uint32_t c;
+
+	for (size_t i = 0; i < n; i += k) {
+		k = utf8_char(p + i, n - i, &c);
+		if (k == 0 || is_control(c, HVC_ESCAPE_CONTROLS))
 			return false;
+	}
 	return true;
 }
 

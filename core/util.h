@@ -104,7 +104,25 @@ char *hvc_obuf_take(struct hvc_obuf *b, size_t *ret_len);
 /* Strip leading and trailing whitespace in place; returns s. */
 char *strstrip(char *s);
 
-/* True if s is made only of printable ASCII and UTF-8 bytes (no control characters). */
+/*
+ * Text from guests and the network (domain names, SSH messages, a guest's stderr, report
+ * fields) is shown only through this one escape. Valid UTF-8 is kept, except:
+ * invalid UTF-8 bytes always become the text \xNN (so the result is valid UTF-8); with
+ * HVC_ESCAPE_CONTROLS also C0 controls (tab and newline too), DEL as \xNN and the C1 code
+ * points U+0080-U+009F as \u00NN; HVC_ESCAPE_KEEP_NEWLINE keeps '\n' (for whole reports).
+ * Backslashes are kept, so escaping escaped text changes nothing.
+ */
+enum {
+	HVC_ESCAPE_CONTROLS = 1 << 0,
+	HVC_ESCAPE_KEEP_NEWLINE = 1 << 1,
+};
+char *hvc_escape(const char *s, size_t len, unsigned flags);
+/* For a terminal: hvc_escape(s, strlen(s), HVC_ESCAPE_CONTROLS); NULL gives "". Caller frees. */
+char *hvc_escape_terminal(const char *s);
+/* For JSON: valid UTF-8, invalid bytes as \xNN (json-c escapes controls); NULL gives NULL. */
+char *hvc_utf8_sanitize(const char *s);
+
+/* True if s is valid UTF-8 without control characters (C0, DEL, C1): hvc_escape_terminal(s) == s. */
 bool string_is_printable(const char *s);
 
 /* hvclock's state directory on the host: $HVCLOCK_STATE_DIR, else /var/lib/hvclock. */

@@ -19,7 +19,9 @@
 # update-grub), modern-xen-pv (Debian, update-grub), el7-kvm-grubby (grubby over BLS-like entries),
 # sles-kvm-mkconfig (grub2-mkconfig). Fault kinds (an el6-kvm guest with one fault): hung-banner,
 # hung-cmd (sysctl and dmesg hang), hung-sysfs, ro-sysfs, hostile-output, bad-hostkey, noauth,
-# closed, huge-output (dmesg prints 50 MB), binary-output (dmesg prints 4 MiB of random bytes).
+# closed, huge-output (dmesg prints 50 MB), binary-output (dmesg prints 4 MiB of random bytes),
+# hostile-text and hostile-version (terminal escapes and invalid UTF-8 from the guest's sshd
+# banners and stderr, or from a fake SSH server: see "Hostile text" below).
 # Run as root. DIR and every parent must be root-owned and not group/world-writable (sshd's
 # ChrootDirectory rule), so never under /tmp.
 set -euo pipefail
@@ -64,7 +66,7 @@ kind_facts() {
 	OSREL='' REDHAT='' XENWC='' TIMESYNC='' BOOT=none
 	case $1 in
 	el6-kvm | hung-* | ro-sysfs | hostile-output | bad-hostkey | noauth | closed | \
-		huge-output | binary-output)
+		huge-output | binary-output | hostile-text | hostile-version)
 		REL=2.6.32-754.35.1.el6.x86_64 AVAIL="kvm-clock tsc hpet acpi_pm" CUR=tsc
 		CMDLINE="ro root=/dev/vda1 console=ttyS0"
 		REDHAT="CentOS release 6.10 (Final)"
@@ -110,7 +112,7 @@ kind_facts() {
 	*)
 		die "unknown kind '$1' (healthy: $HEALTHY; faults: hung-banner hung-cmd" \
 			"hung-sysfs ro-sysfs hostile-output bad-hostkey noauth closed huge-output" \
-			"binary-output)"
+			"binary-output hostile-text hostile-version)"
 		;;
 	esac
 }
@@ -413,8 +415,64 @@ cat /var/log/kern.log"
 	binary-output)
 		mkscript "$ro/bin/dmesg" 'head -c 4194304 /dev/urandom'
 		;;
+	hostile-text) hostile_text_tree "$ro" ;;
 	esac
 }
+
+# ---- Hostile text (issue 9 item 4): bytes a terminal would obey, and invalid UTF-8. ----
+# HOSTILE_PRINTF: a printf(1) format for them: an OSC window title ending in BEL, CSI clear
+# screen, the 8-bit C1 CSI (0x9b, invalid UTF-8 on its own), U+009B (C1 CSI as UTF-8), DEL and
+# the invalid bytes 0xff 0xfe.
+HOSTILE_PRINTF='\033]0;pwned\007\033[2J\233\302\23331m\177\377\376'
+
+# hostile-text: every command the guest runs fails: its login shell writes the hostile bytes
+# to stderr and exits 3, so the inspection fails with that stderr quoted.
+hostile_text_tree() {
+	mkscript "$1/bin/bash" "printf 'hostile stderr $HOSTILE_PRINTF end' >&2
+exit 3"
+}
+
+# hostile-text: sshd_config lines: the pre-auth Banner and a VersionAddendum (the version line
+# "SSH-2.0-OpenSSH_... ADDENDUM") carry the same bytes (sshd refuses CR, not these).
+hostile_sshd_conf() { # GUEST KIND
+	[ "$2" = hostile-text ] || return 0
+	# shellcheck disable=SC2059 # the format is ours
+	printf "hostile banner $HOSTILE_PRINTF end\n" >"$ST/banner-$1"
+	echo "Banner $ST/banner-$1"
+	# shellcheck disable=SC2059
+	printf "VersionAddendum hostile-version $HOSTILE_PRINTF end\n"
+}
+
+# hostile-version: no sshd; a small TCP server (what a compromised guest may run on its SSH
+# port) sends a line of hostile bytes, then an SSH version line that libssh refuses and
+# quotes in its error ("No version of SSH protocol usable (banner: SSH-1.5-...)"). Its pid file is written once it
+# listens, like sshd's.
+hostile_version_start() { # GUEST PORT
+	local line
+	# shellcheck disable=SC2059
+	line=$(printf "SSH-1.5-$HOSTILE_PRINTF" | od -An -tx1 | tr -d ' \n')
+	setsid python3 -c '
+import os, socket, sys
+port, pidfile, line = int(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(64)
+with open(pidfile + ".new", "w") as f:
+    f.write("%d\n" % os.getpid())
+os.rename(pidfile + ".new", pidfile)
+while True:
+    c, _ = s.accept()
+    try:
+        c.sendall(b"\x1b]0;pwned\x07 hello\r\n" + line + b"\r\n")
+        c.settimeout(5)
+        c.recv(4096)
+    except OSError:
+        pass
+    c.close()
+' "$2" "$ST/sshd-$1.pid" "$line" </dev/null >>"$ST/sshd-$1.log" 2>&1 &
+}
+# ---- end of hostile text ----
 
 # Ports some process listens on (TCP, IPv4 and IPv6), from /proc/net.
 listening_ports() {
@@ -526,10 +584,15 @@ MaxStartups 200
 MaxSessions 50
 Subsystem sftp internal-sftp
 EOF
+		hostile_sshd_conf "$g" "$kind" >>"$ST/sshd-$g.conf"
 		printf '%s %s\n' "[127.0.0.1]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
 		echo "$g 127.0.0.1 $port $kind" >>"$ST/new"
 		rm -f "$ST/sshd-$g.pid"
 		[ "$kind" = closed ] && continue # nothing listens: "Connection refused"
+		if [ "$kind" = hostile-version ]; then
+			hostile_version_start "$g" "$port"
+			continue
+		fi
 		/usr/sbin/sshd -f "$ST/sshd-$g.conf" -E "$ST/sshd-$g.log"
 	done
 	mv -f "$CL/known_hosts.new" "$CL/known_hosts"

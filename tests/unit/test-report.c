@@ -228,11 +228,85 @@ static void test_list(void)
 	compare(j, "report/list.json");
 }
 
-static void test_escape(void)
+/* True if t is valid UTF-8 with no C0 control but '\n', no DEL, no C1 code point. */
+static bool terminal_safe(const char *t)
 {
-	_cleanup_free_ char *a = hvc_display_escape("a\tb\x7f"
-						    "c\nΩ");
-	CHECK_STREQ(a, "a\\x09b\\x7fc\\x0aΩ");
+	_cleanup_free_ char *lines =
+		hvc_escape(t, strlen(t), HVC_ESCAPE_CONTROLS | HVC_ESCAPE_KEEP_NEWLINE);
+	return streq(lines, t);
+}
+
+static bool utf8_valid(const char *t)
+{
+	_cleanup_free_ char *u = hvc_utf8_sanitize(t);
+	return streq(u, t);
+}
+
+/*
+ * Guest- and network-supplied text in every field a report prints: the text report has no
+ * raw control byte, C1 code point or invalid UTF-8; the JSON is valid UTF-8 and parses.
+ */
+static void test_hostile_fields(void)
+{
+	static const char bad[] = "\x1b]0;pwned\x07\x1b[2J\xc2\x9b"
+				  "31m\x9b\xff\xfe\x7f\r\n";
+	_cleanup_free_ char *name = xasprintf("evil%s", bad);
+	struct hvc_guest *g = hvc_guest_new();
+	struct hvc_plan plan = { 0 };
+	struct hvc_guest_plan *gp;
+	struct hvc_guest_list one = { 0 };
+
+	g->backend = xstrdup("libvirt");
+	g->uri = xasprintf("test:///%s", bad);
+	g->name = xstrdup(name);
+	g->state = HVC_STATE_RUNNING;
+	g->persistent = true;
+	g->hypervisor = HVC_HYPERVISOR_KVM;
+	g->type = HVC_GUEST_TYPE_KVM;
+	g->boot = HVC_BOOT_FIRMWARE;
+	g->boot_detail = xstrdup(bad);
+	g->facts.inspected = true;
+	g->facts.kernel_release = xasprintf("2.6.32%s", bad);
+	g->facts.current_clocksource = xstrdup(bad);
+	g->facts.available_clocksources = strv_split(bad, " ");
+	g->facts.os_release = xstrdup(bad);
+	hvc_facts_add_log(&g->facts, HVC_SYMPTOM_TSC_UNSTABLE, bad);
+	gp = hvc_plan_add(&plan);
+	hvc_plan_guest(&profiles, g, NULL, gp);
+	gp->address = xasprintf("10.0.0.1%s", bad);
+	gp->address_source = xstrdup("libvirt");
+	gp->inspect_error = xasprintf("inspection script exited with status 1: %s", bad);
+	free(gp->status_reason);
+	gp->status_reason = xasprintf("reason %s", bad);
+	gp->result = HVC_RESULT_FAILED;
+	gp->result_msg = xasprintf("cannot reach the guest: Protocol mismatch: SSH-1.5-%s", bad);
+
+	for (int k = HVC_REPORT_PLAN; k <= HVC_REPORT_ROLLOUT; k++) {
+		_cleanup_free_ char *t = render_text(&plan, k);
+		_cleanup_free_ char *j = render_json(hvc_report_plan_json(&plan, k));
+		CHECK(terminal_safe(t));
+		/* One line per field: a guest's CR/LF never starts a line of its own. */
+		CHECK(!strstr(t, "\n,") && !strstr(t, "\n)"));
+		CHECK(strstr(t, "evil\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m\\x9b\\xff\\xfe\\x7f"));
+		CHECK(utf8_valid(j));
+		struct json_object *o = json_tokener_parse(j);
+		CHECK(o != NULL);
+		json_object_put(o);
+		if (hvc_test_case_failed)
+			printf("# %s\n", t);
+	}
+	hvc_guest_list_append(&one, g);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	hvc_report_list_text(f, &one);
+	fclose(f);
+	CHECK(terminal_safe(buf));
+	free(buf);
+	_cleanup_free_ char *j = render_json(hvc_report_list_json(&one));
+	CHECK(utf8_valid(j));
+	hvc_plan_finish(&plan);
+	hvc_guest_list_finish(&one);
 }
 
 int main(void)
@@ -242,7 +316,7 @@ int main(void)
 		HVC_TEST(test_plan_json),
 		HVC_TEST(test_rollout_text_and_json),
 		HVC_TEST(test_list),
-		HVC_TEST(test_escape),
+		HVC_TEST(test_hostile_fields),
 	};
 	const char *dir = getenv("HVCLOCK_PROFILES_DIR");
 	struct hvc_error err = { 0 };

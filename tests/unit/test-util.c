@@ -1,0 +1,111 @@
+/* test-util.c: the one escape for text from guests (terminal and JSON), and its checks. */
+#include <stdio.h>
+
+#include "core/util.h"
+#include "tests/harness.h"
+
+struct row {
+	const char *name, *in, *terminal, *json;
+};
+
+static const struct row rows[] = {
+	{ "plain ASCII and UTF-8 kept", "web-1 Ωμέγα 🕐 \xc2\xa0nbsp", "web-1 Ωμέγα 🕐 \xc2\xa0nbsp",
+		"web-1 Ωμέγα 🕐 \xc2\xa0nbsp" },
+	{ "ESC, OSC title with BEL", "\x1b]0;pwned\x07x", "\\x1b]0;pwned\\x07x",
+		"\x1b]0;pwned\x07x" },
+	{ "CSI clear screen", "\x1b[2J", "\\x1b[2J", "\x1b[2J" },
+	{ "tab, CR, LF escaped", "a\tb\rc\nd", "a\\x09b\\x0dc\\x0ad", "a\tb\rc\nd" },
+	{ "DEL", "a\x7f", "a\\x7f", "a\x7f" },
+	{ "C1 CSI as a UTF-8 code point (U+009B)",
+		"\xc2\x9b"
+		"2J",
+		"\\u009b2J",
+		"\xc2\x9b"
+		"2J" },
+	{ "C1 range ends: U+0080 and U+009F", "\xc2\x80\xc2\x9f", "\\u0080\\u009f",
+		"\xc2\x80\xc2\x9f" },
+	{ "raw C1 byte 0x9b (invalid UTF-8)",
+		"a\x9b"
+		"2J",
+		"a\\x9b2J", "a\\x9b2J" },
+	{ "invalid bytes 0xff 0xfe", "\xff\xfe", "\\xff\\xfe", "\\xff\\xfe" },
+	{ "overlong NUL and overlong slash", "\xc0\x80\xe0\x80\xaf", "\\xc0\\x80\\xe0\\x80\\xaf",
+		"\\xc0\\x80\\xe0\\x80\\xaf" },
+	{ "surrogate U+D800", "\xed\xa0\x80", "\\xed\\xa0\\x80", "\\xed\\xa0\\x80" },
+	{ "past U+10FFFF", "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "\\xf4\\x90\\x80\\x80" },
+	{ "sequence cut at the end", "ok\xe2\x82", "ok\\xe2\\x82", "ok\\xe2\\x82" },
+	{ "sequence cut by an ASCII byte", "\xe2\x82x", "\\xe2\\x82x", "\\xe2\\x82x" },
+	{ "backslash kept", "C:\\x1b", "C:\\x1b", "C:\\x1b" },
+	{ "empty", "", "", "" },
+};
+
+static void test_escape_rows(void)
+{
+	ROW_BEGIN();
+	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+		_cleanup_free_ char *t = hvc_escape_terminal(rows[i].in);
+		_cleanup_free_ char *j = hvc_utf8_sanitize(rows[i].in);
+		_cleanup_free_ char *tt = hvc_escape_terminal(t);
+		CHECK_STREQ(t, rows[i].terminal);
+		CHECK_STREQ(j, rows[i].json);
+		/* Idempotent: escaping escaped text changes nothing. */
+		CHECK_STREQ(tt, t);
+		CHECK(string_is_printable(t));
+		CHECK(string_is_printable(rows[i].in) == streq(rows[i].in, rows[i].terminal));
+		ROW_END(rows[i].name);
+	}
+	ROWS_DONE();
+}
+
+static void test_escape_flags(void)
+{
+	static const char in[] = "line 1 \x1b[31m\nline 2\t\xff\n";
+	_cleanup_free_ char *keep =
+		hvc_escape(in, sizeof(in) - 1, HVC_ESCAPE_CONTROLS | HVC_ESCAPE_KEEP_NEWLINE);
+	_cleanup_free_ char *all = hvc_escape(in, sizeof(in) - 1, HVC_ESCAPE_CONTROLS);
+	/* A NUL inside a length-given buffer is a control too. */
+	_cleanup_free_ char *nul = hvc_escape("a\0b", 3, HVC_ESCAPE_CONTROLS);
+
+	CHECK_STREQ(keep, "line 1 \\x1b[31m\nline 2\\x09\\xff\n");
+	CHECK_STREQ(all, "line 1 \\x1b[31m\\x0aline 2\\x09\\xff\\x0a");
+	CHECK_STREQ(nul, "a\\x00b");
+	CHECK_STREQ(hvc_utf8_sanitize(NULL), NULL);
+	_cleanup_free_ char *empty = hvc_escape_terminal(NULL);
+	CHECK_STREQ(empty, "");
+}
+
+/* Every single byte and every two-byte string: the terminal form is printable UTF-8. */
+static void test_escape_exhaustive(void)
+{
+	char in[3] = { 0 };
+
+	for (int a = 1; a < 256; a++)
+		for (int b = 0; b < 256; b++) {
+			in[0] = (char)a;
+			in[1] = (char)b;
+			_cleanup_free_ char *t = hvc_escape_terminal(in);
+			_cleanup_free_ char *j = hvc_utf8_sanitize(in);
+			_cleanup_free_ char *jj = hvc_utf8_sanitize(j);
+			for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+				if (*p < 0x20 || *p == 0x7f) {
+					printf("# control byte 0x%02x left in \"%s\"\n", *p, t);
+					hvc_test_case_failed = 1;
+					return;
+				}
+			if (!string_is_printable(t) || !streq(j, jj)) {
+				printf("# %02x %02x: \"%s\" / \"%s\"\n", a, b, t, j);
+				hvc_test_case_failed = 1;
+				return;
+			}
+		}
+}
+
+int main(void)
+{
+	static const struct hvc_test tests[] = {
+		HVC_TEST(test_escape_rows),
+		HVC_TEST(test_escape_flags),
+		HVC_TEST(test_escape_exhaustive),
+	};
+	return hvc_test_run(tests, ELEMENTSOF(tests));
+}
