@@ -273,9 +273,9 @@ static void test_hostile_fields(void)
 	hvc_facts_add_log(&g->facts, HVC_SYMPTOM_TSC_UNSTABLE, bad);
 	gp = hvc_plan_add(&plan);
 	hvc_plan_guest(&profiles, g, NULL, gp);
-	gp->address = xasprintf("10.0.0.1%s", bad);
-	gp->address_source = xstrdup("libvirt");
-	gp->inspect_error = xasprintf("inspection script exited with status 1: %s", bad);
+	gp->reach.address = xasprintf("10.0.0.1%s", bad);
+	gp->reach.address_source = xstrdup("libvirt");
+	gp->reach.inspect_error = xasprintf("inspection script exited with status 1: %s", bad);
 	free(gp->status_reason);
 	gp->status_reason = xasprintf("reason %s", bad);
 	gp->result = HVC_RESULT_FAILED;
