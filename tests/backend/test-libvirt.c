@@ -625,7 +625,7 @@ static void test_set_vanished_guest(void)
 
 /* ---- secure data (console passwords...) survives a rewrite and its rollback ---- */
 
-/* The definition as an operator would dump it: inactive, with secure data ("virsh dumpxml --inactive --security-info"). */
+/* The definition with its secrets, as "virsh dumpxml --inactive --security-info" shows it. */
 static char *secure_xml(struct hvc_backend *b, const char *name)
 {
 	virDomainPtr dom = virDomainLookupByName(hvc_libvirt_backend_connection(b), name);
