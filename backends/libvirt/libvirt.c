@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "backends/libvirt/libvirt-xml.h"
+#include "backends/libvirt/libvirt.h"
 #include "backends/registry.h"
 
 /*
@@ -43,6 +44,22 @@ static struct libvirt_backend *libvirt_backend_from_backend(struct hvc_backend *
 	assert(b && b->impl == &hvc_libvirt_backend_impl);
 	return (struct libvirt_backend *)b;
 }
+
+virConnectPtr hvc_libvirt_backend_connection(struct hvc_backend *b)
+{
+	return libvirt_backend_from_backend(b)->conn;
+}
+
+/*
+ * A definition that hvclock defines again, and its read-back: the next boot
+ * (INACTIVE) with the secure data (SECURE: <graphics passwd=...> of VNC and
+ * SPICE and whatever else libvirt keeps out of a plain dump). Without SECURE
+ * libvirt leaves them out and the define would drop them. SECURE needs a
+ * read-write connection: only set_boot_cmdline() asks for it (rollout and
+ * rollback; the wrapper refuses read-only connections). The listing reads
+ * without it, so plan works on a read-only connection.
+ */
+#define DEFINITION_XML_FLAGS (VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)
 
 static void silent_error_func(void *userdata, virErrorPtr error)
 {
@@ -187,7 +204,10 @@ static int read_guest_details(virDomainPtr dom, struct hvc_guest *g, struct hvc_
 		return hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
 			"cannot tell whether the guest is running: %s", last_error());
 
-	/* The next-boot definition: that is what hvclock reads and changes. */
+	/*
+	 * The next-boot definition: that is what hvclock reads and changes. Without
+	 * SECURE (plan is read-only): set_boot_cmdline() reads it again with secrets.
+	 */
 	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
 	if (!xml)
 		return hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
@@ -364,7 +384,7 @@ static int libvirt_set_boot_cmdline(struct hvc_backend *b, const struct hvc_gues
 		goto out;
 	}
 
-	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	xml = virDomainGetXMLDesc(dom, DEFINITION_XML_FLAGS);
 	if (!xml) {
 		r = hvc_error_set(
 			err, -EIO, "guest '%s': cannot read domain XML: %s", name, last_error());
@@ -389,7 +409,7 @@ static int libvirt_set_boot_cmdline(struct hvc_backend *b, const struct hvc_gues
 		goto out;
 	}
 
-	back = virDomainGetXMLDesc(defined, VIR_DOMAIN_XML_INACTIVE);
+	back = virDomainGetXMLDesc(defined, DEFINITION_XML_FLAGS);
 	if (!back) {
 		r = hvc_error_set(err, -EIO, "guest '%s': cannot read back domain XML: %s", name,
 			last_error());

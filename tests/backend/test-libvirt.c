@@ -3,8 +3,15 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <libvirt/virterror.h>
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
 #include "config.h"
 #include "backends/libvirt/libvirt-xml.h"
+#include "backends/libvirt/libvirt.h"
 #include "backends/registry.h"
 #include "core/backend.h"
 #include "core/util.h"
@@ -616,6 +623,166 @@ static void test_set_vanished_guest(void)
 	hvc_backend_destroy(b);
 }
 
+/* ---- secure data (console passwords...) survives a rewrite and its rollback ---- */
+
+/* The definition with its secrets, as "virsh dumpxml --inactive --security-info" shows it. */
+static char *secure_xml(struct hvc_backend *b, const char *name)
+{
+	virDomainPtr dom = virDomainLookupByName(hvc_libvirt_backend_connection(b), name);
+	char *xml;
+
+	if (!dom) {
+		printf("# no domain '%s'\n", name);
+		hvc_test_case_failed = 1;
+		return NULL;
+	}
+	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+	if (!xml) {
+		printf("# cannot read the secure XML of '%s': %s\n", name,
+			virGetLastErrorMessage());
+		hvc_test_case_failed = 1;
+	}
+	virDomainFree(dom);
+	return xml;
+}
+
+static void strip_blank_text(xmlNodePtr node)
+{
+	xmlNodePtr next;
+
+	for (xmlNodePtr c = node->children; c; c = next) {
+		next = c->next;
+		if (c->type == XML_TEXT_NODE && xmlIsBlankNode(c)) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		} else if (c->type == XML_ELEMENT_NODE) {
+			strip_blank_text(c);
+		}
+	}
+}
+
+/*
+ * The document in canonical form (C14N 1.0) without what hvclock may change:
+ * /domain/os/cmdline and hvclock's record in /domain/metadata; blank text
+ * between elements dropped. NULL if it does not parse.
+ */
+static char *canonical_without_hvclock(const char *xml)
+{
+	xmlDocPtr doc = xml
+		? xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL, XML_PARSE_NONET)
+		: NULL;
+	xmlXPathContextPtr ctx;
+	xmlXPathObjectPtr obj;
+	xmlChar *out = NULL;
+	char *ret = NULL;
+
+	if (!doc)
+		return NULL;
+	ctx = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(ctx, BAD_CAST "hvclock", BAD_CAST HVC_LIBVIRT_XML_NS);
+	obj = xmlXPathEvalExpression(
+		BAD_CAST "/domain/os/cmdline | /domain/metadata/hvclock:state", ctx);
+	if (obj && obj->nodesetval)
+		for (int i = 0; i < obj->nodesetval->nodeNr; i++) {
+			xmlNodePtr n = obj->nodesetval->nodeTab[i];
+			obj->nodesetval->nodeTab[i] = NULL;
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+	strip_blank_text(xmlDocGetRootElement(doc));
+	if (xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 0, &out) >= 0 && out)
+		ret = xstrdup((const char *)out);
+	xmlFree(out);
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+static void check_same_but_hvclock(const char *before, const char *after, const char *what)
+{
+	_cleanup_free_ char *a = canonical_without_hvclock(before);
+	_cleanup_free_ char *b = canonical_without_hvclock(after);
+
+	CHECK(a != NULL);
+	CHECK(b != NULL);
+	if (a && b && !streq(a, b)) {
+		printf("# %s: the definition differs beyond <os><cmdline> and hvclock's record\n",
+			what);
+		printf("#   before: %s\n#   after:  %s\n", a, b);
+		hvc_test_case_failed = 1;
+	}
+}
+
+static void test_set_keeps_secure_data(void)
+{
+	static const char *const old = "root=/dev/vda1 ro console=ttyS0";
+	static const char *const new_ = "root=/dev/vda1 ro console=ttyS0 clocksource=hpet";
+	struct hvc_backend *b = open_fleet("libvirt/secure.xml", false);
+	struct hvc_record rec = make_record("kvm-modern", old, new_);
+	_cleanup_free_ char *before = NULL, *after = NULL, *restored = NULL;
+	struct hvc_error err = { 0 };
+	struct hvc_guest *g = reread(b, "vault1");
+	int r;
+
+	before = secure_xml(b, "vault1");
+	if (!g || !before)
+		goto out;
+	/* The fleet file is what it should be, and libvirt's test driver honours SECURE. */
+	CHECK(strstr(before, "passwd='vnc-s3cret'"));
+	CHECK(strstr(before, "passwd='spice-s3cret'"));
+	CHECK(strstr(before, "<sysinfo type='smbios'>"));
+	CHECK(strstr(before, "<app:owner team=\"ops\">console &amp; backups</app:owner>"));
+	CHECK(strstr(before, "<seclabel type='static' model='selinux' relabel='no'>"));
+
+	/* Rollout direction: new <cmdline> and hvclock's record. */
+	r = hvc_backend_set_boot_cmdline(b, g, old, new_, &rec, &err);
+	CHECK_INTEQ(r, 0);
+	if (r < 0)
+		printf("# %s\n", err.msg);
+	after = secure_xml(b, "vault1");
+	if (!after)
+		goto out;
+	CHECK(strstr(after, "passwd='vnc-s3cret'"));
+	CHECK(strstr(after, "passwd='spice-s3cret'"));
+	CHECK(strstr(after, "clocksource=hpet</cmdline>"));
+	CHECK(strstr(after, "<hvclock:state"));
+	check_same_but_hvclock(before, after, "after set_boot_cmdline");
+
+	/* Rollback direction: the old <cmdline>, no record: the definition as it was. */
+	hvc_error_clear(&err);
+	r = hvc_backend_set_boot_cmdline(b, g, new_, old, NULL, &err);
+	CHECK_INTEQ(r, 0);
+	if (r < 0)
+		printf("# %s\n", err.msg);
+	restored = secure_xml(b, "vault1");
+	if (!restored)
+		goto out;
+	CHECK(strstr(restored, "passwd='vnc-s3cret'"));
+	CHECK(strstr(restored, "passwd='spice-s3cret'"));
+	check_same_but_hvclock(before, restored, "after the rollback");
+	CHECK_STREQ(restored, before);
+out:
+	hvc_record_finish(&rec);
+	hvc_guest_free(g);
+	hvc_backend_destroy(b);
+}
+
+/* Plan's read-only connection never asks for secure data (libvirt refuses SECURE there). */
+static void test_list_read_only_without_secure(void)
+{
+	struct hvc_backend *b = open_fleet("libvirt/secure.xml", true);
+	struct hvc_guest *g = reread(b, "vault1");
+
+	if (g) {
+		CHECK(g->error == NULL);
+		CHECK_STREQ(g->cmdline, "root=/dev/vda1 ro console=ttyS0");
+		CHECK_INTEQ(g->boot, HVC_BOOT_DIRECT_KERNEL);
+		hvc_guest_free(g);
+	}
+	hvc_backend_destroy(b);
+}
+
 /* ---- the README demo fleet ---- */
 
 static const struct classify_case demo_cases[] = {
@@ -1101,6 +1268,8 @@ int main(void)
 		HVC_TEST(test_set_odd_names_and_xen),
 		HVC_TEST(test_set_replaces_and_removes_record),
 		HVC_TEST(test_set_vanished_guest),
+		HVC_TEST(test_set_keeps_secure_data),
+		HVC_TEST(test_list_read_only_without_secure),
 		HVC_TEST(test_demo_fleet),
 		HVC_TEST(test_xml_parse_errors),
 		HVC_TEST(test_xml_classification),

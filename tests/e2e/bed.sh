@@ -162,7 +162,12 @@ bed_down() { # STATEDIR: everything the bed started, by PID; the namespaces go w
 
 bed_ip() { echo "$BED_PREFIX.${BED_OCTET[$1]}"; }
 
-bed_define() { # STATEDIR GUESTDIR NAME direct|grub [fresh]: copy the image's disk, write and define the XML
+# bed_define STATEDIR GUESTDIR NAME direct|grub [fresh]: copy the image's disk, write and define the XML.
+# Besides what the guest needs, each definition carries what a rewrite of the XML could lose (t-e2e.sh checks
+# it survives rollout and rollback): VNC and SPICE passwords (libvirt shows them only with --security-info;
+# QEMU takes at most 8 characters for VNC), <sysinfo>, metadata of another namespace, <seclabel type='none'/>
+# (the bed's qemu.conf has security_driver "none").
+bed_define() {
 	local s=$1 g=$2 name=$3 kind=$4 mac os
 	mac=$(printf '52:54:00:77:00:%02x' "${BED_OCTET[$name]}")
 	cp --sparse=always "$g/disk.img" "$s/disks/$name.img"
@@ -176,11 +181,23 @@ bed_define() { # STATEDIR GUESTDIR NAME direct|grub [fresh]: copy the image's di
 	cat >"$s/xml/$name.xml" <<-EOF
 		<domain type='${BED_DOMTYPE:-qemu}'>
 		  <name>$name</name>
+		  <metadata>
+		    <lab:bed xmlns:lab='http://example.org/xmlns/hvclock-e2e-bed/1'>
+		      <lab:owner team='e2e'>$name &amp; friends</lab:owner>
+		    </lab:bed>
+		  </metadata>
 		  <memory unit='MiB'>128</memory>
 		  <vcpu>1</vcpu>
+		  <sysinfo type='smbios'>
+		    <system>
+		      <entry name='manufacturer'>hvclock e2e bed</entry>
+		      <entry name='serial'>E2E-$name</entry>
+		    </system>
+		  </sysinfo>
 		  <os>
 		    <type arch='x86_64' machine='pc'>hvm</type>
 		    $os
+		    <smbios mode='sysinfo'/>
 		  </os>
 		  <features>
 		    <acpi/>
@@ -206,8 +223,11 @@ bed_define() { # STATEDIR GUESTDIR NAME direct|grub [fresh]: copy the image's di
 		    <console type='pty'/>
 		    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
 		    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+		    <graphics type='vnc' autoport='yes' listen='127.0.0.1' passwd='v${name}pw!'/>
+		    <graphics type='spice' autoport='yes' listen='127.0.0.1' passwd='spice-$name-s3cret'/>
 		    <memballoon model='none'/>
 		  </devices>
+		  <seclabel type='none'/>
 		</domain>
 	EOF
 	bed_virsh "$s" define "$s/xml/$name.xml" >/dev/null

@@ -9,6 +9,9 @@
 # host-side rewrite), g1 disk-booted through a real GRUB (its kernel line comes from its own
 # /etc/default/grub + update-grub: hvclock's guest boot loader path), p1 the provisioned guest.
 # Each has its own root disk (ext4), so /etc, /boot and /var/lib/hvclock persist across power-cycles.
+# Every guest's definition has VNC and SPICE console passwords, <sysinfo>, metadata of another namespace and
+# <seclabel>: saved with `virsh dumpxml --inactive --security-info` before the rollout, it must be the same
+# after the rollout and after the rollback (canonicalized) but for <os><cmdline> and hvclock's record.
 # The remedy is the test-only profile profiles/e2e-hpet.profile (forced with --profile): clocksource=hpet
 # on the kernel command line, a live switch to hpet, kernel.panic and vm.swappiness in the drop-in.
 #
@@ -217,6 +220,61 @@ xml_cmdline() { # NAME [--inactive]: <os><cmdline> of the live or the persistent
 xml_valid() { # NAME: the persistent definition passes libvirt's schema
 	bed_virsh "$S" dumpxml --inactive "$1" >"$RUN/$1.check.xml" && virt-xml-validate "$RUN/$1.check.xml" domain >/dev/null 2>&1
 }
+# secure_xml NAME FILE: the persistent definition with its secrets (console passwords), as an operator
+# would save it before a change: virsh dumpxml --inactive --security-info
+secure_xml() { bed_virsh "$S" dumpxml --inactive --security-info "$1" >"$2"; }
+# has_secrets FILE NAME: the definition of NAME carries what bed.sh gave it: the VNC and SPICE passwords,
+# <sysinfo>, the metadata of the bed's own namespace, <seclabel>
+has_secrets() {
+	python3 - "$1" "$2" <<'PY'
+import sys, xml.etree.ElementTree as ET
+d, n = ET.parse(sys.argv[1]).getroot(), sys.argv[2]
+pw = {gr.get("type"): gr.get("passwd") for gr in d.findall("devices/graphics")}
+assert pw == {"vnc": "v%spw!" % n, "spice": "spice-%s-s3cret" % n}, pw
+assert d.find("sysinfo/system/entry[@name='serial']").text == "E2E-" + n
+assert d.find("metadata/{http://example.org/xmlns/hvclock-e2e-bed/1}bed") is not None
+assert d.find("seclabel").get("type") == "none"
+PY
+}
+# same_but_hvclock BEFORE AFTER: the two definitions, canonicalized (C14N 2.0, blank text between elements
+# dropped), are identical once <os><cmdline> and hvclock's record in <metadata> are taken out of both;
+# prints what differs
+same_but_hvclock() {
+	python3 - "$1" "$2" <<'PY'
+import difflib, sys, xml.etree.ElementTree as ET
+def canon(path):
+    d = ET.parse(path).getroot()
+    for parent, tag in (("os", "cmdline"), ("metadata", "{http://hvclock.org/xmlns/state/1}state")):
+        for p in d.findall(parent):
+            for e in p.findall(tag):
+                p.remove(e)
+    return ET.canonicalize(ET.tostring(d, encoding="unicode"), strip_text=True).replace("><", ">\n<").splitlines()
+a, b = canon(sys.argv[1]), canon(sys.argv[2])
+if a != b:
+    print("\n".join(difflib.unified_diff(a, b, sys.argv[1], sys.argv[2], lineterm="", n=1)))
+    sys.exit(1)
+PY
+}
+REC_NS=http://hvclock.org/xmlns/state/1 # hvclock's record in <metadata>
+# invariant STAGE WHEN: d1 d2 g1's definitions now (saved as NAME.STAGE.xml) against before the rollout
+invariant() {
+	local x
+	for x in d1 d2 g1; do
+		secure_xml "$x" "$RUN/$x.$1.xml"
+		if same_but_hvclock "$RUN/$x.sec0.xml" "$RUN/$x.$1.xml" >"$RUN/$x.$1.diff" 2>&1; then
+			ok "$x: $2 the definition (--inactive --security-info) is the one from before, but for <os><cmdline> and hvclock's record"
+		else
+			not_ok "$x: $2 the definition differs from the one before beyond <os><cmdline> and hvclock's record"
+			head -n 40 "$RUN/$x.$1.diff" | diag
+		fi
+		if has_secrets "$RUN/$x.$1.xml" "$x" 2>"$RUN/py.err"; then
+			ok "$x: $2 the VNC and SPICE passwords, <sysinfo>, other metadata and <seclabel> are there"
+		else
+			not_ok "$x: $2 the VNC and SPICE passwords, <sysinfo>, other metadata or <seclabel> are lost"
+			diag <"$RUN/py.err"
+		fi
+	done
+}
 power_cycle() { # NAME...: destroy + start (a new QEMU process), at once, as an operator would
 	local name
 	for name in "$@"; do
@@ -304,6 +362,14 @@ done
 for x in d1 d2; do ctx_set "xml.$x" "$(xml_cmdline "$x" --inactive)"; done
 ctx_set kver "$KVER"
 mark "3 guests answer SSH"
+# the invariant of the definitions (issue 9, item 1): saved with their secrets before any change
+ok_sec=yes
+for x in d1 d2 g1; do
+	secure_xml "$x" "$RUN/$x.sec0.xml" && has_secrets "$RUN/$x.sec0.xml" "$x" 2>"$RUN/py.err" || { ok_sec=no; diag <"$RUN/py.err"; }
+	bed_virsh "$S" dumpxml --inactive "$x" | grep -q "passwd=" && ok_sec=no
+done
+t "the definitions carry VNC and SPICE passwords (only with --security-info), <sysinfo>, other metadata, <seclabel>" \
+	[ $ok_sec = yes ]
 t "the guests run Debian's kernel $KVER and offer hpet (TCG: tsc hpet acpi_pm)" \
 	sh -c "grep -q 'hpet' '$RUN/d1.0' && grep -q 'hpet' '$RUN/g1.0' && grep -q 'BOOT_IMAGE=/boot/vmlinuz-$KVER' '$RUN/g1.0'"
 [ "$(sv "$RUN/g1.0" cmdline | grep -c BOOT_IMAGE)" = 1 ] && ok "g1 booted through GRUB from its own disk (BOOT_IMAGE= on /proc/cmdline)" ||
@@ -476,6 +542,10 @@ for n, x in g.items():
 assert acts("d2")["host-cmdline"]["result"] == "deferred", acts("d2")["host-cmdline"]'
 t "d2: the persistent definition now has the new <cmdline>" \
 	sh -c "[ \"\$1\" = \"\$2 clocksource=hpet\" ]" _ "$(xml_cmdline d2 --inactive)" "$(ctx_get xml.d2)"
+invariant sec1 "after the rollout"
+t "d1, d2: the definitions compared carry the new <cmdline> and hvclock's record (g1's is not hvclock's to change)" \
+	sh -c "grep -q 'clocksource=hpet</cmdline>' '$RUN/d1.sec1.xml' && grep -q 'clocksource=hpet</cmdline>' '$RUN/d2.sec1.xml' &&
+		grep -q '$REC_NS' '$RUN/d1.sec1.xml' && grep -q '$REC_NS' '$RUN/d2.sec1.xml' && ! grep -q '$REC_NS' '$RUN/g1.sec1.xml'"
 mark "recovery rollout"
 
 # ======================================================================================
@@ -567,6 +637,9 @@ done
 for x in d1 d2; do
 	t "$x: persistent <cmdline> is the original again" [ "$(xml_cmdline "$x" --inactive)" = "$(ctx_get xml.$x)" ]
 done
+invariant sec2 "after the rollback"
+t "d1, d2, g1: no hvclock record left in the definitions after the rollback" \
+	sh -c "! grep -q '$REC_NS' '$RUN/d1.sec2.xml' '$RUN/d2.sec2.xml' '$RUN/g1.sec2.xml'"
 t "host state files removed after the rollback" sh -c "[ -z \"\$(ls -A '$HVCLOCK_STATE_DIR/guests' 2>/dev/null)\" ]"
 cycle_plan "$RUN/rollback.json" >"$RUN/cycle"
 diag <"$RUN/cycle"
