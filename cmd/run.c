@@ -542,9 +542,14 @@ static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cf
 
 	o.user = ctx->user ? ctx->user : cfg->user ? cfg->user : "root";
 	o.identity = ctx->identity ? ctx->identity : cfg->identity;
+	/* OpenSSH's IdentitiesOnly: an explicit identity is the only key, unless --agent/agent = yes. */
+	o.use_agent = hvc_ssh_agent_wanted(o.identity != NULL,
+		ctx->agent              ? 1
+			: ctx->no_agent ? 0
+					: -1,
+		cfg->agent);
 	if (!o.identity)
 		o.identity = ident = default_identity();
-	o.use_agent = !ctx->no_agent && cfg->agent != 0;
 	o.known_hosts = ctx->known_hosts ? ctx->known_hosts : cfg->known_hosts;
 	if (!o.known_hosts)
 		o.known_hosts = kh = xasprintf("%s/known_hosts", hvc_state_dir());
