@@ -35,6 +35,7 @@ struct hvc_ctx {
 	const char *known_hosts; /* --known-hosts */
 	bool accept_new; /* --accept-new */
 	bool no_agent; /* --no-agent */
+	bool agent; /* --agent: the agent too, even with an explicit identity */
 	int parallel; /* --parallel */
 	int connect_timeout_s, command_timeout_s, guest_deadline_s;
 	int wait_ssh_s; /* --wait-ssh: keep trying to reach a guest this long */
@@ -88,6 +89,7 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 #define HVC_OPT_DEADLINE 0x10a
 #define HVC_OPT_NO_AGENT 0x10b
 #define HVC_OPT_WAIT_SSH 0x10c
+#define HVC_OPT_AGENT 0x10d
 #define HVC_OPT_NO_VERIFY_IDENTITY 0x10e
 /* clang-format off */
 #define HVC_COMMON_LONGOPTS                                                                       \
@@ -101,6 +103,7 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 		{ "known-hosts", required_argument, NULL, HVC_OPT_KNOWN_HOSTS },                  \
 		{ "accept-new", no_argument, NULL, HVC_OPT_ACCEPT_NEW },                          \
 		{ "no-agent", no_argument, NULL, HVC_OPT_NO_AGENT },                              \
+		{ "agent", no_argument, NULL, HVC_OPT_AGENT },                                    \
 		{ "parallel", required_argument, NULL, HVC_OPT_PARALLEL },                        \
 		{ "guest-address", required_argument, NULL, HVC_OPT_GUEST_ADDRESS },              \
 		{ "connect-timeout", required_argument, NULL, HVC_OPT_CONNECT_TIMEOUT },          \

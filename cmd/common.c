@@ -96,7 +96,12 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 		ctx->accept_new = true;
 		return 1;
 	case HVC_OPT_NO_AGENT:
-		ctx->no_agent = true;
+	case HVC_OPT_AGENT:
+		if (opt == HVC_OPT_AGENT ? ctx->no_agent : ctx->agent) {
+			hvc_usage_error(NULL, "give either --agent or --no-agent, not both");
+			return -1;
+		}
+		*(opt == HVC_OPT_AGENT ? &ctx->agent : &ctx->no_agent) = true;
 		return 1;
 	case HVC_OPT_NO_VERIFY_IDENTITY:
 		ctx->no_verify_identity = true;

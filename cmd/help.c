@@ -48,6 +48,8 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	      "id_rsa)\n"
 	      "      --user NAME        SSH user in the guests (default: root)\n"
 	      "      --no-agent         do not use ssh-agent\n"
+	      "      --agent            use ssh-agent too when an identity is given (-i or\n"
+	      "                         identity= in the configuration offers only that key)\n"
 	      "      --known-hosts FILE hvclock's known_hosts (default: "
 	      "/var/lib/hvclock/known_hosts)\n"
 	      "      --accept-new       record the host keys of new guests (a changed key is "

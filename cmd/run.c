@@ -23,7 +23,7 @@
 #include "backends/ssh/ssh.h"
 #endif
 
-#define DEFAULT_LOCK_FILE "/run/hvclock.lock"
+#define DEFAULT_LOCK_FILE "/run/hvclock/lock"
 #define DEFAULT_PARALLEL 16
 #define MAX_GUEST_OUTPUT (1024 * 1024)
 
@@ -113,17 +113,82 @@ struct pool {
 
 /* --- the lock: one writer at a time --- */
 
+/*
+ * The lock lives in a directory only the effective user may enter (0700, its own), as a 0600
+ * file it owns: nobody else can open it, so nobody else can flock it and block rollouts.
+ */
+static int open_lock_dir(const char *dir)
+{
+	struct hvc_error err = { 0 };
+	struct stat st;
+	int dfd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		hvc_log_error("cannot create lock directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		hvc_log_error("cannot open lock directory %s: %s", dir,
+			errno == ELOOP ? "it is a symlink" : strerror(errno));
+		return -1;
+	}
+	if (fstat(dfd, &st) < 0 || st.st_uid != geteuid()) {
+		hvc_log_error("lock directory %s: owned by uid %u, not uid %u: refusing", dir,
+			(unsigned)st.st_uid, (unsigned)geteuid());
+		goto fail;
+	}
+	if (st.st_mode & 077) {
+		hvc_log_error("lock directory %s: open to group or others (mode %04o): refusing "
+			      "(chmod 700 %s)",
+			dir, (unsigned)(st.st_mode & 07777), dir);
+		goto fail;
+	}
+	/* The directories above it must not let anyone else swap it. */
+	if (hvc_check_trusted(dir, dfd, true, &err) < 0) {
+		hvc_log_error("lock: %s", err.msg);
+		goto fail;
+	}
+	return dfd;
+fail:
+	close(dfd);
+	return -1;
+}
+
 static int take_lock(int *ret_fd)
 {
-	const char *path = getenv("HVCLOCK_LOCK_FILE");
+	const char *path = getenv("HVCLOCK_LOCK_FILE"), *base;
+	_cleanup_free_ char *dir = NULL;
 	char buf[32] = "";
-	int fd;
+	struct stat st;
+	int dfd, fd;
 
 	if (!path || !*path)
 		path = DEFAULT_LOCK_FILE;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	base = strrchr(path, '/');
+	dir = !base ? xstrdup(".") : base == path ? xstrdup("/") : xstrndup(path, base - path);
+	base = base ? base + 1 : path;
+	if (!*base || streq(base, ".") || streq(base, "..")) {
+		hvc_log_error("lock file %s: not a file name", path);
+		return -1;
+	}
+	dfd = open_lock_dir(dir);
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, base, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	close(dfd);
 	if (fd < 0) {
-		hvc_log_error("cannot open lock file %s: %s", path, strerror(errno));
+		hvc_log_error("cannot open lock file %s: %s", path,
+			errno == ELOOP ? "it is a symlink" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		(st.st_mode & 077)) {
+		hvc_log_error("lock file %s: %s: refusing", path,
+			!S_ISREG(st.st_mode)             ? "not a regular file"
+				: st.st_uid != geteuid() ? "owned by another user"
+							 : "open to group or others (chmod 600)");
+		close(fd);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -531,9 +596,14 @@ static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cf
 
 	o.user = ctx->user ? ctx->user : cfg->user ? cfg->user : "root";
 	o.identity = ctx->identity ? ctx->identity : cfg->identity;
+	/* OpenSSH's IdentitiesOnly: an explicit identity is the only key, unless --agent/agent = yes. */
+	o.use_agent = hvc_ssh_agent_wanted(o.identity != NULL,
+		ctx->agent              ? 1
+			: ctx->no_agent ? 0
+					: -1,
+		cfg->agent);
 	if (!o.identity)
 		o.identity = ident = default_identity();
-	o.use_agent = !ctx->no_agent && cfg->agent != 0;
 	o.known_hosts = ctx->known_hosts ? ctx->known_hosts : cfg->known_hosts;
 	if (!o.known_hosts)
 		o.known_hosts = kh = xasprintf("%s/known_hosts", hvc_state_dir());
@@ -589,29 +659,6 @@ static char **all_sysctl_keys(const struct hvc_profile_set *set)
 	return keys;
 }
 
-/* Write path atomically: temp file in the same directory, fsync, rename. */
-static int write_atomic(const char *path, const char *text)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	size_t len = strlen(text);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-		int e = errno ? errno : EIO;
-		close(fd);
-		unlink(tmp);
-		return -e;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
-}
-
 static bool changed_something(const struct hvc_guest_plan *gp)
 {
 	for (size_t i = 0; i < gp->n_actions; i++)
@@ -630,6 +677,7 @@ static bool changed_something(const struct hvc_guest_plan *gp)
 static int record_one(const char *dir, const struct hvc_guest_plan *gp, enum hvc_run_mode mode)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s.json", dir, gp->guest->uuid);
+	struct hvc_error err = { 0 };
 	int r = 0;
 
 	if (!gp->guest->uuid[0])
@@ -638,9 +686,9 @@ static int record_one(const char *dir, const struct hvc_guest_plan *gp, enum hvc
 		struct json_object *o = hvc_report_guest_json(gp, HVC_REPORT_ROLLOUT);
 		_cleanup_free_ char *now = now_iso8601();
 		json_object_object_add(o, "time", json_object_new_string(now));
-		r = write_atomic(path,
-			json_object_to_json_string_ext(
-				o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		const char *text = json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		r = hvc_write_file_atomic(path, text, strlen(text), 0600, &err);
 		json_object_put(o);
 	} else if (mode == HVC_RUN_ROLLBACK && gp->result != HVC_RESULT_FAILED &&
 		gp->result != HVC_RESULT_SKIPPED && gp->result != HVC_RESULT_NONE) {
@@ -648,7 +696,8 @@ static int record_one(const char *dir, const struct hvc_guest_plan *gp, enum hvc
 			r = -errno;
 	}
 	if (r < 0)
-		hvc_log_error("warning: cannot update %s: %s", path, strerror(-r));
+		hvc_log_error("warning: cannot update %s: %s", path,
+			hvc_error_is_set(&err) ? err.msg : strerror(-r));
 	return r;
 }
 
@@ -661,18 +710,17 @@ static int record_one(const char *dir, const struct hvc_guest_plan *gp, enum hvc
 static void record_state(const struct hvc_plan *plan, enum hvc_run_mode mode)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/guests", hvc_state_dir());
+	struct hvc_error err = { 0 };
 
-	if (mkdir(hvc_state_dir(), 0700) < 0 && errno != EEXIST)
-		goto fail;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		goto fail;
+	/* Never a symlink, nor a directory someone else owns or may write to. */
+	if (hvc_mkdir_private(hvc_state_dir(), &err) < 0 || hvc_mkdir_private(dir, &err) < 0) {
+		hvc_log_error("warning: host state not recorded: %s", err.msg);
+		return;
+	}
 	for (size_t i = 0; i < plan->n; i++)
 		record_one(dir, &plan->guests[i], mode);
 	if (plan->host)
 		record_one(dir, plan->host, mode);
-	return;
-fail:
-	hvc_log_error("warning: cannot create %s: %s", dir, strerror(errno));
 }
 
 static int exit_code(const struct hvc_plan *plan, enum hvc_run_mode mode)

@@ -36,7 +36,12 @@ struct hvc_config {
 	size_t n_guests;
 };
 
-/* Load path. A missing file is an error only if required. */
+/*
+ * Load path. A missing file is an error only if required. The file must pass
+ * hvc_check_trusted() (owned by root or the effective user, not group/world-writable, nor
+ * any directory above it): else -EPERM, "PATH: writable by group: refusing (chmod go-w)".
+ * /dev/null means "no configuration"; any other non-regular file is refused.
+ */
 int hvc_config_load(const char *path, bool required, struct hvc_config *ret, struct hvc_error *err);
 void hvc_config_finish(struct hvc_config *c);
 /* The per-guest section matching name or uuid, or NULL. */

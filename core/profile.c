@@ -2,9 +2,11 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/cmdline.h"
 #include "core/profile.h"
@@ -905,6 +907,11 @@ int hvc_profile_load(const char *path, struct hvc_profile **ret, struct hvc_erro
 	if (!ps.f)
 		return hvc_error_set(
 			err, -errno, "%s: cannot open profile: %s", path, strerror(errno));
+	r = hvc_check_trusted(path, fileno(ps.f), false, err);
+	if (r < 0) {
+		fclose(ps.f);
+		return r;
+	}
 	ps.p = xcalloc(1, sizeof(*ps.p));
 	ps.p->path = xstrdup(path);
 
@@ -971,11 +978,24 @@ static int list_profile_files(const char *dir, char ***ret, struct hvc_error *er
 	size_t slen = strlen(PROFILE_SUFFIX);
 	struct dirent *de;
 	DIR *d;
+	int fd, r;
 
-	d = opendir(dir);
-	if (!d)
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return hvc_error_set(
 			err, -errno, "%s: cannot open profile directory: %s", dir, strerror(errno));
+	r = hvc_check_trusted(dir, fd, true, err);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return hvc_error_set(
+			err, r, "%s: cannot open profile directory: %s", dir, strerror(-r));
+	}
 	for (;;) {
 		size_t len;
 

@@ -1,10 +1,16 @@
 /* util.c: allocation, string vectors and small string helpers. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/error.h"
 #include "core/util.h"
 
 static _noreturn_ void oom(void)
@@ -335,4 +341,154 @@ int hvc_left_ms(int64_t deadline)
 	if (d < 0)
 		return 0;
 	return d > INT_MAX ? INT_MAX : (int)d;
+}
+
+/* --- files hvclock trusts or writes --- */
+
+static char *dir_of(const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	return xstrdup(dirname(copy));
+}
+
+int hvc_write_file_atomic(
+	const char *path, const void *data, size_t len, unsigned mode, struct hvc_error *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
+	_cleanup_free_ char *dir = dir_of(path);
+	const char *p = data;
+	int fd, dfd, e;
+
+	/* mkostemp() opens with O_CREAT|O_EXCL: nothing planted under the name is followed. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return hvc_error_set(err, -errno, "%s: cannot create a temporary file in %s: %s",
+			path, dir, strerror(errno));
+	if (fchmod(fd, (mode_t)mode) < 0) {
+		e = errno;
+		goto fail;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		e = errno;
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		e = errno;
+		goto fail;
+	}
+	/* The rename itself is durable only once the directory is. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		return hvc_error_set(
+			err, -e, "%s: cannot sync directory %s: %s", path, dir, strerror(e));
+	}
+	close(dfd);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return hvc_error_set(err, -e, "%s: cannot write: %s", path, strerror(e));
+}
+
+static bool owner_ok(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+int hvc_mkdir_private(const char *path, struct hvc_error *err)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return hvc_error_set(
+			err, -errno, "%s: cannot create directory: %s", path, strerror(errno));
+	if (lstat(path, &st) < 0)
+		return hvc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return hvc_error_set(err, -ELOOP, "%s: is a symlink: refusing", path);
+	if (!S_ISDIR(st.st_mode))
+		return hvc_error_set(err, -ENOTDIR, "%s: not a directory: refusing", path);
+	if (!owner_ok(st.st_uid))
+		return hvc_error_set(err, -EPERM,
+			"%s: owned by uid %u, not root or uid %u: refusing", path,
+			(unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
+			st.st_mode & 002 ? "others" : "group");
+	return 0;
+}
+
+int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error *err)
+{
+	const char *insecure = getenv("HVCLOCK_TEST_INSECURE_FILES");
+	_cleanup_free_ char *real = NULL;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return hvc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (want_dir && !S_ISDIR(st.st_mode))
+		return hvc_error_set(err, -EINVAL, "%s: not a directory: refusing", path);
+	if (!want_dir && !S_ISREG(st.st_mode))
+		return hvc_error_set(err, -EINVAL, "%s: not a regular file: refusing", path);
+	if (insecure && streq(insecure, "1"))
+		return 0;
+	if (!owner_ok(st.st_uid))
+		return hvc_error_set(err, -EPERM,
+			"%s: owned by uid %u, not root or uid %u: refusing", path,
+			(unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
+			st.st_mode & 002 ? "others" : "group");
+
+	/* Every directory above it, as OpenSSH's secure_path() does. */
+	real = realpath(path, NULL);
+	if (!real)
+		return hvc_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	for (;;) {
+		char *slash = strrchr(real, '/');
+
+		if (!slash || slash == real) {
+			if (!slash || !real[1])
+				break;
+			real[1] = '\0'; /* up to / */
+		} else {
+			*slash = '\0';
+		}
+		if (stat(real, &st) < 0)
+			return hvc_error_set(
+				err, -errno, "%s: directory %s: %s", path, real, strerror(errno));
+		if (!owner_ok(st.st_uid))
+			return hvc_error_set(err, -EPERM,
+				"%s: directory %s is owned by uid %u, not root or uid %u: refusing",
+				path, real, (unsigned)st.st_uid, (unsigned)geteuid());
+		/* A root-owned sticky directory (/tmp): others cannot replace what is ours. */
+		if ((st.st_mode & 022) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX)))
+			return hvc_error_set(err, -EPERM,
+				"%s: directory %s is writable by %s: refusing (chmod go-w %s)",
+				path, real, st.st_mode & 002 ? "others" : "group", real);
+		if (streq(real, "/"))
+			break;
+	}
+	return 0;
 }

@@ -130,3 +130,42 @@ const char *hvc_state_dir(void);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 char *now_iso8601(void);
+
+/* --- files hvclock trusts or writes (issue 9, item 5) --- */
+
+struct hvc_error;
+
+/*
+ * Replace the file at path with len bytes of data, all or nothing: the bytes go to a new
+ * temporary file in path's own directory ("PATH.XXXXXX", made by mkostemp(), i.e. opened
+ * O_CREAT|O_EXCL: a file or symlink planted under any name is never opened or followed),
+ * which gets mode (fchmod, before any byte is written), is written, fsync'd, renamed over
+ * path, and then the directory is fsync'd. A symlink at path itself is replaced, never
+ * written through. On failure the temporary file is removed, path is untouched and err (may be
+ * NULL) says "PATH: cannot <step>: <cause>". The directory must exist; the caller decides
+ * whether it is trusted. Returns 0 or a negative errno.
+ */
+int hvc_write_file_atomic(
+	const char *path, const void *data, size_t len, unsigned mode, struct hvc_error *err);
+
+/*
+ * A directory only hvclock's user may use: created 0700 if missing (its parent must exist).
+ * An existing one must be a real directory (not a symlink), owned by root or the effective
+ * user, and not writable by group or others; else -ENOTDIR/-ELOOP/-EPERM and err says why
+ * ("PATH: is a symlink: refusing"). Returns 0 or a negative errno.
+ */
+int hvc_mkdir_private(const char *path, struct hvc_error *err);
+
+/*
+ * OpenSSH's StrictModes for what hvclock reads as trusted input (hvclock.conf, profile
+ * directories and profiles). fd is path, already opened (a file or a directory, whichever
+ * want_dir says); fstat(fd) is what is checked, so the check is about the object that will be
+ * read. It must be owned by root or the effective user and not writable by group or others,
+ * and so must every directory above it (path resolved with realpath(), up to /), except that a
+ * root-owned directory with the sticky bit (like /tmp) is fine. Refusals are -EPERM (-EINVAL
+ * for the wrong file type) with one line naming the path and the cause, e.g.
+ * "/etc/hvclock/hvclock.conf: writable by group: refusing (chmod go-w)".
+ * $HVCLOCK_TEST_INSECURE_FILES=1 (hvclock's own test suite only) skips the owner and mode
+ * checks, never the type check.
+ */
+int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error *err);

@@ -22,7 +22,7 @@ fi
 SIM=$top/build/demo-lab
 case $(stat -c %A "$top") in ?????w???? | ????????w?) SIM=/srv/hvclock-demo-lab ;; esac
 export SIM
-export HVCLOCK_STATE_DIR="$top/build/demo-state" HVCLOCK_LOCK_FILE="$top/build/demo.lock"
+export HVCLOCK_STATE_DIR="$top/build/demo-state" HVCLOCK_LOCK_FILE="$top/build/demo-run/lock" # hvclock makes demo-run/ 0700
 export HVCLOCK_CONFIG=/dev/null
 tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
 trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT

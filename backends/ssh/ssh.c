@@ -627,7 +627,10 @@ static int authenticate(struct hvc_session *s, int64_t deadline, struct hvc_erro
 	case SSH_AUTH_DENIED:
 		return hvc_error_set(err, -EACCES,
 			"%s: authentication failed for user '%s': key %s was denied%s", s->where,
-			o->user, o->identity, agent_tried ? " (ssh-agent keys too)" : "");
+			o->user, o->identity,
+			agent_tried             ? " (ssh-agent keys too)"
+				: sock && *sock ? " (ssh-agent not used)"
+						: "");
 	case SSH_AUTH_PARTIAL:
 		return hvc_error_set(err, -EACCES,
 			"%s: authentication failed for user '%s': the guest wants more than a "
@@ -1120,4 +1123,13 @@ int hvc_ssh_transport_new(
 	t->lock_path = xasprintf("%s.lock", kh);
 	*ret = &t->base;
 	return 0;
+}
+
+bool hvc_ssh_agent_wanted(bool explicit_identity, int agent_option, int agent_config)
+{
+	if (agent_option >= 0)
+		return agent_option > 0;
+	if (agent_config >= 0)
+		return agent_config > 0;
+	return !explicit_identity;
 }

@@ -64,5 +64,15 @@
 int hvc_ssh_transport_new(const struct hvc_transport_options *opts, struct hvc_transport **ret,
 	struct hvc_error *err);
 
+/*
+ * Whether to ask the agent, with OpenSSH's IdentitiesOnly semantics. explicit_identity: an
+ * identity was named (-i, or identity = in hvclock.conf); then only that key is offered unless
+ * the agent is asked for explicitly. agent_option: 1 --agent, 0 --no-agent, -1 neither;
+ * agent_config: 1 "agent = yes", 0 "agent = no", -1 not set. The command line wins over the
+ * configuration; without either, the agent is used only when no identity was named (the
+ * default identity files and the agent).
+ */
+bool hvc_ssh_agent_wanted(bool explicit_identity, int agent_option, int agent_config);
+
 /* The implementation table (its name is "ssh"); a transport is SSH iff its impl points here. */
 extern const struct hvc_transport_impl hvc_ssh_transport_impl;

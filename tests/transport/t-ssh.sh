@@ -117,6 +117,12 @@ if ssh-keygen -q -t ecdsa -m PEM -N 'not-empty' -f "$scratch/enc_ecdsa_pem" >>"$
 	enc="$enc $scratch/enc_ecdsa_pem"
 fi
 
+# A key no guest accepts (IdentitiesOnly: with it as -i, the agent's accepted key is not offered).
+denied=
+if ssh-keygen -q -t ed25519 -N '' -f "$scratch/denied_ed25519" >>"$log" 2>&1; then
+	denied="$scratch/denied_ed25519"
+fi
+
 # An ssh-agent holding the lab's client key, for the agent cases only (SSH_AUTH_SOCK stays unset).
 agent_sock=
 if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
@@ -136,6 +142,7 @@ export HVC_TEST_SSH_SCRATCH=$scratch
 export HVC_TEST_SSH_GUESTS=$SIM/guests
 export HVC_TEST_SSH_ENC_KEYS=$enc
 export HVC_TEST_SSH_AGENT_SOCK=$agent_sock
+export HVC_TEST_SSH_DENIED_KEY=$denied
 unset SSH_AUTH_SOCK
 
 echo "# lab: SIM=$SIM ports $((base + 1))-$((base + n))"

@@ -21,7 +21,8 @@
  * guest's key; never written), HVC_TEST_SSH_SCRATCH (a writable directory),
  * optionally HVC_TEST_SSH_GUESTS (the guest trees, read as the oracle),
  * HVC_TEST_SSH_ENC_KEYS (space-separated passphrase-protected keys) and
- * HVC_TEST_SSH_AGENT_SOCK (an ssh-agent holding the client key). Every time
+ * HVC_TEST_SSH_AGENT_SOCK (an ssh-agent holding the client key),
+ * HVC_TEST_SSH_DENIED_KEY (a key no guest accepts). Every time
  * bound below is generous for a loaded 2-core machine, and every measured
  * time is printed as a TAP comment.
  */
@@ -1308,6 +1309,136 @@ static void test_agent_auth(void)
 	unsetenv("SSH_AUTH_SOCK");
 }
 
+/*
+ * OpenSSH's IdentitiesOnly, the way hvclock decides it (hvc_ssh_agent_wanted(), used by
+ * cmd/run.c): an explicit identity (-i or identity = in hvclock.conf) is the only key offered;
+ * the agent only when asked for (--agent, agent = yes) or when no identity was named.
+ */
+static bool agent_auth_works(
+	const struct guest *g, const char *ident, bool use_agent, struct hvc_error *err)
+{
+	struct hvc_transport_options o = base_options(lab_known_hosts);
+	struct hvc_exec_result r = { 0 };
+	struct hvc_transport *t;
+	bool ok;
+
+	o.identity = ident;
+	o.use_agent = use_agent;
+	t = new_transport(&o);
+	hvc_error_clear(err);
+	ok = t && connect_exec(t, g, "echo in", NULL, 0, &r, err) == 0 && streq(r.out, "in\n");
+	printf("# identity %s, agent %s: %s\n", ident ? ident : "(none)",
+		use_agent ? "asked" : "not asked", ok ? "in" : err->msg);
+	hvc_exec_result_finish(&r);
+	hvc_transport_destroy(t);
+	return ok;
+}
+
+static void test_identities_only(void)
+{
+	const char *sock = getenv("HVC_TEST_SSH_AGENT_SOCK");
+	const char *denied = getenv("HVC_TEST_SSH_DENIED_KEY");
+	const struct guest *h[1] = { NULL };
+	struct hvc_error err = { 0 };
+
+	if (!sock || !*sock || !denied || !*denied) {
+		printf("# no ssh-agent or no denied key given: IdentitiesOnly cases not run\n");
+		return;
+	}
+	CHECK(healthy_guests(h, 1) == 1);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+
+	/* -i DENIED, the agent holding an accepted key: only -i is offered, so auth fails. */
+	CHECK(!agent_auth_works(h[0], denied, hvc_ssh_agent_wanted(true, -1, -1), &err));
+	CHECK_INTEQ(err.code, -EACCES);
+	CHECK(contains(err.msg, "was denied") && !contains(err.msg, "ssh-agent keys too"));
+	/* identity = DENIED in hvclock.conf: the same. */
+	CHECK(!agent_auth_works(h[0], denied, hvc_ssh_agent_wanted(true, -1, -1), &err));
+	/* -i DENIED --agent: the agent is asked, and its key gets in. */
+	CHECK(agent_auth_works(h[0], denied, hvc_ssh_agent_wanted(true, 1, -1), &err));
+	/* -i DENIED and "agent = yes" written in hvclock.conf: the same. */
+	CHECK(agent_auth_works(h[0], denied, hvc_ssh_agent_wanted(true, -1, 1), &err));
+	/* -i DENIED, agent = yes in the file but --no-agent: the command line wins. */
+	CHECK(!agent_auth_works(h[0], denied, hvc_ssh_agent_wanted(true, 0, 1), &err));
+	/* No identity named: the agent as before (the default identity files come after it). */
+	CHECK(agent_auth_works(h[0], NULL, hvc_ssh_agent_wanted(false, -1, -1), &err));
+	/* ... unless --no-agent or "agent = no". */
+	CHECK(!hvc_ssh_agent_wanted(false, 0, -1) && !hvc_ssh_agent_wanted(false, -1, 0));
+	unsetenv("SSH_AUTH_SOCK");
+}
+
+/*
+ * The same rules through the built binary ($HVCLOCK): hvclock plans the demo fleet's
+ * centos6-db with that guest's address pointing at a lab guest. args are hvclock's options
+ * (paths from mktemp: no spaces). True if the guest was inspected; out gets the JSON and stderr.
+ */
+static bool cli_inspects(const struct guest *g, const char *args, char **out)
+{
+	const char *hv = getenv("HVCLOCK"), *fleet = getenv("HVC_DEMO_FLEET");
+	_cleanup_free_ char *res = scratch_path("cli-out");
+	_cleanup_free_ char *cmd = xasprintf("HVCLOCK_CONFIG=/dev/null %s -c test://%s --json "
+					     "--known-hosts %s --guest-address "
+					     "centos6-db=%s:%u %s plan centos6-db >%s 2>&1",
+		hv, fleet, lab_known_hosts, g->host, g->port, args, res);
+	int rc = system(cmd);
+	FILE *f = fopen(res, "re");
+	struct hvc_obuf b = { 0 };
+	char buf[4096];
+	size_t n, len;
+
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		hvc_obuf_append(&b, buf, n);
+	if (f)
+		fclose(f);
+	*out = hvc_obuf_take(&b, &len);
+	printf("# hvclock %s: exit %d, %s\n", args, WIFEXITED(rc) ? WEXITSTATUS(rc) : -1,
+		contains(*out, "was denied") ? "key denied" : "");
+	return contains(*out, "\"inspected\": true") && !contains(*out, "was denied");
+}
+
+static void test_cli_identities_only(void)
+{
+	const char *sock = getenv("HVC_TEST_SSH_AGENT_SOCK");
+	const char *denied = getenv("HVC_TEST_SSH_DENIED_KEY");
+	const char *hv = getenv("HVCLOCK"), *fleet = getenv("HVC_DEMO_FLEET");
+	const struct guest *h[1] = { NULL };
+	_cleanup_free_ char *only = NULL, *with_agent = NULL, *conf = scratch_path("conf");
+	_cleanup_free_ char *conf_agent = scratch_path("conf"), *a = NULL, *b = NULL;
+	char *out = NULL;
+
+	if (!sock || !*sock || !denied || !*denied || !hv || !fleet) {
+		printf("# no ssh-agent, denied key, HVCLOCK or HVC_DEMO_FLEET: CLI cases not "
+		       "run\n");
+		return;
+	}
+	CHECK(healthy_guests(h, 1) == 1);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	only = xasprintf("-i %s", denied);
+	with_agent = xasprintf("-i %s --agent", denied);
+	a = xasprintf("[ssh]\nidentity = %s\n", denied);
+	b = xasprintf("[ssh]\nagent = yes\nidentity = %s\n", denied);
+	CHECK(write_file(conf, a) && write_file(conf_agent, b));
+	free(a);
+	free(b);
+	a = xasprintf("--config %s", conf);
+	b = xasprintf("--config %s", conf_agent);
+
+	CHECK(!cli_inspects(h[0], only, &out));
+	CHECK(contains(out, "was denied (ssh-agent not used)"));
+	free(out);
+	CHECK(cli_inspects(h[0], with_agent, &out));
+	free(out);
+	CHECK(!cli_inspects(h[0], a, &out));
+	CHECK(contains(out, "was denied (ssh-agent not used)"));
+	free(out);
+	CHECK(cli_inspects(h[0], b, &out));
+	free(out);
+	CHECK(!cli_inspects(h[0], "--agent --no-agent", &out));
+	CHECK(contains(out, "give either --agent or --no-agent, not both"));
+	free(out);
+	unsetenv("SSH_AUTH_SOCK");
+}
+
 static bool load_inventory(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -1337,6 +1468,8 @@ int main(void)
 		HVC_TEST(test_changed_key_refused),
 		HVC_TEST(test_auth_failures),
 		HVC_TEST(test_agent_auth),
+		HVC_TEST(test_identities_only),
+		HVC_TEST(test_cli_identities_only),
 		HVC_TEST(test_closed_port),
 		HVC_TEST(test_hung_banner),
 		HVC_TEST(test_hung_command),
