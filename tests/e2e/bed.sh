@@ -102,7 +102,7 @@ bed_libvirtd_stop() { # STATEDIR: stop the daemon (the guests keep running), wai
 	local s=$1 p i
 	p=$(bed_libvirtd_pid "$s") || return 0
 	kill "$p" 2>/dev/null || return 0
-	for i in $(seq 1 100); do
+	for i in $(seq 1 600); do
 		kill -0 "$p" 2>/dev/null || break
 		# a zombie: gone for our purpose
 		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && break

@@ -294,45 +294,31 @@ for x in d["guests"]:
 PY
 }
 
-# The guest-side watcher: freezes hvclock's apply run (SIGSTOP on its /bin/sh -s) and says so on the
-# console, which the host reads in the console log. Mode "change": at the apply run's first change of
-# a file; mode "second": when the second /bin/sh -s of the run (inspect, then apply) starts.
-WATCHER='
-mode=$1 token=$2
-fp() { stat -c "%n %Y %s" /var/lib/hvclock /var/lib/hvclock/state /etc/sysctl.d /etc/default 2>/dev/null; }
-shs() { ps -o pid,args | awk '"'"'$2 == "/bin/sh" && $3 == "-s" && NF == 3 { print $1 }'"'"'; }
-base=$(fp)
-seen=
-i=0
-while [ $i -lt 3000 ]; do
-	i=$((i + 1))
-	for p in $(shs); do
-		case " $seen " in *" $p "*) ;; *) seen="$seen $p" ;; esac
-	done
-	set -- $seen
-	target=
-	case $mode in
-	second)
-		if [ $# -ge 2 ]; then
-			target=$2
-		elif [ $# -ge 1 ] && [ "$(fp)" != "$base" ]; then
-			target=$1 # the inspect run went by unseen: this one already writes
-		fi
-		;;
-	change) [ $# -ge 1 ] && [ "$(fp)" != "$base" ] && eval "target=\${$#}" ;;
-	esac
-	if [ -n "$target" ]; then
-		kill -STOP "$target"
-		echo "$target" >/run/hvwatch.pid
-		echo "HVWATCH $token frozen $target" >/dev/console
-		exit 0
-	fi
-	sleep 0.1
+# Fault injection (test only): the guest image gets wrappers in /usr/local/sbin, which the guest
+# scripts' PATH finds first, for two tools the apply script runs at named points: flock (the apply
+# run takes its guest lock, before any change) and sysctl (-p: the drop-in is written, the run is
+# half-way). Armed for one of them, the wrapper says so on the console and waits on a FIFO until
+# the host releases it (or the guest is destroyed); unarmed it just runs the real tool.
+HOOK='#!/bin/sh
+me=${0##*/}
+if [ "$(cat /run/hvc-fault/armed 2>/dev/null)" = "$me" ]; then
+	rm -f /run/hvc-fault/armed
+	echo "HVWATCH $(cat /run/hvc-fault/token) frozen $$" >/dev/console
+	read -r _ </run/hvc-fault/release
+fi
+for d in /usr/sbin /usr/bin /sbin /bin; do
+	[ -x "$d/$me" ] && exec "$d/$me" "$@"
 done
-echo "HVWATCH $token gave up" >/dev/console
+exit 127
 '
-watch_guest() { # NAME MODE TOKEN
-	printf '%s' "$WATCHER" | gssh "$1" 'cat >/run/hvwatch.sh; setsid sh /run/hvwatch.sh '"$2 $3"' </dev/null >/dev/null 2>&1 &'
+arm_fault() { # NAME TOOL TOKEN: stop the next apply run in NAME when it runs TOOL
+	printf '%s' "$HOOK" | gssh "$1" 'cat >/usr/local/sbin/hvc-fault-hook && chmod 755 /usr/local/sbin/hvc-fault-hook &&
+		ln -sf hvc-fault-hook /usr/local/sbin/flock && ln -sf hvc-fault-hook /usr/local/sbin/sysctl &&
+		mkdir -p /run/hvc-fault && rm -f /run/hvc-fault/release && mkfifo /run/hvc-fault/release &&
+		echo '"$3"' >/run/hvc-fault/token && echo '"$2"' >/run/hvc-fault/armed'
+}
+release_fault() { # NAME
+	gssh "$1" 'echo go >/run/hvc-fault/release' </dev/null
 }
 wait_console() { # NAME TEXT SECONDS
 	local t1=$(($(date +%s) + $3))
@@ -393,8 +379,12 @@ for x in g.values():
     assert x["status"] == "changes-pending", (x["name"], x["status"], x["status_reason"])'
 check "plan: addresses from libvirt (DHCP lease), no hvclock metadata needed" '
 for n, x in g.items():
-    assert x["address_source"] == "libvirt", (n, x["address_source"])
+    assert x["address_source"] == "libvirt lease", (n, x["address_source"])
     assert x["address"].startswith("10.77.0."), x["address"]'
+check "plan: each guest proved it is its domain (SMBIOS product_uuid = the domain UUID)" '
+for n, x in g.items():
+    assert x["identity"] == "verified", (n, x["identity"], x["identity_detail"])
+    assert "SMBIOS product_uuid" in x["identity_detail"], x["identity_detail"]'
 check "plan: evidence from the real kernel: uname, sysfs clocksources, kernel log" '
 for n, x in g.items():
     f = x["facts"]
@@ -434,7 +424,7 @@ mark "plan (shipped profiles, then --profile e2e-hpet)"
 # ======================================================================================
 # 3. rollout --all-guests, with d2 destroyed in the middle of its apply run
 # ======================================================================================
-watch_guest d2 change t3
+arm_fault d2 sysctl t3
 HV rollout "${PROFILE[@]}" --all-guests --json --command-timeout 20 >"$RUN/out" 2>"$RUN/err" &
 HVPID=$!
 if wait_console d2 "HVWATCH t3 frozen" 150; then
@@ -493,13 +483,13 @@ mark "plan after rollout"
 # ======================================================================================
 bed_virsh "$S" start d2 >/dev/null
 wait_boot d2 || bail "d2 did not come back"
-watch_guest d2 second t4
+arm_fault d2 flock t4
 HV rollout "${PROFILE[@]}" d2 --json >"$RUN/out" 2>"$RUN/err" &
 HVPID=$!
 if wait_console d2 "HVWATCH t4 frozen" 150; then
 	lvpid=$(bed_libvirtd_pid "$S")
 	bed_libvirtd_stop "$S"
-	gssh d2 'kill -CONT "$(cat /run/hvwatch.pid)"' </dev/null
+	release_fault d2
 	ok "fault: libvirtd (pid $lvpid) stopped while hvclock's apply run in d2 was in flight"
 else
 	not_ok "fault: the apply run in d2 was not caught"
@@ -679,7 +669,9 @@ mark "verified after rollback"
 # ======================================================================================
 bed_virsh "$S" destroy d2 >/dev/null
 bed_virsh "$S" undefine d2 >/dev/null
-old_d2_key=$(grep '^10\.77\.0\.12 ' "$KH")
+# hvclock pins a guest's key under its domain UUID, not its address
+d2_uuid=$(bed_virsh "$S" domuuid d2 | tr -d '[:space:]')
+old_d2_key=$(grep "^$d2_uuid " "$KH")
 bed_define "$S" "$G" d2 direct && bed_define "$S" "$G" p1 direct || bail "cannot define d2/p1"
 bed_virsh "$S" start p1 >/dev/null && bed_virsh "$S" start d2 >/dev/null || bail "cannot start p1/d2"
 tp=$(date +%s.%N)
@@ -713,7 +705,8 @@ t "nothing changed for d2: <cmdline> as defined, known_hosts keeps the old key" 
 	sh -c "[ \"\$1\" = \"\$2\" ] && grep -qxF \"\$3\" '$KH'" _ "$(xml_cmdline d2 --inactive)" "$(ctx_get xml.d2)" "$old_d2_key"
 snap d2 "$RUN/d2.6"
 t "nothing changed inside d2 (no drop-in, no /var/lib/hvclock)" [ "$(sv "$RUN/d2.6" dropin)/$(sv "$RUN/d2.6" gstate)" = absent/absent ]
-ssh-keygen -R 10.77.0.12 -f "$KH" >/dev/null 2>&1
+t "the refusal says how to drop the old key (ssh-keygen -R with d2's UUID)" grep -qF "ssh-keygen -R '$d2_uuid'" "$RUN/out"
+ssh-keygen -R "$d2_uuid" -f "$KH" >/dev/null 2>&1
 hv rollout "${PROFILE[@]}" d2 --json
 check "after the operator removes the old key, the next run recovers (exit 0, --accept-new)" '
 assert rc == 0, rc
