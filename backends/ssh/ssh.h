@@ -15,11 +15,18 @@
  *                encrypted key only works through the agent. May be NULL
  *                if use_agent is set.
  *   use_agent    try the agent at $SSH_AUTH_SOCK first (if that is set).
- *   known_hosts  required. libssh's user known_hosts is this file and its
- *                global one /dev/null: ~/.ssh/known_hosts and
+ *   known_hosts  required. hvclock reads and writes it itself (libssh's own
+ *                known_hosts files are /dev/null): ~/.ssh/known_hosts and
  *                /etc/ssh/ssh_known_hosts are never read. A relative path is made absolute now.
- *                ~/.ssh/config and /etc/ssh/ssh_config are never read.
- *   accept_new   record an unknown host key (never a changed one): one
+ *                ~/.ssh/config and /etc/ssh/ssh_config are never read. The
+ *                key is looked up under the connect() key_alias (the domain
+ *                UUID) or "[host]:port" ("host" on port 22), OpenSSH's rules:
+ *                a line with this key is OK; else one with the same key type
+ *                is a changed key; else one of another type. Key types
+ *                recorded for the name are asked for first in the key
+ *                exchange.
+ *   accept_new   accept an unknown host key (never a changed one) for this
+ *                session; pin_key() records it: one
  *                writer at a time (process mutex + flock on
  *                "<known_hosts>.lock", which stays), re-checked under the
  *                lock, written to a temporary file in the same directory,
@@ -55,8 +62,9 @@
  * the command timeout or the guest deadline struck. After -ECONNRESET every
  * later exec on that session fails at once with -ECONNRESET; after a
  * command timeout or -EMSGSIZE the session stays usable until its deadline
- * (the command itself may keep running in the guest: sshd does not kill a
- * command without a terminal).
+ * (the command itself may keep running in the guest: sshd honours the SSH
+ * "signal" request only for privilege-separated sessions, which a root login
+ * is not; hvclock's guest scripts bound themselves instead).
  *
  * Returns 0 and *ret, or -EINVAL (known_hosts missing, no identity and no
  * agent) / -EIO (libssh initialisation failed) with err set.
