@@ -517,10 +517,6 @@ static void print_guest(
 		_cleanup_free_ char *bd = hvc_escape_terminal(g->boot_detail);
 		fprintf(f, "  boot:     %s\n", bd);
 	}
-	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED) {
-		fprintf(f, "  reason:   %s\n", reason);
-		return;
-	}
 	if (gp->reach.address) {
 		_cleanup_free_ char *addr = hvc_escape_terminal(gp->reach.address);
 		fprintf(f, "  access:   %s (from %s)\n", addr, strna(gp->reach.address_source));
@@ -528,6 +524,12 @@ static void print_guest(
 	STRV_FOREACH (a, gp->reach.addresses_refused) {
 		_cleanup_free_ char *e = hvc_escape_terminal(*a);
 		fprintf(f, "  refused:  %s\n", e);
+	}
+	/* Not planned at all (skipped, failed, refused before planning): the reason says it all. */
+	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_FAILED ||
+		(gp->status == HVC_PLAN_BLOCKED && !d->profile && !gp->n_actions)) {
+		fprintf(f, "  reason:   %s\n", reason);
+		return;
 	}
 	if (gp->reach.identity != HVC_IDENTITY_UNCHECKED && gp->reach.identity_detail) {
 		_cleanup_free_ char *e = hvc_escape_terminal(gp->reach.identity_detail);
