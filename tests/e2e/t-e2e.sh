@@ -295,26 +295,33 @@ PY
 }
 
 # Fault injection (test only): the guest image gets wrappers in /usr/local/sbin, which the guest
-# scripts' PATH finds first, for two tools the apply script runs at named points: flock (the apply
-# run takes its guest lock, before any change) and sysctl (-p: the drop-in is written, the run is
-# half-way). Armed for one of them, the wrapper says so on the console and waits on a FIFO until
-# the host releases it (or the guest is destroyed); unarmed it just runs the real tool.
+# scripts' PATH finds first, for the tools the apply script runs at two named points: "lock" (mkdir,
+# or flock(1) where the guest has it: the apply run takes its guest lock, before any change) and
+# "sysctl" (sysctl -p: the drop-in is written, the run is half-way). Armed for a point, the wrapper
+# says so on the console and waits on a FIFO until the host releases it (or the guest is destroyed);
+# unarmed, or for any other call, it runs the real tool.
 HOOK='#!/bin/sh
 me=${0##*/}
-if [ "$(cat /run/hvc-fault/armed 2>/dev/null)" = "$me" ]; then
+case "$(cat /run/hvc-fault/armed 2>/dev/null):$me" in
+lock:mkdir | lock:flock | sysctl:sysctl)
 	rm -f /run/hvc-fault/armed
 	echo "HVWATCH $(cat /run/hvc-fault/token) frozen $$" >/dev/console
 	read -r _ </run/hvc-fault/release
-fi
+	;;
+esac
 for d in /usr/sbin /usr/bin /sbin /bin; do
 	[ -x "$d/$me" ] && exec "$d/$me" "$@"
 done
 exit 127
 '
-arm_fault() { # NAME TOOL TOKEN: stop the next apply run in NAME when it runs TOOL
-	printf '%s' "$HOOK" | gssh "$1" 'cat >/usr/local/sbin/hvc-fault-hook && chmod 755 /usr/local/sbin/hvc-fault-hook &&
-		ln -sf hvc-fault-hook /usr/local/sbin/flock && ln -sf hvc-fault-hook /usr/local/sbin/sysctl &&
-		mkdir -p /run/hvc-fault && rm -f /run/hvc-fault/release && mkfifo /run/hvc-fault/release &&
+arm_fault() { # NAME POINT TOKEN: stop the next apply run in NAME at POINT (lock, sysctl)
+	printf '%s' "$HOOK" | gssh "$1" 'mkdir -p /usr/local/sbin /run/hvc-fault &&
+		cat >/usr/local/sbin/hvc-fault-hook && chmod 755 /usr/local/sbin/hvc-fault-hook &&
+		for t in mkdir sysctl flock; do
+			found=; for d in /usr/sbin /usr/bin /sbin /bin; do [ -x "$d/$t" ] && found=1; done
+			[ -z "$found" ] || ln -sf hvc-fault-hook "/usr/local/sbin/$t"
+		done &&
+		rm -f /run/hvc-fault/release && mkfifo /run/hvc-fault/release &&
 		echo '"$3"' >/run/hvc-fault/token && echo '"$2"' >/run/hvc-fault/armed'
 }
 release_fault() { # NAME
@@ -483,7 +490,7 @@ mark "plan after rollout"
 # ======================================================================================
 bed_virsh "$S" start d2 >/dev/null
 wait_boot d2 || bail "d2 did not come back"
-arm_fault d2 flock t4
+arm_fault d2 lock t4
 HV rollout "${PROFILE[@]}" d2 --json >"$RUN/out" 2>"$RUN/err" &
 HVPID=$!
 if wait_console d2 "HVWATCH t4 frozen" 150; then
