@@ -102,7 +102,7 @@ fi
 export BED_DOMTYPE
 
 # --- helpers ---
-export HVCLOCK_STATE_DIR=$RUN/state HVCLOCK_LOCK_FILE=$RUN/lock HVCLOCK_CONFIG=/dev/null
+export HVCLOCK_STATE_DIR=$RUN/state HVCLOCK_LOCK_FILE=$RUN/lockdir/lock HVCLOCK_CONFIG=/dev/null
 unset SSH_AUTH_SOCK LIBVIRT_DEFAULT_URI
 KH=$RUN/known_hosts
 : >"$KH"
