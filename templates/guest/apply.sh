@@ -398,6 +398,7 @@ hvc_step_sysctl() {
 		rm -f "$hvc_tmp"
 		hvc_rc=0
 		if [ -z "$hvc_err" ]; then
+			hvc_hook sysctl-written
 			sysctl -p "$HVC_DROPIN" >/dev/null 2>&1 </dev/null || hvc_rc=$?
 		fi
 	fi
@@ -809,6 +810,7 @@ hvc_main() {
 	if [ -z "$hvc_bad" ] && ! hvc_lock; then
 		hvc_bad=$hvc_why
 	fi
+	hvc_hook apply-locked
 	HVC_AWK_SET=${hvc_set# }
 	HVC_AWK_REMOVE=${hvc_remove# }
 	export HVC_AWK_SET HVC_AWK_REMOVE HVC_DOM0

@@ -294,33 +294,23 @@ for x in d["guests"]:
 PY
 }
 
-# Fault injection (test only): the guest image gets wrappers in /usr/local/sbin, which the guest
-# scripts' PATH finds first, for the tools the apply script runs at two named points: "lock" (mkdir,
-# or flock(1) where the guest has it: the apply run takes its guest lock, before any change) and
-# "sysctl" (sysctl -p: the drop-in is written, the run is half-way). Armed for a point, the wrapper
-# says so on the console and waits on a FIFO until the host releases it (or the guest is destroyed);
-# unarmed, or for any other call, it runs the real tool.
+# Fault injection: the guest scripts run an executable /run/hvclock-test-hook at named points (a
+# test-only hook, templates/guest/lib.sh hvc_hook). The bed's hook, armed for one point, says so on
+# the console and waits on a FIFO until the host releases it (or the guest is destroyed): "lock"
+# (apply-locked: the apply run holds its guest lock, before any change), "sysctl" (sysctl-written:
+# the drop-in is written, the run is half-way). Unarmed it returns at once.
 HOOK='#!/bin/sh
-me=${0##*/}
-case "$(cat /run/hvc-fault/armed 2>/dev/null):$me" in
-lock:mkdir | lock:flock | sysctl:sysctl)
+case "$(cat /run/hvc-fault/armed 2>/dev/null):$1" in
+lock:apply-locked | sysctl:sysctl-written)
 	rm -f /run/hvc-fault/armed
 	echo "HVWATCH $(cat /run/hvc-fault/token) frozen $$" >/dev/console
 	read -r _ </run/hvc-fault/release
 	;;
 esac
-for d in /usr/sbin /usr/bin /sbin /bin; do
-	[ -x "$d/$me" ] && exec "$d/$me" "$@"
-done
-exit 127
 '
 arm_fault() { # NAME POINT TOKEN: stop the next apply run in NAME at POINT (lock, sysctl)
-	printf '%s' "$HOOK" | gssh "$1" 'mkdir -p /usr/local/sbin /run/hvc-fault &&
-		cat >/usr/local/sbin/hvc-fault-hook && chmod 755 /usr/local/sbin/hvc-fault-hook &&
-		for t in mkdir sysctl flock; do
-			found=; for d in /usr/sbin /usr/bin /sbin /bin; do [ -x "$d/$t" ] && found=1; done
-			[ -z "$found" ] || ln -sf hvc-fault-hook "/usr/local/sbin/$t"
-		done &&
+	printf '%s' "$HOOK" | gssh "$1" 'mkdir -p /run/hvc-fault && cat >/run/hvclock-test-hook &&
+		chmod 755 /run/hvclock-test-hook &&
 		rm -f /run/hvc-fault/release && mkfifo /run/hvc-fault/release &&
 		echo '"$3"' >/run/hvc-fault/token && echo '"$2"' >/run/hvc-fault/armed'
 }
