@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/conffile.h"
+#include "core/token.h"
 
 struct cfg_parser {
 	struct hvc_config *c;
@@ -119,9 +120,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return fail(p, "'%s' has no value", key);
 	if (streq(section, "ssh")) {
 		if (streq(key, "user")) {
-			if (strspn(value,
-				    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				    "_.-") != strlen(value))
+			if (!hvc_token_valid(HVC_TOKEN_USER, value))
 				return fail(p, "invalid user name '%s'", value);
 			free_and_strdup(&c->user, value);
 		} else if (streq(key, "identity")) {
@@ -168,7 +167,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 				return fail(p, "invalid address '%s' (HOST or HOST:PORT)", value);
 			free_and_strdup(&g->address, value);
 		} else if (streq(key, "profile")) {
-			if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(value))
+			if (!hvc_token_valid(HVC_TOKEN_NAME, value))
 				return fail(p, "invalid profile name '%s'", value);
 			free_and_strdup(&g->profile, value);
 		} else if (streq(key, "skip")) {

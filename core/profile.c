@@ -10,6 +10,7 @@
 
 #include "core/cmdline.h"
 #include "core/profile.h"
+#include "core/token.h"
 
 HVC_ENUM_IMPL(hvc_cond_kind, HVC_COND_LAST, "hypervisor", "guest-type", "boot-path", "kernel",
 	"current-clocksource", "available-clocksource", "symptom", "sysctl-exists", "cpu-flags",
@@ -18,7 +19,7 @@ HVC_ENUM_IMPL(hvc_cond_kind, HVC_COND_LAST, "hypervisor", "guest-type", "boot-pa
 #define PROFILE_SUFFIX ".profile"
 #define PRIORITY_MIN (-1000)
 #define PRIORITY_MAX 1000
-#define NAME_MAX_LEN 64
+#define NAME_MAX_LEN HVC_TOKEN_NAME_MAX
 #define TOKEN_MAX_LEN 128
 #define TEXT_MAX_LEN 1024
 /* libinih copies section names into a 50-byte buffer and silently cuts longer ones. */
@@ -102,44 +103,25 @@ static char *find_chars_or_comment(char *s, const char *chars)
 
 /* ---- value checks ------------------------------------------------------------------------- */
 
-static bool chars_in(const char *s, const char *extra, bool upper)
-{
-	if (!*s)
-		return false;
-	for (const char *c = s; *c; c++) {
-		unsigned char u = (unsigned char)*c;
-		if (islower(u) || isdigit(u) || (upper && isupper(u)) || (u && strchr(extra, u)))
-			continue;
-		return false;
-	}
-	return true;
-}
-
+/* Tokens: core/token.h holds the one rule for each kind. */
 static bool valid_name(const char *s)
 {
-	return strlen(s) <= NAME_MAX_LEN && chars_in(s, "-", false) && s[0] != '-';
+	return hvc_token_valid(HVC_TOKEN_NAME, s);
 }
 
 static bool valid_clocksource(const char *s)
 {
-	return strlen(s) <= 32 && chars_in(s, "_-", false);
+	return hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, s);
 }
 
-/* [a-z0-9_.]+ with at least one dot, no empty component: "xen.independent_wallclock". */
 static bool valid_sysctl_key(const char *s)
 {
-	size_t n = strlen(s);
-	return n <= TOKEN_MAX_LEN && chars_in(s, "_.", false) && strchr(s, '.') && s[0] != '.' &&
-		s[n - 1] != '.' && !strstr(s, "..");
+	return hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, s);
 }
 
-/*
- * A sysctl value goes into a sysctl.d drop-in and onto a `sysctl -w` command line run over
- * SSH, so only characters no shell or config parser treats specially are allowed.
- */
 static bool valid_sysctl_value(const char *s)
 {
-	return strlen(s) <= TOKEN_MAX_LEN && chars_in(s, "_.,:/+-", true);
+	return hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, s);
 }
 
 /* "X1", "K2", "G", or several joined by '/' ("X2/X3"). */
@@ -201,7 +183,7 @@ static bool param_listed(char *const *l, const char *param)
 
 static bool check_param(struct parser *ps, const char *param, char *const *list, bool setting)
 {
-	if (hvc_cmdline_param_valid(param) < 0)
+	if (!hvc_token_valid(HVC_TOKEN_PARAM, param))
 		return fail(ps,
 			"invalid kernel command line parameter '%s' (expected NAME or NAME=VALUE, "
 			"name of [A-Za-z0-9_.-], value without spaces, quotes or shell characters)",

@@ -62,6 +62,8 @@ static const struct bad bad_cases[] = {
 	{ "\n\n[guest:a]\naddress = host name\n", 4, "invalid address 'host name'" },
 	{ "[guest:a]\naddress = -oProxyCommand=x\n", 2, "invalid address" },
 	{ "[guest:a]\nprofile = EL6!\n", 2, "invalid profile name" },
+	/* The stricter of the two name rules (profile.c's): no leading '-'. */
+	{ "[guest:a]\nprofile = -el6\n", 2, "invalid profile name '-el6'" },
 	{ "[guest:a]\nskip = sometimes\n", 2, "invalid boolean" },
 	{ "[guest:a]\ncolour = blue\n", 2, "unknown key 'colour' in [guest:a]" },
 	{ "[ssh]\nuser\n", 2, "syntax error" },
