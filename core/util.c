@@ -354,17 +354,25 @@ static char *dir_of(const char *path)
 int hvc_write_file_atomic(
 	const char *path, const void *data, size_t len, unsigned mode, struct hvc_error *err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
-	_cleanup_free_ char *dir = dir_of(path);
+	return hvc_write_file_atomic_like(path, data, len, mode, NULL, err);
+}
+
+int hvc_write_file_atomic_like(const char *path, const void *data, size_t len, unsigned mode,
+	const struct stat *like, struct hvc_error *err)
+{
+	_cleanup_free_ char *dir = dir_of(path), *copy = xstrdup(path), *tmp = NULL;
 	const char *p = data;
 	int fd, dfd, e;
 
-	/* mkostemp() opens with O_CREAT|O_EXCL: nothing planted under the name is followed. */
-	fd = mkostemp(tmp, O_CLOEXEC);
+	/* Dot-named, so globs (*.cfg, *.profile, xendomains' auto/) never pick it up. */
+	tmp = xasprintf("%s/.%s.hvclock-XXXXXX", dir, basename(copy));
+	/* mkostemp() opens with O_CREAT|O_EXCL; O_NOFOLLOW as well: nothing planted is followed. */
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return hvc_error_set(err, -errno, "%s: cannot create a temporary file in %s: %s",
 			path, dir, strerror(errno));
-	if (fchmod(fd, (mode_t)mode) < 0) {
+	if (fchmod(fd, like ? like->st_mode & 07777 : (mode_t)mode) < 0 ||
+		(like && fchown(fd, like->st_uid, like->st_gid) < 0)) {
 		e = errno;
 		goto fail;
 	}
