@@ -1,4 +1,4 @@
-/* conffile.c: hvclock.conf, read by core/ini.c from the table below; problems are "PATH:LINE: what". */
+/* conffile.c: hvclock.conf, read by core/inifile.c from the table below; problems are "PATH:LINE: what". */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "core/conffile.h"
-#include "core/ini.h"
+#include "core/inifile.h"
 #include "core/token.h"
 
 static bool host_char_ok(char c)

@@ -1,10 +1,10 @@
-/* ini.c: the one INI reader; the schema (sections, keys, parsers) is the caller's table. */
+/* inifile.c: the one INI reader; the schema (sections, keys, parsers) is the caller's table. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 
-#include "core/ini.h"
+#include "core/inifile.h"
 
 struct ini {
 	const char *path;

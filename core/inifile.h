@@ -1,4 +1,4 @@
-/* ini.h: the one INI reader (hvclock.conf, profiles); the schema is a table (systemd's shape). */
+/* inifile.h: the one INI reader (hvclock.conf, profiles); the schema is a table (systemd's shape). */
 #pragma once
 
 #include <stdbool.h>
