@@ -18,8 +18,9 @@
  * section, each section once per file, and no section may be empty. The first problem stops
  * the reader; the caller gets "PATH:LINE: what is wrong".
  */
+/* The limits libinih had (200-byte line buffer, 50-byte section buffer), kept as hvclock's own. */
 #define INI_LINE_MAX 198
-#define INI_SECTION_MAX 255
+#define INI_SECTION_MAX 49
 
 struct ini;
 
