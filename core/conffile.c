@@ -58,11 +58,11 @@ int hvc_parse_address(const char *s, char **ret_host, unsigned *ret_port)
 
 /* ---- the schema ---------------------------------------------------------------------------- */
 
-static bool parse_user(
-	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+/* user, profile: a token (ltype: its enum hvc_token kind). */
+static bool parse_token(struct ini *ini, const char *key, const char *v, int ltype, void *target)
 {
-	if (!hvc_token_valid(HVC_TOKEN_USER, v))
-		return ini_fail(ini, "invalid user name '%s'", v);
+	if (!hvc_token_valid((enum hvc_token)ltype, v))
+		return ini_fail(ini, "invalid %s name '%s'", key, v);
 	free_and_strdup(target, v);
 	return true;
 }
@@ -138,15 +138,6 @@ static bool parse_address(
 	return true;
 }
 
-static bool parse_profile(
-	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
-{
-	if (!hvc_token_valid(HVC_TOKEN_NAME, v))
-		return ini_fail(ini, "invalid profile name '%s'", v);
-	free_and_strdup(target, v);
-	return true;
-}
-
 /* [guest:NAME]: a new entry (a section appears once per file). */
 static bool guest_begin(struct ini *ini, const char *name, void *userdata, void **ret_object)
 {
@@ -173,7 +164,7 @@ static const struct ini_section conf_sections[] = {
 };
 
 static const struct ini_item conf_items[] = {
-	{ "ssh", "user", parse_user, 0, C(user), 0 },
+	{ "ssh", "user", parse_token, HVC_TOKEN_USER, C(user), 0 },
 	{ "ssh", "identity", parse_abs_path, 0, C(identity), 0 },
 	{ "ssh", "port", parse_port, 0, C(port), 0 },
 	{ "ssh", "known-hosts", parse_abs_path, 0, C(known_hosts), 0 },
@@ -183,7 +174,7 @@ static const struct ini_item conf_items[] = {
 	{ "ssh", "guest-deadline", parse_seconds, 0, C(guest_deadline_s), 0 },
 	{ "run", "parallel", parse_parallel, 0, C(parallel), 0 },
 	{ "guest:", "address", parse_address, 0, G(address), 0 },
-	{ "guest:", "profile", parse_profile, 0, G(profile), 0 },
+	{ "guest:", "profile", parse_token, HVC_TOKEN_NAME, G(profile), 0 },
 	{ "guest:", "skip", parse_skip, 1, G(skip), 0 },
 	{ "guest:", "verify-identity", parse_bool, 0, G(verify_identity), 0 },
 };

@@ -20,7 +20,8 @@ HVC_ENUM_IMPL(hvc_cond_kind, HVC_COND_LAST, "hypervisor", "guest-type", "boot-pa
 #define PROFILE_SUFFIX ".profile"
 #define PRIORITY_MIN (-1000)
 #define PRIORITY_MAX 1000
-#define NAME_MAX_LEN HVC_TOKEN_NAME_MAX
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define TOKEN_MAX_LEN 128
 #define TEXT_MAX_LEN 1024
 
@@ -70,27 +71,6 @@ static _printf_(3, 4) bool fail_at(struct parser *ps, int line, const char *fmt,
 #define SEC_NAME(ps) ini_section_name((ps)->ini)
 
 /* ---- value checks ------------------------------------------------------------------------- */
-
-/* Tokens: core/token.h holds the one rule for each kind. */
-static bool valid_name(const char *s)
-{
-	return hvc_token_valid(HVC_TOKEN_NAME, s);
-}
-
-static bool valid_clocksource(const char *s)
-{
-	return hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, s);
-}
-
-static bool valid_sysctl_key(const char *s)
-{
-	return hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, s);
-}
-
-static bool valid_sysctl_value(const char *s)
-{
-	return hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, s);
-}
 
 /* "X1", "K2", "G", or several joined by '/' ("X2/X3"). */
 static bool valid_row(const char *s)
@@ -281,11 +261,11 @@ static bool check_cond_value(struct parser *ps, enum hvc_cond_kind kind, const c
 		return true;
 	case HVC_COND_CURRENT_CLOCKSOURCE:
 	case HVC_COND_AVAILABLE_CLOCKSOURCE:
-		if (!valid_clocksource(v))
+		if (!hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, v))
 			return fail(ps, "invalid clocksource name '%s' (expected [a-z0-9_-]+)", v);
 		return true;
 	case HVC_COND_SYSCTL_EXISTS:
-		if (!valid_sysctl_key(v))
+		if (!hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, v))
 			return fail(
 				ps, "invalid sysctl key '%s' (expected [a-z0-9_.]+ with a dot)", v);
 		return true;
@@ -401,7 +381,7 @@ static bool check_host_cmdline(struct parser *ps, const char *item, char *const 
 
 static bool check_clocksource(struct parser *ps, const char *item, _unused_ char *const *list)
 {
-	if (!valid_clocksource(item))
+	if (!hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, item))
 		return fail(ps, "invalid clocksource name '%s' (expected [a-z0-9_-]+)", item);
 	return true;
 }
@@ -413,12 +393,12 @@ static bool check_host_sysctl(struct parser *ps, const char *item, char *const *
 
 	if (!eq)
 		return fail(ps, "host sysctl '%s': expected KEY=VALUE", item);
-	if (!valid_sysctl_key(key))
+	if (!hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, key))
 		return fail(ps,
 			"host sysctl '%s': invalid sysctl key '%s' (expected [a-z0-9_.]+ "
 			"with a dot)",
 			item, key);
-	if (!valid_sysctl_value(eq + 1))
+	if (!hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, eq + 1))
 		return fail(ps,
 			"host sysctl '%s': invalid sysctl value '%s' (expected "
 			"[A-Za-z0-9_.,:/+-]+: no spaces, quotes or control characters)",
@@ -476,49 +456,44 @@ static bool set_token(struct ini *ini, const char *key, char **dst, const char *
 	return true;
 }
 
-static bool parse_name(
-	struct ini *ini, const char *key, const char *value, _unused_ int ltype, void *target)
+static bool valid_name(const char *s)
 {
-	char **name = target;
-
-	if (!set_token(ini, key, name, value))
-		return false;
-	if (!valid_name(*name))
-		return ini_fail(ini,
-			"invalid name '%s' (expected [a-z0-9-]+, at most %d characters, not "
-			"starting with '-')",
-			*name, NAME_MAX_LEN);
-	PS(ini)->name_line = ini_line(ini);
-	return true;
+	return hvc_token_valid(HVC_TOKEN_NAME, s);
 }
 
-static bool parse_row(
-	struct ini *ini, const char *key, const char *value, _unused_ int ltype, void *target)
+static bool valid_sysctl_value(const char *s)
 {
-	char **row = target;
-
-	if (!set_token(ini, key, row, value))
-		return false;
-	if (!valid_row(*row))
-		return ini_fail(ini,
-			"invalid row '%s' (expected a shared/domain.md §4 row such as X1, K2 or "
-			"G, several joined by '/')",
-			*row);
-	return true;
+	return hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, s);
 }
 
-static bool parse_sysctl_value(
-	struct ini *ini, const char *key, const char *value, _unused_ int ltype, void *target)
-{
-	char **v = target;
+/* One-value keys: ltype picks the check and its message. */
+enum { TOKEN_NAME, TOKEN_ROW, TOKEN_SYSCTL_VALUE };
+static const struct {
+	bool (*valid)(const char *s);
+	const char *what, *expected;
+} token_keys[] = {
+	[TOKEN_NAME] = { valid_name, "name",
+		"(expected [a-z0-9-]+, at most " STRINGIFY(
+			HVC_TOKEN_NAME_MAX) " characters, not starting with '-')" },
+	[TOKEN_ROW] = { valid_row, "row",
+		"(expected a shared/domain.md §4 row such as X1, K2 or G, several joined by "
+		"'/')" },
+	[TOKEN_SYSCTL_VALUE] = { valid_sysctl_value, "sysctl value",
+		"(expected [A-Za-z0-9_.,:/+-]+: no spaces, quotes or control characters)" },
+};
 
-	if (!set_token(ini, key, v, value))
+static bool parse_token(
+	struct ini *ini, const char *key, const char *value, int ltype, void *target)
+{
+	char **dst = target;
+
+	if (!set_token(ini, key, dst, value))
 		return false;
-	if (!valid_sysctl_value(*v))
-		return ini_fail(ini,
-			"invalid sysctl value '%s' (expected [A-Za-z0-9_.,:/+-]+: no spaces, "
-			"quotes or control characters)",
-			*v);
+	if (!token_keys[ltype].valid(*dst))
+		return ini_fail(ini, "invalid %s '%s' %s", token_keys[ltype].what, *dst,
+			token_keys[ltype].expected);
+	if (ltype == TOKEN_NAME)
+		PS(ini)->name_line = ini_line(ini);
 	return true;
 }
 
@@ -584,7 +559,7 @@ static bool match_section(struct ini *ini, const char *name, void *userdata, voi
 	struct hvc_profile *p = ps->p;
 
 	ps->ini = ini;
-	if (name[5] == ':' && !valid_name(name + 6))
+	if (name[5] == ':' && !hvc_token_valid(HVC_TOKEN_NAME, name + 6))
 		return ini_fail(ini,
 			"invalid block label in [%s] (expected [match:LABEL], LABEL of [a-z0-9-]+)",
 			name);
@@ -604,7 +579,7 @@ static bool sysctl_section(struct ini *ini, const char *name, void *userdata, vo
 	struct hvc_profile *p = ps->p;
 
 	ps->ini = ini;
-	if (!valid_sysctl_key(name + 7))
+	if (!hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, name + 7))
 		return ini_fail(ini,
 			"invalid sysctl key '%s' in [%s] (expected [a-z0-9_.]+ with a dot)",
 			name + 7, name);
@@ -645,10 +620,10 @@ static const struct ini_section profile_sections[] = {
 #define P(f) offsetof(struct hvc_profile, f)
 
 static const struct ini_item profile_items[] = {
-	{ "profile", "name", parse_name, 0, P(name), 0 },
+	{ "profile", "name", parse_token, TOKEN_NAME, P(name), 0 },
 	{ "profile", "summary", parse_text, 0, P(summary), INI_LIST },
 	{ "profile", "source", parse_text, 0, P(source), INI_LIST },
-	{ "profile", "row", parse_row, 0, P(row), 0 },
+	{ "profile", "row", parse_token, TOKEN_ROW, P(row), 0 },
 	{ "profile", "priority", parse_priority, 0, P(priority), 0 },
 	{ "profile", "auto", parse_bool, 0, P(auto_select), 0 },
 	/* Condition sections take any key; the parser knows the condition names. */
@@ -658,7 +633,8 @@ static const struct ini_item profile_items[] = {
 	{ "done-if", NULL, parse_condition, 0, 0, INI_LIST },
 	{ "cmdline", "set", parse_list, CHECK_CMDLINE_SET, P(cmdline_set), INI_LIST },
 	{ "cmdline", "remove", parse_list, CHECK_CMDLINE_REMOVE, P(cmdline_remove), INI_LIST },
-	{ "sysctl:", "value", parse_sysctl_value, 0, offsetof(struct hvc_sysctl, value), 0 },
+	{ "sysctl:", "value", parse_token, TOKEN_SYSCTL_VALUE, offsetof(struct hvc_sysctl, value),
+		0 },
 	{ "sysctl:", "only-if-exists", parse_bool, 0, offsetof(struct hvc_sysctl, only_if_exists),
 		0 },
 	{ "live", "clocksource", parse_list, CHECK_CLOCKSOURCE, P(live_clocksources), INI_LIST },

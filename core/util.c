@@ -424,6 +424,19 @@ static bool owner_ok(uid_t uid)
 	return uid == 0 || uid == geteuid();
 }
 
+/* Owned by root or us, not writable by group or others. */
+static int check_owner_mode(const char *path, const struct stat *st, struct hvc_error *err)
+{
+	if (!owner_ok(st->st_uid))
+		return hvc_error_set(err, -EPERM,
+			"%s: owned by uid %u, not root or uid %u: refusing", path,
+			(unsigned)st->st_uid, (unsigned)geteuid());
+	if (st->st_mode & 022)
+		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
+			st->st_mode & 002 ? "others" : "group");
+	return 0;
+}
+
 int hvc_mkdir_private(const char *path, struct hvc_error *err)
 {
 	struct stat st;
@@ -437,14 +450,7 @@ int hvc_mkdir_private(const char *path, struct hvc_error *err)
 		return hvc_error_set(err, -ELOOP, "%s: is a symlink: refusing", path);
 	if (!S_ISDIR(st.st_mode))
 		return hvc_error_set(err, -ENOTDIR, "%s: not a directory: refusing", path);
-	if (!owner_ok(st.st_uid))
-		return hvc_error_set(err, -EPERM,
-			"%s: owned by uid %u, not root or uid %u: refusing", path,
-			(unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & 022)
-		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
-			st.st_mode & 002 ? "others" : "group");
-	return 0;
+	return check_owner_mode(path, &st, err);
 }
 
 int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error *err)
@@ -452,6 +458,7 @@ int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error 
 	const char *insecure = getenv("HVCLOCK_TEST_INSECURE_FILES");
 	_cleanup_free_ char *real = NULL;
 	struct stat st;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return hvc_error_set(err, -errno, "%s: %s", path, strerror(errno));
@@ -461,13 +468,9 @@ int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error 
 		return hvc_error_set(err, -EINVAL, "%s: not a regular file: refusing", path);
 	if (insecure && streq(insecure, "1"))
 		return 0;
-	if (!owner_ok(st.st_uid))
-		return hvc_error_set(err, -EPERM,
-			"%s: owned by uid %u, not root or uid %u: refusing", path,
-			(unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & 022)
-		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
-			st.st_mode & 002 ? "others" : "group");
+	r = check_owner_mode(path, &st, err);
+	if (r < 0)
+		return r;
 
 	/* Every directory above it, as OpenSSH's secure_path() does. */
 	real = realpath(path, NULL);
