@@ -356,22 +356,24 @@ static bool add_list(struct parser *ps, const char *key, char ***list, const cha
 	return true;
 }
 
-static bool check_cmdline_set(struct parser *ps, const char *item, char *const *list)
+/* [cmdline] set and remove: each parameter in at most one of the two lists. */
+static bool check_cmdline_edit(struct parser *ps, const char *item, char *const *list, bool setting)
 {
-	if (!check_param(ps, item, list, true))
+	if (!check_param(ps, item, list, setting))
 		return false;
-	if (param_listed(ps->p->cmdline_remove, item))
+	if (param_listed(setting ? ps->p->cmdline_remove : ps->p->cmdline_set, item))
 		return fail(ps, "'%s' is both set and removed", item);
 	return true;
 }
 
+static bool check_cmdline_set(struct parser *ps, const char *item, char *const *list)
+{
+	return check_cmdline_edit(ps, item, list, true);
+}
+
 static bool check_cmdline_remove(struct parser *ps, const char *item, char *const *list)
 {
-	if (!check_param(ps, item, list, false))
-		return false;
-	if (param_listed(ps->p->cmdline_set, item))
-		return fail(ps, "'%s' is both set and removed", item);
-	return true;
+	return check_cmdline_edit(ps, item, list, false);
 }
 
 static bool check_host_cmdline(struct parser *ps, const char *item, char *const *list)
