@@ -142,42 +142,34 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+/* The whole file (NUL-terminated, in the one output buffer of core/util.h) and its fstat. */
 static int read_whole_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct hvc_obuf b = { 0 };
+	char chunk[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, ret_st) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	for (;;) {
-		ssize_t n;
+	if (fstat(fd, ret_st) < 0)
+		r = -errno;
+	while (r == 0) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
 
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xrealloc(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int r = -errno;
-			close(fd);
-			return r;
-		}
-		if (n == 0)
+		if (n < 0)
+			r = -errno;
+		if (n <= 0)
 			break;
-		len += (size_t)n;
+		hvc_obuf_append(&b, chunk, (size_t)n);
 	}
 	close(fd);
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
+	if (r < 0) {
+		free(b.data);
+		return r;
+	}
+	*ret = hvc_obuf_take(&b, ret_len);
 	return 0;
 }
 
