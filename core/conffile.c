@@ -1,7 +1,7 @@
-/* conffile.c: parse hvclock.conf with libinih; every problem is "PATH:LINE: what". */
+/* conffile.c: hvclock.conf, read by core/inifile.c from the table below; problems are "PATH:LINE: what". */
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <strings.h>
@@ -9,48 +9,8 @@
 #include <unistd.h>
 
 #include "core/conffile.h"
-
-struct cfg_parser {
-	struct hvc_config *c;
-	const char *path;
-	char msg[512]; /* first error, without the position (libinih gives the line) */
-};
-
-static int fail(struct cfg_parser *p, const char *fmt, ...) _printf_(2, 3);
-static int fail(struct cfg_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-	if (!p->msg[0]) {
-		va_start(ap, fmt);
-		vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
-		va_end(ap);
-	}
-	return 0; /* tells libinih to report this line */
-}
-
-static int parse_bool(const char *v, bool *ret)
-{
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || streq(v, "1"))
-		*ret = true;
-	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || streq(v, "0"))
-		*ret = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_int(const char *v, int min, int max, int *ret)
-{
-	char *end;
-	long l;
-
-	errno = 0;
-	l = strtol(v, &end, 10);
-	if (errno || end == v || *end || l < min || l > max)
-		return -EINVAL;
-	*ret = (int)l;
-	return 0;
-}
+#include "core/inifile.h"
+#include "core/token.h"
 
 static bool host_char_ok(char c)
 {
@@ -89,110 +49,144 @@ int hvc_parse_address(const char *s, char **ret_host, unsigned *ret_port)
 			return -EINVAL;
 	if (host[0] == '-')
 		return -EINVAL;
-	if (colon && parse_int(colon + 1, 1, 65535, &port) < 0)
+	if (colon && ini_int_value(colon + 1, 1, 65535, &port) < 0)
 		return -EINVAL;
 	*ret_host = xstrndup(host, hlen);
 	*ret_port = (unsigned)port;
 	return 0;
 }
 
-static struct hvc_guest_config *guest_section(struct hvc_config *c, const char *name)
+/* ---- the schema ---------------------------------------------------------------------------- */
+
+/* user, profile: a token (ltype: its enum hvc_token kind). */
+static bool parse_token(struct ini *ini, const char *key, const char *v, int ltype, void *target)
 {
-	for (size_t i = 0; i < c->n_guests; i++)
-		if (streq(c->guests[i].name, name))
-			return &c->guests[i];
-	c->guests = xrealloc(c->guests, c->n_guests + 1, sizeof(*c->guests));
-	memset(&c->guests[c->n_guests], 0, sizeof(c->guests[0]));
-	c->guests[c->n_guests].name = xstrdup(name);
-	c->guests[c->n_guests].verify_identity = -1;
-	return &c->guests[c->n_guests++];
+	if (!hvc_token_valid((enum hvc_token)ltype, v))
+		return ini_fail(ini, "invalid %s name '%s'", key, v);
+	free_and_strdup(target, v);
+	return true;
 }
 
-static int handler(void *user, const char *section, const char *key, const char *value)
+static bool parse_abs_path(
+	struct ini *ini, const char *key, const char *v, _unused_ int ltype, void *target)
 {
-	struct cfg_parser *p = user;
-	struct hvc_config *c = p->c;
-	bool b;
+	if (v[0] != '/')
+		return ini_fail(ini, "%s must be an absolute path", key);
+	free_and_strdup(target, v);
+	return true;
+}
+
+static bool parse_port(
+	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+{
 	int i;
 
-	if (!*value)
-		return fail(p, "'%s' has no value", key);
-	if (streq(section, "ssh")) {
-		if (streq(key, "user")) {
-			if (strspn(value,
-				    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				    "_.-") != strlen(value))
-				return fail(p, "invalid user name '%s'", value);
-			free_and_strdup(&c->user, value);
-		} else if (streq(key, "identity")) {
-			if (value[0] != '/')
-				return fail(p, "identity must be an absolute path");
-			free_and_strdup(&c->identity, value);
-		} else if (streq(key, "known-hosts")) {
-			if (value[0] != '/')
-				return fail(p, "known-hosts must be an absolute path");
-			free_and_strdup(&c->known_hosts, value);
-		} else if (streq(key, "port")) {
-			if (parse_int(value, 1, 65535, &i) < 0)
-				return fail(p, "invalid port '%s' (1-65535)", value);
-			c->port = (unsigned)i;
-		} else if (streq(key, "agent")) {
-			if (parse_bool(value, &b) < 0)
-				return fail(p, "invalid boolean '%s' for agent (yes or no)", value);
-			c->agent = b;
-		} else if (streq(key, "connect-timeout") || streq(key, "command-timeout") ||
-			streq(key, "guest-deadline")) {
-			if (parse_int(value, 1, 3600, &i) < 0)
-				return fail(p, "invalid %s '%s' (seconds, 1-3600)", key, value);
-			*(streq(key, "connect-timeout")                 ? &c->connect_timeout_s
-					: streq(key, "command-timeout") ? &c->command_timeout_s
-									: &c->guest_deadline_s) = i;
-		} else {
-			return fail(p,
-				"unknown key '%s' in [ssh] (known: user, identity, port, "
-				"known-hosts, agent, connect-timeout, command-timeout, "
-				"guest-deadline)",
-				key);
-		}
-	} else if (streq(section, "run")) {
-		if (!streq(key, "parallel"))
-			return fail(p, "unknown key '%s' in [run] (known: parallel)", key);
-		if (parse_int(value, 1, 256, &c->parallel) < 0)
-			return fail(p, "invalid parallel '%s' (1-256)", value);
-	} else if (strncmp(section, "guest:", 6) == 0 && section[6]) {
-		struct hvc_guest_config *g = guest_section(c, section + 6);
-		if (streq(key, "address")) {
-			_cleanup_free_ char *host = NULL;
-			unsigned port;
-			if (hvc_parse_address(value, &host, &port) < 0)
-				return fail(p, "invalid address '%s' (HOST or HOST:PORT)", value);
-			free_and_strdup(&g->address, value);
-		} else if (streq(key, "profile")) {
-			if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(value))
-				return fail(p, "invalid profile name '%s'", value);
-			free_and_strdup(&g->profile, value);
-		} else if (streq(key, "skip")) {
-			if (parse_bool(value, &g->skip) < 0)
-				return fail(p, "invalid boolean '%s' for skip (yes or no)", value);
-			g->set_skip = true;
-		} else if (streq(key, "verify-identity")) {
-			bool v;
-			if (parse_bool(value, &v) < 0)
-				return fail(p,
-					"invalid boolean '%s' for verify-identity (yes or no)",
-					value);
-			g->verify_identity = v;
-		} else {
-			return fail(p,
-				"unknown key '%s' in [%s] (known: address, profile, skip, "
-				"verify-identity)",
-				key, section);
-		}
-	} else {
-		return fail(p, "unknown section [%s] (known: [ssh], [run], [guest:NAME])", section);
-	}
-	return 1;
+	if (ini_int_value(v, 1, 65535, &i) < 0)
+		return ini_fail(ini, "invalid port '%s' (1-65535)", v);
+	*(unsigned *)target = (unsigned)i;
+	return true;
 }
+
+static bool parse_seconds(
+	struct ini *ini, const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	if (ini_int_value(v, 1, 3600, target) < 0)
+		return ini_fail(ini, "invalid %s '%s' (seconds, 1-3600)", key, v);
+	return true;
+}
+
+static bool parse_parallel(
+	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	if (ini_int_value(v, 1, 256, target) < 0)
+		return ini_fail(ini, "invalid parallel '%s' (1-256)", v);
+	return true;
+}
+
+/* ltype 1: the target is a bool, else an int that stays -1 while not set. */
+static bool parse_bool(struct ini *ini, const char *key, const char *v, int ltype, void *target)
+{
+	bool b;
+
+	if (ini_bool_value(v, &b) < 0)
+		return ini_fail(ini, "invalid boolean '%s' for %s (yes or no)", v, key);
+	if (ltype == 1)
+		*(bool *)target = b;
+	else
+		*(int *)target = b;
+	return true;
+}
+
+static bool parse_skip(struct ini *ini, const char *key, const char *v, int ltype, void *target)
+{
+	struct hvc_guest_config *g = (struct hvc_guest_config *)((char *)target -
+		offsetof(struct hvc_guest_config, skip));
+
+	g->set_skip = true;
+	return parse_bool(ini, key, v, ltype, target);
+}
+
+static bool parse_address(
+	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	_cleanup_free_ char *host = NULL;
+	unsigned port;
+
+	if (hvc_parse_address(v, &host, &port) < 0)
+		return ini_fail(ini, "invalid address '%s' (HOST or HOST:PORT)", v);
+	free_and_strdup(target, v);
+	return true;
+}
+
+/* [guest:NAME]: a new entry (a section appears once per file). */
+static bool guest_begin(struct ini *ini, const char *name, void *userdata, void **ret_object)
+{
+	struct hvc_config *c = userdata;
+	struct hvc_guest_config *g;
+
+	(void)ini;
+	c->guests = xrealloc(c->guests, c->n_guests + 1, sizeof(*c->guests));
+	g = &c->guests[c->n_guests++];
+	*g = (struct hvc_guest_config){ .name = xstrdup(name + 6), .verify_identity = -1 };
+	*ret_object = g;
+	return true;
+}
+
+#define C(f) offsetof(struct hvc_config, f)
+#define G(f) offsetof(struct hvc_guest_config, f)
+
+static const struct ini_section conf_sections[] = {
+	{ "ssh", NULL, NULL,
+		"(known: user, identity, port, known-hosts, agent, connect-timeout, "
+		"command-timeout, guest-deadline)" },
+	{ "run", NULL, NULL, "(known: parallel)" },
+	{ "guest:", guest_begin, NULL, "(known: address, profile, skip, verify-identity)" },
+};
+
+static const struct ini_item conf_items[] = {
+	{ "ssh", "user", parse_token, HVC_TOKEN_USER, C(user), 0 },
+	{ "ssh", "identity", parse_abs_path, 0, C(identity), 0 },
+	{ "ssh", "port", parse_port, 0, C(port), 0 },
+	{ "ssh", "known-hosts", parse_abs_path, 0, C(known_hosts), 0 },
+	{ "ssh", "agent", parse_bool, 0, C(agent), 0 },
+	{ "ssh", "connect-timeout", parse_seconds, 0, C(connect_timeout_s), 0 },
+	{ "ssh", "command-timeout", parse_seconds, 0, C(command_timeout_s), 0 },
+	{ "ssh", "guest-deadline", parse_seconds, 0, C(guest_deadline_s), 0 },
+	{ "run", "parallel", parse_parallel, 0, C(parallel), 0 },
+	{ "guest:", "address", parse_address, 0, G(address), 0 },
+	{ "guest:", "profile", parse_token, HVC_TOKEN_NAME, G(profile), 0 },
+	{ "guest:", "skip", parse_skip, 1, G(skip), 0 },
+	{ "guest:", "verify-identity", parse_bool, 0, G(verify_identity), 0 },
+};
+
+static const struct ini_schema conf_schema = {
+	.sections = conf_sections,
+	.n_sections = ELEMENTSOF(conf_sections),
+	.items = conf_items,
+	.n_items = ELEMENTSOF(conf_items),
+	.sections_hint = "(known: [ssh], [run], [guest:NAME])",
+	.outside_hint = " (the file starts with a [section])",
+};
 
 /* fd is /dev/null itself (the same device node), not merely some character device. */
 static bool is_dev_null(int fd)
@@ -205,7 +199,6 @@ static bool is_dev_null(int fd)
 
 int hvc_config_load(const char *path, bool required, struct hvc_config *ret, struct hvc_error *err)
 {
-	struct cfg_parser p = { .c = ret, .path = path };
 	FILE *f;
 	int fd, r;
 
@@ -234,16 +227,11 @@ int hvc_config_load(const char *path, bool required, struct hvc_config *ret, str
 		fclose(f);
 		return r;
 	}
-	r = ini_parse_file(f, handler, &p);
+	r = ini_parse(path, f, &conf_schema, ret, err);
 	fclose(f);
-	if (r != 0) {
+	if (r < 0)
 		hvc_config_finish(ret);
-		if (r < 0)
-			return hvc_error_set(err, -EIO, "%s: cannot read configuration", path);
-		return hvc_error_set(
-			err, -EINVAL, "%s:%d: %s", path, r, p.msg[0] ? p.msg : "syntax error");
-	}
-	return 0;
+	return r;
 }
 
 void hvc_config_finish(struct hvc_config *c)

@@ -6,8 +6,8 @@
 #include "core/error.h"
 
 /*
- * INI (libinih):
- *   [ssh]    user, identity, port, known-hosts, agent (yes|no),
+ * INI (core/inifile.h; the schema is the table in conffile.c):
+ *   [ssh]    user, identity, port, known-hosts, agent (yes|no|true|false),
  *            connect-timeout, command-timeout, guest-deadline (seconds)
  *   [run]    parallel (1..256)
  *   [guest:NAME-OR-UUID]   address = HOST[:PORT], profile = NAME, skip = yes|no,

@@ -6,53 +6,34 @@
 #include "core/cmdline.h"
 #include "core/guestscript.h"
 #include "core/profile.h"
+#include "core/token.h"
 
 #define DATA_OPEN "hvc_main <<'" HVC_GUEST_DATA_END "'\n"
 #define DATA_CLOSE HVC_GUEST_DATA_END "\n"
 #define MAX_KEYS 256
-#define MAX_TOKEN 256
 #define MAX_CLOCKSOURCES 32
 #define MAX_DROPIN_LINES 200
 
-/* --- tokens --- */
+/* --- tokens (core/token.h decides what is valid) --- */
 
-static bool chars_in(const char *s, const char *extra)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || strchr(extra, *s)))
-			return false;
-	return true;
-}
-
-/* [a-z0-9_.]+ with a dot and no empty component, as profile.c accepts. */
 static bool valid_sysctl_key(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	return n && n <= MAX_TOKEN && chars_in(s, "_.") && strchr(s, '.') && s[0] != '.' &&
-		s[n - 1] != '.' && !strstr(s, "..");
+	return hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, s);
 }
 
 static bool valid_sysctl_value(const char *s)
 {
-	if (!s || !*s || strlen(s) > MAX_TOKEN)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			    (*s >= '0' && *s <= '9') || strchr("_.,:/+-", *s)))
-			return false;
-	return true;
+	return hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, s);
 }
 
 static bool valid_clocksource(const char *s)
 {
-	return s && strlen(s) <= 64 && chars_in(s, "_-");
+	return hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, s);
 }
 
 static bool valid_param(const char *s)
 {
-	return s && strlen(s) <= MAX_TOKEN && hvc_cmdline_param_valid(s) == 0;
+	return hvc_token_valid(HVC_TOKEN_PARAM, s);
 }
 
 /* For error messages about config- or guest-supplied text: escaped, bounded. */

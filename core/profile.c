@@ -1,15 +1,17 @@
-/* profile.c: load and validate remedy profiles, INI files parsed with libinih. */
+/* profile.c: load and validate remedy profiles: INI files read by core/inifile.c from the table here. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/cmdline.h"
+#include "core/inifile.h"
 #include "core/profile.h"
+#include "core/token.h"
 
 HVC_ENUM_IMPL(hvc_cond_kind, HVC_COND_LAST, "hypervisor", "guest-type", "boot-path", "kernel",
 	"current-clocksource", "available-clocksource", "symptom", "sysctl-exists", "cpu-flags",
@@ -18,11 +20,10 @@ HVC_ENUM_IMPL(hvc_cond_kind, HVC_COND_LAST, "hypervisor", "guest-type", "boot-pa
 #define PROFILE_SUFFIX ".profile"
 #define PRIORITY_MIN (-1000)
 #define PRIORITY_MAX 1000
-#define NAME_MAX_LEN 64
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define TOKEN_MAX_LEN 128
 #define TEXT_MAX_LEN 1024
-/* libinih copies section names into a 50-byte buffer and silently cuts longer ones. */
-#define SECTION_MAX_LEN 49
 
 /* The CPU flags hvclock collects (struct hvc_facts); any other flag could never hold. */
 static const char *const known_cpu_flags[] = { "constant_tsc", "nonstop_tsc", "tsc_reliable" };
@@ -40,36 +41,15 @@ enum section {
 	SECTION_HOST,
 };
 
-/* How libinih treats a line; the reader classifies each line the same way. */
-enum line_kind {
-	LINE_BLANK, /* empty or comment */
-	LINE_SECTION,
-	LINE_KEY,
-	LINE_CONTINUATION, /* indented line after a key: more of that key's value */
-};
-
 struct parser {
 	const char *path;
-	FILE *f;
-	char *buf;
-	size_t cap;
-	int line; /* number of the line last handed to libinih */
-	enum line_kind kind; /* of that line */
-	bool prev_key; /* libinih's prev_name is set: indented lines continue it */
-
+	struct ini *ini; /* while the reader runs */
 	struct hvc_profile *p;
 	enum section sec;
-	char *sec_name; /* as written between the brackets */
-	int sec_line;
-	char **sec_keys; /* keys seen in the current section */
-	char *last_key; /* for continuation lines */
-	char **sections; /* every header seen, for duplicates ... */
-	int *section_lines; /* ... and where */
-
 	int profile_line; /* line of [profile], 0 if there is none */
 	int name_line;
 
-	int err_line;
+	int err_line; /* the whole-profile checks after reading */
 	char *err;
 };
 
@@ -86,61 +66,11 @@ static _printf_(3, 4) bool fail_at(struct parser *ps, int line, const char *fmt,
 	return false;
 }
 
-#define fail(ps, ...) fail_at((ps), (ps)->line, __VA_ARGS__)
-
-/* libinih's ini_find_chars_or_comment(): first of chars, or an inline ';' after whitespace. */
-static char *find_chars_or_comment(char *s, const char *chars)
-{
-	bool was_space = false;
-
-	while (*s && !(chars && strchr(chars, *s)) && !(was_space && *s == ';')) {
-		was_space = isspace((unsigned char)*s);
-		s++;
-	}
-	return s;
-}
+/* Problems found while reading: at the reader's current line. */
+#define fail(ps, ...) ini_fail((ps)->ini, __VA_ARGS__)
+#define SEC_NAME(ps) ini_section_name((ps)->ini)
 
 /* ---- value checks ------------------------------------------------------------------------- */
-
-static bool chars_in(const char *s, const char *extra, bool upper)
-{
-	if (!*s)
-		return false;
-	for (const char *c = s; *c; c++) {
-		unsigned char u = (unsigned char)*c;
-		if (islower(u) || isdigit(u) || (upper && isupper(u)) || (u && strchr(extra, u)))
-			continue;
-		return false;
-	}
-	return true;
-}
-
-static bool valid_name(const char *s)
-{
-	return strlen(s) <= NAME_MAX_LEN && chars_in(s, "-", false) && s[0] != '-';
-}
-
-static bool valid_clocksource(const char *s)
-{
-	return strlen(s) <= 32 && chars_in(s, "_-", false);
-}
-
-/* [a-z0-9_.]+ with at least one dot, no empty component: "xen.independent_wallclock". */
-static bool valid_sysctl_key(const char *s)
-{
-	size_t n = strlen(s);
-	return n <= TOKEN_MAX_LEN && chars_in(s, "_.", false) && strchr(s, '.') && s[0] != '.' &&
-		s[n - 1] != '.' && !strstr(s, "..");
-}
-
-/*
- * A sysctl value goes into a sysctl.d drop-in and onto a `sysctl -w` command line run over
- * SSH, so only characters no shell or config parser treats specially are allowed.
- */
-static bool valid_sysctl_value(const char *s)
-{
-	return strlen(s) <= TOKEN_MAX_LEN && chars_in(s, "_.,:/+-", true);
-}
 
 /* "X1", "K2", "G", or several joined by '/' ("X2/X3"). */
 static bool valid_row(const char *s)
@@ -201,7 +131,7 @@ static bool param_listed(char *const *l, const char *param)
 
 static bool check_param(struct parser *ps, const char *param, char *const *list, bool setting)
 {
-	if (hvc_cmdline_param_valid(param) < 0)
+	if (!hvc_token_valid(HVC_TOKEN_PARAM, param))
 		return fail(ps,
 			"invalid kernel command line parameter '%s' (expected NAME or NAME=VALUE, "
 			"name of [A-Za-z0-9_.-], value without spaces, quotes or shell characters)",
@@ -331,11 +261,11 @@ static bool check_cond_value(struct parser *ps, enum hvc_cond_kind kind, const c
 		return true;
 	case HVC_COND_CURRENT_CLOCKSOURCE:
 	case HVC_COND_AVAILABLE_CLOCKSOURCE:
-		if (!valid_clocksource(v))
+		if (!hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, v))
 			return fail(ps, "invalid clocksource name '%s' (expected [a-z0-9_-]+)", v);
 		return true;
 	case HVC_COND_SYSCTL_EXISTS:
-		if (!valid_sysctl_key(v))
+		if (!hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, v))
 			return fail(
 				ps, "invalid sysctl key '%s' (expected [a-z0-9_.]+ with a dot)", v);
 		return true;
@@ -366,7 +296,7 @@ static bool add_condition_values(struct parser *ps, const char *key, const char 
 
 	if (kind < 0) {
 		char choices[256];
-		return fail(ps, "unknown key '%s' in [%s] (expected %s)", key, ps->sec_name,
+		return fail(ps, "unknown key '%s' in [%s] (expected %s)", key, SEC_NAME(ps),
 			enum_choices(hvc_cond_kind_to_string, 0, HVC_COND_LAST, choices,
 				sizeof(choices)));
 	}
@@ -374,7 +304,7 @@ static bool add_condition_values(struct parser *ps, const char *key, const char 
 		return fail(ps,
 			"os-id is a host-side hint for choosing a profile and is allowed "
 			"only in [match] blocks, not in [%s]",
-			ps->sec_name);
+			SEC_NAME(ps));
 
 	current_conditions(ps, &conds, &n);
 	for (size_t i = 0; i < *n; i++) {
@@ -390,7 +320,7 @@ static bool add_condition_values(struct parser *ps, const char *key, const char 
 				"(os-id "
 				"counts only while the kernel release is unknown); put os-id in a "
 				"[match:LABEL] block of its own",
-				ps->sec_name);
+				SEC_NAME(ps));
 	}
 	if (!c) {
 		*conds = xrealloc(*conds, *n + 1, sizeof(**conds));
@@ -426,22 +356,24 @@ static bool add_list(struct parser *ps, const char *key, char ***list, const cha
 	return true;
 }
 
-static bool check_cmdline_set(struct parser *ps, const char *item, char *const *list)
+/* [cmdline] set and remove: each parameter in at most one of the two lists. */
+static bool check_cmdline_edit(struct parser *ps, const char *item, char *const *list, bool setting)
 {
-	if (!check_param(ps, item, list, true))
+	if (!check_param(ps, item, list, setting))
 		return false;
-	if (param_listed(ps->p->cmdline_remove, item))
+	if (param_listed(setting ? ps->p->cmdline_remove : ps->p->cmdline_set, item))
 		return fail(ps, "'%s' is both set and removed", item);
 	return true;
 }
 
+static bool check_cmdline_set(struct parser *ps, const char *item, char *const *list)
+{
+	return check_cmdline_edit(ps, item, list, true);
+}
+
 static bool check_cmdline_remove(struct parser *ps, const char *item, char *const *list)
 {
-	if (!check_param(ps, item, list, false))
-		return false;
-	if (param_listed(ps->p->cmdline_set, item))
-		return fail(ps, "'%s' is both set and removed", item);
-	return true;
+	return check_cmdline_edit(ps, item, list, false);
 }
 
 static bool check_host_cmdline(struct parser *ps, const char *item, char *const *list)
@@ -451,7 +383,7 @@ static bool check_host_cmdline(struct parser *ps, const char *item, char *const 
 
 static bool check_clocksource(struct parser *ps, const char *item, _unused_ char *const *list)
 {
-	if (!valid_clocksource(item))
+	if (!hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, item))
 		return fail(ps, "invalid clocksource name '%s' (expected [a-z0-9_-]+)", item);
 	return true;
 }
@@ -463,12 +395,12 @@ static bool check_host_sysctl(struct parser *ps, const char *item, char *const *
 
 	if (!eq)
 		return fail(ps, "host sysctl '%s': expected KEY=VALUE", item);
-	if (!valid_sysctl_key(key))
+	if (!hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, key))
 		return fail(ps,
 			"host sysctl '%s': invalid sysctl key '%s' (expected [a-z0-9_.]+ "
 			"with a dot)",
 			item, key);
-	if (!valid_sysctl_value(eq + 1))
+	if (!hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, eq + 1))
 		return fail(ps,
 			"host sysctl '%s': invalid sysctl value '%s' (expected "
 			"[A-Za-z0-9_.,:/+-]+: no spaces, quotes or control characters)",
@@ -479,225 +411,129 @@ static bool check_host_sysctl(struct parser *ps, const char *item, char *const *
 	return true;
 }
 
-static bool parse_bool(struct parser *ps, const char *key, const char *value, bool *ret)
+/* ---- the schema: one parser per kind of key ------------------------------------------------ */
+
+#define PS(ini) ((struct parser *)ini_userdata(ini))
+
+static bool parse_bool(
+	struct ini *ini, const char *key, const char *value, _unused_ int ltype, void *target)
 {
-	if (streq(value, "yes") || streq(value, "true"))
-		*ret = true;
-	else if (streq(value, "no") || streq(value, "false"))
-		*ret = false;
-	else
-		return fail(ps, "bad boolean '%s' for %s (expected yes, no, true or false)", value,
-			key);
+	if (ini_bool_value(value, target) < 0)
+		return ini_fail(ini, "bad boolean '%s' for %s (expected yes, no, true or false)",
+			value, key);
 	return true;
 }
 
-static bool parse_priority(struct parser *ps, const char *value, int *ret)
+static bool parse_priority(struct ini *ini, _unused_ const char *key, const char *value,
+	_unused_ int ltype, void *target)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno || end == value || *end || v < PRIORITY_MIN || v > PRIORITY_MAX)
-		return fail(ps, "bad priority '%s' (expected an integer from %d to %d)", value,
+	if (ini_int_value(value, PRIORITY_MIN, PRIORITY_MAX, target) < 0)
+		return ini_fail(ini, "bad priority '%s' (expected an integer from %d to %d)", value,
 			PRIORITY_MIN, PRIORITY_MAX);
-	*ret = (int)v;
 	return true;
 }
 
-static bool set_text(
-	struct parser *ps, const char *key, char **dst, const char *value, bool continuation)
+/* summary, source: printable text; an indented line adds to it after a space. */
+static bool parse_text(
+	struct ini *ini, const char *key, const char *value, _unused_ int ltype, void *target)
 {
-	_cleanup_free_ char *s = continuation ? xasprintf("%s %s", *dst, value) : xstrdup(value);
+	char **dst = target;
+	_cleanup_free_ char *s =
+		ini_continued(ini) ? xasprintf("%s %s", *dst, value) : xstrdup(value);
 
 	if (!string_is_printable(s))
-		return fail(ps, "%s contains a control character", key);
+		return ini_fail(ini, "%s contains a control character", key);
 	if (strlen(s) > TEXT_MAX_LEN)
-		return fail(ps, "%s is longer than %d characters", key, TEXT_MAX_LEN);
+		return ini_fail(ini, "%s is longer than %d characters", key, TEXT_MAX_LEN);
 	free(*dst);
 	*dst = TAKE_PTR(s);
 	return true;
 }
 
-static bool set_token(struct parser *ps, const char *key, char **dst, const char *value)
+static bool set_token(struct ini *ini, const char *key, char **dst, const char *value)
 {
 	if (strpbrk(value, " \t"))
-		return fail(ps, "%s takes one value, got '%s'", key, value);
+		return ini_fail(ini, "%s takes one value, got '%s'", key, value);
 	free_and_strdup(dst, value);
 	return true;
 }
 
-/* Keys that take one value; every other key takes a list or text. */
-static bool key_is_scalar(enum section sec, const char *key)
+static bool valid_name(const char *s)
 {
-	switch (sec) {
-	case SECTION_PROFILE:
-		return !streq(key, "summary") && !streq(key, "source");
-	case SECTION_SYSCTL:
-	case SECTION_TIMESYNC:
-		return true;
-	default:
+	return hvc_token_valid(HVC_TOKEN_NAME, s);
+}
+
+static bool valid_sysctl_value(const char *s)
+{
+	return hvc_token_valid(HVC_TOKEN_SYSCTL_VALUE, s);
+}
+
+/* One-value keys: ltype picks the check and its message. */
+enum { TOKEN_NAME, TOKEN_ROW, TOKEN_SYSCTL_VALUE };
+static const struct {
+	bool (*valid)(const char *s);
+	const char *what, *expected;
+} token_keys[] = {
+	[TOKEN_NAME] = { valid_name, "name",
+		"(expected [a-z0-9-]+, at most " STRINGIFY(
+			HVC_TOKEN_NAME_MAX) " characters, not starting with '-')" },
+	[TOKEN_ROW] = { valid_row, "row",
+		"(expected a shared/domain.md §4 row such as X1, K2 or G, several joined by "
+		"'/')" },
+	[TOKEN_SYSCTL_VALUE] = { valid_sysctl_value, "sysctl value",
+		"(expected [A-Za-z0-9_.,:/+-]+: no spaces, quotes or control characters)" },
+};
+
+static bool parse_token(
+	struct ini *ini, const char *key, const char *value, int ltype, void *target)
+{
+	char **dst = target;
+
+	if (!set_token(ini, key, dst, value))
 		return false;
-	}
+	if (!token_keys[ltype].valid(*dst))
+		return ini_fail(ini, "invalid %s '%s' %s", token_keys[ltype].what, *dst,
+			token_keys[ltype].expected);
+	if (ltype == TOKEN_NAME)
+		PS(ini)->name_line = ini_line(ini);
+	return true;
 }
 
-static bool handle_profile_key(struct parser *ps, const char *key, const char *value, bool cont)
+static bool parse_condition(struct ini *ini, const char *key, const char *value, _unused_ int ltype,
+	_unused_ void *target)
 {
-	struct hvc_profile *p = ps->p;
-
-	if (streq(key, "name")) {
-		if (!set_token(ps, key, &p->name, value))
-			return false;
-		if (!valid_name(p->name))
-			return fail(ps,
-				"invalid name '%s' (expected [a-z0-9-]+, at most %d "
-				"characters, not starting with '-')",
-				p->name, NAME_MAX_LEN);
-		ps->name_line = ps->line;
-		return true;
-	}
-	if (streq(key, "summary"))
-		return set_text(ps, key, &p->summary, value, cont);
-	if (streq(key, "source"))
-		return set_text(ps, key, &p->source, value, cont);
-	if (streq(key, "row")) {
-		if (!set_token(ps, key, &p->row, value))
-			return false;
-		if (!valid_row(p->row))
-			return fail(ps,
-				"invalid row '%s' (expected a shared/domain.md §4 row such "
-				"as X1, K2 or G, several joined by '/')",
-				p->row);
-		return true;
-	}
-	if (streq(key, "priority"))
-		return parse_priority(ps, value, &p->priority);
-	if (streq(key, "auto"))
-		return parse_bool(ps, key, value, &p->auto_select);
-	return fail(ps,
-		"unknown key '%s' in [profile] (expected name, summary, source, row, "
-		"priority, auto)",
-		key);
+	return add_condition_values(PS(ini), key, value);
 }
 
-static bool handle_key(struct parser *ps, const char *key, const char *value, bool cont)
+/* A list key: ltype is the item check from list_checks[]. */
+enum {
+	CHECK_CMDLINE_SET,
+	CHECK_CMDLINE_REMOVE,
+	CHECK_HOST_CMDLINE,
+	CHECK_CLOCKSOURCE,
+	CHECK_HOST_SYSCTL
+};
+static bool (*const list_checks[])(struct parser *ps, const char *item, char *const *list) = {
+	[CHECK_CMDLINE_SET] = check_cmdline_set,
+	[CHECK_CMDLINE_REMOVE] = check_cmdline_remove,
+	[CHECK_HOST_CMDLINE] = check_host_cmdline,
+	[CHECK_CLOCKSOURCE] = check_clocksource,
+	[CHECK_HOST_SYSCTL] = check_host_sysctl,
+};
+
+static bool parse_list(struct ini *ini, const char *key, const char *value, int ltype, void *target)
 {
-	struct hvc_profile *p = ps->p;
-	struct hvc_sysctl *s;
-
-	switch (ps->sec) {
-	case SECTION_NONE:
-		return fail(
-			ps, "'%s' is outside of any section (the file starts with [profile])", key);
-	case SECTION_PROFILE:
-		return handle_profile_key(ps, key, value, cont);
-	case SECTION_MATCH:
-	case SECTION_EXPECT:
-	case SECTION_DONE_IF:
-		return add_condition_values(ps, key, value);
-	case SECTION_CMDLINE:
-		if (streq(key, "set"))
-			return add_list(ps, key, &p->cmdline_set, value, check_cmdline_set);
-		if (streq(key, "remove"))
-			return add_list(ps, key, &p->cmdline_remove, value, check_cmdline_remove);
-		return fail(ps, "unknown key '%s' in [cmdline] (expected set, remove)", key);
-	case SECTION_SYSCTL:
-		s = &p->sysctls[p->n_sysctls - 1];
-		if (streq(key, "value")) {
-			if (!set_token(ps, key, &s->value, value))
-				return false;
-			if (!valid_sysctl_value(s->value))
-				return fail(ps,
-					"invalid sysctl value '%s' (expected [A-Za-z0-9_.,:/+-]+: "
-					"no spaces, quotes or control characters)",
-					s->value);
-			return true;
-		}
-		if (streq(key, "only-if-exists"))
-			return parse_bool(ps, key, value, &s->only_if_exists);
-		return fail(ps, "unknown key '%s' in [%s] (expected value, only-if-exists)", key,
-			ps->sec_name);
-	case SECTION_LIVE:
-		if (streq(key, "clocksource"))
-			return add_list(ps, key, &p->live_clocksources, value, check_clocksource);
-		return fail(ps, "unknown key '%s' in [live] (expected clocksource)", key);
-	case SECTION_TIMESYNC:
-		if (streq(key, "required"))
-			return parse_bool(ps, key, value, &p->timesync_required);
-		return fail(ps, "unknown key '%s' in [timesync] (expected required)", key);
-	case SECTION_HOST:
-		if (streq(key, "sysctl"))
-			return add_list(ps, key, &p->host_sysctls, value, check_host_sysctl);
-		if (streq(key, "cmdline-set"))
-			return add_list(ps, key, &p->host_cmdline_set, value, check_host_cmdline);
-		if (streq(key, "timesync"))
-			return parse_bool(ps, key, value, &p->host_timesync_required);
-		return fail(ps,
-			"unknown key '%s' in [host] (expected sysctl, cmdline-set, timesync)", key);
-	}
-	return fail(ps, "internal error: unknown section state");
-}
-
-/* libinih handler: one call per "key = value" line and per continuation line. */
-static int profile_handler(void *user, const char *section, const char *name, const char *raw)
-{
-	struct parser *ps = user;
-	bool cont = ps->kind == LINE_CONTINUATION;
-	_cleanup_free_ char *value = xstrdup(raw);
-	const char *key;
-
-	/* Older libinih (r55) keeps inline comments on continuation lines: drop them here. */
-	*find_chars_or_comment(value, NULL) = '\0';
-	strstrip(value);
-
-	if (ps->err)
-		return 0;
-	/* The reader's view of the file must agree with libinih's. */
-	if ((ps->kind != LINE_KEY && !cont) || !streq(section, ps->sec_name ? ps->sec_name : ""))
-		return fail(ps, "internal error: libinih read this line differently from hvclock");
-	if (cont) {
-		key = ps->last_key;
-		if (key_is_scalar(ps->sec, key))
-			return fail(ps,
-				"%s takes one value; an indented line continues a list or "
-				"text and is not allowed here",
-				key);
-	} else {
-		key = name;
-		if (!*key)
-			return fail(ps, "missing key name before '='");
-		if (strv_contains(ps->sec_keys, key))
-			return fail(ps, "duplicate key '%s' in [%s]", key, ps->sec_name);
-		strv_push(&ps->sec_keys, key);
-		free_and_strdup(&ps->last_key, key);
-		if (!*value)
-			return fail(ps, "key '%s' has no value", key);
-	}
-	return handle_key(ps, key, value, cont);
+	return add_list(PS(ini), key, target, value, list_checks[ltype]);
 }
 
 /* ---- sections ----------------------------------------------------------------------------- */
 
-/* Checks when a section ends (at the next header or at the end of the file). */
-static bool section_end(struct parser *ps)
-{
-	struct hvc_profile *p = ps->p;
-
-	if (ps->sec == SECTION_NONE)
-		return true;
-	if (!ps->sec_keys)
-		return fail_at(ps, ps->sec_line, "section [%s] is empty", ps->sec_name);
-	if (ps->sec == SECTION_SYSCTL && !p->sysctls[p->n_sysctls - 1].value)
-		return fail_at(ps, ps->sec_line, "[%s] has no 'value'", ps->sec_name);
-	return true;
-}
-
-static bool section_begin(struct parser *ps, const char *name)
+static bool profile_section(struct ini *ini, const char *name, void *userdata, void **ret_object)
 {
 	static const struct {
 		const char *name;
 		enum section sec;
-	} single[] = {
+	} plain[] = {
 		{ "profile", SECTION_PROFILE },
 		{ "expect", SECTION_EXPECT },
 		{ "done-if", SECTION_DONE_IF },
@@ -706,158 +542,119 @@ static bool section_begin(struct parser *ps, const char *name)
 		{ "timesync", SECTION_TIMESYNC },
 		{ "host", SECTION_HOST },
 	};
+	struct parser *ps = userdata;
+
+	ps->ini = ini;
+	*ret_object = ps->p;
+	for (size_t i = 0; i < ELEMENTSOF(plain); i++)
+		if (streq(name, plain[i].name))
+			ps->sec = plain[i].sec;
+	if (ps->sec == SECTION_PROFILE)
+		ps->profile_line = ini_line(ini);
+	return true;
+}
+
+/* [match] and [match:LABEL]: one more block. */
+static bool match_section(struct ini *ini, const char *name, void *userdata, void **ret_object)
+{
+	struct parser *ps = userdata;
 	struct hvc_profile *p = ps->p;
-	enum section sec = SECTION_NONE;
-	size_t n = strv_length(ps->sections);
 
-	if (!section_end(ps))
-		return false;
-	if (strlen(name) > SECTION_MAX_LEN)
-		return fail(ps, "section name [%.20s...] is longer than %d characters", name,
-			SECTION_MAX_LEN);
-
-	for (size_t i = 0; i < ELEMENTSOF(single); i++)
-		if (streq(name, single[i].name))
-			sec = single[i].sec;
-	if (streq(name, "match")) {
-		sec = SECTION_MATCH;
-	} else if (strncmp(name, "match:", 6) == 0) {
-		if (!valid_name(name + 6))
-			return fail(ps,
-				"invalid block label in [%s] (expected [match:LABEL], LABEL of "
-				"[a-z0-9-]+)",
-				name);
-		sec = SECTION_MATCH;
-	} else if (strncmp(name, "sysctl:", 7) == 0) {
-		if (!valid_sysctl_key(name + 7))
-			return fail(ps,
-				"invalid sysctl key '%s' in [%s] (expected [a-z0-9_.]+ with "
-				"a dot)",
-				name + 7, name);
-		sec = SECTION_SYSCTL;
-	}
-	if (sec == SECTION_NONE)
-		return fail(ps,
-			"unknown section [%s] (expected profile, match, match:LABEL, expect, "
-			"done-if, cmdline, sysctl:KEY, live, timesync, host)",
+	ps->ini = ini;
+	if (name[5] == ':' && !hvc_token_valid(HVC_TOKEN_NAME, name + 6))
+		return ini_fail(ini,
+			"invalid block label in [%s] (expected [match:LABEL], LABEL of [a-z0-9-]+)",
 			name);
-
-	for (size_t i = 0; i < n; i++)
-		if (streq(ps->sections[i], name))
-			return fail(ps, "duplicate section [%s] (first at line %d)", name,
-				ps->section_lines[i]);
-	strv_push(&ps->sections, name);
-	ps->section_lines = xrealloc(ps->section_lines, n + 1, sizeof(int));
-	ps->section_lines[n] = ps->line;
-
-	ps->sec = sec;
-	free_and_strdup(&ps->sec_name, name);
-	ps->sec_line = ps->line;
-	strv_free(ps->sec_keys);
-	ps->sec_keys = NULL;
-	free(ps->last_key);
-	ps->last_key = NULL;
-
-	switch (sec) {
-	case SECTION_PROFILE:
-		ps->profile_line = ps->line;
-		break;
-	case SECTION_MATCH:
-		p->match = xrealloc(p->match, p->n_match + 1, sizeof(*p->match));
-		p->match[p->n_match++] = (struct hvc_match_block){
-			.label = xstrdup(name[5] == ':' ? name + 6 : ""),
-		};
-		break;
-	case SECTION_SYSCTL:
-		p->sysctls = xrealloc(p->sysctls, p->n_sysctls + 1, sizeof(*p->sysctls));
-		p->sysctls[p->n_sysctls++] = (struct hvc_sysctl){
-			.key = xstrdup(name + 7),
-			.only_if_exists = true,
-		};
-		break;
-	default:
-		break;
-	}
+	ps->sec = SECTION_MATCH;
+	p->match = xrealloc(p->match, p->n_match + 1, sizeof(*p->match));
+	p->match[p->n_match++] = (struct hvc_match_block){
+		.label = xstrdup(name[5] == ':' ? name + 6 : ""),
+	};
+	*ret_object = p;
 	return true;
 }
 
-/* ---- reading lines ------------------------------------------------------------------------ */
-
-/*
- * Classify a line the way libinih's ini_parse_stream() does with its default build options
- * (comments ';' and '#' at line start, inline ';' comments, multi-line values). Section headers
- * are handled here, because libinih calls the handler for keys only: an empty or misspelled
- * section would otherwise pass unnoticed.
- */
-static bool classify_line(struct parser *ps, char *line)
+/* [sysctl:KEY]: its keys fill a new struct hvc_sysctl. */
+static bool sysctl_section(struct ini *ini, const char *name, void *userdata, void **ret_object)
 {
-	char *start = line, *end;
+	struct parser *ps = userdata;
+	struct hvc_profile *p = ps->p;
 
-	if (ps->line == 1 && strncmp(start, "\xEF\xBB\xBF", 3) == 0)
-		start += 3;
-	while (isspace((unsigned char)*start))
-		start++;
-	end = start + strlen(start);
-	while (end > start && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-
-	if (!*start || *start == ';' || *start == '#') {
-		ps->kind = LINE_BLANK;
-		return true;
-	}
-	if (ps->prev_key && start > line) {
-		ps->kind = LINE_CONTINUATION;
-		return true;
-	}
-	if (*start == '[') {
-		ps->kind = LINE_SECTION;
-		ps->prev_key = false;
-		end = find_chars_or_comment(start + 1, "]");
-		if (*end != ']')
-			return fail(ps, "section header without a closing ']'");
-		*end = '\0';
-		for (const char *c = end + 1; *c && *c != ';' && *c != '#'; c++)
-			if (!isspace((unsigned char)*c))
-				return fail(ps, "unexpected text after ']' of [%s]", start + 1);
-		return section_begin(ps, start + 1);
-	}
-	end = find_chars_or_comment(start, "=:");
-	if (*end != '=' && *end != ':')
-		return fail(ps, "expected 'key = value', a [section] header or a comment");
-	ps->kind = LINE_KEY;
-	ps->prev_key = end > start; /* libinih: a non-empty name before '=' */
+	ps->ini = ini;
+	if (!hvc_token_valid(HVC_TOKEN_SYSCTL_KEY, name + 7))
+		return ini_fail(ini,
+			"invalid sysctl key '%s' in [%s] (expected [a-z0-9_.]+ with a dot)",
+			name + 7, name);
+	ps->sec = SECTION_SYSCTL;
+	p->sysctls = xrealloc(p->sysctls, p->n_sysctls + 1, sizeof(*p->sysctls));
+	p->sysctls[p->n_sysctls++] = (struct hvc_sysctl){
+		.key = xstrdup(name + 7),
+		.only_if_exists = true,
+	};
+	*ret_object = &p->sysctls[p->n_sysctls - 1];
 	return true;
 }
 
-/* libinih reader (fgets()-like): whole lines only; a line longer than libinih's buffer fails. */
-static char *profile_reader(char *str, int num, void *stream)
+static bool sysctl_section_end(struct ini *ini, void *userdata)
 {
-	struct parser *ps = stream;
-	ssize_t len;
+	struct hvc_profile *p = ((struct parser *)userdata)->p;
 
-	if (ps->err)
-		return NULL;
-	len = getline(&ps->buf, &ps->cap, ps->f);
-	if (len < 0)
-		return NULL;
-	ps->line++;
-	if (memchr(ps->buf, '\0', (size_t)len)) {
-		fail(ps, "line contains a NUL byte");
-		return NULL;
-	}
-	/* Leave room for the newline and the NUL, or libinih would split the line. */
-	if (len - (ps->buf[len - 1] == '\n') > num - 2) {
-		fail(ps,
-			"line is longer than %d characters; continue a long list or text on "
-			"indented lines",
-			num - 2);
-		return NULL;
-	}
-	memcpy(str, ps->buf, (size_t)len + 1);
-	if (!classify_line(ps, ps->buf))
-		return NULL;
-	return str;
+	if (!p->sysctls[p->n_sysctls - 1].value)
+		return ini_fail_at(
+			ini, ini_section_line(ini), "[%s] has no 'value'", ini_section_name(ini));
+	return true;
 }
+
+static const struct ini_section profile_sections[] = {
+	{ "profile", profile_section, NULL,
+		"(expected name, summary, source, row, priority, auto)" },
+	{ "match", match_section, NULL, NULL },
+	{ "match:", match_section, NULL, NULL },
+	{ "expect", profile_section, NULL, NULL },
+	{ "done-if", profile_section, NULL, NULL },
+	{ "cmdline", profile_section, NULL, "(expected set, remove)" },
+	{ "sysctl:", sysctl_section, sysctl_section_end, "(expected value, only-if-exists)" },
+	{ "live", profile_section, NULL, "(expected clocksource)" },
+	{ "timesync", profile_section, NULL, "(expected required)" },
+	{ "host", profile_section, NULL, "(expected sysctl, cmdline-set, timesync)" },
+};
+
+#define P(f) offsetof(struct hvc_profile, f)
+
+static const struct ini_item profile_items[] = {
+	{ "profile", "name", parse_token, TOKEN_NAME, P(name), 0 },
+	{ "profile", "summary", parse_text, 0, P(summary), INI_LIST },
+	{ "profile", "source", parse_text, 0, P(source), INI_LIST },
+	{ "profile", "row", parse_token, TOKEN_ROW, P(row), 0 },
+	{ "profile", "priority", parse_priority, 0, P(priority), 0 },
+	{ "profile", "auto", parse_bool, 0, P(auto_select), 0 },
+	/* Condition sections take any key; the parser knows the condition names. */
+	{ "match", NULL, parse_condition, 0, 0, INI_LIST },
+	{ "match:", NULL, parse_condition, 0, 0, INI_LIST },
+	{ "expect", NULL, parse_condition, 0, 0, INI_LIST },
+	{ "done-if", NULL, parse_condition, 0, 0, INI_LIST },
+	{ "cmdline", "set", parse_list, CHECK_CMDLINE_SET, P(cmdline_set), INI_LIST },
+	{ "cmdline", "remove", parse_list, CHECK_CMDLINE_REMOVE, P(cmdline_remove), INI_LIST },
+	{ "sysctl:", "value", parse_token, TOKEN_SYSCTL_VALUE, offsetof(struct hvc_sysctl, value),
+		0 },
+	{ "sysctl:", "only-if-exists", parse_bool, 0, offsetof(struct hvc_sysctl, only_if_exists),
+		0 },
+	{ "live", "clocksource", parse_list, CHECK_CLOCKSOURCE, P(live_clocksources), INI_LIST },
+	{ "timesync", "required", parse_bool, 0, P(timesync_required), 0 },
+	{ "host", "sysctl", parse_list, CHECK_HOST_SYSCTL, P(host_sysctls), INI_LIST },
+	{ "host", "cmdline-set", parse_list, CHECK_HOST_CMDLINE, P(host_cmdline_set), INI_LIST },
+	{ "host", "timesync", parse_bool, 0, P(host_timesync_required), 0 },
+};
+
+static const struct ini_schema profile_schema = {
+	.sections = profile_sections,
+	.n_sections = ELEMENTSOF(profile_sections),
+	.items = profile_items,
+	.n_items = ELEMENTSOF(profile_items),
+	.sections_hint = "(expected profile, match, match:LABEL, expect, done-if, cmdline, "
+			 "sysctl:KEY, live, timesync, host)",
+	.outside_hint = " (the file starts with [profile])",
+};
 
 /* ---- whole-profile checks ----------------------------------------------------------------- */
 
@@ -900,57 +697,30 @@ static bool profile_finish(struct parser *ps)
 int hvc_profile_load(const char *path, struct hvc_profile **ret, struct hvc_error *err)
 {
 	struct parser ps = { .path = path };
-	int r, line;
+	FILE *f;
+	int r;
 
 	*ret = NULL;
-	ps.f = fopen(path, "re");
-	if (!ps.f)
+	f = fopen(path, "re");
+	if (!f)
 		return hvc_error_set(
 			err, -errno, "%s: cannot open profile: %s", path, strerror(errno));
-	r = hvc_check_trusted(path, fileno(ps.f), false, err);
+	r = hvc_check_trusted(path, fileno(f), false, err);
 	if (r < 0) {
-		fclose(ps.f);
+		fclose(f);
 		return r;
 	}
 	ps.p = xcalloc(1, sizeof(*ps.p));
 	ps.p->path = xstrdup(path);
 
-	r = ini_parse_stream(profile_reader, &ps, profile_handler, &ps);
-	if (r == -2) {
-		r = hvc_error_set(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	if (!ps.err && ferror(ps.f)) {
-		r = hvc_error_set(err, -EIO, "%s: read error", path);
-		goto out;
-	}
-	if (!ps.err && r == 0 && section_end(&ps))
-		profile_finish(&ps);
-
-	/* libinih returns the line of the first error; keep the handler's message for it. */
-	line = ps.err ? ps.err_line : r;
-	if (r > 0 && r < line)
-		line = r;
-	if (ps.err && line == ps.err_line) {
-		r = hvc_error_set(err, -EINVAL, "%s:%d: %s", path, line, ps.err);
-		goto out;
-	}
-	if (line > 0) {
-		r = hvc_error_set(err, -EINVAL, "%s:%d: syntax error", path, line);
-		goto out;
-	}
-	*ret = TAKE_PTR(ps.p);
-	r = 0;
-out:
-	if (ps.f)
-		fclose(ps.f);
+	r = ini_parse(path, f, &profile_schema, &ps, err);
+	fclose(f);
+	ps.ini = NULL;
+	if (r == 0 && !profile_finish(&ps))
+		r = hvc_error_set(err, -EINVAL, "%s:%d: %s", path, ps.err_line, ps.err);
+	if (r == 0)
+		*ret = TAKE_PTR(ps.p);
 	hvc_profile_free(ps.p);
-	free(ps.buf);
-	free(ps.sec_name);
-	strv_free(ps.sec_keys);
-	free(ps.last_key);
-	strv_free(ps.sections);
-	free(ps.section_lines);
 	free(ps.err);
 	return r;
 }

@@ -8,7 +8,7 @@
 
 /*
  * A profile names one remedy: what it changes and where it applies. The file
- * format is INI (parsed with libinih), documented in templates/profiles/README.md:
+ * format is INI (core/inifile.h, the schema is the table in profile.c), documented in templates/profiles/README.md:
  *
  *   [profile]   name, summary, source, row (shared/domain.md §4 row), priority, auto
  *               (name = file name without ".profile"; priority -1000..1000, default 0;

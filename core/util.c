@@ -354,17 +354,25 @@ static char *dir_of(const char *path)
 int hvc_write_file_atomic(
 	const char *path, const void *data, size_t len, unsigned mode, struct hvc_error *err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
-	_cleanup_free_ char *dir = dir_of(path);
+	return hvc_write_file_atomic_like(path, data, len, mode, NULL, err);
+}
+
+int hvc_write_file_atomic_like(const char *path, const void *data, size_t len, unsigned mode,
+	const struct stat *like, struct hvc_error *err)
+{
+	_cleanup_free_ char *dir = dir_of(path), *copy = xstrdup(path), *tmp = NULL;
 	const char *p = data;
 	int fd, dfd, e;
 
-	/* mkostemp() opens with O_CREAT|O_EXCL: nothing planted under the name is followed. */
-	fd = mkostemp(tmp, O_CLOEXEC);
+	/* Dot-named, so globs (*.cfg, *.profile, xendomains' auto/) never pick it up. */
+	tmp = xasprintf("%s/.%s.hvclock-XXXXXX", dir, basename(copy));
+	/* mkostemp() opens with O_CREAT|O_EXCL; O_NOFOLLOW as well: nothing planted is followed. */
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return hvc_error_set(err, -errno, "%s: cannot create a temporary file in %s: %s",
 			path, dir, strerror(errno));
-	if (fchmod(fd, (mode_t)mode) < 0) {
+	if (fchmod(fd, like ? like->st_mode & 07777 : (mode_t)mode) < 0 ||
+		(like && fchown(fd, like->st_uid, like->st_gid) < 0)) {
 		e = errno;
 		goto fail;
 	}
@@ -416,6 +424,19 @@ static bool owner_ok(uid_t uid)
 	return uid == 0 || uid == geteuid();
 }
 
+/* Owned by root or us, not writable by group or others. */
+static int check_owner_mode(const char *path, const struct stat *st, struct hvc_error *err)
+{
+	if (!owner_ok(st->st_uid))
+		return hvc_error_set(err, -EPERM,
+			"%s: owned by uid %u, not root or uid %u: refusing", path,
+			(unsigned)st->st_uid, (unsigned)geteuid());
+	if (st->st_mode & 022)
+		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
+			st->st_mode & 002 ? "others" : "group");
+	return 0;
+}
+
 int hvc_mkdir_private(const char *path, struct hvc_error *err)
 {
 	struct stat st;
@@ -429,14 +450,7 @@ int hvc_mkdir_private(const char *path, struct hvc_error *err)
 		return hvc_error_set(err, -ELOOP, "%s: is a symlink: refusing", path);
 	if (!S_ISDIR(st.st_mode))
 		return hvc_error_set(err, -ENOTDIR, "%s: not a directory: refusing", path);
-	if (!owner_ok(st.st_uid))
-		return hvc_error_set(err, -EPERM,
-			"%s: owned by uid %u, not root or uid %u: refusing", path,
-			(unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & 022)
-		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
-			st.st_mode & 002 ? "others" : "group");
-	return 0;
+	return check_owner_mode(path, &st, err);
 }
 
 int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error *err)
@@ -444,6 +458,7 @@ int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error 
 	const char *insecure = getenv("HVCLOCK_TEST_INSECURE_FILES");
 	_cleanup_free_ char *real = NULL;
 	struct stat st;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return hvc_error_set(err, -errno, "%s: %s", path, strerror(errno));
@@ -453,13 +468,9 @@ int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error 
 		return hvc_error_set(err, -EINVAL, "%s: not a regular file: refusing", path);
 	if (insecure && streq(insecure, "1"))
 		return 0;
-	if (!owner_ok(st.st_uid))
-		return hvc_error_set(err, -EPERM,
-			"%s: owned by uid %u, not root or uid %u: refusing", path,
-			(unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & 022)
-		return hvc_error_set(err, -EPERM, "%s: writable by %s: refusing (chmod go-w)", path,
-			st.st_mode & 002 ? "others" : "group");
+	r = check_owner_mode(path, &st, err);
+	if (r < 0)
+		return r;
 
 	/* Every directory above it, as OpenSSH's secure_path() does. */
 	real = realpath(path, NULL);

@@ -137,8 +137,9 @@ struct hvc_error;
 
 /*
  * Replace the file at path with len bytes of data, all or nothing: the bytes go to a new
- * temporary file in path's own directory ("PATH.XXXXXX", made by mkostemp(), i.e. opened
- * O_CREAT|O_EXCL: a file or symlink planted under any name is never opened or followed),
+ * temporary file in path's own directory ("DIR/.NAME.hvclock-XXXXXX", dot-named so no glob
+ * matches it, made by mkostemp() with O_NOFOLLOW, i.e. opened O_CREAT|O_EXCL|O_NOFOLLOW: a file
+ * or symlink planted under any name is never opened or followed),
  * which gets mode (fchmod, before any byte is written), is written, fsync'd, renamed over
  * path, and then the directory is fsync'd. A symlink at path itself is replaced, never
  * written through. On failure the temporary file is removed, path is untouched and err (may be
@@ -147,6 +148,14 @@ struct hvc_error;
  */
 int hvc_write_file_atomic(
 	const char *path, const void *data, size_t len, unsigned mode, struct hvc_error *err);
+/*
+ * The same, but the new file gets like's mode (its permission bits) and owner instead of mode
+ * (failing if fchown() does): for replacing a file someone else made (xl.cfg, known_hosts).
+ * like == NULL is hvc_write_file_atomic(). This is the one atomic write: use no other.
+ */
+struct stat;
+int hvc_write_file_atomic_like(const char *path, const void *data, size_t len, unsigned mode,
+	const struct stat *like, struct hvc_error *err);
 
 /*
  * A directory only hvclock's user may use: created 0700 if missing (its parent must exist).

@@ -203,6 +203,32 @@ void hvc_xlcfg_finish(struct hvc_xlcfg *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The words xl takes for type= and the deprecated builder=, in xl's order of checking. */
+struct xl_word {
+	const char *word;
+	enum hvc_guest_type type;
+};
+static const struct xl_word xl_types[] = {
+	{ "hvm", HVC_GUEST_TYPE_HVM },
+	{ "pv", HVC_GUEST_TYPE_PV },
+	{ "pvh", HVC_GUEST_TYPE_PVH },
+	{ NULL, 0 },
+};
+static const struct xl_word xl_builders[] = {
+	{ "hvm", HVC_GUEST_TYPE_HVM },
+	{ "generic", HVC_GUEST_TYPE_PV },
+	{ NULL, 0 },
+};
+
+/* The type for buf in words (xl's prefix match), HVC_GUEST_TYPE_UNKNOWN if none. */
+static enum hvc_guest_type xl_word_type(const struct xl_word *words, const char *buf)
+{
+	for (; words->word; words++)
+		if (xl_prefix(buf, words->word))
+			return words->type;
+	return HVC_GUEST_TYPE_UNKNOWN;
+}
+
 static int read_type(
 	const struct xlu *x, const char *source, enum hvc_guest_type *ret, struct hvc_error *err)
 {
@@ -211,13 +237,8 @@ static int read_type(
 
 	buf = get_str(x, "type");
 	if (buf) {
-		if (xl_prefix(buf, "hvm"))
-			t = HVC_GUEST_TYPE_HVM;
-		else if (xl_prefix(buf, "pv"))
-			t = HVC_GUEST_TYPE_PV;
-		else if (xl_prefix(buf, "pvh"))
-			t = HVC_GUEST_TYPE_PVH;
-		else
+		t = xl_word_type(xl_types, buf);
+		if (t == HVC_GUEST_TYPE_UNKNOWN)
 			return hvc_error_set(err, -EINVAL,
 				"%s: type=\"%s\" is not a type xl accepts (hvm, pv, pvh)", source,
 				buf);
@@ -225,12 +246,9 @@ static int read_type(
 	/* Deprecated since Xen 4.10, still read by xl. */
 	buf = get_str(x, "builder");
 	if (buf) {
-		enum hvc_guest_type bt;
-		if (xl_prefix(buf, "hvm"))
-			bt = HVC_GUEST_TYPE_HVM;
-		else if (xl_prefix(buf, "generic"))
-			bt = HVC_GUEST_TYPE_PV;
-		else
+		enum hvc_guest_type bt = xl_word_type(xl_builders, buf);
+
+		if (bt == HVC_GUEST_TYPE_UNKNOWN)
 			return hvc_error_set(err, -EINVAL,
 				"%s: builder=\"%s\" is not one xl accepts (hvm, generic)", source,
 				buf);

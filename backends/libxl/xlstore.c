@@ -79,100 +79,6 @@ static int read_text(const char *path, char **ret, struct hvc_error *err)
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	_cleanup_free_ char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int fd, r = 0;
-
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	else
-		strcpy(dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-/*
- * Write data to path atomically: a temp file ".NAME.hvclock-XXXXXX" in the
- * same directory (dot-named, so the *.cfg and xendomains globs skip it), fsync,
- * rename, fsync the directory. like: owner and mode to copy (NULL: root, mode).
- */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode,
-	const struct stat *like, struct hvc_error *err)
-{
-	_cleanup_free_ char *dir = xstrdup(path), *tmp = NULL;
-	const char *base;
-	char *slash = strrchr(dir, '/');
-	size_t off = 0;
-	int fd, r;
-
-	if (slash) {
-		*slash = '\0';
-		base = slash + 1;
-		tmp = xasprintf("%s/.%s.hvclock-XXXXXX", *dir ? dir : "/", base);
-	} else {
-		tmp = xasprintf(".%s.hvclock-XXXXXX", path);
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return hvc_error_set(err, -errno, "cannot create a temporary file for %s: %s", path,
-			strerror(errno));
-	if (fchmod(fd, like ? (like->st_mode & 07777) : mode) < 0 ||
-		(like && fchown(fd, like->st_uid, like->st_gid) < 0)) {
-		r = hvc_error_set(
-			err, -errno, "cannot set the mode of %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	while (off < len) {
-		ssize_t k = write(fd, data + off, len - off);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = hvc_error_set(err, -errno, "cannot write %s: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		off += (size_t)k;
-	}
-	if (fsync(fd) < 0) {
-		r = hvc_error_set(err, -errno, "cannot fsync %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = hvc_error_set(err, -errno, "cannot write %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = hvc_error_set(
-			err, -errno, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto fail;
-	}
-	r = fsync_dir_of(path);
-	if (r < 0)
-		return hvc_error_set(
-			err, r, "cannot fsync the directory of %s: %s", path, strerror(-r));
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
-}
-
-static int mkdir_0700(const char *path, struct hvc_error *err)
-{
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return hvc_error_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
-	return 0;
-}
-
 /* ---- finding a domain's config file ---- */
 
 void hvc_xl_file_finish(struct hvc_xl_file *f)
@@ -415,7 +321,7 @@ int hvc_xl_store_record(const struct hvc_xl_store *s, const char *name, const ch
 				err, -errno, "cannot remove %s: %s", path, strerror(errno));
 		return 0;
 	}
-	if ((r = mkdir_0700(s->state_dir, err)) < 0 || (r = mkdir_0700(dir, err)) < 0)
+	if ((r = hvc_mkdir_private(s->state_dir, err)) < 0 || (r = hvc_mkdir_private(dir, err)) < 0)
 		return r;
 	o = json_object_new_object();
 	json_object_object_add(o, "version", json_object_new_int(1));
@@ -434,7 +340,7 @@ int hvc_xl_store_record(const struct hvc_xl_store *s, const char *name, const ch
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
 		_cleanup_free_ char *data = xasprintf("%s\n", text);
-		r = write_atomic(path, data, strlen(data), 0600, NULL, err);
+		r = hvc_write_file_atomic(path, data, strlen(data), 0600, err);
 	}
 	json_object_put(o);
 	return r;
@@ -456,7 +362,7 @@ static char *backup_path(const struct hvc_xl_store *s, const char *real, struct 
 	parent = parent ? parent + 1 : dir;
 	if (streq(parent, "auto")) {
 		_cleanup_free_ char *xdir = xasprintf("%s/xen", s->state_dir);
-		if (mkdir_0700(s->state_dir, err) < 0 || mkdir_0700(xdir, err) < 0)
+		if (hvc_mkdir_private(s->state_dir, err) < 0 || hvc_mkdir_private(xdir, err) < 0)
 			return NULL;
 		return xasprintf("%s/%s%s", xdir, base, HVC_XL_BACKUP_SUFFIX);
 	}
@@ -526,11 +432,11 @@ int hvc_xl_rewrite_config(const struct hvc_xl_store *s, const char *name, const 
 		}
 		/* The first original only: a backup that exists is never replaced. */
 		if (lstat(backup, &bst) < 0) {
-			r = write_atomic(backup, f.text, strlen(f.text), 0600, NULL, err);
+			r = hvc_write_file_atomic(backup, f.text, strlen(f.text), 0600, err);
 			if (r < 0)
 				goto undo_record;
 		}
-		r = write_atomic(real, new_text, strlen(new_text), 0, &st, err);
+		r = hvc_write_file_atomic_like(real, new_text, strlen(new_text), 0, &st, err);
 		if (r < 0)
 			goto undo_record;
 	}
@@ -557,7 +463,7 @@ int hvc_xl_rewrite_config(const struct hvc_xl_store *s, const char *name, const 
 undo_record:
 	if (old_rec) {
 		struct hvc_error ignore = { 0 };
-		write_atomic(rec_path, old_rec, strlen(old_rec), 0600, NULL, &ignore);
+		hvc_write_file_atomic(rec_path, old_rec, strlen(old_rec), 0600, &ignore);
 	} else {
 		unlink(rec_path);
 	}

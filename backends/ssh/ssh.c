@@ -142,57 +142,34 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+/* The whole file (NUL-terminated, in the one output buffer of core/util.h) and its fstat. */
 static int read_whole_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct hvc_obuf b = { 0 };
+	char chunk[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, ret_st) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	for (;;) {
-		ssize_t n;
+	if (fstat(fd, ret_st) < 0)
+		r = -errno;
+	while (r == 0) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
 
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xrealloc(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int r = -errno;
-			close(fd);
-			return r;
-		}
-		if (n == 0)
+		if (n < 0)
+			r = -errno;
+		if (n <= 0)
 			break;
-		len += (size_t)n;
+		hvc_obuf_append(&b, chunk, (size_t)n);
 	}
 	close(fd);
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
+	if (r < 0) {
+		free(b.data);
+		return r;
 	}
+	*ret = hvc_obuf_take(&b, ret_len);
 	return 0;
 }
 
@@ -232,17 +209,20 @@ static bool text_names_host(const char *text, const char *host_port, size_t *ret
 	return false;
 }
 
-/* Replace path by its old content plus line: temporary file in the same dir, fsync, rename. */
-static int append_line_atomically(
-	const char *path, const char *line, struct hvc_error *err, const char *where)
+/*
+ * Replace path by its old content plus line, with the one atomic write (core/util.h). A
+ * symlinked known_hosts stays a symlink: its target is written. An existing file keeps its
+ * mode and owner; a new one is 0600.
+ */
+static int append_line(const char *path, const char *line, struct hvc_error *err, const char *where)
 {
-	_cleanup_free_ char *target = NULL, *old = NULL, *tmp = NULL, *dir = NULL;
-	size_t old_len = 0;
+	_cleanup_free_ char *target = NULL, *old = NULL, *text = NULL;
+	struct hvc_obuf b = { 0 };
+	size_t old_len = 0, len;
 	struct stat st = { 0 }, lst;
 	bool have_old;
-	int fd, dfd, r;
+	int r;
 
-	/* Keep a symlinked known_hosts a symlink: write its target. */
 	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
 		target = realpath(path, NULL);
 		if (!target)
@@ -257,41 +237,15 @@ static int append_line_atomically(
 		return hvc_error_set(err, r, "%s: cannot read %s: %s", where, target, strerror(-r));
 	have_old = r == 0;
 
-	dir = dir_of(target);
-	tmp = xasprintf("%s.tmpXXXXXX", target);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return hvc_error_set(err, -errno,
-			"%s: cannot create a temporary file next to %s: %s", where, target,
-			strerror(errno));
-	if (have_old) {
-		(void)fchmod(fd, st.st_mode & 07777);
-		(void)!fchown(fd, st.st_uid, st.st_gid);
-	} else {
-		(void)fchmod(fd, 0600);
-	}
-	r = write_all(fd, old ? old : "", old_len);
-	if (r == 0 && old_len > 0 && old[old_len - 1] != '\n')
-		r = write_all(fd, "\n", 1);
-	if (r == 0)
-		r = write_all(fd, line, strlen(line));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, target) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return hvc_error_set(
-			err, r, "%s: cannot write %s: %s", where, target, strerror(-r));
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	hvc_obuf_append(&b, old ? old : "", old_len);
+	if (old_len > 0 && old[old_len - 1] != '\n')
+		hvc_obuf_append(&b, "\n", 1);
+	hvc_obuf_append(&b, line, strlen(line));
+	text = hvc_obuf_take(&b, &len);
+	r = hvc_write_file_atomic_like(target, text, len, 0600, have_old ? &st : NULL, err);
+	if (r < 0)
+		hvc_error_prefix(err, "%s", where);
+	return r;
 }
 
 static int lock_mutex_until(pthread_mutex_t *m, int64_t deadline)
@@ -494,7 +448,7 @@ static int record_host_key(struct hvc_session *s, struct hvc_error *err)
 	} else if (state != KH_NOT_FOUND) {
 		r = refuse_key(s, state, line, key, err);
 	} else {
-		r = append_line_atomically(kh, s->new_entry, err, s->where);
+		r = append_line(kh, s->new_entry, err, s->where);
 	}
 out:
 	ssh_key_free(key);
@@ -698,7 +652,8 @@ static void session_free(struct hvc_session *s)
 static char *hostkey_algorithms(const char *types)
 {
 	static const char *const defaults[] = { "ssh-ed25519", "ecdsa-sha2-nistp521",
-		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256", NULL };
+		"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256",
+		NULL };
 	_cleanup_strv_free_ char **l = strv_split(types, ",");
 	char **out = NULL, *ret;
 

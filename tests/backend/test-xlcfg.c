@@ -819,6 +819,32 @@ static void test_store_rewrite_backup_record(void)
 	bed_down(&b);
 }
 
+/*
+ * The record directory is made with hvc_mkdir_private() (core/util.h), not a second mkdir
+ * helper that took any existing directory: one others can write is refused, nothing changes.
+ */
+static void test_store_state_dir_private(void)
+{
+	struct bed b;
+	struct hvc_error err = { 0 };
+	struct hvc_record rec = { .profile = (char *)"xenlinux-pv" };
+	_cleanup_free_ char *orig = NULL, *now = NULL, *text = NULL, *path = NULL;
+	const char *key = NULL;
+
+	bed_up(&b);
+	orig = get(b.etc, "web1.cfg");
+	CHECK(mkdir(b.state, 0700) == 0 && chmod(b.state, 0777) == 0);
+	CHECK_INTEQ(hvc_xl_rewrite_config(&b.store, "web1", "uuid-1", "console=xvc0",
+			    "console=xvc0 clocksource=jiffies", &rec, &text, &path, &key, &err),
+		-EPERM);
+	CHECK(strstr(err.msg, "/state: writable by others: refusing") != NULL);
+	if (!strstr(err.msg, "/state: writable by others: refusing"))
+		printf("# got \"%s\"\n", err.msg);
+	now = get(b.etc, "web1.cfg");
+	CHECK_STREQ(now, orig);
+	bed_down(&b);
+}
+
 static void test_store_record_path(void)
 {
 	struct hvc_xl_store s = { .state_dir = (char *)"/var/lib/hvclock" };
@@ -940,6 +966,7 @@ int main(void)
 		HVC_TEST(test_boot_path_rules),
 		HVC_TEST(test_store_find_config),
 		HVC_TEST(test_store_rewrite_backup_record),
+		HVC_TEST(test_store_state_dir_private),
 		HVC_TEST(test_store_record_path),
 		HVC_TEST(test_open_not_dom0),
 		HVC_TEST(test_open_uri_checks),

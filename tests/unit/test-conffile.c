@@ -51,7 +51,19 @@ struct bad {
 
 static const struct bad bad_cases[] = {
 	{ "[ssh]\nuser = root\nfrobnicate = 1\n", 3, "unknown key 'frobnicate' in [ssh]" },
-	{ "[shh]\nuser = root\n", 2, "unknown section [shh]" },
+	/* The header's own line (profiles' rule; libinih named the first key's line). */
+	{ "[shh]\nuser = root\n", 1, "unknown section [shh]" },
+	/* The one INI reader (core/ini.c) has the stricter of the two files' rules: */
+	{ "# c\n[shh]\n", 2, "unknown section [shh]" },
+	{ "[ssh]\nuser = a\nuser = b\n", 3, "duplicate key 'user' in [ssh]" },
+	{ "[guest:a]\nskip = yes\n[run]\nparallel = 2\n[guest:a]\nprofile = x\n", 5,
+		"duplicate section [guest:a] (first at line 1)" },
+	{ "[run]\n[ssh]\nport = 22\n", 1, "section [run] is empty" },
+	{ "[ssh]\nuser = root\n  admin\n", 3, "user takes one value" },
+	{ "[ssh]\nagent = 1\n", 2, "invalid boolean '1' for agent" },
+	{ "[ssh]\nagent = Yes\n", 2, "invalid boolean 'Yes' for agent" },
+	{ "user = root\n", 1, "'user' is outside of any section" },
+	{ "[ssh]\nuser =\n", 2, "key 'user' has no value" },
 	{ "[ssh]\nport = 70000\n", 2, "invalid port '70000'" },
 	{ "[ssh]\nport = 22x\n", 2, "invalid port" },
 	{ "[ssh]\nagent = maybe\n", 2, "invalid boolean 'maybe'" },
@@ -62,6 +74,8 @@ static const struct bad bad_cases[] = {
 	{ "\n\n[guest:a]\naddress = host name\n", 4, "invalid address 'host name'" },
 	{ "[guest:a]\naddress = -oProxyCommand=x\n", 2, "invalid address" },
 	{ "[guest:a]\nprofile = EL6!\n", 2, "invalid profile name" },
+	/* The stricter of the two name rules (profile.c's): no leading '-'. */
+	{ "[guest:a]\nprofile = -el6\n", 2, "invalid profile name '-el6'" },
 	{ "[guest:a]\nskip = sometimes\n", 2, "invalid boolean" },
 	{ "[guest:a]\ncolour = blue\n", 2, "unknown key 'colour' in [guest:a]" },
 	{ "[ssh]\nuser\n", 2, "syntax error" },

@@ -375,7 +375,13 @@ static void test_generated(void)
 			xstrdup("[profile]\nname = long-section\nsummary = x\n\n"
 				"[sysctl:net.ipv4.conf.default.a_very_long_sysctl_key_name]\n"),
 			0, 5, "is longer than 49 characters" },
-		/* 198 characters fit libinih's 200-byte line buffer (newline, NUL); 199 do not. */
+		/* One-value keys take no indented line: [host] timesync used to (the reader
+		 * now has one rule, hvclock.conf's stricter one, for every key that is not a list). */
+		{ "host-cont.profile",
+			xstrdup("[profile]\nname = host-cont\nsummary = x\n\n[match]\nhypervisor = "
+				"xen\n\n[host]\ntimesync = yes\n\tno\n"),
+			0, 10, "timesync takes one value" },
+		/* 198 characters fit (libinih's old 200-byte buffer, kept as the limit); 199 do not. */
 		{ "fits.profile", profile_with_line_of("fits", 198), 0, 0, NULL },
 		{ "too-long.profile", profile_with_line_of("too-long", 199), 0, 9,
 			"line is longer than 198 characters" },

@@ -1,6 +1,11 @@
 /* test-util.c: the one escape for text from guests (terminal and JSON), and its checks. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/error.h"
 #include "core/util.h"
 #include "tests/harness.h"
 
@@ -100,12 +105,91 @@ static void test_escape_exhaustive(void)
 		}
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir, sorted, joined by spaces. */
+static char *dir_names(const char *dir)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			strv_push(&l, de->d_name);
+	if (d)
+		closedir(d);
+	qsort(l, strv_length(l), sizeof(char *), cmp_str);
+	return strv_join(l, " ");
+}
+
+static char *slurp(const char *path)
+{
+	char buf[256];
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+/* The one atomic write: mode, a symlink replaced (not followed), nothing left behind. */
+static void test_write_atomic(void)
+{
+	char dir[] = "/tmp/hvc-util-XXXXXX";
+	struct hvc_error err = { 0 };
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	_cleanup_free_ char *path = xasprintf("%s/f", dir);
+	_cleanup_free_ char *victim = xasprintf("%s/victim", dir);
+	FILE *f = fopen(victim, "we");
+	fputs("keep", f);
+	fclose(f);
+
+	CHECK_INTEQ(hvc_write_file_atomic(path, "one", 3, 0640, &err), 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+	_cleanup_free_ char *one = slurp(path);
+	CHECK_STREQ(one, "one");
+
+	/* A symlink at path is replaced, its target untouched. */
+	CHECK(unlink(path) == 0 && symlink(victim, path) == 0);
+	CHECK_INTEQ(hvc_write_file_atomic(path, "two", 3, 0600, &err), 0);
+	CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode));
+	_cleanup_free_ char *kept = slurp(victim);
+	CHECK_STREQ(kept, "keep");
+
+	/* _like: the mode (and owner) of an existing file, not the mode argument. */
+	CHECK(chmod(path, 0604) == 0 && stat(path, &st) == 0);
+	CHECK_INTEQ(hvc_write_file_atomic_like(path, "three", 5, 0600, &st, &err), 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0604 && st.st_uid == geteuid());
+	_cleanup_free_ char *three = slurp(path);
+	CHECK_STREQ(three, "three");
+	_cleanup_free_ char *names = dir_names(dir);
+	CHECK_STREQ(names, "f victim");
+
+	/* A missing directory: one line naming the path; nothing created. */
+	_cleanup_free_ char *missing = xasprintf("%s/no/f", dir);
+	CHECK_INTEQ(hvc_write_file_atomic(missing, "x", 1, 0600, &err), -ENOENT);
+	CHECK(strstr(err.msg, "/no/f: cannot create a temporary file in ") != NULL);
+
+	unlink(path);
+	unlink(victim);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
 		HVC_TEST(test_escape_rows),
 		HVC_TEST(test_escape_flags),
 		HVC_TEST(test_escape_exhaustive),
+		HVC_TEST(test_write_atomic),
 	};
 	return hvc_test_run(tests, ELEMENTSOF(tests));
 }
