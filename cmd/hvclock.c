@@ -25,7 +25,13 @@ const struct hvc_command *hvc_command_find(const char *name)
 
 static void print_version(void)
 {
-	_cleanup_free_ char *b = strv_join((char **)hvc_backend_names, ", ");
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ char *b = NULL;
+
+	for (const struct hvc_backend_entry *e = hvc_backends; e->name; e++)
+		if (e->impl)
+			strv_push(&names, e->name);
+	b = names ? strv_join(names, ", ") : xstrdup("");
 	printf("hvclock %s (backends: %s)\n", HVC_VERSION, *b ? b : "none");
 }
 
