@@ -4,7 +4,7 @@
 
 static int plan_run(struct hvc_ctx *ctx, int argc, char **argv)
 {
-	return hvc_run_command(ctx, &hvc_cmd_plan, HVC_RUN_PLAN, argc, argv);
+	return hvc_run_command(ctx, &hvc_cmd_plan, HVC_ENGINE_PLAN, argc, argv);
 }
 
 const struct hvc_command hvc_cmd_plan = {

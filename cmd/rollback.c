@@ -4,7 +4,7 @@
 
 static int rollback_run(struct hvc_ctx *ctx, int argc, char **argv)
 {
-	return hvc_run_command(ctx, &hvc_cmd_rollback, HVC_RUN_ROLLBACK, argc, argv);
+	return hvc_run_command(ctx, &hvc_cmd_rollback, HVC_ENGINE_ROLLBACK, argc, argv);
 }
 
 const struct hvc_command hvc_cmd_rollback = {

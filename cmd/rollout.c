@@ -4,7 +4,7 @@
 
 static int rollout_run(struct hvc_ctx *ctx, int argc, char **argv)
 {
-	return hvc_run_command(ctx, &hvc_cmd_rollout, HVC_RUN_ROLLOUT, argc, argv);
+	return hvc_run_command(ctx, &hvc_cmd_rollout, HVC_ENGINE_ROLLOUT, argc, argv);
 }
 
 const struct hvc_command hvc_cmd_rollout = {
