@@ -1,6 +1,5 @@
 /* run.c: plan, rollout and rollback on the CLI: configuration, transports, selection, the engine, report, exit code. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <strings.h>
@@ -23,58 +22,21 @@
 /* Set by SIGINT/SIGTERM: workers finish the guest in hand and take no new one. */
 static volatile sig_atomic_t interrupted;
 
-int hvc_run_command(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_engine_mode mode,
-	int argc, char **argv)
+int hvc_run_option(void *data, int val, const char *arg)
 {
-	static const struct option options[] = {
-		HVC_COMMON_LONGOPTS,
-		{ "profile", required_argument, NULL, 'p' },
-		{ "all-guests", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hvc_run run = { .ctx = ctx, .cmd = cmd, .mode = mode };
-	bool all = false;
-	int opt, r;
+	struct hvc_run *run = data;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS "p:", options, NULL)) != -1) {
-		r = hvc_common_option(ctx, opt, optarg);
-		if (r < 0)
-			return HVC_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		/* --profile makes no sense for a rollback; plan takes --all-guests for symmetry. */
-		if (opt == 'p' && mode != HVC_ENGINE_ROLLBACK) {
-			run.profile_name = optarg;
-		} else if (opt == 'a') {
-			all = true;
-		} else if (opt == 'h') {
-			hvc_print_usage(stdout, cmd);
-			return HVC_EXIT_OK;
-		} else {
-			if (opt == 'p')
-				return hvc_usage_error(
-					cmd, "option '--profile' is not for %s", cmd->name);
-			return hvc_run_bad_option(cmd, argv, "cip");
-		}
+	switch (val) {
+	case 'p':
+		run->profile_name = arg;
+		return 0;
+	case HVC_OPT_ALL_GUESTS:
+		run->all = true;
+		return 0;
+	default:
+		return hvc_usage_error(run->cmd, "option '--%s' is not for %s",
+			hvc_option_find(val)->name, run->cmd->name);
 	}
-	run.names = argv + optind;
-	run.n_names = (size_t)(argc - optind);
-	run.all = all;
-	if (all && run.n_names > 0)
-		return hvc_usage_error(cmd, "give either --all-guests or guest names, not both");
-	if (mode != HVC_ENGINE_PLAN && !all && run.n_names == 0)
-		return hvc_usage_error(cmd, "no guests named: give guest names or --all-guests");
-	return hvc_run(&run);
-}
-
-int hvc_run_bad_option(const struct hvc_command *cmd, char **argv, const char *with_arg)
-{
-	if (optopt && optopt < 0x100 && strchr(with_arg, optopt))
-		return hvc_usage_error(cmd, "option '-%c' needs an argument", optopt);
-	if (optopt && optopt < 0x100)
-		return hvc_usage_error(cmd, "unknown option '-%c'", optopt);
-	return hvc_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 }
 
 static void on_signal(int sig)
@@ -335,6 +297,13 @@ int hvc_run(struct hvc_run *run)
 	int r = HVC_EXIT_CANNOT_START, lock_fd = -1;
 	bool writes = run->mode != HVC_ENGINE_PLAN;
 
+	if (run->all && run->n_names > 0)
+		return hvc_usage_error(
+			run->cmd, "give either --all-guests or guest names, not both");
+	/* plan takes --all-guests for symmetry; without names it means the same. */
+	if (writes && !run->all && run->n_names == 0)
+		return hvc_usage_error(
+			run->cmd, "no guests named: give guest names or --all-guests");
 	if (load_config(ctx, &cfg) < 0)
 		return HVC_EXIT_CANNOT_START;
 	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)

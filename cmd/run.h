@@ -11,7 +11,7 @@ struct hvc_run {
 	const char *profile_name; /* --profile */
 	char **names; /* guests named on the command line */
 	size_t n_names;
-	bool all; /* --all-guests */
+	bool all; /* --all-guests: not with names; rollout and rollback need one of them */
 };
 
 /*
@@ -23,14 +23,10 @@ struct hvc_run {
 int hvc_run(struct hvc_run *run);
 
 /*
- * Parse the options of plan, rollout or rollback (the common ones, --all-guests,
- * and --profile except for rollback) and run. Returns the exit code.
+ * The own options of plan, rollout and rollback (--profile, --all-guests) into
+ * the struct hvc_run data; for hvc_options_parse().
  */
-int hvc_run_command(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_engine_mode mode,
-	int argc, char **argv);
-
-/* Report the option getopt stopped at as a usage error. */
-int hvc_run_bad_option(const struct hvc_command *cmd, char **argv, const char *with_arg);
+int hvc_run_option(void *data, int val, const char *arg);
 
 /*
  * Take the lock of the runs that change things ($HVCLOCK_LOCK_FILE, default
