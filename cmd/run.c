@@ -67,20 +67,6 @@ static void ignore_sigpipe(void)
 
 /* --- set-up --- */
 
-static char *default_identity(void)
-{
-	static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
-	const char *home = getenv("HOME");
-
-	for (size_t i = 0; home && i < ELEMENTSOF(names); i++) {
-		char *path = xasprintf("%s/.ssh/%s", home, names[i]);
-		if (access(path, R_OK) == 0)
-			return path;
-		free(path);
-	}
-	return NULL;
-}
-
 /* The command line wins over the configuration file, which wins over the default. */
 static int pick(int cli, int config, int def)
 {
@@ -96,6 +82,22 @@ static void set_limits(
 	o->guest_deadline_ms = 1000 * pick(ctx->guest_deadline_s, cfg->guest_deadline_s, 180);
 	o->max_output = MAX_GUEST_OUTPUT;
 }
+
+#if HVC_HAS_SSH
+static char *default_identity(void)
+{
+	static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	const char *home = getenv("HOME");
+
+	for (size_t i = 0; home && i < ELEMENTSOF(names); i++) {
+		char *path = xasprintf("%s/.ssh/%s", home, names[i]);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+#endif
 
 static int make_transport(const struct hvc_ctx *ctx, const struct hvc_config *cfg,
 	struct hvc_transport **ret, struct hvc_error *err)
