@@ -7,6 +7,7 @@
 #include "core/backend.h"
 #include "core/plan.h"
 #include "core/profile.h"
+#include "cmd/options.h"
 
 /* Exit codes: defined once here, documented in README.md, hvclock(1) and `hvclock help`. */
 enum hvc_exit {
@@ -47,6 +48,7 @@ struct hvc_command {
 	const char *name;
 	const char *usage; /* after "hvclock NAME " */
 	const char *summary; /* one line for `hvclock help` */
+	unsigned in; /* its HVC_IN_* bit: which options of the table it takes (0: none) */
 	int (*run)(struct hvc_ctx *ctx, int argc, char **argv);
 };
 
@@ -70,48 +72,11 @@ int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...) _printf
 void hvc_print_usage(FILE *f, const struct hvc_command *cmd);
 
 /*
- * Options every command accepts after its name too (`hvclock plan --json`).
- * Returns 1 if opt was one of them (and handled), 0 if not, -1 if its
- * argument is invalid (a usage error was printed).
+ * An option of the table (cmd/options.h) that every command and main take:
+ * sets it in ctx. Returns 1 if opt was one of them (and handled), 0 if not,
+ * -1 if its argument is invalid (a usage error was printed).
  */
 int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
-#define HVC_COMMON_SHORTOPTS "c:qvhi:"
-#define HVC_OPT_JSON 0x100
-#define HVC_OPT_PROFILES_DIR 0x101
-#define HVC_OPT_CONFIG 0x102
-#define HVC_OPT_USER 0x103
-#define HVC_OPT_KNOWN_HOSTS 0x104
-#define HVC_OPT_ACCEPT_NEW 0x105
-#define HVC_OPT_PARALLEL 0x106
-#define HVC_OPT_GUEST_ADDRESS 0x107
-#define HVC_OPT_CONNECT_TIMEOUT 0x108
-#define HVC_OPT_COMMAND_TIMEOUT 0x109
-#define HVC_OPT_DEADLINE 0x10a
-#define HVC_OPT_NO_AGENT 0x10b
-#define HVC_OPT_WAIT_SSH 0x10c
-#define HVC_OPT_AGENT 0x10d
-#define HVC_OPT_NO_VERIFY_IDENTITY 0x10e
-/* clang-format off */
-#define HVC_COMMON_LONGOPTS                                                                       \
-	{ "connect", required_argument, NULL, 'c' }, { "json", no_argument, NULL, HVC_OPT_JSON }, \
-		{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },       \
-		{ "profiles-dir", required_argument, NULL, HVC_OPT_PROFILES_DIR },                \
-		{ "help", no_argument, NULL, 'h' },                                               \
-		{ "config", required_argument, NULL, HVC_OPT_CONFIG },                            \
-		{ "identity", required_argument, NULL, 'i' },                                     \
-		{ "user", required_argument, NULL, HVC_OPT_USER },                                \
-		{ "known-hosts", required_argument, NULL, HVC_OPT_KNOWN_HOSTS },                  \
-		{ "accept-new", no_argument, NULL, HVC_OPT_ACCEPT_NEW },                          \
-		{ "no-agent", no_argument, NULL, HVC_OPT_NO_AGENT },                              \
-		{ "agent", no_argument, NULL, HVC_OPT_AGENT },                                    \
-		{ "parallel", required_argument, NULL, HVC_OPT_PARALLEL },                        \
-		{ "guest-address", required_argument, NULL, HVC_OPT_GUEST_ADDRESS },              \
-		{ "connect-timeout", required_argument, NULL, HVC_OPT_CONNECT_TIMEOUT },          \
-		{ "command-timeout", required_argument, NULL, HVC_OPT_COMMAND_TIMEOUT },          \
-		{ "deadline", required_argument, NULL, HVC_OPT_DEADLINE },                        \
-		{ "wait-ssh", required_argument, NULL, HVC_OPT_WAIT_SSH },                        \
-		{ "no-verify-identity", no_argument, NULL, HVC_OPT_NO_VERIFY_IDENTITY }
-/* clang-format on */
 
 /*
  * A fleet: the backends of every --connect URI and the guests they list.

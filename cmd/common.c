@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "backends/registry.h"
 #include "cmd/command.h"
 #include "core/conffile.h"
 

@@ -22,6 +22,17 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 			return hvc_usage_error(&hvc_cmd_help, "unknown command '%s'", argv[1]);
 		hvc_print_usage(stdout, cmd);
 		printf("%s\n", cmd->summary);
+		if (cmd->in) {
+			/* Its own options; the common ones are in `hvclock help`. */
+			bool any = false;
+			for (const struct hvc_option *o = hvc_options; o->name && !any; o++)
+				any = (o->in & cmd->in) && !(o->in & HVC_IN_MAIN);
+			if (any) {
+				printf("\nOptions of %s (after it; and those of 'hvclock help'):\n",
+					cmd->name);
+				hvc_options_print_help(stdout, cmd->in, HVC_IN_MAIN);
+			}
+		}
 		return HVC_EXIT_OK;
 	}
 	fputs("usage: hvclock [OPTIONS] COMMAND [ARGS]\n"
@@ -32,39 +43,9 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 		stdout);
 	for (size_t i = 0; hvc_commands[i]; i++)
 		printf("  %-9s %s\n", hvc_commands[i]->name, hvc_commands[i]->summary);
+	fputs("\nOptions (before or after the command):\n", stdout);
+	hvc_options_print_help(stdout, HVC_IN_MAIN, 0);
 	fputs("\n"
-	      "Options (before or after the command):\n"
-	      "  -c, --connect URI      hypervisor connection; repeatable (default: "
-	      "$LIBVIRT_DEFAULT_URI,\n"
-	      "                         then qemu:///system)\n"
-	      "      --json             machine-readable output on stdout (docs/json-schema.md)\n"
-	      "  -q, --quiet            print only the summary and the failed guests\n"
-	      "  -v, --verbose          print more evidence\n"
-	      "      --profiles-dir D   remedy profiles (default: $HVCLOCK_PROFILES_DIR, then "
-	      "installed)\n"
-	      "      --config FILE      configuration file (default: $HVCLOCK_CONFIG, then\n"
-	      "                         SYSCONFDIR/hvclock/hvclock.conf if it exists)\n"
-	      "  -i, --identity FILE    SSH private key (default: ~/.ssh/id_ed25519, id_ecdsa, "
-	      "id_rsa)\n"
-	      "      --user NAME        SSH user in the guests (default: root)\n"
-	      "      --no-agent         do not use ssh-agent\n"
-	      "      --agent            use ssh-agent too when an identity is given (-i or\n"
-	      "                         identity= in the configuration offers only that key)\n"
-	      "      --known-hosts FILE hvclock's known_hosts (default: "
-	      "/var/lib/hvclock/known_hosts)\n"
-	      "      --accept-new       record the host keys of new guests (a changed key is "
-	      "refused)\n"
-	      "      --guest-address NAME=HOST[:PORT]   where to reach a guest; repeatable\n"
-	      "      --no-verify-identity   change guests that report no UUID (default: refuse)\n"
-	      "      --parallel N       guests handled at once (default: 16)\n"
-	      "      --wait-ssh S       keep trying to reach a guest that is still booting, up to "
-	      "S s\n"
-	      "      --connect-timeout S, --command-timeout S, --deadline S\n"
-	      "                         per-guest bounds in seconds (default: 10, 60, 180)\n"
-	      "  -h, --help             show this help\n"
-	      "  -V, --version          show the version and the compiled-in backends (before the "
-	      "command)\n"
-	      "\n"
 	      "Exit codes:\n"
 	      "  0  done, or nothing to do\n"
 	      "  1  at least one guest failed or is blocked (the report says which and why)\n"

@@ -25,24 +25,29 @@ const struct hvc_command *hvc_command_find(const char *name)
 
 static void print_version(void)
 {
-	_cleanup_free_ char *b = strv_join((char **)hvc_backend_names, ", ");
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ char *b = NULL;
+
+	for (const struct hvc_backend_entry *e = hvc_backends; e->name; e++)
+		if (e->impl)
+			strv_push(&names, e->name);
+	b = names ? strv_join(names, ", ") : xstrdup("");
 	printf("hvclock %s (backends: %s)\n", HVC_VERSION, *b ? b : "none");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		HVC_COMMON_LONGOPTS,
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	_cleanup_free_ struct option *options = NULL;
+	_cleanup_free_ char *own = NULL, *shortopts = NULL;
 	struct hvc_ctx ctx = { 0 };
 	const struct hvc_command *cmd;
 	int opt, r;
 
 	/* '+': stop at the command name; its own options are parsed by the command. */
+	hvc_options_getopt(HVC_IN_MAIN, &options, &own);
+	shortopts = xasprintf("+%s", own);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+" HVC_COMMON_SHORTOPTS "V", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
 		r = hvc_common_option(&ctx, opt, optarg);
 		if (r < 0) {
 			hvc_ctx_finish(&ctx);
@@ -60,7 +65,7 @@ int main(int argc, char **argv)
 			return HVC_EXIT_OK;
 		default:
 			hvc_ctx_finish(&ctx);
-			if (optopt && optopt < 0x100 && strchr(HVC_COMMON_SHORTOPTS, optopt))
+			if (optopt && optopt < 0x100 && optopt != ':' && strchr(own, optopt))
 				return hvc_usage_error(
 					NULL, "option '-%c' needs an argument", optopt);
 			if (optopt)

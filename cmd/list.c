@@ -1,9 +1,7 @@
 /* list.c: `hvclock list`: the guests the backends see, with type, boot path and state. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd/command.h"
-#include "cmd/run.h"
 #include "core/report.h"
 
 static int list_run(struct hvc_ctx *ctx, int argc, char **argv);
@@ -12,32 +10,18 @@ const struct hvc_command hvc_cmd_list = {
 	.name = "list",
 	.usage = "",
 	.summary = "list the guests of every connection, running or not",
+	.in = HVC_IN_LIST,
 	.run = list_run,
 };
 
 static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		HVC_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct hvc_fleet fleet;
 	struct hvc_guest_list all = { 0 };
-	int opt, r;
+	int r;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, HVC_COMMON_SHORTOPTS, options, NULL)) != -1) {
-		r = hvc_common_option(ctx, opt, optarg);
-		if (r < 0)
-			return HVC_EXIT_USAGE;
-		if (r > 0)
-			continue;
-		if (opt == 'h') {
-			hvc_print_usage(stdout, &hvc_cmd_list);
-			return HVC_EXIT_OK;
-		}
-		return hvc_run_bad_option(&hvc_cmd_list, argv, "ci");
-	}
+	if (hvc_options_parse(ctx, &hvc_cmd_list, argc, argv, NULL, NULL, &r) < 0)
+		return r;
 	if (optind < argc)
 		return hvc_usage_error(&hvc_cmd_list, "unexpected argument '%s'", argv[optind]);
 	if (hvc_fleet_open(ctx, true, true, &fleet) < 0)

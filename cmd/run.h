@@ -2,36 +2,36 @@
 #pragma once
 
 #include "cmd/command.h"
-
-enum hvc_run_mode {
-	HVC_RUN_PLAN,
-	HVC_RUN_ROLLOUT,
-	HVC_RUN_ROLLBACK,
-};
+#include "core/engine.h"
 
 struct hvc_run {
 	struct hvc_ctx *ctx;
 	const struct hvc_command *cmd;
-	enum hvc_run_mode mode;
+	enum hvc_engine_mode mode;
 	const char *profile_name; /* --profile */
 	char **names; /* guests named on the command line */
 	size_t n_names;
-	bool all; /* --all-guests */
+	bool all; /* --all-guests: not with names; rollout and rollback need one of them */
 };
 
 /*
- * Connect, select guests, then per guest in a bounded pool of workers:
- * reach it, inspect it, plan, and (rollout/rollback) carry out; print the
- * report; return the exit code.
+ * Load the configuration and profiles, take the lock (rollout, rollback),
+ * connect, select guests, create the transports, let the engine (core/engine.h)
+ * do every guest and the host row, print the report, record the host state;
+ * return the exit code.
  */
 int hvc_run(struct hvc_run *run);
 
 /*
- * Parse the options of plan, rollout or rollback (the common ones, --all-guests,
- * and --profile except for rollback) and run. Returns the exit code.
+ * The own options of plan, rollout and rollback (--profile, --all-guests) into
+ * the struct hvc_run data; for hvc_options_parse().
  */
-int hvc_run_command(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_run_mode mode,
-	int argc, char **argv);
+int hvc_run_option(void *data, int val, const char *arg);
 
-/* Report the option getopt stopped at as a usage error. */
-int hvc_run_bad_option(const struct hvc_command *cmd, char **argv, const char *with_arg);
+/*
+ * Take the lock of the runs that change things ($HVCLOCK_LOCK_FILE, default
+ * /run/hvclock/lock), held by *ret_fd until it is closed (or the process ends).
+ * Refused (-1, one line on stderr naming the PID that holds it, or the path and
+ * the cause): the caller exits 3.
+ */
+int hvc_lock_take(int *ret_fd);

@@ -63,9 +63,7 @@ struct hvc_backend {
 	bool read_only;
 };
 
-/* Open a backend for uri, chosen by its scheme among the compiled-in ones (backends/registry.c). */
-int hvc_backend_open(
-	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err);
+/* Opening one by its URI: hvc_backend_open() in backends/registry.h, where it is defined. */
 /* Accepts NULL. */
 void hvc_backend_destroy(struct hvc_backend *b);
 int hvc_backend_list_guests(struct hvc_backend *b, bool include_inactive,

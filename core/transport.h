@@ -17,7 +17,17 @@
  */
 
 struct hvc_transport;
-struct hvc_session;
+struct hvc_transport_impl;
+
+/*
+ * One connection to one guest, opaque to callers. Each transport embeds it as
+ * the first member of its own session state (as backends embed struct
+ * hvc_backend) and down-casts after checking impl; connect() fills it in.
+ */
+struct hvc_session {
+	const struct hvc_transport_impl *impl; /* the transport's, for its down-cast check */
+	struct hvc_transport *transport; /* the transport it was made by (borrowed) */
+};
 
 struct hvc_transport_options {
 	const char *user; /* default "root" */

@@ -52,7 +52,9 @@ struct local_transport {
 	char *root; /* $HVCLOCK_LOCAL_ROOT when created (test hook), or NULL */
 };
 
-struct hvc_session {
+/* A session: struct hvc_session first (core/transport.h), then the deadline. */
+struct local_session {
+	struct hvc_session base;
 	struct local_transport *t;
 	int64_t connected; /* monotonic ms at connect */
 	int64_t deadline; /* connected + guest deadline */
@@ -75,6 +77,12 @@ static struct local_transport *local_transport_from_transport(struct hvc_transpo
 {
 	assert(t && t->impl == &hvc_local_transport_impl);
 	return (struct local_transport *)t;
+}
+
+static struct local_session *local_session_from_session(struct hvc_session *s)
+{
+	assert(s && s->impl == &hvc_local_transport_impl);
+	return (struct local_session *)s;
 }
 
 /* --- the child, between fork() and execve() --- */
@@ -453,7 +461,7 @@ static void format_seconds(int ms, char *buf, size_t size)
 	snprintf(buf, size, "%g", ms / 1000.0);
 }
 
-static int timeout_error(struct hvc_session *s, bool by_guest, struct hvc_error *err)
+static int timeout_error(struct local_session *s, bool by_guest, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
 	char secs[32];
@@ -467,7 +475,7 @@ static int timeout_error(struct hvc_session *s, bool by_guest, struct hvc_error 
 	return hvc_error_set(err, -ETIMEDOUT, "local: command timed out after %s s", secs);
 }
 
-static int run_command(struct hvc_session *s, const char *command, const char *in, size_t in_len,
+static int run_command(struct local_session *s, const char *command, const char *in, size_t in_len,
 	int64_t deadline, bool by_guest, bool sigpipe_was_pending, struct hvc_exec_result *ret,
 	struct hvc_error *err)
 {
@@ -525,9 +533,10 @@ static int run_command(struct hvc_session *s, const char *command, const char *i
 	return r;
 }
 
-static int local_session_exec(struct hvc_session *s, const char *command, const char *stdin_data,
+static int local_session_exec(struct hvc_session *base, const char *command, const char *stdin_data,
 	size_t stdin_len, struct hvc_exec_result *ret, struct hvc_error *err)
 {
+	struct local_session *s = local_session_from_session(base);
 	const struct hvc_transport_options *o = &s->t->base.options;
 	int64_t cmd_deadline = hvc_now_ms() + o->command_timeout_ms;
 	int64_t deadline = min64(cmd_deadline, s->deadline);
@@ -559,18 +568,20 @@ static int local_session_exec(struct hvc_session *s, const char *command, const 
 static int local_transport_connect(struct hvc_transport *base, const char *host, unsigned port,
 	const char *key_alias, struct hvc_session **ret_session, struct hvc_error *err)
 {
-	struct hvc_session *s = xcalloc(1, sizeof(*s));
+	struct local_session *s = xcalloc(1, sizeof(*s));
 
+	s->base.impl = &hvc_local_transport_impl;
+	s->base.transport = base;
 	s->t = local_transport_from_transport(base);
 	s->connected = hvc_now_ms();
 	s->deadline = s->connected + base->options.guest_deadline_ms;
-	*ret_session = s;
+	*ret_session = &s->base;
 	return 0;
 }
 
-static void local_session_disconnect(struct hvc_session *s)
+static void local_session_disconnect(struct hvc_session *base)
 {
-	free(s);
+	free(base ? local_session_from_session(base) : NULL);
 }
 
 static void local_transport_destroy(struct hvc_transport *base)

@@ -40,7 +40,9 @@ struct ssh_transport {
 	char *lock_path;
 };
 
-struct hvc_session {
+/* A session: struct ssh_conn first (core/transport.h), then libssh's state. */
+struct ssh_conn {
+	struct hvc_session base;
 	struct ssh_transport *t;
 	ssh_session ssh;
 	char *where; /* "host:port" (IPv6 in brackets), first word of every message */
@@ -89,6 +91,12 @@ static struct ssh_transport *ssh_transport_from_transport(struct hvc_transport *
 {
 	assert(t && t->impl == &hvc_ssh_transport_impl);
 	return (struct ssh_transport *)t;
+}
+
+static struct ssh_conn *ssh_conn_from_session(struct hvc_session *s)
+{
+	assert(s && s->impl == &hvc_ssh_transport_impl);
+	return (struct ssh_conn *)s;
 }
 
 /* SHA256 fingerprint of the server's host key, "SHA256:<base64>"; never NULL. */
@@ -346,7 +354,7 @@ static char *kh_read(const char *where, const char *path, struct hvc_error *err)
 }
 
 static int refuse_key(
-	struct hvc_session *s, enum kh_state state, size_t line, ssh_key key, struct hvc_error *err)
+	struct ssh_conn *s, enum kh_state state, size_t line, ssh_key key, struct hvc_error *err)
 {
 	_cleanup_free_ char *fp = server_key_fingerprint(s->ssh);
 	const char *kh = s->t->base.options.known_hosts;
@@ -390,7 +398,7 @@ static char *kh_entry(const char *name, ssh_key key)
  * re-checking under the lock (another thread or process may have recorded
  * it, or another key, meanwhile).
  */
-static int record_host_key(struct hvc_session *s, struct hvc_error *err)
+static int record_host_key(struct ssh_conn *s, struct hvc_error *err)
 {
 	const char *kh = s->t->base.options.known_hosts;
 	int64_t deadline = s->deadline;
@@ -459,7 +467,7 @@ out:
 }
 
 /* Check the offered key against known_hosts under s->key_name; accept_new keeps it pending. */
-static int verify_host_key(struct hvc_session *s, struct hvc_error *err)
+static int verify_host_key(struct ssh_conn *s, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
 	_cleanup_free_ char *text = NULL, *fp = NULL;
@@ -520,7 +528,7 @@ static int refuse_passphrase(
 
 /* A blocking libssh auth call that runs out of time returns SSH_AUTH_AGAIN. */
 static int auth_error(
-	struct hvc_session *s, int64_t deadline, int rc, const char *what, struct hvc_error *err)
+	struct ssh_conn *s, int64_t deadline, int rc, const char *what, struct hvc_error *err)
 {
 	if (connection_lost(s->ssh))
 		return hvc_error_set(err, -ECONNRESET, "%s: connection lost during %s: %s",
@@ -530,7 +538,7 @@ static int auth_error(
 	return hvc_error_set(err, -EIO, "%s: %s failed: %s", s->where, what, ssh_get_error(s->ssh));
 }
 
-static int authenticate(struct hvc_session *s, int64_t deadline, struct hvc_error *err)
+static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
 	const char *sock = getenv("SSH_AUTH_SOCK");
@@ -595,8 +603,7 @@ static int authenticate(struct hvc_session *s, int64_t deadline, struct hvc_erro
 	}
 }
 
-static int connect_error(
-	struct hvc_session *s, int64_t deadline, int budget_ms, struct hvc_error *err)
+static int connect_error(struct ssh_conn *s, int64_t deadline, int budget_ms, struct hvc_error *err)
 {
 	const char *msg = ssh_get_error(s->ssh);
 
@@ -627,7 +634,7 @@ static bool host_name_ok(const char *host)
 	return true;
 }
 
-static void session_free(struct hvc_session *s)
+static void session_free(struct ssh_conn *s)
 {
 	if (!s)
 		return;
@@ -679,7 +686,7 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 {
 	struct ssh_transport *t = ssh_transport_from_transport(base);
 	const struct hvc_transport_options *o = &base->options;
-	struct hvc_session *s;
+	struct ssh_conn *s;
 	int64_t connect_deadline;
 	_cleanup_free_ char *name = NULL, *ssh_host = NULL;
 	int iport, verbosity = SSH_LOG_NOLOG, strict = 1, nodelay = 1, r;
@@ -701,6 +708,8 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	ssh_host = strchr(name, ':') ? xasprintf("[%s]", name) : xstrdup(name);
 
 	s = xcalloc(1, sizeof(*s));
+	s->base.impl = &hvc_ssh_transport_impl;
+	s->base.transport = base;
 	s->t = t;
 	s->where = xasprintf("%s:%u", ssh_host, port);
 	/* OpenSSH's names: "[host]:port", plain "host" on port 22; or the alias (HostKeyAlias). */
@@ -766,7 +775,7 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 		session_free(s);
 		return r;
 	}
-	*ret_session = s;
+	*ret_session = &s->base;
 	return 0;
 }
 
@@ -779,7 +788,7 @@ enum exec_failure {
 };
 
 struct exec_state {
-	struct hvc_session *s;
+	struct ssh_conn *s;
 	ssh_channel ch;
 	int64_t deadline; /* min(command deadline, guest deadline) */
 	bool by_guest; /* deadline is the guest's */
@@ -789,7 +798,7 @@ struct exec_state {
 
 static int exec_fail(struct exec_state *x, enum exec_failure f, struct hvc_error *err)
 {
-	struct hvc_session *s = x->s;
+	struct ssh_conn *s = x->s;
 	const struct hvc_transport_options *o = &s->t->base.options;
 
 	if (f == EXEC_ERROR && connection_lost(s->ssh))
@@ -941,9 +950,10 @@ static int run_channel(struct exec_state *x, const char *command, const char *in
 	return EXEC_OK;
 }
 
-static int ssh_session_exec(struct hvc_session *s, const char *command, const char *stdin_data,
+static int ssh_session_exec(struct hvc_session *base, const char *command, const char *stdin_data,
 	size_t stdin_len, struct hvc_exec_result *ret, struct hvc_error *err)
 {
+	struct ssh_conn *s = ssh_conn_from_session(base);
 	const struct hvc_transport_options *o = &s->t->base.options;
 	struct exec_state x = { .s = s, .command_ms = o->command_timeout_ms };
 	struct hvc_obuf out = { 0 }, errb = { 0 };
@@ -988,13 +998,14 @@ static int ssh_session_exec(struct hvc_session *s, const char *command, const ch
 	return 0;
 }
 
-static void ssh_session_disconnect(struct hvc_session *s)
+static void ssh_session_disconnect(struct hvc_session *base)
 {
-	session_free(s);
+	session_free(base ? ssh_conn_from_session(base) : NULL);
 }
 
-static int ssh_session_pin_key(struct hvc_session *s, struct hvc_error *err)
+static int ssh_session_pin_key(struct hvc_session *base, struct hvc_error *err)
 {
+	struct ssh_conn *s = ssh_conn_from_session(base);
 	int r;
 
 	if (!s->new_entry)

@@ -1,0 +1,459 @@
+/* engine.c: the per-guest engine: reach, inspect, verify, plan, apply; the worker pool; the host row. */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "core/conffile.h"
+#include "core/engine.h"
+#include "core/guestscript.h"
+#include "core/rollout.h"
+#include "core/state.h"
+
+#define DEFAULT_PARALLEL 16
+
+/* One guest's work, done by one worker; everything in it belongs to that worker. */
+struct job {
+	const struct hvc_engine_target *t;
+	struct hvc_guest_plan *gp;
+	bool started;
+};
+
+struct pool {
+	const struct hvc_engine *e;
+	struct job *jobs;
+	size_t n_jobs;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static bool stopped(const struct hvc_engine *e)
+{
+	return e->stop && *e->stop;
+}
+
+static void add_keys_of(char ***keys, const struct hvc_condition *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].kind == HVC_COND_SYSCTL_EXISTS)
+			STRV_FOREACH (v, c[i].values)
+				if (!strv_contains(*keys, *v))
+					strv_push(keys, *v);
+}
+
+/* Every sysctl key a profile sets or asks about: the inspection reports on each. */
+static char **all_sysctl_keys(const struct hvc_profile_set *set)
+{
+	char **keys = NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct hvc_profile *p = set->profiles[i];
+		for (size_t k = 0; k < p->n_sysctls; k++)
+			if (!strv_contains(keys, p->sysctls[k].key))
+				strv_push(&keys, p->sysctls[k].key);
+		for (size_t b = 0; b < p->n_match; b++)
+			add_keys_of(&keys, p->match[b].conds, p->match[b].n);
+		add_keys_of(&keys, p->expect, p->n_expect);
+		add_keys_of(&keys, p->done_if, p->n_done_if);
+		STRV_FOREACH (kv, p->host_sysctls) {
+			_cleanup_free_ char *key = xstrndup(*kv, strcspn(*kv, "="));
+			if (!strv_contains(keys, key))
+				strv_push(&keys, key);
+		}
+	}
+	return keys;
+}
+
+void hvc_engine_init(
+	struct hvc_engine *e, enum hvc_engine_mode mode, const struct hvc_profile_set *profiles)
+{
+	*e = (struct hvc_engine){
+		.mode = mode,
+		.profiles = profiles,
+		.default_port = 22,
+		.parallel = DEFAULT_PARALLEL,
+		.sysctl_keys = all_sysctl_keys(profiles),
+	};
+}
+
+void hvc_engine_finish(struct hvc_engine *e)
+{
+	strv_free(e->sysctl_keys);
+	e->sysctl_keys = NULL;
+}
+
+/* --- reaching a guest --- */
+
+/*
+ * Where to reach a guest: --guest-address, config, domain metadata, then the
+ * hypervisor's first usable address (the ones refused go to reach).
+ */
+static int resolve_address(const struct hvc_engine_target *t, struct hvc_guest_plan *gp,
+	char **ret_host, unsigned *ret_port, char **ret_source)
+{
+	struct hvc_guest *g = t->guest;
+	struct hvc_reach *reach = &gp->reach;
+	struct hvc_error err = { 0 };
+	struct hvc_guest_address *addrs = NULL;
+	unsigned n = 0;
+	int r = -ENOENT;
+
+	*ret_port = 0;
+	if (t->cli_address) {
+		*ret_source = xstrdup("--guest-address");
+		return hvc_parse_address(t->cli_address, ret_host, ret_port);
+	}
+	if (t->config_address) {
+		*ret_source = xstrdup("configuration");
+		return hvc_parse_address(t->config_address, ret_host, ret_port);
+	}
+	if (g->has_record && g->record.address) {
+		*ret_source = xstrdup("domain metadata");
+		if (hvc_parse_address(g->record.address, ret_host, ret_port) < 0)
+			return -EINVAL;
+		if (g->record.port)
+			*ret_port = (unsigned)g->record.port;
+		return 0;
+	}
+	if (hvc_backend_guest_addresses(t->backend, g, &addrs, &n, &err) < 0) {
+		free_and_strdup(&reach->inspect_error, err.msg);
+		return -EIO;
+	}
+	strv_free(reach->addresses_refused);
+	reach->addresses_refused = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		if (addrs[i].refused) {
+			strv_consume(&reach->addresses_refused,
+				xasprintf("%s (libvirt %s): %s", addrs[i].address, addrs[i].source,
+					addrs[i].refused));
+		} else if (r < 0) {
+			*ret_source = xasprintf("libvirt %s", addrs[i].source);
+			*ret_host = xstrdup(addrs[i].address);
+			r = 0;
+		}
+	}
+	hvc_guest_addresses_free(addrs, n);
+	return r;
+}
+
+/* Run the inspection script over session and fill g->facts; a failure sets *ret_error. */
+static int inspect(struct hvc_transport *t, struct hvc_session *session, char **sysctl_keys,
+	struct hvc_guest *g, char **ret_error)
+{
+	struct hvc_error err = { 0 };
+	struct hvc_exec_result res = { 0 };
+	_cleanup_free_ char *request = NULL;
+	size_t len;
+	int r;
+
+	request = hvc_inspect_request(
+		sysctl_keys, g->is_host, hvc_guest_deadline_s(t->options.command_timeout_ms), &len);
+	if (!request) {
+		*ret_error = xstrdup("a profile names a sysctl key the inspection cannot ask for");
+		return -EINVAL;
+	}
+	r = hvc_session_exec(t, session, HVC_GUEST_COMMAND, request, len, &res, &err);
+	if (r >= 0 && res.exit_status != 0)
+		r = hvc_error_set(&err, -EIO, "inspection script exited with status %d%s%.200s",
+			res.exit_status, res.err_len ? ": " : "", res.err ? res.err : "");
+	if (r >= 0)
+		r = hvc_inspect_parse(res.out, res.out_len, &g->facts, &err);
+	hvc_exec_result_finish(&res);
+	if (r < 0)
+		*ret_error = xasprintf("inspection failed: %s", err.msg);
+	return r;
+}
+
+/*
+ * Is the guest reached the domain meant? Compares the UUIDs it reported
+ * with the domain's; only then is a new host key recorded (--accept-new).
+ * A guest that is not the one meant, or cannot say (unless allowed), is
+ * -EPERM: its facts are dropped, nothing is changed.
+ */
+static int verify_identity(const struct hvc_engine *e, const struct hvc_engine_target *t,
+	struct hvc_guest_plan *gp, struct hvc_session *session)
+{
+	struct hvc_guest *g = t->guest;
+	struct hvc_reach *reach = &gp->reach;
+	struct hvc_error err = { 0 };
+
+	free(reach->identity_detail);
+	reach->identity = hvc_identity_check(
+		g->uuid, &g->facts, t->allow_unverified, &reach->identity_detail);
+	if (reach->identity == HVC_IDENTITY_MISMATCH || reach->identity == HVC_IDENTITY_UNKNOWN) {
+		free(reach->inspect_error);
+		reach->inspect_error = xasprintf("%s at %s: %s%s",
+			reach->identity == HVC_IDENTITY_MISMATCH ? "not this guest"
+								 : "identity not verified",
+			reach->address, reach->identity_detail,
+			reach->identity == HVC_IDENTITY_MISMATCH
+				? "; refusing to touch it (wrong address?)"
+				: "; refusing changes (allow with --no-verify-identity or "
+				  "verify-identity = no)");
+		hvc_facts_finish(&g->facts);
+		hvc_facts_init(&g->facts);
+		return -EPERM;
+	}
+	if (hvc_session_pin_key(e->transport, session, &err) < 0) {
+		free_and_strdup(&reach->inspect_error, err.msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Connect, inspect, verify; on success *ret_session is open. Failures go to reach. */
+static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine_target *t,
+	struct hvc_guest_plan *gp, struct hvc_session **ret_session)
+{
+	struct hvc_reach *reach = &gp->reach;
+	struct hvc_error err = { 0 };
+	_cleanup_free_ char *host = NULL, *source = NULL;
+	unsigned port;
+	bool resolved = false;
+	int r;
+
+	*ret_session = NULL;
+	if (!e->transport) {
+		reach->inspect_error =
+			xstrdup(e->no_transport ? e->no_transport : "no guest access");
+		return -EOPNOTSUPP;
+	}
+	if (t->guest->state == HVC_STATE_PAUSED) {
+		reach->inspect_error = xstrdup("the guest is paused");
+		return -EAGAIN;
+	}
+	/*
+	 * --wait-ssh: a guest started a moment ago has no lease yet, or no sshd
+	 * yet; keep trying (bounded) while the answer is "not yet", not "no".
+	 */
+	for (;;) {
+		bool again;
+
+		free(host);
+		free(source);
+		host = source = NULL;
+		hvc_error_clear(&err);
+		resolved = false;
+		r = resolve_address(t, gp, &host, &port, &source);
+		if (r == 0) {
+			resolved = true;
+			if (!port)
+				port = e->default_port;
+			/* The key is pinned to the domain, not to the address (HostKeyAlias). */
+			r = hvc_transport_connect_as(e->transport, host, port,
+				t->guest->uuid[0] ? t->guest->uuid : NULL, ret_session, &err);
+		}
+		/* "Not yet" answers only: no lease yet, nothing listening yet, no banner yet. */
+		again = ((!resolved && r == -ENOENT) ||
+				(resolved &&
+					(r == -ECONNREFUSED || r == -ETIMEDOUT ||
+						r == -EHOSTUNREACH || r == -ECONNRESET))) &&
+			!stopped(e) && hvc_now_ms() + 1000 < e->wait_until_ms;
+		if (!again)
+			break;
+		free(reach->inspect_error);
+		reach->inspect_error = NULL;
+		sleep(1);
+	}
+	if (!resolved && r == -ENOENT) {
+		if (reach->addresses_refused)
+			reach->inspect_error = xstrdup("no usable address: libvirt reports only "
+						       "addresses hvclock refuses (see 'refused')");
+		else
+			reach->inspect_error =
+				xstrdup("no address known for this guest (give one with "
+					"--guest-address NAME=HOST[:PORT] or in hvclock.conf)");
+		return r;
+	}
+	if (!resolved) {
+		if (!reach->inspect_error)
+			reach->inspect_error = xstrdup("the recorded address is invalid");
+		return r;
+	}
+	reach->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
+					   : xasprintf("%s:%u", host, port);
+	reach->address_source = TAKE_PTR(source);
+	if (!*ret_session) {
+		reach->inspect_error = xstrdup(err.msg);
+		return -EIO;
+	}
+	r = inspect(e->transport, *ret_session, e->sysctl_keys, t->guest, &reach->inspect_error);
+	if (r >= 0)
+		r = verify_identity(e, t, gp, *ret_session);
+	if (r < 0) {
+		hvc_session_disconnect(e->transport, *ret_session);
+		*ret_session = NULL;
+	}
+	return r;
+}
+
+/* --- one guest --- */
+
+void hvc_engine_guest(
+	const struct hvc_engine *e, const struct hvc_engine_target *t, struct hvc_guest_plan *gp)
+{
+	struct hvc_guest *g = t->guest;
+	struct hvc_session *session = NULL;
+	struct hvc_guest_access access = { .transport = e->transport };
+	bool needs_guest;
+	int r;
+
+	if (g->error) {
+		hvc_plan_guest_failed(g, g->error, gp);
+		goto finish;
+	}
+	if (t->skip) {
+		hvc_plan_guest_skipped(g, "skipped by the configuration file", gp);
+		goto finish;
+	}
+	/* Guests that will be skipped anyway are not worth a connection. */
+	needs_guest =
+		(g->state == HVC_STATE_RUNNING || g->state == HVC_STATE_PAUSED) && g->persistent;
+	r = needs_guest ? reach_and_inspect(e, t, gp, &session) : 0;
+	if (r == -EPERM) {
+		/* Not the guest meant, or it cannot say: touch neither it nor its domain. */
+		_cleanup_free_ char *why = xstrdup(gp->reach.inspect_error);
+		hvc_plan_guest_failed(g, why, gp);
+		gp->status = HVC_PLAN_BLOCKED;
+		goto finish;
+	}
+	if (r < 0 && gp->reach.address && g->state != HVC_STATE_PAUSED) {
+		/* An address was known but the guest could not be inspected: that is a failure. */
+		_cleanup_free_ char *why = xasprintf("not inspected: %s", gp->reach.inspect_error);
+		hvc_plan_guest_failed(g, why, gp);
+		goto finish;
+	}
+
+	hvc_state_load_recorded(g);
+	access.session = session;
+	access.why_not = gp->reach.inspect_error;
+	if (e->mode == HVC_ENGINE_ROLLBACK) {
+		hvc_rollback_plan_guest(g, gp);
+		hvc_rollback_guest(t->backend, gp, &access);
+		goto finish;
+	}
+	hvc_plan_guest(e->profiles, g, t->forced, gp);
+	if (e->mode == HVC_ENGINE_ROLLOUT)
+		hvc_rollout_guest(t->backend, gp, &access);
+finish:
+	/* Guests that failed or were skipped before planning still need their result. */
+	if (e->mode != HVC_ENGINE_PLAN && gp->result == HVC_RESULT_NONE)
+		hvc_rollout_guest(t->backend, gp, &access);
+	if (session)
+		hvc_session_disconnect(e->transport, session);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct job *j = NULL;
+
+		pthread_mutex_lock(&p->lock);
+		if (!stopped(p->e) && p->next < p->n_jobs) {
+			j = &p->jobs[p->next++];
+			j->started = true;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			return NULL;
+		hvc_engine_guest(p->e, j->t, j->gp);
+	}
+}
+
+/* Run every job in a pool of at most n threads; a failing thread start just means fewer. */
+static void run_pool(struct pool *p, int n)
+{
+	pthread_t *threads;
+	int started = 0;
+
+	if (n > (int)p->n_jobs)
+		n = (int)p->n_jobs;
+	if (n < 1)
+		n = 1;
+	threads = xcalloc((size_t)n, sizeof(*threads));
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&threads[started], NULL, worker, p) == 0)
+			started++;
+	if (started == 0)
+		worker(p);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+}
+
+void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *targets, size_t n,
+	struct hvc_plan *plan)
+{
+	struct pool pool = { .e = e, .n_jobs = n };
+
+	assert(plan->n == 0);
+	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
+	for (size_t i = 0; i < n; i++) {
+		pool.jobs[i].t = &targets[i];
+		hvc_plan_add(plan);
+	}
+	/* plan->guests may have moved while growing: point the jobs at the final array. */
+	for (size_t i = 0; i < n; i++)
+		pool.jobs[i].gp = &plan->guests[i];
+	pthread_mutex_init(&pool.lock, NULL);
+	run_pool(&pool, e->parallel);
+	pthread_mutex_destroy(&pool.lock);
+	for (size_t i = 0; i < n; i++)
+		if (!pool.jobs[i].started) {
+			struct hvc_guest_plan *gp = &plan->guests[i];
+			gp->guest = targets[i].guest;
+			gp->status = HVC_PLAN_SKIPPED;
+			gp->status_reason = xstrdup("not reached: the run was interrupted");
+			gp->result = HVC_RESULT_NONE;
+			gp->result_msg = xstrdup("not reached: the run was interrupted");
+		}
+	free(pool.jobs);
+}
+
+/* --- the host row (Xen dom0) --- */
+
+void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const char *no_local,
+	struct hvc_guest *host, struct hvc_backend *b, bool named, struct hvc_plan *plan)
+{
+	struct hvc_session *s = NULL;
+	struct hvc_error err = { 0 };
+	struct hvc_guest_access access = { 0 };
+	_cleanup_free_ char *why = NULL;
+
+	if (!t)
+		why = xasprintf("cannot run the scripts in dom0: %s",
+			no_local ? no_local : "no local transport");
+	else if (hvc_transport_connect(t, NULL, 0, &s, &err) < 0)
+		why = xasprintf("cannot run the scripts in dom0: %s", err.msg);
+	else if (inspect(t, s, e->sysctl_keys, host, &why) < 0) {
+		hvc_session_disconnect(t, s);
+		s = NULL;
+	}
+	access = (struct hvc_guest_access){ .transport = t, .session = s, .why_not = why };
+
+	if (e->mode == HVC_ENGINE_ROLLBACK) {
+		plan->host = xcalloc(1, sizeof(*plan->host));
+		if (why) {
+			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
+			hvc_plan_guest_failed(host, reason, plan->host);
+		} else {
+			hvc_rollback_plan_guest(host, plan->host);
+		}
+		hvc_rollback_guest(b, plan->host, &access);
+	} else {
+		hvc_plan_host(plan, host, named);
+		if (plan->host && why) {
+			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
+			hvc_guest_plan_finish(plan->host);
+			hvc_plan_guest_failed(host, reason, plan->host);
+			plan->host->reach.inspect_error = xstrdup(why);
+		}
+		if (plan->host && e->mode == HVC_ENGINE_ROLLOUT)
+			hvc_rollout_guest(b, plan->host, &access);
+	}
+	if (plan->host)
+		plan->host->reach.identity = HVC_IDENTITY_LOCAL;
+	if (s)
+		hvc_session_disconnect(t, s);
+}

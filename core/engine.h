@@ -1,0 +1,82 @@
+/*
+ * engine.h: the per-guest engine. For each selected guest, in a bounded pool of
+ * workers: reach it (address, transport, host key), inspect it, verify it is the
+ * domain meant, plan, and (rollout/rollback) carry the plan out; then the host
+ * row (Xen dom0) through the local transport. Driven only through the backend
+ * (core/backend.h) and transport (core/transport.h) interfaces: the caller opens
+ * the backends and creates the transports, and renders the result.
+ */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/backend.h"
+#include "core/plan.h"
+#include "core/profile.h"
+#include "core/transport.h"
+
+enum hvc_engine_mode {
+	HVC_ENGINE_PLAN, /* reach, inspect, plan; change nothing */
+	HVC_ENGINE_ROLLOUT, /* ... then apply and read back */
+	HVC_ENGINE_ROLLBACK, /* reach, inspect, plan the undo from the records, carry it out */
+};
+
+/* What every guest of one run shares. Read-only while the engine runs. */
+struct hvc_engine {
+	enum hvc_engine_mode mode;
+	const struct hvc_profile_set *profiles; /* borrowed */
+	struct hvc_transport *transport; /* borrowed; NULL: guests are not reached */
+	const char *no_transport; /* why transport is NULL, for the report (borrowed) */
+	unsigned default_port; /* for an address without one (hvc_engine_init(): 22) */
+	int parallel; /* at most this many workers (hvc_engine_init(): 16) */
+	int64_t wait_until_ms; /* hvc_now_ms() clock: keep trying "not yet" guests until then */
+	const volatile sig_atomic_t *stop; /* when set, take no new guest (may be NULL) */
+	char **sysctl_keys; /* every key a profile sets or asks about (owned) */
+};
+
+/* Defaults, and the sysctl keys the inspection asks about from profiles. */
+void hvc_engine_init(
+	struct hvc_engine *e, enum hvc_engine_mode mode, const struct hvc_profile_set *profiles);
+void hvc_engine_finish(struct hvc_engine *e);
+
+/* One selected guest and what the caller's options and configuration say about it. */
+struct hvc_engine_target {
+	struct hvc_guest *guest; /* borrowed: facts and records are filled in */
+	struct hvc_backend *backend; /* borrowed: the guest's connection */
+	const struct hvc_profile *forced; /* --profile or the configuration's; NULL: policy */
+	bool skip; /* skip = yes in the configuration */
+	const char *cli_address; /* HOST[:PORT] from --guest-address, or NULL */
+	const char *config_address; /* HOST[:PORT] from the configuration, or NULL */
+	bool allow_unverified; /* a guest that reports no UUID may be changed */
+};
+
+/*
+ * One guest, whole, in the calling thread: gp (zeroed) gets its reach,
+ * facts, decision, actions and results; the session ends before it returns.
+ * Per-guest problems never fail the call: they are gp's status and reasons.
+ */
+void hvc_engine_guest(
+	const struct hvc_engine *e, const struct hvc_engine_target *t, struct hvc_guest_plan *gp);
+
+/*
+ * Every target in a pool of at most e->parallel threads (fewer if threads
+ * cannot be started; none: the calling thread works). plan must have no guests;
+ * plan->guests[i] is targets[i]'s, so the report order is fixed before any work.
+ * Guests not started because e->stop was set are skipped, result none, "not
+ * reached: the run was interrupted".
+ */
+void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *targets, size_t n,
+	struct hvc_plan *plan);
+
+/*
+ * The host row, after the guests: inspect host (is_host, from the backend's
+ * host()) through local, a session of the local transport (NULL: no_local says
+ * why, and the row fails with it), then plan it from the [host] parts of the
+ * remedies chosen for plan's guests (hvc_plan_host(); named: the host was named
+ * on the command line), or the undo from its records, and carry it out through
+ * b. Sets plan->host (or leaves it NULL when there is nothing for the host).
+ */
+void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *local, const char *no_local,
+	struct hvc_guest *host, struct hvc_backend *b, bool named, struct hvc_plan *plan);
