@@ -86,7 +86,7 @@ bed_up() { # STATEDIR: prints nothing; STATEDIR/ns.pid holds the namespace holde
 		echo $$ >"$s/ns.pid.tmp"
 		mv "$s/ns.pid.tmp" "$s/ns.pid"
 		exec sleep infinity
-	' sh "$s" >"$s/ns.log" 2>&1 </dev/null &
+	' sh "$s" >"$s/ns.log" 2>&1 </dev/null 8>&- 9>&- &
 	for i in $(seq 1 150); do
 		[ -s "$s/ns.pid" ] && [ -S "$s/run/libvirt-sock" ] && break
 		sleep 0.2
