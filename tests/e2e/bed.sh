@@ -167,8 +167,8 @@ bed_ip() { echo "$BED_PREFIX.${BED_OCTET[$1]}"; }
 # it survives rollout and rollback): VNC and SPICE passwords (libvirt shows them only with --security-info;
 # QEMU takes at most 8 characters for VNC), <sysinfo>, metadata of another namespace, <seclabel type='none'/>
 # (the bed's qemu.conf has security_driver "none").
-bed_define() {
-	local s=$1 g=$2 name=$3 kind=$4 mac os
+bed_define() { # STATEDIR IMAGEDIR NAME direct|grub [UUID]
+	local s=$1 g=$2 name=$3 kind=$4 uuid=${5:-} mac os
 	mac=$(printf '52:54:00:77:00:%02x' "${BED_OCTET[$name]}")
 	cp --sparse=always "$g/disk.img" "$s/disks/$name.img"
 	if [ "$kind" = direct ]; then
@@ -180,7 +180,8 @@ bed_define() {
 	fi
 	cat >"$s/xml/$name.xml" <<-EOF
 		<domain type='${BED_DOMTYPE:-qemu}'>
-		  <name>$name</name>
+		  <name>$name</name>${uuid:+
+		  <uuid>$uuid</uuid>}
 		  <metadata>
 		    <lab:bed xmlns:lab='http://example.org/xmlns/hvclock-e2e-bed/1'>
 		      <lab:owner team='e2e'>$name &amp; friends</lab:owner>

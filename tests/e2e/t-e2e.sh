@@ -662,14 +662,14 @@ for n, x in g.items():
 mark "verified after rollback"
 
 # ======================================================================================
-# 8. provisioning (rollout --wait-ssh right after virsh start); d2 re-created with a new host key
+# 8. provisioning (rollout --wait-ssh right after virsh start); d2 re-installed (same domain, same
+# UUID: hvclock pins a guest's key under its domain UUID, not its address) with a new host key
 # ======================================================================================
-bed_virsh "$S" destroy d2 >/dev/null
-bed_virsh "$S" undefine d2 >/dev/null
-# hvclock pins a guest's key under its domain UUID, not its address
 d2_uuid=$(bed_virsh "$S" domuuid d2 | tr -d '[:space:]')
 old_d2_key=$(grep "^$d2_uuid " "$KH")
-bed_define "$S" "$G" d2 direct && bed_define "$S" "$G" p1 direct || bail "cannot define d2/p1"
+bed_virsh "$S" destroy d2 >/dev/null
+bed_virsh "$S" undefine d2 >/dev/null
+bed_define "$S" "$G" d2 direct "$d2_uuid" && bed_define "$S" "$G" p1 direct || bail "cannot define d2/p1"
 bed_virsh "$S" start p1 >/dev/null && bed_virsh "$S" start d2 >/dev/null || bail "cannot start p1/d2"
 tp=$(date +%s.%N)
 hv rollout "${PROFILE[@]}" p1 --wait-ssh 120 --json
@@ -689,7 +689,7 @@ mark "provisioning: rollout --wait-ssh after virsh start"
 wait_boot d2 || bail "the re-created d2 did not come up"
 newfp=$(grep -a 'hvinit: ssh up' "$S/log/qemu/d2-console.log" | tail -n 1 | sed -n 's/.* key //p' | tr -d '\r')
 hv rollout "${PROFILE[@]}" d2 --json
-check "re-created d2 with a new host key: refused (exit 1), with the new key's fingerprint" '
+check "re-installed d2 with a new host key: refused (exit 1), with the new key's fingerprint" '
 assert rc == 1, rc
 x = g["d2"]
 assert x["status"] == "failed" and x["result"] == "failed", (x["status"], x["result"])
