@@ -622,7 +622,7 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e)
 int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
 	char *const *remove, struct hvc_boot_edit *e, char **ret_why)
 {
-	const char *what = grubby ? "the default entry's arguments (grubby)"
+	const char *what = grubby ? "grubby's default kernel command line"
 				  : "GRUB_CMDLINE_LINUX in /etc/default/grub";
 	const char *why = NULL, *bad = NULL;
 	bool changed = false;

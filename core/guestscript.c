@@ -946,7 +946,10 @@ int hvc_apply_parse(const char *out, size_t len, struct hvc_guest_plan *gp, stru
 			hvc_action_set_result(a, (enum hvc_result)status, "%s", detail);
 		else
 			hvc_action_set_result(a, (enum hvc_result)status,
-				status == HVC_RESULT_FAILED ? "failed in the guest" : NULL);
+				status == HVC_RESULT_FAILED ? "failed in the guest"
+					: status == HVC_RESULT_STALE
+					? "changed in the guest since the plan"
+					: NULL);
 	}
 	for (size_t i = 0; i < gp->n_actions; i++)
 		if (hvc_apply_carries(gp, i, rollback) && !done[i])

@@ -297,7 +297,7 @@ hvc_boot_grubby() {
 		hvc_result bootloader failed "grubby --info=DEFAULT shows no kernel arguments"
 		return 0
 	fi
-	hvc_boot_fresh "the default entry's arguments (grubby)" "$hvc_ba" "$hvc_bold" || return 0
+	hvc_boot_fresh "grubby's default kernel command line" "$hvc_ba" "$hvc_bold" || return 0
 	if [ "$hvc_bnew" = "$hvc_bold" ]; then
 		hvc_result bootloader in-place
 		return 0

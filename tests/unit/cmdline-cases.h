@@ -133,6 +133,9 @@ static const struct edit_case edit_cases[] = {
 		true },
 	{ "remove quoted value with spaces", "dyndbg=\"file a.c +p\" ro", { 0 }, { "dyndbg" }, "ro",
 		true },
+	{ "xen-classic-ntp: quoted jiffies removed by value",
+		"ro root=/dev/xvda1 clocksource=\"jiffies\" quiet", { 0 },
+		{ "clocksource=jiffies" }, "ro root=/dev/xvda1 quiet", true },
 	{ "remove value containing =", "root=UUID=abc ro", { 0 }, { "root=UUID=abc" }, "ro", true },
 
 	/* Removes run before sets. */

@@ -9,6 +9,10 @@
  * GRUB_CMDLINE_LINUX_DEFAULT after the edit), .data (the apply data block, from the real request
  * builder) and .again (the data block of a second plan made from .out: the edit must settle).
  * Exit 1 if the editor disagrees with its own table or a request cannot be built.
+ *
+ * cmdline-rows --data grubby|grub OLD DEFAULT|- SETS REMOVES (comma-separated, may be ""):
+ * the data block for one edit of a guest whose boot loader holds OLD (and
+ * GRUB_CMDLINE_LINUX_DEFAULT, "-": none), on stdout; exit 1 with the reason if refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +81,25 @@ int main(int argc, char **argv)
 {
 	int ret = 0;
 
+	if (argc == 7 && streq(argv[1], "--data")) {
+		_cleanup_strv_free_ char **set = strv_split(argv[5], ","),
+					 **rm = strv_split(argv[6], ",");
+		bool grubby = streq(argv[2], "grubby");
+		const char *def = streq(argv[4], "-") ? NULL : argv[4];
+		struct hvc_boot_edit e;
+		_cleanup_free_ char *why = NULL, *data = NULL;
+
+		if (hvc_boot_edit_compute(grubby, argv[3], def, set, rm, &e, &why) < 0) {
+			fprintf(stderr, "refused: %s\n", why);
+			return 1;
+		}
+		hvc_boot_edit_done(&e);
+		data = data_block(grubby, argv[3], def, set, rm);
+		if (!data)
+			return 1;
+		fputs(data, stdout);
+		return 0;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: cmdline-rows DIR\n");
 		return 2;
@@ -91,6 +114,7 @@ int main(int argc, char **argv)
 			struct hvc_boot_edit e, again;
 			_cleanup_free_ char *why = NULL, *why2 = NULL, *data = NULL, *data2 = NULL;
 
+			ret |= write_text(argv[1], i, loader, "name", c->name);
 			if (hvc_boot_edit_compute(
 				    grubby, c->in, default_old, set, remove, &e, &why) < 0) {
 				_cleanup_free_ char *line = xasprintf("%s\n", why);
@@ -106,13 +130,19 @@ int main(int argc, char **argv)
 			}
 			data = data_block(grubby, e.old, e.default_old, set, remove);
 			if (hvc_boot_edit_compute(
-				    grubby, e.new, e.default_new, set, remove, &again, &why2) < 0 ||
-				again.changed) {
+				    grubby, e.new, e.default_new, set, remove, &again, &why2) < 0) {
 				fprintf(stderr,
-					"cmdline-rows: row '%s': the edit does not settle\n",
-					c->name);
+					"cmdline-rows: row '%s': its result is refused: %s\n",
+					c->name, why2);
 				ret = 1;
 			} else {
+				if (again.changed) {
+					fprintf(stderr,
+						"cmdline-rows: row '%s': the edit does not "
+						"settle\n",
+						c->name);
+					ret = 1;
+				}
 				data2 = data_block(grubby, e.new, e.default_new, set, remove);
 				hvc_boot_edit_done(&again);
 			}

@@ -361,7 +361,7 @@ static void test_random(void)
 		"_", ".", "==" };
 	static const char *const pool[] = { "a", "a=1", "a=", "b", "b=2", "c=x=y", "x-y=3", "x_y",
 		"d", "clocksource=tsc", "clocksource", "tsc=reliable", "x.y=1" };
-	size_t runs = 20000, failures = 0;
+	size_t runs = 10000, failures = 0;
 
 	for (size_t r = 0; r < runs && failures < 5; r++) {
 		char text[128] = "";

@@ -725,6 +725,27 @@ static void test_apply_parse(void)
 	teardown(&f);
 }
 
+/* The boot loader moved since the plan: "stale", kept apart from a failure. */
+static void test_apply_parse_stale(void)
+{
+	static const char rep[] =
+		"hvclock-apply 1\n"
+		"mode apply\n"
+		"result bootloader stale grubby's default kernel command line is now 'ro', not "
+		"'ro quiet' as planned; nothing changed (plan again)\n"
+		"end\n";
+	struct fixture f;
+	struct hvc_error err = { 0 };
+
+	setup(&f);
+	CHECK_INTEQ(hvc_apply_parse(rep, strlen(rep), &f.gp, &err), 0);
+	check_result(&f.gp.actions[1], HVC_RESULT_STALE,
+		"grubby's default kernel command line is now 'ro', not 'ro quiet' as planned; "
+		"nothing changed (plan again)");
+	CHECK_STREQ(hvc_result_to_string(HVC_RESULT_STALE), "stale");
+	teardown(&f);
+}
+
 static void test_apply_parse_rollback(void)
 {
 	static const char rep[] = "hvclock-apply 1\n"
@@ -819,6 +840,7 @@ int main(void)
 		HVC_TEST(test_inspect_parse_limits),
 		HVC_TEST(test_symptoms),
 		HVC_TEST(test_apply_parse),
+		HVC_TEST(test_apply_parse_stale),
 		HVC_TEST(test_apply_parse_rollback),
 		HVC_TEST(test_apply_parse_bad),
 	};
