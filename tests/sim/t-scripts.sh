@@ -379,6 +379,7 @@ check "cmdline rows: every table row is there ($nrows)" test "$nrows" -ge 75
 for ((i = 0; i < nrows; i++)); do
 	name=$(cat "$rows/$i.grubby.name")
 	why=
+	ran=
 	for bl in grubby grub; do
 		r=$rows/$i.$bl
 		if [ "$bl" = grubby ]; then p=$grubby_p d=$grubby_d; else p=$grub_p d=$grub_d; fi
@@ -386,6 +387,7 @@ for ((i = 0; i < nrows; i++)); do
 			echo "# row $i ($name) on $bl: refused by the plan: $(cat "$r.blocked")"
 			continue
 		fi
+		ran="$ran${ran:+, }$bl"
 		set_boot "$bl" "$d" "$(cat "$r.in")"
 		run "$apply_sh" "$p" <"$r.data" >"$out/row" 2>&1 || true
 		if ! grep -q '^result bootloader \(deferred\|in-place\)' "$out/row"; then
@@ -407,7 +409,7 @@ for ((i = 0; i < nrows; i++)); do
 	done
 	st=0
 	[ -z "$why" ] || st=1
-	ok "row $i ($name): the boot loaders hold exactly the C result${why:+ -$why}" "$st"
+	ok "row $i ($name): ${ran:-no boot loader: the plan refuses it}${ran:+ hold exactly the C result}${why:+ -$why}" "$st"
 done
 
 # The guest changed since the plan: "stale", nothing changed.
