@@ -409,7 +409,7 @@ for ((i = 0; i < nrows; i++)); do
 	done
 	st=0
 	[ -z "$why" ] || st=1
-	ok "row $i ($name): ${ran:-no boot loader: the plan refuses it}${ran:+ hold exactly the C result}${why:+ -$why}" "$st"
+	ok "row $i ($name): ${ran:+exactly the C result in }${ran:-refused by the plan for both boot loaders}${why:+ -$why}" "$st"
 done
 
 # The guest changed since the plan: "stale", nothing changed.
