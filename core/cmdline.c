@@ -410,3 +410,266 @@ char *hvc_cmdline_edit(const char *text, char *const *sets, char *const *removes
 	hvc_cmdline_finish(&cl);
 	return out;
 }
+
+int hvc_cmdline_text_check(const char *text, bool in_shell, const char **ret_why)
+{
+	const char *why = NULL;
+
+	if (!text)
+		why = "is not known";
+	else if (strlen(text) > HVC_CMDLINE_MAX)
+		why = "is longer than a kernel command line (2047 bytes)";
+	else
+		for (const char *c = text; *c && !why; c++) {
+			unsigned char u = (unsigned char)*c;
+			if (u < ' ' || u >= 0x7f)
+				why = "holds a tab, newline or non-ASCII byte, which hvclock does "
+				      "not edit";
+			else if (strchr("'\\`$", u))
+				why = "holds one of ' \\ ` $ (shell quoting or expansion), which "
+				      "hvclock does not edit";
+			else if (in_shell && u == '"')
+				why = "holds a double quote inside the shell assignment, which "
+				      "hvclock does not edit";
+		}
+	if (ret_why)
+		*ret_why = why;
+	return why ? -EINVAL : 0;
+}
+
+/*
+ * GRUB_CMDLINE_LINUX_DEFAULT comes after GRUB_CMDLINE_LINUX on the kernel
+ * line: take out what would override the edit (see hvc_boot_edit_compute()).
+ */
+static char *edit_override(
+	const char *text, char *const *sets, char *const *removes, bool *ret_changed)
+{
+	struct hvc_cmdline cl;
+	_cleanup_free_ char **keep = NULL;
+	size_t k = 0;
+	char *out;
+
+	hvc_cmdline_parse(&cl, text);
+	/* Tokens equal to a set already say what the edit says. */
+	keep = xcalloc(cl.n + 1, sizeof(char *));
+	for (size_t i = 0; i < cl.n; i++) {
+		struct param p, want;
+		split_token(cl.tokens[i], &p);
+		for (char *const *s = sets; s && *s; s++) {
+			split_token(*s, &want);
+			if (names_equal(&p, &want) && values_equal(&p, &want)) {
+				keep[k++] = cl.tokens[i];
+				break;
+			}
+		}
+	}
+	for (char *const *r = removes; r && *r; r++)
+		(void)remove_tokens(&cl, *r, keep);
+	for (char *const *s = sets; s && *s; s++) {
+		struct param want;
+		_cleanup_free_ char *name = NULL;
+		split_token(*s, &want);
+		name = xstrndup(want.name, want.name_len);
+		(void)remove_tokens(&cl, name, keep);
+	}
+	out = hvc_cmdline_format(&cl);
+	*ret_changed = cl.changed;
+	hvc_cmdline_finish(&cl);
+	return out;
+}
+
+/* grubby's idea of a name: the text before the first '=' (the whole token without one). */
+static bool grubby_name_is(const char *token, const char *name)
+{
+	size_t n = strcspn(token, "=");
+
+	return strlen(name) == n && strncmp(token, name, n) == 0;
+}
+
+static char *grubby_name(const char *token)
+{
+	return xstrndup(token, strcspn(token, "="));
+}
+
+static void strv_remove_at(char **l, size_t i)
+{
+	free(l[i]);
+	memmove(l + i, l + i + 1, (strv_length(l + i + 1) + 1) * sizeof(char *));
+}
+
+/*
+ * What grubby makes of args for --remove-args/--args. bls: Fedora's
+ * grubby-bls (a remove `name=value` drops the first equal token, a remove
+ * `name` every `name` and `name=...`; an add drops every token of its name,
+ * then all adds are appended). Else grubby.c and hvclock's sim: a remove drops
+ * every token equal to it or of its name, an add replaces every token of its
+ * name in place or is appended.
+ */
+static char *grubby_model(const char *args, char *const *removes, char *const *adds, bool bls)
+{
+	_cleanup_strv_free_ char **t = strv_split(args, " ");
+
+	for (char *const *r = removes; r && *r; r++) {
+		bool named = !strchr(*r, '=');
+		for (size_t i = 0; t[i];) {
+			if (!streq(t[i], *r) && !(named && grubby_name_is(t[i], *r))) {
+				i++;
+				continue;
+			}
+			strv_remove_at(t, i);
+			if (bls && !named)
+				break;
+		}
+	}
+	for (char *const *a = adds; a && *a; a++) {
+		_cleanup_free_ char *name = grubby_name(*a);
+		bool done = false;
+		for (size_t i = 0; t[i];) {
+			if (!grubby_name_is(t[i], name)) {
+				i++;
+				continue;
+			}
+			if (bls) {
+				strv_remove_at(t, i);
+				continue;
+			}
+			free(t[i]);
+			t[i] = xstrdup(*a);
+			done = true;
+			i++;
+		}
+		if (!bls && !done)
+			strv_push(&t, *a);
+	}
+	if (bls)
+		for (char *const *a = adds; a && *a; a++)
+			strv_push(&t, *a);
+	return strv_join(t, " ");
+}
+
+static bool grubby_makes(const char *old, const char *new, char *const *removes, char *const *adds)
+{
+	for (int bls = 0; bls < 2; bls++) {
+		_cleanup_free_ char *got = grubby_model(old, removes, adds, bls);
+		if (!streq(got, new))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Remove/add lists for grubby, the first that works: only removals (new is
+ * old with tokens taken out); the tokens that went and those that came
+ * (appended); every token from the first difference on removed and new's rest
+ * appended. Returns false if neither makes exactly new under both models.
+ */
+static bool grubby_lists(const char *old, const char *new, char ***ret_remove, char ***ret_add)
+{
+	_cleanup_strv_free_ char **o = strv_split(old, " "), **n = strv_split(new, " ");
+	_cleanup_strv_free_ char **rm = NULL, **add = NULL;
+	size_t i = 0, j = 0, common = 0;
+
+	/* Removals only: new's tokens are old's, in order, with some left out. */
+	for (i = 0; o[i]; i++)
+		if (n[j] && streq(o[i], n[j]))
+			j++;
+		else if (!strv_contains(rm, o[i]))
+			strv_push(&rm, o[i]);
+	if (!n[j] && grubby_makes(old, new, rm, NULL))
+		goto done;
+	strv_free(rm);
+	rm = NULL;
+
+	/* Tokens that went, and those that came, the latter appended. */
+	for (i = 0; o[i]; i++)
+		if (!strv_contains(n, o[i]) && !strv_contains(rm, o[i]))
+			strv_push(&rm, o[i]);
+	for (i = 0; n[i]; i++)
+		if (!strv_contains(o, n[i]))
+			strv_push(&add, n[i]);
+	if (grubby_makes(old, new, rm, add))
+		goto done;
+	strv_free(rm);
+	strv_free(add);
+	rm = add = NULL;
+
+	while (o[common] && n[common] && streq(o[common], n[common]))
+		common++;
+	for (i = common; o[i]; i++)
+		if (!strv_contains(rm, o[i]))
+			strv_push(&rm, o[i]);
+	for (i = common; n[i]; i++)
+		strv_push(&add, n[i]);
+	if (!grubby_makes(old, new, rm, add))
+		return false;
+done:
+	*ret_remove = TAKE_PTR(rm);
+	*ret_add = TAKE_PTR(add);
+	return true;
+}
+
+void hvc_boot_edit_done(struct hvc_boot_edit *e)
+{
+	free(e->old);
+	free(e->new);
+	free(e->default_old);
+	free(e->default_new);
+	strv_free(e->grubby_remove);
+	strv_free(e->grubby_add);
+	memset(e, 0, sizeof(*e));
+}
+
+int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
+	char *const *remove, struct hvc_boot_edit *e, char **ret_why)
+{
+	const char *what = grubby ? "grubby's default kernel command line"
+				  : "GRUB_CMDLINE_LINUX in /etc/default/grub";
+	const char *why = NULL, *bad = NULL;
+	bool changed = false;
+
+	memset(e, 0, sizeof(*e));
+	*ret_why = NULL;
+	if (hvc_cmdline_text_check(old, !grubby, &why) < 0) {
+		*ret_why = xasprintf("%s %s", what, why);
+		return -EINVAL;
+	}
+	if (!grubby && default_old && hvc_cmdline_text_check(default_old, true, &why) < 0) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub %s", why);
+		return -EINVAL;
+	}
+	e->old = xstrdup(old);
+	e->new = hvc_cmdline_edit(old, set, remove, &e->changed, &bad);
+	if (!e->new) {
+		*ret_why = xasprintf("kernel parameter '%s' is not valid", bad);
+		goto fail;
+	}
+	if (hvc_cmdline_text_check(e->new, !grubby, &why) < 0) {
+		*ret_why = xasprintf("the new value of %s %s", what, why);
+		goto fail;
+	}
+	if (!grubby && default_old) {
+		e->default_old = xstrdup(default_old);
+		e->default_new = edit_override(default_old, set, remove, &changed);
+		e->changed = e->changed || changed;
+	}
+	if (grubby && e->changed) {
+		if (!grubby_lists(e->old, e->new, &e->grubby_remove, &e->grubby_add)) {
+			*ret_why = xasprintf("grubby cannot make exactly '%s' from %s (it splits "
+					     "on spaces and appends what it adds)",
+				e->new, what);
+			goto fail;
+		}
+		STRV_FOREACH (t, e->grubby_remove)
+			if (hvc_cmdline_text_check(*t, false, NULL) < 0)
+				goto fail_token;
+		STRV_FOREACH (t, e->grubby_add)
+			if (hvc_cmdline_text_check(*t, false, NULL) < 0)
+				goto fail_token;
+	}
+	return 0;
+fail_token:
+	*ret_why = xasprintf("grubby cannot be given the arguments for '%s'", e->new);
+fail:
+	hvc_boot_edit_done(e);
+	return -EINVAL;
+}

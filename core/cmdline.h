@@ -91,3 +91,46 @@ int hvc_cmdline_remove(struct hvc_cmdline *cl, const char *param);
  */
 char *hvc_cmdline_edit(const char *text, char *const *set, char *const *remove, bool *ret_changed,
 	const char **ret_bad);
+
+/* The longest command line hvclock sends or edits: x86's COMMAND_LINE_SIZE without the NUL. */
+#define HVC_CMDLINE_MAX 2047
+
+/*
+ * Whether text (a whole command line, or one grubby argument) may travel to a
+ * guest as a data line and be edited there: at most HVC_CMDLINE_MAX bytes of
+ * printable ASCII (no tab, newline or 0xA0), none of ' \ ` $ (shell quoting
+ * and expansion hvclock does not edit), and for a value that lives inside a
+ * shell assignment (in_shell: /etc/default/grub) no double quote either.
+ * Returns 0, or -EINVAL with *ret_why (static text, may be NULL) saying why.
+ */
+int hvc_cmdline_text_check(const char *text, bool in_shell, const char **ret_why);
+
+/*
+ * The edit of a guest's own boot loader, computed on the host from what the
+ * inspection reported; the guest only checks that old (and default_old) are
+ * still there, writes new (and default_new) and reads them back.
+ */
+struct hvc_boot_edit {
+	char *old, *new; /* GRUB_CMDLINE_LINUX's value, or grubby's default entry args */
+	/* GRUB_CMDLINE_LINUX_DEFAULT's value (file only); NULL: no such assignment. */
+	char *default_old, *default_new;
+	/* grubby only: --remove-args and --args lists that turn old into new. */
+	char **grubby_remove, **grubby_add;
+	bool changed;
+};
+
+/*
+ * Compute the boot loader edit for the removes then sets (as hvc_cmdline_edit()).
+ * grubby: old is the default entry's args; the remove/add lists are chosen so
+ * that grubby (both its in-place and its remove-and-append semantics) makes
+ * exactly new. Else old is GRUB_CMDLINE_LINUX's value and default_old that of
+ * GRUB_CMDLINE_LINUX_DEFAULT (NULL: none), which GRUB puts after it: it loses
+ * every parameter a remove names and every occurrence of a set's name that does
+ * not hold the set's value (tokens equal to a set stay), so it cannot override
+ * the edit. Returns 0 and fills *e (release with hvc_boot_edit_done()), or
+ * -EINVAL with *ret_why (caller frees) naming the value and the cause: a value
+ * that cannot be sent or edited, an invalid parameter, an edit grubby cannot make.
+ */
+int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
+	char *const *remove, struct hvc_boot_edit *e, char **ret_why);
+void hvc_boot_edit_done(struct hvc_boot_edit *e);

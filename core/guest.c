@@ -51,6 +51,7 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->proc_cmdline);
 	free(f->timesync);
 	free(f->grub_cmdline);
+	free(f->grub_cmdline_default);
 	for (size_t i = 0; i < f->n_log; i++)
 		free(f->log[i].text);
 	free(f->log);

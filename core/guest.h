@@ -106,6 +106,8 @@ struct hvc_facts {
 	enum hvc_tristate timesync_active;
 	enum hvc_bootloader bootloader;
 	char *grub_cmdline; /* GRUB_CMDLINE_LINUX (or the grubby default args) */
+	/* GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub; NULL: no such assignment. */
+	char *grub_cmdline_default;
 	long uptime_seconds; /* -1 when unknown */
 	struct hvc_log_line *log;
 	size_t n_log;

@@ -31,11 +31,6 @@ static bool valid_clocksource(const char *s)
 	return hvc_token_valid(HVC_TOKEN_CLOCKSOURCE, s);
 }
 
-static bool valid_param(const char *s)
-{
-	return hvc_token_valid(HVC_TOKEN_PARAM, s);
-}
-
 /* For error messages about config- or guest-supplied text: escaped, bounded. */
 static const char *safe(const char *s, char *buf, size_t n)
 {
@@ -189,6 +184,45 @@ static char **clocksource_candidates(const struct hvc_guest_plan *gp, const stru
 	return l;
 }
 
+/* A data line whose argument may be empty ("WORD" alone then). */
+static void buf_text_line(struct buf *b, const char *word, const char *text)
+{
+	buf_line(b, word, text && *text ? text : NULL);
+}
+
+/*
+ * The boot loader edit, computed here from what the inspection reported (the
+ * same computation as the plan's): the expected old values, the new ones, and
+ * grubby's argument lists; every value checked again.
+ */
+static int add_boot_edit(struct buf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
+	struct hvc_error *err)
+{
+	const struct hvc_facts *f = &gp->guest->facts;
+	bool grubby = f->bootloader == HVC_BOOTLOADER_GRUBBY;
+	struct hvc_boot_edit e;
+	_cleanup_free_ char *why = NULL;
+
+	if (!f->grub_cmdline)
+		return hvc_error_set(err, -EINVAL,
+			"the boot loader's kernel arguments are not known (not inspected)");
+	if (hvc_boot_edit_compute(grubby, f->grub_cmdline, f->grub_cmdline_default, a->set,
+		    a->remove, &e, &why) < 0)
+		return hvc_error_set(err, -EINVAL, "%s", why);
+	buf_text_line(b, "boot-old", e.old);
+	buf_text_line(b, "boot-new", e.new);
+	if (e.default_old) {
+		buf_text_line(b, "boot-default-old", e.default_old);
+		buf_text_line(b, "boot-default-new", e.default_new);
+	}
+	STRV_FOREACH (t, e.grubby_remove)
+		buf_line(b, "boot-grubby-remove", *t);
+	STRV_FOREACH (t, e.grubby_add)
+		buf_line(b, "boot-grubby-add", *t);
+	hvc_boot_edit_done(&e);
+	return 0;
+}
+
 static int add_action(struct buf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
 	bool rollback, struct hvc_error *err)
 {
@@ -199,21 +233,7 @@ static int add_action(struct buf *b, const struct hvc_guest_plan *gp, const stru
 		buf_line(b, "bootloader", NULL);
 		if (rollback)
 			return 0;
-		STRV_FOREACH (p, a->set) {
-			if (!valid_param(*p))
-				return hvc_error_set(err, -EINVAL,
-					"kernel parameter '%s' cannot be sent to the guest",
-					safe(*p, t, sizeof(t)));
-			buf_line(b, "boot-set", *p);
-		}
-		STRV_FOREACH (p, a->remove) {
-			if (!valid_param(*p))
-				return hvc_error_set(err, -EINVAL,
-					"kernel parameter '%s' cannot be sent to the guest",
-					safe(*p, t, sizeof(t)));
-			buf_line(b, "boot-remove", *p);
-		}
-		return 0;
+		return add_boot_edit(b, gp, a, err);
 	case HVC_ACTION_SYSCTL: {
 		/* A rollback does not use the value; the line keeps one shape. */
 		const char *v = rollback && !valid_sysctl_value(a->after) ? "-" : a->after;
@@ -457,6 +477,7 @@ enum ikey {
 	K_TIMESYNC,
 	K_BOOTLOADER,
 	K_BOOTLOADER_ARGS,
+	K_BOOTLOADER_DEFAULT_ARGS,
 	K_UPTIME,
 	K_SYSCTL,
 	K_SYSCTL_ABSENT,
@@ -488,6 +509,7 @@ static const struct {
 	[K_TIMESYNC] = { "timesync", false, true },
 	[K_BOOTLOADER] = { "bootloader", false, true },
 	[K_BOOTLOADER_ARGS] = { "bootloader-args", false, false },
+	[K_BOOTLOADER_DEFAULT_ARGS] = { "bootloader-default-args", false, false },
 	[K_UPTIME] = { "uptime", false, false },
 	[K_SYSCTL] = { "sysctl", true, false },
 	[K_SYSCTL_ABSENT] = { "sysctl-absent", true, false },
@@ -646,6 +668,9 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 	case K_BOOTLOADER_ARGS:
 		f->grub_cmdline = xstrdup(v);
 		return 0;
+	case K_BOOTLOADER_DEFAULT_ARGS:
+		f->grub_cmdline_default = xstrdup(v);
+		return 0;
 	case K_UPTIME:
 		if (parse_uint(v, 1L << 40, &n) < 0)
 			return bad_line(err, l, "not a number of seconds");
@@ -788,6 +813,7 @@ static const struct {
 	{ "deferred", HVC_RESULT_DEFERRED },
 	{ "skipped", HVC_RESULT_SKIPPED },
 	{ "failed", HVC_RESULT_FAILED },
+	{ "stale", HVC_RESULT_STALE },
 };
 
 /* The carried action a "result STEP [KEY] ..." line is about; rest = after STEP [KEY]. */
@@ -901,7 +927,10 @@ int hvc_apply_parse(const char *out, size_t len, struct hvc_guest_plan *gp, stru
 			hvc_action_set_result(a, (enum hvc_result)status, "%s", detail);
 		else
 			hvc_action_set_result(a, (enum hvc_result)status,
-				status == HVC_RESULT_FAILED ? "failed in the guest" : NULL);
+				status == HVC_RESULT_FAILED ? "failed in the guest"
+					: status == HVC_RESULT_STALE
+					? "changed in the guest since the plan"
+					: NULL);
 	}
 	for (size_t i = 0; i < gp->n_actions; i++)
 		if (hvc_apply_carries(gp, i, rollback) && !done[i])

@@ -66,6 +66,8 @@
  *                                          update-grub, else with grub2-mkconfig
  *   ? bootloader-args TEXT                 `grubby --info=DEFAULT` args, or the value of the
  *                                          last GRUB_CMDLINE_LINUX= in /etc/default/grub
+ *   ? bootloader-default-args TEXT         update-grub/grub2-mkconfig: the value of the last
+ *                                          GRUB_CMDLINE_LINUX_DEFAULT= (absent: none)
  *   ? uptime SECONDS                       /proc/uptime, whole seconds
  *   + sysctl KEY VALUE                     a requested key that exists; VALUE with runs of
  *                                          blanks made single spaces (may be empty)
@@ -90,8 +92,17 @@
  * APPLY (apply.sh). Data lines (directives), any order:
  *
  *   mode apply | mode rollback             exactly one
- *   bootloader                             run the boot loader step with:
- *   boot-set PARAM, boot-remove PARAM      kernel parameters (hvc_cmdline_param_valid)
+ *   bootloader                             run the boot loader step with (apply; computed on
+ *                                          the host by hvc_boot_edit_compute(), each TEXT
+ *                                          checked by hvc_cmdline_text_check(), "WORD" alone
+ *                                          for an empty TEXT):
+ *   boot-old TEXT, boot-new TEXT           exactly one each: the value the inspection
+ *                                          reported (GRUB_CMDLINE_LINUX, or grubby's default
+ *                                          args) and the value to write
+ *   boot-default-old TEXT,                 /etc/default/grub with a GRUB_CMDLINE_LINUX_DEFAULT
+ *   boot-default-new TEXT                  (else none must exist): its value and new value
+ *   boot-grubby-remove ARG,                grubby: the --remove-args and --args lists (one
+ *   boot-grubby-add ARG                    argument each, no blank) that turn old into new
  *   sysctl KEY VALUE                       a drop-in key (VALUE: [A-Za-z0-9_.,:/+-]+)
  *   clocksource [NAME...]                  live switch candidates in order ([a-z0-9_-]+)
  *   timesync                               check that a time sync daemon runs
@@ -99,17 +110,19 @@
  *                                          kernel line to verify in grub.cfg is the dom0
  *                                          kernel's module line of a Xen entry
  *
- * apply: bootloader: grubby --update-kernel=ALL --remove-args/--args after
- *   backing up every file grubby may rewrite; or GRUB_CMDLINE_LINUX in
- *   /etc/default/grub edited as a set in the guest by an awk transcription of
- *   core/cmdline.h's rules (other parameters, order and quoting kept; removes,
- *   and the names of the sets, also taken out of GRUB_CMDLINE_LINUX_DEFAULT so
- *   it cannot override them; values using quotes or shell expansions are
- *   refused, not guessed), then update-grub or grub2-mkconfig -o <the existing
- *   grub.cfg>, then grub.cfg is read back: its first kernel line (`linux`, or
- *   for dom0 the `module`/`module2` line of the first Xen entry's vmlinu*)
- *   must carry every set parameter as its effective value and none of the
- *   removed ones, else something overrides GRUB_CMDLINE_LINUX
+ * apply: bootloader: the guest computes nothing. If the boot loader no longer
+ *   holds boot-old (or GRUB_CMDLINE_LINUX_DEFAULT boot-default-old, or its
+ *   presence changed), the result is "stale" and nothing is changed; if new
+ *   equals old, "in-place". grubby: every file grubby may rewrite is backed up,
+ *   grubby --update-kernel=ALL --remove-args/--args runs with the lists sent,
+ *   and the default entry's args must read back equal to boot-new. Else the
+ *   value of the last GRUB_CMDLINE_LINUX= (and _DEFAULT=) assignment in
+ *   /etc/default/grub is replaced as text (quoting style and every other byte
+ *   kept; quoting or expansions inside it are refused), read back, then
+ *   update-grub or grub2-mkconfig -o <the existing grub.cfg> runs and
+ *   grub.cfg's first kernel line (`linux`, or for dom0 the `module`/`module2`
+ *   line of the first Xen entry's vmlinu*) must end with the words of boot-new
+ *   and boot-default-new, else something overrides GRUB_CMDLINE_LINUX
  *   (/etc/default/grub.d/, GRUB_CMDLINE_LINUX_XEN_REPLACE) and the file is put
  *   back and grub.cfg regenerated; a failing tool puts the file back. sysctl: one drop-in
  *   /etc/sysctl.d/90-hvclock.conf with the keys that exist, written to a
@@ -145,7 +158,8 @@
  *
  * STATUS: applied (changed now), in-place (nothing to do), deferred (written,
  * takes effect at the next boot; for clocksource: the kernel kept the old
- * one), skipped, failed (DETAIL says why). "error TEXT" may replace the body
+ * one), skipped, failed (DETAIL says why), stale (bootloader only: the value
+ * changed since the plan; nothing done). "error TEXT" may replace the body
  * as for inspect.
  */
 

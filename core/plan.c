@@ -8,8 +8,8 @@ HVC_ENUM_IMPL(hvc_action_kind, HVC_ACTION_LAST, "host-cmdline", "guest-bootloade
 	"live-clocksource", "timesync", "guest-restore")
 HVC_ENUM_IMPL(hvc_action_state, HVC_ACTION_STATE_LAST, "pending", "in-place", "waiting-power-cycle",
 	"blocked")
-HVC_ENUM_IMPL(
-	hvc_result, HVC_RESULT_LAST, "none", "applied", "in-place", "deferred", "skipped", "failed")
+HVC_ENUM_IMPL(hvc_result, HVC_RESULT_LAST, "none", "applied", "in-place", "deferred", "skipped",
+	"failed", "stale")
 HVC_ENUM_IMPL(hvc_plan_status, HVC_PLAN_STATUS_LAST, "changes-pending", "nothing-to-do",
 	"waiting-power-cycle", "no-remedy", "skipped", "blocked", "failed")
 
@@ -113,7 +113,8 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		 * change goes into the guest's own boot loader.
 		 */
 		const char *where = g->is_host ? "dom0" : "guest";
-		_cleanup_free_ char *target = NULL;
+		_cleanup_free_ char *target = NULL, *why = NULL;
+		struct hvc_boot_edit edit = { 0 };
 		switch (f->bootloader) {
 		case HVC_BOOTLOADER_GRUBBY:
 			target = xasprintf("%s boot loader: grubby --update-kernel=ALL", where);
@@ -154,15 +155,34 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					  "in the "
 					  "guest's boot loader; current value known after "
 					  "inspection");
+		} else if (hvc_boot_edit_compute(f->bootloader == HVC_BOOTLOADER_GRUBBY,
+				   f->grub_cmdline, f->grub_cmdline_default, p->cmdline_set,
+				   p->cmdline_remove, &edit, &why) < 0) {
+			/* Refused here, not guessed in the guest. */
+			a->state = HVC_ACTION_BLOCKED;
+			a->note = xasprintf("%s's boot loader cannot be edited: %s",
+				g->is_host ? "dom0" : "the guest", why);
 		} else {
-			a->after = hvc_cmdline_edit(
-				f->grub_cmdline, p->cmdline_set, p->cmdline_remove, &changed, &bad);
+			a->after = xstrdup(edit.new);
+			changed = edit.changed;
 			if (changed) {
 				a->state = HVC_ACTION_PENDING;
-				a->note = xstrdup(g->is_host
-						? "takes effect at the host's next reboot (the "
-						  "hypervisor's own options are not touched)"
-						: "takes effect at the guest's next reboot");
+				if (edit.default_old && !streq(edit.default_old, edit.default_new))
+					a->note = xasprintf(
+						"%s; GRUB_CMDLINE_LINUX_DEFAULT becomes "
+						"'%s' so that it cannot override the "
+						"change",
+						g->is_host
+							? "takes effect at the host's next reboot"
+							: "takes effect at the guest's next reboot",
+						edit.default_new);
+				else
+					a->note = xstrdup(g->is_host ? "takes effect at the host's "
+								       "next reboot (the "
+								       "hypervisor's own options "
+								       "are not touched)"
+								     : "takes effect at the "
+								       "guest's next reboot");
 			} else {
 				a->state = running_state(
 					f->proc_cmdline, p->cmdline_set, p->cmdline_remove);
@@ -177,6 +197,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				}
 			}
 		}
+		hvc_boot_edit_done(&edit);
 	}
 	a->set = strv_copy(p->cmdline_set);
 	a->remove = strv_copy(p->cmdline_remove);

@@ -36,9 +36,11 @@ enum hvc_result {
 	HVC_RESULT_DEFERRED, /* written, takes effect at the next power-cycle / reboot */
 	HVC_RESULT_SKIPPED,
 	HVC_RESULT_FAILED,
+	HVC_RESULT_STALE, /* the guest changed since the plan: nothing done, plan again */
 	HVC_RESULT_LAST,
 };
-HVC_ENUM_DECL(hvc_result); /* "none", "applied", "in-place", "deferred", "skipped", "failed" */
+HVC_ENUM_DECL(
+	hvc_result); /* "none", "applied", "in-place", "deferred", "skipped", "failed", "stale" */
 
 struct hvc_action {
 	enum hvc_action_kind kind;

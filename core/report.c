@@ -92,6 +92,8 @@ static const char *result_text(enum hvc_result r)
 		return "skipped";
 	case HVC_RESULT_FAILED:
 		return "failed";
+	case HVC_RESULT_STALE:
+		return "stale (changed since the plan)";
 	default:
 		return "not attempted";
 	}

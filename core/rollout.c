@@ -145,6 +145,7 @@ static void judge(struct hvc_guest_plan *gp)
 		struct hvc_action *a = &gp->actions[i];
 		switch (a->result) {
 		case HVC_RESULT_FAILED:
+		case HVC_RESULT_STALE:
 			if (!first_failure)
 				first_failure = a->result_msg;
 			break;

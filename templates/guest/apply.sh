@@ -1,8 +1,9 @@
 # apply.sh: hvclock's guest-side change (or its rollback); prints the "hvclock-apply 1" report.
 #
 # Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
-# "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader,
-# boot-set, boot-remove, sysctl, clocksource, timesync) and the terminator; the
+# "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader, boot-old,
+# boot-new, boot-default-old, boot-default-new, boot-grubby-remove, boot-grubby-add, sysctl,
+# clocksource, timesync, dom0, deadline) and the terminator; the
 # protocol is specified in core/guestscript.h. Every file is backed up under
 # /var/lib/hvclock before its first change (the first original is kept), and
 # what was changed is recorded in /var/lib/hvclock/state for the rollback.
@@ -96,26 +97,20 @@ hvc_grubcfg() {
 
 # Read back a regenerated grub.cfg (on its input): the first kernel line is the first
 # `linux`/`linux16`/`linuxefi` line, or with HVC_DOM0=yes the first `module`/`module2`/
-# `xen_module` line loading a vmlinu* (the dom0 kernel of a Xen entry). Each of HVC_AWK_SET
-# must be the effective (last) occurrence of its name there, and nothing HVC_AWK_REMOVE names
-# may be left. Exit 0: it holds; 1: it does not; 2: no such line.
+# `xen_module` line loading a vmlinu* (the dom0 kernel of a Xen entry). Its words must end with
+# the words of HVC_AWK_WANT (the new GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT values
+# hvclock sent), compared whole after splitting on blanks: GRUB puts them last, so anything
+# after them (an override in /etc/default/grub.d, GRUB_CMDLINE_LINUX_XEN_REPLACE) shows.
+# Exit 0: it holds; 1: it does not; 2: no such line.
 # shellcheck disable=SC2016
-HVC_AWK_GRUBCFG=$HVC_AWK_NAME'
-function same(a, b)
-{
-	return hvc_name(a) == hvc_name(b) &&
-	    substr(a, length(hvc_name(a)) + 1) == substr(b, length(hvc_name(b)) + 1)
-}
-function isset(t, k)
-{
-	for (k = 1; k <= nset; k++)
-		if (same(t, set[k]))
-			return 1
-	return 0
-}
+HVC_AWK_GRUBCFG='
 BEGIN {
-	nset = split(ENVIRON["HVC_AWK_SET"], set, " ")
-	nrm = split(ENVIRON["HVC_AWK_REMOVE"], rm, " ")
+	nwant = split(ENVIRON["HVC_AWK_WANT"], want, /[ \t]+/)
+	m = 0
+	for (i = 1; i <= nwant; i++)
+		if (want[i] != "")
+			w2[++m] = want[i]
+	nwant = m
 	dom0 = ENVIRON["HVC_DOM0"] == "yes"
 }
 {
@@ -132,26 +127,20 @@ BEGIN {
 		next
 	}
 	found = 1
+	nt = 0
 	for (i = f + 2; i <= n; i++)
-		tok[++nt] = w[i]
+		if (w[i] != "")
+			tok[++nt] = w[i]
 	exit
 }
 END {
 	if (!found)
 		exit 2
-	for (k = 1; k <= nset; k++) {
-		last = ""
-		for (i = 1; i <= nt; i++)
-			if (hvc_name(tok[i]) == hvc_name(set[k]))
-				last = tok[i]
-		if (last == "" || !same(last, set[k]))
+	if (nt < nwant)
+		exit 1
+	for (k = 1; k <= nwant; k++)
+		if (tok[nt - nwant + k] != w2[k])
 			exit 1
-	}
-	for (k = 1; k <= nrm; k++)
-		for (i = 1; i <= nt; i++)
-			if (!isset(tok[i]) && hvc_name(tok[i]) == hvc_name(rm[k]) &&
-			    (index(rm[k], "=") < 2 || same(tok[i], rm[k])))
-				exit 1
 	exit 0
 }'
 
@@ -167,12 +156,68 @@ hvc_regenerate() {
 	esac
 }
 
-# GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub or grub2-mkconfig.
+# True if what the boot loader holds is still what hvclock planned from (hvc_cur: what it
+# holds now); else reports "stale" for the step, changing nothing.
+hvc_boot_fresh() { # WHAT CURRENT EXPECTED
+	[ "$2" != "$3" ] || return 0
+	hvc_result bootloader stale "$1 is now '$2', not '$3' as planned; nothing changed" \
+		"(plan again)"
+	return 1
+}
+
+# GRUB_CMDLINE_LINUX (and _DEFAULT) in /etc/default/grub set to the values hvclock computed,
+# then update-grub or grub2-mkconfig, then both read back.
 hvc_boot_grub() {
 	hvc_f=/etc/default/grub
+	case $hvc_bold$hvc_bnew in
+	*\"*)
+		hvc_result bootloader failed "a value with a double quote cannot go into $hvc_f"
+		return 0
+		;;
+	esac
 	if [ "$hvc_bl" = grub2-mkconfig ] && ! hvc_grubcfg; then
 		hvc_result bootloader failed "no grub.cfg for grub2-mkconfig" \
 			"(looked in /boot/grub2, /boot/grub, /boot/efi/EFI/*)"
+		return 0
+	fi
+	hvc_grub_get GRUB_CMDLINE_LINUX || :
+	hvc_cur=$hvc_gv
+	case $hvc_rc in
+	0 | 4) ;;
+	3)
+		hvc_result bootloader failed "GRUB_CMDLINE_LINUX in $hvc_f uses quoting" \
+			"or expansions hvclock does not edit"
+		return 0
+		;;
+	*)
+		hvc_result bootloader failed "cannot read $hvc_f"
+		return 0
+		;;
+	esac
+	hvc_boot_fresh "GRUB_CMDLINE_LINUX in $hvc_f" "$hvc_cur" "$hvc_bold" || return 0
+	hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT || :
+	case $hvc_rc:$hvc_bdef in
+	0:yes) hvc_boot_fresh "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_f" "$hvc_gv" "$hvc_bdold" ||
+		return 0 ;;
+	4:no) ;;
+	3:*)
+		hvc_result bootloader failed "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_f uses quoting" \
+			"or expansions hvclock does not edit"
+		return 0
+		;;
+	4:yes | 0:no)
+		hvc_result bootloader stale "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_f was" \
+			"$([ "$hvc_bdef" = yes ] && echo removed || echo added) since the plan;" \
+			"nothing changed (plan again)"
+		return 0
+		;;
+	*)
+		hvc_result bootloader failed "cannot read $hvc_f"
+		return 0
+		;;
+	esac
+	if [ "$hvc_bnew" = "$hvc_bold" ] && [ "$hvc_bdnew" = "$hvc_bdold" ]; then
+		hvc_result bootloader in-place
 		return 0
 	fi
 	if ! cp -p "$hvc_f" "$hvc_f.hvclock-new" 2>/dev/null; then
@@ -180,26 +225,14 @@ hvc_boot_grub() {
 		return 0
 	fi
 	hvc_rc=0
-	HVC_AWK_MODE="file" awk "$HVC_AWK_GRUB" "$hvc_f" >"$hvc_f.hvclock-new" || hvc_rc=$?
-	case $hvc_rc in
-	0) ;;
-	10)
-		rm -f "$hvc_f.hvclock-new"
-		hvc_result bootloader in-place
-		return 0
-		;;
-	3)
-		rm -f "$hvc_f.hvclock-new"
-		hvc_result bootloader failed "GRUB_CMDLINE_LINUX(_DEFAULT) in $hvc_f uses quoting" \
-			"or expansions hvclock does not edit"
-		return 0
-		;;
-	*)
+	HVC_AWK_MODE=put HVC_AWK_LINUX=$hvc_bnew HVC_AWK_PUT_DEFAULT=$hvc_bdef \
+		HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_GRUB" "$hvc_f" >"$hvc_f.hvclock-new" ||
+		hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
 		rm -f "$hvc_f.hvclock-new"
 		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
 		return 0
-		;;
-	esac
+	fi
 	if ! hvc_backup bootloader "$hvc_f" ||
 		! hvc_state_once "bootloader $hvc_bl" "bootloader " ||
 		! cp -p "$hvc_f" "$hvc_f.hvclock-old"; then
@@ -212,6 +245,20 @@ hvc_boot_grub() {
 		hvc_result bootloader failed "cannot replace $hvc_f"
 		return 0
 	fi
+	# Read back what was written, then what GRUB will boot.
+	hvc_why=
+	hvc_grub_get GRUB_CMDLINE_LINUX || :
+	[ "$hvc_gv" = "$hvc_bnew" ] || hvc_why="GRUB_CMDLINE_LINUX reads back as '$hvc_gv'"
+	if [ "$hvc_bdef" = yes ]; then
+		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT || :
+		[ "$hvc_gv" = "$hvc_bdnew" ] ||
+			hvc_why="GRUB_CMDLINE_LINUX_DEFAULT reads back as '$hvc_gv'"
+	fi
+	if [ -n "$hvc_why" ]; then
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_result bootloader failed "$hvc_f: $hvc_why; put back"
+		return 0
+	fi
 	hvc_rc=0
 	hvc_regenerate "$hvc_bl" || hvc_rc=$?
 	if [ "$hvc_rc" != 0 ]; then
@@ -219,10 +266,10 @@ hvc_boot_grub() {
 		hvc_result bootloader failed "$hvc_bl failed (exit $hvc_rc); $hvc_f put back"
 		return 0
 	fi
-	# Read back what GRUB will boot: another file can override GRUB_CMDLINE_LINUX.
 	[ "$hvc_bl" = grub2-mkconfig ] || hvc_cfg=/boot/grub/grub.cfg
 	hvc_rc=0
-	awk "$HVC_AWK_GRUBCFG" "$hvc_cfg" 2>/dev/null || hvc_rc=$?
+	HVC_AWK_WANT="$hvc_bnew $hvc_bdnew" awk "$HVC_AWK_GRUBCFG" "$hvc_cfg" 2>/dev/null ||
+		hvc_rc=$?
 	if [ "$hvc_rc" != 0 ]; then
 		mv -f "$hvc_f.hvclock-old" "$hvc_f"
 		hvc_regenerate "$hvc_bl" || :
@@ -230,7 +277,7 @@ hvc_boot_grub() {
 			hvc_why="has no $([ "$HVC_DOM0" = yes ] && echo "Xen entry with a dom0 kernel" ||
 				echo "linux line")"
 		else
-			hvc_why="does not carry the change on its first kernel line (something"
+			hvc_why="does not end its first kernel line with the new arguments (something"
 			hvc_why="$hvc_why overrides GRUB_CMDLINE_LINUX: /etc/default/grub.d/*.cfg?"
 			[ "$HVC_DOM0" != yes ] || hvc_why="$hvc_why GRUB_CMDLINE_LINUX_XEN_REPLACE?"
 			hvc_why="$hvc_why)"
@@ -243,26 +290,18 @@ hvc_boot_grub() {
 		"takes effect at the next boot"
 }
 
-# grubby --update-kernel=ALL, after keeping every file grubby may rewrite.
+# grubby --update-kernel=ALL with the argument lists hvclock computed, after keeping every
+# file grubby may rewrite; the default entry's args must then read back as the new value.
 hvc_boot_grubby() {
 	if ! hvc_bootargs; then
 		hvc_result bootloader failed "grubby --info=DEFAULT shows no kernel arguments"
 		return 0
 	fi
-	hvc_rc=0
-	printf '%s\n' "$hvc_ba" | HVC_AWK_MODE="line" awk "$HVC_AWK_GRUB" >/dev/null || hvc_rc=$?
-	case $hvc_rc in
-	0) ;;
-	10)
+	hvc_boot_fresh "grubby's default kernel command line" "$hvc_ba" "$hvc_bold" || return 0
+	if [ "$hvc_bnew" = "$hvc_bold" ]; then
 		hvc_result bootloader in-place
 		return 0
-		;;
-	*)
-		hvc_result bootloader failed "awk could not edit the grubby arguments" \
-			"(exit $hvc_rc)"
-		return 0
-		;;
-	esac
+	fi
 	set +f
 	set -- /etc/default/grub /boot/grub2/grubenv /boot/grub2/grub.cfg /boot/grub/grub.conf \
 		/boot/efi/EFI/*/grub.cfg /boot/efi/EFI/*/grubenv /boot/loader/entries/*.conf
@@ -284,11 +323,11 @@ hvc_boot_grubby() {
 		return 0
 	fi
 	set -- --update-kernel=ALL
-	if [ -n "$HVC_AWK_REMOVE" ]; then
-		set -- "$@" "--remove-args=$HVC_AWK_REMOVE"
+	if [ -n "$hvc_grm" ]; then
+		set -- "$@" "--remove-args=${hvc_grm# }"
 	fi
-	if [ -n "$HVC_AWK_SET" ]; then
-		set -- "$@" "--args=$HVC_AWK_SET"
+	if [ -n "$hvc_gadd" ]; then
+		set -- "$@" "--args=${hvc_gadd# }"
 	fi
 	hvc_rc=0
 	grubby "$@" >/dev/null 2>&1 </dev/null || hvc_rc=$?
@@ -296,14 +335,11 @@ hvc_boot_grubby() {
 		hvc_result bootloader failed "grubby failed (exit $hvc_rc)"
 		return 0
 	fi
-	hvc_rc=0
-	if hvc_bootargs; then
-		printf '%s\n' "$hvc_ba" | HVC_AWK_MODE="line" awk "$HVC_AWK_GRUB" >/dev/null ||
-			hvc_rc=$?
-	fi
-	if [ "$hvc_rc" != 10 ]; then
+	hvc_ba="(none)"
+	hvc_bootargs || :
+	if [ "$hvc_ba" != "$hvc_bnew" ]; then
 		hvc_result bootloader failed "grubby ran but the default entry's arguments are" \
-			"not as wanted: $hvc_ba"
+			"'$hvc_ba', not '$hvc_bnew'"
 		return 0
 	fi
 	hvc_result bootloader deferred "grubby --update-kernel=ALL done;" \
@@ -730,17 +766,12 @@ hvc_apply() {
 	echo "end"
 }
 
-# A kernel parameter as hvc_cmdline_param_valid() accepts it.
-hvc_valid_param() {
-	case ${1%%=*} in
-	'' | -* | *[!A-Za-z0-9_.-]*) return 1 ;;
-	esac
+# A command line (or grubby argument) as hvc_cmdline_text_check() accepts it: at most 2047
+# bytes of printable ASCII without ' \ ` $ (a double quote is checked where it matters).
+hvc_valid_text() {
+	[ "${#1}" -le 2047 ] || return 1
 	case $1 in
-	*=*)
-		case ${1#*=} in
-		*[!!-~]* | *[\"\'\\\`\$\;\&\|\<\>]*) return 1 ;;
-		esac
-		;;
+	*[!\ -~]* | *[\'\\\`\$]*) return 1 ;;
 	esac
 }
 
@@ -749,8 +780,14 @@ hvc_main() {
 	hvc_mode=
 	HVC_DOM0=no
 	hvc_boot=no
-	hvc_set=
-	hvc_remove=
+	hvc_bold=
+	hvc_bnew=
+	hvc_bdef=no
+	hvc_bhave=
+	hvc_bdold=
+	hvc_bdnew=
+	hvc_grm=
+	hvc_gadd=
 	hvc_sysctls=
 	hvc_cands=
 	hvc_clock=no
@@ -760,14 +797,43 @@ hvc_main() {
 		case $hvc_l in
 		"mode apply" | "mode rollback") hvc_mode=${hvc_l#mode } ;;
 		bootloader) hvc_boot=yes ;;
-		"boot-set "* | "boot-remove "*)
-			hvc_p=${hvc_l#* }
-			if ! hvc_valid_param "$hvc_p"; then
-				hvc_bad="invalid data line: kernel parameter"
-			elif [ "${hvc_l%% *}" = boot-set ]; then
-				hvc_set="$hvc_set $hvc_p"
+		boot-old | "boot-old "* | boot-new | "boot-new "* | boot-default-old | \
+			"boot-default-old "* | boot-default-new | "boot-default-new "*)
+			hvc_k=${hvc_l%% *}
+			hvc_v=${hvc_l#"$hvc_k"}
+			hvc_v=${hvc_v# }
+			if ! hvc_valid_text "$hvc_v"; then
+				hvc_bad="invalid data line: kernel command line"
+			fi
+			case $hvc_k in
+			boot-old)
+				hvc_bold=$hvc_v
+				hvc_bhave="${hvc_bhave}o"
+				;;
+			boot-new)
+				hvc_bnew=$hvc_v
+				hvc_bhave="${hvc_bhave}n"
+				;;
+			boot-default-old)
+				hvc_bdold=$hvc_v
+				hvc_bdef=yes
+				;;
+			*) hvc_bdnew=$hvc_v ;;
+			esac
+			case $hvc_k:$hvc_v in
+			boot-default-*:*\"*) hvc_bad="invalid data line: kernel command line" ;;
+			esac
+			;;
+		"boot-grubby-remove "* | "boot-grubby-add "*)
+			hvc_v=${hvc_l#* }
+			case $hvc_v in
+			'' | *' '*) hvc_bad="invalid data line: grubby argument" ;;
+			esac
+			hvc_valid_text "$hvc_v" || hvc_bad="invalid data line: grubby argument"
+			if [ "${hvc_l%% *}" = boot-grubby-remove ]; then
+				hvc_grm="$hvc_grm $hvc_v"
 			else
-				hvc_remove="$hvc_remove $hvc_p"
+				hvc_gadd="$hvc_gadd $hvc_v"
 			fi
 			;;
 		"sysctl "*)
@@ -805,15 +871,17 @@ hvc_main() {
 	if [ -z "$hvc_mode" ]; then
 		hvc_bad="no mode in the data block"
 	fi
+	# An apply of the boot loader needs the old and the new value, once each.
+	if [ "$hvc_mode$hvc_boot" = applyyes ] && [ "$hvc_bhave" != on ] && [ "$hvc_bhave" != no ]; then
+		hvc_bad="invalid data block: bootloader needs one boot-old and one boot-new line"
+	fi
 	hvc_dirs "$HVC_DOM0"
 	hvc_watchdog
 	if [ -z "$hvc_bad" ] && ! hvc_lock; then
 		hvc_bad=$hvc_why
 	fi
 	hvc_hook apply-locked
-	HVC_AWK_SET=${hvc_set# }
-	HVC_AWK_REMOVE=${hvc_remove# }
-	export HVC_AWK_SET HVC_AWK_REMOVE HVC_DOM0
+	export HVC_DOM0
 	# hvclock tells the operator to power-cycle (destroy + start): what was written must be
 	# on disk by then, not in the page cache.
 	hvc_rc=0

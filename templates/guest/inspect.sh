@@ -139,6 +139,14 @@ hvc_inspect() {
 	if hvc_bootargs; then
 		hvc_put bootloader-args "$hvc_ba"
 	fi
+	case $hvc_bl in
+	update-grub | grub2-mkconfig)
+		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT || :
+		case $hvc_rc in
+		0 | 3) hvc_put bootloader-default-args "$hvc_gv" ;;
+		esac
+		;;
+	esac
 	if hvc_read1 /proc/uptime; then
 		hvc_r=${hvc_r%%[. ]*}
 		case $hvc_r in

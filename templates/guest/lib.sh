@@ -180,12 +180,24 @@ hvc_bootargs() {
 			return 1
 		;;
 	update-grub | grub2-mkconfig)
-		hvc_ba=$(HVC_AWK_MODE="get" awk "$HVC_AWK_GRUB" /etc/default/grub) || return 1
+		hvc_grub_get GRUB_CMDLINE_LINUX || [ "$hvc_rc" != 2 ] || return 1
+		hvc_ba=$hvc_gv
 		;;
 	*)
 		return 1
 		;;
 	esac
+}
+
+# The value of assignment $1 in /etc/default/grub -> hvc_gv, exit status -> hvc_rc (0: a
+# value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no assignment;
+# other: unreadable). False unless 0.
+hvc_grub_get() {
+	hvc_rc=0
+	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_GRUB" /etc/default/grub 2>/dev/null) ||
+		hvc_rc=$?
+	case $hvc_rc in 0 | 3 | 4) ;; *) hvc_rc=2 ;; esac
+	[ "$hvc_rc" = 0 ]
 }
 
 # The time sync daemon -> hvc_ts (chronyd, ntpd, systemd-timesyncd, none) and hvc_ts_active.
@@ -245,114 +257,17 @@ END {
 		exit 1
 }'
 
-# Kernel command line editing as a set (the rules of core/cmdline.h), in POSIX awk.
-# HVC_AWK_MODE: "line" edits the one line on stdin (exit 10: unchanged); "file" edits
-# /etc/default/grub (GRUB_CMDLINE_LINUX gets the sets; sets and removes keep
-# GRUB_CMDLINE_LINUX_DEFAULT from overriding them; exit 10: unchanged, 3: quoting or
-# expansions hvclock does not edit); "get" prints the value of GRUB_CMDLINE_LINUX.
-# HVC_AWK_SET / HVC_AWK_REMOVE: space-separated parameters (validated, no blanks, no quotes).
-# shellcheck disable=SC2016
-HVC_AWK_NAME='
-function hvc_name(t, n, i)
-{
-	i = index(t, "=")
-	n = (i > 1) ? substr(t, 1, i - 1) : t
-	gsub(/-/, "_", n)
-	return n
-}
-'
-# shellcheck disable=SC2016
-HVC_AWK_GRUB=$HVC_AWK_NAME'
-function hvc_hasval(t)
-{
-	return index(t, "=") > 1
-}
-function hvc_val(t)
-{
-	return substr(t, index(t, "=") + 1)
-}
-function hvc_same(a, b)
-{
-	if (hvc_name(a) != hvc_name(b) || hvc_hasval(a) != hvc_hasval(b))
-		return 0
-	return !hvc_hasval(a) || hvc_val(a) == hvc_val(b)
-}
-function hvc_spared(t, i)
-{
-	for (i = 1; i <= nset; i++)
-		if (hvc_same(t, set[i]))
-			return 1
-	return 0
-}
-function hvc_rmmatch(t, dosets, i)
-{
-	if (hvc_spared(t))
-		return 0
-	for (i = 1; i <= nrm; i++)
-		if (hvc_name(t) == hvc_name(rm[i]) &&
-		    (!hvc_hasval(rm[i]) || (hvc_hasval(t) && hvc_val(t) == hvc_val(rm[i]))))
-			return 1
-	if (!dosets)
-		for (i = 1; i <= nset; i++)
-			if (hvc_name(t) == hvc_name(set[i]))
-				return 1
-	return 0
-}
-# Edit a kernel command line as a set (the rules of core/cmdline.h): removes, then sets;
-# with dosets 0 the names of the sets are removed instead (another variable must not override them).
-# Returns the text unchanged when no token changes; sets hvc_changed.
-function hvc_edit(text, dosets, raw, tok, cur, out, nraw, n, m, i, j, k, last, frozen, s)
-{
-	nraw = split(text, raw, /[ \t]+/)
-	n = 0
-	for (i = 1; i <= nraw; i++)
-		if (raw[i] != "")
-			tok[++n] = raw[i]
-	frozen = n + 1
-	for (i = 1; i <= n; i++)
-		if (tok[i] == "--") {
-			frozen = i
-			break
-		}
-	m = 0
-	for (i = 1; i < frozen; i++)
-		if (!hvc_rmmatch(tok[i], dosets))
-			cur[++m] = tok[i]
-	if (dosets) {
-		for (k = 1; k <= nset; k++) {
-			last = 0
-			for (i = 1; i <= m; i++)
-				if (hvc_name(cur[i]) == hvc_name(set[k]))
-					last = i
-			if (last && hvc_same(cur[last], set[k]))
-				continue
-			j = 0
-			for (i = 1; i <= m; i++) {
-				if (i == last)
-					out[++j] = set[k]
-				else if (hvc_name(cur[i]) != hvc_name(set[k]))
-					out[++j] = cur[i]
-			}
-			if (!last)
-				out[++j] = set[k]
-			m = j
-			for (i = 1; i <= m; i++)
-				cur[i] = out[i]
-		}
-	}
-	for (i = frozen; i <= n; i++)
-		cur[++m] = tok[i]
-	hvc_changed = (m != n)
-	for (i = 1; i <= n && !hvc_changed; i++)
-		if (cur[i] != tok[i])
-			hvc_changed = 1
-	if (!hvc_changed)
-		return text
-	s = ""
-	for (i = 1; i <= m; i++)
-		s = s (i > 1 ? " " : "") cur[i]
-	return s
-}
+# The value of the last GRUB_CMDLINE_LINUX= (HVC_AWK_VAR=GRUB_CMDLINE_LINUX_DEFAULT: of that)
+# assignment in /etc/default/grub, as text: hvclock computes every new command line on the host
+# (core/cmdline.c) and only the assignment's value is read or replaced here, never tokenized.
+# HVC_AWK_MODE "get" prints the value (exit 0), or the raw rest of the line if its quoting is
+# beyond what hvclock edits (expansions, escapes, a kernel quote inside: exit 3), or "" if there
+# is no such assignment (exit 4). "put" prints the file with the value replaced by
+# HVC_AWK_LINUX (and, with HVC_AWK_PUT_DEFAULT=yes, GRUB_CMDLINE_LINUX_DEFAULT's by
+# HVC_AWK_DEFAULT), keeping the quoting style and every other byte; a missing
+# GRUB_CMDLINE_LINUX is appended; exit 3 if a value to replace has quoting beyond it.
+# shellcheck disable=SC2016 # awk program: nothing to expand
+HVC_AWK_GRUB='
 # Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;
 # returns 0 if its quoting is beyond what hvclock edits (expansions, escapes, kernel quotes).
 function hvc_parse(l, var, i, rest, j)
@@ -379,17 +294,22 @@ function hvc_parse(l, var, i, rest, j)
 		return 0
 	return 1
 }
+function hvc_put(n, var, v)
+{
+	if (!hvc_parse(line[n], var))
+		exit 3
+	if (hvc_q == "" && v ~ /[ \t]/)
+		hvc_q = "\""
+	line[n] = hvc_pre hvc_q v hvc_q hvc_post
+}
 BEGIN {
 	mode = ENVIRON["HVC_AWK_MODE"]
-	nset = split(ENVIRON["HVC_AWK_SET"], set, " ")
-	nrm = split(ENVIRON["HVC_AWK_REMOVE"], rm, " ")
+	var = ENVIRON["HVC_AWK_VAR"]
+	if (var == "")
+		var = "GRUB_CMDLINE_LINUX"
 	nl = 0
 	lastl = 0
 	lastd = 0
-}
-mode == "line" {
-	print hvc_edit($0, 1)
-	exit hvc_changed ? 0 : 10
 }
 {
 	line[++nl] = $0
@@ -399,46 +319,27 @@ mode == "line" {
 		lastd = nl
 }
 END {
-	if (mode == "line")
-		exit hvc_changed ? 0 : 10
 	if (mode == "get") {
-		if (lastl && hvc_parse(line[lastl], "GRUB_CMDLINE_LINUX"))
-			print hvc_v
-		else if (lastl)
-			print substr(line[lastl], index(line[lastl], "GRUB_CMDLINE_LINUX=") + 19)
-		else
+		n = (var == "GRUB_CMDLINE_LINUX") ? lastl : lastd
+		if (!n) {
 			print ""
-		exit 0
-	}
-	changed = 0
-	if (lastd) {
-		if (!hvc_parse(line[lastd], "GRUB_CMDLINE_LINUX_DEFAULT"))
-			exit 3
-		v = hvc_edit(hvc_v, 0)
-		if (hvc_changed) {
-			line[lastd] = hvc_pre hvc_q v hvc_q hvc_post
-			changed = 1
+			exit 4
 		}
-	}
-	if (lastl) {
-		if (!hvc_parse(line[lastl], "GRUB_CMDLINE_LINUX"))
-			exit 3
-		v = hvc_edit(hvc_v, 1)
-		if (hvc_changed) {
-			if (hvc_q == "" && v ~ /[ \t]/)
-				hvc_q = "\""
-			line[lastl] = hvc_pre hvc_q v hvc_q hvc_post
-			changed = 1
+		if (hvc_parse(line[n], var)) {
+			print hvc_v
+			exit 0
 		}
-	} else {
-		v = hvc_edit("", 1)
-		if (hvc_changed) {
-			line[++nl] = "GRUB_CMDLINE_LINUX=\"" v "\""
-			changed = 1
-		}
+		print substr(line[n], index(line[n], var "=") + length(var) + 1)
+		exit 3
 	}
-	if (!changed)
-		exit 10
+	if (mode != "put")
+		exit 2
+	if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && lastd)
+		hvc_put(lastd, "GRUB_CMDLINE_LINUX_DEFAULT", ENVIRON["HVC_AWK_DEFAULT"])
+	if (lastl)
+		hvc_put(lastl, "GRUB_CMDLINE_LINUX", ENVIRON["HVC_AWK_LINUX"])
+	else
+		line[++nl] = "GRUB_CMDLINE_LINUX=\"" ENVIRON["HVC_AWK_LINUX"] "\""
 	for (i = 1; i <= nl; i++)
 		print line[i]
 	exit 0

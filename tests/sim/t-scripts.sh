@@ -100,8 +100,13 @@ dropin_head="# Written by hvclock; 'hvclock rollback' restores what was here bef
 
 # run SCRIPT PORT: the script + the data block from stdin, over ssh, as hvclock sends it
 run() {
+	local asm
+	asm=$out/asm.$(basename "$1")
+	# assembled once per script: the rows below run it a few hundred times
+	[ -s "$asm" ] ||
+		python3 "$top/templates/guest/embed.py" --assemble "$top/templates/guest/lib.sh" "$1" >"$asm"
 	{
-		python3 "$top/templates/guest/embed.py" --assemble "$top/templates/guest/lib.sh" "$1"
+		cat "$asm"
 		echo "hvc_main <<'HVCLOCK_DATA_END'"
 		cat
 		echo "HVCLOCK_DATA_END"
@@ -132,14 +137,33 @@ has() { # FILE LINE
 	grep -qxF "$2" "$1"
 }
 
-# The data block for a kind: what a plan for it would carry.
-apply_data() { # KIND MODE
+rows_bin=${HVC_CMDLINE_ROWS:-}
+[ -x "$rows_bin" ] || skip "no cmdline-rows helper (HVC_CMDLINE_ROWS, built by meson)"
+
+# The value of "KEY VALUE" in a report ("-" if the line is absent).
+report_value() { # FILE KEY
+	awk -v k="$2" '$1 == k { print substr($0, length(k) + 2); f = 1 } END { if (!f) print "-" }' "$1"
+}
+
+# The boot loader lines the host sends for an edit, computed by core/cmdline.c from what the
+# inspect report (FILE) says the boot loader holds.
+boot_data() { # INSPECT-REPORT SETS REMOVES
+	local bl
+	bl=$(report_value "$1" bootloader)
+	[ "$bl" = grubby ] || bl=grub
+	"$rows_bin" --data "$bl" "$(report_value "$1" bootloader-args)" \
+		"$(report_value "$1" bootloader-default-args)" "$2" "$3" | tail -n +2
+}
+
+# The data block for a kind: what a plan for it would carry (boot values from its inspect report).
+apply_data() { # KIND MODE INSPECT-REPORT
 	echo "mode $2"
 	# every healthy kind has a boot loader hvclock can edit
-	echo bootloader
-	echo "boot-set clocksource=tsc"
-	echo "boot-set tsc=reliable"
-	echo "boot-remove notsc"
+	if [ "$2" = apply ]; then
+		boot_data "$3" clocksource=tsc,tsc=reliable notsc
+	else
+		echo bootloader
+	fi
 	case $1 in
 	xenlinux-pv)
 		echo "sysctl xen.independent_wallclock 1"
@@ -193,7 +217,7 @@ while read -r g _ port kind; do
 	check "$kind: inspect changed nothing" test "$(manifest "$d")" = "$m0"
 
 	# --- apply, twice ---
-	apply_data "$kind" apply | run "$apply_sh" "$port" >"$a1" 2>&1 || true
+	apply_data "$kind" apply "$i1" | run "$apply_sh" "$port" >"$a1" 2>&1 || true
 	check "$kind: apply report is well formed" well_formed "$a1" hvclock-apply
 	case $kind in
 	xenlinux-pv)
@@ -236,7 +260,9 @@ while read -r g _ port kind; do
 	m1=$(manifest "$d")
 	check "$kind: state recorded" test -f "$d/var/lib/hvclock/state"
 
-	apply_data "$kind" apply | run "$apply_sh" "$port" >"$a2" 2>&1 || true
+	# a second plan, from what the guest holds now
+	printf 'sysctl kernel.panic\n' | run "$inspect_sh" "$port" >"$i1.again" 2>&1 || true
+	apply_data "$kind" apply "$i1.again" | run "$apply_sh" "$port" >"$a2" 2>&1 || true
 	check "$kind: second apply is well formed" well_formed "$a2" hvclock-apply
 	# every step in-place, except those that failed the first time for a reason of the guest's
 	bad=$(grep '^result ' "$a2" |
@@ -250,11 +276,11 @@ while read -r g _ port kind; do
 	check "$kind: inspect sees hvclock's state" has "$i2" "state present"
 
 	# --- rollback, twice ---
-	apply_data "$kind" rollback | run "$apply_sh" "$port" >"$r1" 2>&1 || true
+	apply_data "$kind" rollback "$i1" | run "$apply_sh" "$port" >"$r1" 2>&1 || true
 	check "$kind: rollback report is well formed" well_formed "$r1" hvclock-apply
 	check "$kind: rollback restored" grep -q '^result restore applied' "$r1"
 	check "$kind: rollback restored every file byte for byte" test "$(manifest "$d")" = "$m0"
-	apply_data "$kind" rollback | run "$apply_sh" "$port" >"$r2" 2>&1 || true
+	apply_data "$kind" rollback "$i1" | run "$apply_sh" "$port" >"$r2" 2>&1 || true
 	check "$kind: second rollback has nothing to do" \
 		grep -q '^result restore in-place' "$r2"
 	check "$kind: second rollback changed no byte" test "$(manifest "$d")" = "$m0"
@@ -268,10 +294,10 @@ p=$(port_of modern-kvm)
 d=$(dir_of modern-kvm)
 m0=$(manifest "$d")
 # shellcheck disable=SC2016 # the point: text a shell would expand
-printf 'mode apply\nbootloader\nboot-set a=$(touch /tmp/pwned)\nsysctl kernel.panic 7\n' |
+printf 'mode apply\nbootloader\nboot-old\nboot-new a=$(touch /tmp/pwned)\nsysctl kernel.panic 7\n' |
 	run "$apply_sh" "$p" >"$out/refuse" 2>&1 || true
 check "a data block with a shell expansion is refused whole" \
-	has "$out/refuse" "error invalid data line: kernel parameter"
+	has "$out/refuse" "error invalid data line: kernel command line"
 check "a refused data block changes nothing" test "$(manifest "$d")" = "$m0"
 check "nothing ran from the data block" test ! -e "$d/tmp/pwned"
 printf 'mode apply\nreboot now\n' | run "$apply_sh" "$p" >"$out/refuse2" 2>&1 || true
@@ -282,7 +308,7 @@ cp -p "$d/etc/default/grub" "$out/grub.orig"
 # shellcheck disable=SC2016
 printf 'GRUB_CMDLINE_LINUX="$EXTRA ro"\n' >>"$d/etc/default/grub"
 m0=$(manifest "$d")
-printf 'mode apply\nbootloader\nboot-set clocksource=tsc\n' |
+printf 'mode apply\nbootloader\nboot-old\nboot-new clocksource=tsc\nboot-default-old quiet\nboot-default-new quiet\n' |
 	run "$apply_sh" "$p" >"$out/quoting" 2>&1 || true
 check "an expansion in GRUB_CMDLINE_LINUX is not edited" \
 	grep -q '^result bootloader failed .*quoting' "$out/quoting"
@@ -304,6 +330,104 @@ for kind in hostile-output huge-output binary-output; do
 		well_formed "$out/$kind" hvclock-inspect
 	check "$kind: nothing ran from guest text" test ! -e "$d/tmp/pwned"
 done
+
+# --- every row of the C editor's table through the sim guests' boot loaders ---
+# cmdline-rows writes each row as the host sends it (core/cmdline.c + the request builder):
+# the guest, started from the row's input, must end with exactly the C result, and a second
+# plan made from that result must be in place. Rows the plan refuses are listed, not run.
+rows=$out/rows
+mkdir -p "$rows"
+check "cmdline rows: the C editor agrees with its own table and settles" "$rows_bin" "$rows"
+
+# Put VALUE where LOADER keeps the default kernel command line (GRUB_CMDLINE_LINUX_DEFAULT
+# back to "quiet").
+set_boot() { # LOADER DIR VALUE
+	local f
+	case $1 in
+	grubby)
+		for f in "$2"/boot/loader/entries/*.conf; do
+			V=$3 awk '$1 == "options" { print "options " ENVIRON["V"]; next } { print }' \
+				"$f" >"$f.new" && mv -f "$f.new" "$f"
+		done
+		;;
+	grub)
+		V=$3 awk '/^GRUB_CMDLINE_LINUX=/ { print "GRUB_CMDLINE_LINUX=\"" ENVIRON["V"] "\""; next }
+			/^GRUB_CMDLINE_LINUX_DEFAULT=/ { print "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\""; next }
+			{ print }' "$2/etc/default/grub" >"$2/etc/default/grub.new" &&
+			mv -f "$2/etc/default/grub.new" "$2/etc/default/grub"
+		;;
+	esac
+}
+# What LOADER holds now (for grub: GRUB_CMDLINE_LINUX, then GRUB_CMDLINE_LINUX_DEFAULT).
+get_boot() { # LOADER DIR
+	case $1 in
+	grubby)
+		sed -n 's/^options //p; s/^options$//p' \
+			"$2/boot/loader/entries/$(sed -n 's/^saved_entry=//p' "$2/boot/grub2/grubenv").conf"
+		;;
+	grub)
+		sed -n 's/^GRUB_CMDLINE_LINUX="\(.*\)"$/\1/p' "$2/etc/default/grub"
+		sed -n 's/^GRUB_CMDLINE_LINUX_DEFAULT="\(.*\)"$/\1/p' "$2/etc/default/grub"
+		;;
+	esac
+}
+grubby_p=$(port_of el7-kvm-grubby) grubby_d=$(dir_of el7-kvm-grubby)
+grub_p=$(port_of modern-kvm) grub_d=$(dir_of modern-kvm)
+cp -p "$grub_d/etc/default/grub" "$out/grub.rows"
+nrows=$(find "$rows" -name '*.grubby.name' | wc -l)
+check "cmdline rows: every table row is there ($nrows)" test "$nrows" -ge 75
+for ((i = 0; i < nrows; i++)); do
+	name=$(cat "$rows/$i.grubby.name")
+	why=
+	ran=
+	for bl in grubby grub; do
+		r=$rows/$i.$bl
+		if [ "$bl" = grubby ]; then p=$grubby_p d=$grubby_d; else p=$grub_p d=$grub_d; fi
+		if [ -f "$r.blocked" ]; then
+			echo "# row $i ($name) on $bl: refused by the plan: $(cat "$r.blocked")"
+			continue
+		fi
+		ran="$ran${ran:+, }$bl"
+		set_boot "$bl" "$d" "$(cat "$r.in")"
+		run "$apply_sh" "$p" <"$r.data" >"$out/row" 2>&1 || true
+		if ! grep -q '^result bootloader \(deferred\|in-place\)' "$out/row"; then
+			why="$why $bl: $(grep '^result bootloader\|^error' "$out/row" || echo 'no result');"
+			continue
+		fi
+		want=$(cat "$r.out")
+		[ "$bl" = grubby ] || want=$(printf '%s\n%s' "$want" "$(cat "$r.default-out")")
+		got=$(get_boot "$bl" "$d")
+		if [ "$got" != "$want" ]; then
+			why="$why $bl: holds '$got', C says '$want';"
+			continue
+		fi
+		# a second plan from the result must be in place (the first run showed it if equal)
+		cmp -s "$r.data" "$r.again" && continue
+		run "$apply_sh" "$p" <"$r.again" >"$out/row" 2>&1 || true
+		grep -q '^result bootloader in-place' "$out/row" ||
+			why="$why $bl: second plan not in place: $(grep '^result bootloader' "$out/row");"
+	done
+	st=0
+	[ -z "$why" ] || st=1
+	ok "row $i ($name): ${ran:+exactly the C result in }${ran:-refused by the plan for both boot loaders}${why:+ -$why}" "$st"
+done
+
+# The guest changed since the plan: "stale", nothing changed.
+set_boot grubby "$grubby_d" "ro quiet"
+m0=$(manifest "$grubby_d")
+printf 'mode apply\nbootloader\nboot-old ro rhgb quiet\nboot-new ro rhgb quiet clocksource=tsc\nboot-grubby-add clocksource=tsc\n' |
+	run "$apply_sh" "$grubby_p" >"$out/stale" 2>&1 || true
+check "grubby: a value changed since the plan is reported stale" \
+	grep -q "^result bootloader stale grubby's default" "$out/stale"
+check "grubby: and nothing changed" test "$(manifest "$grubby_d")" = "$m0"
+set_boot grub "$grub_d" "ro"
+m0=$(manifest "$grub_d")
+printf 'mode apply\nbootloader\nboot-old ro\nboot-new ro clocksource=tsc\nboot-default-old splash\nboot-default-new splash\n' |
+	run "$apply_sh" "$grub_p" >"$out/stale" 2>&1 || true
+check "grub: a _DEFAULT changed since the plan is reported stale" \
+	grep -q '^result bootloader stale GRUB_CMDLINE_LINUX_DEFAULT' "$out/stale"
+check "grub: and nothing changed" test "$(manifest "$grub_d")" = "$m0"
+cp -p "$out/grub.rows" "$grub_d/etc/default/grub"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -154,6 +154,8 @@ static void setup(struct fixture *f)
 	f->gp.guest = f->g;
 	f->gp.decision.profile = &f->profile;
 	add(f, HVC_ACTION_HOST_CMDLINE, HVC_ACTION_PENDING)->after = xstrdup("ro");
+	f->g->facts.bootloader = HVC_BOOTLOADER_GRUBBY;
+	f->g->facts.grub_cmdline = xstrdup("ro clocksource=tsc quiet notsc");
 	a = add(f, HVC_ACTION_GUEST_BOOTLOADER, HVC_ACTION_PENDING);
 	a->set = strv_split("clocksource=jiffies independent_wallclock=1", " ");
 	a->remove = strv_split("clocksource=tsc notsc", " ");
@@ -184,15 +186,51 @@ static void test_apply_request(void)
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
 			  "bootloader\n"
-			  "boot-set clocksource=jiffies\n"
-			  "boot-set independent_wallclock=1\n"
-			  "boot-remove clocksource=tsc\n"
-			  "boot-remove notsc\n"
+			  "boot-old ro clocksource=tsc quiet notsc\n"
+			  "boot-new ro quiet clocksource=jiffies independent_wallclock=1\n"
+			  "boot-grubby-remove clocksource=tsc\n"
+			  "boot-grubby-remove notsc\n"
+			  "boot-grubby-add clocksource=jiffies\n"
+			  "boot-grubby-add independent_wallclock=1\n"
 			  "sysctl xen.independent_wallclock 1\n"
 			  "sysctl kernel.panic 5\n"
 			  "clocksource jiffies tsc\n"
 			  "timesync\n" DATA_CLOSE);
 	CHECK(!hvc_error_is_set(&err));
+	free(req);
+
+	/* /etc/default/grub: both assignments, old and new, as computed on the host */
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("");
+	f.g->facts.grub_cmdline_default = xstrdup("quiet notsc clocksource=hpet");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+		DATA_OPEN "mode apply\n"
+			  "bootloader\n"
+			  "boot-old\n"
+			  "boot-new clocksource=jiffies independent_wallclock=1\n"
+			  "boot-default-old quiet notsc clocksource=hpet\n"
+			  "boot-default-new quiet\n"
+			  "sysctl xen.independent_wallclock 1\n"
+			  "sysctl kernel.panic 5\n"
+			  "clocksource jiffies tsc\n"
+			  "timesync\n" DATA_CLOSE);
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+
+	/* a value hvclock does not edit is refused, not sent */
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("ro $EXTRA");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(!req);
+	CHECK(strstr(err.msg, "GRUB_CMDLINE_LINUX in /etc/default/grub holds one of"));
+	hvc_error_clear(&err);
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("ro clocksource=tsc quiet notsc");
+	free(f.g->facts.grub_cmdline_default);
+	f.g->facts.grub_cmdline_default = NULL;
+	f.g->facts.bootloader = HVC_BOOTLOADER_GRUBBY;
 	free(req);
 
 	/* rollback: every guest-side step, without its values */
@@ -687,6 +725,27 @@ static void test_apply_parse(void)
 	teardown(&f);
 }
 
+/* The boot loader moved since the plan: "stale", kept apart from a failure. */
+static void test_apply_parse_stale(void)
+{
+	static const char rep[] =
+		"hvclock-apply 1\n"
+		"mode apply\n"
+		"result bootloader stale grubby's default kernel command line is now 'ro', not "
+		"'ro quiet' as planned; nothing changed (plan again)\n"
+		"end\n";
+	struct fixture f;
+	struct hvc_error err = { 0 };
+
+	setup(&f);
+	CHECK_INTEQ(hvc_apply_parse(rep, strlen(rep), &f.gp, &err), 0);
+	check_result(&f.gp.actions[1], HVC_RESULT_STALE,
+		"grubby's default kernel command line is now 'ro', not 'ro quiet' as planned; "
+		"nothing changed (plan again)");
+	CHECK_STREQ(hvc_result_to_string(HVC_RESULT_STALE), "stale");
+	teardown(&f);
+}
+
 static void test_apply_parse_rollback(void)
 {
 	static const char rep[] = "hvclock-apply 1\n"
@@ -781,6 +840,7 @@ int main(void)
 		HVC_TEST(test_inspect_parse_limits),
 		HVC_TEST(test_symptoms),
 		HVC_TEST(test_apply_parse),
+		HVC_TEST(test_apply_parse_stale),
 		HVC_TEST(test_apply_parse_rollback),
 		HVC_TEST(test_apply_parse_bad),
 	};

@@ -194,6 +194,53 @@ static void test_firmware_goes_to_guest_bootloader(void)
 	teardown(&f);
 }
 
+/*
+ * xen-classic-ntp on a grubby guest whose args hold clocksource="jiffies": the kernel sees
+ * jiffies, so the remove applies; once grubby holds the new args the plan is in place.
+ */
+static void test_bootloader_converges_on_quoted_value(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile(NULL, NULL, NULL, false), HVC_BOOT_PVGRUB, NULL);
+	f.set.profiles[0]->cmdline_remove = strv_split("clocksource=jiffies", " ");
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_GRUBBY;
+	f.g->facts.grub_cmdline = xstrdup("ro root=/dev/xvda1 clocksource=\"jiffies\" quiet");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK(a && streq_ptr(a->after, "ro root=/dev/xvda1 quiet"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("ro root=/dev/xvda1 quiet");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_IN_PLACE);
+	teardown(&f);
+}
+
+/* A value hvclock does not edit blocks the action at plan time, naming the file and why. */
+static void test_bootloader_value_not_edited_blocks(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource=tsc", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	f.g->facts.grub_cmdline = xstrdup("ro $EXTRA");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED);
+	CHECK(a && a->note && strstr(a->note, "GRUB_CMDLINE_LINUX in /etc/default/grub holds"));
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_BLOCKED);
+	teardown(&f);
+}
+
 static void test_no_bootloader_blocks(void)
 {
 	struct fixture f;
@@ -572,6 +619,8 @@ int main(void)
 		HVC_TEST(test_no_cmdline_element),
 		HVC_TEST(test_configured_waiting_power_cycle),
 		HVC_TEST(test_firmware_goes_to_guest_bootloader),
+		HVC_TEST(test_bootloader_converges_on_quoted_value),
+		HVC_TEST(test_bootloader_value_not_edited_blocks),
 		HVC_TEST(test_no_bootloader_blocks),
 		HVC_TEST(test_blocked_guest_is_not_touched),
 		HVC_TEST(test_skips),
