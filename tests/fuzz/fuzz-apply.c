@@ -1,5 +1,6 @@
 /* fuzz-apply: the guest's apply report (untrusted) through hvc_apply_parse, against a plan with one
- * action of each guest-side kind (the unit test's fixture: tests/unit/test-guestscript.c). */
+ * action of each guest-side kind (as the unit test's fixture, tests/unit/test-guestscript.c) and 200
+ * blocked sysctl actions. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -44,6 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = add(&gp, HVC_ACTION_GUEST_BOOTLOADER, HVC_ACTION_PENDING);
 	a->set = strv_split("clocksource=jiffies", " ");
 	a->remove = strv_split("clocksource=tsc notsc", " ");
+	/* A profile may carry up to 256 sysctl keys: many blocked ones before the pending one. */
+	for (int i = 0; i < 200; i++) {
+		a = add(&gp, HVC_ACTION_SYSCTL, HVC_ACTION_BLOCKED);
+		a->key = xasprintf("k.b%d", i);
+		a->after = xstrdup("1");
+	}
 	a = add(&gp, HVC_ACTION_SYSCTL, HVC_ACTION_PENDING);
 	a->key = xstrdup("xen.independent_wallclock");
 	a->after = xstrdup("1");
