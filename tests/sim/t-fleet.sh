@@ -468,8 +468,10 @@ rc=0; HV --config "$TMP/bad.conf" plan >"$TMP/out" 2>"$TMP/err" || rc=$?
 
 # --- --wait-ssh: a guest whose sshd comes up late (as right after virsh start) is waited for ---
 st=$SIM/state
-kill "$(cat "$st/sshd-g4.pid")" 2>/dev/null
-sleep 0.2
+# Its sshd gone (its pid, not a guess at how long that takes), then hvclock starts.
+g4pid=$(cat "$st/sshd-g4.pid")
+kill "$g4pid" 2>/dev/null
+for _ in $(seq 1 300); do kill -0 "$g4pid" 2>/dev/null || break; sleep 0.1; done
 t0=$(date +%s)
 HV --wait-ssh 30 plan --json g4 >"$TMP/out.json" 2>"$TMP/err" &
 pid=$!
