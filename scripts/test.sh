@@ -25,10 +25,10 @@ if [ $# -eq 0 ]; then
 	if [ ! -f "$reldir/build.ninja" ]; then
 		meson setup "$reldir" --buildtype=release >/dev/null
 	fi
-	if meson compile -C "$reldir" >"$reldir.log" 2>&1; then
+	if meson compile -C "$reldir" >"$reldir/compile.log" 2>&1; then
 		echo "release build ($reldir): compiles"
 	else
-		sed 's/^/  /' "$reldir.log" | tail -n 30
+		tail -n 30 "$reldir/compile.log" | sed 's/^/  /'
 		echo "release build ($reldir): FAILED"
 		rc=1
 	fi
