@@ -6,17 +6,26 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Write data to DIR/name in a private directory made once; returns the path (static). */
+static char fuzz_dir[] = "/tmp/hvc-fuzz.XXXXXX";
+static char fuzz_path[256];
+
+static inline void fuzz_file_cleanup(void)
+{
+	unlink(fuzz_path);
+	rmdir(fuzz_dir);
+}
+
+/* Write data to DIR/name in a private directory made once (removed at exit); returns the path. */
 static inline const char *fuzz_file(const uint8_t *data, size_t size, const char *name)
 {
-	static char dir[] = "/tmp/hvc-fuzz.XXXXXX";
-	static char path[256];
+	const char *path = fuzz_path;
 	FILE *f;
 
-	if (!path[0]) {
-		if (!mkdtemp(dir))
+	if (!fuzz_path[0]) {
+		if (!mkdtemp(fuzz_dir))
 			abort();
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		snprintf(fuzz_path, sizeof(fuzz_path), "%s/%s", fuzz_dir, name);
+		atexit(fuzz_file_cleanup);
 	}
 	f = fopen(path, "w");
 	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
