@@ -54,7 +54,8 @@ check() {
 run_hvclock() {
 	local rc=0 err
 	"$HVCLOCK" "$@" || rc=$?
-	err=$(readlink -f /dev/stderr 2>/dev/null) || err=
+	# where this call's stderr went (readlink inherits it: no redirection of its own here)
+	err=$(readlink -f /proc/self/fd/2) || err=
 	if [ "$rc" -eq 66 ]; then
 		echo "exit 66 (a sanitizer's exit code): hvclock $*" >>"$HVC_SAN_DIR/exit66"
 	elif [ -n "$err" ] && [ -f "$err" ] && grep -Eq "$HVC_SAN_PATTERN" "$err" 2>/dev/null; then
