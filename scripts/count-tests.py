@@ -1,36 +1,53 @@
 #!/usr/bin/env python3
-"""count-tests.py: read meson's testlog.json and print 'N passed, N failed, N skipped'.
+"""count-tests.py [--skip 'TIER: REASON']... TESTLOG.json...: read meson's testlog.json files and
+print 'N passed, N failed, N skipped'.
 
-TAP tests count one per "ok"/"not ok" line ("# SKIP" counts as skipped); a test
-that crashed or timed out without a "not ok" line counts as one failure; other
-tests count by their result. Exit status 1 if anything failed."""
+TAP tests count one per "ok"/"not ok" line ("ok ... # SKIP" counts as skipped); a TAP test that
+skipped as a whole ("1..0 # SKIP reason", exit 0: meson 1.0 reports it as SKIP) counts as one skip,
+with its reason on stderr; a test that ended badly (crash, timeout, bail-out, a non-zero exit such as
+a sanitizer's 66) without a "not ok" line counts as one failure; other tests count by their result.
+--skip names a tier the caller could not run at all (one skip each). Exit status 1 if anything failed."""
 import json
 import re
 import sys
 
 passed = failed = skipped = 0
-with open(sys.argv[1], encoding="utf-8") as f:
-    for line in f:
-        t = json.loads(line)
-        result = t.get("result", "")
-        out = t.get("stdout") or ""
-        lines = re.findall(r"^(?:ok|not ok)\b[^\n]*$", out, re.M)
-        if lines and t.get("protocol", "").lower() in ("tap", "testprotocol.tap", ""):
-            p = sum(1 for l in lines if l.startswith("ok") and "# SKIP" not in l)
-            s = sum(1 for l in lines if "# SKIP" in l)
-            nf = sum(1 for l in lines if l.startswith("not ok") and "# SKIP" not in l)
-            passed += p
-            skipped += s
-            failed += nf
-            if result not in ("OK", "SKIP", "EXPECTEDFAIL") and nf == 0:
+logs = []
+args = sys.argv[1:]
+while args:
+    a = args.pop(0)
+    if a == "--skip":
+        skipped += 1
+        print(f"count-tests: {args.pop(0)}: SKIPPED", file=sys.stderr)
+    else:
+        logs.append(a)
+
+for log in logs:
+    with open(log, encoding="utf-8") as f:
+        for line in f:
+            t = json.loads(line)
+            result = t.get("result", "")
+            out = t.get("stdout") or ""
+            lines = re.findall(r"^(?:ok|not ok)\b[^\n]*$", out, re.M)
+            if lines and t.get("protocol", "").lower() in ("tap", "testprotocol.tap", ""):
+                p = sum(1 for l in lines if l.startswith("ok") and "# SKIP" not in l)
+                s = sum(1 for l in lines if "# SKIP" in l)
+                nf = sum(1 for l in lines if l.startswith("not ok") and "# SKIP" not in l)
+                passed += p
+                skipped += s
+                failed += nf
+                if result not in ("OK", "SKIP", "EXPECTEDFAIL") and nf == 0:
+                    failed += 1
+                    print(f"count-tests: {t['name']}: {result} after {len(lines)} cases", file=sys.stderr)
+            elif result == "OK":
+                passed += 1
+            elif result == "SKIP":
+                skipped += 1
+                m = re.search(r"^1\.\.0\s*#\s*SKIP\s*(.*)$", out, re.M | re.I)
+                why = f" ({m.group(1).strip()})" if m and m.group(1).strip() else ""
+                print(f"count-tests: {t['name']}: SKIPPED{why}", file=sys.stderr)
+            else:
                 failed += 1
-                print(f"count-tests: {t['name']}: {result} after {len(lines)} cases", file=sys.stderr)
-        elif result == "OK":
-            passed += 1
-        elif result == "SKIP":
-            skipped += 1
-            print(f"count-tests: {t['name']}: SKIPPED", file=sys.stderr)
-        else:
-            failed += 1
+                print(f"count-tests: {t['name']}: {result}", file=sys.stderr)
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)

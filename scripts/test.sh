@@ -1,6 +1,9 @@
 #!/bin/sh
 # test.sh: README command 2: install what is missing, build with ASan+UBSan, run every test tier,
-# and print "N passed, N failed, N skipped" (counting each TAP case).
+# and print "N passed, N failed, N skipped" (counting each TAP case; a tier that skipped as a
+# whole counts as one skip). With no arguments (CI) also: the release build (-Werror, tests
+# included; compile only) and the fuzz targets (clang, libFuzzer + ASan/UBSan/LSan, a fixed number
+# of runs each). Arguments go to `meson test` for the main build only.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -13,5 +16,41 @@ meson compile -C "$builddir" >/dev/null
 
 rc=0
 meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@" || rc=$?
-python3 scripts/count-tests.py "$builddir/meson-logs/testlog.json" || rc=1
+logs="$builddir/meson-logs/testlog.json"
+skipnote=
+
+if [ $# -eq 0 ]; then
+	# The release build: what users build, -Werror included, tests compiled too.
+	reldir=${HVC_RELEASE_BUILDDIR:-build-release}
+	if [ ! -f "$reldir/build.ninja" ]; then
+		meson setup "$reldir" --buildtype=release >/dev/null
+	fi
+	if meson compile -C "$reldir" >"$reldir/compile.log" 2>&1; then
+		echo "release build ($reldir): compiles"
+	else
+		tail -n 30 "$reldir/compile.log" | sed 's/^/  /'
+		echo "release build ($reldir): FAILED"
+		rc=1
+	fi
+
+	# The fuzz targets (tests/fuzz): clang's libFuzzer with ASan, UBSan and LSan.
+	fuzzdir=${HVC_FUZZ_BUILDDIR:-build-fuzz}
+	if ! command -v clang >/dev/null; then
+		skipnote="fuzz: no clang (apt-get install clang)"
+	else
+		if [ ! -f "$fuzzdir/build.ninja" ]; then
+			CC=clang meson setup "$fuzzdir" -Dfuzz=enabled -Db_sanitize=address,undefined \
+				-Db_lundef=false >/dev/null
+		fi
+		meson compile -C "$fuzzdir" >/dev/null
+		meson test -C "$fuzzdir" --print-errorlogs --suite fuzz || rc=$?
+		logs="$logs $fuzzdir/meson-logs/testlog.json"
+	fi
+fi
+# shellcheck disable=SC2086 # a word list
+if [ -n "$skipnote" ]; then
+	python3 scripts/count-tests.py --skip "$skipnote" $logs || rc=1
+else
+	python3 scripts/count-tests.py $logs || rc=1
+fi
 exit $rc

@@ -91,6 +91,8 @@ static const char *xtl_said(const char *fallback)
 }
 
 static void capture_vmessage(struct xentoollog_logger *lg, xentoollog_level level, int errnoval,
+	const char *context, const char *format, va_list al) _printf_(5, 0);
+static void capture_vmessage(struct xentoollog_logger *lg, xentoollog_level level, int errnoval,
 	const char *context, const char *format, va_list al)
 {
 	char msg[512];

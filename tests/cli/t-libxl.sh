@@ -4,8 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ -e /proc/xen/capabilities ] && grep -q control_d /proc/xen/capabilities; then
-	echo "1..0 # SKIP this machine is a Xen dom0: the off-Xen behaviour cannot be shown here"
-	exit 77
+	skip_all "this machine is a Xen dom0: the off-Xen behaviour cannot be shown here"
 fi
 
 # run_timed ARGS...: run() under a 20 s timeout (124 = it hung)

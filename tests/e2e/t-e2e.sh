@@ -27,13 +27,7 @@ PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
 T0=$(date +%s.%N)
 TL=$T0
-n=0
-failures=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-diag() { sed 's/^/# /'; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-bail() { echo "Bail out! $1"; exit 1; }
+. "$here/../lib/tap.sh"
 el() { echo "$(date +%s.%N) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 # mark NAME: the time since the last mark and since the start, as a TAP comment
 TIMES=()
@@ -135,9 +129,9 @@ PY
 	} | diag
 }
 
-# check NAME PYTHON: d = the JSON document of the last hvclock run, g = its guests by name,
+# check_json NAME PYTHON: d = the JSON document of the last hvclock run, g = its guests by name,
 # rc = its exit code, ctx = what the test recorded (orig.<guest>.<key>, ...)
-check() {
+check_json() {
 	if python3 - "$RUN/out" "$rc" "$RUN/ctx" "$2" 2>"$RUN/py.err" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -362,27 +356,27 @@ t "the guests run Debian's kernel $KVER and offer hpet (TCG: tsc hpet acpi_pm)" 
 # 2. plan: evidence from the real guests; the shipped profiles leave a modern Debian guest alone
 # ======================================================================================
 hv plan --profiles-dir "$top/templates/profiles" --json
-check "plan with the shipped profiles: every guest inspected, no remedy for Debian 6.1 (exit 0)" '
+check_json "plan with the shipped profiles: every guest inspected, no remedy for Debian 6.1 (exit 0)" '
 assert rc == 0, rc
 for n in ("d1", "d2", "g1"):
     x = g[n]
     assert x["facts"]["inspected"], (n, x["inspect_error"])
     assert x["status"] == "no-remedy", (n, x["status"], x["remedy"])'
 hv plan "${PROFILE[@]}" --json
-check "plan --profile e2e-hpet: exit 4, every guest has changes pending" '
+check_json "plan --profile e2e-hpet: exit 4, every guest has changes pending" '
 assert rc == 4, rc
 assert sorted(g) == ["d1", "d2", "g1"], sorted(g)
 for x in g.values():
     assert x["status"] == "changes-pending", (x["name"], x["status"], x["status_reason"])'
-check "plan: addresses from libvirt (DHCP lease), no hvclock metadata needed" '
+check_json "plan: addresses from libvirt (DHCP lease), no hvclock metadata needed" '
 for n, x in g.items():
     assert x["address_source"] == "libvirt lease", (n, x["address_source"])
     assert x["address"].startswith("10.77.0."), x["address"]'
-check "plan: each guest proved it is its domain (SMBIOS product_uuid = the domain UUID)" '
+check_json "plan: each guest proved it is its domain (SMBIOS product_uuid = the domain UUID)" '
 for n, x in g.items():
     assert x["identity"] == "verified", (n, x["identity"], x["identity_detail"])
     assert "SMBIOS product_uuid" in x["identity_detail"], x["identity_detail"]'
-check "plan: evidence from the real kernel: uname, sysfs clocksources, kernel log" '
+check_json "plan: evidence from the real kernel: uname, sysfs clocksources, kernel log" '
 for n, x in g.items():
     f = x["facts"]
     assert f["kernel_release"] == ctx["kver"] and f["kernel_release_source"] == "guest", f["kernel_release"]
@@ -391,7 +385,7 @@ for n, x in g.items():
     assert f["proc_cmdline"].split() == ctx["orig." + n + ".cmdline"].split(), f["proc_cmdline"]
     assert f["log_source"] == "dmesg", f["log_source"]
     assert any(l["symptom"] == "switched" and "Switched to clocksource" in l["line"] for l in f["log"]), f["log"]'
-check "plan: direct-kernel guests get the host <cmdline> rewrite, exact before/after" '
+check_json "plan: direct-kernel guests get the host <cmdline> rewrite, exact before/after" '
 for n in ("d1", "d2"):
     x = g[n]
     assert x["boot"] == "direct-kernel", x["boot"]
@@ -399,7 +393,7 @@ for n in ("d1", "d2"):
     assert a["state"] == "pending" and a["takes_effect"] == "power-cycle", a
     assert a["before"] == ctx["xml." + n], (a["before"], ctx["xml." + n])
     assert a["after"] == ctx["xml." + n] + " clocksource=hpet", a["after"]'
-check "plan: the GRUB guest gets a guest boot loader edit (update-grub), never a host <cmdline>" '
+check_json "plan: the GRUB guest gets a guest boot loader edit (update-grub), never a host <cmdline>" '
 x = g["g1"]
 assert x["boot"] == "firmware" and x["cmdline"] is None, (x["boot"], x["cmdline"])
 a = acts("g1")
@@ -408,7 +402,7 @@ b = a["guest-bootloader"]
 assert x["facts"]["bootloader"] == "update-grub", x["facts"]["bootloader"]
 assert b["before"] == "console=ttyS0" and b["after"] == "console=ttyS0 clocksource=hpet", (b["before"], b["after"])
 assert b["takes_effect"] == "reboot", b'
-check "plan: sysctls that exist are planned with their live values, an absent key is left out" '
+check_json "plan: sysctls that exist are planned with their live values, an absent key is left out" '
 for n, x in g.items():
     a = acts(n)
     assert a["sysctl:kernel.panic"]["before"] == ctx["orig." + n + ".panic"], a["sysctl:kernel.panic"]
@@ -434,7 +428,7 @@ rc=0
 wait $HVPID || rc=$?
 HVPID=
 cp "$RUN/out" "$RUN/rollout1.json"
-check "rollout: exit 1, d2 failed alone; d1 and g1 deferred (changes made, verified in the guest)" '
+check_json "rollout: exit 1, d2 failed alone; d1 and g1 deferred (changes made, verified in the guest)" '
 assert rc == 1, rc
 assert g["d2"]["result"] == "failed", g["d2"]["result"]
 for n in ("d1", "g1"):
@@ -445,7 +439,7 @@ for n in ("d1", "g1"):
     assert a["live-clocksource"]["result"] == "applied", a["live-clocksource"]
 assert acts("d1")["host-cmdline"]["result"] == "deferred", acts("d1")["host-cmdline"]
 assert acts("g1")["guest-bootloader"]["result"] == "deferred", acts("g1")["guest-bootloader"]'
-check "fault: d2 has a clear per-guest error, and its host side was not touched" '
+check_json "fault: d2 has a clear per-guest error, and its host side was not touched" '
 x = g["d2"]
 assert x["result_message"], x
 a = acts("d2")
@@ -466,7 +460,7 @@ t "d1, g1: live clocksource hpet and kernel.panic 17 right after the rollout (re
 mark "rollout --all-guests with d2 destroyed mid-apply"
 
 hv plan "${PROFILE[@]}" --json
-check "plan after the rollout: d1 waits for a power-cycle, g1 for a reboot, d2 (shut off) left out" '
+check_json "plan after the rollout: d1 waits for a power-cycle, g1 for a reboot, d2 (shut off) left out" '
 assert rc == 0, rc
 assert g["d1"]["status"] == "waiting-power-cycle", (g["d1"]["status"], [(a["kind"], a["state"]) for a in g["d1"]["actions"]])
 assert g["g1"]["status"] == "waiting-power-cycle", (g["g1"]["status"], [(a["kind"], a["state"]) for a in g["g1"]["actions"]])
@@ -496,7 +490,7 @@ wait $HVPID || rc=$?
 HVPID=
 cp "$RUN/out" "$RUN/rollout-nolibvirtd.json"
 if [ -s "$RUN/out" ]; then
-	check "fault: the run ends (exit 1) with a report: a clear error for d2's host side" '
+	check_json "fault: the run ends (exit 1) with a report: a clear error for d2's host side" '
 assert rc == 1, rc
 x = g["d2"]
 assert x["result"] == "failed", x["result"]
@@ -522,7 +516,7 @@ mark "libvirtd stopped mid-run, restarted"
 
 hv rollout "${PROFILE[@]}" --all-guests --json
 cp "$RUN/out" "$RUN/rollout2.json"
-check "the next run recovers: exit 0; d2's host side written now, nothing failed" '
+check_json "the next run recovers: exit 0; d2's host side written now, nothing failed" '
 assert rc == 0, rc
 for n, x in g.items():
     assert x["result"] in ("deferred", "in-place", "applied"), (n, x["result"], x["result_message"])
@@ -574,13 +568,13 @@ mark "verified inside the guests"
 # 6. plan: nothing pending; a second rollout changes nothing
 # ======================================================================================
 hv plan "${PROFILE[@]}" --json
-check "plan after the power-cycle: exit 0, nothing to do on every guest" '
+check_json "plan after the power-cycle: exit 0, nothing to do on every guest" '
 assert rc == 0, rc
 for n, x in g.items():
     assert x["status"] == "nothing-to-do", (n, x["status"], [(a["kind"], a["state"], a["before"], a["after"]) for a in x["actions"]])'
 for x in d1 d2; do ctx_set "xml2.$x" "$(xml_cmdline "$x" --inactive)"; bed_virsh "$S" dumpxml --inactive "$x" >"$RUN/$x.xml2"; done
 hv rollout "${PROFILE[@]}" --all-guests --json
-check "second rollout: exit 0, every guest in place, nothing applied" '
+check_json "second rollout: exit 0, every guest in place, nothing applied" '
 assert rc == 0, rc
 for n, x in g.items():
     assert x["result"] == "in-place", (n, x["result"], x["result_message"])
@@ -604,7 +598,7 @@ mark "plan + second rollout"
 # ======================================================================================
 hv rollback "${PROFILE[0]}" "${PROFILE[1]}" --all-guests --json
 cp "$RUN/out" "$RUN/rollback.json"
-check "rollback: exit 0; guest side restored in every guest, host <cmdline> restored for d1 and d2" '
+check_json "rollback: exit 0; guest side restored in every guest, host <cmdline> restored for d1 and d2" '
 assert rc == 0, rc
 for n, x in g.items():
     assert x["result"] in ("deferred", "applied"), (n, x["result"], x["result_message"])
@@ -655,7 +649,7 @@ for x in d1 d2 g1; do
 		[ "$(sv "$f" panic)/$(sv "$f" swappiness)" = "$(ctx_get orig.$x.panic)/$(ctx_get orig.$x.swappiness)" ]
 done
 hv plan "${PROFILE[@]}" --json
-check "plan after the rollback: exit 4, the remedy is pending again on every guest" '
+check_json "plan after the rollback: exit 4, the remedy is pending again on every guest" '
 assert rc == 4, rc
 for n, x in g.items():
     assert x["status"] == "changes-pending", (n, x["status"])'
@@ -674,7 +668,7 @@ bed_virsh "$S" start p1 >/dev/null && bed_virsh "$S" start d2 >/dev/null || bail
 tp=$(date +%s.%N)
 hv rollout "${PROFILE[@]}" p1 --wait-ssh 120 --json
 ctx_set "xml.p1" "root=UUID=$(cat "$G/root-uuid") ro console=ttyS0 hv.hostname=p1"
-check "provisioning: rollout p1 --wait-ssh 120 right after virsh start: exit 0 once p1 is done" '
+check_json "provisioning: rollout p1 --wait-ssh 120 right after virsh start: exit 0 once p1 is done" '
 assert rc == 0, rc
 x = g["p1"]
 assert x["facts"]["inspected"], x["inspect_error"]
@@ -689,7 +683,7 @@ mark "provisioning: rollout --wait-ssh after virsh start"
 wait_boot d2 || bail "the re-created d2 did not come up"
 newfp=$(grep -a 'hvinit: ssh up' "$S/log/qemu/d2-console.log" | tail -n 1 | sed -n 's/.* key //p' | tr -d '\r')
 hv rollout "${PROFILE[@]}" d2 --json
-check "re-installed d2 with a new host key: refused (exit 1), with the new key's fingerprint" '
+check_json "re-installed d2 with a new host key: refused (exit 1), with the new key's fingerprint" '
 assert rc == 1, rc
 x = g["d2"]
 assert x["status"] == "failed" and x["result"] == "failed", (x["status"], x["result"])
@@ -705,7 +699,7 @@ t "nothing changed inside d2 (no drop-in, no /var/lib/hvclock)" [ "$(sv "$RUN/d2
 t "the refusal says how to drop the old key (ssh-keygen -R with d2's UUID)" grep -qF "ssh-keygen -R '$d2_uuid'" "$RUN/out"
 ssh-keygen -R "$d2_uuid" -f "$KH" >/dev/null 2>&1
 hv rollout "${PROFILE[@]}" d2 --json
-check "after the operator removes the old key, the next run recovers (exit 0, --accept-new)" '
+check_json "after the operator removes the old key, the next run recovers (exit 0, --accept-new)" '
 assert rc == 0, rc
 assert g["d2"]["result"] == "deferred", (g["d2"]["result"], g["d2"]["result_message"])'
 mark "host key change refused, then recovered"
@@ -724,5 +718,4 @@ mark "provisioned guests power-cycled and verified"
 
 echo "# times per step:"
 printf '#   %s\n' "${TIMES[@]}"
-echo "1..$n"
-[ $failures -eq 0 ]
+tap_done

@@ -10,11 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-n=0
-failures=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+. "$top/tests/lib/tap.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (sshd with ChrootDirectory)"
 [ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
@@ -58,8 +54,7 @@ for try in 1 2 3; do
 done
 if [ $started = no ]; then
 	sed 's/^/# /' "$TMP/start.log"
-	echo "Bail out! the lab did not start three times (see above)"
-	exit 1
+	bail "the lab did not start three times (see above)"
 fi
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
 
@@ -76,7 +71,7 @@ PY
 FLEET="test://$TMP/fleet.xml"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
 export HVCLOCK_CONFIG=/dev/null
-HV() { "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --connect-timeout 10 --command-timeout 20 "$@"; }
 
 # FILE...: valid UTF-8; no C0 control but newline, no DEL, no C1 code point; no raw ESC or 0x9b.
@@ -207,5 +202,4 @@ else
 	echo "# sshd Banner/VersionAddendum text does not appear in hvclock's output"
 fi
 
-echo "1..$n"
-[ $failures -eq 0 ]
+tap_done

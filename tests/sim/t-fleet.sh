@@ -4,11 +4,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-n=0
-failures=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+. "$top/tests/lib/tap.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (sshd with ChrootDirectory)"
 [ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
@@ -53,21 +49,20 @@ for try in 1 2 3; do
 done
 if [ $started = no ]; then
 	sed 's/^/# /' "$TMP/start.log"
-	echo "Bail out! the lab did not start three times (see above)"
-	exit 1
+	bail "the lab did not start three times (see above)"
 fi
 SIM_KINDS="closed noauth" "$here/simfleet.sh" start 2 $((base + 100)) >>"$TMP/start.log" 2>&1 ||
-	{ sed 's/^/# /' "$TMP/start.log"; echo "Bail out! fault guests did not start"; exit 1; }
+	{ sed 's/^/# /' "$TMP/start.log"; bail "fault guests did not start"; }
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
 FLEET="test://$TMP/fleet.xml"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
 export HVCLOCK_CONFIG=/dev/null
-HV() { "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --connect-timeout 10 --parallel 8 "$@"; }
 manifest() { (cd "$SIM/guests" && find . -path '*/dev' -prune -o -type f -print0 | sort -z |
 	xargs -0 sha256sum) >"$1"; }
 
-check() { # NAME PYTHON (d = JSON document, g = guests by name, kind = kind by name)
+check_json() { # NAME PYTHON (d = JSON document, g = guests by name, kind = kind by name)
 	if python3 - "$TMP/out.json" "$2" 2>"$TMP/py.err" <<'PY'
 import json, sys, subprocess, os
 d = json.load(open(sys.argv[1]))
@@ -87,55 +82,55 @@ manifest "$TMP/m0"
 # --- plan ---
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 1 ] && ok "plan: exit 1 (two guests cannot be reached)" || not_ok "plan: exit $rc, expected 1"
-check "plan: every guest listed" 'assert len(d["guests"]) == 18, len(d["guests"])'
-check "plan: healthy guests inspected over SSH, with evidence" '
+check_json "plan: every guest listed" 'assert len(d["guests"]) == 18, len(d["guests"])'
+check_json "plan: healthy guests inspected over SSH, with evidence" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["facts"]["inspected"], (n, x["inspect_error"])
     assert x["address_source"] == "domain metadata", x["address_source"]'
-check "plan: per kind, the remedy of shared/domain.md §4" '
+check_json "plan: per kind, the remedy of shared/domain.md §4" '
 want = {"el6-kvm": "el6-kvm", "xenlinux-pv": "xen-wa1", "modern-kvm": None,
         "modern-xen-pv": "xen-pvops", "el7-kvm-grubby": "kvm-modern-tsc-unstable",
         "sles-kvm-mkconfig": None}
 for n, x in g.items():
     if kind[n] in want:
         assert x["remedy"]["profile"] == want[kind[n]], (n, kind[n], x["remedy"])'
-check "plan: EL6 evidence: the tsc-unstable line and clocksource tsc" '
+check_json "plan: EL6 evidence: the tsc-unstable line and clocksource tsc" '
 for n, x in g.items():
     if kind[n] == "el6-kvm":
         f = x["facts"]
         assert f["current_clocksource"] == "tsc" and f["kernel_release"].endswith(".el6.x86_64"), f
         assert any(l["symptom"] == "clocksource-unstable" for l in f["log"]), f["log"]'
-check "plan: classic Xen gets jiffies, the sysctl (key exists) and a live switch" '
+check_json "plan: classic Xen gets jiffies, the sysctl (key exists) and a live switch" '
 for n, x in g.items():
     if kind[n] == "xenlinux-pv":
         k = {a["kind"]: a for a in x["actions"]}
         assert "sysctl" in k and k["sysctl"]["key"] == "xen.independent_wallclock", k
         assert k["live-clocksource"]["after"] == "jiffies", k["live-clocksource"]'
-check "plan: modern Xen PV: no xen.independent_wallclock pushed (key absent)" '
+check_json "plan: modern Xen PV: no xen.independent_wallclock pushed (key absent)" '
 for n, x in g.items():
     if kind[n] == "modern-xen-pv":
         assert all(a["kind"] != "sysctl" for a in x["actions"]), x["actions"]'
-check "plan: unreachable guests fail with the reason" '
+check_json "plan: unreachable guests fail with the reason" '
 assert g["g17"]["status"] == "failed" and "refused" in g["g17"]["status_reason"].lower(), g["g17"]["status_reason"]
 assert g["g18"]["status"] == "failed" and "auth" in g["g18"]["status_reason"].lower(), g["g18"]["status_reason"]'
 
 # --- rollout ---
 rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 1 ] && ok "rollout: exit 1 (two guests failed)" || not_ok "rollout: exit $rc, expected 1"
-check "rollout: the failing guests did not stop the others" '
+check_json "rollout: the failing guests did not stop the others" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"):
         assert x["result"] == "failed", (n, x["result"])
     else:
         assert x["result"] in ("applied", "deferred", "in-place", "skipped"), (n, x["result"], x["result_message"])'
-check "rollout: EL6 guests: boot loader changed, live switch to kvm-clock read back" '
+check_json "rollout: EL6 guests: boot loader changed, live switch to kvm-clock read back" '
 for n, x in g.items():
     if kind[n] == "el6-kvm":
         k = {a["kind"]: a for a in x["actions"]}
         assert k["live-clocksource"]["result"] == "applied", k["live-clocksource"]
         assert k["guest-bootloader"]["result"] in ("applied", "deferred"), k["guest-bootloader"]'
-check "rollout: JSON summary counts the failures" 'assert d["summary"]["failed"] == 2, d["summary"]'
+check_json "rollout: JSON summary counts the failures" 'assert d["summary"]["failed"] == 2, d["summary"]'
 for i in 1 7 13; do
 	if [ "$(cat "$SIM/guests/g$i/sys/devices/system/clocksource/clocksource0/current_clocksource")" = kvm-clock ]; then
 		ok "g$i: current_clocksource is kvm-clock in the guest"
@@ -147,12 +142,12 @@ manifest "$TMP/m1"
 
 # --- plan again, rollout again ---
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "plan after rollout: nothing pending on any healthy guest" '
+check_json "plan after rollout: nothing pending on any healthy guest" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["status"] in ("nothing-to-do", "waiting-power-cycle", "no-remedy"), (n, x["status"], [(a["kind"], a["state"]) for a in x["actions"]])'
 rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "second rollout: changes nothing and says so" '
+check_json "second rollout: changes nothing and says so" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["result"] in ("in-place", "deferred", "skipped"), (n, x["result"])
@@ -164,7 +159,7 @@ cmp -s "$TMP/m1" "$TMP/m2" && ok "second rollout: no file in any guest changed" 
 
 # --- rollback ---
 rc=0; HV rollback --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "rollback: every changed guest restored" '
+check_json "rollback: every changed guest restored" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["result"] != "failed", (n, x["result_message"])'
@@ -189,7 +184,7 @@ node.append(ET.fromstring("<domain type='test'><name>Domain-0</name>"
     "<vcpu>1</vcpu><os><type arch='x86_64'>xen</type></os></domain>"))
 t.write(sys.argv[2])
 PY
-HVD() { "$HVCLOCK" -c "test://$TMP/fleet-dom0.xml" -i "$SIM/client/id_ed25519" \
+HVD() { run_hvclock -c "test://$TMP/fleet-dom0.xml" -i "$SIM/client/id_ed25519" \
 	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 10 "$@"; }
 tree() { (cd "$SIM/guests/$1" && find . -path ./dev -prune -o -type f -print0 | sort -z |
 	xargs -0 sha256sum) >"$2"; }
@@ -206,15 +201,15 @@ echo '{ "remedy": { "profile": "el6-kvm" } }' >"$D0/var/lib/hvclock/guests/5e1a0
 echo 4242 >"$D0/run/hvclock/lock"
 tree g4 "$TMP/d0"
 rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: without HVCLOCK_LOCAL_ROOT the test fleet has none, and Domain-0 is no guest" '
+check_json "host row: without HVCLOCK_LOCAL_ROOT the test fleet has none, and Domain-0 is no guest" '
 assert d["host"] is None, d["host"]
 assert list(g) == ["g2"], list(g)'
 export HVCLOCK_LOCAL_ROOT=$D0
 rc=0; HVD plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: none when no chosen remedy changes dom0 (g1, el6-kvm)" 'assert d["host"] is None, d["host"]'
+check_json "host row: none when no chosen remedy changes dom0 (g1, el6-kvm)" 'assert d["host"] is None, d["host"]'
 rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 4 ] && ok "host row: plan exit 4" || { not_ok "host row: plan exit $rc"; sed 's/^/# /' "$TMP/err"; }
-check "host row: dom0 inspected locally, clocksource=jiffies planned into GRUB_CMDLINE_LINUX" '
+check_json "host row: dom0 inspected locally, clocksource=jiffies planned into GRUB_CMDLINE_LINUX" '
 h = d["host"]
 assert h["name"] == "Domain-0" and h["address"] is None and h["facts"]["inspected"], h
 assert h["facts"]["bootloader"] == "update-grub", h["facts"]
@@ -232,7 +227,7 @@ grep -q '^Domain-0 *xen dom0 *firmware *xen-wa2 *changes pending' "$TMP/out" &&
 	{ not_ok "host row: text report"; sed 's/^/# /' "$TMP/out" | head -30; }
 rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 0 ] && ok "host row: rollout exit 0" || { not_ok "host row: rollout exit $rc"; sed 's/^/# /' "$TMP/err"; }
-check "host row: dom0 written, deferred to the host reboot" '
+check_json "host row: dom0 written, deferred to the host reboot" '
 h = d["host"]
 assert h["result"] == "deferred", (h["result"], h["result_message"])
 assert g["g2"]["result"] in ("applied", "deferred"), g["g2"]["result_message"]'
@@ -248,16 +243,16 @@ grep -q 'module2 /boot/vmlinuz-.* clocksource=jiffies' "$D0/boot/grub/grub.cfg" 
 	{ not_ok "host row: dom0 grub.cfg"; sed 's/^/# /' "$D0/boot/grub/grub.cfg"; }
 tree g4 "$TMP/d1"
 rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: rollout again changes nothing in dom0 (waits for the host reboot)" '
+check_json "host row: rollout again changes nothing in dom0 (waits for the host reboot)" '
 h = d["host"]
 assert h["status"] == "waiting-power-cycle", h["status"]
 assert all(a["result"] != "applied" for a in h["actions"]), h["actions"]'
 tree g4 "$TMP/d2"
 cmp -s "$TMP/d1" "$TMP/d2" && ok "host row: second rollout: no dom0 file changed" || not_ok "host row: second rollout changed dom0"
 rc=0; HVD rollback --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: rollback of a guest leaves dom0 alone" 'assert d["host"] is None, d["host"]'
+check_json "host row: rollback of a guest leaves dom0 alone" 'assert d["host"] is None, d["host"]'
 rc=0; HVD rollback --json Domain-0 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: rollback Domain-0 restores dom0" '
+check_json "host row: rollback Domain-0 restores dom0" '
 h = d["host"]
 assert d["guests"] == [] and h["result"] == "applied", (h["result"], h["result_message"])
 assert [a["kind"] for a in h["actions"]] == ["guest-restore"], h["actions"]'
@@ -275,7 +270,7 @@ cmp -s "$TMP/d0" "$TMP/d3" && ok "host row: every dom0 file byte-for-byte as bef
 echo 'GRUB_CMDLINE_LINUX_XEN_REPLACE="console=hvc0"' >>"$D0/etc/default/grub"
 cp "$D0/etc/default/grub" "$TMP/dom0-grub.replace"
 rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: an override of dom0's line is caught by reading grub.cfg back" '
+check_json "host row: an override of dom0's line is caught by reading grub.cfg back" '
 a = d["host"]["actions"][0]
 assert d["host"]["result"] == "failed" and a["result"] == "failed", (d["host"]["result"], a)
 assert "GRUB_CMDLINE_LINUX_XEN_REPLACE" in a["result_message"] and "put back" in a["result_message"], a'
@@ -288,7 +283,7 @@ HVD rollback --json g2 Domain-0 >/dev/null 2>&1
 export HVCLOCK_LOCAL_ROOT=$SIM/guests/g8
 tree g8 "$TMP/e0"
 rc=0; HVD rollout --profile xen-wa1 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: xen.independent_wallclock=1 in a dom0 that has the key" '
+check_json "host row: xen.independent_wallclock=1 in a dom0 that has the key" '
 h = d["host"]
 k = {a["kind"]: a for a in h["actions"]}
 assert list(k) == ["sysctl"], list(k)
@@ -297,7 +292,7 @@ assert k["sysctl"]["result"] == "applied", k["sysctl"]'
 grep -qx 'xen.independent_wallclock = 1' "$SIM/guests/g8/etc/sysctl.d/90-hvclock.conf" &&
 	ok "host row: dom0's sysctl drop-in written" || not_ok "host row: dom0's sysctl drop-in"
 rc=0; HVD rollback --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "host row: rollback --all-guests includes dom0" 'assert d["host"]["result"] == "applied", d["host"]'
+check_json "host row: rollback --all-guests includes dom0" 'assert d["host"]["result"] == "applied", d["host"]'
 tree g8 "$TMP/e1"
 cmp -s "$TMP/e0" "$TMP/e1" && ok "host row: that dom0 restored byte for byte" ||
 	{ not_ok "host row: rollback left differences in the XenLinux dom0"; diff "$TMP/e0" "$TMP/e1" | head | sed 's/^/# /'; }
@@ -317,27 +312,27 @@ exec 9>&-
 # --- host keys: unknown refused, --accept-new records each once, then they are known ---
 kh=$TMP/known_hosts.fresh
 : >"$kh"
-HVK() { "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh" --no-agent \
+HVK() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh" --no-agent \
 	--connect-timeout 10 --parallel 8 "$@"; }
 rc=0; HVK plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "unknown host keys are refused, with the fingerprint and the way out" '
+check_json "unknown host keys are refused, with the fingerprint and the way out" '
 for n in ("g1", "g2"):
     r = g[n]["status_reason"]
     assert g[n]["status"] == "failed" and "SHA256:" in r and "--accept-new" in r, r'
 [ ! -s "$kh" ] && ok "nothing recorded without --accept-new" || not_ok "keys recorded without --accept-new"
 rc=0; HVK --accept-new plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "--accept-new: guests inspected" '
+check_json "--accept-new: guests inspected" '
 assert all(x["facts"]["inspected"] for x in d["guests"]), [x["inspect_error"] for x in d["guests"]]'
 [ "$(wc -l <"$kh")" -eq 2 ] && ok "--accept-new: one line per guest" || not_ok "--accept-new: $(wc -l <"$kh") lines"
 rc=0; HVK plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "recorded keys are known on the next run" '
+check_json "recorded keys are known on the next run" '
 assert all(x["facts"]["inspected"] for x in d["guests"]), [x["inspect_error"] for x in d["guests"]]'
 
 # --- guest identity: host keys pinned to the domain's UUID, the guest's own UUID checked ---
 port_of() { SIM=$SIM "$here/simfleet.sh" inventory | awk -v g="$1" '$1 == g { print $3 }'; }
 P1=$(port_of g1) P2=$(port_of g2)
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: every inspected guest reports its domain's UUID (SMBIOS, SMBIOS byte order, Xen)" '
+check_json "identity: every inspected guest reports its domain's UUID (SMBIOS, SMBIOS byte order, Xen)" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["identity"] == "verified", (n, x["identity"], x["identity_detail"], x["inspect_error"])
@@ -346,16 +341,16 @@ for n, x in g.items():
     assert want in x["identity_detail"], (n, x["identity_detail"])'
 manifest "$TMP/id0"
 rc=0; HV --guest-address "g1=127.0.0.1:$P2" rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: g1 sent to g2's address: g2's key is not g1's pinned key, refused" '
+check_json "identity: g1 sent to g2's address: g2's key is not g1's pinned key, refused" '
 x = g["g1"]
 assert x["result"] == "failed" and x["status"] == "failed", (x["status"], x["result"])
 assert "host key changed for 5e1a0000-0000-4000-8000-000000000001" in x["status_reason"], x["status_reason"]
 assert "ssh-keygen -R" in x["status_reason"], x["status_reason"]'
 kh2=$TMP/known_hosts.identity
 : >"$kh2"
-rc=0; "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh2" --no-agent --accept-new \
+rc=0; run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh2" --no-agent --accept-new \
 	--guest-address "g1=127.0.0.1:$P2" rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: with --accept-new, g1 sent to g2 is blocked: g2 reports its own UUID" '
+check_json "identity: with --accept-new, g1 sent to g2 is blocked: g2 reports its own UUID" '
 x = g["g1"]
 assert x["status"] == "blocked" and x["result"] == "failed", (x["status"], x["result"])
 assert x["identity"] == "mismatch", x["identity"]
@@ -367,7 +362,7 @@ manifest "$TMP/id1"
 cmp -s "$TMP/id0" "$TMP/id1" && ok "identity: nothing changed in any guest (g2 byte for byte)" ||
 	{ not_ok "identity: a guest changed"; diff "$TMP/id0" "$TMP/id1" | head | sed 's/^/# /'; }
 rc=0; HV --guest-address "g1=localhost:$P1" plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: g1 at a new address keeps its pinned key" '
+check_json "identity: g1 at a new address keeps its pinned key" '
 x = g["g1"]
 assert x["facts"]["inspected"] and x["identity"] == "verified", (x["inspect_error"], x["identity"])
 assert x["address"] == "localhost:'"$P1"'", x["address"]'
@@ -375,19 +370,19 @@ U7=$SIM/guests/g7/sys/class/dmi/id/product_uuid # g7: el6-kvm, a remedy is pendi
 cp -p "$U7" "$TMP/g7.uuid"
 rm "$U7"
 rc=0; HV rollout --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: a guest that reports no UUID is refused changes, with the way to allow it" '
+check_json "identity: a guest that reports no UUID is refused changes, with the way to allow it" '
 x = g["g7"]
 assert x["status"] == "blocked" and x["identity"] == "unknown", (x["status"], x["identity"])
 assert "--no-verify-identity" in x["status_reason"], x["status_reason"]'
 rc2=0; HV plan --json g7 >"$TMP/plan7.json" 2>"$TMP/err" || rc2=$?
 printf '[guest:g7]\nverify-identity = no\n' >"$TMP/noverify.conf"
 rc=0; HV --config "$TMP/noverify.conf" plan --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: verify-identity = no in the configuration allows it (said so)" '
+check_json "identity: verify-identity = no in the configuration allows it (said so)" '
 x = g["g7"]
 assert x["identity"] == "allowed" and x["facts"]["inspected"], (x["identity"], x["inspect_error"])
 assert x["status"] == "changes-pending", x["status"]'
 rc=0; HV --no-verify-identity plan --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "identity: so does --no-verify-identity" 'assert g["g7"]["identity"] == "allowed", g["g7"]["identity"]'
+check_json "identity: so does --no-verify-identity" 'assert g["g7"]["identity"] == "allowed", g["g7"]["identity"]'
 cp -p "$TMP/g7.uuid" "$U7"
 manifest "$TMP/id2"
 [ $rc2 -eq 1 ] && cmp -s "$TMP/id0" "$TMP/id2" && ok "identity: plan exit 1 for it; nothing changed in any guest" ||
@@ -419,7 +414,7 @@ chmod 755 "$GT/bin/uname"
 for i in 1 2 3 4 5; do
 	HV --command-timeout 1 plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || :
 done
-check "leftovers: a hung inspection times out (5 runs)" '
+check_json "leftovers: a hung inspection times out (5 runs)" '
 assert "timed out" in g["g1"]["status_reason"], g["g1"]["status_reason"]'
 wait_no_procs g1 30 && ok "leftovers: every hung run ended itself in the guest (its deadline, its process group)" ||
 	{ not_ok "leftovers: $(guest_procs g1) processes left in g1"; }
@@ -440,7 +435,7 @@ cp "$TMP/uname.g1" "$GT/bin/uname"
 mkdir "$GT/run/hvclock-guest.lock.d"
 chroot "$GT" /bin/sh -c 'sleep 3600 >/dev/null 2>&1 & echo $! >/run/hvclock-guest.lock.d/pid'
 rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "guest lock: a rollout while another run holds the guest lock changes nothing, says why" '
+check_json "guest lock: a rollout while another run holds the guest lock changes nothing, says why" '
 x = g["g1"]
 assert x["result"] == "failed", x["result"]
 m = [a["result_message"] for a in x["actions"] if a["result"] == "failed"]
@@ -451,7 +446,7 @@ grep -v 'hvclock-guest.lock.d/pid$' "$TMP/id4" | cmp -s "$TMP/id0" - && ok "gues
 kill "$(cat "$GT/run/hvclock-guest.lock.d/pid")"
 wait_no_procs g1 30 || :
 rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "guest lock: a lock left by a run that is gone is taken over" '
+check_json "guest lock: a lock left by a run that is gone is taken over" '
 assert g["g1"]["result"] in ("applied", "deferred"), (g["g1"]["result"], g["g1"]["result_message"])'
 [ ! -e "$GT/run/hvclock-guest.lock.d" ] && ok "guest lock: released at the end of the run" ||
 	not_ok "guest lock: left behind"
@@ -463,7 +458,7 @@ cmp -s "$TMP/id0" "$TMP/id5" && ok "guest lock: rollback: g1 byte for byte as be
 # --- the configuration file: per-guest skip and profile, file:line errors ---
 printf '[run]\nparallel = 4\n[guest:g3]\nskip = yes\n[guest:g2]\nprofile = xen-wa2\n' >"$TMP/hvclock.conf"
 rc=0; HV --config "$TMP/hvclock.conf" plan --json g2 g3 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "config: [guest:g3] skip, [guest:g2] profile" '
+check_json "config: [guest:g3] skip, [guest:g2] profile" '
 assert g["g3"]["status"] == "skipped" and "configuration" in g["g3"]["status_reason"], g["g3"]
 assert g["g2"]["remedy"]["profile"] == "xen-wa2" and g["g2"]["remedy"]["forced"], g["g2"]["remedy"]'
 printf '[ssh]\nport = 22\ncolour = blue\n' >"$TMP/bad.conf"
@@ -473,8 +468,10 @@ rc=0; HV --config "$TMP/bad.conf" plan >"$TMP/out" 2>"$TMP/err" || rc=$?
 
 # --- --wait-ssh: a guest whose sshd comes up late (as right after virsh start) is waited for ---
 st=$SIM/state
-kill "$(cat "$st/sshd-g4.pid")" 2>/dev/null
-sleep 0.2
+# Its sshd gone (its pid, not a guess at how long that takes), then hvclock starts.
+g4pid=$(cat "$st/sshd-g4.pid")
+kill "$g4pid" 2>/dev/null
+for _ in $(seq 1 300); do kill -0 "$g4pid" 2>/dev/null || break; sleep 0.1; done
 t0=$(date +%s)
 HV --wait-ssh 30 plan --json g4 >"$TMP/out.json" 2>"$TMP/err" &
 pid=$!
@@ -484,7 +481,7 @@ for _ in $(seq 1 50); do [ -s "$st/sshd-g4.pid" ] && break; sleep 0.1; done
 cat "$st/sshd-g4.pid" >>"$st/pids"
 rc=0; wait $pid || rc=$?
 t1=$(date +%s)
-check "--wait-ssh: the late guest is reached and inspected" '
+check_json "--wait-ssh: the late guest is reached and inspected" '
 assert g["g4"]["facts"]["inspected"], g["g4"]["inspect_error"]'
 [ $((t1 - t0)) -ge 3 ] && [ $((t1 - t0)) -lt 30 ] && ok "--wait-ssh: it waited ($((t1 - t0)) s), then went on" ||
 	not_ok "--wait-ssh: took $((t1 - t0)) s"
@@ -508,7 +505,7 @@ echo go >"$GT/tmp/hvc-release"
 rc=0; wait $pid || rc=$?
 rm -f "$GT/bin/uname" "$GT/tmp/hvc-release"
 cp "$TMP/uname.g1" "$GT/bin/uname"
-check "interrupted rollout: every guest either carried out or reported not reached" '
+check_json "interrupted rollout: every guest either carried out or reported not reached" '
 nr = [n for n, x in g.items() if x["result_message"] and "not reached" in x["result_message"]]
 assert nr, "nothing was interrupted (the run finished within 0.4 s?)"
 for n, x in g.items():
@@ -517,5 +514,4 @@ for n, x in g.items():
 { [ $rc -eq 1 ] && grep -q "interrupted" "$TMP/err"; } && ok "interrupted rollout: exit 1, says so" ||
 	{ not_ok "interrupted rollout: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
 
-echo "1..$n"
-[ $failures -eq 0 ]
+tap_done

@@ -16,38 +16,15 @@ simfleet=$here/simfleet.sh
 inspect_sh=$top/templates/guest/inspect.sh
 apply_sh=$top/templates/guest/apply.sh
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
+. "$top/tests/lib/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root (chroot guests behind sshd)"
-[ -x /usr/sbin/sshd ] || skip "no /usr/sbin/sshd (openssh-server)"
-command -v ssh >/dev/null || skip "no ssh (openssh-client)"
-[ -x /bin/dash ] || skip "no /bin/dash"
+[ "$(id -u)" = 0 ] || skip_all "needs root (chroot guests behind sshd)"
+[ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
+command -v ssh >/dev/null || skip_all "no ssh (openssh-client)"
+[ -x /bin/dash ] || skip_all "no /bin/dash"
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
-	skip "no static /bin/busybox (busybox-static)"
+	skip_all "no static /bin/busybox (busybox-static)"
 fi
-
-n=0
-failed=0
-ok() { # NAME COND-STATUS
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		failed=$((failed + 1))
-	fi
-}
-check() { # NAME COMMAND...
-	local name=$1
-	shift
-	if "$@"; then ok "$name" 0; else ok "$name" 1; fi
-}
-diag() {
-	sed 's/^/# /'
-}
 
 chain_ok() {
 	local p=$1
@@ -63,10 +40,10 @@ chain_ok() {
 made=
 SIM=${HVC_TEST_SIM_DIR:-}
 if [ -z "$SIM" ] || ! chain_ok "$(dirname "$(realpath -m "$SIM")")"; then
-	SIM=$(mktemp -d /run/hvclock-t-scripts.XXXXXX 2>/dev/null) || skip "no usable lab directory"
+	SIM=$(mktemp -d /run/hvclock-t-scripts.XXXXXX 2>/dev/null) || skip_all "no usable lab directory"
 	chmod 755 "$SIM"
 	made=$SIM
-	chain_ok "$SIM" || skip "no lab directory with a root-owned parent chain"
+	chain_ok "$SIM" || skip_all "no lab directory with a root-owned parent chain"
 fi
 export SIM
 KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
@@ -90,8 +67,7 @@ done
 if [ -z "$started" ]; then
 	diag <"$SIM.start.log"
 	rm -f "$SIM.start.log"
-	echo "Bail out! the lab did not start"
-	exit 1
+	bail "the lab did not start"
 fi
 rm -f "$SIM.start.log"
 G=$SIM/guests
@@ -138,7 +114,7 @@ has() { # FILE LINE
 }
 
 rows_bin=${HVC_CMDLINE_ROWS:-}
-[ -x "$rows_bin" ] || skip "no cmdline-rows helper (HVC_CMDLINE_ROWS, built by meson)"
+[ -x "$rows_bin" ] || skip_all "no cmdline-rows helper (HVC_CMDLINE_ROWS, built by meson)"
 
 # The value of "KEY VALUE" in a report ("-" if the line is absent).
 report_value() { # FILE KEY
@@ -407,9 +383,8 @@ for ((i = 0; i < nrows; i++)); do
 		grep -q '^result bootloader in-place' "$out/row" ||
 			why="$why $bl: second plan not in place: $(grep '^result bootloader' "$out/row");"
 	done
-	st=0
-	[ -z "$why" ] || st=1
-	ok "row $i ($name): ${ran:+exactly the C result in }${ran:-refused by the plan for both boot loaders}${why:+ -$why}" "$st"
+	row="row $i ($name): ${ran:+exactly the C result in }${ran:-refused by the plan for both boot loaders}${why:+ -$why}"
+	if [ -z "$why" ]; then ok "$row"; else not_ok "$row"; fi
 done
 
 # The guest changed since the plan: "stale", nothing changed.
@@ -429,5 +404,4 @@ check "grub: a _DEFAULT changed since the plan is reported stale" \
 check "grub: and nothing changed" test "$(manifest "$grub_d")" = "$m0"
 cp -p "$out/grub.rows" "$grub_d/etc/default/grub"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+tap_done

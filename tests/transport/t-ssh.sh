@@ -5,33 +5,21 @@
 #      /srv/hvclock-sim-test), HVC_TEST_SIMFLEET (another simfleet.sh). Prints TAP; the lab's log
 #      is shown as comments when the test fails.
 set -u
+src=$(cd "$(dirname "$0")/../.." && pwd)
+. "$src/tests/lib/tap.sh"
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (sshd with ChrootDirectory)"
-[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd missing (openssh-server)"
-[ -x /bin/dash ] || skip "/bin/dash missing (dash)"
-[ -x /bin/busybox ] || skip "/bin/busybox missing (busybox-static)"
+[ "$(id -u)" = 0 ] || skip_all "needs root (sshd with ChrootDirectory)"
+[ -x /usr/sbin/sshd ] || skip_all "/usr/sbin/sshd missing (openssh-server)"
+[ -x /bin/dash ] || skip_all "/bin/dash missing (dash)"
+[ -x /bin/busybox ] || skip_all "/bin/busybox missing (busybox-static)"
 if ldd /bin/busybox >/dev/null 2>&1; then
-	skip "/bin/busybox is not static (busybox-static)"
+	skip_all "/bin/busybox is not static (busybox-static)"
 fi
-command -v ssh-keygen >/dev/null || skip "ssh-keygen missing (openssh-client)"
+command -v ssh-keygen >/dev/null || skip_all "ssh-keygen missing (openssh-client)"
 : "${HVC_TEST_SSH_BIN:?HVC_TEST_SSH_BIN must name the test program}"
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
 simfleet=${HVC_TEST_SIMFLEET:-$src/tests/sim/simfleet.sh}
-if [ ! -x "$simfleet" ]; then
-	echo "Bail out! $simfleet is missing"
-	exit 1
-fi
-
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
+[ -x "$simfleet" ] || bail "$simfleet is missing"
 
 # sshd's ChrootDirectory rule: every existing component root-owned, not group/world-writable.
 chain_ok() {
@@ -102,9 +90,8 @@ for _ in 1 2 3 4 5 6 7 8; do
 	"$simfleet" stop >>"$log" 2>&1
 done
 if [ -z "$started" ]; then
-	echo "Bail out! cannot start the simulated guests (SIM=$SIM)"
-	sed 's/^/# /' "$log"
-	exit 1
+	diag <"$log"
+	bail "cannot start the simulated guests (SIM=$SIM)"
 fi
 "$simfleet" inventory >"$scratch/inventory" 2>>"$log"
 
@@ -147,10 +134,14 @@ unset SSH_AUTH_SOCK
 
 echo "# lab: SIM=$SIM ports $((base + 1))-$((base + n))"
 sed 's/^/# /' "$scratch/inventory"
+# test-ssh prints the TAP stream and its plan; a sanitizer report from it or from the hvclock runs
+# it starts (its CLI identity cases) ends the stream with a bail-out.
 "$HVC_TEST_SSH_BIN" </dev/null
 rc=$?
 if [ "$rc" != 0 ]; then
 	echo "# simfleet log:"
 	sed 's/^/#   /' "$log"
 fi
+san_check || bail "a sanitizer reported (above)"
+san_cleanup
 exit "$rc"

@@ -5,23 +5,19 @@
 
 BUDGET=${HVC_XEN_E2E_BUDGET:-480}
 T0=$(date +%s)
-n=0
-failures=0
+# TAP: ok, not_ok, diag, skip_all (1..0 # SKIP, exit 0: meson 1.0 reports an exit 77 of a TAP test as
+# an ERROR), tap_done; bail is this file's own (below).
+. "$HERE/../../lib/tap.sh"
 QEMU_PID=
 SERIAL=$OUT/serial.log
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-diag() { sed 's/^/# /'; }
 elapsed() { echo $(($(date +%s) - T0)); }
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
 finish() {
 	echo "# total $(elapsed) s"
-	echo "1..$n"
-	[ "$failures" -eq 0 ]
+	tap_done
 	exit $?
 }
-# bail NAME: a step the rest depends on failed; show the serial console's end (and bail_more's) and stop
+# bail NAME (replaces tap.sh's): a step the rest depends on failed; show the serial console's end (and bail_more's) and stop
 bail() {
 	not_ok "$1"
 	{ echo "last lines of the serial console ($SERIAL):"; tail -n 25 "$SERIAL" 2>/dev/null; } | diag

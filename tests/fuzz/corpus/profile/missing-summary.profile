@@ -1,0 +1,9 @@
+# missing-summary (broken test fixture).
+[profile]
+name = fuzz
+
+[match]
+hypervisor = kvm
+
+[timesync]
+required = yes

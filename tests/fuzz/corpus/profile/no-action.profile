@@ -1,0 +1,10 @@
+# no-action: changes nothing (broken test fixture).
+[profile]
+name = fuzz
+summary = Broken on purpose
+
+[match]
+hypervisor = kvm
+
+[timesync]
+required = no
