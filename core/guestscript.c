@@ -45,31 +45,18 @@ static const char *safe(const char *s, char *buf, size_t n)
 
 /* --- requests --- */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
+/* Requests grow in the one output buffer (core/util.h). */
+static void buf_add(struct hvc_obuf *b, const char *s, size_t n)
 {
-	/* Written so that no sum can wrap (gcc -O3 checks this, rightly). */
-	if (b->cap == 0 || n >= b->cap - b->len) {
-		if (n > SIZE_MAX / 4 - b->len)
-			abort();
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	hvc_obuf_append(b, s, n);
 }
 
-static void buf_puts(struct buf *b, const char *s)
+static void buf_puts(struct hvc_obuf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
 }
 
-static void buf_line(struct buf *b, const char *word, const char *arg)
+static void buf_line(struct hvc_obuf *b, const char *word, const char *arg)
 {
 	buf_puts(b, word);
 	if (arg) {
@@ -79,23 +66,27 @@ static void buf_line(struct buf *b, const char *word, const char *arg)
 	buf_puts(b, "\n");
 }
 
-static void buf_start(struct buf *b, const char *script, size_t len)
+static void buf_start(struct hvc_obuf *b, const char *script, size_t len)
 {
 	memset(b, 0, sizeof(*b));
 	buf_add(b, script, len);
 	buf_puts(b, DATA_OPEN);
 }
 
-static char *buf_finish(struct buf *b, size_t *len)
+static char *buf_finish(struct hvc_obuf *b, size_t *len)
 {
+	size_t n;
+	char *s;
+
 	buf_puts(b, DATA_CLOSE);
+	s = hvc_obuf_take(b, &n);
 	if (len)
-		*len = b->len;
-	return b->s;
+		*len = n;
+	return s;
 }
 
 /* "deadline SECONDS": the scripts end their own process group once it has passed. */
-static void add_deadline(struct buf *b, int deadline_s)
+static void add_deadline(struct hvc_obuf *b, int deadline_s)
 {
 	char n[16];
 
@@ -107,7 +98,7 @@ static void add_deadline(struct buf *b, int deadline_s)
 
 char *hvc_inspect_request(char *const *sysctl_keys, bool dom0, int deadline_s, size_t *len)
 {
-	struct buf b;
+	struct hvc_obuf b;
 
 	if (len)
 		*len = 0;
@@ -185,7 +176,7 @@ static char **clocksource_candidates(const struct hvc_guest_plan *gp, const stru
 }
 
 /* A data line whose argument may be empty ("WORD" alone then). */
-static void buf_text_line(struct buf *b, const char *word, const char *text)
+static void buf_text_line(struct hvc_obuf *b, const char *word, const char *text)
 {
 	buf_line(b, word, text && *text ? text : NULL);
 }
@@ -195,7 +186,7 @@ static void buf_text_line(struct buf *b, const char *word, const char *text)
  * same computation as the plan's): the expected old values, the new ones, and
  * grubby's argument lists; every value checked again.
  */
-static int add_boot_edit(struct buf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
+static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
 	struct hvc_error *err)
 {
 	const struct hvc_facts *f = &gp->guest->facts;
@@ -223,7 +214,7 @@ static int add_boot_edit(struct buf *b, const struct hvc_guest_plan *gp, const s
 	return 0;
 }
 
-static int add_action(struct buf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
+static int add_action(struct hvc_obuf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
 	bool rollback, struct hvc_error *err)
 {
 	char t[128];
@@ -278,7 +269,7 @@ static int add_action(struct buf *b, const struct hvc_guest_plan *gp, const stru
 char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int deadline_s, size_t *len,
 	struct hvc_error *err)
 {
-	struct buf b;
+	struct hvc_obuf b;
 	size_t n = 0;
 
 	if (len)
@@ -293,12 +284,12 @@ char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int dead
 			continue;
 		n++;
 		if (add_action(&b, gp, &gp->actions[i], rollback, err) < 0) {
-			free(b.s);
+			free(b.data);
 			return NULL;
 		}
 	}
 	if (!n && !rollback) {
-		free(b.s);
+		free(b.data);
 		hvc_error_set(err, -EINVAL, "no guest-side action to apply");
 		return NULL;
 	}
