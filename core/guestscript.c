@@ -186,8 +186,8 @@ static void buf_text_line(struct hvc_obuf *b, const char *word, const char *text
  * same computation as the plan's): the expected old values, the new ones, and
  * grubby's argument lists; every value checked again.
  */
-static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
-	struct hvc_error *err)
+static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
+	const struct hvc_action *a, struct hvc_error *err)
 {
 	const struct hvc_facts *f = &gp->guest->facts;
 	bool grubby = f->bootloader == HVC_BOOTLOADER_GRUBBY;
@@ -214,8 +214,8 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp, co
 	return 0;
 }
 
-static int add_action(struct hvc_obuf *b, const struct hvc_guest_plan *gp, const struct hvc_action *a,
-	bool rollback, struct hvc_error *err)
+static int add_action(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
+	const struct hvc_action *a, bool rollback, struct hvc_error *err)
 {
 	char t[128];
 
