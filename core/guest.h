@@ -58,7 +58,7 @@ enum hvc_bootloader {
 };
 HVC_ENUM_DECL(hvc_bootloader);
 
-/* Classes of kernel log lines that count as evidence (shared/domain.md §5a). */
+/* Classes of kernel log lines that count as evidence (docs/remedies.md §5a). */
 enum hvc_symptom {
 	HVC_SYMPTOM_TIME_WENT_BACKWARDS, /* "clocksource/0: Time went backwards" (XenLinux) */
 	HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, /* "Clocksource tsc unstable", "Marking clocksource ... unstable" */
