@@ -83,8 +83,8 @@ bool hvc_apply_carries(const struct hvc_guest_plan *gp, size_t i, bool rollback)
  * token again. Returns NULL with err set (-EINVAL) if one is invalid or an
  * apply has nothing to carry; else the request (caller frees) and *len.
  */
-char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int deadline_s,
-	size_t *len, struct hvc_error *err);
+char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int deadline_s, size_t *len,
+	struct hvc_error *err);
 
 /*
  * Parse an apply report into the results of gp's carried actions (mode from

@@ -10,7 +10,7 @@
  * A profile names one remedy: what it changes and where it applies. The file
  * format is INI (core/inifile.h, the schema is the table in profile.c), documented in templates/profiles/README.md:
  *
- *   [profile]   name, summary, source, row (shared/domain.md §4 row), priority, auto
+ *   [profile]   name, summary, source, row (docs/remedies.md §4 row), priority, auto
  *               (name = file name without ".profile"; priority -1000..1000, default 0;
  *               auto defaults to no: only profiles that say auto = yes are chosen by matching)
  *   [match]     conditions that must hold, every one; a fact not known yet fails it.
