@@ -538,6 +538,11 @@ static void test_shipped_set(void)
 		 * never shared/, which users do not have. */
 		CHECK(p->source && strstr(p->source, "docs/remedies.md §"));
 		CHECK(p->source && !strstr(p->source, "shared/"));
+		{
+			/* Nor do the comments cite it: the whole shipped file. */
+			_cleanup_free_ char *text = hvc_test_read_file(p->path);
+			CHECK(text && !strstr(text, "shared/") && !strstr(text, " domain.md"));
+		}
 		CHECK(p->row != NULL);
 		CHECK(p->summary && strlen(p->summary) > 20);
 		CHECK(p->n_match >= 1);
