@@ -21,4 +21,5 @@ struct hvc_guest_address {
 	const char *refused; /* NULL = usable; else hvc_address_refusal()'s phrase */
 };
 
+/* Free the n addresses of a backend's guest_addresses answer and the array; accepts NULL. */
 void hvc_guest_addresses_free(struct hvc_guest_address *a, unsigned n);

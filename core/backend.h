@@ -66,8 +66,13 @@ struct hvc_backend {
 /* Opening one by its URI: hvc_backend_open() in backends/registry.h, where it is defined. */
 /* Accepts NULL. */
 void hvc_backend_destroy(struct hvc_backend *b);
+/* The list_guests op: appends guests (owned by out) to out; negative errno with err set. */
 int hvc_backend_list_guests(struct hvc_backend *b, bool include_inactive,
 	struct hvc_guest_list *out, struct hvc_error *err);
+/*
+ * The set_boot_cmdline op (contract above); -EOPNOTSUPP if the backend has
+ * none, -EROFS on a read-only connection. Borrows every argument.
+ */
 int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *g,
 	const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
 	struct hvc_error *err);
@@ -79,7 +84,7 @@ int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_e
 int hvc_backend_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g,
 	struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err);
 
-/* For backends: fill the base part. */
+/* For backends: fill the base part (copies uri); hvc_backend_finish() frees it. */
 void hvc_backend_init(struct hvc_backend *b, const struct hvc_backend_impl *impl, const char *uri,
 	bool read_only);
 void hvc_backend_finish(struct hvc_backend *b);

@@ -19,6 +19,7 @@ struct hvc_error {
 int hvc_error_set(struct hvc_error *err, int code, const char *fmt, ...) _printf_(3, 4);
 /* Prefix an already-set message: "guest 'x': <old message>". */
 void hvc_error_prefix(struct hvc_error *err, const char *fmt, ...) _printf_(2, 3);
+/* Unset err (accepts NULL); hvc_error_is_set(): whether err holds an error. */
 void hvc_error_clear(struct hvc_error *err);
 static inline bool hvc_error_is_set(const struct hvc_error *err)
 {

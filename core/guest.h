@@ -58,7 +58,7 @@ enum hvc_bootloader {
 };
 HVC_ENUM_DECL(hvc_bootloader);
 
-/* Classes of kernel log lines that count as evidence (shared/domain.md §5a). */
+/* Classes of kernel log lines that count as evidence (docs/remedies.md §5a). */
 enum hvc_symptom {
 	HVC_SYMPTOM_TIME_WENT_BACKWARDS, /* "clocksource/0: Time went backwards" (XenLinux) */
 	HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, /* "Clocksource tsc unstable", "Marking clocksource ... unstable" */
@@ -186,6 +186,7 @@ struct hvc_guest_list {
 	size_t n;
 };
 
+/* A zeroed guest with unknown facts (never NULL; caller frees with hvc_guest_free()). */
 struct hvc_guest *hvc_guest_new(void);
 /*
  * The host row of a Xen dom0 hvclock runs in (see is_host): its kernel line
@@ -193,11 +194,15 @@ struct hvc_guest *hvc_guest_new(void);
  */
 struct hvc_guest *hvc_guest_new_dom0(const char *backend, const char *uri, const char *name,
 	const char *uuid, enum hvc_guest_type type);
+/* Frees g and everything it owns; accepts NULL. */
 void hvc_guest_free(struct hvc_guest *g);
+/* Every fact unknown; hvc_facts_finish() frees what f owns and leaves it unknown. */
 void hvc_facts_init(struct hvc_facts *f);
 void hvc_facts_finish(struct hvc_facts *f);
 void hvc_record_finish(struct hvc_record *r);
+/* Append a kernel log line of class s (text is copied). */
 void hvc_facts_add_log(struct hvc_facts *f, enum hvc_symptom s, const char *text);
+/* Whether any collected log line is of class s. */
 bool hvc_facts_has_symptom(const struct hvc_facts *f, enum hvc_symptom s);
 
 /* Takes ownership of g. */

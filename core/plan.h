@@ -142,13 +142,17 @@ void hvc_guest_plan_finish(struct hvc_guest_plan *gp);
 /* Free everything but gp->reach and point gp at g: the start of every plan function. */
 void hvc_guest_plan_reset(struct hvc_guest_plan *gp, struct hvc_guest *g);
 void hvc_reach_finish(struct hvc_reach *r);
+/* A new zeroed guest plan at the end of plan (owned by plan; moves on the next add). */
 struct hvc_guest_plan *hvc_plan_add(struct hvc_plan *plan);
+/* Free every guest plan and the host row. */
 void hvc_plan_finish(struct hvc_plan *plan);
 
+/* Set a's result and its message (printf-style; NULL fmt: no message), replacing earlier ones. */
 void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *fmt, ...)
 	_printf_(3, 4);
 
 struct hvc_plan_counts {
 	size_t guests, pending, nothing, power_cycle, no_remedy, skipped, blocked, failed;
 };
+/* How many guests of plan (not the host row) are in each status. */
 void hvc_plan_count(const struct hvc_plan *plan, struct hvc_plan_counts *ret);

@@ -37,7 +37,7 @@ static enum hvc_tristate sysctl_exists(const struct hvc_guest *g, const char *ke
 {
 	size_t n = strlen(key);
 
-	/* The one key whose presence the inspection reports on its own (domain.md §3b). */
+	/* The one key whose presence the inspection reports on its own (docs/remedies.md §3b). */
 	if (streq(key, "xen.independent_wallclock") &&
 		g->facts.has_independent_wallclock != HVC_UNKNOWN)
 		return g->facts.has_independent_wallclock;

@@ -12,6 +12,7 @@ struct hvc_decision {
 	char **unverified; /* [expect] conditions whose facts are not known yet */
 };
 
+/* Free what d owns (reason, unverified); the profile is borrowed from the set. */
 void hvc_decision_finish(struct hvc_decision *d);
 
 /* Evaluate one condition against a guest: HVC_YES, HVC_NO or HVC_UNKNOWN. */

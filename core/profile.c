@@ -139,7 +139,7 @@ static bool check_param(struct parser *ps, const char *param, char *const *list,
 	if (setting && param_names_equal(param, "lpj"))
 		return fail(ps,
 			"'%s': lpj= is specific to one host CPU and must not be set by a profile "
-			"(shared/domain.md §2a: \"if you do not know this value, do not set\")",
+			"(docs/remedies.md §2a: \"if you do not know this value, do not set\")",
 			param);
 	if (setting && param_listed(list, param))
 		return fail(ps, "'%s': the parameter is set twice", param);
@@ -478,7 +478,7 @@ static const struct {
 		"(expected [a-z0-9-]+, at most " STRINGIFY(
 			HVC_TOKEN_NAME_MAX) " characters, not starting with '-')" },
 	[TOKEN_ROW] = { valid_row, "row",
-		"(expected a shared/domain.md §4 row such as X1, K2 or G, several joined by "
+		"(expected a docs/remedies.md §4 row such as X1, K2 or G, several joined by "
 		"'/')" },
 	[TOKEN_SYSCTL_VALUE] = { valid_sysctl_value, "sysctl value",
 		"(expected [A-Za-z0-9_.,:/+-]+: no spaces, quotes or control characters)" },

@@ -10,7 +10,7 @@
  * A profile names one remedy: what it changes and where it applies. The file
  * format is INI (core/inifile.h, the schema is the table in profile.c), documented in templates/profiles/README.md:
  *
- *   [profile]   name, summary, source, row (shared/domain.md §4 row), priority, auto
+ *   [profile]   name, summary, source, row (docs/remedies.md §4 row), priority, auto
  *               (name = file name without ".profile"; priority -1000..1000, default 0;
  *               auto defaults to no: only profiles that say auto = yes are chosen by matching)
  *   [match]     conditions that must hold, every one; a fact not known yet fails it.
@@ -114,6 +114,7 @@ struct hvc_profile_set {
  * parameter, ...; the first error in the file).
  */
 int hvc_profile_load(const char *path, struct hvc_profile **ret, struct hvc_error *err);
+/* Accepts NULL. */
 void hvc_profile_free(struct hvc_profile *p);
 
 /*
@@ -124,4 +125,5 @@ void hvc_profile_free(struct hvc_profile *p);
  */
 int hvc_profile_set_load(const char *dir, struct hvc_profile_set *ret, struct hvc_error *err);
 void hvc_profile_set_finish(struct hvc_profile_set *set);
+/* The profile called name (borrowed from set), or NULL. */
 const struct hvc_profile *hvc_profile_set_find(const struct hvc_profile_set *set, const char *name);

@@ -19,9 +19,19 @@ enum hvc_report_kind {
 	HVC_REPORT_ROLLBACK,
 };
 
+/*
+ * `hvclock list`: the guests as a text table on f, or as a JSON object (caller
+ * releases it with json_object_put()). Never fail; borrow l.
+ */
 void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l);
 struct json_object *hvc_report_list_json(const struct hvc_guest_list *l);
 
+/*
+ * A plan, rollout or rollback (kind) as text on f (verbose: every kernel log
+ * line of the evidence, not the first three; quiet: no table or per-guest
+ * part, only failed or blocked guests and the summary) or as a JSON object
+ * the caller releases with json_object_put(). Never fail; borrow p.
+ */
 void hvc_report_plan_text(
 	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet);
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind);

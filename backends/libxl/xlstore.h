@@ -15,6 +15,7 @@ struct hvc_xl_store {
 	char *state_dir; /* $HVCLOCK_STATE_DIR, else /var/lib/hvclock */
 };
 
+/* Fill s from the environment (defaults as above; never fails); hvc_xl_store_finish() frees. */
 void hvc_xl_store_init(struct hvc_xl_store *s);
 void hvc_xl_store_finish(struct hvc_xl_store *s);
 
@@ -28,6 +29,7 @@ struct hvc_xl_file {
 	char *parse_error; /* when not: libxlutil's (or the read's) one-line message */
 };
 
+/* Free what f owns (its cfg too, when parsed). */
 void hvc_xl_file_finish(struct hvc_xl_file *f);
 
 /*

@@ -4,7 +4,7 @@
 # "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader, boot-old,
 # boot-new, boot-default-old, boot-default-new, boot-grubby-remove, boot-grubby-add, sysctl,
 # clocksource, timesync, dom0, deadline) and the terminator; the
-# protocol is specified in core/guestscript.h. Every file is backed up under
+# protocol is specified in docs/guest-protocol.md. Every file is backed up under
 # /var/lib/hvclock before its first change (the first original is kept), and
 # what was changed is recorded in /var/lib/hvclock/state for the rollback.
 # POSIX sh: runs under dash, bash and busybox applets.

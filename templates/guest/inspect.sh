@@ -2,7 +2,7 @@
 #
 # Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
 # "hvc_main <<'HVCLOCK_DATA_END'", the data block and the terminator (the
-# protocol is specified in core/guestscript.h). Changes nothing in the guest.
+# protocol is specified in docs/guest-protocol.md). Changes nothing in the guest.
 # POSIX sh: runs under dash, bash and busybox applets.
 
 # @HVC_LIB@ (templates/guest/lib.sh is inserted here at build time)
@@ -11,7 +11,7 @@ HVC_LOG_RE='clocksource|tsc|time went backwards|unstable|skew is too large|kvm-c
 HVC_LOG_RE="$HVC_LOG_RE|paravirtualized kernel|xen version|mhz processor|lpj=|read-back delay"
 HVC_LOG_RE="$HVC_LOG_RE|hrtimer: interrupt took|self-detected stall|soft lockup"
 
-# Kernel log lines that count as evidence (shared/domain.md §5a): printable, the last 200.
+# Kernel log lines that count as evidence (docs/remedies.md §5a): printable, the last 200.
 hvc_logfilter() {
 	tr -c '\n\040-\176' '?' | grep -i -E "$HVC_LOG_RE" | tail -n 200 | cut -c 1-1000
 }

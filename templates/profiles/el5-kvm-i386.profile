@@ -1,6 +1,6 @@
 # el5-kvm-i386: RHEL/CentOS 5 32-bit KVM guest without kvm-clock, Red Hat's clocksource=acpi_pm.
 #
-# Source: shared/domain.md §2a, §4 row K1;
+# Source: docs/remedies.md §2a, §4 row K1;
 #   RHEL 6 Virtualization Host Configuration and Guest Installation Guide §14.2; RHEL 5
 #   Virtualization Guide ch. 17 "KVM guest timing management".
 #
@@ -12,16 +12,16 @@
 #
 # Not chosen automatically (auto = no): the kernel release does not tell 32-bit from x86_64
 # (see el5-kvm-x86-64). The "PAE" flavour glob below is an assumption about EL5 uname forms
-# (PAE kernels are 32-bit), not a domain.md fact.
+# (PAE kernels are 32-bit), not a remedies.md fact.
 #
-# Caveats (domain.md §2a, §4 K1): never lpj= (host-specific); no divider=10 (panics before
+# Caveats (remedies.md §2a, §4 K1): never lpj= (host-specific); no divider=10 (panics before
 # 5.8, BZ#698842); acpi_pm is a port read, a VM exit per clock read.
 
 [profile]
 name = el5-kvm-i386
 summary = RHEL/CentOS 5 32-bit KVM guest not on kvm-clock: clocksource=acpi_pm on the kernel
 	command line (never lpj=), NTP in the guest (Red Hat KVM guest timing table)
-source = shared/domain.md §2a, §4 K1; RHEL 6 Virtualization Host Configuration and Guest
+source = docs/remedies.md §2a, §4 K1; RHEL 6 Virtualization Host Configuration and Guest
 	Installation Guide §14.2; RHEL 5 Virtualization Guide ch. 17
 row = K1
 priority = 80

@@ -1,6 +1,6 @@
 # el6-kvm: RHEL/CentOS/OL/SL 6 KVM guest, whose clocksource watchdog only warns.
 #
-# Source: shared/domain.md §2b, §3a, §4 row K2;
+# Source: docs/remedies.md §2b, §3a, §4 row K2;
 #   RHEL 6 kernel watchdog code as quoted by a Red Hat support engineer (GitHub
 #   sungju/sungju.github.io kernel/internals/time_management.md;
 #   https://sungju.org/2019/02/27/clocksource-tsc-unstable/);
@@ -16,9 +16,9 @@
 # Nothing to do ([done-if]) when the guest already runs on kvm-clock: then the warning is
 # about the unused tsc and is informational (§4 K2).
 #
-# Caveats (domain.md §2b, §4 K2, §7):
+# Caveats (remedies.md §2b, §4 K2, §7):
 #   - clocksource_failover is an EL6-only kernel patch; elsewhere it is an unknown parameter.
-#     It is emitted only for kernels 2.6.32-*.el6* (the domain.md tool rule) or, before
+#     It is emitted only for kernels 2.6.32-*.el6* (the remedies.md tool rule) or, before
 #     inspection, for guests libosinfo names as an EL6 release.
 #   - How EL6 parses the value (flag vs. clocksource name) is not confirmed; only its use as a
 #     flag by the watchdog is. Some admins add clocksource=kvm-clock as well; not done here.
@@ -30,7 +30,7 @@
 name = el6-kvm
 summary = EL6 KVM guest on tsc: clocksource_failover=acpi_pm so the watchdog can demote an
 	unstable tsc; live switch to kvm-clock (else hpet, acpi_pm); NTP in the guest
-source = shared/domain.md §2b, §4 K2; sungju.github.io kernel/internals/time_management.md;
+source = docs/remedies.md §2b, §4 K2; sungju.github.io kernel/internals/time_management.md;
 	liquidat.wordpress.com 2013-04-02 (fixing unstable clocksource in virtualised CentOS)
 row = K2
 priority = 90

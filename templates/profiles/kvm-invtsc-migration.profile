@@ -1,6 +1,6 @@
 # kvm-invtsc-migration: KVM guest that chose tsc over kvm-clock because invtsc is exposed.
 #
-# Source: shared/domain.md §3a, §4 row K4, §5;
+# Source: docs/remedies.md §3a, §4 row K4, §5;
 #   torvalds/linux commit 7539b174aef4 ("x86: kvmguest: use TSC clocksource if invariant TSC
 #   is exposed"; kvm-clock rated 299 when the vCPU shows constant_tsc + nonstop_tsc);
 #   cloud-hypervisor#5786 / PR#5787; boldsoftware/exe.dev#222 (CLOCK_MONOTONIC went backwards
@@ -16,7 +16,7 @@
 #
 # What it does: kernel parameter clocksource=kvm-clock, live switch to kvm-clock, time sync.
 #
-# Caveats (domain.md §4 K4, §7):
+# Caveats (remedies.md §4 K4, §7):
 #   - The kernel release of commit 7539b174aef4 (~5.1) is not verified, so no kernel glob.
 #   - The host-side alternatives (drop invtsc from the vCPU model, pin the TSC frequency as
 #     KubeVirt does) are outside hvclock.
@@ -25,7 +25,7 @@
 name = kvm-invtsc-migration
 summary = KVM guest on tsc because invtsc is exposed, for VMs that migrate or are restored:
 	clocksource=kvm-clock, live switch to kvm-clock, time sync in the guest
-source = shared/domain.md §3a, §4 K4; torvalds/linux commit 7539b174aef4;
+source = docs/remedies.md §3a, §4 K4; torvalds/linux commit 7539b174aef4;
 	cloud-hypervisor PR#5787; boldsoftware/exe.dev#222
 row = K4
 priority = 40

@@ -1,6 +1,6 @@
 # kvm-modern-tsc-unstable: KVM guest with a mainline-style kernel left on an unstable tsc.
 #
-# Source: shared/domain.md §2c, §3a, §4 row K3;
+# Source: docs/remedies.md §2c, §3a, §4 row K3;
 #   torvalds/linux kernel/time/clocksource.c (watchdog: "Marking clocksource 'tsc' as unstable
 #   because the skew is too large", automatic switch), arch/x86/kernel/kvmclock.c;
 #   RHEL 7 Virtualization Deployment and Administration Guide §23.16 (kvmclock "the
@@ -14,7 +14,7 @@
 # live switch to kvm-clock, time sync in the guest. Chosen only on evidence: the guest must be
 # on tsc and its kernel log must show the symptom, and kvm-clock must be offered ([expect]).
 #
-# Caveats (domain.md §2c, §4 K3, K4):
+# Caveats (remedies.md §2c, §4 K3, K4):
 #   - Kernel-agnostic on purpose: EL6 guests are claimed first by el6-kvm (higher priority),
 #     EL5 guests only by the forced el5-kvm-* profiles.
 #   - A guest the watchdog already moved to hpet/acpi_pm is not claimed: the kernel did its
@@ -27,7 +27,7 @@
 name = kvm-modern-tsc-unstable
 summary = KVM guest on tsc with watchdog/TSC instability in its kernel log: clocksource=kvm-clock
 	on the kernel command line, live switch to kvm-clock, time sync in the guest
-source = shared/domain.md §2c, §4 K3; torvalds/linux kernel/time/clocksource.c;
+source = docs/remedies.md §2c, §4 K3; torvalds/linux kernel/time/clocksource.c;
 	RHEL 7 Virtualization Deployment and Administration Guide §23.16
 row = K3
 priority = 50

@@ -1,6 +1,6 @@
 # xen-classic-ntp: classic XenLinux PV domU - keep the xen clocksource, independent wallclock, NTP.
 #
-# Source: shared/domain.md §1 (Workaround #3 design consequence, related practitioner sources),
+# Source: docs/remedies.md §1 (Workaround #3 design consequence, related practitioner sources),
 #   §3b, §4 row X1;
 #   http://www.brookstevens.org/2010/06/xen-time-drift-and-ntp.html (CentOS 5 / Xen 3: ntpd in
 #   the domU plus xen.independent_wallclock = 1);
@@ -9,7 +9,7 @@
 #   open-sharedroot FAQ (domU clock stops after live migration: independent_wallclock=1 + ntp).
 #
 # Why: Workaround #3 of the Debian wiki exists because jiffies made clocks *more* unstable for
-# some users, so jiffies must not be the only remedy for classic kernels: domain.md §1 asks for a
+# some users, so jiffies must not be the only remedy for classic kernels: remedies.md §1 asks for a
 # "keep xen clocksource + run NTP in domU" path. This is that path.
 #
 # What it does: sysctl xen.independent_wallclock=1 (where the key exists), NTP in the domU, and
@@ -19,7 +19,7 @@
 # Not chosen automatically (auto = no): xen-wa1 is the default for these guests; force this
 # profile for guests where jiffies made things worse, or where the clock stops after migration.
 #
-# Caveats (domain.md §1, §7):
+# Caveats (remedies.md §1, §7):
 #   - Inferred: the cmdline removal and the live switch back to xen are the inverse of
 #     Workaround #1's jiffies steps; the practitioner sources only add the sysctl and ntpd.
 #   - The ntp.conf tuning those sources mention ("tinker panic 0" and the like) is not verified
@@ -30,7 +30,7 @@
 name = xen-classic-ntp
 summary = Classic XenLinux PV domU: keep the xen clocksource (undo clocksource=jiffies),
 	independent wallclock, NTP in the domU
-source = shared/domain.md §1 (Workaround #3 consequence, brookstevens.org 2010, Oracle VM 3
+source = docs/remedies.md §1 (Workaround #3 consequence, brookstevens.org 2010, Oracle VM 3
 	docs, open-sharedroot FAQ), §3b, §4 X1
 row = X1
 priority = 98

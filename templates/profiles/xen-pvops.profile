@@ -1,6 +1,6 @@
 # xen-pvops: Xen PV or PVH domU with a pvops kernel - keep the xen clocksource, run time sync.
 #
-# Source: shared/domain.md §1 (related sources), §3a, §3b, §4 rows X2 and X3;
+# Source: docs/remedies.md §1 (related sources), §3a, §3b, §4 rows X2 and X3;
 #   Zerigo VPS doc ("with newer pv-ops kernels or with Xen 4.0 ... running NTP is necessary"),
 #   prgmr.com 2015 ("Modern kernels don't have independent wallclock any more and you're
 #   supposed to run ntp", citing the Xen FAQ DomU), Citrix XenServer 6.2 VM User's Guide §9.7.
@@ -15,7 +15,7 @@
 # `sysctl -p` fail at every boot). A guest that left xen for tsc and shows instability is
 # claimed by xen-pvops-tsc-unstable (higher priority).
 #
-# Caveats (domain.md §3a, §4 X2, X3):
+# Caveats (remedies.md §3a, §4 X2, X3):
 #   - Kernel globs start at 2.6.32 (§4 X2 "pvops >= 2.6.32"). Classic SLES 11 "-xen" kernels
 #     of 2.6.32 or later also match by release; after inspection they are claimed by xen-wa1
 #     (higher priority) through the xen.independent_wallclock sysctl they have.
@@ -31,7 +31,7 @@
 name = xen-pvops
 summary = Xen PV/PVH domU with a pvops kernel: keep the xen clocksource, require chrony/ntpd
 	in the guest (its wallclock is always independent)
-source = shared/domain.md §3b, §4 X2 and X3; prgmr.com 2015 (Xen FAQ DomU);
+source = docs/remedies.md §3b, §4 X2 and X3; prgmr.com 2015 (Xen FAQ DomU);
 	Zerigo VPS doc (synchronizing time with ntp/chrony)
 row = X2/X3
 priority = 40

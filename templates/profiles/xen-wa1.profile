@@ -1,6 +1,6 @@
 # xen-wa1: classic XenLinux PV domU, Debian wiki "Xen/Clocksource" Workaround #1.
 #
-# Source: shared/domain.md §1 (Workaround #1), §3a, §3b, §4 row X1;
+# Source: docs/remedies.md §1 (Workaround #1), §3a, §3b, §4 row X1;
 #   https://wiki.debian.org/Xen/Clocksource (Workaround #1),
 #   Oracle VM 3 docs (vmadm-tshoot-vm-clock: independent_wallclock = 1 -> guest runs NTP),
 #   open-sharedroot FAQ (clock stops after live migration: independent_wallclock=1 + ntp in domU).
@@ -10,7 +10,7 @@
 #   otherwise the guest's GRUB: hvclock's plan picks the place); domU and dom0 sysctl
 #   xen.independent_wallclock=1; live switch of the running domU to jiffies; NTP in the domU.
 #
-# Caveats (domain.md §1, §3a, §4 X1, §7):
+# Caveats (remedies.md §1, §3a, §4 X1, §7):
 #   - Workaround #3 exists because jiffies made clocks *more* unstable for some users; its
 #     remedy is not known here (unverified). jiffies has tick resolution and drifts with lost
 #     ticks; ntpd cannot correct more than 500 ppm. If this profile makes a guest worse, the
@@ -24,16 +24,16 @@
 #     and 2.6.2x "-xen" flavours ("2.6.26-2-xen-amd64" Debian 5, Ubuntu 8.04 "-xen", SLES 11 GA).
 #     Whether kernels before 2.6.18 take clocksource= at all is not verified here.
 #     Later SLES 11 "-xen" kernels are classic too (§4 X1 names "SLES10/11 -xen") but their
-#     release form is not given in domain.md: they are claimed by the [match:wallclock-sysctl]
+#     release form is not given in remedies.md: they are claimed by the [match:wallclock-sysctl]
 #     block once an inspection has seen /proc/sys/xen/independent_wallclock.
 #   - A host-side extra= edit applies at the next `xl create`, not at an in-guest reboot
-#     (domain.md §4 general caveats).
+#     (remedies.md §4 general caveats).
 
 [profile]
 name = xen-wa1
 summary = Classic XenLinux PV domU: clocksource=jiffies, independent wallclock in domU and
 	dom0, live switch to jiffies, NTP in the domU (Debian wiki Workaround #1)
-source = shared/domain.md §1 Workaround #1, §3b, §4 X1;
+source = docs/remedies.md §1 Workaround #1, §3b, §4 X1;
 	https://wiki.debian.org/Xen/Clocksource
 row = X1
 priority = 100

@@ -220,7 +220,9 @@ static const struct {
 	{ "bad-cmdline.profile", 13,
 		"invalid kernel command line parameter 'clocksource=$(reboot)'" },
 	{ "cmdline-dashdash.profile", 13, "invalid kernel command line parameter '--'" },
-	{ "lpj.profile", 13, "lpj= is specific to one host CPU" },
+	{ "lpj.profile", 13,
+		"lpj= is specific to one host CPU and must not be set by a profile "
+		"(docs/remedies.md §2a" },
 	{ "set-twice.profile", 13, "'clocksource=tsc': the parameter is set twice" },
 	{ "set-and-remove.profile", 14, "'clocksource=tsc' is both set and removed" },
 	{ "name-mismatch.profile", 3,
@@ -256,7 +258,7 @@ static const struct {
 	{ "bad-host-sysctl.profile", 13,
 		"host sysctl 'xen.independent_wallclock': expected KEY=VALUE" },
 	{ "bad-glob.profile", 7, "kernel pattern '2.6.18-[0-9*' has an unterminated '['" },
-	{ "bad-row.profile", 5, "invalid row 'x1'" },
+	{ "bad-row.profile", 5, "invalid row 'x1' (expected a docs/remedies.md §4 row" },
 	{ "empty-value.profile", 5, "key 'source' has no value" },
 	{ "bad-label.profile", 6, "invalid block label in [match:Lib Osinfo]" },
 	/* Two errors: the first one (line 5) is reported, not the later bad hypervisor. */
@@ -532,8 +534,15 @@ static void test_shipped_set(void)
 		size_t pl = strlen(p->path), fl = strlen(file);
 
 		CHECK(pl > fl && streq(p->path + pl - fl, file));
-		/* Every shipped profile cites domain.md and its §4 row. */
-		CHECK(p->source && strstr(p->source, "shared/domain.md §"));
+		/* Every shipped profile cites docs/remedies.md (shipped with it) and its §4 row;
+		 * never shared/, which users do not have. */
+		CHECK(p->source && strstr(p->source, "docs/remedies.md §"));
+		CHECK(p->source && !strstr(p->source, "shared/"));
+		{
+			/* Nor do the comments cite it: the whole shipped file. */
+			_cleanup_free_ char *text = hvc_test_read_file(p->path);
+			CHECK(text && !strstr(text, "shared/") && !strstr(text, " domain.md"));
+		}
 		CHECK(p->row != NULL);
 		CHECK(p->summary && strlen(p->summary) > 20);
 		CHECK(p->n_match >= 1);
@@ -577,7 +586,7 @@ static void test_shipped_xen_wa1(void)
 		c = find_cond(b->conds, b->n, HVC_COND_GUEST_TYPE);
 		CHECK_LIST(c ? c->values : NULL, "pv");
 		c = find_cond(b->conds, b->n, HVC_COND_KERNEL);
-		/* Real classic XenLinux uname -r forms (domain.md §4 X1). */
+		/* Real classic XenLinux uname -r forms (docs/remedies.md §4 X1). */
 		CHECK(any_glob_matches(c, "2.6.18-419.el5xen"));
 		CHECK(any_glob_matches(c, "2.6.18-8.el5xen"));
 		CHECK(any_glob_matches(c, "2.6.16.60-0.21-xen"));
@@ -630,7 +639,7 @@ static void test_shipped_xen_wa2(void)
 	CHECK(p->host_timesync_required); /* ... and checked there */
 }
 
-/* domain.md §1: jiffies must not be the only remedy for classic kernels. */
+/* docs/remedies.md §1: jiffies must not be the only remedy for classic kernels. */
 static void test_shipped_xen_classic_ntp(void)
 {
 	const struct hvc_profile *p = shipped_profile("xen-classic-ntp");
@@ -782,7 +791,7 @@ static void test_shipped_el5_and_g(void)
 	}
 }
 
-/* Rules from shared/domain.md that every shipped profile must keep. */
+/* Rules from docs/remedies.md that every shipped profile must keep. */
 static void test_shipped_domain_rules(void)
 {
 	struct hvc_profile_set set = { 0 };
