@@ -313,7 +313,7 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 	g->cmdline = xpath_text(ctx, NULL, "/domain/os/cmdline");
 	g->has_cmdline = g->cmdline != NULL;
 	free_and_strdup(&g->cmdline_location, CMDLINE_LOCATION);
-	/* libvirt's libxl driver rebuilds a Xen domain on reboot (apis.md B.13); QEMU does not. */
+	/* libvirt's libxl driver rebuilds a Xen domain on reboot (libxlDomainCleanup() drops the transient definition; measured in tests/e2e/xen); QEMU does not. */
 	g->reboot_applies = g->hypervisor == HVC_HYPERVISOR_XEN;
 
 	free(g->os_id);

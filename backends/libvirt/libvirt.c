@@ -429,7 +429,7 @@ out:
 static int libvirt_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g,
 	struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err)
 {
-	/* The host's own records first; the agent is the guest talking (apis.md B.7). */
+	/* The host's own records first; the agent is the guest talking (virDomainInterfaceAddresses(3)). */
 	static const struct {
 		unsigned int flag;
 		const char *name;

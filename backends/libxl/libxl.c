@@ -22,7 +22,7 @@
  * xenstored socket exists. Without Xen, libxl_ctx_alloc() fails (ERROR_FAIL,
  * "cannot open libxc handle"); in a dom0 without xenstored,
  * libxl_list_domain() falls back to /dev/xen/xenbus and blocks for ever
- * (testbed.md §3.6). Test hooks: HVCLOCK_XEN_CAPABILITIES (the capabilities
+ * (see tests/e2e/xen). Test hooks: HVCLOCK_XEN_CAPABILITIES (the capabilities
  * file) and HVCLOCK_XENSTORED_SOCKETS (colon-separated socket paths) replace
  * those paths.
  *
@@ -47,7 +47,7 @@
  * text is written atomically (temp + fsync + rename over the file a symlink
  * points to, owner and mode kept) and read back. Then, like `xl config-update`,
  * the same text is stored as the running domain's "xl" userdata, which xl's
- * per-domain monitor process re-reads when the guest reboots (apis.md C.5;
+ * per-domain monitor process re-reads when the guest reboots (Xen's
  * tools/xl/xl_vmcontrol.c reload_domain_config()), so the change takes
  * effect at the guest's next reboot: reboot_applies is true. A domain
  * created again from the file (`xl shutdown -w` + `xl create`) gets it too.
@@ -297,7 +297,7 @@ static int read_details(struct libxl_backend *lb, uint32_t domid, struct hvc_gue
 	bootloader = dc.b_info.bootloader;
 	cmdline = dc.b_info.cmdline;
 	if (dc.c_info.type == LIBXL_DOMAIN_TYPE_PV) {
-		/* Older libxl kept these in the PV part only (apis.md C.3). */
+		/* Older libxl kept these in the PV part only (libxl_types.idl: b_info.u.pv.cmdline). */
 		kernel = kernel ? kernel : dc.b_info.u.pv.kernel;
 		bootloader = bootloader ? bootloader : dc.b_info.u.pv.bootloader;
 		cmdline = cmdline ? cmdline : dc.b_info.u.pv.cmdline;

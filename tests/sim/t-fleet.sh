@@ -88,7 +88,7 @@ for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["facts"]["inspected"], (n, x["inspect_error"])
     assert x["address_source"] == "domain metadata", x["address_source"]'
-check_json "plan: per kind, the remedy of shared/domain.md §4" '
+check_json "plan: per kind, the remedy of docs/remedies.md §4" '
 want = {"el6-kvm": "el6-kvm", "xenlinux-pv": "xen-wa1", "modern-kvm": None,
         "modern-xen-pv": "xen-pvops", "el7-kvm-grubby": "kvm-modern-tsc-unstable",
         "sles-kvm-mkconfig": None}

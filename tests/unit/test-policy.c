@@ -1,4 +1,4 @@
-/* test-policy.c: which shipped profile the policy picks per guest kind (shared/domain.md §4). */
+/* test-policy.c: which shipped profile the policy picks per guest kind (docs/remedies.md §4). */
 #include <stdio.h>
 
 #include "core/policy.h"

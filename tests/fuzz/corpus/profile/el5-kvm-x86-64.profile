@@ -1,6 +1,6 @@
 # el5-kvm-x86-64: RHEL/CentOS 5 x86_64 KVM guest without kvm-clock, Red Hat's `notsc`.
 #
-# Source: shared/domain.md §2a, §4 row K1;
+# Source: docs/remedies.md §2a, §4 row K1;
 #   RHEL 6 Virtualization Host Configuration and Guest Installation Guide §14.2 "Required
 #   Parameters for Red Hat Enterprise Linux Guests"; RHEL 5 Virtualization Guide ch. 17 "KVM
 #   guest timing management"; RHEV 3.0 Admin Guide App. G.
@@ -15,7 +15,7 @@
 # the kernel is x86_64 or 32-bit, and the 32-bit remedy differs (el5-kvm-i386). hvclock has no
 # architecture fact, so force the profile that fits.
 #
-# Caveats (domain.md §2a, §4 K1):
+# Caveats (remedies.md §2a, §4 K1):
 #   - lpj=n is never set: it must equal the loops-per-jiffy of one host CPU ("If you do not know
 #     this value, do not set the lpj parameter").
 #   - divider=10 (older guides) is left out: it can panic RHEL 5 before 5.8 (BZ#698842).
@@ -23,10 +23,10 @@
 #     for EL5 the Red Hat table is the authority.
 
 [profile]
-name = fuzz
+name = el5-kvm-x86-64
 summary = RHEL/CentOS 5 x86_64 KVM guest not on kvm-clock: notsc on the kernel command line
 	(never lpj=), NTP in the guest (Red Hat KVM guest timing table)
-source = shared/domain.md §2a, §4 K1; RHEL 6 Virtualization Host Configuration and Guest
+source = docs/remedies.md §2a, §4 K1; RHEL 6 Virtualization Host Configuration and Guest
 	Installation Guide §14.2; RHEL 5 Virtualization Guide ch. 17
 row = K1
 priority = 80

@@ -1,6 +1,6 @@
 # tsc-reliable: watchdog false positives on a known-good TSC (row G) - only when forced.
 #
-# Source: shared/domain.md §2c, §4 row G;
+# Source: docs/remedies.md §2c, §4 row G;
 #   kernel-parameters.txt `tsc=reliable` ("disables clocksource verification at runtime, as
 #   well as the stability checks done at bootup ... and in virtualized environment"; commit
 #   b0f969009f64 wording); AWS EC2 guidance (as quoted in madgraph5/madgraph4gpu#116);
@@ -15,17 +15,17 @@
 #
 # What it does: kernel parameter tsc=reliable, time sync in the guest.
 #
-# Caveats (domain.md §2c, §4 G):
+# Caveats (remedies.md §2c, §4 G):
 #   - Before commit 63ec58b44fcc (~2019) tsc=reliable did not cover tsc-early: a guest could
 #     still mark tsc-early unstable at boot (madgraph5/madgraph4gpu#116).
-#   - tsc=nowatchdog (watchdog off for the TSC only) is the narrower alternative; domain.md
+#   - tsc=nowatchdog (watchdog off for the TSC only) is the narrower alternative; remedies.md
 #     does not say from which kernel on it exists, so it is not used here.
 
 [profile]
-name = fuzz
+name = tsc-reliable
 summary = Watchdog false positives on a known-good TSC under host overcommit: tsc=reliable on
 	the kernel command line, time sync in the guest (fix the host overload first)
-source = shared/domain.md §2c, §4 G; kernel-parameters.txt tsc=reliable (commit b0f969009f64);
+source = docs/remedies.md §2c, §4 G; kernel-parameters.txt tsc=reliable (commit b0f969009f64);
 	AWS EC2 guidance via madgraph5/madgraph4gpu#116
 row = G
 priority = 10

@@ -1,6 +1,6 @@
 # xen-hvm: Xen HVM domU with a PV-on-HVM (pvops) kernel left on an unstable tsc.
 #
-# Source: shared/domain.md §1 (SUSE KB), §3a, §3d, §4 row X4;
+# Source: docs/remedies.md §1 (SUSE KB), §3a, §3d, §4 row X4;
 #   SUSE KB 000020410 https://www.suse.com/support/kb/doc/?id=000020410 (SLES 12/15 Xen HVM
 #   domU with clocksource=tsc, live migration without TSC scaling; resolution: chrony).
 #
@@ -13,17 +13,17 @@
 # Chosen only on evidence (current tsc plus an instability symptom) and only if the guest
 # offers the xen clocksource ([expect]) - which also keeps old non-PV HVM kernels (row X5) out.
 #
-# Caveats (domain.md §3c, §4 X4):
+# Caveats (remedies.md §3c, §4 X4):
 #   - Prefer chrony over ntpd in the guest (SUSE KB); hvclock only checks that one runs.
 #   - Host side (outside hvclock): leave tsc_mode at its default, or use TSC-scaling hardware;
 #     nomigrate=1 only for never-migrated domains (then tsc is safe).
 #   - hpet/acpi_pm fallbacks cost a VM exit per read and have no vDSO path.
 
 [profile]
-name = fuzz
+name = xen-hvm
 summary = Xen HVM domU (PV-on-HVM kernel) on tsc with clocksource instability: clocksource=xen
 	via the guest boot loader, live switch to xen, chrony/ntpd in the guest
-source = shared/domain.md §4 X4; SUSE KB 000020410
+source = docs/remedies.md §4 X4; SUSE KB 000020410
 	https://www.suse.com/support/kb/doc/?id=000020410
 row = X4
 priority = 50

@@ -1,6 +1,6 @@
 # xen-wa2: classic XenLinux PV domU, Debian wiki "Xen/Clocksource" Workaround #2.
 #
-# Source: shared/domain.md §1 (Workaround #2), §3b, §4 row X1;
+# Source: docs/remedies.md §1 (Workaround #2), §3b, §4 row X1;
 #   https://wiki.debian.org/Xen/Clocksource (Workaround #2, "behaviour of the previous
 #   xen-kernel settings"; references Debian bug #534978 msg 29).
 #
@@ -12,7 +12,7 @@
 # of that dom0, which hvclock cannot decide per guest. Force it (--profile xen-wa2 or a
 # per-guest config) for a whole host at a time.
 #
-# Caveats (domain.md §1, §4 X1):
+# Caveats (remedies.md §1, §4 X1):
 #   - Workaround #2 as described changes the boot parameter only; the live jiffies switch is a
 #     Workaround #1 step and is not part of this profile. The change applies at the next boot
 #     (domU: next `xl create`; dom0: next host reboot).
@@ -22,10 +22,10 @@
 #   - Same kernel release globs and sysctl guard as xen-wa1.
 
 [profile]
-name = fuzz
+name = xen-wa2
 summary = Classic XenLinux PV: clocksource=jiffies on dom0 and every domU, dependent
 	wallclock (independent_wallclock=0), NTP only in dom0 (Debian wiki Workaround #2)
-source = shared/domain.md §1 Workaround #2, §3b, §4 X1;
+source = docs/remedies.md §1 Workaround #2, §3b, §4 X1;
 	https://wiki.debian.org/Xen/Clocksource
 row = X1
 priority = 95
