@@ -9,6 +9,7 @@
 #include <libxml/globals.h>
 #include <libxml/relaxng.h>
 #include <libxml/uri.h>
+#include <libxml/xmlschemastypes.h>
 #include <libxml/xmlerror.h>
 
 #include "config.h"
@@ -126,6 +127,12 @@ static int libvirt_open(
 	 * and the loser prints "Relax-NG types library failed to register".
 	 */
 	xmlRelaxNGInitTypes();
+	/*
+	 * The same for the XML Schema datatypes Relax-NG uses: libxml2 2.9 builds
+	 * them on first use, unlocked, and the loser of that race leaks the
+	 * winner's tables (LeakSanitizer saw it with parallel validating defines).
+	 */
+	xmlSchemaInitTypes();
 	/*
 	 * Opening test:///missing.xml makes libxml2 (inside libvirt) print "I/O
 	 * warning : failed to load external entity" through its per-thread generic
