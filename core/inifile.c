@@ -27,7 +27,7 @@ struct ini {
 	int err_line;
 };
 
-static bool ini_vfail_at(struct ini *ini, int line, const char *fmt, va_list ap)
+static _printf_(3, 0) bool ini_vfail_at(struct ini *ini, int line, const char *fmt, va_list ap)
 {
 	if (!ini->err) {
 		ini->err = xvasprintf(fmt, ap);

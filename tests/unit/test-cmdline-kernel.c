@@ -314,12 +314,9 @@ static const char *const quirks[] = {
 	"--=x a",
 	"a -- b -- c",
 	"a\t--\tb",
-	"a\xa0"
-	"b=c\xa0--\xa0"
-	"d",
+	"a\240b=c\240--\240d", /* 0xA0 in octal: a hex escape would swallow the next letter */
 	"\xa0\xa0",
-	"a=\xa0"
-	"b",
+	"a=\240b",
 	"a\"\xa0\"b c",
 	"a\n\nb\r\n",
 	"a\vb\fc",
