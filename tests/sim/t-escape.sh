@@ -19,20 +19,8 @@ top=$(cd "$here/../.." && pwd)
 command -v python3 >/dev/null || skip_all "no python3"
 : "${HVCLOCK:?}"
 
-# The lab must live under a root-owned, non-writable chain (sshd's ChrootDirectory rule).
-SIM=${HVC_SIM_DIR:-$top/build-sim/escape}
-mkdir -p "$SIM" 2>/dev/null
-if ! (
-	p=$(dirname "$SIM")
-	while [ "$p" != / ]; do
-		[ "$(stat -c %u "$p")" = 0 ] || exit 1
-		case "$(stat -c %A "$p")" in ?????w???? | ????????w?) exit 1 ;; esac
-		p=$(dirname "$p")
-	done
-); then
-	SIM=/srv/hvclock-sim-escape
-fi
-export SIM
+. "$here/lab.sh"
+sim_lab_dir escape
 TMP=$(mktemp -d)
 cleanup() {
 	"$here/simfleet.sh" stop >/dev/null 2>&1
@@ -41,21 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 export SIM_KINDS="el6-kvm hostile-text hostile-version"
-started=no
-for try in 1 2 3; do
-	base=$((30000 + (($$ * 7 + try * 1009) % 150) * 16))
-	"$here/simfleet.sh" stop >/dev/null 2>&1
-	rm -rf "$SIM"
-	mkdir -p "$SIM"
-	if "$here/simfleet.sh" start 3 "$base" >"$TMP/start.log" 2>&1; then
-		started=yes
-		break
-	fi
-done
-if [ $started = no ]; then
-	sed 's/^/# /' "$TMP/start.log"
-	bail "the lab did not start three times (see above)"
-fi
+sim_lab_start 3 30000 150
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
 
 # g1's domain name: C1 CSI (U+009B), DEL, a tab. XML 1.0 (and so libvirt's XML) has no way to

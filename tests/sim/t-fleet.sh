@@ -12,20 +12,8 @@ top=$(cd "$here/../.." && pwd)
 [ -x /usr/bin/dash ] || [ -x /bin/dash ] || skip_all "no dash"
 : "${HVCLOCK:?}"
 
-# The lab must live under a root-owned, non-writable chain (sshd's ChrootDirectory rule).
-SIM=${HVC_SIM_DIR:-$top/build-sim/fleet}
-mkdir -p "$SIM" 2>/dev/null
-if ! SIM=$SIM "$here/simfleet.sh" inventory >/dev/null 2>&1 && ! (
-	p=$(dirname "$SIM")
-	while [ "$p" != / ]; do
-		[ "$(stat -c %u "$p")" = 0 ] || exit 1
-		case "$(stat -c %A "$p")" in ?????w???? | ????????w?) exit 1 ;; esac
-		p=$(dirname "$p")
-	done
-); then
-	SIM=/srv/hvclock-sim-fleet
-fi
-export SIM
+. "$here/lab.sh"
+sim_lab_dir fleet
 TMP=$(mktemp -d)
 cleanup() {
 	"$here/simfleet.sh" stop >/dev/null 2>&1
@@ -36,21 +24,7 @@ trap cleanup EXIT
 # 18 guests: every healthy kind three times, plus two that fail (no sshd; key refused).
 export SIM_KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
 # Ports below Linux's ephemeral range (32768+), where outgoing connections cannot take them.
-started=no
-for try in 1 2 3; do
-	base=$((10000 + (($$ * 7 + try * 1009) % 1200) * 16))
-	"$here/simfleet.sh" stop >/dev/null 2>&1
-	rm -rf "$SIM"
-	mkdir -p "$SIM"
-	if "$here/simfleet.sh" start 16 "$base" >"$TMP/start.log" 2>&1; then
-		started=yes
-		break
-	fi
-done
-if [ $started = no ]; then
-	sed 's/^/# /' "$TMP/start.log"
-	bail "the lab did not start three times (see above)"
-fi
+sim_lab_start 16 10000 1200
 SIM_KINDS="closed noauth" "$here/simfleet.sh" start 2 $((base + 100)) >>"$TMP/start.log" 2>&1 ||
 	{ sed 's/^/# /' "$TMP/start.log"; bail "fault guests did not start"; }
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
@@ -419,12 +393,13 @@ assert "timed out" in g["g1"]["status_reason"], g["g1"]["status_reason"]'
 wait_no_procs g1 30 && ok "leftovers: every hung run ended itself in the guest (its deadline, its process group)" ||
 	{ not_ok "leftovers: $(guest_procs g1) processes left in g1"; }
 # The connection lost mid-run (hvclock killed): the script still ends itself.
-printf '#!/bin/sh\n: >/tmp/hvc-reached\nexec sleep 3600\n' >"$GT/bin/uname"
+printf '#!/bin/sh\necho >/tmp/hvc-reached\nexec sleep 3600\n' >"$GT/bin/uname"
 rm -f "$GT/tmp/hvc-reached"
+mkfifo "$GT/tmp/hvc-reached"
 "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --command-timeout 2 plan --json g1 >/dev/null 2>&1 &
 pid=$!
-i=0; while [ ! -e "$GT/tmp/hvc-reached" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+timeout 60 cat "$GT/tmp/hvc-reached" >/dev/null # the guest says it is there
 kill -KILL $pid; wait $pid 2>/dev/null
 wait_no_procs g1 30 && ok "leftovers: hvclock killed mid-run: the guest's run still ends itself" ||
 	not_ok "leftovers: $(guest_procs g1) processes left after hvclock was killed"
@@ -493,17 +468,17 @@ rc=0; HV --wait-ssh 2 plan g17 >"$TMP/out" 2>"$TMP/err" || rc=$?
 GT=$SIM/guests/g1
 cp "$GT/bin/uname" "$TMP/uname.g1"
 rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached"
-mkfifo "$GT/tmp/hvc-release"
-{ echo '#!/bin/sh'; echo ': >/tmp/hvc-reached; read x </tmp/hvc-release'; tail -n +2 "$TMP/uname.g1"; } >"$GT/bin/uname"
+mkfifo "$GT/tmp/hvc-release" "$GT/tmp/hvc-reached"
+{ echo '#!/bin/sh'; echo 'echo >/tmp/hvc-reached; read x </tmp/hvc-release'; tail -n +2 "$TMP/uname.g1"; } >"$GT/bin/uname"
 chmod 755 "$GT/bin/uname"
 "$HVCLOCK" -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --parallel 1 rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" &
 pid=$!
-i=0; while [ ! -e "$GT/tmp/hvc-reached" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+timeout 60 cat "$GT/tmp/hvc-reached" >/dev/null # g1's inspection is held there
 kill -INT $pid
 echo go >"$GT/tmp/hvc-release"
 rc=0; wait $pid || rc=$?
-rm -f "$GT/bin/uname" "$GT/tmp/hvc-release"
+rm -f "$GT/bin/uname" "$GT/tmp/hvc-release" "$GT/tmp/hvc-reached"
 cp "$TMP/uname.g1" "$GT/bin/uname"
 check_json "interrupted rollout: every guest either carried out or reported not reached" '
 nr = [n for n, x in g.items() if x["result_message"] and "not reached" in x["result_message"]]

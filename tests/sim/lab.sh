@@ -1,0 +1,36 @@
+# lab.sh: what the sim tests that run hvclock over a lab of simulated guests share: the lab's
+# directory and its start with free ports. Sourced after tests/lib/tap.sh; needs $here and $top.
+
+# sim_lab_dir NAME: SIM (exported) is $HVC_SIM_DIR, else build-sim/NAME in the source tree; if
+# that chain is not root-owned and non-writable (sshd's ChrootDirectory rule), /srv/hvclock-sim-NAME.
+sim_lab_dir() {
+	SIM=${HVC_SIM_DIR:-$top/build-sim/$1}
+	mkdir -p "$SIM" 2>/dev/null
+	if ! SIM=$SIM "$here/simfleet.sh" inventory >/dev/null 2>&1 && ! (
+		p=$(dirname "$SIM")
+		while [ "$p" != / ]; do
+			[ "$(stat -c %u "$p")" = 0 ] || exit 1
+			case "$(stat -c %A "$p")" in ?????w???? | ????????w?) exit 1 ;; esac
+			p=$(dirname "$p")
+		done
+	); then
+		SIM=/srv/hvclock-sim-$1
+	fi
+	export SIM
+}
+
+# sim_lab_start N LOW SPAN: a fresh lab of N guests ($SIM_KINDS) on ports LOW + 16*k + 1..N for
+# a k below SPAN picked from the PID (below Linux's ephemeral range, 32768+, where outgoing
+# connections cannot take them); three tries, else bail. Sets base; logs to $TMP/start.log.
+sim_lab_start() {
+	local try
+	for try in 1 2 3; do
+		base=$(($2 + (($$ * 7 + try * 1009) % $3) * 16))
+		"$here/simfleet.sh" stop >/dev/null 2>&1
+		rm -rf "$SIM"
+		mkdir -p "$SIM"
+		"$here/simfleet.sh" start "$1" "$base" >"$TMP/start.log" 2>&1 && return 0
+	done
+	sed 's/^/# /' "$TMP/start.log"
+	bail "the lab did not start three times (see above)"
+}
