@@ -752,8 +752,10 @@ static int list_profile_files(const char *dir, char ***ret, struct hvc_error *er
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return hvc_error_set(
-			err, -errno, "%s: cannot open profile directory: %s", dir, strerror(errno));
+		return hvc_error_set(err, -errno,
+			"%s: cannot open profile directory: %s (name another with --profiles-dir "
+			"or $HVCLOCK_PROFILES_DIR)",
+			dir, strerror(errno));
 	r = hvc_check_trusted(dir, fd, true, err);
 	if (r < 0) {
 		close(fd);
