@@ -14,12 +14,5 @@ const struct hvc_command hvc_cmd_rollout = {
 
 static int rollout_run(struct hvc_ctx *ctx, int argc, char **argv)
 {
-	struct hvc_run run = { .ctx = ctx, .cmd = &hvc_cmd_rollout, .mode = HVC_ENGINE_ROLLOUT };
-	int r;
-
-	if (hvc_options_parse(ctx, run.cmd, argc, argv, hvc_run_option, &run, &r) < 0)
-		return r;
-	run.names = argv + optind;
-	run.n_names = (size_t)(argc - optind);
-	return hvc_run(&run);
+	return hvc_run_argv(ctx, &hvc_cmd_rollout, HVC_ENGINE_ROLLOUT, argc, argv);
 }

@@ -414,3 +414,16 @@ out:
 		close(lock_fd);
 	return r;
 }
+
+int hvc_run_argv(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_engine_mode mode,
+	int argc, char **argv)
+{
+	struct hvc_run run = { .ctx = ctx, .cmd = cmd, .mode = mode };
+	int r;
+
+	if (hvc_options_parse(ctx, cmd, argc, argv, hvc_run_option, &run, &r) < 0)
+		return r;
+	run.names = argv + optind;
+	run.n_names = (size_t)(argc - optind);
+	return hvc_run(&run);
+}

@@ -22,6 +22,10 @@ struct hvc_run {
  */
 int hvc_run(struct hvc_run *run);
 
+/* What plan, rollout and rollback run: parse cmd's options from argv, then hvc_run(). */
+int hvc_run_argv(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_engine_mode mode,
+	int argc, char **argv);
+
 /*
  * The own options of plan, rollout and rollback (--profile, --all-guests) into
  * the struct hvc_run data; for hvc_options_parse().

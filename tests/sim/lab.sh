@@ -1,7 +1,14 @@
 # lab.sh: what the sim tests that run hvclock over a lab of simulated guests share: the lab's
 # directory and its start with free ports. Sourced after tests/lib/tap.sh; needs $here and $top.
 
-# sim_lab_dir NAME: SIM (exported) is $HVC_SIM_DIR, else build-sim/NAME in the source tree; if
+# What every lab needs: root (sshd with ChrootDirectory), sshd, busybox, dash; else skip.
+[ "$(id -u)" = 0 ] || skip_all "needs root (sshd with ChrootDirectory)"
+[ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
+[ -x /bin/busybox ] || skip_all "no /bin/busybox (busybox-static)"
+[ -x /usr/bin/dash ] || [ -x /bin/dash ] || skip_all "no dash"
+: "${HVCLOCK:?}"
+
+# sim_lab_dir NAME: TMP is a scratch directory removed at exit with the lab stopped; SIM (exported) is $HVC_SIM_DIR, else build-sim/NAME in the source tree; if
 # that chain is not root-owned and non-writable (sshd's ChrootDirectory rule), /srv/hvclock-sim-NAME.
 sim_lab_dir() {
 	SIM=${HVC_SIM_DIR:-$top/build-sim/$1}
@@ -17,6 +24,14 @@ sim_lab_dir() {
 		SIM=/srv/hvclock-sim-$1
 	fi
 	export SIM
+	TMP=$(mktemp -d)
+	trap sim_lab_cleanup EXIT
+}
+
+# At exit: the lab stopped, the scratch directory gone.
+sim_lab_cleanup() {
+	"$here/simfleet.sh" stop >/dev/null 2>&1
+	rm -rf "$TMP"
 }
 
 # sim_lab_start N LOW SPAN: a fresh lab of N guests ($SIM_KINDS) on ports LOW + 16*k + 1..N for
