@@ -337,7 +337,9 @@ static int read_details(struct libxl_backend *lb, uint32_t domid, struct hvc_gue
 			g->boot_detail = xasprintf("PV-GRUB kernel %s", kernel);
 			break;
 		case HVC_BOOT_FIRMWARE:
-			g->boot_detail = xstrdup("HVM firmware (no kernel)");
+			g->boot_detail = hvc_xl_kernel_is_hvmloader(kernel)
+				? xasprintf("HVM firmware (xl ignores kernel %s)", kernel)
+				: xstrdup("HVM firmware (no kernel)");
 			break;
 		default:
 			break;

@@ -169,11 +169,26 @@ bool hvc_xl_kernel_is_grub(const char *kernel)
 	return strcasestr(base, "grub") != NULL;
 }
 
+bool hvc_xl_kernel_is_hvmloader(const char *kernel)
+{
+	const char *base;
+
+	/* libxl_basename(): the part after the last '/', compared with strcmp(). */
+	if (!kernel)
+		return false;
+	base = strrchr(kernel, '/');
+	base = base ? base + 1 : kernel;
+	return strcmp(base, "hvmloader") == 0;
+}
+
 enum hvc_boot_path hvc_xl_boot_path(
 	enum hvc_guest_type type, const char *kernel, const char *bootloader, const char *firmware)
 {
 	switch (type) {
 	case HVC_GUEST_TYPE_HVM:
+		/* xl drops an HVM kernel= named hvmloader and boots the firmware. */
+		if (hvc_xl_kernel_is_hvmloader(kernel))
+			return HVC_BOOT_FIRMWARE;
 		return kernel && *kernel ? HVC_BOOT_DIRECT_KERNEL : HVC_BOOT_FIRMWARE;
 	case HVC_GUEST_TYPE_PV:
 	case HVC_GUEST_TYPE_PVH:
@@ -317,7 +332,9 @@ static int fill(const struct xlu *x, const char *source, struct hvc_xlcfg *c, st
 					     : xasprintf("PV-GRUB kernel %s", c->kernel);
 		break;
 	case HVC_BOOT_FIRMWARE:
-		c->boot_detail = xstrdup("HVM firmware (no kernel=)");
+		c->boot_detail = hvc_xl_kernel_is_hvmloader(c->kernel)
+			? xasprintf("HVM firmware (xl ignores kernel=%s)", c->kernel)
+			: xstrdup("HVM firmware (no kernel=)");
 		break;
 	default:
 		c->boot_detail = xstrdup("neither kernel= nor bootloader=");
@@ -785,10 +802,13 @@ int hvc_xlcfg_set_cmdline(const char *text, const char *source, const char *new_
 		break;
 	case HVC_BOOT_FIRMWARE:
 		hvc_error_set(err, r,
-			"%s: HVM guest without kernel=: libxl rejects extra=/cmdline= there "
+			"%s: HVM guest without kernel=%s: libxl rejects extra=/cmdline= there "
 			"(\"direct boot parameters specified but kernel missing\"); change the "
 			"guest's own boot loader instead",
-			source);
+			source,
+			hvc_xl_kernel_is_hvmloader(c.kernel)
+				? " (its kernel= is hvmloader, which xl drops)"
+				: "");
 		goto out;
 	case HVC_BOOT_PVGRUB:
 		hvc_error_set(err, r,

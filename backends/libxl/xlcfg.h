@@ -13,7 +13,9 @@
  *  - type: `type=` by prefix ("hvm", "pv", "pvh" in that order, as xl's
  *    strncmp(buf, "hvm", strlen(buf)) does, so `type="h"` is HVM), else the
  *    deprecated `builder=` ("hvm" or "generic"), else PV (xl's x86 default).
- *  - boot: HVM with kernel= is direct kernel boot, HVM without is firmware.
+ *  - boot: HVM with kernel= is direct kernel boot, HVM without is firmware;
+ *    an HVM kernel= whose file name (libxl_basename()) is exactly "hvmloader"
+ *    is dropped by xl ("Use firmware_override instead"): firmware boot.
  *    PV/PVH: bootloader= (pygrub: appends the host line to the guest's GRUB
  *    entry) wins; firmware= (only pvgrub32/pvgrub64 are allowed there) or a
  *    kernel= whose file name contains "grub" (pv-grub-x86_64.gz, pvgrub64.bin,
@@ -53,6 +55,9 @@ void hvc_xlcfg_finish(struct hvc_xlcfg *c);
 
 /* A kernel= that is a PV-GRUB / PvhGrub image rather than Linux (file name contains "grub"). */
 bool hvc_xl_kernel_is_grub(const char *kernel);
+
+/* An HVM kernel= that xl drops: its file name is exactly "hvmloader" (xl_parse.c, Xen 4.17). */
+bool hvc_xl_kernel_is_hvmloader(const char *kernel);
 
 /*
  * The boot path of a domain from its parts (shared by the file reader and the

@@ -218,6 +218,11 @@ static void test_read_table(void)
 		{ "hvm-kernel.cfg", HVC_GUEST_TYPE_HVM, HVC_BOOT_DIRECT_KERNEL,
 			"console=ttyS0 root=/dev/xvda1", "cmdline", NULL },
 		{ "builder-hvm.cfg", HVC_GUEST_TYPE_HVM, HVC_BOOT_FIRMWARE, NULL, "extra", NULL },
+		/* xl drops an HVM kernel= named hvmloader: firmware boot. */
+		{ "hvm-hvmloader.cfg", HVC_GUEST_TYPE_HVM, HVC_BOOT_FIRMWARE, NULL, "extra", NULL },
+		/* ...for HVM only: a PV kernel of that name is a kernel. */
+		{ "pv-hvmloader-name.cfg", HVC_GUEST_TYPE_PV, HVC_BOOT_DIRECT_KERNEL,
+			"console=hvc0", "extra", NULL },
 		{ "type-prefix.cfg", HVC_GUEST_TYPE_HVM, HVC_BOOT_FIRMWARE, NULL, "extra", NULL },
 		{ "pvgrub-kernel.cfg", HVC_GUEST_TYPE_PV, HVC_BOOT_PVGRUB,
 			"(hd0,0)/boot/grub/menu.lst", "extra", NULL },
@@ -397,6 +402,8 @@ static void test_refusals(void)
 	static const struct refuse_row rows[] = {
 		{ "hvm-no-kernel.cfg", "clocksource=xen", "HVM guest without kernel=" },
 		{ "builder-hvm.cfg", "clocksource=xen", "HVM guest without kernel=" },
+		{ "hvm-hvmloader.cfg", "clocksource=xen",
+			"its kernel= is hvmloader, which xl drops" },
 		{ "type-prefix.cfg", "clocksource=xen", "HVM guest without kernel=" },
 		{ "pvgrub-kernel.cfg", "clocksource=jiffies", "boots PV-GRUB" },
 		{ "pvgrub-firmware.cfg", "clocksource=jiffies", "boots PV-GRUB" },
@@ -536,6 +543,26 @@ static void test_boot_path_rules(void)
 		HVC_BOOT_BOOTLOADER);
 	CHECK_INTEQ(hvc_xl_boot_path(HVC_GUEST_TYPE_PVH, NULL, NULL, "pvgrub64"), HVC_BOOT_PVGRUB);
 	CHECK_INTEQ(hvc_xl_boot_path(HVC_GUEST_TYPE_PV, "", "", NULL), HVC_BOOT_UNKNOWN);
+
+	/* xl_parse.c (Xen 4.17): an HVM kernel= whose libxl_basename() is "hvmloader" is dropped. */
+	CHECK(hvc_xl_kernel_is_hvmloader("/usr/lib/xen/boot/hvmloader"));
+	CHECK(hvc_xl_kernel_is_hvmloader("/usr/lib/xen-4.17/boot/hvmloader"));
+	CHECK(hvc_xl_kernel_is_hvmloader("hvmloader"));
+	CHECK(!hvc_xl_kernel_is_hvmloader("/usr/lib/xen/boot/hvmloader.gz"));
+	CHECK(!hvc_xl_kernel_is_hvmloader("/usr/lib/xen/boot/HVMLoader")); /* strcmp */
+	CHECK(!hvc_xl_kernel_is_hvmloader("/usr/lib/xen/boot/hvmloader/")); /* basename "" */
+	CHECK(!hvc_xl_kernel_is_hvmloader("/hvmloader/vmlinuz"));
+	CHECK(!hvc_xl_kernel_is_hvmloader(NULL));
+	CHECK_INTEQ(hvc_xl_boot_path(HVC_GUEST_TYPE_HVM, "/usr/lib/xen/boot/hvmloader", NULL, NULL),
+		HVC_BOOT_FIRMWARE);
+	CHECK_INTEQ(
+		hvc_xl_boot_path(HVC_GUEST_TYPE_HVM, "hvmloader", NULL, NULL), HVC_BOOT_FIRMWARE);
+	CHECK_INTEQ(hvc_xl_boot_path(HVC_GUEST_TYPE_HVM, "/boot/hvmloader.bin", NULL, NULL),
+		HVC_BOOT_DIRECT_KERNEL);
+	CHECK_INTEQ(hvc_xl_boot_path(HVC_GUEST_TYPE_PV, "/srv/hvmloader", NULL, NULL),
+		HVC_BOOT_DIRECT_KERNEL);
+	CHECK_INTEQ(hvc_xl_boot_path(HVC_GUEST_TYPE_PVH, "/srv/hvmloader", NULL, NULL),
+		HVC_BOOT_DIRECT_KERNEL);
 }
 
 /* ---- the files in dom0: finding a domain's config, rewriting it, backups, records ---- */
