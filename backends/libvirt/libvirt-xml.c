@@ -231,6 +231,33 @@ static bool is_xen_pv_like(enum hvc_hypervisor hv, enum hvc_guest_type t)
 	return hv == HVC_HYPERVISOR_XEN && (t == HVC_GUEST_TYPE_PV || t == HVC_GUEST_TYPE_PVH);
 }
 
+/* The boot loader libvirt's libxl driver runs for a Xen PV guest without one (LIBXL_BOOTLOADER_PATH). */
+#define LIBXL_DEFAULT_BOOTLOADER "pygrub"
+
+/*
+ * The host boot loader a Xen guest runs, as libvirt's libxl driver decides it
+ * (libxlMakeDomBuildInfo(), src/libxl/libxl_conf.c, libvirt 9.0.0): PV and PVH
+ * run <bootloader> when given; a PV guest (os type xen/linux) with neither
+ * <bootloader> nor <kernel> gets pygrub ("for compatibility with the legacy xen
+ * toolstack"); PVH and HVM get no default. Empty elements count as absent
+ * (virXPathString()). *ret_default is set when the result is that default.
+ * NULL: no host boot loader.
+ */
+static const char *xen_bootloader(enum hvc_hypervisor hv, enum hvc_guest_type t, const char *kernel,
+	const char *bootloader, bool *ret_default)
+{
+	*ret_default = false;
+	if (!is_xen_pv_like(hv, t))
+		return NULL;
+	if (bootloader && *bootloader)
+		return bootloader;
+	if (t == HVC_GUEST_TYPE_PV && !(kernel && *kernel)) {
+		*ret_default = true;
+		return LIBXL_DEFAULT_BOOTLOADER;
+	}
+	return NULL;
+}
+
 static void parse_record(xmlXPathContextPtr ctx, xmlNodePtr state, struct hvc_record *rec)
 {
 	xmlNodePtr n;
@@ -264,6 +291,8 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
 	_cleanup_free_ char *uuid = NULL, *domtype = NULL, *ostype = NULL, *kernel = NULL,
 			    *bootloader = NULL, *loader = NULL, *name = NULL;
+	const char *hostbl;
+	bool bl_default;
 	xmlNodePtr state;
 	int r;
 
@@ -300,10 +329,15 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 		g->boot = HVC_BOOT_DIRECT_KERNEL;
 		g->boot_detail = xasprintf("kernel %s", kernel);
 		g->kernel = TAKE_PTR(kernel);
-	} else if (bootloader) {
+	} else if ((hostbl = xen_bootloader(
+			    g->hypervisor, g->type, kernel, bootloader, &bl_default))) {
 		g->boot = HVC_BOOT_BOOTLOADER;
-		g->boot_detail = xasprintf("bootloader %s", path_basename(bootloader));
+		g->boot_detail = bl_default
+			? xstrdup("bootloader pygrub (libvirt's default for a Xen "
+				  "PV guest without <kernel> or <bootloader>)")
+			: xasprintf("bootloader %s", path_basename(hostbl));
 	} else {
+		/* Includes a <bootloader> on HVM/KVM, which libvirt does not run. */
 		loader = xpath_text(ctx, NULL, "/domain/os/loader");
 		g->boot = HVC_BOOT_FIRMWARE;
 		g->boot_detail = loader ? xasprintf("firmware %s", loader) : xstrdup("firmware");
@@ -538,18 +572,25 @@ int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const c
 		return hvc_error_set(err, -ESTALE, "kernel command line changed since it was read");
 
 	if (new_cmdline) {
-		if (!xpath_node(ctx, os, "kernel")) {
+		_cleanup_free_ char *kernel = xpath_text(ctx, os, "kernel");
+
+		/* An empty <kernel/> is none (libvirt's virXPathString()). */
+		if (!kernel) {
 			/*
 			 * Never give a disk-booted guest a <cmdline>: QEMU refuses
 			 * "-append only allowed with -kernel option" and libxl refuses an
 			 * HVM cmdline without kernel, so the guest would not start again.
-			 * Xen PV/PVH with a <bootloader> (pygrub) is fine: libxl passes
-			 * the cmdline to it and pygrub appends it to the GRUB entry.
+			 * Xen PV/PVH with a <bootloader> (pygrub), or Xen PV with
+			 * neither (libvirt runs pygrub then), is fine: libxl passes the
+			 * cmdline to it and pygrub appends it to the GRUB entry.
 			 */
+			_cleanup_free_ char *bl = xpath_text(ctx, NULL, "/domain/bootloader");
+			bool bl_default;
+
 			domtype = attr_text(xmlDocGetRootElement(doc), "type");
 			ostype = xpath_text(ctx, os, "type");
 			classify(domtype, ostype, &hv, &t);
-			if (!(xpath_node(ctx, NULL, "/domain/bootloader") && is_xen_pv_like(hv, t)))
+			if (!xen_bootloader(hv, t, NULL, bl, &bl_default))
 				return hvc_error_set(err, -EINVAL,
 					"no <kernel> in <os>: the guest boots from its own disk, "
 					"and a <cmdline> without <kernel> would stop it from "

@@ -914,6 +914,10 @@ struct xml_case {
 	const char *cmdline;
 };
 
+#define PYGRUB_DEFAULT                                                                 \
+	"bootloader pygrub (libvirt's default for a Xen PV guest without <kernel> or " \
+	"<bootloader>)"
+
 static const struct xml_case xml_cases[] = {
 	{ "kvm direct kernel",
 		HEAD_KVM "<os><type>hvm</type><kernel>/b/vmlinuz-6.1</kernel>"
@@ -949,6 +953,29 @@ static const struct xml_case xml_cases[] = {
 			 "<bootloader_args>-q</bootloader_args><os><type>xen</type></os></domain>",
 		HVC_HYPERVISOR_XEN, HVC_GUEST_TYPE_PV, HVC_BOOT_BOOTLOADER, "bootloader pygrub",
 		NULL, NULL },
+	/* libvirt's libxl driver (libxl_conf.c): PV without <kernel>/<bootloader> runs pygrub. */
+	{ "xen pv neither kernel nor bootloader = libvirt's pygrub",
+		HEAD_XEN "<os><type>xen</type><boot dev='hd'/></os></domain>", HVC_HYPERVISOR_XEN,
+		HVC_GUEST_TYPE_PV, HVC_BOOT_BOOTLOADER, PYGRUB_DEFAULT, NULL, NULL },
+	{ "xen pv os type linux, empty kernel and bootloader = libvirt's pygrub",
+		HEAD_XEN "<bootloader/><os><type>linux</type><kernel></kernel></os></domain>",
+		HVC_HYPERVISOR_XEN, HVC_GUEST_TYPE_PV, HVC_BOOT_BOOTLOADER, PYGRUB_DEFAULT, NULL,
+		NULL },
+	{ "test driver xen pv without kernel = libvirt's pygrub",
+		HEAD_TEST "<os><type>xen</type></os></domain>", HVC_HYPERVISOR_XEN,
+		HVC_GUEST_TYPE_PV, HVC_BOOT_BOOTLOADER, PYGRUB_DEFAULT, NULL, NULL },
+	/* ...PVH and HVM get no default boot loader; HVM ignores a <bootloader>. */
+	{ "xen pvh neither kernel nor bootloader", HEAD_XEN "<os><type>xenpvh</type></os></domain>",
+		HVC_HYPERVISOR_XEN, HVC_GUEST_TYPE_PVH, HVC_BOOT_FIRMWARE, "firmware", NULL, NULL },
+	{ "xen pvh with bootloader",
+		HEAD_XEN
+		"<bootloader>/usr/bin/pygrub</bootloader><os><type>xenpvh</type></os></domain>",
+		HVC_HYPERVISOR_XEN, HVC_GUEST_TYPE_PVH, HVC_BOOT_BOOTLOADER, "bootloader pygrub",
+		NULL, NULL },
+	{ "xen hvm ignores bootloader",
+		HEAD_XEN
+		"<bootloader>/usr/bin/pygrub</bootloader><os><type>hvm</type></os></domain>",
+		HVC_HYPERVISOR_XEN, HVC_GUEST_TYPE_HVM, HVC_BOOT_FIRMWARE, "firmware", NULL, NULL },
 	{ "xen pv pv-grub",
 		HEAD_XEN "<os><type>xen</type><kernel>/usr/lib/xen/boot/pv-grub-x86_64.gz"
 			 "</kernel><cmdline>(hd0)/boot/grub/menu.lst</cmdline></os></domain>",
@@ -1101,6 +1128,10 @@ static void test_xml_set_cmdline(void)
 		HEAD_KVM "<os><type>hvm</type><boot dev='hd'/></os></domain>";
 	static const char *const pygrub = HEAD_XEN
 		"<bootloader>/usr/bin/pygrub</bootloader><os><type>xen</type></os></domain>";
+	static const char *const pv_default = HEAD_XEN "<os><type>xen</type></os></domain>";
+	static const char *const pvh_none = HEAD_XEN "<os><type>xenpvh</type></os></domain>";
+	static const char *const kvm_empty_kernel =
+		HEAD_KVM "<os><type>hvm</type><kernel/><boot dev='hd'/></os></domain>";
 	static const char *const hvm_bootloader = HEAD_XEN
 		"<bootloader>/usr/bin/pygrub</bootloader><os><type>hvm</type></os></domain>";
 	struct hvc_record rec = make_record("el6", NULL, "clocksource=hpet \"a\" <b> & c");
@@ -1187,6 +1218,24 @@ static void test_xml_set_cmdline(void)
 	CHECK_INTEQ(count(out3, "cmdline>"), 2); /* the record's new-cmdline, no <os><cmdline> */
 	free(out3);
 	out3 = NULL;
+
+	/* Xen PV without <kernel> or <bootloader>: libvirt runs pygrub, so allowed as with one. */
+	CHECK_INTEQ(
+		hvc_libvirt_xml_set_cmdline(pv_default, NULL, "clocksource=xen", NULL, &out3, &err),
+		0);
+	CHECK(pos(out3, "<type>xen</type><cmdline>clocksource=xen</cmdline>") >= 0);
+	free(out3);
+	out3 = NULL;
+	/* ...not PVH (no default boot loader there), nor an empty <kernel/> on KVM (= none). */
+	hvc_error_clear(&err);
+	CHECK_INTEQ(
+		hvc_libvirt_xml_set_cmdline(pvh_none, NULL, "quiet", NULL, &out3, &err), -EINVAL);
+	CHECK(strncmp(err.msg, "no <kernel> in <os>", 19) == 0);
+	CHECK(out3 == NULL);
+	hvc_error_clear(&err);
+	CHECK_INTEQ(hvc_libvirt_xml_set_cmdline(kvm_empty_kernel, NULL, "quiet", NULL, &out3, &err),
+		-EINVAL);
+	CHECK(out3 == NULL);
 
 	/* Xen PV + pygrub: allowed, after <type>. */
 	CHECK_INTEQ(
