@@ -102,6 +102,7 @@ void hvc_guest_free(struct hvc_guest *g)
 	free(g->live_cmdline);
 	free(g->cmdline_location);
 	free(g->os_id);
+	free(g->arch);
 	free(g->error);
 	free(g->recorded_profile);
 	strv_free(g->addresses);

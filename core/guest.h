@@ -165,6 +165,10 @@ struct hvc_guest {
 	/* libosinfo OS id from the domain metadata (virt-install writes it), e.g.
 	 * "http://centos.org/centos/6.10"; a host-side hint about the guest OS. */
 	char *os_id;
+	/* The guest's architecture as libvirt names it (<os><type arch>: "x86_64", "i686",
+	 * "aarch64"); on xl:/// the dom0's (uname -m): Xen runs guests of its own architecture.
+	 * NULL = unknown. */
+	char *arch;
 	char **addresses; /* "host" or "host:port", in preference order */
 	struct hvc_record record;
 	bool has_record;

@@ -416,6 +416,11 @@ void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 	infer_host_facts(g);
 	hvc_policy_decide(set, g, forced, &gp->decision);
 	p = gp->decision.profile;
+	if (!p && gp->decision.refused) {
+		gp->status = HVC_PLAN_BLOCKED;
+		gp->status_reason = xstrdup(gp->decision.reason);
+		return;
+	}
 	if (!p) {
 		gp->status = HVC_PLAN_NO_REMEDY;
 		return;

@@ -2,6 +2,7 @@
 #include <fnmatch.h>
 #include <stdio.h>
 
+#include "core/arch.h"
 #include "core/policy.h"
 
 void hvc_decision_finish(struct hvc_decision *d)
@@ -115,6 +116,8 @@ enum hvc_tristate hvc_condition_eval(const struct hvc_condition *c, const struct
 		if (f->kernel_release)
 			return HVC_NO;
 		return any_glob(c->values, g->os_id);
+	case HVC_COND_ARCH:
+		return any_of(c->values, g->arch);
 	case HVC_COND_LAST:
 		break;
 	}
@@ -153,6 +156,8 @@ static char *describe_fact(enum hvc_cond_kind k, const struct hvc_guest *g)
 		return xstrdup("CPU flags");
 	case HVC_COND_OS_ID:
 		return xasprintf("OS %s (libosinfo)", strna(g->os_id));
+	case HVC_COND_ARCH:
+		return xasprintf("arch %s", g->arch ? g->arch : "unknown");
 	case HVC_COND_LAST:
 		break;
 	}
@@ -255,6 +260,19 @@ void hvc_policy_decide(const struct hvc_profile_set *set, const struct hvc_guest
 	memset(ret, 0, sizeof(*ret));
 
 	if (forced) {
+		_cleanup_free_ char *misfit = hvc_arch_profile_misfit(forced, g->arch);
+		if (misfit) {
+			/* Never write x86-only parameters into another architecture's guest. */
+			ret->forced = true;
+			ret->refused = true;
+			ret->reason =
+				xasprintf("profile %s refused for guest %s: it sets %s, which "
+					  "exists on x86 only, and the guest's arch is %s",
+					forced->name, g->name, misfit, g->arch);
+			return;
+		}
+	}
+	if (forced) {
 		const struct hvc_condition *bad = check_expect(forced, g, &ret->unverified);
 		ssize_t b = match_block(forced, g);
 		_cleanup_free_ char *bad_fact = bad ? describe_fact(bad->kind, g) : NULL;
@@ -279,6 +297,13 @@ void hvc_policy_decide(const struct hvc_profile_set *set, const struct hvc_guest
 		b = match_block(p, g);
 		if (b < 0)
 			continue;
+		_cleanup_free_ char *misfit = hvc_arch_profile_misfit(p, g->arch);
+		if (misfit) {
+			strv_consume(&rejected,
+				xasprintf("%s (sets %s, x86 only; arch %s)", p->name, misfit,
+					g->arch));
+			continue;
+		}
 		bad = check_expect(p, g, &unverified);
 		if (bad) {
 			_cleanup_free_ char *fact = describe_fact(bad->kind, g);

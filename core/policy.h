@@ -7,6 +7,8 @@
 struct hvc_decision {
 	const struct hvc_profile *profile; /* NULL = no remedy */
 	bool forced; /* chosen by --profile / configuration, not by matching */
+	/* The forced profile does not fit the guest (its arch): profile NULL, reason says why. */
+	bool refused;
 	bool nothing_to_do; /* the profile's [done-if] holds */
 	char *reason; /* one line: why this profile, why none, or why nothing to do */
 	char **unverified; /* [expect] conditions whose facts are not known yet */
@@ -25,8 +27,10 @@ enum hvc_tristate hvc_condition_eval(const struct hvc_condition *c, const struct
 const char *hvc_policy_kernel_release(const struct hvc_guest *g);
 
 /*
- * Pick a profile: forced (if non-NULL) wins; otherwise the first auto profile
- * (by priority) whose [match] holds and whose [expect] is not contradicted.
+ * Pick a profile: forced (if non-NULL) wins, unless it sets x86-only parameters
+ * and the guest's arch is known and not x86 (then refused, no profile);
+ * otherwise the first auto profile (by priority) whose [match] holds, whose
+ * [expect] is not contradicted and whose parameters fit the guest's arch.
  * Always fills ret->reason.
  */
 void hvc_policy_decide(const struct hvc_profile_set *set, const struct hvc_guest *g,

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/arch.h"
 #include "core/cmdline.h"
 #include "core/inifile.h"
 #include "core/profile.h"
@@ -15,7 +16,7 @@
 
 HVC_ENUM_IMPL(hvc_cond_kind, HVC_COND_LAST, "hypervisor", "guest-type", "boot-path", "kernel",
 	"current-clocksource", "available-clocksource", "symptom", "sysctl-exists", "cpu-flags",
-	"os-id")
+	"os-id", "arch")
 
 #define PROFILE_SUFFIX ".profile"
 #define PRIORITY_MIN (-1000)
@@ -277,6 +278,14 @@ static bool check_cond_value(struct parser *ps, enum hvc_cond_kind kind, const c
 			"unknown CPU flag '%s' (hvclock collects constant_tsc, nonstop_tsc, "
 			"tsc_reliable)",
 			v);
+	case HVC_COND_ARCH:
+		if (!hvc_arch_name_valid(v))
+			return fail(ps,
+				"invalid architecture '%s' (expected a name as libvirt and uname "
+				"-m "
+				"write it, e.g. x86_64, i686, aarch64)",
+				v);
+		return true;
 	case HVC_COND_LAST:
 		break;
 	}

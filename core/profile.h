@@ -31,7 +31,8 @@
  *   sysctl-exists (sysctl key names; all must exist), cpu-flags (all must be set),
  *   os-id (fnmatch globs on the libosinfo id in the domain metadata; a host-side
  *   hint that only counts while the guest's kernel release is not known; allowed
- *   only in [match] blocks, and never in the same block as kernel).
+ *   only in [match] blocks, and never in the same block as kernel), arch (the
+ *   guest's architecture, libvirt's names: x86_64 i686 aarch64 ...).
  *
  * A profile needs at least one [match] block and must change something ([cmdline],
  * [sysctl:KEY], [live], [host], or [timesync] required = yes); one that changes
@@ -49,6 +50,7 @@ enum hvc_cond_kind {
 	HVC_COND_SYSCTL_EXISTS,
 	HVC_COND_CPU_FLAGS,
 	HVC_COND_OS_ID,
+	HVC_COND_ARCH,
 	HVC_COND_LAST,
 };
 HVC_ENUM_DECL(hvc_cond_kind);

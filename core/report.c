@@ -183,6 +183,7 @@ static struct json_object *guest_json(const struct hvc_guest *g)
 	json_add_string(o, "kernel", g->kernel);
 	json_add_string(o, "cmdline", g->has_cmdline ? g->cmdline : NULL);
 	json_add_string(o, "os_id", g->os_id);
+	json_add_string(o, "arch", g->arch);
 	json_add_string(o, "error", g->error);
 	return o;
 }

@@ -352,6 +352,8 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 
 	free(g->os_id);
 	g->os_id = xpath_text(ctx, NULL, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id");
+	free(g->arch);
+	g->arch = xpath_text(ctx, NULL, "/domain/os/type/@arch");
 
 	state = xpath_node(ctx, NULL, "/domain/metadata/hvclock:state");
 	g->has_record = state != NULL;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <libxl.h>
@@ -388,6 +389,7 @@ static int read_details(struct libxl_backend *lb, uint32_t domid, struct hvc_gue
 static struct hvc_guest *read_guest(struct libxl_backend *lb, const libxl_dominfo *d)
 {
 	struct hvc_guest *g;
+	struct utsname u;
 	char *name;
 
 	xtl_reset();
@@ -402,6 +404,9 @@ static struct hvc_guest *read_guest(struct libxl_backend *lb, const libxl_dominf
 	g->state = state_from_dominfo(d);
 	g->persistent = true; /* its config file is the persistent definition */
 	g->hypervisor = HVC_HYPERVISOR_XEN;
+	/* xl.cfg has no architecture key: Xen runs guests of the dom0's architecture. */
+	if (uname(&u) == 0)
+		g->arch = xstrdup(u.machine);
 	if (!name) {
 		g->name = xasprintf("domid-%u", d->domid);
 		g->error = xasprintf("cannot read the domain's name: %s",

@@ -35,6 +35,7 @@ auto = yes
 
 [match]
 hypervisor = kvm
+arch = x86_64 i686 i586 i486 i386
 current-clocksource = tsc
 symptom = clocksource-unstable tsc-unstable
 

@@ -33,6 +33,7 @@ auto = no
 
 [match]
 hypervisor = kvm xen
+arch = x86_64 i686 i586 i486 i386
 symptom = clocksource-unstable tsc-unstable
 
 [expect]

@@ -14,6 +14,7 @@
 #include "backends/libvirt/libvirt.h"
 #include "backends/registry.h"
 #include "core/backend.h"
+#include "core/plan.h"
 #include "core/util.h"
 #include "tests/harness.h"
 
@@ -567,6 +568,61 @@ static void test_set_odd_names_and_xen(void)
 		ROW_END(row);
 	}
 	ROWS_DONE();
+	hvc_backend_destroy(b);
+}
+
+/*
+ * Architecture (<os><type arch>) in the model, and the policy on it through the test
+ * driver: an aarch64 guest gets no x86 profile, and a forced one is refused for it; an
+ * i686 guest is x86. A Xen PV guest with neither <kernel> nor <bootloader> plans and
+ * takes a host cmdline as with pygrub (libvirt's libxl driver default).
+ */
+static void test_arch_fleet(void)
+{
+	struct hvc_backend *b = open_fleet("libvirt/arch.xml", false);
+	struct hvc_profile_set set = { 0 };
+	struct hvc_error err = { 0 };
+	struct hvc_guest *arm = reread(b, "arm1"), *i686 = reread(b, "el6i686");
+	struct hvc_guest *pv = reread(b, "xenpvdefault"), *after;
+	struct hvc_guest_plan gp = { 0 };
+	const char *dir = getenv("HVCLOCK_PROFILES_DIR");
+
+	CHECK_INTEQ(hvc_profile_set_load(dir ? dir : "templates/profiles", &set, &err), 0);
+	if (!arm || !i686 || !pv || set.n == 0)
+		goto out;
+	CHECK_STREQ(arm->arch, "aarch64");
+	CHECK_STREQ(i686->arch, "i686");
+	CHECK_STREQ(pv->arch, "x86_64");
+
+	/* The host-side guess of the kernel says EL6: el6-kvm, but for x86 only. */
+	hvc_plan_guest(&set, arm, NULL, &gp);
+	CHECK_INTEQ(gp.status, HVC_PLAN_NO_REMEDY);
+	CHECK(gp.decision.profile == NULL);
+	hvc_plan_guest(&set, arm, hvc_profile_set_find(&set, "el6-kvm"), &gp);
+	CHECK_INTEQ(gp.status, HVC_PLAN_BLOCKED);
+	CHECK_STREQ(gp.status_reason,
+		"profile el6-kvm refused for guest arm1: it sets clocksource_failover=acpi_pm, "
+		"which exists on x86 only, and the guest's arch is aarch64");
+	hvc_plan_guest(&set, i686, NULL, &gp);
+	CHECK(gp.decision.profile && streq(gp.decision.profile->name, "el6-kvm"));
+	CHECK_INTEQ(gp.status, HVC_PLAN_PENDING);
+
+	/* pygrub by default: the host cmdline is where the change goes, and it can be written. */
+	CHECK_INTEQ(pv->boot, HVC_BOOT_BOOTLOADER);
+	CHECK(hvc_boot_path_host_cmdline_reaches_kernel(pv->boot));
+	CHECK_INTEQ(hvc_backend_set_boot_cmdline(b, pv, NULL, "clocksource=xen", NULL, &err), 0);
+	after = reread(b, "xenpvdefault");
+	if (after) {
+		CHECK_STREQ(after->cmdline, "clocksource=xen");
+		CHECK_INTEQ(after->boot, HVC_BOOT_BOOTLOADER);
+		hvc_guest_free(after);
+	}
+out:
+	hvc_guest_plan_finish(&gp);
+	hvc_profile_set_finish(&set);
+	hvc_guest_free(arm);
+	hvc_guest_free(i686);
+	hvc_guest_free(pv);
 	hvc_backend_destroy(b);
 }
 
@@ -1322,6 +1378,7 @@ int main(void)
 		HVC_TEST(test_demo_fleet),
 		HVC_TEST(test_xml_parse_errors),
 		HVC_TEST(test_xml_classification),
+		HVC_TEST(test_arch_fleet),
 		HVC_TEST(test_xml_metadata),
 		HVC_TEST(test_xml_set_cmdline),
 		HVC_TEST(test_xml_get_cmdline),

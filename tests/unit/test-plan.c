@@ -103,6 +103,56 @@ static void test_direct_boot_host_cmdline(void)
 	teardown(&f);
 }
 
+/*
+ * §3e: x86-only parameters never go to a guest of another architecture, even from a
+ * profile without an arch condition: not chosen automatically, and refused (blocked,
+ * nothing planned) when forced. A guest whose arch is unknown is not refused.
+ */
+static void test_arch_misfit(void)
+{
+	struct fixture f;
+
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL,
+		"ro");
+	f.g->arch = xstrdup("aarch64");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_NO_REMEDY);
+	CHECK(f.gp.decision.profile == NULL);
+	CHECK_STREQ(f.gp.decision.reason,
+		"no profile applies: contradicted by the guest: test-remedy (sets "
+		"clocksource=kvm-clock, x86 only; arch aarch64)");
+
+	hvc_plan_guest(&f.set, f.g, f.set.profiles[0], &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_BLOCKED);
+	CHECK_INTEQ(f.gp.n_actions, 0);
+	CHECK(f.gp.decision.refused);
+	CHECK_STREQ(f.gp.status_reason,
+		"profile test-remedy refused for guest g1: it sets clocksource=kvm-clock, which "
+		"exists on x86 only, and the guest's arch is aarch64");
+	teardown(&f);
+
+	/* A [live] x86 clocksource alone is enough. */
+	setup(&f, profile(NULL, NULL, "hpet", false), HVC_BOOT_DIRECT_KERNEL, "ro");
+	f.g->arch = xstrdup("ppc64le");
+	hvc_plan_guest(&f.set, f.g, f.set.profiles[0], &f.gp);
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_BLOCKED);
+	CHECK(f.gp.status_reason && strstr(f.gp.status_reason, "sets live clocksource hpet"));
+	teardown(&f);
+
+	/* x86 guests and guests of unknown arch get the change. */
+	for (int i = 0; i < 3; i++) {
+		static const char *const arches[] = { "x86_64", "i686", NULL };
+		setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false),
+			HVC_BOOT_DIRECT_KERNEL, "ro");
+		f.g->arch = xstrdup_or_null(arches[i]);
+		hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+		CHECK_INTEQ(f.gp.status, HVC_PLAN_PENDING);
+		hvc_plan_guest(&f.set, f.g, f.set.profiles[0], &f.gp);
+		CHECK_INTEQ(f.gp.status, HVC_PLAN_PENDING);
+		teardown(&f);
+	}
+}
+
 static void test_xen_reboot_applies(void)
 {
 	struct fixture f;
@@ -615,6 +665,7 @@ int main(void)
 {
 	static const struct hvc_test tests[] = {
 		HVC_TEST(test_direct_boot_host_cmdline),
+		HVC_TEST(test_arch_misfit),
 		HVC_TEST(test_xen_reboot_applies),
 		HVC_TEST(test_no_cmdline_element),
 		HVC_TEST(test_configured_waiting_power_cycle),

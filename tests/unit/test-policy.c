@@ -22,6 +22,7 @@ struct policy_case {
 	bool nothing_to_do;
 	const char *reason_has;
 	const char *unverified_has;
+	const char *arch; /* the guest's; NULL = x86_64, "-" = unknown */
 };
 
 static const struct policy_case cases[] = {
@@ -85,6 +86,42 @@ static const struct policy_case cases[] = {
 	{ "forced workaround #2 on a guest it does not match", HVC_HYPERVISOR_KVM,
 		HVC_GUEST_TYPE_KVM, "6.1.0-26-amd64", NULL, "kvm-clock", "kvm-clock",
 		HVC_SYMPTOM_LAST, HVC_NO, "xen-wa2", "xen-wa2", false, "does not hold", NULL },
+	/* Architecture (§3e): the x86 profiles hold for x86 guests only. */
+	{ "aarch64 EL6-like KVM guest on tsc gets no x86 profile", HVC_HYPERVISOR_KVM,
+		HVC_GUEST_TYPE_KVM, "2.6.32-754.35.1.el6.x86_64", NULL, "tsc",
+		"kvm-clock tsc hpet acpi_pm", HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, HVC_NO, NULL, NULL,
+		false, NULL, NULL, "aarch64" },
+	{ "aarch64 modern KVM fell back after a watchdog hit: no x86 profile", HVC_HYPERVISOR_KVM,
+		HVC_GUEST_TYPE_KVM, "6.1.0-26-arm64", NULL, "arch_sys_counter", "arch_sys_counter",
+		HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, HVC_NO, NULL, NULL, false, NULL, NULL,
+		"aarch64" },
+	{ "aarch64 Xen PV pvops: time sync only (no x86 parameter)", HVC_HYPERVISOR_XEN,
+		HVC_GUEST_TYPE_PV, "6.1.0-26-arm64", NULL, "arch_sys_counter", "arch_sys_counter",
+		HVC_SYMPTOM_LAST, HVC_NO, NULL, "xen-pvops", false, NULL, NULL, "aarch64" },
+	{ "i686 EL6 on tsc: x86", HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM,
+		"2.6.32-754.35.1.el6.i686", NULL, "tsc", "kvm-clock tsc hpet acpi_pm",
+		HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, HVC_NO, NULL, "el6-kvm", false, "arch i686", NULL,
+		"i686" },
+	{ "arch unknown: the x86 profiles' [match] does not hold", HVC_HYPERVISOR_KVM,
+		HVC_GUEST_TYPE_KVM, "2.6.32-754.35.1.el6.x86_64", NULL, "tsc",
+		"kvm-clock tsc hpet acpi_pm", HVC_SYMPTOM_CLOCKSOURCE_UNSTABLE, HVC_NO, NULL, NULL,
+		false, NULL, NULL, "-" },
+	{ "forced x86 profile on an aarch64 guest: refused, naming guest, profile and arch",
+		HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM, "6.1.0-26-arm64", NULL, "arch_sys_counter",
+		"arch_sys_counter", HVC_SYMPTOM_LAST, HVC_NO, "kvm-modern-tsc-unstable", NULL,
+		false,
+		"profile kvm-modern-tsc-unstable refused for guest g: it sets "
+		"clocksource=kvm-clock, "
+		"which exists on x86 only, and the guest's arch is aarch64",
+		NULL, "aarch64" },
+	{ "forced profile without x86 parameters on an aarch64 guest: used", HVC_HYPERVISOR_XEN,
+		HVC_GUEST_TYPE_PV, "6.1.0-26-arm64", NULL, "arch_sys_counter", "arch_sys_counter",
+		HVC_SYMPTOM_LAST, HVC_NO, "xen-pvops", "xen-pvops", false, "chosen by the operator",
+		NULL, "aarch64" },
+	{ "forced x86 profile on an arch-unknown guest: used (not refused on an unknown)",
+		HVC_HYPERVISOR_KVM, HVC_GUEST_TYPE_KVM, "6.1.0-26-amd64", NULL, "tsc", "tsc",
+		HVC_SYMPTOM_LAST, HVC_NO, "tsc-reliable", "tsc-reliable", false, "does not hold",
+		NULL, "-" },
 	{ "unknown hypervisor", HVC_HYPERVISOR_UNKNOWN, HVC_GUEST_TYPE_UNKNOWN, NULL, NULL, NULL,
 		NULL, HVC_SYMPTOM_LAST, HVC_UNKNOWN, NULL, NULL, false, "hypervisor unknown",
 		NULL },
@@ -102,6 +139,8 @@ static void run_case(const struct policy_case *c)
 	g->type = c->type;
 	g->boot = HVC_BOOT_DIRECT_KERNEL;
 	g->os_id = xstrdup_or_null(c->os_id);
+	if (!c->arch || !streq(c->arch, "-"))
+		g->arch = xstrdup(c->arch ? c->arch : "x86_64");
 	if (c->kernel) {
 		g->facts.inspected = true;
 		g->facts.kernel_release = xstrdup(c->kernel);
@@ -123,6 +162,11 @@ static void run_case(const struct policy_case *c)
 	if (!streq_ptr(d.profile ? d.profile->name : NULL, c->profile)) {
 		printf("#   profile: got %s, expected %s\n", d.profile ? d.profile->name : "(none)",
 			c->profile ? c->profile : "(none)");
+		ok = false;
+	}
+	/* Refused exactly when forced and the profile's parameters do not fit the arch. */
+	if (d.refused != (c->forced && !c->profile)) {
+		printf("#   refused: got %d\n", d.refused);
 		ok = false;
 	}
 	if (d.nothing_to_do != c->nothing_to_do) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/arch.h"
 #include "core/profile.h"
 #include "tests/harness.h"
 
@@ -66,7 +67,7 @@ static void test_cond_kind_strings(void)
 {
 	static const char *const names[] = { "hypervisor", "guest-type", "boot-path", "kernel",
 		"current-clocksource", "available-clocksource", "symptom", "sysctl-exists",
-		"cpu-flags", "os-id" };
+		"cpu-flags", "os-id", "arch" };
 
 	CHECK_INTEQ(ELEMENTSOF(names), HVC_COND_LAST);
 	for (int i = 0; i < HVC_COND_LAST; i++) {
@@ -383,6 +384,10 @@ static void test_generated(void)
 			xstrdup("[profile]\nname = host-cont\nsummary = x\n\n[match]\nhypervisor = "
 				"xen\n\n[host]\ntimesync = yes\n\tno\n"),
 			0, 10, "timesync takes one value" },
+		{ "bad-arch.profile",
+			xstrdup("[profile]\nname = bad-arch\nsummary = x\n\n[match]\narch = x86_64 "
+				"X86\n\n[timesync]\nrequired = yes\n"),
+			0, 6, "invalid architecture 'X86'" },
 		/* 198 characters fit (libinih's old 200-byte buffer, kept as the limit); 199 do not. */
 		{ "fits.profile", profile_with_line_of("fits", 198), 0, 0, NULL },
 		{ "too-long.profile", profile_with_line_of("too-long", 199), 0, 9,
@@ -850,6 +855,75 @@ static void test_shipped_domain_rules(void)
 	hvc_profile_set_finish(&set);
 }
 
+/*
+ * §3e: a shipped profile that writes an x86-only parameter (core/arch.c's table) holds for
+ * x86 guests only: every [match] block has an arch condition naming x86 architectures only;
+ * one that writes none has no arch condition (it fits every guest).
+ */
+static void test_shipped_arch(void)
+{
+	struct hvc_profile_set set = { 0 };
+	struct hvc_error err = { 0 };
+	size_t x86_only = 0;
+
+	if (hvc_profile_set_load(profiles_dir(), &set, &err) < 0) {
+		printf("# %s\n", err.msg);
+		hvc_test_case_failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < set.n; i++) {
+		const struct hvc_profile *p = set.profiles[i];
+		_cleanup_free_ char *misfit = hvc_arch_profile_misfit(p, "aarch64");
+
+		CHECK(hvc_arch_profile_misfit(p, "x86_64") == NULL);
+		CHECK(hvc_arch_profile_misfit(p, NULL) == NULL);
+		x86_only += misfit != NULL;
+		for (size_t b = 0; b < p->n_match; b++) {
+			const struct hvc_match_block *m = &p->match[b];
+			const struct hvc_condition *a = find_cond(m->conds, m->n, HVC_COND_ARCH);
+
+			CHECK(!a == !misfit);
+			STRV_FOREACH (v, a ? a->values : NULL)
+				CHECK(hvc_arch_is_x86(*v));
+			CHECK(!a || strv_contains(a->values, "x86_64"));
+			CHECK(!a || strv_contains(a->values, "i686"));
+		}
+		if (hvc_test_case_failed) {
+			printf("# in profile %s (%s)\n", p->name, strna(misfit));
+			break;
+		}
+	}
+	/* el5 x2, el6, kvm-invtsc, kvm-modern, tsc-reliable, xen-classic-ntp, xen-hvm, pvops-tsc */
+	CHECK_INTEQ(x86_only, 9);
+	hvc_profile_set_finish(&set);
+}
+
+/* The table itself: names compare with '-' and '_' equal; a value only where listed. */
+static void test_arch_table(void)
+{
+	CHECK(hvc_arch_param_x86_only("clocksource=kvm-clock"));
+	CHECK(hvc_arch_param_x86_only("clocksource=acpi_pm"));
+	CHECK(hvc_arch_param_x86_only("clocksource=tsc"));
+	CHECK(hvc_arch_param_x86_only("clocksource=hpet"));
+	CHECK(hvc_arch_param_x86_only("clocksource_failover=acpi_pm"));
+	CHECK(hvc_arch_param_x86_only("clocksource-failover"));
+	CHECK(hvc_arch_param_x86_only("tsc=reliable"));
+	CHECK(hvc_arch_param_x86_only("notsc"));
+	CHECK(hvc_arch_param_x86_only("no_kvmclock"));
+	CHECK(hvc_arch_param_x86_only("no-kvmclock"));
+	CHECK(!hvc_arch_param_x86_only("clocksource=jiffies"));
+	CHECK(!hvc_arch_param_x86_only("clocksource=arch_sys_counter"));
+	CHECK(!hvc_arch_param_x86_only("clocksource"));
+	CHECK(!hvc_arch_param_x86_only("quiet"));
+	CHECK(hvc_arch_clocksource_x86_only("kvm-clock"));
+	CHECK(!hvc_arch_clocksource_x86_only("jiffies"));
+	CHECK(hvc_arch_is_x86("x86_64") && hvc_arch_is_x86("i686") && hvc_arch_is_x86("i386"));
+	CHECK(!hvc_arch_is_x86("aarch64") && !hvc_arch_is_x86("ppc64le") && !hvc_arch_is_x86(NULL));
+	CHECK(hvc_arch_name_valid("aarch64") && hvc_arch_name_valid("x86_64"));
+	CHECK(!hvc_arch_name_valid("") && !hvc_arch_name_valid("X86") &&
+		!hvc_arch_name_valid("a-b"));
+}
+
 /* The README's table lists exactly the shipped profiles. */
 static void test_readme_table(void)
 {
@@ -910,6 +984,8 @@ int main(void)
 		HVC_TEST(test_shipped_el5_and_g),
 		HVC_TEST(test_shipped_domain_rules),
 		HVC_TEST(test_readme_table),
+		HVC_TEST(test_shipped_arch),
+		HVC_TEST(test_arch_table),
 	};
 	int r = hvc_test_run(tests, ELEMENTSOF(tests));
 

@@ -34,6 +34,7 @@ static struct hvc_guest *guest(const char *name, enum hvc_hypervisor hv, enum hv
 	g->live_cmdline = xstrdup_or_null(cmdline);
 	g->cmdline_location = xstrdup("domain XML <os><cmdline>");
 	g->reboot_applies = hv == HVC_HYPERVISOR_XEN;
+	g->arch = xstrdup("x86_64");
 	hvc_guest_list_append(&guests, g);
 	return g;
 }
