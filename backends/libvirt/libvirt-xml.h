@@ -38,8 +38,10 @@ int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_
  * current cmdline is not expect_old (NULL or "" = no cmdline), and -EINVAL
  * without changing anything when a cmdline would be set on a guest that has no
  * <kernel> (a disk-booted guest: QEMU refuses -append without -kernel, libxl
- * refuses an HVM cmdline without kernel); a Xen <bootloader> guest (pygrub,
- * which appends the host cmdline to the guest's GRUB entry) is allowed.
+ * refuses an HVM cmdline without kernel); a Xen PV/PVH <bootloader> guest
+ * (pygrub, which appends the host cmdline to the guest's GRUB entry) is
+ * allowed, and so is a Xen PV guest with neither <kernel> nor <bootloader>
+ * (libvirt's libxl driver runs pygrub for it). An empty <kernel/> is none.
  * *ret_xml is a new string on success.
  */
 int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const char *new_cmdline,

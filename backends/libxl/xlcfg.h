@@ -86,7 +86,8 @@ enum hvc_boot_path hvc_xl_boot_path(
  * that quote. Unchanged input comes back byte for byte (idempotent).
  *
  * Refused with -EINVAL, the file unchanged: a file libxlutil cannot parse
- * (its message), an HVM guest without kernel= (libxl rejects a command line
+ * (its message), an HVM guest without kernel= or whose kernel= is hvmloader
+ * (which xl drops) (libxl rejects a command line
  * there: "direct boot parameters specified but kernel missing"), PV-GRUB
  * (the line would go to GRUB, not Linux), neither kernel= nor bootloader=,
  * an edited key that is a list or built with `+=`, control characters in
