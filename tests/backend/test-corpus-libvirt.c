@@ -12,7 +12,9 @@
  *    both, their C14N forms are the same; the output carries the planned <cmdline>, is
  *    schema-valid, and editing it again changes nothing; the rollback edit gives the input's
  *    meaning back (same C14N, without the record).
- *  - without <kernel> (and no Xen <bootloader>): the edit is refused (-EINVAL), nothing written.
+ *  - a Xen <bootloader>, or a Xen PV guest with neither <kernel> nor <bootloader> (libvirt's libxl
+ *    driver boots it with pygrub, which appends the <cmdline>): edited and checked the same way.
+ *  - without <kernel> otherwise: the edit is refused (-EINVAL), nothing written.
  *  - schema-invalid input (libvirt's negative tests; libvirt refuses them too): counted apart;
  *    hvclock refuses it or its output is still schema-invalid (so libvirt refuses the define); never
  *    a crash (ASan/UBSan run this test).
@@ -152,13 +154,22 @@ static char *check_file(const char *text, struct counts *n, char **what)
 	struct hvc_record rec = { 0 };
 	_cleanup_free_ char *newline = NULL, *out = NULL, *again = NULL, *back = NULL, *ca = NULL,
 			    *cb = NULL, *got = NULL;
-	bool valid, has_kernel, has_bootloader, changed = false;
+	bool valid, has_kernel, has_bootloader, pygrub, changed = false;
 	char *why = NULL;
 	int r;
 
 	valid = in && schema_valid(in);
 	has_kernel = in && first_node(in, "/domain/os/kernel");
 	has_bootloader = in && first_node(in, "/domain[@type='xen']/bootloader[normalize-space()]");
+	/*
+	 * libvirt's libxl driver gives a Xen PV guest (<type>linux</type> or xen) with neither
+	 * <kernel> nor <bootloader> the bootloader pygrub (issue 11 item 2): a <cmdline> reaches it.
+	 */
+	pygrub = in && !has_kernel && !has_bootloader &&
+		first_node(in,
+			"/domain[@type='xen']/os/type[normalize-space()='linux' or "
+			"normalize-space()='xen']");
+	has_bootloader = has_bootloader || pygrub;
 
 	r = hvc_libvirt_xml_parse(text, g, &err);
 	if (!valid) {
@@ -218,8 +229,12 @@ static char *check_file(const char *text, struct counts *n, char **what)
 		goto out;
 	}
 	if (r < 0) {
-		why = xasprintf("has <%s>, but the edit is refused: %s",
-			has_kernel ? "kernel" : "bootloader", err.msg);
+		why = xasprintf("has %s, but the edit is refused: %s",
+			has_kernel ? "<kernel>"
+				: pygrub
+				? "no <kernel> nor <bootloader> (Xen PV: libvirt boots pygrub)"
+				: "<bootloader>",
+			err.msg);
 		goto out;
 	}
 	od = read_doc(out);
@@ -271,7 +286,10 @@ static char *check_file(const char *text, struct counts *n, char **what)
 			why = xstrdup("the rollback does not give back the input");
 	}
 	if (!why) {
-		*what = xasprintf("edited (<%s>)", has_kernel ? "kernel" : "bootloader");
+		*what = xasprintf("edited (%s)",
+			has_kernel       ? "<kernel>"
+				: pygrub ? "Xen PV: libvirt's default pygrub"
+					 : "<bootloader>");
 		n->edited++;
 	}
 out:
