@@ -333,8 +333,7 @@ int main(void)
 	}
 	closedir(d);
 	if (access(DOMAIN_RNG, R_OK) < 0)
-		return hvc_test_skip_all("no " DOMAIN_RNG " (Debian package libvirt-daemon-system "
-					 "or libvirt-common)");
+		return hvc_test_skip_all("no " DOMAIN_RNG " (Debian package libvirt0)");
 	xmlSetGenericErrorFunc(NULL, quiet_errors);
 	pc = xmlRelaxNGNewParserCtxt(DOMAIN_RNG);
 	schema = xmlRelaxNGParse(pc);
