@@ -234,8 +234,8 @@ char *hvc_cmdline_format(const struct hvc_cmdline *cl)
 		if (k == 0 && at == 0)
 			append_gap(&out, o, cl->orig_start[0], "");
 		else if (k > 0 && at != SIZE_MAX && prev != SIZE_MAX && at == prev + 1)
-			append_gap(&out, o + cl->orig_end[prev], cl->orig_start[at] - cl->orig_end[prev],
-				" ");
+			append_gap(&out, o + cl->orig_end[prev],
+				cl->orig_start[at] - cl->orig_end[prev], " ");
 		else if (k > 0)
 			append_gap(&out, "", 0, " ");
 		t = xasprintf("%s%s", out, cl->tokens[k]);
@@ -546,7 +546,11 @@ char *hvc_cmdline_edit(const char *text, char *const *sets, char *const *removes
 /* ---- how each kernel generation reads the line ---- */
 
 static const char *const gen_names[HVC_LINUX_GEN_LAST] = {
-	"unknown", "2.6.18-2.6.25", "2.6.26-3.14", "3.15-4.1", "4.2+",
+	"unknown",
+	"2.6.18-2.6.25",
+	"2.6.26-3.14",
+	"3.15-4.1",
+	"4.2+",
 };
 
 const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen)
@@ -554,14 +558,15 @@ const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen)
 	return gen < HVC_LINUX_GEN_LAST ? gen_names[gen] : "unknown";
 }
 
-enum hvc_linux_gen hvc_linux_gen_from_release(const char *release)
+/* "2.6.32-754.el6.x86_64" -> 2, 6, 32; false if it does not start like a Linux release. */
+static bool release_version(const char *release, unsigned long v[3])
 {
-	unsigned long v[3] = { 0, 0, 0 };
 	const char *p = release;
 	char *end;
 
+	v[0] = v[1] = v[2] = 0;
 	if (!p || !isdigit((unsigned char)*p))
-		return HVC_LINUX_GEN_UNKNOWN;
+		return false;
 	for (int i = 0; i < 3; i++) {
 		if (!isdigit((unsigned char)*p))
 			break;
@@ -571,7 +576,14 @@ enum hvc_linux_gen hvc_linux_gen_from_release(const char *release)
 			break;
 		p++;
 	}
-	if (v[0] < 2 || (v[0] == 2 && v[1] < 6) || v[0] > 99)
+	return !(v[0] < 2 || (v[0] == 2 && v[1] < 6) || v[0] > 99);
+}
+
+enum hvc_linux_gen hvc_linux_gen_from_release(const char *release)
+{
+	unsigned long v[3];
+
+	if (!release_version(release, v))
 		return HVC_LINUX_GEN_UNKNOWN;
 	if (v[0] == 2 && v[2] <= 25)
 		return HVC_LINUX_GEN_2_6_18;
@@ -582,11 +594,14 @@ enum hvc_linux_gen hvc_linux_gen_from_release(const char *release)
 	return HVC_LINUX_GEN_4_2;
 }
 
-size_t hvc_linux_cmdline_max(enum hvc_linux_gen gen, bool xen_pv)
+size_t hvc_linux_cmdline_max(const char *release, bool xen_pv)
 {
+	unsigned long v[3];
 	/* COMMAND_LINE_SIZE counts the NUL; so does Xen's MAX_GUEST_CMDLINE. */
-	size_t max = gen == HVC_LINUX_GEN_UNKNOWN || gen == HVC_LINUX_GEN_2_6_18 ? 255 : 2047;
+	size_t max = 2047;
 
+	if (!release_version(release, v) || (v[0] == 2 && v[2] <= 26))
+		max = 255;
 	return xen_pv && max > 1023 ? 1023 : max;
 }
 
@@ -716,8 +731,8 @@ static bool kparam_equal(const struct kparam *a, const struct kparam *b)
 }
 
 /* The read-back under one generation; old (may be NULL): every other parameter unchanged. */
-static bool holds_one(enum hvc_linux_gen gen, const char *old, const char *text,
-	char *const *sets, char *const *removes)
+static bool holds_one(enum hvc_linux_gen gen, const char *old, const char *text, char *const *sets,
+	char *const *removes)
 {
 	struct kread r, o = { 0 };
 	bool ok = true;
@@ -736,11 +751,13 @@ static bool holds_one(enum hvc_linux_gen gen, const char *old, const char *text,
 				goto next;
 		}
 		for (size_t i = 0; i < r.n; i++)
-			if (!r.p[i].init && gen_names_equal(gen, r.p[i].name, want.name, want.name_len))
+			if (!r.p[i].init &&
+				gen_names_equal(gen, r.p[i].name, want.name, want.name_len))
 				last = &r.p[i];
-		ok = last && (want.value ? last->val && strlen(last->val) == want.value_len &&
-						   memcmp(last->val, want.value, want.value_len) == 0
-					 : !last->val);
+		ok = last &&
+			(want.value ? last->val && strlen(last->val) == want.value_len &&
+						memcmp(last->val, want.value, want.value_len) == 0
+				    : !last->val);
 	next:;
 	}
 	for (char *const *s = removes; ok && s && *s; s++) {
@@ -755,9 +772,12 @@ static bool holds_one(enum hvc_linux_gen gen, const char *old, const char *text,
 			still = names_equal(&st, &want);
 		}
 		for (size_t i = 0; i < r.n && !still; i++)
-			if (!r.p[i].init && gen_names_equal(gen, r.p[i].name, want.name, want.name_len) &&
-				(!want.value || (r.p[i].val && strlen(r.p[i].val) == want.value_len &&
-							memcmp(r.p[i].val, want.value, want.value_len) == 0)))
+			if (!r.p[i].init &&
+				gen_names_equal(gen, r.p[i].name, want.name, want.name_len) &&
+				(!want.value ||
+					(r.p[i].val && strlen(r.p[i].val) == want.value_len &&
+						memcmp(r.p[i].val, want.value, want.value_len) ==
+							0)))
 				ok = false;
 	}
 	if (ok && old) {
@@ -782,8 +802,8 @@ static bool holds_one(enum hvc_linux_gen gen, const char *old, const char *text,
 }
 
 /* Under gen's reading, or under each for UNKNOWN; *ret_failed: the first reading that fails. */
-static bool holds_all(enum hvc_linux_gen gen, const char *old, const char *text,
-	char *const *sets, char *const *removes, enum hvc_linux_gen *ret_failed)
+static bool holds_all(enum hvc_linux_gen gen, const char *old, const char *text, char *const *sets,
+	char *const *removes, enum hvc_linux_gen *ret_failed)
 {
 	for (enum hvc_linux_gen g = HVC_LINUX_GEN_2_6_18; g < HVC_LINUX_GEN_LAST; g++)
 		if ((gen == HVC_LINUX_GEN_UNKNOWN || gen == g) &&
@@ -835,14 +855,19 @@ char *hvc_cmdline_edit_gen(enum hvc_linux_gen gen, size_t max, const char *text,
 		*ret_why = xasprintf("no edit is right for how Linux %s reads the line%s (a tab, "
 				     "quote or `--` that kernels read differently)",
 			hvc_linux_gen_to_string(failed),
-			gen == HVC_LINUX_GEN_UNKNOWN ? ", and the kernel release is not known" : "");
+			gen == HVC_LINUX_GEN_UNKNOWN ? ", and the kernel release is not known"
+						     : "");
 		return NULL;
 	}
 	if (max && strlen(out) > max && strlen(out) > strlen(text ? text : "")) {
-		*ret_why = xasprintf("the new line would be %zu bytes, longer than the %zu that Linux "
-				     "%s%s keeps",
-			strlen(out), max, hvc_linux_gen_to_string(gen),
-			gen == HVC_LINUX_GEN_UNKNOWN ? " (release not known: the smallest limit)" : "");
+		*ret_why = xasprintf(
+			"the new line would be %zu bytes, more than the %zu the kernel "
+			"keeps (COMMAND_LINE_SIZE; Xen's MAX_GUEST_CMDLINE for a PV "
+			"guest)%s",
+			strlen(out), max,
+			gen == HVC_LINUX_GEN_UNKNOWN ? "; the kernel release is not known, so the "
+						       "smallest limit counts"
+						     : "");
 		free(out);
 		if (ret_changed)
 			*ret_changed = false;
@@ -1062,15 +1087,16 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e)
 int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
 	char *const *remove, struct hvc_boot_edit *e, char **ret_why)
 {
-	return hvc_boot_edit_compute_gen(
-		HVC_LINUX_GEN_UNKNOWN, grubby, old, default_old, set, remove, e, ret_why);
+	return hvc_boot_edit_compute_release(
+		NULL, grubby, old, default_old, set, remove, e, ret_why);
 }
 
-int hvc_boot_edit_compute_gen(enum hvc_linux_gen gen, bool grubby, const char *old,
+int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *old,
 	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
 	char **ret_why)
 {
 	_cleanup_free_ char *gen_why = NULL;
+	enum hvc_linux_gen gen = hvc_linux_gen_from_release(release);
 	const char *what = grubby ? "grubby's default kernel command line"
 				  : "GRUB_CMDLINE_LINUX in /etc/default/grub";
 	const char *why = NULL;
@@ -1087,7 +1113,7 @@ int hvc_boot_edit_compute_gen(enum hvc_linux_gen gen, bool grubby, const char *o
 		return -EINVAL;
 	}
 	e->old = xstrdup(old);
-	e->new = hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(gen, false), old, set, remove,
+	e->new = hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(release, false), old, set, remove,
 		&e->changed, &gen_why);
 	if (!e->new) {
 		*ret_why = first_invalid(set, remove) ? TAKE_PTR(gen_why)
@@ -1105,9 +1131,10 @@ int hvc_boot_edit_compute_gen(enum hvc_linux_gen gen, bool grubby, const char *o
 		/* GRUB puts _DEFAULT after GRUB_CMDLINE_LINUX: read the two back together. */
 		_cleanup_free_ char *both = xasprintf("%s %s", e->new, e->default_new);
 		if (!hvc_cmdline_holds_gen(gen, both, set, remove)) {
-			*ret_why = xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub would "
-					     "still override the edit for how Linux %s reads the line",
-				hvc_linux_gen_to_string(gen));
+			*ret_why =
+				xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub would "
+					  "still override the edit for how Linux %s reads the line",
+					hvc_linux_gen_to_string(gen));
 			goto fail;
 		}
 	}

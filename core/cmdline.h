@@ -128,11 +128,12 @@ enum hvc_linux_gen hvc_linux_gen_from_release(const char *release);
 const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen);
 
 /*
- * The longest command line (bytes, without the NUL) the kernel keeps: x86's
- * COMMAND_LINE_SIZE (256 up to 2.6.25, 2048 since 2.6.26) and, for a Xen PV
- * guest, no more than Xen's MAX_GUEST_CMDLINE (1024). UNKNOWN: the smallest.
+ * The longest command line (bytes, without the NUL) the kernel of release
+ * keeps: x86's COMMAND_LINE_SIZE, 2048 in 2.6.27 and later, 256 before (the
+ * 2.6.26/2.6.27 boundary is taken on the safe side), and for a Xen PV guest no
+ * more than Xen's MAX_GUEST_CMDLINE (1024). NULL or unknown: the smallest.
  */
-size_t hvc_linux_cmdline_max(enum hvc_linux_gen gen, bool xen_pv);
+size_t hvc_linux_cmdline_max(const char *release, bool xen_pv);
 
 /*
  * hvc_cmdline_edit() for a kernel of generation gen: the edit is planned,
@@ -197,11 +198,13 @@ struct hvc_boot_edit {
 int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
 	char *const *remove, struct hvc_boot_edit *e, char **ret_why);
 /*
- * The same for a guest kernel of generation gen (hvc_boot_edit_compute() is
- * this with HVC_LINUX_GEN_UNKNOWN: right under every reading): new must hold
- * under gen's reading and fit hvc_linux_cmdline_max(gen, false).
+ * The same for a guest running Linux release (`uname -r`; NULL: not known,
+ * which is what hvc_boot_edit_compute() passes, so the edit must be right
+ * under every reading): new must hold under the reading of release's
+ * generation and fit hvc_linux_cmdline_max(release, false). Boot loader
+ * families call this one with the inspected facts->kernel_release.
  */
-int hvc_boot_edit_compute_gen(enum hvc_linux_gen gen, bool grubby, const char *old,
+int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *old,
 	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
 	char **ret_why);
 void hvc_boot_edit_done(struct hvc_boot_edit *e);

@@ -86,15 +86,17 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		_cleanup_free_ char *why = NULL;
 
 		a->before = xstrdup_or_null(g->has_cmdline ? g->cmdline : NULL);
-		a->after = hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(gen, xen_pv),
-			g->has_cmdline ? g->cmdline : "", p->cmdline_set, p->cmdline_remove, &changed,
-			&why);
+		a->after =
+			hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(f->kernel_release, xen_pv),
+				g->has_cmdline ? g->cmdline : "", p->cmdline_set, p->cmdline_remove,
+				&changed, &why);
 		a->takes_effect = xstrdup(g->reboot_applies ? "reboot" : "power-cycle");
 		if (!a->after) {
 			/* Refused here: a line the guest's kernel would read otherwise. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("the kernel line in %s cannot be edited: %s",
-				g->cmdline_location ? g->cmdline_location : "the host configuration",
+				g->cmdline_location ? g->cmdline_location
+						    : "the host configuration",
 				why);
 		} else if (changed) {
 			a->state = HVC_ACTION_PENDING;
@@ -162,9 +164,10 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					  "in the "
 					  "guest's boot loader; current value known after "
 					  "inspection");
-		} else if (hvc_boot_edit_compute_gen(gen, f->bootloader == HVC_BOOTLOADER_GRUBBY,
-				   f->grub_cmdline, f->grub_cmdline_default, p->cmdline_set,
-				   p->cmdline_remove, &edit, &why) < 0) {
+		} else if (hvc_boot_edit_compute_release(f->kernel_release,
+				   f->bootloader == HVC_BOOTLOADER_GRUBBY, f->grub_cmdline,
+				   f->grub_cmdline_default, p->cmdline_set, p->cmdline_remove,
+				   &edit, &why) < 0) {
 			/* Refused here, not guessed in the guest. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",
