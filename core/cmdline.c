@@ -1,6 +1,8 @@
 /* cmdline.c: kernel command line tokenizing and set-like editing, as the kernel parses it. */
 #include <errno.h>
+#include <ctype.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "core/cmdline.h"
 #include "core/util.h"
@@ -110,11 +112,12 @@ static bool is_unterminated(const char *token)
 	return in_quote;
 }
 
-static char **tokenize(const char *text, size_t *ret_n)
+/* Tokens as next_arg() splits them; ret_start, ret_end (may be NULL): their byte offsets. */
+static char **tokenize_spans(const char *text, size_t *ret_n, size_t **ret_start, size_t **ret_end)
 {
 	char **l = xcalloc(1, sizeof(char *));
-	const char *p = text ? text : "";
-	size_t n = 0;
+	const char *t = text ? text : "", *p = t;
+	size_t n = 0, *st = NULL, *en = NULL;
 
 	for (;;) {
 		const char *start;
@@ -129,10 +132,25 @@ static char **tokenize(const char *text, size_t *ret_n)
 			if (*p == '"')
 				in_quote = !in_quote;
 		strv_consume(&l, xstrndup(start, (size_t)(p - start)));
+		if (ret_start) {
+			st = xrealloc(st, n + 1, sizeof(size_t));
+			en = xrealloc(en, n + 1, sizeof(size_t));
+			st[n] = (size_t)(start - t);
+			en[n] = (size_t)(p - t);
+		}
 		n++;
 	}
 	*ret_n = n;
+	if (ret_start) {
+		*ret_start = st;
+		*ret_end = en;
+	}
 	return l;
+}
+
+static char **tokenize(const char *text, size_t *ret_n)
+{
+	return tokenize_spans(text, ret_n, NULL, NULL);
 }
 
 static size_t separator_index(const struct hvc_cmdline *cl)
@@ -161,7 +179,11 @@ static void update_changed(struct hvc_cmdline *cl)
 void hvc_cmdline_parse(struct hvc_cmdline *cl, const char *text)
 {
 	cl->original = xstrdup(text ? text : "");
-	cl->tokens = tokenize(cl->original, &cl->n);
+	cl->tokens = tokenize_spans(cl->original, &cl->n, &cl->orig_start, &cl->orig_end);
+	cl->orig_n = cl->n;
+	cl->origin = xcalloc(cl->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < cl->n; i++)
+		cl->origin[i] = i;
 	cl->changed = false;
 }
 
@@ -169,17 +191,60 @@ void hvc_cmdline_finish(struct hvc_cmdline *cl)
 {
 	strv_free(cl->tokens);
 	free(cl->original);
+	free(cl->origin);
+	free(cl->orig_start);
+	free(cl->orig_end);
+	cl->origin = cl->orig_start = cl->orig_end = NULL;
+	cl->orig_n = 0;
 	cl->tokens = NULL;
 	cl->original = NULL;
 	cl->n = 0;
 	cl->changed = false;
 }
 
+/* Text between tokens (or at an end) that is more than spaces: a kernel <= 2.6.25 sees it. */
+static bool only_spaces(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ')
+			return false;
+	return true;
+}
+
+static void append_gap(char **out, const char *s, size_t len, const char *otherwise)
+{
+	char *t = only_spaces(s, len) ? xasprintf("%s%s", *out, otherwise)
+				      : xasprintf("%s%.*s", *out, (int)len, s);
+	free(*out);
+	*out = t;
+}
+
 char *hvc_cmdline_format(const struct hvc_cmdline *cl)
 {
+	const char *o = cl->original ? cl->original : "";
+	char *out;
+
 	if (!cl->changed)
-		return xstrdup(cl->original ? cl->original : "");
-	return strv_join(cl->tokens, " ");
+		return xstrdup(o);
+	out = xstrdup("");
+	for (size_t k = 0; k < cl->n; k++) {
+		size_t at = cl->origin[k], prev = k > 0 ? cl->origin[k - 1] : SIZE_MAX;
+		char *t;
+
+		if (k == 0 && at == 0)
+			append_gap(&out, o, cl->orig_start[0], "");
+		else if (k > 0 && at != SIZE_MAX && prev != SIZE_MAX && at == prev + 1)
+			append_gap(&out, o + cl->orig_end[prev],
+				cl->orig_start[at] - cl->orig_end[prev], " ");
+		else if (k > 0)
+			append_gap(&out, "", 0, " ");
+		t = xasprintf("%s%s", out, cl->tokens[k]);
+		free(out);
+		out = t;
+		if (at != SIZE_MAX && at + 1 == cl->orig_n)
+			append_gap(&out, o + cl->orig_end[at], strlen(o + cl->orig_end[at]), "");
+	}
+	return out;
 }
 
 static bool is_name_char(char c)
@@ -264,10 +329,11 @@ char *hvc_cmdline_get_value(const struct hvc_cmdline *cl, const char *name)
 	return p.value ? xstrndup(p.value, p.value_len) : NULL;
 }
 
-int hvc_cmdline_set(struct hvc_cmdline *cl, const char *param)
+/* strict: a token holds param only if it is param's exact text (no quotes, same spelling). */
+static int set_token(struct hvc_cmdline *cl, const char *param, bool strict)
 {
 	struct param want, p;
-	size_t sep, last, at, k = 0;
+	size_t sep, last, at, k = 0, *origin;
 	char **l;
 
 	if (hvc_cmdline_param_valid(param) < 0)
@@ -277,7 +343,7 @@ int hvc_cmdline_set(struct hvc_cmdline *cl, const char *param)
 	last = find_last(cl, &want);
 	if (last != SIZE_MAX) {
 		split_token(cl->tokens[last], &p);
-		if (values_equal(&p, &want))
+		if (values_equal(&p, &want) && (!strict || streq(cl->tokens[last], param)))
 			return 0;
 		at = last;
 	} else {
@@ -287,9 +353,13 @@ int hvc_cmdline_set(struct hvc_cmdline *cl, const char *param)
 	}
 
 	l = xcalloc(cl->n + 2, sizeof(char *));
+	origin = xcalloc(cl->n + 2, sizeof(size_t));
 	for (size_t i = 0; i <= cl->n; i++) {
-		if (i == at)
+		if (i == at) {
+			/* In the place of the last occurrence: keep the text around it. */
+			origin[k] = last != SIZE_MAX ? cl->origin[last] : SIZE_MAX;
 			l[k++] = xstrdup(param);
+		}
 		if (i == cl->n)
 			break;
 		if (i < sep) {
@@ -299,14 +369,22 @@ int hvc_cmdline_set(struct hvc_cmdline *cl, const char *param)
 				continue;
 			}
 		}
+		origin[k] = cl->origin[i];
 		l[k++] = cl->tokens[i];
 	}
 	l[k] = NULL;
 	free(cl->tokens);
+	free(cl->origin);
 	cl->tokens = l;
+	cl->origin = origin;
 	cl->n = k;
 	update_changed(cl);
 	return 1;
+}
+
+int hvc_cmdline_set(struct hvc_cmdline *cl, const char *param)
+{
+	return set_token(cl, param, false);
 }
 
 /* Tokens in keep (compared by address) survive even if they match. */
@@ -331,6 +409,7 @@ static int remove_tokens(struct hvc_cmdline *cl, const char *param, char *const 
 				continue;
 			}
 		}
+		cl->origin[k] = cl->origin[i];
 		cl->tokens[k++] = cl->tokens[i];
 	}
 	if (k == cl->n)
@@ -351,7 +430,7 @@ int hvc_cmdline_remove(struct hvc_cmdline *cl, const char *param)
  * Removing one and letting its set add it back would move it behind every
  * later append on each run, so the edit would never settle.
  */
-static char **settled_tokens(const struct hvc_cmdline *cl, char *const *sets)
+static char **settled_tokens(const struct hvc_cmdline *cl, char *const *sets, bool strict)
 {
 	char **keep = xcalloc(strv_length(sets) + 1, sizeof(char *));
 	size_t k = 0;
@@ -372,42 +451,428 @@ static char **settled_tokens(const struct hvc_cmdline *cl, char *const *sets)
 		if (last == SIZE_MAX)
 			continue;
 		split_token(cl->tokens[last], &p);
-		if (values_equal(&p, &want))
+		if (values_equal(&p, &want) && (!strict || streq(cl->tokens[last], *s)))
 			keep[k++] = cl->tokens[last];
 	}
 	return keep;
 }
 
-char *hvc_cmdline_edit(const char *text, char *const *sets, char *const *removes, bool *ret_changed,
-	const char **ret_bad)
+/*
+ * What follows `--`, for the kernels that parse it anyway (before 3.15): every
+ * token a remove names goes, every token of a set's name becomes the set.
+ */
+static void edit_past_separator(struct hvc_cmdline *cl, char *const *sets, char *const *removes)
+{
+	size_t sep = separator_index(cl), k = sep;
+
+	for (size_t i = sep; i < cl->n; i++) {
+		struct param p, want;
+		bool gone = false;
+		const char *to = NULL;
+
+		split_token(cl->tokens[i], &p);
+		for (char *const *r = removes; i > sep && r && *r && !gone; r++) {
+			split_token(*r, &want);
+			gone = names_equal(&p, &want) && (!want.value || values_equal(&p, &want));
+		}
+		for (char *const *st = sets; i > sep && !gone && st && *st; st++) {
+			split_token(*st, &want);
+			if (names_equal(&p, &want))
+				to = *st; /* the last set of a name wins */
+		}
+		if (gone) {
+			free(cl->tokens[i]);
+			continue;
+		}
+		if (to && !streq(to, cl->tokens[i])) {
+			free(cl->tokens[i]);
+			cl->tokens[i] = xstrdup(to);
+		}
+		cl->origin[k] = cl->origin[i];
+		cl->tokens[k++] = cl->tokens[i];
+	}
+	cl->tokens[k] = NULL;
+	cl->n = k;
+	update_changed(cl);
+}
+
+/* The edit, its parameters already checked. */
+static char *edit_text(const char *text, char *const *sets, char *const *removes, bool strict,
+	bool past_separator, bool *ret_changed)
 {
 	struct hvc_cmdline cl;
 	_cleanup_free_ char **keep = NULL;
 	char *out;
 
-	if (ret_changed)
-		*ret_changed = false;
-	/* Check everything first: a half-applied edit must never reach a boot config. */
-	for (int pass = 0; pass < 2; pass++)
-		for (char *const *p = pass ? sets : removes; p && *p; p++)
-			if (hvc_cmdline_param_valid(*p) < 0) {
-				if (ret_bad)
-					*ret_bad = *p;
-				return NULL;
-			}
-	if (ret_bad)
-		*ret_bad = NULL;
-
 	hvc_cmdline_parse(&cl, text);
-	keep = settled_tokens(&cl, sets);
+	keep = settled_tokens(&cl, sets, strict);
 	for (char *const *p = removes; p && *p; p++)
 		(void)remove_tokens(&cl, *p, keep);
 	for (char *const *p = sets; p && *p; p++)
-		(void)hvc_cmdline_set(&cl, *p);
+		(void)set_token(&cl, *p, strict);
+	if (past_separator)
+		edit_past_separator(&cl, sets, removes);
 	out = hvc_cmdline_format(&cl);
 	if (ret_changed)
 		*ret_changed = cl.changed;
 	hvc_cmdline_finish(&cl);
+	return out;
+}
+
+static const char *first_invalid(char *const *sets, char *const *removes)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (char *const *p = pass ? sets : removes; p && *p; p++)
+			if (hvc_cmdline_param_valid(*p) < 0)
+				return *p;
+	return NULL;
+}
+
+char *hvc_cmdline_edit(const char *text, char *const *sets, char *const *removes, bool *ret_changed,
+	const char **ret_bad)
+{
+	/* Check everything first: a half-applied edit must never reach a boot config. */
+	const char *bad = first_invalid(sets, removes);
+
+	if (ret_changed)
+		*ret_changed = false;
+	if (ret_bad)
+		*ret_bad = bad;
+	if (bad)
+		return NULL;
+	return edit_text(text, sets, removes, false, false, ret_changed);
+}
+
+/* ---- how each kernel generation reads the line ---- */
+
+static const char *const gen_names[HVC_LINUX_GEN_LAST] = {
+	"unknown",
+	"2.6.18-2.6.25",
+	"2.6.26-3.14",
+	"3.15-4.1",
+	"4.2+",
+};
+
+const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen)
+{
+	return gen < HVC_LINUX_GEN_LAST ? gen_names[gen] : "unknown";
+}
+
+/* "2.6.32-754.el6.x86_64" -> 2, 6, 32; false if it does not start like a Linux release. */
+static bool release_version(const char *release, unsigned long v[3])
+{
+	const char *p = release;
+	char *end;
+
+	v[0] = v[1] = v[2] = 0;
+	if (!p || !isdigit((unsigned char)*p))
+		return false;
+	for (int i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*p))
+			break;
+		v[i] = strtoul(p, &end, 10);
+		p = end;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	return !(v[0] < 2 || (v[0] == 2 && v[1] < 6) || v[0] > 99);
+}
+
+enum hvc_linux_gen hvc_linux_gen_from_release(const char *release)
+{
+	unsigned long v[3];
+
+	if (!release_version(release, v))
+		return HVC_LINUX_GEN_UNKNOWN;
+	if (v[0] == 2 && v[2] <= 25)
+		return HVC_LINUX_GEN_2_6_18;
+	if (v[0] == 2 || (v[0] == 3 && v[1] <= 14))
+		return HVC_LINUX_GEN_2_6_26;
+	if (v[0] == 3 || (v[0] == 4 && v[1] < 2))
+		return HVC_LINUX_GEN_3_15;
+	return HVC_LINUX_GEN_4_2;
+}
+
+size_t hvc_linux_cmdline_max(const char *release, bool xen_pv)
+{
+	unsigned long v[3];
+	/* COMMAND_LINE_SIZE counts the NUL; so does Xen's MAX_GUEST_CMDLINE. */
+	size_t max = 2047;
+
+	if (!release_version(release, v) || (v[0] == 2 && v[2] <= 26))
+		max = 255;
+	return xen_pv && max > 1023 ? 1023 : max;
+}
+
+static bool gen_isspace(enum hvc_linux_gen gen, char c)
+{
+	return gen == HVC_LINUX_GEN_2_6_18 ? c == ' ' : kernel_isspace(c);
+}
+
+/*
+ * next_arg() of generation gen, on a writable copy: *param and *val point
+ * into it (val NULL for a flag). Returns the rest, separators skipped.
+ */
+static char *gen_next_arg(enum hvc_linux_gen gen, char *args, char **param, char **val)
+{
+	size_t i, equals = 0;
+	bool in_quote = false, quoted = false;
+
+	if (*args == '"') {
+		args++;
+		in_quote = quoted = true;
+	}
+	for (i = 0; args[i]; i++) {
+		if (gen_isspace(gen, args[i]) && !in_quote)
+			break;
+		if (equals == 0 && args[i] == '=')
+			equals = i;
+		if (args[i] == '"')
+			in_quote = !in_quote;
+	}
+	*param = args;
+	*val = NULL;
+	if (equals) {
+		args[equals] = '\0';
+		*val = args + equals + 1;
+		if (**val == '"') {
+			(*val)++;
+			if (args[i - 1] == '"')
+				args[i - 1] = '\0';
+		}
+		/* Before 4.2 a quoted token lost its closing quote only if it had a value. */
+		if (gen != HVC_LINUX_GEN_4_2 && quoted && args[i - 1] == '"')
+			args[i - 1] = '\0';
+	}
+	if (gen == HVC_LINUX_GEN_4_2 && quoted && i > 0 && args[i - 1] == '"')
+		args[i - 1] = '\0';
+	if (args[i]) {
+		args[i] = '\0';
+		args += i + 1;
+	} else {
+		args += i;
+	}
+	while (gen_isspace(gen, *args))
+		args++;
+	return args;
+}
+
+struct kparam {
+	char *name, *val;
+	bool init; /* after a `--` that ends the kernel's parameters (3.15 and later) */
+};
+
+struct kread {
+	char *buf;
+	struct kparam *p;
+	size_t n;
+};
+
+/* parse_args() of generation gen over text. */
+static void gen_read(enum hvc_linux_gen gen, const char *text, struct kread *r)
+{
+	char *args, *param, *val;
+	bool init = false;
+
+	r->buf = xstrdup(text ? text : "");
+	r->p = xcalloc(strlen(r->buf) + 1, sizeof(*r->p));
+	r->n = 0;
+	args = r->buf;
+	while (gen_isspace(gen, *args))
+		args++;
+	while (*args) {
+		args = gen_next_arg(gen, args, &param, &val);
+		if (!init && gen >= HVC_LINUX_GEN_3_15 && !val && streq(param, "--")) {
+			init = true;
+			continue;
+		}
+		r->p[r->n++] = (struct kparam){ param, val, init };
+	}
+}
+
+static void kread_done(struct kread *r)
+{
+	free(r->buf);
+	free(r->p);
+}
+
+/* Names as generation gen compares them: parameq() from 4.2, strcmp() before (see cmdline.h). */
+static bool gen_names_equal(enum hvc_linux_gen gen, const char *a, const char *b, size_t b_len)
+{
+	struct param x = { a, strlen(a), NULL, 0 }, y = { b, b_len, NULL, 0 };
+
+	if (gen == HVC_LINUX_GEN_4_2)
+		return names_equal(&x, &y);
+	return x.name_len == b_len && memcmp(a, b, b_len) == 0;
+}
+
+/* Whether a parameter is one the edit names (any spelling, a kept closing quote aside). */
+static bool named_by(const struct kparam *kp, char *const *sets, char *const *removes)
+{
+	size_t len = strlen(kp->name);
+	struct param x, want;
+
+	if (len > 0 && kp->name[len - 1] == '"')
+		len--;
+	x = (struct param){ kp->name, len, NULL, 0 };
+	for (int pass = 0; pass < 2; pass++)
+		for (char *const *s = pass ? sets : removes; s && *s; s++) {
+			split_token(*s, &want);
+			if (names_equal(&x, &want))
+				return true;
+		}
+	return false;
+}
+
+static bool kparam_equal(const struct kparam *a, const struct kparam *b)
+{
+	return a->init == b->init && streq(a->name, b->name) && streq_ptr(a->val, b->val);
+}
+
+/* The read-back under one generation; old (may be NULL): every other parameter unchanged. */
+static bool holds_one(enum hvc_linux_gen gen, const char *old, const char *text, char *const *sets,
+	char *const *removes)
+{
+	struct kread r, o = { 0 };
+	bool ok = true;
+
+	gen_read(gen, text, &r);
+	for (char *const *s = sets; ok && s && *s; s++) {
+		struct param want;
+		const struct kparam *last = NULL;
+
+		split_token(*s, &want);
+		/* A later set of the same name decides. */
+		for (char *const *t = s + 1; *t && ok; t++) {
+			struct param later;
+			split_token(*t, &later);
+			if (names_equal(&later, &want))
+				goto next;
+		}
+		for (size_t i = 0; i < r.n; i++)
+			if (!r.p[i].init &&
+				gen_names_equal(gen, r.p[i].name, want.name, want.name_len))
+				last = &r.p[i];
+		ok = last &&
+			(want.value ? last->val && strlen(last->val) == want.value_len &&
+						memcmp(last->val, want.value, want.value_len) == 0
+				    : !last->val);
+	next:;
+	}
+	for (char *const *s = removes; ok && s && *s; s++) {
+		struct param want;
+		bool still = false;
+
+		split_token(*s, &want);
+		/* A set of the name may put it back: only what no set says must be gone. */
+		for (char *const *t = sets; t && *t && !still; t++) {
+			struct param st;
+			split_token(*t, &st);
+			still = names_equal(&st, &want);
+		}
+		for (size_t i = 0; i < r.n && !still; i++)
+			if (!r.p[i].init &&
+				gen_names_equal(gen, r.p[i].name, want.name, want.name_len) &&
+				(!want.value ||
+					(r.p[i].val && strlen(r.p[i].val) == want.value_len &&
+						memcmp(r.p[i].val, want.value, want.value_len) ==
+							0)))
+				ok = false;
+	}
+	if (ok && old) {
+		size_t j = 0;
+
+		gen_read(gen, old, &o);
+		for (size_t i = 0; i < o.n && ok; i++) {
+			if (named_by(&o.p[i], sets, removes))
+				continue;
+			while (j < r.n && named_by(&r.p[j], sets, removes))
+				j++;
+			ok = j < r.n && kparam_equal(&o.p[i], &r.p[j]);
+			j++;
+		}
+		while (ok && j < r.n && named_by(&r.p[j], sets, removes))
+			j++;
+		ok = ok && j == r.n;
+		kread_done(&o);
+	}
+	kread_done(&r);
+	return ok;
+}
+
+/* Under gen's reading, or under each for UNKNOWN; *ret_failed: the first reading that fails. */
+static bool holds_all(enum hvc_linux_gen gen, const char *old, const char *text, char *const *sets,
+	char *const *removes, enum hvc_linux_gen *ret_failed)
+{
+	for (enum hvc_linux_gen g = HVC_LINUX_GEN_2_6_18; g < HVC_LINUX_GEN_LAST; g++)
+		if ((gen == HVC_LINUX_GEN_UNKNOWN || gen == g) &&
+			!holds_one(g, old, text, sets, removes)) {
+			if (ret_failed)
+				*ret_failed = g;
+			return false;
+		}
+	return true;
+}
+
+bool hvc_cmdline_holds_gen(
+	enum hvc_linux_gen gen, const char *text, char *const *set, char *const *remove)
+{
+	return !first_invalid(set, remove) && holds_all(gen, NULL, text, set, remove, NULL);
+}
+
+char *hvc_cmdline_edit_gen(enum hvc_linux_gen gen, size_t max, const char *text, char *const *sets,
+	char *const *removes, bool *ret_changed, char **ret_why)
+{
+	const char *bad = first_invalid(sets, removes);
+	enum hvc_linux_gen failed = HVC_LINUX_GEN_UNKNOWN;
+	char *out = NULL;
+
+	*ret_why = NULL;
+	if (ret_changed)
+		*ret_changed = false;
+	if (bad) {
+		*ret_why = xasprintf("kernel parameter '%s' is not valid", bad);
+		return NULL;
+	}
+	/*
+	 * The plain edit first; then one that also edits what follows `--`;
+	 * then each rewriting every token of a named parameter (quotes,
+	 * spelling) to the set's exact text.
+	 */
+	for (int c = 0; c < 4 && !out; c++) {
+		bool changed = false;
+		char *t = edit_text(text, sets, removes, c >= 2, c % 2 == 1, &changed);
+
+		if (holds_all(gen, text, t, sets, removes, &failed)) {
+			out = t;
+			if (ret_changed)
+				*ret_changed = changed;
+		} else
+			free(t);
+	}
+	if (!out) {
+		*ret_why = xasprintf("no edit is right for how Linux %s reads the line%s (a tab, "
+				     "quote or `--` that kernels read differently)",
+			hvc_linux_gen_to_string(failed),
+			gen == HVC_LINUX_GEN_UNKNOWN ? ", and the kernel release is not known"
+						     : "");
+		return NULL;
+	}
+	if (max && strlen(out) > max && strlen(out) > strlen(text ? text : "")) {
+		*ret_why = xasprintf(
+			"the new line would be %zu bytes, more than the %zu the kernel "
+			"keeps (COMMAND_LINE_SIZE; Xen's MAX_GUEST_CMDLINE for a PV "
+			"guest)%s",
+			strlen(out), max,
+			gen == HVC_LINUX_GEN_UNKNOWN ? "; the kernel release is not known, so the "
+						       "smallest limit counts"
+						     : "");
+		free(out);
+		if (ret_changed)
+			*ret_changed = false;
+		return NULL;
+	}
 	return out;
 }
 
@@ -622,9 +1087,19 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e)
 int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
 	char *const *remove, struct hvc_boot_edit *e, char **ret_why)
 {
+	return hvc_boot_edit_compute_release(
+		NULL, grubby, old, default_old, set, remove, e, ret_why);
+}
+
+int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *old,
+	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
+	char **ret_why)
+{
+	_cleanup_free_ char *gen_why = NULL;
+	enum hvc_linux_gen gen = hvc_linux_gen_from_release(release);
 	const char *what = grubby ? "grubby's default kernel command line"
 				  : "GRUB_CMDLINE_LINUX in /etc/default/grub";
-	const char *why = NULL, *bad = NULL;
+	const char *why = NULL;
 	bool changed = false;
 
 	memset(e, 0, sizeof(*e));
@@ -638,9 +1113,11 @@ int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old,
 		return -EINVAL;
 	}
 	e->old = xstrdup(old);
-	e->new = hvc_cmdline_edit(old, set, remove, &e->changed, &bad);
+	e->new = hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(release, false), old, set, remove,
+		&e->changed, &gen_why);
 	if (!e->new) {
-		*ret_why = xasprintf("kernel parameter '%s' is not valid", bad);
+		*ret_why = first_invalid(set, remove) ? TAKE_PTR(gen_why)
+						      : xasprintf("%s: %s", what, gen_why);
 		goto fail;
 	}
 	if (hvc_cmdline_text_check(e->new, !grubby, &why) < 0) {
@@ -651,6 +1128,15 @@ int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old,
 		e->default_old = xstrdup(default_old);
 		e->default_new = edit_override(default_old, set, remove, &changed);
 		e->changed = e->changed || changed;
+		/* GRUB puts _DEFAULT after GRUB_CMDLINE_LINUX: read the two back together. */
+		_cleanup_free_ char *both = xasprintf("%s %s", e->new, e->default_new);
+		if (!hvc_cmdline_holds_gen(gen, both, set, remove)) {
+			*ret_why =
+				xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub would "
+					  "still override the edit for how Linux %s reads the line",
+					hvc_linux_gen_to_string(gen));
+			goto fail;
+		}
 	}
 	if (grubby && e->changed) {
 		if (!grubby_lists(e->old, e->new, &e->grubby_remove, &e->grubby_add)) {

@@ -27,6 +27,10 @@
 struct hvc_cmdline {
 	char **tokens; /* NULL-terminated */
 	size_t n;
+	/* Per token: its index among original's tokens, SIZE_MAX for one an edit put in. */
+	size_t *origin;
+	/* original's tokens as byte offsets into original: [start, end) each. */
+	size_t *orig_start, *orig_end, orig_n;
 	/* The text parsed, returned unchanged by format() while nothing was edited. */
 	char *original;
 	/* The tokens differ from original's: an edit that is undone is no change. */
@@ -39,7 +43,11 @@ void hvc_cmdline_finish(struct hvc_cmdline *cl);
 
 /*
  * The command line as text: the original text if nothing changed, else the
- * tokens joined by single spaces. Caller frees.
+ * tokens joined by single spaces, except that the text between two tokens
+ * that were neighbours in the original stays as it was if it holds anything
+ * but spaces (a tab, newline or 0xA0: Linux <= 2.6.25 separates only at
+ * spaces, so `ro<TAB>quiet` is one parameter there), as does such text
+ * before the original first and after the original last token. Caller frees.
  */
 char *hvc_cmdline_format(const struct hvc_cmdline *cl);
 
@@ -92,6 +100,62 @@ int hvc_cmdline_remove(struct hvc_cmdline *cl, const char *param);
 char *hvc_cmdline_edit(const char *text, char *const *set, char *const *remove, bool *ret_changed,
 	const char **ret_bad);
 
+/*
+ * How a Linux release reads its command line (kernel/params.c next_arg() and
+ * parse_args(), lib/cmdline.c since 4.x; sources in docs/remedies.md):
+ *   2_6_18: <= 2.6.25: only ' ' separates parameters (a tab is part of one);
+ *   2_6_26: 2.6.26 - 3.14: any isspace() separates; `--` does not end the
+ *           kernel's parameters: what follows is parsed too, the last wins;
+ *   3_15:   3.15 - 4.1: `--` ends them; a quoted flag keeps its closing quote
+ *           (`"quiet"` is `quiet"`), so `"--"` is no separator;
+ *   4_2:    4.2 and later: what the editor above implements.
+ * Before 4.2 hvclock compares names as strcmp() does (2.6.x matched __setup
+ * and early_param names with strcmp(): `no-kvmclock` is not `no_kvmclock`).
+ * UNKNOWN is every reading at once: an edit must be right under each.
+ */
+enum hvc_linux_gen {
+	HVC_LINUX_GEN_UNKNOWN,
+	HVC_LINUX_GEN_2_6_18,
+	HVC_LINUX_GEN_2_6_26,
+	HVC_LINUX_GEN_3_15,
+	HVC_LINUX_GEN_4_2,
+	HVC_LINUX_GEN_LAST,
+};
+
+/* The generation of a release (`uname -r`, or from a kernel file name); NULL or odd: UNKNOWN. */
+enum hvc_linux_gen hvc_linux_gen_from_release(const char *release);
+/* "unknown", "2.6.18-2.6.25", "2.6.26-3.14", "3.15-4.1", "4.2+" */
+const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen);
+
+/*
+ * The longest command line (bytes, without the NUL) the kernel of release
+ * keeps: x86's COMMAND_LINE_SIZE, 2048 in 2.6.27 and later, 256 before (the
+ * 2.6.26/2.6.27 boundary is taken on the safe side), and for a Xen PV guest no
+ * more than Xen's MAX_GUEST_CMDLINE (1024). NULL or unknown: the smallest.
+ */
+size_t hvc_linux_cmdline_max(const char *release, bool xen_pv);
+
+/*
+ * hvc_cmdline_edit() for a kernel of generation gen: the edit is planned,
+ * then read back the way that kernel reads it (every reading for UNKNOWN):
+ * each set effective, nothing a remove names left, every other parameter and
+ * init argument as it was. Where the plain edit fails that (a value after
+ * `--` that an old kernel still parses, a quoted flag, a '-'/'_' spelling),
+ * the edit also changes what follows `--` and rewrites such tokens; if no
+ * edit is right under every reading, or the new line would pass max bytes
+ * (0: no limit) and is longer than text, returns NULL with *ret_why (caller
+ * frees) saying why. Invalid parameters: NULL, *ret_why names the parameter.
+ */
+char *hvc_cmdline_edit_gen(enum hvc_linux_gen gen, size_t max, const char *text, char *const *set,
+	char *const *remove, bool *ret_changed, char **ret_why);
+
+/*
+ * Whether the kernel of generation gen (every reading for UNKNOWN) reading
+ * text sees each set effective and nothing a remove names: the read-back.
+ */
+bool hvc_cmdline_holds_gen(
+	enum hvc_linux_gen gen, const char *text, char *const *set, char *const *remove);
+
 /* The longest command line hvclock sends or edits: x86's COMMAND_LINE_SIZE without the NUL. */
 #define HVC_CMDLINE_MAX 2047
 
@@ -133,4 +197,14 @@ struct hvc_boot_edit {
  */
 int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
 	char *const *remove, struct hvc_boot_edit *e, char **ret_why);
+/*
+ * The same for a guest running Linux release (`uname -r`; NULL: not known,
+ * which is what hvc_boot_edit_compute() passes, so the edit must be right
+ * under every reading): new must hold under the reading of release's
+ * generation and fit hvc_linux_cmdline_max(release, false). Boot loader
+ * families call this one with the inspected facts->kernel_release.
+ */
+int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *old,
+	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
+	char **ret_why);
 void hvc_boot_edit_done(struct hvc_boot_edit *e);

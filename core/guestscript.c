@@ -197,8 +197,8 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 	if (!f->grub_cmdline)
 		return hvc_error_set(err, -EINVAL,
 			"the boot loader's kernel arguments are not known (not inspected)");
-	if (hvc_boot_edit_compute(grubby, f->grub_cmdline, f->grub_cmdline_default, a->set,
-		    a->remove, &e, &why) < 0)
+	if (hvc_boot_edit_compute_release(f->kernel_release, grubby, f->grub_cmdline,
+		    f->grub_cmdline_default, a->set, a->remove, &e, &why) < 0)
 		return hvc_error_set(err, -EINVAL, "%s", why);
 	buf_text_line(b, "boot-old", e.old);
 	buf_text_line(b, "boot-new", e.new);

@@ -48,26 +48,22 @@ void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *
 	}
 }
 
-/* Would the cmdline edit change text? (NULL text = unknown: returns -1) */
-static int cmdline_needs_edit(const char *text, char *const *set, char *const *remove)
-{
-	bool changed = false;
-	const char *bad = NULL;
-	_cleanup_free_ char *out = NULL;
-
-	if (!text)
-		return -1;
-	out = hvc_cmdline_edit(text, set, remove, &changed, &bad);
-	return out && changed;
-}
-
-/* The state of a cmdline that is already right in the config: in effect, or waiting? */
+/*
+ * The state of a cmdline that is already right in the config: in effect, or
+ * waiting? The running line is read back as the guest's kernel reads it.
+ */
 static enum hvc_action_state running_state(
-	const char *running, char *const *set, char *const *remove)
+	enum hvc_linux_gen gen, const char *running, char *const *set, char *const *remove)
 {
-	if (cmdline_needs_edit(running, set, remove) == 1)
+	if (running && !hvc_cmdline_holds_gen(gen, running, set, remove))
 		return HVC_ACTION_POWER_CYCLE;
 	return HVC_ACTION_IN_PLACE;
+}
+
+/* How the guest's kernel reads its line: from the inspected release, else the host's file name. */
+static enum hvc_linux_gen guest_gen(const struct hvc_guest *g)
+{
+	return hvc_linux_gen_from_release(g->facts.kernel_release);
 }
 
 static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
@@ -76,7 +72,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 	const struct hvc_facts *f = &g->facts;
 	struct hvc_action *a;
 	bool changed = false;
-	const char *bad = NULL;
+	enum hvc_linux_gen gen = guest_gen(g);
 
 	if (!p->cmdline_set && !p->cmdline_remove)
 		return;
@@ -85,11 +81,24 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		/* The host holds the kernel line: edit it there (libvirt <cmdline>, xl extra=). */
 		a = add_action(gp, HVC_ACTION_HOST_CMDLINE,
 			g->cmdline_location ? g->cmdline_location : "host configuration");
+		/* Xen hands a PV guest at most MAX_GUEST_CMDLINE bytes (start_info). */
+		bool xen_pv = g->hypervisor == HVC_HYPERVISOR_XEN && g->type == HVC_GUEST_TYPE_PV;
+		_cleanup_free_ char *why = NULL;
+
 		a->before = xstrdup_or_null(g->has_cmdline ? g->cmdline : NULL);
-		a->after = hvc_cmdline_edit(g->has_cmdline ? g->cmdline : "", p->cmdline_set,
-			p->cmdline_remove, &changed, &bad);
+		a->after =
+			hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(f->kernel_release, xen_pv),
+				g->has_cmdline ? g->cmdline : "", p->cmdline_set, p->cmdline_remove,
+				&changed, &why);
 		a->takes_effect = xstrdup(g->reboot_applies ? "reboot" : "power-cycle");
-		if (changed) {
+		if (!a->after) {
+			/* Refused here: a line the guest's kernel would read otherwise. */
+			a->state = HVC_ACTION_BLOCKED;
+			a->note = xasprintf("the kernel line in %s cannot be edited: %s",
+				g->cmdline_location ? g->cmdline_location
+						    : "the host configuration",
+				why);
+		} else if (changed) {
 			a->state = HVC_ACTION_PENDING;
 			a->note = xstrdup(g->reboot_applies
 					? "takes effect when the guest next reboots"
@@ -99,7 +108,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		} else {
 			/* Config is right; is the running kernel? Prefer the guest's own view. */
 			const char *running = f->proc_cmdline ? f->proc_cmdline : g->live_cmdline;
-			a->state = running_state(running, p->cmdline_set, p->cmdline_remove);
+			a->state = running_state(gen, running, p->cmdline_set, p->cmdline_remove);
 			if (a->state == HVC_ACTION_POWER_CYCLE)
 				a->note =
 					xasprintf("configured; the running guest still has the old "
@@ -155,9 +164,10 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					  "in the "
 					  "guest's boot loader; current value known after "
 					  "inspection");
-		} else if (hvc_boot_edit_compute(f->bootloader == HVC_BOOTLOADER_GRUBBY,
-				   f->grub_cmdline, f->grub_cmdline_default, p->cmdline_set,
-				   p->cmdline_remove, &edit, &why) < 0) {
+		} else if (hvc_boot_edit_compute_release(f->kernel_release,
+				   f->bootloader == HVC_BOOTLOADER_GRUBBY, f->grub_cmdline,
+				   f->grub_cmdline_default, p->cmdline_set, p->cmdline_remove,
+				   &edit, &why) < 0) {
 			/* Refused here, not guessed in the guest. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",
@@ -185,7 +195,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 								       "guest's next reboot");
 			} else {
 				a->state = running_state(
-					f->proc_cmdline, p->cmdline_set, p->cmdline_remove);
+					gen, f->proc_cmdline, p->cmdline_set, p->cmdline_remove);
 				if (a->state == HVC_ACTION_POWER_CYCLE) {
 					free(a->takes_effect);
 					a->takes_effect = xstrdup("reboot");

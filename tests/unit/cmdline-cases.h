@@ -24,8 +24,12 @@ static const struct edit_case edit_cases[] = {
 		"ro clocksource=tsc quiet", true },
 	{ "set holding keeps text byte-for-byte", "ro  clocksource=tsc\tquiet \n",
 		{ "clocksource=tsc" }, { 0 }, "ro  clocksource=tsc\tquiet \n", false },
-	{ "change joins tokens with single spaces", "  ro\tquiet\n", { "tsc=reliable" }, { 0 },
-		"ro quiet tsc=reliable", true },
+	/* Linux <= 2.6.25 separates only at ' ' (kernel/params.c next_arg(), v2.6.25): a tab or
+	 * newline between untouched neighbours, or at an end, stays; runs of spaces become one. */
+	{ "change keeps tabs and newlines, not runs of spaces", "  ro\tquiet\n", { "tsc=reliable" },
+		{ 0 }, "ro\tquiet\n tsc=reliable", true },
+	{ "change joins runs of spaces with single spaces", "  ro   quiet  ", { "tsc=reliable" },
+		{ 0 }, "ro quiet tsc=reliable", true },
 	{ "several sets in order", "ro", { "clocksource=tsc", "tsc=reliable" }, { 0 },
 		"ro clocksource=tsc tsc=reliable", true },
 	{ "later set of same name wins", "ro", { "clocksource=hpet", "clocksource=tsc" }, { 0 },
@@ -172,11 +176,11 @@ static const struct edit_case edit_cases[] = {
 
 	/* Whitespace is the kernel's isspace(). */
 	{ "tab, newline and CR separate", "ro\tclocksource=hpet\nquiet\r\n", { "clocksource=tsc" },
-		{ 0 }, "ro clocksource=tsc quiet", true },
+		{ 0 }, "ro\tclocksource=tsc\nquiet\r\n", true },
 	{ "VT and FF separate", "ro\vquiet\fclocksource=tsc", { "clocksource=tsc" }, { 0 },
 		"ro\vquiet\fclocksource=tsc", false },
 	{ "NBSP (0xa0) separates",
 		"ro\xa0"
 		"clocksource=hpet",
-		{ "clocksource=tsc" }, { 0 }, "ro clocksource=tsc", true },
+		{ "clocksource=tsc" }, { 0 }, "ro\240clocksource=tsc", true },
 };

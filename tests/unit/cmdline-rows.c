@@ -35,6 +35,8 @@ static int write_file(const char *dir, size_t row, const char *loader, const cha
 	return 0;
 }
 
+#define ROWS_RELEASE "6.1.0-26-amd64"
+
 static int write_text(
 	const char *dir, size_t row, const char *loader, const char *ext, const char *text)
 {
@@ -53,6 +55,8 @@ static char *data_block(bool grubby, const char *old, const char *default_old, c
 	char *req, *start, *data = NULL;
 
 	g->facts.bootloader = grubby ? HVC_BOOTLOADER_GRUBBY : HVC_BOOTLOADER_UPDATE_GRUB;
+	/* The table is the editor for Linux >= 4.2 (the sim guests' reading). */
+	g->facts.kernel_release = xstrdup(ROWS_RELEASE);
 	g->facts.grub_cmdline = xstrdup(old);
 	g->facts.grub_cmdline_default = xstrdup_or_null(default_old);
 	gp.guest = g;
@@ -89,7 +93,8 @@ int main(int argc, char **argv)
 		struct hvc_boot_edit e;
 		_cleanup_free_ char *why = NULL, *data = NULL;
 
-		if (hvc_boot_edit_compute(grubby, argv[3], def, set, rm, &e, &why) < 0) {
+		if (hvc_boot_edit_compute_release(
+			    ROWS_RELEASE, grubby, argv[3], def, set, rm, &e, &why) < 0) {
 			fprintf(stderr, "refused: %s\n", why);
 			return 1;
 		}
@@ -115,8 +120,8 @@ int main(int argc, char **argv)
 			_cleanup_free_ char *why = NULL, *why2 = NULL, *data = NULL, *data2 = NULL;
 
 			ret |= write_text(argv[1], i, loader, "name", c->name);
-			if (hvc_boot_edit_compute(
-				    grubby, c->in, default_old, set, remove, &e, &why) < 0) {
+			if (hvc_boot_edit_compute_release(ROWS_RELEASE, grubby, c->in, default_old,
+				    set, remove, &e, &why) < 0) {
 				_cleanup_free_ char *line = xasprintf("%s\n", why);
 				ret |= write_text(argv[1], i, loader, "blocked", line);
 				continue;
@@ -129,8 +134,8 @@ int main(int argc, char **argv)
 				ret = 1;
 			}
 			data = data_block(grubby, e.old, e.default_old, set, remove);
-			if (hvc_boot_edit_compute(
-				    grubby, e.new, e.default_new, set, remove, &again, &why2) < 0) {
+			if (hvc_boot_edit_compute_release(ROWS_RELEASE, grubby, e.new,
+				    e.default_new, set, remove, &again, &why2) < 0) {
 				fprintf(stderr,
 					"cmdline-rows: row '%s': its result is refused: %s\n",
 					c->name, why2);

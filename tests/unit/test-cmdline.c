@@ -269,7 +269,7 @@ static void test_set_remove_returns(void)
 	CHECK(cl.changed);
 	CHECK_INTEQ(cl.n, 2);
 	a = hvc_cmdline_format(&cl);
-	check_text("after set", a, "ro clocksource=tsc");
+	check_text("after set", a, "ro\tclocksource=tsc");
 	CHECK_INTEQ(hvc_cmdline_remove(&cl, "clocksource=hpet"), 0);
 	CHECK_INTEQ(hvc_cmdline_remove(&cl, "clocksource=tsc"), 1);
 	CHECK_INTEQ(hvc_cmdline_remove(&cl, "clocksource"), 0);

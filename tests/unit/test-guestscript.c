@@ -276,6 +276,43 @@ static void test_apply_request(void)
 	teardown(&f);
 }
 
+/*
+ * The guest request computes the boot loader edit the plan shows, by the same kernel release:
+ * on EL6 (2.6.32, which parses what follows `--` too) the value a remove names goes from after
+ * `--` as well.
+ */
+static void test_apply_request_by_release(void)
+{
+	struct fixture f;
+	struct hvc_error err = { 0 };
+	size_t len = 0;
+	char *req;
+
+	setup(&f);
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("ro clocksource=tsc -- clocksource=tsc");
+	f.g->facts.kernel_release = xstrdup("2.6.32-754.el6.x86_64");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(req &&
+		strstr(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+			"boot-new ro clocksource=jiffies independent_wallclock=1 --\n"));
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+
+	/* 4.2 and later hand what follows `--` to init: it stays. */
+	free(f.g->facts.kernel_release);
+	f.g->facts.kernel_release = xstrdup("6.1.0-26-amd64");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(req &&
+		strstr(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+			"boot-new ro clocksource=jiffies independent_wallclock=1 -- "
+			"clocksource=tsc\n"));
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+	teardown(&f);
+}
+
 static void test_apply_request_refuses(void)
 {
 	static const struct {
@@ -833,6 +870,7 @@ int main(void)
 		HVC_TEST(test_inspect_request),
 		HVC_TEST(test_inspect_request_refuses),
 		HVC_TEST(test_apply_request),
+		HVC_TEST(test_apply_request_by_release),
 		HVC_TEST(test_apply_request_refuses),
 		HVC_TEST(test_inspect_parse_good),
 		HVC_TEST(test_inspect_parse_minimal),

@@ -291,6 +291,131 @@ static void test_bootloader_value_not_edited_blocks(void)
 	teardown(&f);
 }
 
+/* A Xen PV guest booted directly with kernel (a file name that tells the release) and cmdline. */
+static void setup_xen_pv(
+	struct fixture *f, const char *set, const char *kernel, const char *cmdline)
+{
+	setup(f, profile(set, NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL, cmdline);
+	f->g->hypervisor = HVC_HYPERVISOR_XEN;
+	f->g->type = HVC_GUEST_TYPE_PV;
+	f->g->reboot_applies = true;
+	free(f->g->kernel);
+	f->g->kernel = xstrdup(kernel);
+}
+
+/*
+ * EL6 (2.6.32) parses what follows `--` as kernel parameters, the last winning (parse_args()
+ * stops at `--` only from 3.15): `clocksource=xen -- clocksource=tsc` runs on tsc, so the edit
+ * changes the value after `--` too, and a line that only holds before `--` is not in place.
+ */
+static void test_el6_dashdash(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-2.6.32-754.el6.x86_64",
+		"ro root=/dev/xvda1 clocksource=xen -- clocksource=tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK_STREQ(a ? a->after : NULL,
+		"ro root=/dev/xvda1 clocksource=jiffies -- clocksource=jiffies");
+	teardown(&f);
+
+	/* Holds before `--` only: not "already holds" on EL6. */
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-2.6.32-754.el6.x86_64",
+		"ro clocksource=jiffies -- clocksource=tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK_STREQ(a ? a->after : NULL, "ro clocksource=jiffies -- clocksource=jiffies");
+	teardown(&f);
+
+	/* The same line on 4.2+: init's arguments after `--` stay as they are. */
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-6.1.0-26-amd64",
+		"ro clocksource=jiffies -- clocksource=tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_IN_PLACE);
+	CHECK_STREQ(a ? a->after : NULL, "ro clocksource=jiffies -- clocksource=tsc");
+	teardown(&f);
+
+	/* Config right, but the running EL6 kernel read tsc after `--`: waiting, not in place. */
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-2.6.32-754.el6.x86_64",
+		"ro clocksource=jiffies -- single");
+	f.g->facts.proc_cmdline = xstrdup("ro clocksource=jiffies -- clocksource=tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_POWER_CYCLE);
+	teardown(&f);
+
+	/* In the guest's own boot loader (inspected release): GRUB_CMDLINE_LINUX the same way... */
+	setup(&f, profile("clocksource=jiffies", NULL, NULL, false), HVC_BOOT_PVGRUB, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.kernel_release = xstrdup("2.6.32-754.el6.x86_64");
+	f.g->facts.kernel_release_source = xstrdup("guest");
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	f.g->facts.grub_cmdline = xstrdup("ro clocksource=xen -- clocksource=tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK_STREQ(a ? a->after : NULL, "ro clocksource=jiffies -- clocksource=jiffies");
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+
+	/* ...and grubby, which cannot make that line, blocks with the reason. */
+	f.g->facts.bootloader = HVC_BOOTLOADER_GRUBBY;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED);
+	CHECK(a && a->note && strstr(a->note, "grubby cannot make exactly"));
+	teardown(&f);
+}
+
+/*
+ * EL5 (2.6.18) separates parameters only at spaces (next_arg() up to 2.6.25): `ro<TAB>root=...`
+ * is one parameter there, so an edit keeps the tab; where the tab glues the parameter to be
+ * edited, no edit is right and the plan blocks, naming the cause.
+ */
+static void test_el5_tab(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-2.6.18-419.el5xen",
+		"ro\troot=/dev/xvda1 console=xvc0");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK_STREQ(a ? a->after : NULL, "ro\troot=/dev/xvda1 console=xvc0 clocksource=jiffies");
+	teardown(&f);
+
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-2.6.18-419.el5xen",
+		"root=/dev/xvda1\tclocksource=xen");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->after == NULL);
+	CHECK(a && a->note && strstr(a->note, "domain XML <os><cmdline>") &&
+		strstr(a->note, "Linux 2.6.18-2.6.25"));
+	CHECK_INTEQ(f.gp.status, HVC_PLAN_BLOCKED);
+	teardown(&f);
+}
+
+/* 2.6.18 keeps 255 bytes (COMMAND_LINE_SIZE 256): an edit past that is refused. */
+static void test_cmdline_too_long_blocks(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+	_cleanup_free_ char *line = xasprintf("root=/dev/xvda1 %0240d", 0);
+
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-2.6.18-419.el5xen", line);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED);
+	CHECK(a && a->note && strstr(a->note, "more than the 255"));
+	teardown(&f);
+}
+
 static void test_no_bootloader_blocks(void)
 {
 	struct fixture f;
@@ -672,6 +797,9 @@ int main(void)
 		HVC_TEST(test_firmware_goes_to_guest_bootloader),
 		HVC_TEST(test_bootloader_converges_on_quoted_value),
 		HVC_TEST(test_bootloader_value_not_edited_blocks),
+		HVC_TEST(test_el6_dashdash),
+		HVC_TEST(test_el5_tab),
+		HVC_TEST(test_cmdline_too_long_blocks),
 		HVC_TEST(test_no_bootloader_blocks),
 		HVC_TEST(test_blocked_guest_is_not_touched),
 		HVC_TEST(test_skips),
