@@ -261,6 +261,9 @@ static char *check_file(const char *path, const char *text, struct counts *n, ch
 
 	if (!xlu_parse(text, &p)) {
 		/* libxlutil (so xl) rejects it: hvclock must refuse it, with libxlutil's words. */
+		for (char *ch = p.buf; ch && *ch; ch++) /* one TAP comment line */
+			if (*ch == '\n')
+				*ch = ' ';
 		r = hvc_xlcfg_set_cmdline(text, path, "clocksource=jiffies", &out, NULL, &err);
 		if (r != -EINVAL)
 			why = xasprintf("libxlutil rejects it (%s) but hvclock's edit returned %d",
