@@ -694,7 +694,7 @@ EOF
 		hvc_result bootloader failed "$hvc_why"
 		return 0
 	fi
-	hvc_items_end done
+	hvc_items_end keep
 	case $hvc_bl in
 	rpm-ostree) hvc_why="rpm-ostree kargs done" ;;
 	systemd-boot) hvc_why="/etc/kernel/cmdline set and kernel-install add ran" ;;

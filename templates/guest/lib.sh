@@ -234,8 +234,12 @@ hvc_boot_items() {
 		hvc_items="rpm-ostree $hvc_iv$HVC_NL"
 		;;
 	systemd-boot)
-		hvc_boot_item1 /etc/kernel/cmdline ||
-			hvc_blwhy="${hvc_blwhy:-systemd-boot ($hvc_sdb/loader/loader.conf) without /etc/kernel/cmdline: kernel-install would take /proc/cmdline}"
+		if [ ! -f /etc/kernel/cmdline ]; then
+			hvc_blwhy="systemd-boot ($hvc_sdb/loader/loader.conf) without"
+			hvc_blwhy="$hvc_blwhy /etc/kernel/cmdline: kernel-install would take /proc/cmdline"
+			return 1
+		fi
+		hvc_boot_item1 /etc/kernel/cmdline || return 1
 		;;
 	bls)
 		hvc_bls_entries
@@ -310,8 +314,8 @@ hvc_item_get() {
 		[ "$hvc_rc" = 0 ] || hvc_iv="rpm-ostree kargs failed"
 		;;
 	/etc/kernel/cmdline)
-		hvc_iv=$(HVC_AWK_MODE=get awk "$HVC_AWK_KCMD" /etc/kernel/cmdline 2>/dev/null) ||
-			hvc_rc=$?
+		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_VALUE='' awk "$HVC_AWK_KCMD" \
+			/etc/kernel/cmdline 2>/dev/null) || hvc_rc=$?
 		case $hvc_rc in
 		0) ;;
 		3) hvc_iv="/etc/kernel/cmdline has more than one line" ;;
@@ -319,11 +323,14 @@ hvc_item_get() {
 		esac
 		;;
 	/etc/update-extlinux.conf)
-		hvc_iv=$(HVC_AWK_MODE=get awk "$HVC_AWK_UXL" /etc/update-extlinux.conf 2>/dev/null) ||
-			hvc_rc=$?
+		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_VALUE='' awk "$HVC_AWK_UXL" \
+			/etc/update-extlinux.conf 2>/dev/null) || hvc_rc=$?
 		case $hvc_rc in
 		0) ;;
-		3) hvc_iv="default_kernel_opts in /etc/update-extlinux.conf uses quoting or expansions hvclock does not edit" ;;
+		3)
+			hvc_iv="default_kernel_opts in /etc/update-extlinux.conf uses quoting or"
+			hvc_iv="$hvc_iv expansions hvclock does not edit"
+			;;
 		4) hvc_iv="/etc/update-extlinux.conf has no default_kernel_opts" ;;
 		*) hvc_iv="cannot read /etc/update-extlinux.conf" ;;
 		esac
