@@ -243,6 +243,13 @@ hvc_boot_items() {
 		;;
 	bls)
 		hvc_bls_entries
+		case $hvc_ents in
+		*[!A-Za-z0-9/._+:@"$HVC_NL"-]*)
+			hvc_blwhy="a BLS entry in /boot/loader/entries has a file name hvclock does not"
+			hvc_blwhy="$hvc_blwhy edit (blanks or other characters)"
+			return 1
+			;;
+		esac
 		hvc_n=0
 		for hvc_e in $hvc_ents; do
 			hvc_n=$((hvc_n + 1))
