@@ -1,4 +1,5 @@
 /* cmdline.c: kernel command line tokenizing and set-like editing, as the kernel parses it. */
+#include <ctype.h>
 #include <errno.h>
 #include <ctype.h>
 #include <stdint.h>
@@ -1158,4 +1159,148 @@ fail_token:
 fail:
 	hvc_boot_edit_done(e);
 	return -EINVAL;
+}
+
+static size_t strv_count_of(char *const *l, const char *s)
+{
+	size_t n = 0;
+	for (; l && *l; l++)
+		n += streq(*l, s);
+	return n;
+}
+
+int hvc_boot_line_compute(const char *release, const char *what, const char *old, bool in_shell,
+	bool ostree, char *const *set, char *const *remove, struct hvc_boot_edit *e, char **ret_why)
+{
+	_cleanup_free_ char *gen_why = NULL;
+	const char *why = NULL;
+	_cleanup_strv_free_ char **o = NULL, **n = NULL;
+	size_t common = 0;
+
+	memset(e, 0, sizeof(*e));
+	*ret_why = NULL;
+	if (hvc_cmdline_text_check(old, in_shell, &why) < 0) {
+		*ret_why = xasprintf("%s %s", what, why);
+		return -EINVAL;
+	}
+	e->old = xstrdup(old);
+	e->new = hvc_cmdline_edit_gen(hvc_linux_gen_from_release(release),
+		hvc_linux_cmdline_max(release, false), old, set, remove, &e->changed, &gen_why);
+	if (!e->new) {
+		*ret_why = first_invalid(set, remove) ? TAKE_PTR(gen_why)
+						      : xasprintf("%s: %s", what, gen_why);
+		goto fail;
+	}
+	if (hvc_cmdline_text_check(e->new, in_shell, &why) < 0) {
+		*ret_why = xasprintf("the new value of %s %s", what, why);
+		goto fail;
+	}
+	if (!ostree || !e->changed)
+		return 0;
+	if (strchr(e->old, '"') || strchr(e->new, '"')) {
+		*ret_why = xasprintf("%s holds a double quote, which hvclock does not pass to "
+				     "rpm-ostree kargs",
+			what);
+		goto fail;
+	}
+	o = strv_split(e->old, " ");
+	n = strv_split(e->new, " ");
+	while (o[common] && n[common] && streq(o[common], n[common]))
+		common++;
+	for (size_t i = common; o[i]; i++) {
+		if (strv_count_of(o, o[i]) != 1) {
+			*ret_why = xasprintf("rpm-ostree kargs --delete=%s would be ambiguous: %s "
+					     "holds it more than once",
+				o[i], what);
+			goto fail;
+		}
+		strv_push(&e->grubby_remove, o[i]);
+	}
+	for (size_t i = common; n[i]; i++) {
+		if (strv_count_of(n, n[i]) != 1) {
+			*ret_why = xasprintf("the new %s would hold '%s' more than once, which "
+					     "rpm-ostree kargs --delete cannot take back exactly",
+				what, n[i]);
+			goto fail;
+		}
+		strv_push(&e->grubby_add, n[i]);
+	}
+	return 0;
+fail:
+	hvc_boot_edit_done(e);
+	return -EINVAL;
+}
+
+bool hvc_boot_item_id_valid(const char *id)
+{
+	size_t len = id ? strlen(id) : 0;
+	if (len == 0 || len > 255 || id[0] == '-')
+		return false;
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("/._+:@-", *c))
+			return false;
+	return !strstr(id, "..");
+}
+
+void hvc_boot_edits_free(struct hvc_boot_edit *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		hvc_boot_edit_done(&e[i]);
+	free(e);
+}
+
+int hvc_boot_items_compute(const char *release, char *const *items, char *const *set,
+	char *const *remove, struct hvc_boot_edit **ret, size_t *ret_n, bool *ret_changed,
+	char **ret_why)
+{
+	size_t n = strv_length(items), i;
+	struct hvc_boot_edit *e;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_changed = false;
+	*ret_why = NULL;
+	if (n == 0) {
+		*ret_why = xstrdup("the boot loader reported no command line to edit");
+		return -EINVAL;
+	}
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		const char *sp = strchr(items[i], ' ');
+		_cleanup_free_ char *id =
+			sp ? xstrndup(items[i], (size_t)(sp - items[i])) : xstrdup(items[i]);
+		_cleanup_free_ char *what = NULL;
+		bool ostree = streq(id, "rpm-ostree");
+		if (!hvc_boot_item_id_valid(id)) {
+			*ret_why = xstrdup("a boot loader item has a name hvclock does not send");
+			goto fail;
+		}
+		what = ostree ? xstrdup("rpm-ostree kargs")
+			: streq(id, "/etc/update-extlinux.conf")
+			? xstrdup("default_kernel_opts in /etc/update-extlinux.conf")
+			: xstrdup(id);
+		if (hvc_boot_line_compute(release, what, sp ? sp + 1 : "",
+			    streq(id, "/etc/update-extlinux.conf"), ostree, set, remove, &e[i],
+			    ret_why) < 0)
+			goto fail;
+		*ret_changed = *ret_changed || e[i].changed;
+	}
+	*ret = e;
+	*ret_n = n;
+	return 0;
+fail:
+	hvc_boot_edits_free(e, n);
+	return -EINVAL;
+}
+
+char *hvc_boot_items_text(char *const *items, const struct hvc_boot_edit *edits)
+{
+	_cleanup_strv_free_ char **parts = NULL;
+	for (size_t i = 0; items && items[i]; i++) {
+		const char *sp = strchr(items[i], ' ');
+		size_t idlen = sp ? (size_t)(sp - items[i]) : strlen(items[i]);
+		const char *v = edits ? edits[i].new : sp ? sp + 1 : "";
+		strv_consume(&parts, xasprintf("%.*s: %s", (int)idlen, items[i], v));
+	}
+	return strv_join(parts, "; ");
 }

@@ -208,3 +208,32 @@ int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *
 	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
 	char **ret_why);
 void hvc_boot_edit_done(struct hvc_boot_edit *e);
+
+/*
+ * The edit of one command line a boot loader keeps per file or line (a BLS entry's
+ * options, /etc/kernel/cmdline, an APPEND line, default_kernel_opts, rpm-ostree's kargs),
+ * named what in messages: old and new as hvc_boot_edit_compute_release() for the guest's
+ * kernel release (in_shell: the value
+ * sits in a double-quoted shell assignment). ostree: also the lists for `rpm-ostree kargs`
+ * in grubby_remove (--delete) and grubby_add (--append): every token from the first
+ * difference deleted, new's rest appended; refused unless each deleted token is unique in
+ * old and each appended one unique in new (so that the rollback's reverse is exact).
+ */
+int hvc_boot_line_compute(const char *release, const char *what, const char *old, bool in_shell,
+	bool ostree, char *const *set, char *const *remove, struct hvc_boot_edit *e,
+	char **ret_why);
+
+/*
+ * hvc_boot_line_compute() for every item "ID ARGS" (ID: no spaces; /etc/update-extlinux.conf
+ * is a shell assignment; "rpm-ostree" gets the kargs lists). Returns 0 with *ret (n items,
+ * release with hvc_boot_edits_free()) and *ret_changed, or -EINVAL with *ret_why naming the
+ * item. Also refuses no items and an ID that cannot travel as a data line.
+ */
+int hvc_boot_items_compute(const char *release, char *const *items, char *const *set,
+	char *const *remove, struct hvc_boot_edit **ret, size_t *ret_n, bool *ret_changed,
+	char **ret_why);
+void hvc_boot_edits_free(struct hvc_boot_edit *e, size_t n);
+/* Whether an item ID may travel: printable ASCII, no space or shell metacharacter, short. */
+bool hvc_boot_item_id_valid(const char *id);
+/* "ID: ARGS; ID: ARGS" of items (new values from edits when not NULL): the plan's text. */
+char *hvc_boot_items_text(char *const *items, const struct hvc_boot_edit *edits);

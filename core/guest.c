@@ -13,7 +13,13 @@ HVC_ENUM_IMPL(hvc_boot_path, HVC_BOOT_LAST, "unknown", "direct-kernel", "bootloa
 	"firmware")
 HVC_ENUM_IMPL(hvc_state, HVC_STATE_LAST, "unknown", "running", "paused", "shutoff", "other")
 HVC_ENUM_IMPL(hvc_bootloader, HVC_BOOTLOADER_LAST, "unknown", "grubby", "update-grub",
-	"grub2-mkconfig", "none")
+	"grub2-mkconfig", "rpm-ostree", "systemd-boot", "bls", "update-extlinux", "extlinux",
+	"none")
+
+bool hvc_bootloader_has_items(enum hvc_bootloader b)
+{
+	return b >= HVC_BOOTLOADER_RPM_OSTREE && b <= HVC_BOOTLOADER_EXTLINUX;
+}
 HVC_ENUM_IMPL(hvc_symptom, HVC_SYMPTOM_LAST, "time-went-backwards", "clocksource-unstable",
 	"tsc-unstable", "switched", "override-refused", "lockup", "other")
 
@@ -52,6 +58,8 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->timesync);
 	free(f->grub_cmdline);
 	free(f->grub_cmdline_default);
+	strv_free(f->boot_items);
+	free(f->bootloader_why);
 	for (size_t i = 0; i < f->n_log; i++)
 		free(f->log[i].text);
 	free(f->log);

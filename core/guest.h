@@ -53,10 +53,19 @@ enum hvc_bootloader {
 	HVC_BOOTLOADER_GRUBBY, /* grubby / BLS entries */
 	HVC_BOOTLOADER_UPDATE_GRUB, /* Debian: /etc/default/grub + update-grub */
 	HVC_BOOTLOADER_GRUB2_MKCONFIG, /* /etc/default/grub + grub2-mkconfig -o ... */
+	/* Families whose command lines are boot_items (one per file or line): */
+	HVC_BOOTLOADER_RPM_OSTREE, /* rpm-ostree kargs --delete/--append (item "rpm-ostree") */
+	HVC_BOOTLOADER_SYSTEMD_BOOT, /* /etc/kernel/cmdline, then kernel-install add */
+	HVC_BOOTLOADER_BLS, /* BLS entries' options lines (+ /etc/kernel/cmdline), no grubby */
+	HVC_BOOTLOADER_UPDATE_EXTLINUX, /* Alpine: default_kernel_opts, then update-extlinux */
+	HVC_BOOTLOADER_EXTLINUX, /* extlinux.conf / syslinux.cfg APPEND lines */
 	HVC_BOOTLOADER_NONE, /* nothing hvclock knows how to edit */
 	HVC_BOOTLOADER_LAST,
 };
 HVC_ENUM_DECL(hvc_bootloader);
+#define HVC_BOOT_ITEMS_MAX 32
+/* Whether the family keeps its command lines as boot_items (rpm-ostree .. extlinux). */
+bool hvc_bootloader_has_items(enum hvc_bootloader b);
 
 /* Classes of kernel log lines that count as evidence (docs/remedies.md §5a). */
 enum hvc_symptom {
@@ -108,6 +117,12 @@ struct hvc_facts {
 	char *grub_cmdline; /* GRUB_CMDLINE_LINUX (or the grubby default args) */
 	/* GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub; NULL: no such assignment. */
 	char *grub_cmdline_default;
+	/* The item families (hvc_bootloader_has_items()): "ID ARGS" per command line the boot
+	 * loader keeps (ID: a file, "FILE:N" for its Nth APPEND line, or "rpm-ostree"), in the
+	 * guest's order; at most HVC_BOOT_ITEMS_MAX. */
+	char **boot_items;
+	/* Why the guest's boot loader cannot be edited safely (it names what was found). */
+	char *bootloader_why;
 	long uptime_seconds; /* -1 when unknown */
 	struct hvc_log_line *log;
 	size_t n_log;

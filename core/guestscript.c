@@ -182,6 +182,41 @@ static void buf_text_line(struct hvc_obuf *b, const char *word, const char *text
 }
 
 /*
+ * The item families: per item "boot-item-old ID OLD" and "boot-item-new ID NEW" (the same
+ * computation as the plan's), and for rpm-ostree the kargs lists.
+ */
+static int add_boot_items(struct hvc_obuf *b, const struct hvc_facts *f, const struct hvc_action *a,
+	struct hvc_error *err)
+{
+	struct hvc_boot_edit *e = NULL;
+	size_t n = 0;
+	bool changed = false;
+	_cleanup_free_ char *why = NULL;
+
+	if (f->bootloader_why)
+		return hvc_error_set(err, -EINVAL, "%s", f->bootloader_why);
+	if (hvc_boot_items_compute(f->kernel_release, f->boot_items, a->set, a->remove, &e, &n,
+		    &changed, &why) < 0)
+		return hvc_error_set(err, -EINVAL, "%s", why);
+	for (size_t i = 0; i < n; i++) {
+		const char *sp = strchr(f->boot_items[i], ' ');
+		_cleanup_free_ char *id = sp
+			? xstrndup(f->boot_items[i], (size_t)(sp - f->boot_items[i]))
+			: xstrdup(f->boot_items[i]);
+		_cleanup_free_ char *o = xasprintf("%s%s%s", id, *e[i].old ? " " : "", e[i].old);
+		_cleanup_free_ char *nw = xasprintf("%s%s%s", id, *e[i].new ? " " : "", e[i].new);
+		buf_line(b, "boot-item-old", o);
+		buf_line(b, "boot-item-new", nw);
+		STRV_FOREACH (t, e[i].grubby_remove)
+			buf_line(b, "boot-ostree-delete", *t);
+		STRV_FOREACH (t, e[i].grubby_add)
+			buf_line(b, "boot-ostree-append", *t);
+	}
+	hvc_boot_edits_free(e, n);
+	return 0;
+}
+
+/*
  * The boot loader edit, computed here from what the inspection reported (the
  * same computation as the plan's): the expected old values, the new ones, and
  * grubby's argument lists; every value checked again.
@@ -194,6 +229,8 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 	struct hvc_boot_edit e;
 	_cleanup_free_ char *why = NULL;
 
+	if (hvc_bootloader_has_items(f->bootloader))
+		return add_boot_items(b, f, a, err);
 	if (!f->grub_cmdline)
 		return hvc_error_set(err, -EINVAL,
 			"the boot loader's kernel arguments are not known (not inspected)");
@@ -469,6 +506,8 @@ enum ikey {
 	K_BOOTLOADER,
 	K_BOOTLOADER_ARGS,
 	K_BOOTLOADER_DEFAULT_ARGS,
+	K_BOOTLOADER_ITEM,
+	K_BOOTLOADER_BLOCKED,
 	K_UPTIME,
 	K_SYSCTL,
 	K_SYSCTL_ABSENT,
@@ -501,6 +540,8 @@ static const struct {
 	[K_BOOTLOADER] = { "bootloader", false, true },
 	[K_BOOTLOADER_ARGS] = { "bootloader-args", false, false },
 	[K_BOOTLOADER_DEFAULT_ARGS] = { "bootloader-default-args", false, false },
+	[K_BOOTLOADER_ITEM] = { "bootloader-item", true, false },
+	[K_BOOTLOADER_BLOCKED] = { "bootloader-blocked", false, false },
 	[K_UPTIME] = { "uptime", false, false },
 	[K_SYSCTL] = { "sysctl", true, false },
 	[K_SYSCTL_ABSENT] = { "sysctl-absent", true, false },
@@ -661,6 +702,19 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		return 0;
 	case K_BOOTLOADER_DEFAULT_ARGS:
 		f->grub_cmdline_default = xstrdup(v);
+		return 0;
+	case K_BOOTLOADER_ITEM: {
+		const char *sp = strchr(v, ' ');
+		_cleanup_free_ char *id = sp ? xstrndup(v, (size_t)(sp - v)) : xstrdup(v);
+		if (!hvc_boot_item_id_valid(id))
+			return bad_line(err, l, "not a boot loader item name");
+		if (strv_length(f->boot_items) >= HVC_BOOT_ITEMS_MAX)
+			return bad_line(err, l, "too many boot loader items");
+		strv_push(&f->boot_items, v);
+		return 0;
+	}
+	case K_BOOTLOADER_BLOCKED:
+		f->bootloader_why = xstrdup(v);
 		return 0;
 	case K_UPTIME:
 		if (parse_uint(v, 1L << 40, &n) < 0)

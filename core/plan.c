@@ -1,4 +1,5 @@
 /* plan.c: turn a guest and its chosen remedy into actions with before/after values. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "core/cmdline.h"
@@ -66,6 +67,91 @@ static enum hvc_linux_gen guest_gen(const struct hvc_guest *g)
 	return hvc_linux_gen_from_release(g->facts.kernel_release);
 }
 
+/*
+ * A boot loader that keeps a command line per file or line (hvc_bootloader_has_items()),
+ * or one that cannot be edited safely (bootloader_why): every item's new value computed
+ * here; before/after list them all.
+ */
+static struct hvc_action *plan_boot_items(struct hvc_guest_plan *gp, const struct hvc_profile *p)
+{
+	const struct hvc_guest *g = gp->guest;
+	const struct hvc_facts *f = &g->facts;
+	const char *where = g->is_host ? "dom0" : "guest";
+	_cleanup_free_ char *target = NULL, *why = NULL;
+	struct hvc_boot_edit *e = NULL;
+	size_t n = 0;
+	bool changed = false;
+	struct hvc_action *a;
+	int r = f->bootloader_why
+		? -EINVAL
+		: hvc_boot_items_compute(f->kernel_release, f->boot_items, p->cmdline_set,
+			  p->cmdline_remove, &e, &n, &changed, &why);
+
+	switch (f->bootloader) {
+	case HVC_BOOTLOADER_RPM_OSTREE: {
+		_cleanup_free_ char *del = NULL;
+		if (r == 0 && changed) {
+			_cleanup_strv_free_ char **args = NULL;
+			STRV_FOREACH (t, e[0].grubby_remove)
+				strv_consume(&args, xasprintf("--delete=%s", *t));
+			STRV_FOREACH (t, e[0].grubby_add)
+				strv_consume(&args, xasprintf("--append=%s", *t));
+			del = strv_join(args, " ");
+			target = xasprintf("%s boot loader: rpm-ostree kargs %s", where, del);
+		} else {
+			target = xasprintf("%s boot loader: rpm-ostree kargs", where);
+		}
+		break;
+	}
+	case HVC_BOOTLOADER_SYSTEMD_BOOT:
+		target = xasprintf("%s /etc/kernel/cmdline, then kernel-install add for each "
+				   "installed kernel (systemd-boot)",
+			where);
+		break;
+	case HVC_BOOTLOADER_BLS:
+		target = xasprintf("%s BLS entries' options lines (/boot/loader/entries, no "
+				   "grubby) and /etc/kernel/cmdline",
+			where);
+		break;
+	case HVC_BOOTLOADER_UPDATE_EXTLINUX:
+		target = xasprintf("%s /etc/update-extlinux.conf default_kernel_opts, then "
+				   "update-extlinux",
+			where);
+		break;
+	case HVC_BOOTLOADER_EXTLINUX:
+		target = xasprintf("%s extlinux/syslinux APPEND lines", where);
+		break;
+	default:
+		target = xasprintf("%s boot loader", where);
+		break;
+	}
+	a = add_action(gp, HVC_ACTION_GUEST_BOOTLOADER, target);
+	a->takes_effect = xstrdup("reboot");
+	a->before = f->boot_items ? hvc_boot_items_text(f->boot_items, NULL) : NULL;
+	if (f->bootloader_why || r < 0) {
+		a->state = HVC_ACTION_BLOCKED;
+		a->note = xasprintf("%s's boot loader cannot be edited: %s",
+			g->is_host ? "dom0" : "the guest",
+			f->bootloader_why ? f->bootloader_why : why);
+	} else {
+		a->after = hvc_boot_items_text(f->boot_items, e);
+		if (changed) {
+			a->state = HVC_ACTION_PENDING;
+			a->note = xstrdup(g->is_host ? "takes effect at the host's next reboot"
+						     : "takes effect at the guest's next reboot");
+		} else {
+			a->state = running_state(
+				guest_gen(g), f->proc_cmdline, p->cmdline_set, p->cmdline_remove);
+			if (a->state == HVC_ACTION_POWER_CYCLE)
+				a->note = xstrdup(g->is_host
+						? "configured; waiting for the host to reboot"
+						: "configured; waiting for the guest to reboot");
+		}
+	}
+	hvc_boot_edits_free(e, n);
+	return a;
+}
+
 static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	struct hvc_guest *g = gp->guest;
@@ -115,6 +201,8 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 						  "command line until it is %s",
 						g->reboot_applies ? "rebooted" : "power-cycled");
 		}
+	} else if (hvc_bootloader_has_items(f->bootloader) || f->bootloader_why) {
+		a = plan_boot_items(gp, p);
 	} else {
 		/*
 		 * The host has no kernel line that reaches Linux (firmware boot, pvgrub):

@@ -346,11 +346,404 @@ hvc_boot_grubby() {
 		"takes effect at the next boot"
 }
 
+# --- The item families (rpm-ostree, systemd-boot, bls, update-extlinux, extlinux): one command
+# line per file or line ("ID VALUE" items); hvclock sent each item's old and new value.
+
+# The value item $1 has in list $2 ("ID VALUE" lines) -> hvc_lv; false if not there.
+hvc_lookup() {
+	while IFS= read -r hvc_ll; do
+		case $hvc_ll in
+		"$1" | "$1 "*)
+			hvc_lv=${hvc_ll#"$1"}
+			hvc_lv=${hvc_lv# }
+			return 0
+			;;
+		esac
+	done <<EOF
+$2
+EOF
+	return 1
+}
+
+# The IDs of list $1, one a line -> hvc_ids.
+hvc_item_ids() {
+	hvc_ids=
+	while IFS= read -r hvc_ll; do
+		[ -z "$hvc_ll" ] || hvc_ids="$hvc_ids${hvc_ll%% *}$HVC_NL"
+	done <<EOF
+$1
+EOF
+}
+
+# Write value $2 into item $1's file (FILE.hvclock-old keeps what was there until the end).
+hvc_item_put() {
+	hvc_p=${1%:*}
+	case $1 in
+	/etc/kernel/cmdline) hvc_awk=$HVC_AWK_KCMD hvc_k='' hvc_n='' ;;
+	/etc/update-extlinux.conf) hvc_awk=$HVC_AWK_UXL hvc_k='' hvc_n='' ;;
+	*:*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=append hvc_n=${1##*:} ;;
+	*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=options hvc_n=1 ;;
+	esac
+	if ! hvc_backup bootloader "$hvc_p"; then
+		hvc_why="cannot keep the original of $hvc_p in $HVC_DIR"
+		return 1
+	fi
+	if [ ! -e "$hvc_p.hvclock-old" ]; then
+		cp -p "$hvc_p" "$hvc_p.hvclock-old" || {
+			hvc_why="cannot write next to $hvc_p"
+			return 1
+		}
+		hvc_touched="$hvc_touched$hvc_p$HVC_NL"
+	fi
+	hvc_rc=0
+	{ cp -p "$hvc_p" "$hvc_p.hvclock-new" &&
+		HVC_AWK_MODE=put HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VALUE=$2 \
+			awk "$hvc_awk" "$hvc_p" >"$hvc_p.hvclock-new"; } || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ] || ! mv -f "$hvc_p.hvclock-new" "$hvc_p"; then
+		rm -f "$hvc_p.hvclock-new"
+		hvc_why="cannot edit $1 (exit $hvc_rc)"
+		return 1
+	fi
+}
+
+# Put back every file hvc_item_put changed ($1 undo, after a failure), or drop the copies.
+hvc_items_end() {
+	while IFS= read -r hvc_p; do
+		[ -n "$hvc_p" ] || continue
+		if [ "$1" = undo ]; then
+			mv -f "$hvc_p.hvclock-old" "$hvc_p"
+		else
+			rm -f "$hvc_p.hvclock-old"
+		fi
+	done <<EOF
+$hvc_touched
+EOF
+	hvc_touched=
+}
+
+# The installed kernels as "VERSION IMAGE" lines -> hvc_kernels: /usr/lib/modules/VER/vmlinuz
+# (Fedora, Arch), else /boot/vmlinuz-VER (Debian): what the distributions give kernel-install.
+hvc_kernels_list() {
+	hvc_kernels=
+	set +f
+	for hvc_d in /usr/lib/modules/* /lib/modules/*; do
+		hvc_v=${hvc_d##*/}
+		case $hvc_v in '*' | *[!A-Za-z0-9._+~-]*) continue ;; esac
+		case $HVC_NL$hvc_kernels in *"$HVC_NL$hvc_v "*) continue ;; esac
+		if [ -f "$hvc_d/vmlinuz" ]; then
+			hvc_kernels="$hvc_kernels$hvc_v $hvc_d/vmlinuz$HVC_NL"
+		elif [ -f "/boot/vmlinuz-$hvc_v" ]; then
+			hvc_kernels="$hvc_kernels$hvc_v /boot/vmlinuz-$hvc_v$HVC_NL"
+		fi
+	done
+	set -f
+}
+
+# Every file and directory under the boot roots kernel-install writes to, one a line, sorted.
+hvc_boot_tree() {
+	for hvc_d in /efi /boot/efi /boot; do
+		[ ! -d "$hvc_d" ] || find "$hvc_d" -xdev \( -type f -o -type d \) 2>/dev/null
+	done | sort -u
+}
+
+# systemd-boot: kernel-install add for each installed kernel, after keeping every loader entry;
+# what it creates is recorded as absent (files) and absentdir (directories, deepest first) so
+# that the rollback removes it (recorded right after the run: kernel-install decides the paths).
+# The kernel and initrd it copies are copies of the installed files, the same bytes.
+hvc_kernel_install() {
+	hvc_kernels_list
+	if [ -z "$hvc_kernels" ]; then
+		hvc_why="no installed kernel (/usr/lib/modules/VER/vmlinuz or /boot/vmlinuz-VER)"
+		hvc_why="$hvc_why for kernel-install"
+		return 1
+	fi
+	set +f
+	set -- /efi/loader/entries/*.conf /boot/efi/loader/entries/*.conf \
+		/boot/loader/entries/*.conf
+	set -f
+	for hvc_p in "$@"; do
+		[ -f "$hvc_p" ] || continue
+		hvc_backup bootloader "$hvc_p" || {
+			hvc_why="cannot keep the original of $hvc_p"
+			return 1
+		}
+	done
+	hvc_boot_tree >"$HVC_DIR/boot-before" || :
+	hvc_rc=0
+	while IFS=' ' read -r hvc_v hvc_p; do
+		[ -n "$hvc_v" ] || continue
+		kernel-install add "$hvc_v" "$hvc_p" >/dev/null 2>&1 </dev/null || hvc_rc=$?
+		[ "$hvc_rc" = 0 ] || break
+	done <<EOF
+$hvc_kernels
+EOF
+	hvc_boot_tree >"$HVC_DIR/boot-after" || :
+	# new files, then new directories deepest first
+	awk 'NR == FNR { b[$0] = 1; next } !($0 in b)' "$HVC_DIR/boot-before" \
+		"$HVC_DIR/boot-after" >"$HVC_DIR/boot-new" || :
+	while IFS= read -r hvc_p; do
+		[ ! -f "$hvc_p" ] || hvc_state_add "absent bootloader $hvc_p" || :
+	done <"$HVC_DIR/boot-new"
+	sort -r "$HVC_DIR/boot-new" | while IFS= read -r hvc_p; do
+		[ ! -d "$hvc_p" ] || hvc_state_add "absentdir bootloader $hvc_p" || :
+	done
+	rm -f "$HVC_DIR/boot-before" "$HVC_DIR/boot-after" "$HVC_DIR/boot-new"
+	if [ "$hvc_rc" != 0 ]; then
+		hvc_why="kernel-install add failed (exit $hvc_rc)"
+		return 1
+	fi
+}
+
+# Read back the regenerated entries: each installed kernel's entry ("version VER") must have
+# the options $1 (90-loaderentry.install adds systemd.machine_id= when the entry token is the
+# machine id).
+hvc_entries_check() {
+	hvc_want=$1
+	hvc_read1 /etc/machine-id || :
+	hvc_mid=$hvc_r
+	while IFS=' ' read -r hvc_v hvc_p; do
+		[ -n "$hvc_v" ] || continue
+		hvc_found=no
+		set +f
+		set -- /efi/loader/entries/*.conf /boot/efi/loader/entries/*.conf \
+			/boot/loader/entries/*.conf
+		set -f
+		for hvc_e in "$@"; do
+			[ -f "$hvc_e" ] || continue
+			awk -v v="$hvc_v" '$1 == "version" && $2 == v { f = 1 } END { exit !f }' \
+				"$hvc_e" || continue
+			hvc_found=yes
+			hvc_o=$(HVC_AWK_MODE=get HVC_AWK_KEY=options HVC_AWK_N=1 \
+				awk "$HVC_AWK_KEYLINE" "$hvc_e") || :
+			if [ "$hvc_o" != "$hvc_want" ] &&
+				[ "$hvc_o" != "$hvc_want systemd.machine_id=$hvc_mid" ]; then
+				hvc_why="kernel-install ran but $hvc_e has options '$hvc_o'"
+				return 1
+			fi
+		done
+		if [ "$hvc_found" = no ]; then
+			hvc_why="kernel-install ran but wrote no loader entry for $hvc_v"
+			return 1
+		fi
+	done <<EOF
+$hvc_kernels
+EOF
+}
+
+# update-extlinux's output (Alpine: /boot/extlinux.conf): every APPEND line must end with
+# the words of $1.
+hvc_extlinux_check() {
+	hvc_rc=0
+	HVC_AWK_WANT=$1 awk '
+		BEGIN { nw = split(ENVIRON["HVC_AWK_WANT"], w, /[ \t]+/) }
+		tolower($1) == "append" {
+			seen = 1
+			if (NF - 1 < nw)
+				bad = 1
+			for (k = 1; k <= nw; k++)
+				if ($(NF - nw + k) != w[k])
+					bad = 1
+		}
+		END { exit bad ? 1 : !seen ? 2 : 0 }' /boot/extlinux.conf 2>/dev/null || hvc_rc=$?
+	case $hvc_rc in
+	0) return 0 ;;
+	2) hvc_why="update-extlinux ran but /boot/extlinux.conf has no APPEND line" ;;
+	*)
+		hvc_why="update-extlinux ran but an APPEND line of /boot/extlinux.conf does not"
+		hvc_why="$hvc_why end with the new options"
+		;;
+	esac
+	return 1
+}
+
+# rpm-ostree kargs with the lists hvclock computed; the reverse recorded first (each apply one
+# "ostree-undo" line, which the rollback runs last to first), the kargs before the first once.
+hvc_boot_ostree() {
+	set --
+	hvc_undo=
+	for hvc_a in $hvc_odel; do
+		set -- "$@" "--delete=$hvc_a"
+		hvc_undo="$hvc_undo --append=$hvc_a"
+	done
+	for hvc_a in $hvc_oapp; do
+		set -- "$@" "--append=$hvc_a"
+		hvc_undo=" --delete=$hvc_a$hvc_undo"
+	done
+	hvc_lookup rpm-ostree "$hvc_iold" || :
+	if ! hvc_state_once "ostree-orig $hvc_lv" "ostree-orig " ||
+		! hvc_state_add "ostree-undo ${hvc_undo# }"; then
+		hvc_why="cannot write $HVC_STATE"
+		return 0
+	fi
+	hvc_rc=0
+	rpm-ostree kargs "$@" >/dev/null 2>&1 </dev/null || hvc_rc=$?
+	[ "$hvc_rc" = 0 ] || hvc_why="rpm-ostree kargs failed (exit $hvc_rc)"
+}
+
+# Rollback of rpm-ostree: the recorded reverses, last to first, then the kargs read back.
+hvc_rollback_ostree() {
+	hvc_undos=$(sed -n 's/^ostree-undo //p' "$HVC_STATE" | sed -n '1!G;h;$p')
+	hvc_orig=$(sed -n 's/^ostree-orig //p' "$HVC_STATE" | head -n 1)
+	[ -n "$hvc_undos" ] || return 0
+	while IFS= read -r hvc_u; do
+		[ -n "$hvc_u" ] || continue
+		# shellcheck disable=SC2086 # words hvclock validated at apply
+		rpm-ostree kargs $hvc_u >/dev/null 2>&1 </dev/null || {
+			hvc_err_bootloader="rpm-ostree kargs $hvc_u failed"
+			return 0
+		}
+		hvc_chg_bootloader=yes
+	done <<EOF
+$hvc_undos
+EOF
+	hvc_item_get rpm-ostree || :
+	[ "$hvc_iv" = "$hvc_orig" ] ||
+		hvc_err_bootloader="rpm-ostree kargs reads back as '$hvc_iv', not '$hvc_orig'"
+}
+
+hvc_boot_items_apply() {
+	hvc_touched=
+	if ! hvc_boot_items; then
+		hvc_result bootloader failed "$hvc_blwhy"
+		return 0
+	fi
+	hvc_item_ids "$hvc_items"
+	hvc_now=$hvc_ids
+	hvc_item_ids "$hvc_iold"
+	if [ "$hvc_now" != "$hvc_ids" ]; then
+		hvc_result bootloader stale "the $hvc_bl boot loader's command lines are not the" \
+			"ones planned (now: $(printf '%s' "$hvc_now" | tr '\n' ' ')); nothing changed" \
+			"(plan again)"
+		return 0
+	fi
+	hvc_same_all=yes
+	while IFS= read -r hvc_id; do
+		[ -n "$hvc_id" ] || continue
+		hvc_lookup "$hvc_id" "$hvc_items" || :
+		hvc_cur=$hvc_lv
+		hvc_lookup "$hvc_id" "$hvc_iold" || :
+		hvc_o=$hvc_lv
+		hvc_boot_fresh "$hvc_id" "$hvc_cur" "$hvc_o" || return 0
+		hvc_lookup "$hvc_id" "$hvc_inew" || :
+		[ "$hvc_lv" = "$hvc_o" ] || hvc_same_all=no
+	done <<EOF
+$hvc_ids
+EOF
+	if [ "$hvc_same_all" = yes ]; then
+		hvc_result bootloader in-place
+		return 0
+	fi
+	if ! hvc_state_once "bootloader $hvc_bl" "bootloader "; then
+		hvc_result bootloader failed "cannot write $HVC_STATE"
+		return 0
+	fi
+	hvc_why=
+	if [ "$hvc_bl" = rpm-ostree ]; then
+		hvc_boot_ostree
+	else
+		while IFS= read -r hvc_id; do
+			[ -n "$hvc_id" ] || continue
+			hvc_lookup "$hvc_id" "$hvc_iold" || :
+			hvc_o=$hvc_lv
+			hvc_lookup "$hvc_id" "$hvc_inew" || :
+			[ "$hvc_lv" = "$hvc_o" ] || hvc_item_put "$hvc_id" "$hvc_lv" || break
+		done <<EOF
+$hvc_ids
+EOF
+		if [ -z "$hvc_why" ] && [ "$hvc_bl" = update-extlinux ]; then
+			if [ -f /boot/extlinux.conf ] && ! hvc_backup bootloader /boot/extlinux.conf; then
+				hvc_why="cannot keep the original of /boot/extlinux.conf"
+			else
+				hvc_rc=0
+				update-extlinux >/dev/null 2>&1 </dev/null || hvc_rc=$?
+				[ "$hvc_rc" = 0 ] || hvc_why="update-extlinux failed (exit $hvc_rc)"
+			fi
+		fi
+		if [ -z "$hvc_why" ] && [ "$hvc_bl" = systemd-boot ]; then
+			hvc_kernel_install || :
+		fi
+	fi
+	# Read back every item, then what the regeneration wrote.
+	if [ -z "$hvc_why" ]; then
+		while IFS= read -r hvc_id; do
+			[ -n "$hvc_id" ] || continue
+			hvc_lookup "$hvc_id" "$hvc_inew" || :
+			hvc_n=$hvc_lv
+			hvc_item_get "$hvc_id" || :
+			if [ "$hvc_iv" != "$hvc_n" ]; then
+				hvc_why="$hvc_id reads back as '$hvc_iv', not '$hvc_n'"
+				break
+			fi
+		done <<EOF
+$hvc_ids
+EOF
+	fi
+	if [ -z "$hvc_why" ] && [ "$hvc_bl" = systemd-boot ]; then
+		hvc_lookup /etc/kernel/cmdline "$hvc_inew" || :
+		hvc_entries_check "$hvc_lv" || :
+	fi
+	if [ -z "$hvc_why" ] && [ "$hvc_bl" = update-extlinux ]; then
+		hvc_lookup /etc/update-extlinux.conf "$hvc_inew" || :
+		hvc_extlinux_check "$hvc_lv" || :
+	fi
+	if [ -n "$hvc_why" ]; then
+		if [ -n "$hvc_touched" ]; then
+			hvc_items_end undo
+			hvc_why="$hvc_why; the files put back ('hvclock rollback' undoes the rest)"
+		fi
+		hvc_result bootloader failed "$hvc_why"
+		return 0
+	fi
+	hvc_items_end keep
+	case $hvc_bl in
+	rpm-ostree) hvc_why="rpm-ostree kargs done" ;;
+	systemd-boot) hvc_why="/etc/kernel/cmdline set and kernel-install add ran" ;;
+	update-extlinux) hvc_why="default_kernel_opts set and update-extlinux ran" ;;
+	*) hvc_why="the $hvc_bl command lines set" ;;
+	esac
+	hvc_result bootloader deferred "$hvc_why; takes effect at the next boot"
+}
+
+# A boot loader item name as hvclock sends it (core/cmdline.c hvc_boot_item_id_valid()) and
+# one of the places the families keep a command line.
+hvc_item_id_ok() {
+	case $1 in
+	'' | -* | *[!A-Za-z0-9/._+:@-]* | *..*) return 1 ;;
+	rpm-ostree | /etc/kernel/cmdline | /etc/update-extlinux.conf) return 0 ;;
+	/boot/loader/entries/*/*) return 1 ;;
+	/boot/loader/entries/?*.conf) return 0 ;;
+	*:*)
+		case ${1##*:} in '' | *[!0-9]*) return 1 ;; esac
+		for hvc_e in $HVC_XCFGS; do
+			[ "${1%:*}" != "$hvc_e" ] || return 0
+		done
+		;;
+	esac
+	return 1
+}
+
 hvc_step_bootloader() {
 	hvc_bootloader
 	case $hvc_bl in
+	grubby | update-grub | grub2-mkconfig)
+		if [ -n "$hvc_iold" ]; then
+			hvc_result bootloader stale "the boot loader is now $hvc_bl, not the one" \
+				"planned; nothing changed (plan again)"
+			return 0
+		fi
+		;;
+	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux)
+		if [ -z "$hvc_iold" ]; then
+			hvc_result bootloader stale "the boot loader is now $hvc_bl, not the one" \
+				"planned; nothing changed (plan again)"
+			return 0
+		fi
+		;;
+	esac
+	case $hvc_bl in
 	grubby) hvc_boot_grubby ;;
 	update-grub | grub2-mkconfig) hvc_boot_grub ;;
+	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux) hvc_boot_items_apply ;;
 	*)
 		hvc_result bootloader failed "no boot loader hvclock can edit (no grubby, no" \
 			"/etc/default/grub with update-grub or grub2-mkconfig)"
@@ -597,6 +990,9 @@ hvc_rollback() {
 	printf '%s' "$hvc_dirs" | while IFS= read -r hvc_p; do
 		rmdir "$hvc_p" 2>/dev/null || :
 	done
+	if [ "$hvc_kind" = rpm-ostree ]; then
+		hvc_rollback_ostree
+	fi
 	if [ "$hvc_chg_bootloader" = yes ] && [ -z "$hvc_err_bootloader" ]; then
 		case $hvc_kind in
 		update-grub | grub2-mkconfig)
@@ -788,6 +1184,10 @@ hvc_main() {
 	hvc_bdnew=
 	hvc_grm=
 	hvc_gadd=
+	hvc_iold=
+	hvc_inew=
+	hvc_odel=
+	hvc_oapp=
 	hvc_sysctls=
 	hvc_cands=
 	hvc_clock=no
@@ -823,6 +1223,34 @@ hvc_main() {
 			case $hvc_k:$hvc_v in
 			boot-default-*:*\"*) hvc_bad="invalid data line: kernel command line" ;;
 			esac
+			;;
+		"boot-item-old "* | "boot-item-new "*)
+			hvc_v=${hvc_l#* }
+			hvc_k=${hvc_v%% *}
+			hvc_t=${hvc_v#"$hvc_k"}
+			hvc_t=${hvc_t# }
+			hvc_item_id_ok "$hvc_k" || hvc_bad="invalid data line: boot loader item"
+			hvc_valid_text "$hvc_t" || hvc_bad="invalid data line: kernel command line"
+			case $hvc_k:$hvc_t in
+			/etc/update-extlinux.conf:*\"*) hvc_bad="invalid data line: kernel command line" ;;
+			esac
+			if [ "${hvc_l%% *}" = boot-item-old ]; then
+				hvc_iold="$hvc_iold$hvc_v$HVC_NL"
+			else
+				hvc_inew="$hvc_inew$hvc_v$HVC_NL"
+			fi
+			;;
+		"boot-ostree-delete "* | "boot-ostree-append "*)
+			hvc_v=${hvc_l#* }
+			case $hvc_v in
+			'' | *' '* | -*) hvc_bad="invalid data line: rpm-ostree argument" ;;
+			esac
+			hvc_valid_text "$hvc_v" || hvc_bad="invalid data line: rpm-ostree argument"
+			if [ "${hvc_l%% *}" = boot-ostree-delete ]; then
+				hvc_odel="$hvc_odel $hvc_v"
+			else
+				hvc_oapp="$hvc_oapp $hvc_v"
+			fi
 			;;
 		"boot-grubby-remove "* | "boot-grubby-add "*)
 			hvc_v=${hvc_l#* }
@@ -872,7 +1300,15 @@ hvc_main() {
 		hvc_bad="no mode in the data block"
 	fi
 	# An apply of the boot loader needs the old and the new value, once each.
-	if [ "$hvc_mode$hvc_boot" = applyyes ] && [ "$hvc_bhave" != on ] && [ "$hvc_bhave" != no ]; then
+	if [ -n "$hvc_iold$hvc_inew" ]; then
+		hvc_item_ids "$hvc_iold"
+		hvc_t=$hvc_ids
+		hvc_item_ids "$hvc_inew"
+		if [ "$hvc_t" != "$hvc_ids" ] || [ -n "$hvc_bhave" ]; then
+			hvc_bad="invalid data block: boot-item-old and boot-item-new lines do not pair"
+		fi
+	elif [ "$hvc_mode$hvc_boot" = applyyes ] && [ "$hvc_bhave" != on ] &&
+		[ "$hvc_bhave" != no ]; then
 		hvc_bad="invalid data block: bootloader needs one boot-old and one boot-new line"
 	fi
 	hvc_dirs "$HVC_DOM0"

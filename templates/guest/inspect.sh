@@ -146,6 +146,15 @@ hvc_inspect() {
 		0 | 3) hvc_put bootloader-default-args "$hvc_gv" ;;
 		esac
 		;;
+	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux)
+		if hvc_boot_items; then
+			printf '%s' "$hvc_items" | while IFS= read -r hvc_l; do
+				hvc_put bootloader-item "$hvc_l"
+			done
+		else
+			hvc_put bootloader-blocked "$hvc_blwhy"
+		fi
+		;;
 	esac
 	if hvc_read1 /proc/uptime; then
 		hvc_r=${hvc_r%%[. ]*}

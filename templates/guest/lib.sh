@@ -162,14 +162,292 @@ hvc_sysctl_path() {
 # The boot loader tool hvclock would use -> hvc_bl.
 hvc_bootloader() {
 	hvc_bl=none
-	if command -v grubby >/dev/null 2>&1; then
+	# Order: rpm-ostree (ostree-booted) first, then grubby, then systemd-boot (a loader.conf
+	# and kernel-install) and BLS entries without grubby (GRUB's blscfg reads them; its own
+	# config does not carry the options), then the GRUB families, then extlinux/syslinux.
+	if [ -e /run/ostree-booted ] && command -v rpm-ostree >/dev/null 2>&1; then
+		hvc_bl=rpm-ostree
+	elif command -v grubby >/dev/null 2>&1; then
 		hvc_bl=grubby
+	elif hvc_sdboot_conf && command -v kernel-install >/dev/null 2>&1; then
+		hvc_bl=systemd-boot
+	elif hvc_bls_entries && [ -n "$hvc_ents" ]; then
+		hvc_bl=bls
 	elif [ -f /etc/default/grub ] && command -v update-grub >/dev/null 2>&1; then
 		hvc_bl=update-grub
 	elif [ -f /etc/default/grub ] && command -v grub2-mkconfig >/dev/null 2>&1; then
 		hvc_bl=grub2-mkconfig
+	elif [ -f /etc/update-extlinux.conf ] && command -v update-extlinux >/dev/null 2>&1; then
+		hvc_bl=update-extlinux
+	elif hvc_extlinux_cfg; then
+		hvc_bl=extlinux
 	fi
 }
+
+# systemd-boot's loader.conf in a boot root -> hvc_sdb (the boot root); false if none.
+hvc_sdboot_conf() {
+	for hvc_sdb in /efi /boot/efi /boot; do
+		[ -f "$hvc_sdb/loader/loader.conf" ] && return 0
+	done
+	hvc_sdb=
+	return 1
+}
+
+# The BLS entries /boot/loader/entries/*.conf -> hvc_ents (newline-separated, sorted).
+hvc_bls_entries() {
+	hvc_ents=
+	[ -d /boot/loader/entries ] || return 0
+	set +f
+	for hvc_e in /boot/loader/entries/*.conf; do
+		[ -f "$hvc_e" ] && hvc_ents="$hvc_ents$hvc_e$HVC_NL"
+	done
+	set -f
+}
+
+# The extlinux/syslinux config the boot sector reads -> hvc_xcfg; false if none. Where
+# extlinux (its install directory: Debian /boot/extlinux, Alpine /boot) and syslinux
+# (/boot/syslinux, /syslinux, /) look for it.
+HVC_XCFGS="/boot/extlinux/extlinux.conf /boot/extlinux.conf /extlinux.conf
+/boot/syslinux/syslinux.cfg /syslinux/syslinux.cfg /syslinux.cfg"
+hvc_extlinux_cfg() {
+	hvc_xcfg=
+	for hvc_e in $HVC_XCFGS; do
+		if [ -f "$hvc_e" ]; then
+			hvc_xcfg=$hvc_e
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The item families' command lines: "ID ARGS" lines -> hvc_items (newline-separated), or
+# hvc_blwhy naming what was found when the family cannot be edited safely (false then).
+hvc_boot_items() {
+	hvc_items=
+	hvc_blwhy=
+	case $hvc_bl in
+	rpm-ostree)
+		hvc_iv=$(rpm-ostree kargs 2>/dev/null </dev/null) || {
+			hvc_blwhy="rpm-ostree kargs failed"
+			return 1
+		}
+		hvc_items="rpm-ostree $hvc_iv$HVC_NL"
+		;;
+	systemd-boot)
+		if [ ! -f /etc/kernel/cmdline ]; then
+			hvc_blwhy="systemd-boot ($hvc_sdb/loader/loader.conf) without"
+			hvc_blwhy="$hvc_blwhy /etc/kernel/cmdline: kernel-install would take /proc/cmdline"
+			return 1
+		fi
+		hvc_boot_item1 /etc/kernel/cmdline || return 1
+		;;
+	bls)
+		hvc_bls_entries
+		case $hvc_ents in
+		*[!A-Za-z0-9/._+:@"$HVC_NL"-]*)
+			hvc_blwhy="a BLS entry in /boot/loader/entries has a file name hvclock does not"
+			hvc_blwhy="$hvc_blwhy edit (blanks or other characters)"
+			return 1
+			;;
+		esac
+		hvc_n=0
+		for hvc_e in $hvc_ents; do
+			hvc_n=$((hvc_n + 1))
+			hvc_boot_item1 "$hvc_e" || return 1
+		done
+		if [ "$hvc_n" -gt 31 ]; then
+			hvc_blwhy="$hvc_n BLS entries in /boot/loader/entries (hvclock edits at most 31)"
+			return 1
+		fi
+		if [ -f /etc/kernel/cmdline ]; then
+			hvc_boot_item1 /etc/kernel/cmdline || return 1
+		fi
+		;;
+	update-extlinux)
+		hvc_boot_item1 /etc/update-extlinux.conf || return 1
+		;;
+	extlinux)
+		hvc_extlinux_cfg || :
+		hvc_n=0
+		for hvc_e in $HVC_XCFGS; do
+			[ -f "$hvc_e" ] && hvc_n=$((hvc_n + 1))
+		done
+		if [ "$hvc_n" -gt 1 ]; then
+			hvc_blwhy="$hvc_n extlinux/syslinux configs ($(for hvc_e in $HVC_XCFGS; do
+				[ -f "$hvc_e" ] && printf '%s ' "$hvc_e"; done)): which one boots is unknown"
+			return 1
+		fi
+		if grep -q -i '^[[:space:]]*include[[:space:]]' "$hvc_xcfg" 2>/dev/null; then
+			hvc_blwhy="$hvc_xcfg has INCLUDE lines (APPEND lines elsewhere are not edited)"
+			return 1
+		fi
+		hvc_n=$(grep -c -i '^[[:space:]]*append[[:space:]]' "$hvc_xcfg" 2>/dev/null) || :
+		case $hvc_n in '' | 0)
+			hvc_blwhy="$hvc_xcfg has no APPEND line"
+			return 1
+			;;
+		esac
+		if [ "$hvc_n" -gt 32 ]; then
+			hvc_blwhy="$hvc_xcfg has $hvc_n APPEND lines (hvclock edits at most 32)"
+			return 1
+		fi
+		hvc_i=1
+		while [ "$hvc_i" -le "$hvc_n" ]; do
+			hvc_boot_item1 "$hvc_xcfg:$hvc_i" || return 1
+			hvc_i=$((hvc_i + 1))
+		done
+		;;
+	*) return 1 ;;
+	esac
+	[ -z "$hvc_blwhy" ]
+}
+
+# Item $1's current value -> hvc_iv, appended to hvc_items; false with hvc_blwhy if it
+# cannot be read or edited.
+hvc_boot_item1() {
+	hvc_item_get "$1" || {
+		hvc_blwhy=$hvc_iv
+		return 1
+	}
+	hvc_items="$hvc_items$1 $hvc_iv$HVC_NL"
+}
+
+# The current value of item $1 -> hvc_iv (on failure: the reason); false if unreadable.
+hvc_item_get() {
+	hvc_rc=0
+	case $1 in
+	rpm-ostree)
+		hvc_iv=$(rpm-ostree kargs 2>/dev/null </dev/null) || hvc_rc=1
+		[ "$hvc_rc" = 0 ] || hvc_iv="rpm-ostree kargs failed"
+		;;
+	/etc/kernel/cmdline)
+		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_VALUE='' awk "$HVC_AWK_KCMD" \
+			/etc/kernel/cmdline 2>/dev/null) || hvc_rc=$?
+		case $hvc_rc in
+		0) ;;
+		3) hvc_iv="/etc/kernel/cmdline has more than one line" ;;
+		*) hvc_iv="cannot read /etc/kernel/cmdline" ;;
+		esac
+		;;
+	/etc/update-extlinux.conf)
+		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_VALUE='' awk "$HVC_AWK_UXL" \
+			/etc/update-extlinux.conf 2>/dev/null) || hvc_rc=$?
+		case $hvc_rc in
+		0) ;;
+		3)
+			hvc_iv="default_kernel_opts in /etc/update-extlinux.conf uses quoting or"
+			hvc_iv="$hvc_iv expansions hvclock does not edit"
+			;;
+		4) hvc_iv="/etc/update-extlinux.conf has no default_kernel_opts" ;;
+		*) hvc_iv="cannot read /etc/update-extlinux.conf" ;;
+		esac
+		;;
+	*:*)
+		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=append HVC_AWK_N=${1##*:} \
+			awk "$HVC_AWK_KEYLINE" "${1%:*}" 2>/dev/null) || hvc_rc=$?
+		[ "$hvc_rc" = 0 ] || hvc_iv="${1%:*} has no APPEND line ${1##*:}"
+		;;
+	*)
+		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=options HVC_AWK_N=1 \
+			awk "$HVC_AWK_KEYLINE" "$1" 2>/dev/null) || hvc_rc=$?
+		case $hvc_rc in
+		0) ;;
+		3) hvc_iv="$1 has more than one options line" ;;
+		4) hvc_iv="$1 has no options line" ;;
+		*) hvc_iv="cannot read $1" ;;
+		esac
+		;;
+	esac
+	[ "$hvc_rc" = 0 ]
+}
+
+# Keyword lines "KEY VALUE" (HVC_AWK_KEY, matched case-insensitively: BLS "options", extlinux
+# "APPEND"): "get" prints the value of the HVC_AWK_N-th (exit 4 if there is none; for options,
+# exit 3 if there are several), "put" prints the file with that value replaced by
+# HVC_AWK_VALUE, keeping the key and the blanks after it and every other byte.
+# shellcheck disable=SC2016 # awk programs: nothing to expand
+HVC_AWK_KEYLINE='
+BEGIN { key = ENVIRON["HVC_AWK_KEY"]; want = ENVIRON["HVC_AWK_N"] + 0; n = 0 }
+{
+	line[NR] = $0
+	if (tolower($1) == key && match($0, /^[ \t]*[A-Za-z]+([ \t]+|$)/)) {
+		if (++n == want) {
+			at = NR
+			pre = substr($0, 1, RLENGTH)
+			val = substr($0, RLENGTH + 1)
+		}
+	}
+}
+END {
+	if (!at)
+		exit 4
+	if (ENVIRON["HVC_AWK_MODE"] == "get") {
+		if (key == "options" && n > 1)
+			exit 3
+		print val
+		exit 0
+	}
+	if (pre !~ /[ \t]$/)
+		pre = pre " "
+	line[at] = pre ENVIRON["HVC_AWK_VALUE"]
+	for (i = 1; i <= NR; i++)
+		print line[i]
+}'
+
+# /etc/kernel/cmdline: "get" prints its one line (exit 3 if it has more; an empty file is ""),
+# "put" prints HVC_AWK_VALUE as the file.
+# shellcheck disable=SC2016
+HVC_AWK_KCMD='
+{ if (NR > 1) exit 3; v = $0 }
+END {
+	if (NR > 1)
+		exit 3
+	print (ENVIRON["HVC_AWK_MODE"] == "get") ? v : ENVIRON["HVC_AWK_VALUE"]
+}'
+
+# Alpine /etc/update-extlinux.conf, a shell fragment: the last default_kernel_opts= assignment,
+# as HVC_AWK_GRUB does for GRUB_CMDLINE_LINUX ("get": exit 3 quoting beyond it, 4 none; "put":
+# replaced by HVC_AWK_VALUE in its quoting style, every other byte kept).
+# shellcheck disable=SC2016
+HVC_AWK_UXL='
+{
+	line[NR] = $0
+	if ($0 ~ /^[ \t]*default_kernel_opts=/)
+		at = NR
+}
+END {
+	if (!at)
+		exit 4
+	l = line[at]
+	i = index(l, "default_kernel_opts=") + 19
+	pre = substr(l, 1, i)
+	rest = substr(l, i + 1)
+	q = substr(rest, 1, 1)
+	if (q == "\"" || q == "\047") {
+		j = index(substr(rest, 2), q)
+		if (j == 0)
+			exit 3
+		v = substr(rest, 2, j - 1)
+		post = substr(rest, j + 2)
+	} else {
+		q = ""
+		match(rest, /^[^ \t#;&|<>()$`\\"\047]*/)
+		v = substr(rest, 1, RLENGTH)
+		post = substr(rest, RLENGTH + 1)
+	}
+	if (post !~ /^[ \t]*(#.*)?$/ || v ~ /["\\$`]/)
+		exit 3
+	if (ENVIRON["HVC_AWK_MODE"] == "get") {
+		print v
+		exit 0
+	}
+	if (q == "")
+		q = "\""
+	line[at] = pre q ENVIRON["HVC_AWK_VALUE"] q post
+	for (i = 1; i <= NR; i++)
+		print line[i]
+}'
+
 
 # The kernel arguments the boot loader holds -> hvc_ba; returns 1 if unknown.
 hvc_bootargs() {

@@ -863,6 +863,135 @@ static void test_apply_parse_bad(void)
 	}
 }
 
+/* The item families: one old/new pair per item, computed on the host; rpm-ostree's lists. */
+static void test_apply_request_items(void)
+{
+	struct fixture f;
+	struct hvc_error err = { 0 };
+	size_t len = 0;
+	char *req;
+
+	setup(&f);
+	f.g->facts.bootloader = HVC_BOOTLOADER_BLS;
+	strv_push(&f.g->facts.boot_items, "/boot/loader/entries/a.conf ro clocksource=tsc quiet");
+	strv_push(&f.g->facts.boot_items, "/boot/loader/entries/b.conf  root=/dev/vda1 notsc");
+	strv_push(&f.g->facts.boot_items, "/etc/kernel/cmdline");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+		DATA_OPEN "mode apply\n"
+			  "bootloader\n"
+			  "boot-item-old /boot/loader/entries/a.conf ro clocksource=tsc quiet\n"
+			  "boot-item-new /boot/loader/entries/a.conf ro quiet clocksource=jiffies "
+			  "independent_wallclock=1\n"
+			  "boot-item-old /boot/loader/entries/b.conf  root=/dev/vda1 notsc\n"
+			  "boot-item-new /boot/loader/entries/b.conf root=/dev/vda1 "
+			  "clocksource=jiffies independent_wallclock=1\n"
+			  "boot-item-old /etc/kernel/cmdline\n"
+			  "boot-item-new /etc/kernel/cmdline clocksource=jiffies "
+			  "independent_wallclock=1\n"
+			  "sysctl xen.independent_wallclock 1\n"
+			  "sysctl kernel.panic 5\n"
+			  "clocksource jiffies tsc\n"
+			  "timesync\n" DATA_CLOSE);
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+
+	/* rpm-ostree: from the first difference on, deleted and appended */
+	f.g->facts.bootloader = HVC_BOOTLOADER_RPM_OSTREE;
+	strv_free(f.g->facts.boot_items);
+	f.g->facts.boot_items = NULL;
+	strv_push(&f.g->facts.boot_items, "rpm-ostree rw clocksource=tsc quiet");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+		DATA_OPEN "mode apply\n"
+			  "bootloader\n"
+			  "boot-item-old rpm-ostree rw clocksource=tsc quiet\n"
+			  "boot-item-new rpm-ostree rw quiet clocksource=jiffies "
+			  "independent_wallclock=1\n"
+			  "boot-ostree-delete clocksource=tsc\n"
+			  "boot-ostree-delete quiet\n"
+			  "boot-ostree-append quiet\n"
+			  "boot-ostree-append clocksource=jiffies\n"
+			  "boot-ostree-append independent_wallclock=1\n"
+			  "sysctl xen.independent_wallclock 1\n"
+			  "sysctl kernel.panic 5\n"
+			  "clocksource jiffies tsc\n"
+			  "timesync\n" DATA_CLOSE);
+	free(req);
+
+	/* a --delete that would be ambiguous is refused, not sent */
+	free(f.g->facts.boot_items[0]);
+	f.g->facts.boot_items[0] = xstrdup("rpm-ostree rw quiet clocksource=tsc quiet");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(!req);
+	CHECK(strstr(err.msg, "rpm-ostree kargs --delete=quiet would be ambiguous") != NULL);
+	hvc_error_clear(&err);
+
+	/* a blocked family sends nothing */
+	f.g->facts.bootloader_why =
+		xstrdup("2 extlinux/syslinux configs (a b): which one boots is unknown");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(!req);
+	CHECK(strstr(err.msg, "which one boots is unknown") != NULL);
+	hvc_error_clear(&err);
+	teardown(&f);
+}
+
+static void test_inspect_parse_items(void)
+{
+	static const char rep[] = "hvclock-inspect 1\n"
+				  "kernel-release 6.1.0-28-amd64\n"
+				  "independent-wallclock absent\n"
+				  "timesync none inactive\n"
+				  "bootloader extlinux\n"
+				  "bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+				  "bootloader-item /boot/extlinux/extlinux.conf:2\n"
+				  "state absent\n"
+				  "log-source none\n"
+				  "end\n";
+	static const char *const bad[] = {
+		"bootloader-item /boot/../etc/passwd ro\n",
+		"bootloader-item $(reboot) ro\n",
+		"bootloader-item -x ro\n",
+	};
+	struct hvc_facts f;
+	struct hvc_error err = { 0 };
+
+	hvc_facts_init(&f);
+	CHECK_INTEQ(hvc_inspect_parse(rep, strlen(rep), &f, NULL), 0);
+	CHECK_INTEQ(f.bootloader, HVC_BOOTLOADER_EXTLINUX);
+	CHECK_INTEQ(strv_length(f.boot_items), 2);
+	CHECK_STREQ(f.boot_items[0], "/boot/extlinux/extlinux.conf:1 ro quiet");
+	CHECK_STREQ(f.boot_items[1], "/boot/extlinux/extlinux.conf:2");
+	CHECK(f.bootloader_why == NULL);
+	hvc_facts_finish(&f);
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		const char *from = "bootloader-item /boot/extlinux/extlinux.conf:2\n";
+		const char *p = strstr(rep, from);
+		_cleanup_free_ char *r =
+			xasprintf("%.*s%s%s", (int)(p - rep), rep, bad[i], p + strlen(from));
+		hvc_facts_init(&f);
+		CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, &err), -EPROTO);
+		CHECK(strstr(err.msg, "not a boot loader item name") != NULL);
+		hvc_error_clear(&err);
+		hvc_facts_finish(&f);
+	}
+	{
+		const char *from = "bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+				   "bootloader-item /boot/extlinux/extlinux.conf:2\n";
+		const char *p = strstr(rep, from);
+		_cleanup_free_ char *r =
+			xasprintf("%.*sbootloader-blocked /boot/extlinux/extlinux.conf "
+				  "has no APPEND line\n%s",
+				(int)(p - rep), rep, p + strlen(from));
+		hvc_facts_init(&f);
+		CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, NULL), 0);
+		CHECK_STREQ(f.bootloader_why, "/boot/extlinux/extlinux.conf has no APPEND line");
+		hvc_facts_finish(&f);
+	}
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
@@ -872,6 +1001,8 @@ int main(void)
 		HVC_TEST(test_apply_request),
 		HVC_TEST(test_apply_request_by_release),
 		HVC_TEST(test_apply_request_refuses),
+		HVC_TEST(test_apply_request_items),
+		HVC_TEST(test_inspect_parse_items),
 		HVC_TEST(test_inspect_parse_good),
 		HVC_TEST(test_inspect_parse_minimal),
 		HVC_TEST(test_inspect_parse_bad),

@@ -416,6 +416,57 @@ static void test_cmdline_too_long_blocks(void)
 	teardown(&f);
 }
 
+/* The item families: every item's before and after; rpm-ostree's exact command; blocked. */
+static void test_bootloader_items(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	setup(&f, profile("clocksource_failover=acpi_pm", NULL, NULL, false), HVC_BOOT_FIRMWARE,
+		NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_EXTLINUX;
+	strv_push(&f.g->facts.boot_items, "/boot/extlinux/extlinux.conf:1 ro quiet");
+	strv_push(&f.g->facts.boot_items, "/boot/extlinux/extlinux.conf:2 single");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK(a &&
+		streq_ptr(a->before,
+			"/boot/extlinux/extlinux.conf:1: ro quiet; "
+			"/boot/extlinux/extlinux.conf:2: single"));
+	CHECK(a &&
+		streq_ptr(a->after,
+			"/boot/extlinux/extlinux.conf:1: ro quiet clocksource_failover=acpi_pm; "
+			"/boot/extlinux/extlinux.conf:2: single clocksource_failover=acpi_pm"));
+	CHECK(a && strstr(a->target, "APPEND lines"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+
+	/* every item already holds it: in place (the running kernel has it too) */
+	strv_free(f.g->facts.boot_items);
+	f.g->facts.boot_items = NULL;
+	strv_push(&f.g->facts.boot_items, "rpm-ostree rw clocksource_failover=hpet quiet");
+	f.g->facts.bootloader = HVC_BOOTLOADER_RPM_OSTREE;
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a &&
+		streq_ptr(a->target,
+			"guest boot loader: rpm-ostree kargs "
+			"--delete=clocksource_failover=hpet --delete=quiet "
+			"--append=clocksource_failover=acpi_pm --append=quiet"));
+	CHECK(a && streq_ptr(a->after, "rpm-ostree: rw clocksource_failover=acpi_pm quiet"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+
+	f.g->facts.bootloader_why = xstrdup("/boot/extlinux.conf has INCLUDE lines");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED);
+	CHECK(a && a->note && strstr(a->note, "/boot/extlinux.conf has INCLUDE lines"));
+	teardown(&f);
+}
+
 static void test_no_bootloader_blocks(void)
 {
 	struct fixture f;
@@ -800,6 +851,7 @@ int main(void)
 		HVC_TEST(test_el6_dashdash),
 		HVC_TEST(test_el5_tab),
 		HVC_TEST(test_cmdline_too_long_blocks),
+		HVC_TEST(test_bootloader_items),
 		HVC_TEST(test_no_bootloader_blocks),
 		HVC_TEST(test_blocked_guest_is_not_touched),
 		HVC_TEST(test_skips),
