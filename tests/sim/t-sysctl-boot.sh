@@ -109,6 +109,7 @@ check_json "an unterminated block is blocked, naming its line" '
 a = s["g1"]
 assert a["state"] == "blocked" and "line 3 without its end marker" in a["note"], a'
 rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check "and a rollout leaves sysctl.conf alone" cmp -s "$TMP/g1.open" "$G/g1/etc/sysctl.conf"
+check "and a rollout leaves sysctl.conf alone, exit 1 (blocked)" \
+	eval '[ "$rc" = 1 ] && cmp -s "$TMP/g1.open" "$G/g1/etc/sysctl.conf"'
 HV rollback --json g1 >/dev/null 2>&1
 tap_done
