@@ -65,6 +65,13 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->log);
 	strv_free(f->sysctls);
 	free(f->sysctl_dropin);
+	free(f->sysctl_boot);
+	free(f->sysctl_boot_evidence);
+	for (size_t i = 0; i < f->n_sysctl_conf; i++) {
+		free(f->sysctl_conf[i].key);
+		free(f->sysctl_conf[i].value);
+	}
+	free(f->sysctl_conf);
 	free(f->guest_state_clocksource);
 	strv_free(f->guest_state_sysctls);
 	free(f->log_source);

@@ -85,6 +85,14 @@ struct hvc_log_line {
 	char *text;
 };
 
+/* An assignment of a requested sysctl key in the guest's /etc/sysctl.conf. */
+struct hvc_sysctl_line {
+	long line; /* 1-based line number */
+	bool hvclock; /* inside hvclock's marked block */
+	char *key;
+	char *value; /* as the file has it, blanks trimmed */
+};
+
 /* Tri-state for facts that may not be known yet. */
 enum hvc_tristate {
 	HVC_UNKNOWN = -1,
@@ -130,6 +138,15 @@ struct hvc_facts {
 	char **sysctls;
 	/* Existing hvclock sysctl drop-in content in the guest, NULL if absent. */
 	char *sysctl_dropin;
+	/* Which sysctl files the guest's boot reads: "sysctl.d" (/etc/sysctl.d and
+	 * /etc/sysctl.conf) or "sysctl.conf" (only that); NULL = not reported. */
+	char *sysctl_boot;
+	char *sysctl_boot_evidence; /* the guest file that showed it; NULL = none found */
+	/* The assignments of the requested keys in /etc/sysctl.conf, in file order. */
+	struct hvc_sysctl_line *sysctl_conf;
+	size_t n_sysctl_conf;
+	/* Line of hvclock's begin marker in /etc/sysctl.conf that has no end marker; 0 = none. */
+	long sysctl_conf_open;
 	/* An earlier apply left its record and backups in the guest (rollback can restore). */
 	bool has_guest_state;
 	/* From that record: the clocksource before hvclock's first switch (NULL = not switched), */

@@ -308,6 +308,7 @@ char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int dead
 {
 	struct hvc_obuf b;
 	size_t n = 0;
+	bool persist_sent = false;
 
 	if (len)
 		*len = 0;
@@ -320,6 +321,12 @@ char *hvc_apply_request(const struct hvc_guest_plan *gp, bool rollback, int dead
 		if (!hvc_apply_carries(gp, i, rollback))
 			continue;
 		n++;
+		/* Where sysctls persist is the plan's decision (its target), sent once. */
+		if (!rollback && !persist_sent && gp->actions[i].kind == HVC_ACTION_SYSCTL &&
+			streq(gp->actions[i].target, HVC_SYSCTL_CONF_PATH)) {
+			buf_line(&b, "sysctl-persist", "sysctl.conf");
+			persist_sent = true;
+		}
 		if (add_action(&b, gp, &gp->actions[i], rollback, err) < 0) {
 			free(b.data);
 			return NULL;
@@ -514,6 +521,9 @@ enum ikey {
 	K_DROPIN_BEGIN,
 	K_DROPIN,
 	K_DROPIN_END,
+	K_SYSCTL_BOOT,
+	K_SYSCTL_CONF,
+	K_SYSCTL_CONF_OPEN,
 	K_STATE,
 	K_STATE_CS,
 	K_STATE_SYSCTL,
@@ -548,6 +558,9 @@ static const struct {
 	[K_DROPIN_BEGIN] = { "dropin-begin", false, false },
 	[K_DROPIN] = { "dropin", true, false },
 	[K_DROPIN_END] = { "dropin-end", false, false },
+	[K_SYSCTL_BOOT] = { "sysctl-boot", false, false },
+	[K_SYSCTL_CONF] = { "sysctl-conf", true, false },
+	[K_SYSCTL_CONF_OPEN] = { "sysctl-conf-open", false, false },
 	[K_STATE] = { "state", false, true },
 	[K_STATE_CS] = { "state-clocksource", false, false },
 	[K_STATE_SYSCTL] = { "state-sysctl", true, false },
@@ -609,6 +622,15 @@ static int parse_uint(const char *s, long max, long *ret)
 		return -ERANGE;
 	*ret = v;
 	return 0;
+}
+
+/* A path a guest script names as evidence: absolute, [A-Za-z0-9/._-] only, short. */
+static bool valid_guest_path(const char *s)
+{
+	if (*s != '/' || strlen(s) > 255)
+		return false;
+	return s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-")] ==
+		'\0';
 }
 
 static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_facts *f,
@@ -755,6 +777,39 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		if (!*in_dropin || *v)
 			return bad_line(err, l, "no drop-in block to end");
 		*in_dropin = false;
+		return 0;
+	case K_SYSCTL_BOOT: {
+		const char *sp = strchr(v, ' ');
+		_cleanup_free_ char *what = sp ? xstrndup(v, (size_t)(sp - v)) : xstrdup(v);
+		if (!streq(what, "sysctl.d") && !streq(what, "sysctl.conf"))
+			return bad_line(err, l, "expected 'sysctl.d' or 'sysctl.conf'");
+		if (sp && !valid_guest_path(sp + 1))
+			return bad_line(err, l, "not a path");
+		f->sysctl_boot = TAKE_PTR(what);
+		f->sysctl_boot_evidence = sp ? xstrdup(sp + 1) : NULL;
+		return 0;
+	}
+	case K_SYSCTL_CONF: {
+		_cleanup_strv_free_ char **w = strv_split(v, " ");
+		struct hvc_sysctl_line *sl;
+		if (strv_length(w) < 3 || parse_uint(w[0], 1L << 30, &n) < 0 || n == 0 ||
+			(!streq(w[1], "hvclock") && !streq(w[1], "admin")) ||
+			!valid_sysctl_key(w[2]))
+			return bad_line(err, l, "expected 'LINE hvclock|admin KEY [VALUE]'");
+		if (f->n_sysctl_conf >= MAX_DROPIN_LINES)
+			return bad_line(err, l, "too many sysctl.conf lines");
+		f->sysctl_conf =
+			xrealloc(f->sysctl_conf, f->n_sysctl_conf + 1, sizeof(*f->sysctl_conf));
+		sl = &f->sysctl_conf[f->n_sysctl_conf++];
+		*sl = (struct hvc_sysctl_line){ .line = n, .hvclock = streq(w[1], "hvclock") };
+		sl->key = xstrdup(w[2]);
+		sl->value = strv_join(w + 3, " ");
+		return 0;
+	}
+	case K_SYSCTL_CONF_OPEN:
+		if (parse_uint(v, 1L << 30, &n) < 0 || n == 0)
+			return bad_line(err, l, "not a line number");
+		f->sysctl_conf_open = n;
 		return 0;
 	case K_STATE:
 		if (!streq(v, "present") && !streq(v, "absent"))

@@ -319,10 +319,59 @@ static bool dropin_has(const struct hvc_facts *f, const char *key, const char *v
 	return strv_contains(lines, line);
 }
 
+/* The guest's boot reads only /etc/sysctl.conf: hvclock's keys go into its marked block. */
+static bool sysctl_conf_only(const struct hvc_facts *f)
+{
+	return f->sysctl_boot && streq(f->sysctl_boot, "sysctl.conf");
+}
+
+/*
+ * A key planned into /etc/sysctl.conf: in place when the file's last assignment of it (what
+ * sysctl -p leaves at boot: it applies in order) is hvclock's, with the value; the note names
+ * why the file and the admin's own lines for the key, which the block (always last) overrides.
+ */
+static void plan_sysctl_conf(const struct hvc_facts *f, const struct hvc_sysctl *s,
+	const char *live, struct hvc_action *a)
+{
+	const struct hvc_sysctl_line *last = NULL;
+	_cleanup_free_ char *note = NULL;
+
+	note = xasprintf("this guest's boot reads only " HVC_SYSCTL_CONF_PATH " (%s%s): hvclock's "
+			 "marked block, last in the file",
+		f->sysctl_boot_evidence ? "seen in " : "no /etc/sysctl.d reader found",
+		f->sysctl_boot_evidence ? f->sysctl_boot_evidence : "");
+	for (size_t i = 0; i < f->n_sysctl_conf; i++) {
+		const struct hvc_sysctl_line *l = &f->sysctl_conf[i];
+		if (!streq(l->key, s->key))
+			continue;
+		last = l;
+		if (!l->hvclock && !streq(l->value, s->value)) {
+			char *n = xasprintf("%s; overrides '%s = %s' at line %ld", note, l->key,
+				l->value, l->line);
+			free(note);
+			note = n;
+		}
+	}
+	if (f->sysctl_conf_open) {
+		a->state = HVC_ACTION_BLOCKED;
+		a->note = xasprintf(HVC_SYSCTL_CONF_PATH
+			" has hvclock's begin marker at line %ld without "
+			"its end marker: mend it by hand",
+			f->sysctl_conf_open);
+		return;
+	}
+	if (live && streq(live, s->value) && last && last->hvclock && streq(last->value, s->value))
+		a->state = HVC_ACTION_IN_PLACE;
+	else
+		a->state = HVC_ACTION_PENDING;
+	a->note = TAKE_PTR(note);
+}
+
 static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	const struct hvc_guest *g = gp->guest;
 	const struct hvc_facts *f = &g->facts;
+	bool conf = sysctl_conf_only(f);
 
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct hvc_sysctl *s = &p->sysctls[i];
@@ -333,7 +382,8 @@ static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 
 		if (exists == HVC_NO && s->only_if_exists)
 			continue; /* key absent in this kernel: pushing it would break sysctl -p */
-		a = add_action(gp, HVC_ACTION_SYSCTL, HVC_SYSCTL_DROPIN);
+		a = add_action(
+			gp, HVC_ACTION_SYSCTL, conf ? HVC_SYSCTL_CONF_PATH : HVC_SYSCTL_DROPIN);
 		a->key = xstrdup(s->key);
 		a->before = xstrdup_or_null(live);
 		a->after = xstrdup(s->value);
@@ -348,6 +398,8 @@ static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("the key does not exist in %s kernel",
 				g->is_host ? "dom0's" : "the guest's");
+		} else if (conf) {
+			plan_sysctl_conf(f, s, live, a);
 		} else if (live && streq(live, s->value) && dropin_has(f, s->key, s->value)) {
 			a->state = HVC_ACTION_IN_PLACE;
 		} else {

@@ -42,6 +42,10 @@ enum hvc_result {
 HVC_ENUM_DECL(
 	hvc_result); /* "none", "applied", "in-place", "deferred", "skipped", "failed", "stale" */
 
+/* Where a guest whose boot reads only /etc/sysctl.conf keeps hvclock's sysctls (a marked
+ * block, last in the file): the sysctl action's target, and what apply.sh is told. */
+#define HVC_SYSCTL_CONF_PATH "/etc/sysctl.conf"
+
 struct hvc_action {
 	enum hvc_action_kind kind;
 	enum hvc_action_state state;

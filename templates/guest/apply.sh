@@ -3,7 +3,7 @@
 # Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
 # "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader, boot-old,
 # boot-new, boot-default-old, boot-default-new, boot-grubby-remove, boot-grubby-add, sysctl,
-# clocksource, timesync, dom0, deadline) and the terminator; the
+# sysctl-persist, clocksource, timesync, dom0, deadline) and the terminator; the
 # protocol is specified in docs/guest-protocol.md. Every file is backed up under
 # /var/lib/hvclock before its first change (the first original is kept), and
 # what was changed is recorded in /var/lib/hvclock/state for the rollback.
@@ -859,6 +859,118 @@ hvc_step_sysctl() {
 	done
 }
 
+# For a guest whose boot reads only /etc/sysctl.conf (data line "sysctl-persist sysctl.conf"):
+# the keys that exist go into hvclock's block, moved to the end of the file so that no earlier
+# line of the admin's wins at boot; written to a temporary file and renamed, each key set with
+# sysctl -w, then the live values and the file's last assignment of each key read back.
+hvc_step_sysctl_conf() {
+	hvc_f=$HVC_SYSCTL_CONF
+	hvc_block=
+	hvc_keys=
+	hvc_keyst=
+	hvc_need=no
+	# shellcheck disable=SC2086 # pairs of validated words
+	set -- $hvc_sysctls
+	while [ $# -ge 2 ]; do
+		hvc_sysctl_path "$1"
+		if [ ! -f "$hvc_sp" ]; then
+			hvc_keyst="$hvc_keyst $1:absent"
+		else
+			hvc_block="$hvc_block$1 = $2$HVC_NL"
+			hvc_keys="$hvc_keys $1"
+			hvc_read1 "$hvc_sp" || :
+			hvc_words "$hvc_r"
+			[ "$hvc_w" = "$2" ] || hvc_need=yes
+		fi
+		shift 2
+	done
+	hvc_tmp=${hvc_f%/*}/.sysctl.conf.hvclock-new
+	hvc_err=
+	hvc_new=no
+	hvc_rc=0
+	if [ -n "$hvc_keys" ]; then
+		if [ -f "$hvc_f" ] && ! cp -p "$hvc_f" "$hvc_tmp" 2>/dev/null; then
+			hvc_err="cannot write next to $hvc_f"
+		elif ! { [ -f "$hvc_f" ] || : >"$hvc_tmp"; } 2>/dev/null; then
+			hvc_err="cannot write next to $hvc_f"
+		else
+			[ -f "$hvc_f" ] && hvc_in=$hvc_f || hvc_in=/dev/null
+			HVC_AWK_MODE=put HVC_AWK_BLOCK=$hvc_block HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
+				HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_in" \
+				>"$hvc_tmp" 2>/dev/null || hvc_rc=$?
+			if [ "$hvc_rc" = 3 ]; then
+				hvc_sysctl_conf_get "$hvc_keys"
+				hvc_err="$hvc_f has hvclock's begin marker (line"
+				hvc_err="$hvc_err ${hvc_sc##*open }) without its end marker;"
+				hvc_err="$hvc_err nothing changed (mend it by hand)"
+			elif [ "$hvc_rc" != 0 ]; then
+				hvc_err="awk could not edit $hvc_f (exit $hvc_rc)"
+			elif [ ! -f "$hvc_f" ] || ! hvc_same "$hvc_tmp" "$hvc_f"; then
+				hvc_new=yes
+				hvc_need=yes
+			fi
+		fi
+	fi
+	if [ -z "$hvc_err" ] && [ "$hvc_need" = yes ]; then
+		for hvc_k in $hvc_keys; do
+			hvc_sysctl_path "$hvc_k"
+			hvc_read1 "$hvc_sp" || :
+			hvc_state_once "sysctl $hvc_k $hvc_r" "sysctl $hvc_k " ||
+				hvc_err="cannot write $HVC_STATE"
+		done
+		if [ -z "$hvc_err" ] && [ "$hvc_new" = yes ]; then
+			if ! hvc_backup sysctl "$hvc_f"; then
+				hvc_err="cannot keep the original of $hvc_f in $HVC_DIR"
+			elif ! mv -f "$hvc_tmp" "$hvc_f"; then
+				hvc_err="cannot replace $hvc_f"
+			fi
+		fi
+		if [ -z "$hvc_err" ]; then
+			hvc_hook sysctl-written
+			# shellcheck disable=SC2086
+			set -- $hvc_sysctls
+			while [ $# -ge 2 ]; do
+				case " $hvc_keys " in
+				*" $1 "*) sysctl -w "$1=$2" >/dev/null 2>&1 </dev/null || hvc_rc=$? ;;
+				esac
+				shift 2
+			done
+		fi
+	fi
+	rm -f "$hvc_tmp"
+	# What the boot will read: the last assignment of each key in the file.
+	hvc_sc=
+	[ -n "$hvc_err" ] || hvc_sysctl_conf_get "$hvc_keys"
+	# shellcheck disable=SC2086
+	set -- $hvc_sysctls
+	while [ $# -ge 2 ]; do
+		hvc_last=$(printf '%s\n' "$hvc_sc" | awk -v k="$1" '$3 == k { l = $0 } END { print l }')
+		hvc_sysctl_path "$1"
+		hvc_read1 "$hvc_sp" || :
+		hvc_words "$hvc_r"
+		case $hvc_keyst in
+		*" $1:absent"*)
+			hvc_result sysctl "$1" failed "the key does not exist in this kernel"
+			;;
+		*)
+			if [ -n "$hvc_err" ]; then
+				hvc_result sysctl "$1" failed "$hvc_err"
+			elif [ "$hvc_w" != "$2" ]; then
+				hvc_result sysctl "$1" failed "live value is $hvc_w after sysctl -w"
+			elif [ "${hvc_last#* }" != "hvclock $1 $2" ]; then
+				hvc_result sysctl "$1" failed "$hvc_f reads back with its last $1" \
+					"at '${hvc_last:-nothing}', not hvclock's $2"
+			elif [ "$hvc_need" = yes ]; then
+				hvc_result sysctl "$1" applied "in hvclock's block at the end of $hvc_f"
+			else
+				hvc_result sysctl "$1" in-place
+			fi
+			;;
+		esac
+		shift 2
+	done
+}
+
 # Switch to the first candidate the kernel offers; read the switch back.
 hvc_step_clocksource() {
 	if ! hvc_read1 "$HVC_CS/available_clocksource"; then
@@ -1084,7 +1196,7 @@ hvc_rollback() {
 			if [ -n "$hvc_err_sysctl" ]; then
 				hvc_result sysctl "$1" failed "$hvc_err_sysctl"
 			elif [ "$hvc_chg_sysctl" = yes ]; then
-				hvc_result sysctl "$1" applied "drop-in restored"
+				hvc_result sysctl "$1" applied "sysctl file restored"
 			else
 				hvc_result sysctl "$1" in-place
 			fi
@@ -1149,7 +1261,9 @@ hvc_apply() {
 		if [ "$hvc_boot" = yes ]; then
 			hvc_step_bootloader
 		fi
-		if [ -n "$hvc_sysctls" ]; then
+		if [ -n "$hvc_sysctls" ] && [ "$hvc_persist" = sysctl.conf ]; then
+			hvc_step_sysctl_conf
+		elif [ -n "$hvc_sysctls" ]; then
 			hvc_step_sysctl
 		fi
 		if [ "$hvc_clock" = yes ]; then
@@ -1189,6 +1303,7 @@ hvc_main() {
 	hvc_odel=
 	hvc_oapp=
 	hvc_sysctls=
+	hvc_persist=sysctl.d
 	hvc_cands=
 	hvc_clock=no
 	hvc_tsync=no
@@ -1280,6 +1395,7 @@ hvc_main() {
 			esac
 			hvc_sysctls="$hvc_sysctls $hvc_k $hvc_v"
 			;;
+		"sysctl-persist sysctl.d" | "sysctl-persist sysctl.conf") hvc_persist=${hvc_l#* } ;;
 		clocksource) hvc_clock=yes ;;
 		"clocksource "*)
 			for hvc_c in ${hvc_l#clocksource }; do

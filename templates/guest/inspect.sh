@@ -173,6 +173,18 @@ hvc_inspect() {
 			echo "sysctl-absent $hvc_k"
 		fi
 	done
+	hvc_sysctl_boot
+	hvc_put sysctl-boot "$hvc_sb"
+	if [ -n "$hvc_keys" ]; then
+		hvc_sysctl_conf_get "$hvc_keys"
+		printf '%s\n' "$hvc_sc" | head -n 200 | while IFS= read -r hvc_l; do
+			case $hvc_l in
+			'') ;;
+			"open "*) hvc_put sysctl-conf-open "${hvc_l#open }" ;;
+			*) hvc_put sysctl-conf "$hvc_l" ;;
+			esac
+		done
+	fi
 	if [ -f "$HVC_DROPIN" ] && [ -r "$HVC_DROPIN" ]; then
 		echo "dropin-begin"
 		hvc_i=0
@@ -203,6 +215,32 @@ hvc_inspect() {
 	fi
 	hvc_log
 	echo "end"
+}
+
+# Which sysctl files this system's boot reads -> hvc_sb: "sysctl.d PATH" when PATH shows that
+# /etc/sysctl.d is read (systemd-sysctl; Red Hat initscripts 8.45.37 and later, whose rc.sysinit
+# or apply_sysctl in init.d/functions loops over /etc/sysctl.d; Debian's procps init script;
+# Upstart's procps job; OpenRC's sysctl service), else "sysctl.conf [PATH]": only
+# /etc/sysctl.conf (Red Hat initscripts before 8.45.37, EL5's rc.sysinit and network script:
+# "sysctl -e -p /etc/sysctl.conf"), PATH the first boot script found.
+hvc_sysctl_boot() {
+	for hvc_f in /usr/lib/systemd/systemd-sysctl /lib/systemd/systemd-sysctl; do
+		if [ -x "$hvc_f" ]; then
+			hvc_sb="sysctl.d $hvc_f"
+			return 0
+		fi
+	done
+	hvc_first=
+	for hvc_f in /etc/rc.d/rc.sysinit /etc/rc.d/init.d/functions /etc/init.d/procps \
+		/etc/init/procps.conf /etc/init.d/boot.sysctl /etc/init.d/sysctl; do
+		[ -f "$hvc_f" ] && [ -r "$hvc_f" ] || continue
+		if grep -q -e 'sysctl\.d' -e 'sysctl --system' "$hvc_f" 2>/dev/null; then
+			hvc_sb="sysctl.d $hvc_f"
+			return 0
+		fi
+		[ -n "$hvc_first" ] || hvc_first=$hvc_f
+	done
+	hvc_sb="sysctl.conf${hvc_first:+ $hvc_first}"
 }
 
 # The UUIDs this system reports for itself: SMBIOS (KVM, Xen HVM) and Xen's own (PV, PVH);

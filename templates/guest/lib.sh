@@ -13,6 +13,11 @@ HVC_NL='
 '
 HVC_CS=/sys/devices/system/clocksource/clocksource0
 HVC_DROPIN=/etc/sysctl.d/90-hvclock.conf
+# Where a guest whose boot reads only /etc/sysctl.conf gets hvclock's keys: a block between
+# these two lines, always the last assignments in the file (sysctl -p applies in order).
+HVC_SYSCTL_CONF=/etc/sysctl.conf
+HVC_CONF_BEGIN="# BEGIN hvclock (written by hvclock; 'hvclock rollback' restores this file)"
+HVC_CONF_END="# END hvclock"
 hvc_deadline=
 hvc_wd=
 hvc_lockd=
@@ -623,3 +628,81 @@ END {
 	exit 0
 }
 '
+
+# /etc/sysctl.conf as sysctl -p reads it (procps 3.2 and procps-ng, busybox: blank lines and
+# lines starting with # or ; skipped, "key = value" with blanks trimmed, applied in order).
+# HVC_AWK_MODE "get" prints "LINE OWNER KEY VALUE" for each assignment of a key in HVC_AWK_KEYS
+# (OWNER "hvclock" inside hvclock's block, else "admin"); "put" prints the file without
+# hvclock's block, then the block with the lines of HVC_AWK_BLOCK. Both exit 3 (get after
+# printing "open LINE") if a begin marker has no end marker.
+# shellcheck disable=SC2016 # awk program: nothing to expand
+HVC_AWK_SYSCTLCONF='
+BEGIN {
+	mode = ENVIRON["HVC_AWK_MODE"]
+	nk = split(ENVIRON["HVC_AWK_KEYS"], ks, " ")
+	for (i = 1; i <= nk; i++)
+		want[ks[i]] = 1
+	inb = 0
+	n = 0
+}
+!inb && $0 == ENVIRON["HVC_CONF_BEGIN"] {
+	inb = 1
+	openl = NR
+	next
+}
+inb && $0 == ENVIRON["HVC_CONF_END"] {
+	inb = 0
+	next
+}
+mode == "put" {
+	if (!inb)
+		out[++n] = $0
+	next
+}
+{
+	l = $0
+	sub(/^[ \t]+/, "", l)
+	if (l == "" || l ~ /^[#;]/)
+		next
+	i = index(l, "=")
+	if (!i)
+		next
+	k = substr(l, 1, i - 1)
+	v = substr(l, i + 1)
+	sub(/[ \t]+$/, "", k)
+	sub(/^-/, "", k)
+	if (k ~ /\// && k !~ /\./)
+		gsub(/\//, ".", k)
+	sub(/^[ \t]+/, "", v)
+	sub(/[ \t]+$/, "", v)
+	if (k in want)
+		print NR, (inb ? "hvclock" : "admin"), k, v
+}
+END {
+	if (inb) {
+		if (mode != "put")
+			print "open", openl
+		exit 3
+	}
+	if (mode != "put")
+		exit 0
+	for (i = 1; i <= n; i++)
+		print out[i]
+	print ENVIRON["HVC_CONF_BEGIN"]
+	nb = split(ENVIRON["HVC_AWK_BLOCK"], b, "\n")
+	for (i = 1; i <= nb; i++)
+		if (b[i] != "")
+			print b[i]
+	print ENVIRON["HVC_CONF_END"]
+}'
+
+# hvc_sysctl_conf_get KEYS: the assignments of KEYS in /etc/sysctl.conf -> hvc_sc (lines as
+# HVC_AWK_SYSCTLCONF "get" prints them; empty if the file is missing), exit status -> hvc_rc.
+hvc_sysctl_conf_get() {
+	hvc_sc=
+	hvc_rc=0
+	[ -f "$HVC_SYSCTL_CONF" ] || return 0
+	hvc_sc=$(HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
+		HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$HVC_SYSCTL_CONF" 2>/dev/null) ||
+		hvc_rc=$?
+}

@@ -63,20 +63,20 @@ chroot_path_ok() {
 
 # What each kind's fake kernel shows: release, available, current, cmdline, log lines.
 kind_facts() {
-	OSREL='' REDHAT='' XENWC='' TIMESYNC='' BOOT=none
+	OSREL='' REDHAT='' XENWC='' TIMESYNC='' BOOT=none SYSCTLBOOT=systemd
 	case $1 in
 	el6-kvm | hung-* | ro-sysfs | hostile-output | bad-hostkey | noauth | closed | \
 		huge-output | binary-output | hostile-text | hostile-version)
 		REL=2.6.32-754.35.1.el6.x86_64 AVAIL="kvm-clock tsc hpet acpi_pm" CUR=tsc
 		CMDLINE="ro root=/dev/vda1 console=ttyS0"
 		REDHAT="CentOS release 6.10 (Final)"
-		TIMESYNC=stat:ntpd BOOT=grubby
+		TIMESYNC=stat:ntpd BOOT=grubby SYSCTLBOOT=el6
 		LOG="[2423264.824259] Clocksource tsc unstable (delta = 6824818792 ns).  Enable"
 		LOG="$LOG clocksource failover by adding clocksource_failover kernel parameter."
 		;;
 	xenlinux-pv)
 		REL=2.6.18-419.el5xen AVAIL="xen jiffies" CUR=xen CMDLINE="root=/dev/xvda1 ro"
-		REDHAT="CentOS release 5.11 (Final)" XENWC=0 BOOT=grubby
+		REDHAT="CentOS release 5.6 (Final)" XENWC=0 BOOT=grubby SYSCTLBOOT=el5
 		LOG="clocksource/0: Time went backwards: delta=-118088543 shadow=1213418403585"
 		LOG="$LOG offset=6244591"
 		;;
@@ -209,6 +209,29 @@ mkskel() {
 		rmdir "$rw/etc/sysctl.d"
 		printf '%s\n' "net.ipv4.ip_forward = 0" "kernel.sysrq = 0" >"$rw/etc/sysctl.conf"
 	fi
+	# What the boot reads for sysctls (fakes, documented as such): systemd-sysctl (its presence
+	# is what the guest script looks at); EL6 initscripts' apply_sysctl in init.d/functions
+	# (sysctl.conf, then /etc/sysctl.d/*); EL5 before initscripts 8.45.37: rc.sysinit runs
+	# only "sysctl -e -p /etc/sysctl.conf".
+	case $SYSCTLBOOT in
+	systemd)
+		mkdir -p "$ro/usr/lib/systemd"
+		mkscript "$ro/usr/lib/systemd/systemd-sysctl" 'exec sysctl -p /etc/sysctl.d/*.conf'
+		;;
+	el6)
+		mkdir -p "$rw/etc/rc.d/init.d"
+		printf '%s\n' '# Apply sysctl settings, including files in /etc/sysctl.d' \
+			'apply_sysctl() {' '    sysctl -e -p /etc/sysctl.conf >/dev/null 2>&1' \
+			'    for file in /etc/sysctl.d/* ; do' \
+			'        test -f "$file" && sysctl -e -p "$file" >/dev/null 2>&1' '    done' '}' \
+			>"$rw/etc/rc.d/init.d/functions"
+		;;
+	el5)
+		mkdir -p "$rw/etc/rc.d"
+		printf '%s\n' '# Configure kernel parameters' 'update_boot_stage RCkernelparam' \
+			'sysctl -e -p /etc/sysctl.conf >/dev/null 2>&1' >"$rw/etc/rc.d/rc.sysinit"
+		;;
+	esac
 	[ -z "$OSREL" ] || printf 'PRETTY_NAME="%s"\nID=sim\n' "$OSREL" >"$rw/etc/os-release"
 	[ -z "$REDHAT" ] || echo "$REDHAT" >"$rw/etc/redhat-release"
 	echo "$kind" >"$rw/etc/hvsim-kind"

@@ -142,6 +142,8 @@ apply_data() { # KIND MODE INSPECT-REPORT
 	fi
 	case $1 in
 	xenlinux-pv)
+		# its boot reads only /etc/sysctl.conf (inspect: sysctl-boot sysctl.conf)
+		[ "$2" != apply ] || echo "sysctl-persist sysctl.conf"
 		echo "sysctl xen.independent_wallclock 1"
 		echo "clocksource jiffies"
 		;;
@@ -176,11 +178,15 @@ while read -r g _ port kind; do
 	xenlinux-pv)
 		check "$kind: independent_wallclock present" \
 			has "$i1" "independent-wallclock present 0"
+		check "$kind: its boot reads only /etc/sysctl.conf (rc.sysinit)" \
+			has "$i1" "sysctl-boot sysctl.conf /etc/rc.d/rc.sysinit"
 		check "$kind: empty dmesg falls back to kern.log" \
 			has "$i1" "log-source kern.log"
 		want_bl=grubby
 		;;
 	el6-kvm)
+		check "$kind: its boot reads /etc/sysctl.d (apply_sysctl)" \
+			has "$i1" "sysctl-boot sysctl.d /etc/rc.d/init.d/functions"
 		check "$kind: ntpd found through /proc/PID/stat" \
 			has "$i1" "timesync ntpd active"
 		want_bl=grubby
@@ -198,9 +204,12 @@ while read -r g _ port kind; do
 	case $kind in
 	xenlinux-pv)
 		check "$kind: sysctl applied" \
-			has "$a1" "result sysctl xen.independent_wallclock applied"
+			grep -q '^result sysctl xen.independent_wallclock applied' "$a1"
 		check "$kind: live value set" \
 			test "$(cat "$d/proc/sys/xen/independent_wallclock")" = 1
+		check "$kind: the key is the last line of hvclock's block in /etc/sysctl.conf" \
+			test "$(tail -n 2 "$d/etc/sysctl.conf")" = \
+			"$(printf '%s\n' 'xen.independent_wallclock = 1' '# END hvclock')"
 		check "$kind: switched to jiffies" \
 			has "$a1" "result clocksource applied jiffies (was xen)"
 		;;

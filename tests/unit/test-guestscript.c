@@ -452,6 +452,59 @@ static void test_inspect_parse_good(void)
 	hvc_facts_finish(&f);
 }
 
+/* Which sysctl files the boot reads, and the key's assignments in /etc/sysctl.conf. */
+static void test_inspect_parse_sysctl_boot(void)
+{
+	static const char report[] = "hvclock-inspect 1\n"
+				     "kernel-release 2.6.18-238.el5xen\n"
+				     "independent-wallclock present 0\n"
+				     "timesync none inactive\n"
+				     "bootloader grubby\n"
+				     "sysctl-boot sysctl.conf /etc/rc.d/rc.sysinit\n"
+				     "sysctl-conf 4 admin xen.independent_wallclock 0\n"
+				     "sysctl-conf 6 hvclock xen.independent_wallclock 1\n"
+				     "sysctl-conf 9 admin kernel.printk 4 4 1 7\n"
+				     "state absent\n"
+				     "log-source none\n"
+				     "end\n";
+	static const char *const bad[] = {
+		"sysctl-boot sysctl.x /etc/rc.d/rc.sysinit\n",
+		"sysctl-boot sysctl.d /etc/$(id)\n",
+		"sysctl-boot sysctl.d relative/path\n",
+		"sysctl-conf 0 admin kernel.printk 4\n",
+		"sysctl-conf 4 root kernel.printk 4\n",
+		"sysctl-conf 4 admin kernel..printk 4\n",
+		"sysctl-conf-open x\n",
+	};
+	struct hvc_facts f;
+	struct hvc_error err = { 0 };
+
+	hvc_facts_init(&f);
+	CHECK_INTEQ(hvc_inspect_parse(report, strlen(report), &f, &err), 0);
+	CHECK_STREQ(f.sysctl_boot, "sysctl.conf");
+	CHECK_STREQ(f.sysctl_boot_evidence, "/etc/rc.d/rc.sysinit");
+	CHECK_INTEQ(f.n_sysctl_conf, 3);
+	CHECK(f.n_sysctl_conf == 3 && f.sysctl_conf[0].line == 4 && !f.sysctl_conf[0].hvclock &&
+		streq(f.sysctl_conf[0].value, "0"));
+	CHECK(f.n_sysctl_conf == 3 && f.sysctl_conf[1].hvclock &&
+		streq(f.sysctl_conf[1].key, "xen.independent_wallclock"));
+	CHECK(f.n_sysctl_conf == 3 && streq(f.sysctl_conf[2].value, "4 4 1 7"));
+	CHECK_INTEQ(f.sysctl_conf_open, 0);
+	hvc_facts_finish(&f);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		_cleanup_free_ char *r = xasprintf("hvclock-inspect 1\nkernel-release 2.6.18\n"
+						   "independent-wallclock absent\n"
+						   "timesync none inactive\nbootloader none\n%s"
+						   "state absent\nlog-source none\nend\n",
+			bad[i]);
+		struct hvc_error e = { 0 };
+		hvc_facts_init(&f);
+		CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, &e), -EPROTO);
+		hvc_facts_finish(&f);
+	}
+}
+
 /* A minimal report: only the lines that are always there; unknowns stay unknown. */
 static void test_inspect_parse_minimal(void)
 {
@@ -1006,6 +1059,7 @@ int main(void)
 		HVC_TEST(test_inspect_parse_good),
 		HVC_TEST(test_inspect_parse_minimal),
 		HVC_TEST(test_inspect_parse_bad),
+		HVC_TEST(test_inspect_parse_sysctl_boot),
 		HVC_TEST(test_inspect_parse_limits),
 		HVC_TEST(test_symptoms),
 		HVC_TEST(test_apply_parse),

@@ -567,6 +567,70 @@ static void test_sysctl(void)
 	}
 }
 
+/* Where the boot reads only /etc/sysctl.conf: the target is that file; in place only when its
+ * last assignment of the key is hvclock's with the value; an unterminated block blocks. */
+static void test_sysctl_conf(void)
+{
+	static const struct {
+		const char *name;
+		long open;
+		struct hvc_sysctl_line lines[2];
+		size_t n;
+		enum hvc_action_state want;
+		const char *note;
+	} rows[] = {
+		{ "no line for the key", 0, { { 0 } }, 0, HVC_ACTION_PENDING, "seen in /etc/rc.d" },
+		{ "hvclock's block is last", 0,
+			{ { 4, false, "xen.independent_wallclock", "0" },
+				{ 6, true, "xen.independent_wallclock", "1" } },
+			2, HVC_ACTION_IN_PLACE,
+			"overrides 'xen.independent_wallclock = 0' at line 4" },
+		{ "an admin line after the block wins at boot", 0,
+			{ { 3, true, "xen.independent_wallclock", "1" },
+				{ 7, false, "xen.independent_wallclock", "0" } },
+			2, HVC_ACTION_PENDING, "at line 7" },
+		{ "begin marker without end", 5, { { 0 } }, 0, HVC_ACTION_BLOCKED,
+			"line 5 without its end marker" },
+	};
+	struct fixture f;
+	const struct hvc_action *a;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		setup(&f, profile(NULL, "xen.independent_wallclock=1", NULL, false),
+			HVC_BOOT_DIRECT_KERNEL, "x");
+		f.g->facts.inspected = true;
+		f.g->facts.has_independent_wallclock = HVC_YES;
+		strv_push(&f.g->facts.sysctls, "xen.independent_wallclock=1");
+		f.g->facts.sysctl_boot = xstrdup("sysctl.conf");
+		f.g->facts.sysctl_boot_evidence = xstrdup("/etc/rc.d/rc.sysinit");
+		f.g->facts.sysctl_conf_open = rows[i].open;
+		f.g->facts.sysctl_conf = xcalloc(2, sizeof(struct hvc_sysctl_line));
+		for (size_t j = 0; j < rows[i].n; j++) {
+			f.g->facts.sysctl_conf[j] = rows[i].lines[j];
+			f.g->facts.sysctl_conf[j].key = xstrdup(rows[i].lines[j].key);
+			f.g->facts.sysctl_conf[j].value = xstrdup(rows[i].lines[j].value);
+		}
+		f.g->facts.n_sysctl_conf = rows[i].n;
+		hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+		a = find(&f.gp, HVC_ACTION_SYSCTL);
+		hvc_test_report(rows[i].name,
+			a && streq(a->target, "/etc/sysctl.conf") && a->state == rows[i].want &&
+				a->note && strstr(a->note, rows[i].note));
+		teardown(&f);
+	}
+
+	/* The boot reads /etc/sysctl.d: the drop-in, as before. */
+	setup(&f, profile(NULL, "xen.independent_wallclock=1", NULL, false), HVC_BOOT_DIRECT_KERNEL,
+		"x");
+	f.g->facts.inspected = true;
+	f.g->facts.has_independent_wallclock = HVC_YES;
+	f.g->facts.sysctl_boot = xstrdup("sysctl.d");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_SYSCTL);
+	CHECK(a && streq(a->target, "/etc/sysctl.d/90-hvclock.conf"));
+	teardown(&f);
+}
+
 static void test_live_clocksource(void)
 {
 	struct fixture f;
@@ -856,6 +920,7 @@ int main(void)
 		HVC_TEST(test_blocked_guest_is_not_touched),
 		HVC_TEST(test_skips),
 		HVC_TEST(test_sysctl),
+		HVC_TEST(test_sysctl_conf),
 		HVC_TEST(test_live_clocksource),
 		HVC_TEST(test_timesync_is_a_check),
 		HVC_TEST(test_record_keeps_first_original),
