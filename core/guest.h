@@ -38,6 +38,10 @@ HVC_ENUM_DECL(hvc_boot_path); /* "unknown", "direct-kernel", "bootloader", "pvgr
 /* True where a host-side cmdline edit reaches the guest's Linux kernel. */
 bool hvc_boot_path_host_cmdline_reaches_kernel(enum hvc_boot_path b);
 
+/* True if p is a GRUB defaults file hvclock names to the guest: /etc/default/grub, or
+ * /etc/default/grub.d/NAME.cfg with NAME of letters, digits and . _ @ + - (no leading dot). */
+bool hvc_grub_file_sendable(const char *p);
+
 enum hvc_state {
 	HVC_STATE_UNKNOWN,
 	HVC_STATE_RUNNING,
@@ -53,6 +57,8 @@ enum hvc_bootloader {
 	HVC_BOOTLOADER_GRUBBY, /* grubby / BLS entries */
 	HVC_BOOTLOADER_UPDATE_GRUB, /* Debian: /etc/default/grub + update-grub */
 	HVC_BOOTLOADER_GRUB2_MKCONFIG, /* /etc/default/grub + grub2-mkconfig -o ... */
+	/* /etc/default/grub + grub-mkconfig -o /boot/grub/grub.cfg (Arch, Gentoo, Alpine) */
+	HVC_BOOTLOADER_GRUB_MKCONFIG,
 	HVC_BOOTLOADER_NONE, /* nothing hvclock knows how to edit */
 	HVC_BOOTLOADER_LAST,
 };
@@ -108,6 +114,11 @@ struct hvc_facts {
 	char *grub_cmdline; /* GRUB_CMDLINE_LINUX (or the grubby default args) */
 	/* GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub; NULL: no such assignment. */
 	char *grub_cmdline_default;
+	/* The files whose assignments of those two win (/etc/default/grub, or an
+	 * /etc/default/grub.d/ *.cfg that grub-mkconfig sources after it); NULL: not reported. */
+	char *grub_cmdline_file, *grub_cmdline_default_file;
+	/* With bootloader "none": what the guest has and what is missing (guest text). */
+	char *bootloader_why;
 	long uptime_seconds; /* -1 when unknown */
 	struct hvc_log_line *log;
 	size_t n_log;

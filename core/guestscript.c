@@ -206,6 +206,19 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 		buf_text_line(b, "boot-default-old", e.default_old);
 		buf_text_line(b, "boot-default-new", e.default_new);
 	}
+	/* The files whose assignments the edit planned from (the guest checks they still win). */
+	if (!grubby && f->grub_cmdline_file) {
+		if (!hvc_grub_file_sendable(f->grub_cmdline_file) ||
+			(e.default_old && f->grub_cmdline_default_file &&
+				!hvc_grub_file_sendable(f->grub_cmdline_default_file))) {
+			hvc_boot_edit_done(&e);
+			return hvc_error_set(err, -EINVAL,
+				"a GRUB defaults file name hvclock does not send to the guest");
+		}
+		buf_line(b, "boot-file", f->grub_cmdline_file);
+		if (e.default_old && f->grub_cmdline_default_file)
+			buf_line(b, "boot-default-file", f->grub_cmdline_default_file);
+	}
 	STRV_FOREACH (t, e.grubby_remove)
 		buf_line(b, "boot-grubby-remove", *t);
 	STRV_FOREACH (t, e.grubby_add)
@@ -469,6 +482,9 @@ enum ikey {
 	K_BOOTLOADER,
 	K_BOOTLOADER_ARGS,
 	K_BOOTLOADER_DEFAULT_ARGS,
+	K_BOOTLOADER_FILE,
+	K_BOOTLOADER_DEFAULT_FILE,
+	K_BOOTLOADER_WHY,
 	K_UPTIME,
 	K_SYSCTL,
 	K_SYSCTL_ABSENT,
@@ -501,6 +517,9 @@ static const struct {
 	[K_BOOTLOADER] = { "bootloader", false, true },
 	[K_BOOTLOADER_ARGS] = { "bootloader-args", false, false },
 	[K_BOOTLOADER_DEFAULT_ARGS] = { "bootloader-default-args", false, false },
+	[K_BOOTLOADER_FILE] = { "bootloader-file", false, false },
+	[K_BOOTLOADER_DEFAULT_FILE] = { "bootloader-default-file", false, false },
+	[K_BOOTLOADER_WHY] = { "bootloader-why", false, false },
 	[K_UPTIME] = { "uptime", false, false },
 	[K_SYSCTL] = { "sysctl", true, false },
 	[K_SYSCTL_ABSENT] = { "sysctl-absent", true, false },
@@ -661,6 +680,17 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		return 0;
 	case K_BOOTLOADER_DEFAULT_ARGS:
 		f->grub_cmdline_default = xstrdup(v);
+		return 0;
+	case K_BOOTLOADER_FILE:
+	case K_BOOTLOADER_DEFAULT_FILE:
+		/* Any name under /etc/default/grub is kept (the plan blocks one it cannot send). */
+		if (strncmp(v, "/etc/default/grub", 17) != 0)
+			return bad_line(err, l, "not a GRUB defaults file");
+		*(k == K_BOOTLOADER_FILE ? &f->grub_cmdline_file : &f->grub_cmdline_default_file) =
+			xstrdup(v);
+		return 0;
+	case K_BOOTLOADER_WHY:
+		f->bootloader_why = xstrdup(v);
 		return 0;
 	case K_UPTIME:
 		if (parse_uint(v, 1L << 40, &n) < 0)

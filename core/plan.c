@@ -70,6 +70,47 @@ static enum hvc_action_state running_state(
 	return HVC_ACTION_IN_PLACE;
 }
 
+/*
+ * For the GRUB defaults families: true, with *ret_why, if a winning assignment of
+ * GRUB_CMDLINE_LINUX or _DEFAULT is in a file whose name hvclock does not send, or holds a
+ * value built with shell quoting or expansions (e.g. "$GRUB_CMDLINE_LINUX_DEFAULT foo" in a
+ * grub.d override): the reason names the file. hvc_boot_edit_compute() checks the rest.
+ */
+static bool grub_files_why(const struct hvc_facts *f, char **ret_why)
+{
+	const char *why = NULL;
+
+	if (f->bootloader != HVC_BOOTLOADER_UPDATE_GRUB &&
+		f->bootloader != HVC_BOOTLOADER_GRUB2_MKCONFIG &&
+		f->bootloader != HVC_BOOTLOADER_GRUB_MKCONFIG)
+		return false;
+	if (f->grub_cmdline_file && !hvc_grub_file_sendable(f->grub_cmdline_file)) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX wins in '%s', a file name hvclock "
+				     "does not handle",
+			f->grub_cmdline_file);
+		return true;
+	}
+	if (f->grub_cmdline_default && f->grub_cmdline_default_file &&
+		!hvc_grub_file_sendable(f->grub_cmdline_default_file)) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX_DEFAULT wins in '%s', a file name "
+				     "hvclock does not handle",
+			f->grub_cmdline_default_file);
+		return true;
+	}
+	if (f->grub_cmdline && f->grub_cmdline_file &&
+		hvc_cmdline_text_check(f->grub_cmdline, true, &why) < 0) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX in %s %s", f->grub_cmdline_file, why);
+		return true;
+	}
+	if (f->grub_cmdline_default && f->grub_cmdline_default_file &&
+		hvc_cmdline_text_check(f->grub_cmdline_default, true, &why) < 0) {
+		*ret_why = xasprintf(
+			"GRUB_CMDLINE_LINUX_DEFAULT in %s %s", f->grub_cmdline_default_file, why);
+		return true;
+	}
+	return false;
+}
+
 static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	struct hvc_guest *g = gp->guest;
@@ -113,6 +154,9 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		 * change goes into the guest's own boot loader.
 		 */
 		const char *where = g->is_host ? "dom0" : "guest";
+		/* the file whose assignment wins (an /etc/default/grub.d override) */
+		const char *gfile =
+			f->grub_cmdline_file ? f->grub_cmdline_file : "/etc/default/grub";
 		_cleanup_free_ char *target = NULL, *why = NULL;
 		struct hvc_boot_edit edit = { 0 };
 		switch (f->bootloader) {
@@ -121,12 +165,16 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 			break;
 		case HVC_BOOTLOADER_UPDATE_GRUB:
 			target = xasprintf(
-				"%s /etc/default/grub GRUB_CMDLINE_LINUX, then update-grub", where);
+				"%s %s GRUB_CMDLINE_LINUX, then update-grub", where, gfile);
 			break;
 		case HVC_BOOTLOADER_GRUB2_MKCONFIG:
-			target = xasprintf("%s /etc/default/grub GRUB_CMDLINE_LINUX, then "
-					   "grub2-mkconfig",
-				where);
+			target = xasprintf(
+				"%s %s GRUB_CMDLINE_LINUX, then grub2-mkconfig", where, gfile);
+			break;
+		case HVC_BOOTLOADER_GRUB_MKCONFIG:
+			target = xasprintf("%s %s GRUB_CMDLINE_LINUX, then grub-mkconfig -o "
+					   "/boot/grub/grub.cfg",
+				where, gfile);
 			break;
 		default:
 			target = xasprintf("%s boot loader (grubby, or /etc/default/grub "
@@ -139,9 +187,15 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		a->before = xstrdup_or_null(f->grub_cmdline);
 		if (f->bootloader == HVC_BOOTLOADER_NONE) {
 			a->state = HVC_ACTION_BLOCKED;
-			a->note = xasprintf("%s has no boot loader hvclock can edit "
-					    "(no grubby, no /etc/default/grub)",
-				g->is_host ? "dom0" : "the guest");
+			a->note = xasprintf("%s has no boot loader hvclock can edit: %s",
+				g->is_host ? "dom0" : "the guest",
+				f->bootloader_why ? f->bootloader_why
+						  : "found no grubby, no /etc/default/grub");
+		} else if (grub_files_why(f, &why)) {
+			/* Refused here: a winning assignment hvclock cannot name or edit. */
+			a->state = HVC_ACTION_BLOCKED;
+			a->note = xasprintf("%s's boot loader cannot be edited: %s",
+				g->is_host ? "dom0" : "the guest", why);
 		} else if (g->is_host && !f->grub_cmdline) {
 			a->state = HVC_ACTION_PENDING;
 			a->note = xstrdup("dom0's kernel line is known after inspecting dom0");
@@ -169,12 +223,16 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				a->state = HVC_ACTION_PENDING;
 				if (edit.default_old && !streq(edit.default_old, edit.default_new))
 					a->note = xasprintf(
-						"%s; GRUB_CMDLINE_LINUX_DEFAULT becomes "
+						"%s; GRUB_CMDLINE_LINUX_DEFAULT%s%s becomes "
 						"'%s' so that it cannot override the "
 						"change",
 						g->is_host
 							? "takes effect at the host's next reboot"
 							: "takes effect at the guest's next reboot",
+						f->grub_cmdline_default_file ? " in " : "",
+						f->grub_cmdline_default_file
+							? f->grub_cmdline_default_file
+							: "",
 						edit.default_new);
 				else
 					a->note = xstrdup(g->is_host ? "takes effect at the host's "

@@ -159,16 +159,60 @@ hvc_sysctl_path() {
 	hvc_sp=/proc/sys/$(printf '%s' "$1" | tr . /)
 }
 
-# The boot loader tool hvclock would use -> hvc_bl.
+# The boot loader tool hvclock would use -> hvc_bl; with "none", hvc_bl_why says what was found
+# and what is missing.
 hvc_bootloader() {
 	hvc_bl=none
+	hvc_bl_why=
 	if command -v grubby >/dev/null 2>&1; then
 		hvc_bl=grubby
 	elif [ -f /etc/default/grub ] && command -v update-grub >/dev/null 2>&1; then
 		hvc_bl=update-grub
 	elif [ -f /etc/default/grub ] && command -v grub2-mkconfig >/dev/null 2>&1; then
 		hvc_bl=grub2-mkconfig
+	# GRUB 2 without a distribution's wrapper (Arch, Gentoo, Alpine): those distributions run
+	# "grub-mkconfig -o /boot/grub/grub.cfg"; without that file GRUB is not installed there.
+	elif [ -f /etc/default/grub ] && command -v grub-mkconfig >/dev/null 2>&1; then
+		hvc_bl=grub-mkconfig
+		[ -f /boot/grub/grub.cfg ] || hvc_bl=none hvc_bl_why="found /etc/default/grub and \
+grub-mkconfig, but no /boot/grub/grub.cfg for grub-mkconfig to regenerate"
 	fi
+	if [ "$hvc_bl" = none ] && [ -z "$hvc_bl_why" ]; then
+		if [ -f /etc/default/grub ]; then
+			hvc_bl_why="found /etc/default/grub, but no update-grub, grub-mkconfig or \
+grub2-mkconfig to regenerate grub.cfg from it (and no grubby)"
+		else
+			hvc_bl_why="found no grubby, no /etc/default/grub"
+		fi
+	fi
+}
+
+# True if the guest's grub-mkconfig also sources /etc/default/grub.d/*.cfg after
+# /etc/default/grub (Debian's and Ubuntu's do; upstream GRUB's does not).
+hvc_grubd() {
+	for hvc_t in grub-mkconfig grub2-mkconfig; do
+		hvc_tp=$(command -v "$hvc_t" 2>/dev/null) || continue
+		case $hvc_tp in /*) ;; *) continue ;; esac
+		grep -q 'default/grub\.d/\*\.cfg' "$hvc_tp" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# The file whose assignment of $1 (GRUB_CMDLINE_LINUX or _DEFAULT) grub-mkconfig ends up with
+# -> hvc_gf. It sources /etc/default/grub, then (hvc_grubd) each existing
+# /etc/default/grub.d/*.cfg in glob order, so the last of them that assigns $1 wins;
+# /etc/default/grub if none does.
+hvc_grub_file() {
+	hvc_gf=/etc/default/grub
+	hvc_grubd || return 0
+	set +f
+	for hvc_x in /etc/default/grub.d/*.cfg; do
+		[ -e "$hvc_x" ] || continue
+		if grep -q "^[[:blank:]]*$1=" "$hvc_x" 2>/dev/null; then
+			hvc_gf=$hvc_x
+		fi
+	done
+	set -f
 }
 
 # The kernel arguments the boot loader holds -> hvc_ba; returns 1 if unknown.
@@ -179,8 +223,9 @@ hvc_bootargs() {
 		hvc_ba=$(grubby --info=DEFAULT 2>/dev/null </dev/null | awk "$HVC_AWK_ARGS") ||
 			return 1
 		;;
-	update-grub | grub2-mkconfig)
-		hvc_grub_get GRUB_CMDLINE_LINUX || [ "$hvc_rc" != 2 ] || return 1
+	update-grub | grub2-mkconfig | grub-mkconfig)
+		hvc_grub_file GRUB_CMDLINE_LINUX
+		hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_gf" || [ "$hvc_rc" != 2 ] || return 1
 		hvc_ba=$hvc_gv
 		;;
 	*)
@@ -189,12 +234,13 @@ hvc_bootargs() {
 	esac
 }
 
-# The value of assignment $1 in /etc/default/grub -> hvc_gv, exit status -> hvc_rc (0: a
-# value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no assignment;
-# other: unreadable). False unless 0.
+# The value of assignment $1 in file $2 (default /etc/default/grub) -> hvc_gv, exit status ->
+# hvc_rc (0: a value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no
+# assignment; other: unreadable). False unless 0.
 hvc_grub_get() {
 	hvc_rc=0
-	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_GRUB" /etc/default/grub 2>/dev/null) ||
+	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_GRUB" "${2:-/etc/default/grub}" \
+		2>/dev/null) ||
 		hvc_rc=$?
 	case $hvc_rc in 0 | 3 | 4) ;; *) hvc_rc=2 ;; esac
 	[ "$hvc_rc" = 0 ]
@@ -265,7 +311,7 @@ END {
 # is no such assignment (exit 4). "put" prints the file with the value replaced by
 # HVC_AWK_LINUX (and, with HVC_AWK_PUT_DEFAULT=yes, GRUB_CMDLINE_LINUX_DEFAULT's by
 # HVC_AWK_DEFAULT), keeping the quoting style and every other byte; a missing
-# GRUB_CMDLINE_LINUX is appended; exit 3 if a value to replace has quoting beyond it.
+# GRUB_CMDLINE_LINUX is appended (HVC_AWK_PUT_LINUX=no: it is left alone); exit 3 if a value to replace has quoting beyond it.
 # shellcheck disable=SC2016 # awk program: nothing to expand
 HVC_AWK_GRUB='
 # Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;
@@ -336,7 +382,9 @@ END {
 		exit 2
 	if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && lastd)
 		hvc_put(lastd, "GRUB_CMDLINE_LINUX_DEFAULT", ENVIRON["HVC_AWK_DEFAULT"])
-	if (lastl)
+	if (ENVIRON["HVC_AWK_PUT_LINUX"] == "no")
+		;
+	else if (lastl)
 		hvc_put(lastl, "GRUB_CMDLINE_LINUX", ENVIRON["HVC_AWK_LINUX"])
 	else
 		line[++nl] = "GRUB_CMDLINE_LINUX=\"" ENVIRON["HVC_AWK_LINUX"] "\""
