@@ -13,7 +13,7 @@ HVC_ENUM_IMPL(hvc_boot_path, HVC_BOOT_LAST, "unknown", "direct-kernel", "bootloa
 	"firmware")
 HVC_ENUM_IMPL(hvc_state, HVC_STATE_LAST, "unknown", "running", "paused", "shutoff", "other")
 HVC_ENUM_IMPL(hvc_bootloader, HVC_BOOTLOADER_LAST, "unknown", "grubby", "update-grub",
-	"grub2-mkconfig", "grub-mkconfig", "none")
+	"grub2-mkconfig", "grub-mkconfig", "grub-legacy", "menu-lst", "none")
 HVC_ENUM_IMPL(hvc_symptom, HVC_SYMPTOM_LAST, "time-went-backwards", "clocksource-unstable",
 	"tsc-unstable", "switched", "override-refused", "lockup", "other")
 
@@ -74,6 +74,7 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->grub_cmdline_file);
 	free(f->grub_cmdline_default_file);
 	free(f->bootloader_why);
+	strv_free(f->grub_entries);
 	for (size_t i = 0; i < f->n_log; i++)
 		free(f->log[i].text);
 	free(f->log);

@@ -59,6 +59,10 @@ enum hvc_bootloader {
 	HVC_BOOTLOADER_GRUB2_MKCONFIG, /* /etc/default/grub + grub2-mkconfig -o ... */
 	/* /etc/default/grub + grub-mkconfig -o /boot/grub/grub.cfg (Arch, Gentoo, Alpine) */
 	HVC_BOOTLOADER_GRUB_MKCONFIG,
+	/* GRUB legacy: menu.lst's "# kopt=" + Debian's grub-legacy update-grub */
+	HVC_BOOTLOADER_GRUB_LEGACY,
+	/* GRUB legacy without a tool: menu.lst's kernel lines, all entries */
+	HVC_BOOTLOADER_MENU_LST,
 	HVC_BOOTLOADER_NONE, /* nothing hvclock knows how to edit */
 	HVC_BOOTLOADER_LAST,
 };
@@ -117,6 +121,8 @@ struct hvc_facts {
 	/* The files whose assignments of those two win (/etc/default/grub, or an
 	 * /etc/default/grub.d/ *.cfg that grub-mkconfig sources after it); NULL: not reported. */
 	char *grub_cmdline_file, *grub_cmdline_default_file;
+	/* menu-lst: the distinct argument lists of menu.lst's kernel lines, first one first. */
+	char **grub_entries;
 	/* With bootloader "none": what the guest has and what is missing (guest text). */
 	char *bootloader_why;
 	long uptime_seconds; /* -1 when unknown */

@@ -219,6 +219,21 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 		if (e.default_old && f->grub_cmdline_default_file)
 			buf_line(b, "boot-default-file", f->grub_cmdline_default_file);
 	}
+	/* menu-lst: every kernel line's list, old and new (the same edit, per list). */
+	if (f->bootloader == HVC_BOOTLOADER_MENU_LST) {
+		STRV_FOREACH (en, f->grub_entries) {
+			struct hvc_boot_edit ee;
+			_cleanup_free_ char *ewhy = NULL;
+			if (hvc_boot_edit_compute(false, *en, NULL, a->set, a->remove, &ee, &ewhy) <
+				0) {
+				hvc_boot_edit_done(&e);
+				return hvc_error_set(err, -EINVAL, "%s", ewhy);
+			}
+			buf_text_line(b, "boot-entry-old", ee.old);
+			buf_text_line(b, "boot-entry-new", ee.new);
+			hvc_boot_edit_done(&ee);
+		}
+	}
 	STRV_FOREACH (t, e.grubby_remove)
 		buf_line(b, "boot-grubby-remove", *t);
 	STRV_FOREACH (t, e.grubby_add)
@@ -467,6 +482,9 @@ enum hvc_symptom hvc_symptom_classify(const char *line)
 	return HVC_SYMPTOM_OTHER;
 }
 
+/* menu.lst kernel argument lists the guest reports (inspect.sh sends at most 32). */
+#define MAX_BOOT_ENTRIES 32
+
 /* The inspect keys, with how often each may appear and whether it must. */
 enum ikey {
 	K_KERNEL_RELEASE,
@@ -485,6 +503,7 @@ enum ikey {
 	K_BOOTLOADER_FILE,
 	K_BOOTLOADER_DEFAULT_FILE,
 	K_BOOTLOADER_WHY,
+	K_BOOTLOADER_ENTRY,
 	K_UPTIME,
 	K_SYSCTL,
 	K_SYSCTL_ABSENT,
@@ -520,6 +539,7 @@ static const struct {
 	[K_BOOTLOADER_FILE] = { "bootloader-file", false, false },
 	[K_BOOTLOADER_DEFAULT_FILE] = { "bootloader-default-file", false, false },
 	[K_BOOTLOADER_WHY] = { "bootloader-why", false, false },
+	[K_BOOTLOADER_ENTRY] = { "bootloader-entry", true, false },
 	[K_UPTIME] = { "uptime", false, false },
 	[K_SYSCTL] = { "sysctl", true, false },
 	[K_SYSCTL_ABSENT] = { "sysctl-absent", true, false },
@@ -691,6 +711,13 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		return 0;
 	case K_BOOTLOADER_WHY:
 		f->bootloader_why = xstrdup(v);
+		return 0;
+	case K_BOOTLOADER_ENTRY:
+		if (strv_length(f->grub_entries) >= MAX_BOOT_ENTRIES)
+			return bad_line(err, l, "too many kernel entries");
+		if (strv_contains(f->grub_entries, v))
+			return bad_line(err, l, "repeated");
+		strv_push(&f->grub_entries, v);
 		return 0;
 	case K_UPTIME:
 		if (parse_uint(v, 1L << 40, &n) < 0)

@@ -111,6 +111,30 @@ static bool grub_files_why(const struct hvc_facts *f, char **ret_why)
 	return false;
 }
 
+/*
+ * menu-lst: every kernel line's argument list gets the same edit (all entries, as grubby
+ * --update-kernel=ALL); true, with *ret_why, if one of them cannot be edited. *changed: any
+ * list changes (the first one is the plan's before/after).
+ */
+static bool menu_lst_why(
+	const struct hvc_facts *f, const struct hvc_profile *p, bool *changed, char **ret_why)
+{
+	if (f->bootloader != HVC_BOOTLOADER_MENU_LST)
+		return false;
+	STRV_FOREACH (en, f->grub_entries) {
+		struct hvc_boot_edit e;
+		_cleanup_free_ char *why = NULL;
+		if (hvc_boot_edit_compute(
+			    false, *en, NULL, p->cmdline_set, p->cmdline_remove, &e, &why) < 0) {
+			*ret_why = xasprintf("a kernel line of /boot/grub/menu.lst: %s", why);
+			return true;
+		}
+		*changed = *changed || e.changed;
+		hvc_boot_edit_done(&e);
+	}
+	return false;
+}
+
 static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	struct hvc_guest *g = gp->guest;
@@ -176,6 +200,15 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					   "/boot/grub/grub.cfg",
 				where, gfile);
 			break;
+		case HVC_BOOTLOADER_GRUB_LEGACY:
+			target = xasprintf("%s /boot/grub/menu.lst '# kopt=', then update-grub "
+					   "(grub-legacy)",
+				where);
+			break;
+		case HVC_BOOTLOADER_MENU_LST:
+			target = xasprintf(
+				"%s /boot/grub/menu.lst kernel lines (every entry)", where);
+			break;
 		default:
 			target = xasprintf("%s boot loader (grubby, or /etc/default/grub "
 					   "GRUB_CMDLINE_LINUX)",
@@ -191,7 +224,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				g->is_host ? "dom0" : "the guest",
 				f->bootloader_why ? f->bootloader_why
 						  : "found no grubby, no /etc/default/grub");
-		} else if (grub_files_why(f, &why)) {
+		} else if (grub_files_why(f, &why) || menu_lst_why(f, p, &changed, &why)) {
 			/* Refused here: a winning assignment hvclock cannot name or edit. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",
@@ -218,17 +251,19 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				g->is_host ? "dom0" : "the guest", why);
 		} else {
 			a->after = xstrdup(edit.new);
-			changed = edit.changed;
+			changed = edit.changed || changed; /* menu-lst: any kernel line */
 			if (changed) {
 				a->state = HVC_ACTION_PENDING;
 				if (edit.default_old && !streq(edit.default_old, edit.default_new))
-					a->note = xasprintf(
-						"%s; GRUB_CMDLINE_LINUX_DEFAULT%s%s becomes "
-						"'%s' so that it cannot override the "
-						"change",
+					a->note = xasprintf("%s; %s%s%s becomes "
+							    "'%s' so that it cannot override the "
+							    "change",
 						g->is_host
 							? "takes effect at the host's next reboot"
 							: "takes effect at the guest's next reboot",
+						f->bootloader == HVC_BOOTLOADER_GRUB_LEGACY
+							? "'# defoptions='"
+							: "GRUB_CMDLINE_LINUX_DEFAULT",
 						f->grub_cmdline_default_file ? " in " : "",
 						f->grub_cmdline_default_file
 							? f->grub_cmdline_default_file

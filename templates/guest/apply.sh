@@ -2,7 +2,8 @@
 #
 # Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
 # "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader, boot-old,
-# boot-new, boot-default-old, boot-default-new, boot-file, boot-default-file,
+# boot-new, boot-default-old, boot-default-new, boot-file, boot-default-file, boot-entry-old,
+# boot-entry-new,
 # boot-grubby-remove, boot-grubby-add, sysctl,
 # clocksource, timesync, dom0, deadline) and the terminator; the
 # protocol is specified in docs/guest-protocol.md. Every file is backed up under
@@ -353,6 +354,162 @@ hvc_boot_grub() {
 	fi
 }
 
+# Keep the first original of menu.lst and record the family, then move FILE.hvclock-new over it
+# (keeping the current one as .hvclock-old); false with hvc_why.
+hvc_menu_replace() {
+	hvc_f=/boot/grub/menu.lst
+	if ! hvc_backup bootloader "$hvc_f" || ! hvc_state_once "bootloader $hvc_bl" "bootloader " ||
+		! cp -p "$hvc_f" "$hvc_f.hvclock-old"; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_why="cannot keep the original of $hvc_f in $HVC_DIR"
+		return 1
+	fi
+	if ! mv -f "$hvc_f.hvclock-new" "$hvc_f"; then
+		rm -f "$hvc_f.hvclock-new" "$hvc_f.hvclock-old"
+		hvc_why="cannot replace $hvc_f"
+		return 1
+	fi
+}
+
+# GRUB legacy with Debian's grub-legacy update-grub: menu.lst's "# kopt=" (and "# defoptions=")
+# set to the values hvclock computed, update-grub, then the first automagic kernel line read
+# back: its arguments must be the new kopt and defoptions, word for word.
+hvc_boot_legacy() {
+	hvc_f=/boot/grub/menu.lst
+	hvc_menu_get kopt || :
+	case $hvc_rc in
+	0) ;;
+	3)
+		hvc_result bootloader failed "$hvc_f has several kopt lines or per-kernel kopt_" \
+			"lines, which hvclock does not edit"
+		return 0
+		;;
+	*)
+		hvc_result bootloader failed "no '# kopt=' line in $hvc_f's automagic section"
+		return 0
+		;;
+	esac
+	hvc_boot_fresh "'# kopt=' in $hvc_f" "$hvc_gv" "$hvc_bold" || return 0
+	hvc_menu_get defoptions || :
+	case $hvc_rc:$hvc_bdef in
+	0:yes) hvc_boot_fresh "'# defoptions=' in $hvc_f" "$hvc_gv" "$hvc_bdold" || return 0 ;;
+	4:no) ;;
+	3:*)
+		hvc_result bootloader failed "$hvc_f has several defoptions lines"
+		return 0
+		;;
+	*)
+		hvc_result bootloader stale "'# defoptions=' in $hvc_f changed since the plan;" \
+			"nothing changed (plan again)"
+		return 0
+		;;
+	esac
+	if [ "$hvc_bnew" = "$hvc_bold" ] && [ "$hvc_bdnew" = "$hvc_bdold" ]; then
+		hvc_result bootloader in-place
+		return 0
+	fi
+	hvc_rc=0
+	HVC_AWK_MODE=put HVC_AWK_KOPT=$hvc_bnew HVC_AWK_PUT_DEFAULT=$hvc_bdef \
+		HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_MENU" "$hvc_f" >"$hvc_f.hvclock-new" ||
+		hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
+		return 0
+	fi
+	if ! hvc_menu_replace; then
+		hvc_result bootloader failed "$hvc_why"
+		return 0
+	fi
+	hvc_why=
+	hvc_menu_get kopt || :
+	[ "$hvc_gv" = "$hvc_bnew" ] || hvc_why="'# kopt=' reads back as '$hvc_gv'"
+	if [ -z "$hvc_why" ]; then
+		hvc_rc=0
+		update-grub >/dev/null 2>&1 </dev/null || hvc_rc=$?
+		[ "$hvc_rc" = 0 ] || hvc_why="update-grub failed (exit $hvc_rc)"
+	fi
+	if [ -z "$hvc_why" ]; then
+		hvc_r=$(HVC_AWK_MODE=first HVC_AWK_AUTO=yes awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null) ||
+			hvc_r=
+		hvc_words "$hvc_r"
+		hvc_got=$hvc_w
+		hvc_words "$hvc_bnew $hvc_bdnew"
+		[ "$hvc_got" = "$hvc_w" ] ||
+			hvc_why="update-grub ran but the first automagic kernel line has '$hvc_got'"
+	fi
+	if [ -n "$hvc_why" ]; then
+		# the whole file back: update-grub writes menu.lst itself
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_result bootloader failed "$hvc_why; $hvc_f put back"
+		return 0
+	fi
+	rm -f "$hvc_f.hvclock-old"
+	hvc_result bootloader deferred "'# kopt=' set and update-grub ran;" \
+		"takes effect at the next boot"
+}
+
+# GRUB legacy without a tool: every kernel line of menu.lst (all entries, as grubby
+# --update-kernel=ALL does) whose arguments are one of the old lists hvclock sent gets the
+# matching new list; a kernel line matching none means the file changed since the plan.
+hvc_boot_menulst() {
+	hvc_f=/boot/grub/menu.lst
+	if ! hvc_cur=$(HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null); then
+		hvc_result bootloader failed "cannot read $hvc_f"
+		return 0
+	fi
+	hvc_n=0
+	while IFS= read -r hvc_l; do
+		hvc_n=$((hvc_n + 1))
+		case $HVC_NL$hvc_eold in
+		*"${HVC_NL}x$hvc_l$HVC_NL"*) ;;
+		*)
+			hvc_result bootloader stale "a kernel line of $hvc_f has '$hvc_l', not one of" \
+				"the lists planned from; nothing changed (plan again)"
+			return 0
+			;;
+		esac
+	done <<EOF
+$hvc_cur
+EOF
+	if [ "$hvc_eold" = "$hvc_enew" ]; then
+		hvc_result bootloader in-place
+		return 0
+	fi
+	hvc_rc=0
+	HVC_AWK_MODE=edit HVC_AWK_OLD=$hvc_eold HVC_AWK_NEW=$hvc_enew awk "$HVC_AWK_MENU" \
+		"$hvc_f" >"$hvc_f.hvclock-new" || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
+		return 0
+	fi
+	if ! hvc_menu_replace; then
+		hvc_result bootloader failed "$hvc_why"
+		return 0
+	fi
+	# Read back: every kernel line now has one of the new lists.
+	hvc_why=
+	hvc_cur=$(HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null) ||
+		hvc_why="cannot read $hvc_f back"
+	while IFS= read -r hvc_l; do
+		case $HVC_NL$hvc_enew in
+		*"${HVC_NL}x$hvc_l$HVC_NL"*) ;;
+		*) hvc_why="a kernel line reads back as '$hvc_l'" ;;
+		esac
+	done <<EOF
+$hvc_cur
+EOF
+	if [ -n "$hvc_why" ]; then
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_result bootloader failed "$hvc_f: $hvc_why; put back"
+		return 0
+	fi
+	rm -f "$hvc_f.hvclock-old"
+	hvc_result bootloader deferred "the $hvc_n kernel argument list(s) of $hvc_f set in" \
+		"every entry; takes effect at the next boot"
+}
+
 # grubby --update-kernel=ALL with the argument lists hvclock computed, after keeping every
 # file grubby may rewrite; the default entry's args must then read back as the new value.
 hvc_boot_grubby() {
@@ -414,6 +571,8 @@ hvc_step_bootloader() {
 	case $hvc_bl in
 	grubby) hvc_boot_grubby ;;
 	update-grub | grub2-mkconfig | grub-mkconfig) hvc_boot_grub ;;
+	grub-legacy) hvc_boot_legacy ;;
+	menu-lst) hvc_boot_menulst ;;
 	*)
 		hvc_result bootloader failed "no boot loader hvclock can edit: $hvc_bl_why"
 		;;
@@ -850,6 +1009,8 @@ hvc_main() {
 	hvc_bdnew=
 	hvc_bfile=
 	hvc_bdfile=
+	hvc_eold=
+	hvc_enew=
 	hvc_grm=
 	hvc_gadd=
 	hvc_sysctls=
@@ -901,6 +1062,20 @@ hvc_main() {
 				hvc_bfile=$hvc_v
 			else
 				hvc_bdfile=$hvc_v
+			fi
+			;;
+		boot-entry-old | "boot-entry-old "* | boot-entry-new | "boot-entry-new "*)
+			hvc_k=${hvc_l%% *}
+			hvc_v=${hvc_l#"$hvc_k"}
+			hvc_v=${hvc_v# }
+			case $hvc_v in
+			*\"*) hvc_bad="invalid data line: kernel command line" ;;
+			esac
+			hvc_valid_text "$hvc_v" || hvc_bad="invalid data line: kernel command line"
+			if [ "$hvc_k" = boot-entry-old ]; then
+				hvc_eold="${hvc_eold}x$hvc_v$HVC_NL"
+			else
+				hvc_enew="${hvc_enew}x$hvc_v$HVC_NL"
 			fi
 			;;
 		"boot-grubby-remove "* | "boot-grubby-add "*)

@@ -176,13 +176,28 @@ hvc_bootloader() {
 		hvc_bl=grub-mkconfig
 		[ -f /boot/grub/grub.cfg ] || hvc_bl=none hvc_bl_why="found /etc/default/grub and \
 grub-mkconfig, but no /boot/grub/grub.cfg for grub-mkconfig to regenerate"
+	# GRUB legacy without grubby: Debian's grub-legacy update-grub rewrites menu.lst's
+	# automagic kernel lines from its "# kopt=" line (hvclock edits that line); without
+	# update-grub nothing rewrites them, so hvclock edits the kernel lines themselves.
+	elif [ -f /boot/grub/menu.lst ]; then
+		if ! command -v update-grub >/dev/null 2>&1; then
+			hvc_bl=menu-lst
+		elif hvc_menu_get kopt; then
+			hvc_bl=grub-legacy
+		elif [ "$hvc_rc" = 3 ]; then
+			hvc_bl_why="found /boot/grub/menu.lst and update-grub, but several kopt lines \
+or per-kernel kopt_ lines, which hvclock does not edit"
+		else
+			hvc_bl_why="found /boot/grub/menu.lst and update-grub, but no '# kopt=' line \
+in its automagic section (update-grub would rewrite an edited kernel line)"
+		fi
 	fi
 	if [ "$hvc_bl" = none ] && [ -z "$hvc_bl_why" ]; then
 		if [ -f /etc/default/grub ]; then
 			hvc_bl_why="found /etc/default/grub, but no update-grub, grub-mkconfig or \
 grub2-mkconfig to regenerate grub.cfg from it (and no grubby)"
 		else
-			hvc_bl_why="found no grubby, no /etc/default/grub"
+			hvc_bl_why="found no grubby, no /etc/default/grub, no /boot/grub/menu.lst"
 		fi
 	fi
 }
@@ -228,11 +243,134 @@ hvc_bootargs() {
 		hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_gf" || [ "$hvc_rc" != 2 ] || return 1
 		hvc_ba=$hvc_gv
 		;;
+	grub-legacy)
+		hvc_menu_get kopt || return 1
+		hvc_ba=$hvc_gv
+		;;
+	menu-lst)
+		hvc_ba=$(HVC_AWK_MODE=first awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) ||
+			return 1
+		;;
 	*)
 		return 1
 		;;
 	esac
 }
+
+# The value of menu.lst's "# $1=" line (kopt, defoptions) in its automagic section -> hvc_gv,
+# exit status -> hvc_rc (0: one such line; 3: several, or per-kernel kopt_ lines; 4: none;
+# other: unreadable). False unless 0.
+hvc_menu_get() {
+	hvc_rc=0
+	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_MENU" /boot/grub/menu.lst \
+		2>/dev/null) || hvc_rc=$?
+	case $hvc_rc in 0 | 3 | 4) ;; *) hvc_rc=2 ;; esac
+	[ "$hvc_rc" = 0 ]
+}
+
+# GRUB legacy's menu.lst, as text (hvclock computes every new value on the host). A kernel
+# line is "kernel PATH ARGS"; its arguments are ARGS without trailing blanks. HVC_AWK_MODE:
+# "get" (HVC_AWK_VAR): see hvc_menu_get. "put": the file with the "# kopt=" value replaced by
+# HVC_AWK_KOPT and, with HVC_AWK_PUT_DEFAULT=yes, "# defoptions=" by HVC_AWK_DEFAULT; exit 3
+# without exactly one kopt line. "first": the arguments of the first kernel line (with
+# HVC_AWK_AUTO=yes: in the automagic section); exit 4 if none. "entries": the distinct
+# arguments of every kernel line, one a line. "edit": the file with each kernel line whose
+# arguments are line i of HVC_AWK_OLD given line i of HVC_AWK_NEW (each line with one leading
+# "x", so that an empty value is a line), every other byte kept;
+# exit 5 if a kernel line matches none.
+# shellcheck disable=SC2016 # awk program: nothing to expand
+HVC_AWK_MENU='
+function kparse(l, m) {
+	if (!match(l, /^[ \t]*kernel[ \t]+[^ \t]+/))
+		return 0
+	kpre = substr(l, 1, RLENGTH)
+	rest = substr(l, RLENGTH + 1)
+	match(rest, /^[ \t]*/)
+	kpre = kpre substr(rest, 1, RLENGTH)
+	kargs = substr(rest, RLENGTH + 1)
+	sub(/[ \t]+$/, "", kargs)
+	ktail = substr(rest, RLENGTH + 1 + length(kargs))
+	return 1
+}
+BEGIN {
+	mode = ENVIRON["HVC_AWK_MODE"]
+	var = ENVIRON["HVC_AWK_VAR"]
+	nold = split(ENVIRON["HVC_AWK_OLD"], olds, "\n")
+	split(ENVIRON["HVC_AWK_NEW"], news, "\n")
+	inauto = 0
+	n = 0
+	bad = 0
+}
+{
+	line[++nl] = $0
+	if ($0 ~ /^### BEGIN AUTOMAGIC KERNELS LIST/)
+		inauto = 1
+	else if ($0 ~ /^### END DEBIAN AUTOMAGIC KERNELS LIST/)
+		inauto = 0
+	if (inauto && $0 ~ /^# kopt_[^=]*=/)
+		bad = 1
+	if (inauto && var != "" && index($0, "# " var "=") == 1) {
+		n++
+		val = substr($0, length(var) + 4)
+	}
+	if (inauto && index($0, "# kopt=") == 1) {
+		nk++
+		kl = nl
+	}
+	if (inauto && index($0, "# defoptions=") == 1) {
+		nd++
+		dl = nl
+	}
+	if (kparse($0)) {
+		if (mode == "first" && !found && (ENVIRON["HVC_AWK_AUTO"] != "yes" || inauto)) {
+			found = 1
+			first = kargs
+		}
+		if (mode == "entries" && !(kargs in seen)) {
+			seen[kargs] = 1
+			print kargs
+		}
+		if (mode == "edit") {
+			for (i = 1; i <= nold; i++)
+				if (substr(olds[i], 2) == kargs)
+					break
+			if (i > nold) {
+				failed = 5
+				exit
+			}
+			line[nl] = kpre substr(news[i], 2) ktail
+		}
+	}
+}
+END {
+	if (failed)
+		exit failed
+	if (mode == "get") {
+		if (n > 1 || (var == "kopt" && bad))
+			exit 3
+		if (!n)
+			exit 4
+		print val
+		exit 0
+	}
+	if (mode == "first") {
+		if (!found)
+			exit 4
+		print first
+		exit 0
+	}
+	if (mode == "put") {
+		if (nk != 1 || bad || nd > 1)
+			exit 3
+		line[kl] = "# kopt=" ENVIRON["HVC_AWK_KOPT"]
+		if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && nd == 1)
+			line[dl] = "# defoptions=" ENVIRON["HVC_AWK_DEFAULT"]
+	}
+	if (mode == "put" || mode == "edit")
+		for (i = 1; i <= nl; i++)
+			print line[i]
+	exit 0
+}'
 
 # The value of assignment $1 in file $2 (default /etc/default/grub) -> hvc_gv, exit status ->
 # hvc_rc (0: a value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no

@@ -20,9 +20,10 @@ sim_lab_dir bootgrub
 
 # g1 Arch-like grub-mkconfig, g2 Ubuntu-like update-grub with grub.d overrides, g3 an override
 # built from an expansion, g4 /etc/default/grub without a tool, g5 grub-mkconfig without
-# /boot/grub/grub.cfg. All start as the Debian kind (update-grub fake), then are reshaped.
+# /boot/grub/grub.cfg, g6 GRUB legacy with "# kopt=" and update-grub, g7 GRUB legacy's menu.lst
+# alone. All start as the Debian kind (update-grub fake), then are reshaped.
 export SIM_KINDS=modern-kvm
-sim_lab_start 5 14000 1000
+sim_lab_start 7 14000 1000
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
 FLEET="test://$TMP/fleet.xml"
 G=$SIM/guests
@@ -109,6 +110,80 @@ default_grub "$G/g5"
 install_grub_mkconfig "$G/g5"
 rm -rf "$G/g5/boot/grub"
 
+# g6: GRUB legacy with Debian's grub-legacy update-grub (no Debian 12 package). FAKE, written to
+# behave like the real one (grub-legacy 0.97's /usr/sbin/update-grub): it keeps menu.lst up to
+# "## ## End Default Options ##" and after "### END DEBIAN AUTOMAGIC KERNELS LIST", and rewrites
+# the entries between from /boot/vmlinuz-* (newest first): "kernel PATH $kopt $defoptions",
+# and a recovery entry "kernel PATH $kopt single" (altoptions "(single-user mode) single").
+fake_legacy_update_grub() {
+	cat <<'EOF'
+#!/bin/sh
+# FAKE grub-legacy update-grub (tests/sim/t-boot-grub.sh): see there
+set -eu
+m=/boot/grub/menu.lst
+opt() {
+	sed -n '/^### BEGIN AUTOMAGIC KERNELS LIST/,/^### END DEBIAN AUTOMAGIC KERNELS LIST/p' "$m" |
+		sed -n "s/^# $1=//p" | head -n 1
+}
+kopt=$(opt kopt) defoptions=$(opt defoptions) alt=$(opt altoptions) title=$(opt title)
+groot=$(opt groot)
+{
+	sed -n '1,/^## ## End Default Options ##/p' "$m"
+	echo
+	for k in $(ls /boot/vmlinuz-* | sort -r -V); do
+		v=${k#/boot/vmlinuz-}
+		printf 'title\t\t%s, kernel %s\nroot\t\t%s\nkernel\t\t%s %s %s\n' \
+			"$title" "$v" "$groot" "$k" "$kopt" "$defoptions"
+		[ ! -f "/boot/initrd.img-$v" ] || printf 'initrd\t\t/boot/initrd.img-%s\n' "$v"
+		echo
+		printf 'title\t\t%s, kernel %s %s)\nroot\t\t%s\nkernel\t\t%s %s %s\n' \
+			"$title" "$v" "${alt%%)*}" "$groot" "$k" "$kopt" "${alt#*) }"
+		[ ! -f "/boot/initrd.img-$v" ] || printf 'initrd\t\t/boot/initrd.img-%s\n' "$v"
+		echo
+	done
+	sed -n '/^### END DEBIAN AUTOMAGIC KERNELS LIST/,$p' "$m"
+} >"$m.new"
+mv -f "$m.new" "$m"
+EOF
+}
+legacy_guest() {
+	local r=$1
+	rm -f "$r/etc/default/grub" "$r/usr/sbin/update-grub" "$r/boot/grub/grub.cfg"
+	mkdir -p "$r/boot/grub"
+	fake_legacy_update_grub >"$r/usr/sbin/update-grub"
+	chmod 755 "$r/usr/sbin/update-grub"
+	echo "fake kernel" >"$r/boot/vmlinuz-$REL"
+	echo "fake initrd" >"$r/boot/initrd.img-$REL"
+	echo "fake kernel" >"$r/boot/vmlinuz-5.10.0-30-amd64"
+	printf '%s\n' 'default		0' 'timeout		5' '' '### BEGIN AUTOMAGIC KERNELS LIST' \
+		'## lines between the AUTOMAGIC KERNELS LIST markers will be modified' \
+		'## by the debian update-grub script except for the default options below' \
+		'' '## default kernel options for automagic boot options' \
+		'# kopt=root=/dev/vda1 ro' '' '## default grub root device' '# groot=(hd0,0)' '' \
+		'## additional options to use with the default boot option' '# defoptions=quiet' \
+		'' '## alternative options' '# altoptions=(single-user mode) single' '' \
+		'# title=Debian GNU/Linux' '' '## ## End Default Options ##' '' \
+		'### END DEBIAN AUTOMAGIC KERNELS LIST' '' 'title		Memtest86' \
+		'kernel		/boot/memtest86.bin' >"$r/boot/grub/menu.lst"
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$r" /usr/sbin/update-grub </dev/null
+}
+# g7: GRUB legacy without a tool (an EL5-era menu.lst, no grubby): hvclock edits every kernel line
+menulst_guest() {
+	local r=$1
+	rm -f "$r/etc/default/grub" "$r/usr/sbin/update-grub" "$r/boot/grub/grub.cfg"
+	mkdir -p "$r/boot/grub"
+	printf '%s\n' 'default=0' 'timeout=5' 'title CentOS (2.6.18-419.el5)' '	root (hd0,0)' \
+		'	kernel /vmlinuz-2.6.18-419.el5 ro root=/dev/VolGroup00/LogVol00 rhgb quiet' \
+		'	initrd /initrd-2.6.18-419.el5.img' 'title CentOS (2.6.18-398.el5)' \
+		'	root (hd0,0)' \
+		'	kernel /vmlinuz-2.6.18-398.el5 ro root=/dev/VolGroup00/LogVol00 rhgb quiet' \
+		'	initrd /initrd-2.6.18-398.el5.img' 'title CentOS single user' '	root (hd0,0)' \
+		'	kernel /vmlinuz-2.6.18-419.el5 ro root=/dev/VolGroup00/LogVol00 single' \
+		>"$r/boot/grub/menu.lst"
+}
+legacy_guest "$G/g6" || bail "the fake grub-legacy update-grub does not run in g6"
+menulst_guest "$G/g7"
+
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --connect-timeout 10 --parallel 4 "$@"; }
@@ -166,6 +241,16 @@ check_json "plan: g5 grub-mkconfig without /boot/grub/grub.cfg blocks, saying so
 a = b["g5"]
 assert a["state"] == "blocked", a
 assert "found /etc/default/grub and grub-mkconfig, but no /boot/grub/grub.cfg" in a["note"], a["note"]'
+check_json "plan: g6 grub-legacy: kopt, exact before/after" '
+x = g["g6"]; a = b["g6"]
+assert x["facts"]["bootloader"] == "grub-legacy", x["facts"]["bootloader"]
+assert a["target"] == "guest /boot/grub/menu.lst \x27# kopt=\x27, then update-grub (grub-legacy)", a["target"]
+assert (a["before"], a["after"], a["state"]) == ("root=/dev/vda1 ro", "root=/dev/vda1 ro clocksource=kvm-clock", "pending"), a'
+check_json "plan: g7 menu.lst alone: every kernel line, exact before/after of the first" '
+x = g["g7"]; a = b["g7"]
+assert x["facts"]["bootloader"] == "menu-lst", x["facts"]["bootloader"]
+assert a["target"] == "guest /boot/grub/menu.lst kernel lines (every entry)", a["target"]
+assert (a["before"], a["after"], a["state"]) == ("ro root=/dev/VolGroup00/LogVol00 rhgb quiet", "ro root=/dev/VolGroup00/LogVol00 rhgb quiet clocksource=kvm-clock", "pending"), a'
 rc=0; HV plan $P g2 >"$TMP/out.txt" 2>"$TMP/err" || rc=$?
 check "plan (text): g2's evidence names the winning file" \
 	grep -q 'boot loader: GRUB_CMDLINE_LINUX wins in /etc/default/grub.d/60-site.cfg' "$TMP/out.txt"
@@ -174,8 +259,8 @@ check "plan changed no file in any guest" cmp -s "$TMP/m0" "$TMP/m0b"
 
 # --- rollout ---
 rc=0; HV rollout $P --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check_json "rollout: g1 and g2 deferred to the next boot, g3-g5 not changed" '
-for n in ("g1", "g2"):
+check_json "rollout: g1, g2, g6 and g7 deferred to the next boot, g3-g5 not changed" '
+for n in ("g1", "g2", "g6", "g7"):
     assert b[n]["result"] == "deferred", (n, b[n]["result"], b[n].get("result_message"))
 for n in ("g3", "g4", "g5"):
     assert b[n]["result"] in ("skipped", "failed", "none"), (n, b[n])'
@@ -187,12 +272,21 @@ check "rollout g2: the winning override holds the new value" \
 check "rollout g2: /etc/default/grub untouched" cmp -s "$TMP/g2-default-grub" "$G/g2/etc/default/grub"
 check "rollout g2: grub.cfg's linux lines carry $CS and not clocksource=tsc" \
 	eval "cfg_has g2 '$CS' && ! grep -q 'clocksource=tsc' '$G/g2/boot/grub/grub.cfg'"
+check "rollout g6: the kopt line holds the new value" \
+	grep -q -x "# kopt=root=/dev/vda1 ro $CS" "$G/g6/boot/grub/menu.lst"
+check "rollout g6: update-grub rewrote every automagic kernel line with it" \
+	eval "[ \$(grep -c -E '^kernel.*/boot/vmlinuz-.* root=/dev/vda1 ro $CS( |\$)' '$G/g6/boot/grub/menu.lst') = 4 ]"
+check "rollout g6: the entry outside the automagic section untouched" \
+	grep -q -x "kernel		/boot/memtest86.bin" "$G/g6/boot/grub/menu.lst"
+check "rollout g7: all three kernel lines carry $CS, the rest as before" \
+	eval "[ \$(grep -c -E 'kernel /vmlinuz-.* $CS\$' '$G/g7/boot/grub/menu.lst') = 3 ] &&
+	[ \$(wc -l <'$G/g7/boot/grub/menu.lst') = 13 ]"
 manifest "$TMP/m1"
 
 # --- idempotent ---
 rc=0; HV plan $P --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check_json "plan again: g1 and g2 have nothing to change (waiting for the reboot)" '
-for n in ("g1", "g2"):
+check_json "plan again: g1, g2, g6 and g7 have nothing to change (waiting for the reboot)" '
+for n in ("g1", "g2", "g6", "g7"):
     assert b[n]["state"] in ("in-place", "waiting-power-cycle"), (n, b[n]["state"])
     assert b[n]["before"] == b[n]["after"], b[n]'
 rc=0; HV rollout $P --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
@@ -201,8 +295,8 @@ check "second rollout: no file in any guest changed" cmp -s "$TMP/m1" "$TMP/m2"
 
 # --- rollback ---
 rc=0; HV rollback --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check_json "rollback: g1 and g2 restored" '
-for n in ("g1", "g2"):
+check_json "rollback: g1, g2, g6 and g7 restored" '
+for n in ("g1", "g2", "g6", "g7"):
     assert g[n]["result"] == "applied", (n, g[n]["result"], g[n].get("result_message"))'
 manifest "$TMP/m3"
 if cmp -s "$TMP/m0" "$TMP/m3"; then
@@ -213,6 +307,6 @@ else
 	diff "$TMP/g1-grub.cfg" "$G/g1/boot/grub/grub.cfg" | head -20 | diag
 fi
 check "rollback: hvclock's guest directories removed" \
-	eval "[ ! -e '$G/g1/var/lib/hvclock' ] && [ ! -e '$G/g2/var/lib/hvclock' ]"
+	eval "(for i in 1 2 6 7; do [ ! -e '$G'/g\$i/var/lib/hvclock ] || exit 1; done)"
 
 tap_done
