@@ -449,7 +449,8 @@ END {
 # is no such assignment (exit 4). "put" prints the file with the value replaced by
 # HVC_AWK_LINUX (and, with HVC_AWK_PUT_DEFAULT=yes, GRUB_CMDLINE_LINUX_DEFAULT's by
 # HVC_AWK_DEFAULT), keeping the quoting style and every other byte; a missing
-# GRUB_CMDLINE_LINUX is appended (HVC_AWK_PUT_LINUX=no: it is left alone); exit 3 if a value to replace has quoting beyond it.
+# GRUB_CMDLINE_LINUX is appended (HVC_AWK_PUT_LINUX=no: it is left alone); exit 3 if a value
+# to replace has quoting beyond it.
 # shellcheck disable=SC2016 # awk program: nothing to expand
 HVC_AWK_GRUB='
 # Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;

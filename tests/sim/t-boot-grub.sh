@@ -13,8 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 
-[ -x /usr/sbin/grub-mkconfig ] && [ -f /usr/share/grub/grub-mkconfig_lib ] &&
-	[ -f /etc/grub.d/10_linux ] || skip_all "no grub-mkconfig (grub-common, grub2-common)"
+if [ ! -x /usr/sbin/grub-mkconfig ] || [ ! -f /usr/share/grub/grub-mkconfig_lib ] ||
+	[ ! -f /etc/grub.d/10_linux ]; then
+	skip_all "no grub-mkconfig (grub-common, grub2-common)"
+fi
 . "$here/lab.sh"
 sim_lab_dir bootgrub
 
@@ -75,12 +77,16 @@ EOF
 # /etc/default/grub as Debian ships it (a new file, not the skeleton's link)
 default_grub() {
 	rm -f "$1/etc/default/grub"
+	# shellcheck disable=SC2016 # shell text of the guest's file
 	printf '%s\n' GRUB_DEFAULT=0 GRUB_TIMEOUT=5 \
 		'GRUB_DISTRIBUTOR=`( . /etc/os-release; echo ${NAME:-Debian} ) 2>/dev/null || echo Debian`' \
 		'GRUB_CMDLINE_LINUX_DEFAULT="quiet"' 'GRUB_CMDLINE_LINUX=""' >"$1/etc/default/grub"
 }
 # in the environment the guest runs it in (no LANG: that changes 00_header's output)
-mkcfg() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$1" /usr/sbin/grub-mkconfig -o /boot/grub/grub.cfg </dev/null >/dev/null 2>&1; }
+mkcfg() {
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$1" /usr/sbin/grub-mkconfig \
+		-o /boot/grub/grub.cfg </dev/null >/dev/null 2>&1
+}
 
 default_grub "$G/g1"
 install_grub_mkconfig "$G/g1"
@@ -187,7 +193,7 @@ menulst_guest "$G/g7"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 	--no-agent --connect-timeout 10 --parallel 4 "$@"; }
-P="--profile kvm-modern-tsc-unstable"
+P=(--profile kvm-modern-tsc-unstable)
 manifest() { (cd "$G" && find . -path '*/dev' -prune -o -type f -print0 | sort -z |
 	xargs -0 sha256sum) >"$1"; }
 check_json() { # NAME PYTHON (d = JSON document, g = guests by name, b = their boot loader action)
@@ -215,7 +221,7 @@ cp -a "$G/g2/etc/default/grub" "$TMP/g2-default-grub"
 cp -a "$G/g1/boot/grub/grub.cfg" "$TMP/g1-grub.cfg"
 
 # --- plan ---
-rc=0; HV plan $P --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+rc=0; HV plan "${P[@]}" --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "plan: g1 grub-mkconfig family, exact before/after" '
 x = g["g1"]; a = b["g1"]
 assert x["facts"]["bootloader"] == "grub-mkconfig", x["facts"]["bootloader"]
@@ -251,14 +257,14 @@ x = g["g7"]; a = b["g7"]
 assert x["facts"]["bootloader"] == "menu-lst", x["facts"]["bootloader"]
 assert a["target"] == "guest /boot/grub/menu.lst kernel lines (every entry)", a["target"]
 assert (a["before"], a["after"], a["state"]) == ("ro root=/dev/VolGroup00/LogVol00 rhgb quiet", "ro root=/dev/VolGroup00/LogVol00 rhgb quiet clocksource=kvm-clock", "pending"), a'
-rc=0; HV plan $P g2 >"$TMP/out.txt" 2>"$TMP/err" || rc=$?
+rc=0; HV plan "${P[@]}" g2 >"$TMP/out.txt" 2>"$TMP/err" || rc=$?
 check "plan (text): g2's evidence names the winning file" \
 	grep -q 'boot loader: GRUB_CMDLINE_LINUX wins in /etc/default/grub.d/60-site.cfg' "$TMP/out.txt"
 manifest "$TMP/m0b"
 check "plan changed no file in any guest" cmp -s "$TMP/m0" "$TMP/m0b"
 
 # --- rollout ---
-rc=0; HV rollout $P --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+rc=0; HV rollout "${P[@]}" --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "rollout: g1, g2, g6 and g7 deferred to the next boot, g3-g5 not changed" '
 for n in ("g1", "g2", "g6", "g7"):
     assert b[n]["result"] == "deferred", (n, b[n]["result"], b[n].get("result_message"))
@@ -284,12 +290,12 @@ check "rollout g7: all three kernel lines carry $CS, the rest as before" \
 manifest "$TMP/m1"
 
 # --- idempotent ---
-rc=0; HV plan $P --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+rc=0; HV plan "${P[@]}" --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "plan again: g1, g2, g6 and g7 have nothing to change (waiting for the reboot)" '
 for n in ("g1", "g2", "g6", "g7"):
     assert b[n]["state"] in ("in-place", "waiting-power-cycle"), (n, b[n]["state"])
     assert b[n]["before"] == b[n]["after"], b[n]'
-rc=0; HV rollout $P --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+rc=0; HV rollout "${P[@]}" --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 manifest "$TMP/m2"
 check "second rollout: no file in any guest changed" cmp -s "$TMP/m1" "$TMP/m2"
 
