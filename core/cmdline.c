@@ -1085,14 +1085,7 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
-	char *const *remove, struct hvc_boot_edit *e, char **ret_why)
-{
-	return hvc_boot_edit_compute_release(
-		NULL, grubby, old, default_old, set, remove, e, ret_why);
-}
-
-int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *old,
+int hvc_boot_edit_compute(const char *release, bool grubby, const char *old,
 	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
 	char **ret_why)
 {

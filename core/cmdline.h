@@ -184,7 +184,10 @@ struct hvc_boot_edit {
 };
 
 /*
- * Compute the boot loader edit for the removes then sets (as hvc_cmdline_edit()).
+ * Compute the boot loader edit for the removes then sets (as hvc_cmdline_edit()) for a
+ * guest running Linux release (`uname -r`; NULL: not known, so the edit must be right under
+ * every reading): new must hold under the reading of release's generation and fit
+ * hvc_linux_cmdline_max(release, false).
  * grubby: old is the default entry's args; the remove/add lists are chosen so
  * that grubby (both its in-place and its remove-and-append semantics) makes
  * exactly new. Else old is GRUB_CMDLINE_LINUX's value and default_old that of
@@ -195,16 +198,7 @@ struct hvc_boot_edit {
  * -EINVAL with *ret_why (caller frees) naming the value and the cause: a value
  * that cannot be sent or edited, an invalid parameter, an edit grubby cannot make.
  */
-int hvc_boot_edit_compute(bool grubby, const char *old, const char *default_old, char *const *set,
-	char *const *remove, struct hvc_boot_edit *e, char **ret_why);
-/*
- * The same for a guest running Linux release (`uname -r`; NULL: not known,
- * which is what hvc_boot_edit_compute() passes, so the edit must be right
- * under every reading): new must hold under the reading of release's
- * generation and fit hvc_linux_cmdline_max(release, false). Boot loader
- * families call this one with the inspected facts->kernel_release.
- */
-int hvc_boot_edit_compute_release(const char *release, bool grubby, const char *old,
+int hvc_boot_edit_compute(const char *release, bool grubby, const char *old,
 	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
 	char **ret_why);
 void hvc_boot_edit_done(struct hvc_boot_edit *e);
@@ -212,7 +206,7 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e);
 /*
  * The edit of one command line a boot loader keeps per file or line (a BLS entry's
  * options, /etc/kernel/cmdline, an APPEND line, default_kernel_opts, rpm-ostree's kargs),
- * named what in messages: old and new as hvc_boot_edit_compute_release() for the guest's
+ * named what in messages: old and new as hvc_boot_edit_compute() for the guest's
  * kernel release (in_shell: the value
  * sits in a double-quoted shell assignment). ostree: also the lists for `rpm-ostree kargs`
  * in grubby_remove (--delete) and grubby_add (--append): every token from the first

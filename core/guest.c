@@ -14,7 +14,7 @@ HVC_ENUM_IMPL(hvc_boot_path, HVC_BOOT_LAST, "unknown", "direct-kernel", "bootloa
 HVC_ENUM_IMPL(hvc_state, HVC_STATE_LAST, "unknown", "running", "paused", "shutoff", "other")
 HVC_ENUM_IMPL(hvc_bootloader, HVC_BOOTLOADER_LAST, "unknown", "grubby", "update-grub",
 	"grub2-mkconfig", "rpm-ostree", "systemd-boot", "bls", "update-extlinux", "extlinux",
-	"none")
+	"grub-mkconfig", "grub-legacy", "menu-lst", "none")
 
 bool hvc_bootloader_has_items(enum hvc_bootloader b)
 {
@@ -26,6 +26,25 @@ HVC_ENUM_IMPL(hvc_symptom, HVC_SYMPTOM_LAST, "time-went-backwards", "clocksource
 bool hvc_boot_path_host_cmdline_reaches_kernel(enum hvc_boot_path b)
 {
 	return b == HVC_BOOT_DIRECT_KERNEL || b == HVC_BOOT_BOOTLOADER;
+}
+
+bool hvc_grub_file_sendable(const char *p)
+{
+	static const char dir[] = "/etc/default/grub.d/";
+	size_t n;
+
+	if (streq(p, "/etc/default/grub"))
+		return true;
+	if (strncmp(p, dir, sizeof(dir) - 1) != 0)
+		return false;
+	p += sizeof(dir) - 1;
+	n = strlen(p);
+	if (n <= 4 || n > 200 || *p == '.' || !streq(p + n - 4, ".cfg"))
+		return false;
+	for (; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._@+-", *p))
+			return false;
+	return true;
 }
 
 struct hvc_guest *hvc_guest_new(void)
@@ -59,7 +78,10 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->grub_cmdline);
 	free(f->grub_cmdline_default);
 	strv_free(f->boot_items);
+	free(f->grub_cmdline_file);
+	free(f->grub_cmdline_default_file);
 	free(f->bootloader_why);
+	strv_free(f->grub_entries);
 	for (size_t i = 0; i < f->n_log; i++)
 		free(f->log[i].text);
 	free(f->log);

@@ -38,6 +38,10 @@ HVC_ENUM_DECL(hvc_boot_path); /* "unknown", "direct-kernel", "bootloader", "pvgr
 /* True where a host-side cmdline edit reaches the guest's Linux kernel. */
 bool hvc_boot_path_host_cmdline_reaches_kernel(enum hvc_boot_path b);
 
+/* True if p is a GRUB defaults file hvclock names to the guest: /etc/default/grub, or
+ * /etc/default/grub.d/NAME.cfg with NAME of letters, digits and . _ @ + - (no leading dot). */
+bool hvc_grub_file_sendable(const char *p);
+
 enum hvc_state {
 	HVC_STATE_UNKNOWN,
 	HVC_STATE_RUNNING,
@@ -59,6 +63,12 @@ enum hvc_bootloader {
 	HVC_BOOTLOADER_BLS, /* BLS entries' options lines (+ /etc/kernel/cmdline), no grubby */
 	HVC_BOOTLOADER_UPDATE_EXTLINUX, /* Alpine: default_kernel_opts, then update-extlinux */
 	HVC_BOOTLOADER_EXTLINUX, /* extlinux.conf / syslinux.cfg APPEND lines */
+	/* /etc/default/grub + grub-mkconfig -o /boot/grub/grub.cfg (Arch, Gentoo, Alpine) */
+	HVC_BOOTLOADER_GRUB_MKCONFIG,
+	/* GRUB legacy: menu.lst's "# kopt=" + Debian's grub-legacy update-grub */
+	HVC_BOOTLOADER_GRUB_LEGACY,
+	/* GRUB legacy without a tool: menu.lst's kernel lines, all entries */
+	HVC_BOOTLOADER_MENU_LST,
 	HVC_BOOTLOADER_NONE, /* nothing hvclock knows how to edit */
 	HVC_BOOTLOADER_LAST,
 };
@@ -129,7 +139,13 @@ struct hvc_facts {
 	 * loader keeps (ID: a file, "FILE:N" for its Nth APPEND line, or "rpm-ostree"), in the
 	 * guest's order; at most HVC_BOOT_ITEMS_MAX. */
 	char **boot_items;
-	/* Why the guest's boot loader cannot be edited safely (it names what was found). */
+	/* The files whose assignments of those two win (/etc/default/grub, or an
+	 * /etc/default/grub.d/ *.cfg that grub-mkconfig sources after it); NULL: not reported. */
+	char *grub_cmdline_file, *grub_cmdline_default_file;
+	/* menu-lst: the distinct argument lists of menu.lst's kernel lines, first one first. */
+	char **grub_entries;
+	/* Why the guest's boot loader cannot be edited safely, or with bootloader "none" what the
+	 * guest has and what is missing (guest text: it names what was found). */
 	char *bootloader_why;
 	long uptime_seconds; /* -1 when unknown */
 	struct hvc_log_line *log;

@@ -152,6 +152,71 @@ static struct hvc_action *plan_boot_items(struct hvc_guest_plan *gp, const struc
 	return a;
 }
 
+/*
+ * For the GRUB defaults families: true, with *ret_why, if a winning assignment of
+ * GRUB_CMDLINE_LINUX or _DEFAULT is in a file whose name hvclock does not send, or holds a
+ * value built with shell quoting or expansions (e.g. "$GRUB_CMDLINE_LINUX_DEFAULT foo" in a
+ * grub.d override): the reason names the file. hvc_boot_edit_compute() checks the rest.
+ */
+static bool grub_files_why(const struct hvc_facts *f, char **ret_why)
+{
+	const char *why = NULL;
+
+	if (f->bootloader != HVC_BOOTLOADER_UPDATE_GRUB &&
+		f->bootloader != HVC_BOOTLOADER_GRUB2_MKCONFIG &&
+		f->bootloader != HVC_BOOTLOADER_GRUB_MKCONFIG)
+		return false;
+	if (f->grub_cmdline_file && !hvc_grub_file_sendable(f->grub_cmdline_file)) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX wins in '%s', a file name hvclock "
+				     "does not handle",
+			f->grub_cmdline_file);
+		return true;
+	}
+	if (f->grub_cmdline_default && f->grub_cmdline_default_file &&
+		!hvc_grub_file_sendable(f->grub_cmdline_default_file)) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX_DEFAULT wins in '%s', a file name "
+				     "hvclock does not handle",
+			f->grub_cmdline_default_file);
+		return true;
+	}
+	if (f->grub_cmdline && f->grub_cmdline_file &&
+		hvc_cmdline_text_check(f->grub_cmdline, true, &why) < 0) {
+		*ret_why = xasprintf("GRUB_CMDLINE_LINUX in %s %s", f->grub_cmdline_file, why);
+		return true;
+	}
+	if (f->grub_cmdline_default && f->grub_cmdline_default_file &&
+		hvc_cmdline_text_check(f->grub_cmdline_default, true, &why) < 0) {
+		*ret_why = xasprintf(
+			"GRUB_CMDLINE_LINUX_DEFAULT in %s %s", f->grub_cmdline_default_file, why);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * menu-lst: every kernel line's argument list gets the same edit (all entries, as grubby
+ * --update-kernel=ALL); true, with *ret_why, if one of them cannot be edited. *changed: any
+ * list changes (the first one is the plan's before/after).
+ */
+static bool menu_lst_why(
+	const struct hvc_facts *f, const struct hvc_profile *p, bool *changed, char **ret_why)
+{
+	if (f->bootloader != HVC_BOOTLOADER_MENU_LST)
+		return false;
+	STRV_FOREACH (en, f->grub_entries) {
+		struct hvc_boot_edit e;
+		_cleanup_free_ char *why = NULL;
+		if (hvc_boot_edit_compute(f->kernel_release, false, *en, NULL, p->cmdline_set,
+			    p->cmdline_remove, &e, &why) < 0) {
+			*ret_why = xasprintf("a kernel line of /boot/grub/menu.lst: %s", why);
+			return true;
+		}
+		*changed = *changed || e.changed;
+		hvc_boot_edit_done(&e);
+	}
+	return false;
+}
+
 static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	struct hvc_guest *g = gp->guest;
@@ -201,7 +266,8 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 						  "command line until it is %s",
 						g->reboot_applies ? "rebooted" : "power-cycled");
 		}
-	} else if (hvc_bootloader_has_items(f->bootloader) || f->bootloader_why) {
+	} else if (hvc_bootloader_has_items(f->bootloader) ||
+		(f->bootloader_why && f->bootloader != HVC_BOOTLOADER_NONE)) {
 		a = plan_boot_items(gp, p);
 	} else {
 		/*
@@ -210,6 +276,9 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		 * change goes into the guest's own boot loader.
 		 */
 		const char *where = g->is_host ? "dom0" : "guest";
+		/* the file whose assignment wins (an /etc/default/grub.d override) */
+		const char *gfile =
+			f->grub_cmdline_file ? f->grub_cmdline_file : "/etc/default/grub";
 		_cleanup_free_ char *target = NULL, *why = NULL;
 		struct hvc_boot_edit edit = { 0 };
 		switch (f->bootloader) {
@@ -218,12 +287,25 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 			break;
 		case HVC_BOOTLOADER_UPDATE_GRUB:
 			target = xasprintf(
-				"%s /etc/default/grub GRUB_CMDLINE_LINUX, then update-grub", where);
+				"%s %s GRUB_CMDLINE_LINUX, then update-grub", where, gfile);
 			break;
 		case HVC_BOOTLOADER_GRUB2_MKCONFIG:
-			target = xasprintf("%s /etc/default/grub GRUB_CMDLINE_LINUX, then "
-					   "grub2-mkconfig",
+			target = xasprintf(
+				"%s %s GRUB_CMDLINE_LINUX, then grub2-mkconfig", where, gfile);
+			break;
+		case HVC_BOOTLOADER_GRUB_MKCONFIG:
+			target = xasprintf("%s %s GRUB_CMDLINE_LINUX, then grub-mkconfig -o "
+					   "/boot/grub/grub.cfg",
+				where, gfile);
+			break;
+		case HVC_BOOTLOADER_GRUB_LEGACY:
+			target = xasprintf("%s /boot/grub/menu.lst '# kopt=', then update-grub "
+					   "(grub-legacy)",
 				where);
+			break;
+		case HVC_BOOTLOADER_MENU_LST:
+			target = xasprintf(
+				"%s /boot/grub/menu.lst kernel lines (every entry)", where);
 			break;
 		default:
 			target = xasprintf("%s boot loader (grubby, or /etc/default/grub "
@@ -236,9 +318,15 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		a->before = xstrdup_or_null(f->grub_cmdline);
 		if (f->bootloader == HVC_BOOTLOADER_NONE) {
 			a->state = HVC_ACTION_BLOCKED;
-			a->note = xasprintf("%s has no boot loader hvclock can edit "
-					    "(no grubby, no /etc/default/grub)",
-				g->is_host ? "dom0" : "the guest");
+			a->note = xasprintf("%s has no boot loader hvclock can edit: %s",
+				g->is_host ? "dom0" : "the guest",
+				f->bootloader_why ? f->bootloader_why
+						  : "found no grubby, no /etc/default/grub");
+		} else if (grub_files_why(f, &why) || menu_lst_why(f, p, &changed, &why)) {
+			/* Refused here: a winning assignment hvclock cannot name or edit. */
+			a->state = HVC_ACTION_BLOCKED;
+			a->note = xasprintf("%s's boot loader cannot be edited: %s",
+				g->is_host ? "dom0" : "the guest", why);
 		} else if (g->is_host && !f->grub_cmdline) {
 			a->state = HVC_ACTION_PENDING;
 			a->note = xstrdup("dom0's kernel line is known after inspecting dom0");
@@ -252,7 +340,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					  "in the "
 					  "guest's boot loader; current value known after "
 					  "inspection");
-		} else if (hvc_boot_edit_compute_release(f->kernel_release,
+		} else if (hvc_boot_edit_compute(f->kernel_release,
 				   f->bootloader == HVC_BOOTLOADER_GRUBBY, f->grub_cmdline,
 				   f->grub_cmdline_default, p->cmdline_set, p->cmdline_remove,
 				   &edit, &why) < 0) {
@@ -262,17 +350,23 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				g->is_host ? "dom0" : "the guest", why);
 		} else {
 			a->after = xstrdup(edit.new);
-			changed = edit.changed;
+			changed = edit.changed || changed; /* menu-lst: any kernel line */
 			if (changed) {
 				a->state = HVC_ACTION_PENDING;
 				if (edit.default_old && !streq(edit.default_old, edit.default_new))
-					a->note = xasprintf(
-						"%s; GRUB_CMDLINE_LINUX_DEFAULT becomes "
-						"'%s' so that it cannot override the "
-						"change",
+					a->note = xasprintf("%s; %s%s%s becomes "
+							    "'%s' so that it cannot override the "
+							    "change",
 						g->is_host
 							? "takes effect at the host's next reboot"
 							: "takes effect at the guest's next reboot",
+						f->bootloader == HVC_BOOTLOADER_GRUB_LEGACY
+							? "'# defoptions='"
+							: "GRUB_CMDLINE_LINUX_DEFAULT",
+						f->grub_cmdline_default_file ? " in " : "",
+						f->grub_cmdline_default_file
+							? f->grub_cmdline_default_file
+							: "",
 						edit.default_new);
 				else
 					a->note = xstrdup(g->is_host ? "takes effect at the host's "

@@ -215,6 +215,8 @@ static struct json_object *facts_json(const struct hvc_facts *f)
 	json_add_string(o, "bootloader",
 		f->bootloader == HVC_BOOTLOADER_UNKNOWN ? NULL
 							: hvc_bootloader_to_string(f->bootloader));
+	json_add_string(o, "bootloader_file", f->grub_cmdline_file);
+	json_add_string(o, "bootloader_default_file", f->grub_cmdline_default_file);
 	json_object_object_add(o, "uptime_seconds",
 		f->uptime_seconds >= 0 ? json_object_new_int64(f->uptime_seconds) : NULL);
 	for (size_t i = 0; i < f->n_log; i++) {
@@ -460,6 +462,16 @@ static void print_evidence(FILE *f, const struct hvc_facts *fa, bool verbose)
 	}
 	if (!verbose && fa->n_log > 3)
 		fprintf(f, "    log: ... %zu more lines (-v shows them)\n", fa->n_log - 3);
+	/* an /etc/default/grub.d override wins over /etc/default/grub: say which file */
+	if (fa->grub_cmdline_file && !streq(fa->grub_cmdline_file, "/etc/default/grub")) {
+		_cleanup_free_ char *gf = hvc_escape_terminal(fa->grub_cmdline_file);
+		fprintf(f, "    boot loader: GRUB_CMDLINE_LINUX wins in %s\n", gf);
+	}
+	if (fa->grub_cmdline_default_file &&
+		!streq(fa->grub_cmdline_default_file, "/etc/default/grub")) {
+		_cleanup_free_ char *gf = hvc_escape_terminal(fa->grub_cmdline_default_file);
+		fprintf(f, "    boot loader: GRUB_CMDLINE_LINUX_DEFAULT wins in %s\n", gf);
+	}
 }
 
 static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind)

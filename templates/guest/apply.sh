@@ -2,8 +2,10 @@
 #
 # Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
 # "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader, boot-old,
-# boot-new, boot-default-old, boot-default-new, boot-grubby-remove, boot-grubby-add, sysctl,
-# sysctl-persist, clocksource, timesync, dom0, deadline) and the terminator; the
+# boot-new, boot-default-old, boot-default-new, boot-file, boot-default-file, boot-entry-old,
+# boot-entry-new, boot-item-old, boot-item-new, boot-ostree-delete, boot-ostree-append,
+# boot-grubby-remove, boot-grubby-add, sysctl, sysctl-persist, clocksource, timesync, dom0,
+# deadline) and the terminator; the
 # protocol is specified in docs/guest-protocol.md. Every file is backed up under
 # /var/lib/hvclock before its first change (the first original is kept), and
 # what was changed is recorded in /var/lib/hvclock/state for the rollback.
@@ -144,7 +146,8 @@ END {
 	exit 0
 }'
 
-# Run the boot loader tool that regenerates grub.cfg from /etc/default/grub.
+# Run the boot loader tool that regenerates grub.cfg from /etc/default/grub (grub-mkconfig:
+# into /boot/grub/grub.cfg, where Arch, Gentoo and Alpine keep it).
 hvc_regenerate() {
 	case $1 in
 	update-grub)
@@ -152,6 +155,9 @@ hvc_regenerate() {
 		;;
 	grub2-mkconfig)
 		hvc_grubcfg && grub2-mkconfig -o "$hvc_cfg" >/dev/null 2>&1 </dev/null
+		;;
+	grub-mkconfig)
+		grub-mkconfig -o /boot/grub/grub.cfg >/dev/null 2>&1 </dev/null
 		;;
 	esac
 }
@@ -165,10 +171,47 @@ hvc_boot_fresh() { # WHAT CURRENT EXPECTED
 	return 1
 }
 
-# GRUB_CMDLINE_LINUX (and _DEFAULT) in /etc/default/grub set to the values hvclock computed,
-# then update-grub or grub2-mkconfig, then both read back.
+# FILE.hvclock-new: FILE with GRUB_CMDLINE_LINUX (if $2 is yes) and GRUB_CMDLINE_LINUX_DEFAULT
+# (if $3 is yes) set to the values hvclock sent; false with hvc_why.
+hvc_grub_new() {
+	if ! cp -p "$1" "$1.hvclock-new" 2>/dev/null; then
+		hvc_why="cannot write next to $1"
+		return 1
+	fi
+	hvc_rc=0
+	HVC_AWK_MODE=put HVC_AWK_PUT_LINUX=$2 HVC_AWK_LINUX=$hvc_bnew HVC_AWK_PUT_DEFAULT=$3 \
+		HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_GRUB" "$1" >"$1.hvclock-new" || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		rm -f "$1.hvclock-new"
+		hvc_why="awk could not edit $1 (exit $hvc_rc)"
+		return 1
+	fi
+}
+
+# Put back the files of hvc_files (one a line) from their .hvclock-old copies.
+hvc_grub_putback() {
+	printf '%s' "$hvc_files" | while IFS= read -r hvc_p; do
+		[ ! -f "$hvc_p.hvclock-old" ] || mv -f "$hvc_p.hvclock-old" "$hvc_p"
+		rm -f "$hvc_p.hvclock-new"
+	done
+}
+
+# GRUB_CMDLINE_LINUX (and _DEFAULT) set to the values hvclock computed, each in the file whose
+# assignment wins (/etc/default/grub, or the last /etc/default/grub.d/*.cfg assigning it, see
+# hvc_grub_file), then update-grub, grub2-mkconfig or grub-mkconfig, then all read back.
 hvc_boot_grub() {
-	hvc_f=/etc/default/grub
+	hvc_grub_file GRUB_CMDLINE_LINUX
+	hvc_f=$hvc_gf
+	hvc_grub_file GRUB_CMDLINE_LINUX_DEFAULT
+	hvc_fd=$hvc_gf
+	if [ -n "$hvc_bfile" ]; then
+		hvc_boot_fresh "the file whose GRUB_CMDLINE_LINUX wins" "$hvc_f" "$hvc_bfile" ||
+			return 0
+	fi
+	if [ -n "$hvc_bdfile" ] && [ "$hvc_bdef" = yes ]; then
+		hvc_boot_fresh "the file whose GRUB_CMDLINE_LINUX_DEFAULT wins" "$hvc_fd" \
+			"$hvc_bdfile" || return 0
+	fi
 	case $hvc_bold$hvc_bnew in
 	*\"*)
 		hvc_result bootloader failed "a value with a double quote cannot go into $hvc_f"
@@ -180,7 +223,7 @@ hvc_boot_grub() {
 			"(looked in /boot/grub2, /boot/grub, /boot/efi/EFI/*)"
 		return 0
 	fi
-	hvc_grub_get GRUB_CMDLINE_LINUX || :
+	hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_f" || :
 	hvc_cur=$hvc_gv
 	case $hvc_rc in
 	0 | 4) ;;
@@ -195,24 +238,24 @@ hvc_boot_grub() {
 		;;
 	esac
 	hvc_boot_fresh "GRUB_CMDLINE_LINUX in $hvc_f" "$hvc_cur" "$hvc_bold" || return 0
-	hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT || :
+	hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_fd" || :
 	case $hvc_rc:$hvc_bdef in
-	0:yes) hvc_boot_fresh "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_f" "$hvc_gv" "$hvc_bdold" ||
+	0:yes) hvc_boot_fresh "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_fd" "$hvc_gv" "$hvc_bdold" ||
 		return 0 ;;
 	4:no) ;;
 	3:*)
-		hvc_result bootloader failed "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_f uses quoting" \
+		hvc_result bootloader failed "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_fd uses quoting" \
 			"or expansions hvclock does not edit"
 		return 0
 		;;
 	4:yes | 0:no)
-		hvc_result bootloader stale "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_f was" \
+		hvc_result bootloader stale "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_fd was" \
 			"$([ "$hvc_bdef" = yes ] && echo removed || echo added) since the plan;" \
 			"nothing changed (plan again)"
 		return 0
 		;;
 	*)
-		hvc_result bootloader failed "cannot read $hvc_f"
+		hvc_result bootloader failed "cannot read $hvc_fd"
 		return 0
 		;;
 	esac
@@ -220,49 +263,63 @@ hvc_boot_grub() {
 		hvc_result bootloader in-place
 		return 0
 	fi
-	if ! cp -p "$hvc_f" "$hvc_f.hvclock-new" 2>/dev/null; then
-		hvc_result bootloader failed "cannot write next to $hvc_f"
+	# One file, or two when GRUB_CMDLINE_LINUX_DEFAULT wins in another one.
+	hvc_files=$hvc_f$HVC_NL
+	hvc_pd=$hvc_bdef
+	if [ "$hvc_bdef" = yes ] && [ "$hvc_fd" != "$hvc_f" ]; then
+		hvc_pd=no
+		hvc_files=$hvc_files$hvc_fd$HVC_NL
+	fi
+	hvc_why=
+	if ! hvc_grub_new "$hvc_f" yes "$hvc_pd" || { [ "$hvc_pd$hvc_bdef" = noyes ] &&
+		! hvc_grub_new "$hvc_fd" no yes; }; then
+		hvc_grub_putback
+		hvc_result bootloader failed "$hvc_why"
 		return 0
 	fi
-	hvc_rc=0
-	HVC_AWK_MODE=put HVC_AWK_LINUX=$hvc_bnew HVC_AWK_PUT_DEFAULT=$hvc_bdef \
-		HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_GRUB" "$hvc_f" >"$hvc_f.hvclock-new" ||
-		hvc_rc=$?
-	if [ "$hvc_rc" != 0 ]; then
-		rm -f "$hvc_f.hvclock-new"
-		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
-		return 0
-	fi
-	if ! hvc_backup bootloader "$hvc_f" ||
-		! hvc_state_once "bootloader $hvc_bl" "bootloader " ||
-		! cp -p "$hvc_f" "$hvc_f.hvclock-old"; then
-		rm -f "$hvc_f.hvclock-new"
-		hvc_result bootloader failed "cannot keep the original of $hvc_f in $HVC_DIR"
-		return 0
-	fi
-	if ! mv -f "$hvc_f.hvclock-new" "$hvc_f"; then
-		rm -f "$hvc_f.hvclock-new" "$hvc_f.hvclock-old"
-		hvc_result bootloader failed "cannot replace $hvc_f"
-		return 0
-	fi
+	for hvc_p in $hvc_f $hvc_fd; do
+		case $hvc_files in
+		*"$hvc_p$HVC_NL"*) ;;
+		*) continue ;;
+		esac
+		if ! hvc_backup bootloader "$hvc_p" ||
+			! hvc_state_once "bootloader $hvc_bl" "bootloader " ||
+			! cp -p "$hvc_p" "$hvc_p.hvclock-old"; then
+			hvc_grub_putback
+			hvc_result bootloader failed "cannot keep the original of $hvc_p in $HVC_DIR"
+			return 0
+		fi
+	done
+	for hvc_p in $hvc_f $hvc_fd; do
+		case $hvc_files in
+		*"$hvc_p$HVC_NL"*) ;;
+		*) continue ;;
+		esac
+		[ -f "$hvc_p.hvclock-new" ] || continue
+		if ! mv -f "$hvc_p.hvclock-new" "$hvc_p"; then
+			hvc_grub_putback
+			hvc_result bootloader failed "cannot replace $hvc_p"
+			return 0
+		fi
+	done
 	# Read back what was written, then what GRUB will boot.
 	hvc_why=
-	hvc_grub_get GRUB_CMDLINE_LINUX || :
-	[ "$hvc_gv" = "$hvc_bnew" ] || hvc_why="GRUB_CMDLINE_LINUX reads back as '$hvc_gv'"
+	hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_f" || :
+	[ "$hvc_gv" = "$hvc_bnew" ] || hvc_why="$hvc_f: GRUB_CMDLINE_LINUX reads back as '$hvc_gv'"
 	if [ "$hvc_bdef" = yes ]; then
-		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT || :
+		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_fd" || :
 		[ "$hvc_gv" = "$hvc_bdnew" ] ||
-			hvc_why="GRUB_CMDLINE_LINUX_DEFAULT reads back as '$hvc_gv'"
+			hvc_why="$hvc_fd: GRUB_CMDLINE_LINUX_DEFAULT reads back as '$hvc_gv'"
 	fi
 	if [ -n "$hvc_why" ]; then
-		mv -f "$hvc_f.hvclock-old" "$hvc_f"
-		hvc_result bootloader failed "$hvc_f: $hvc_why; put back"
+		hvc_grub_putback
+		hvc_result bootloader failed "$hvc_why; put back"
 		return 0
 	fi
 	hvc_rc=0
 	hvc_regenerate "$hvc_bl" || hvc_rc=$?
 	if [ "$hvc_rc" != 0 ]; then
-		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_grub_putback
 		hvc_result bootloader failed "$hvc_bl failed (exit $hvc_rc); $hvc_f put back"
 		return 0
 	fi
@@ -271,23 +328,186 @@ hvc_boot_grub() {
 	HVC_AWK_WANT="$hvc_bnew $hvc_bdnew" awk "$HVC_AWK_GRUBCFG" "$hvc_cfg" 2>/dev/null ||
 		hvc_rc=$?
 	if [ "$hvc_rc" != 0 ]; then
-		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_grub_putback
 		hvc_regenerate "$hvc_bl" || :
 		if [ "$hvc_rc" = 2 ]; then
 			hvc_why="has no $([ "$HVC_DOM0" = yes ] && echo "Xen entry with a dom0 kernel" ||
 				echo "linux line")"
 		else
 			hvc_why="does not end its first kernel line with the new arguments (something"
-			hvc_why="$hvc_why overrides GRUB_CMDLINE_LINUX: /etc/default/grub.d/*.cfg?"
-			[ "$HVC_DOM0" != yes ] || hvc_why="$hvc_why GRUB_CMDLINE_LINUX_XEN_REPLACE?"
+			hvc_why="$hvc_why else overrides GRUB_CMDLINE_LINUX"
+			[ "$HVC_DOM0" != yes ] || hvc_why="$hvc_why: GRUB_CMDLINE_LINUX_XEN_REPLACE?"
 			hvc_why="$hvc_why)"
 		fi
 		hvc_result bootloader failed "$hvc_bl ran but $hvc_cfg $hvc_why; $hvc_f put back"
 		return 0
 	fi
+	printf '%s' "$hvc_files" | while IFS= read -r hvc_p; do
+		rm -f "$hvc_p.hvclock-old"
+	done
+	if [ "$hvc_f" = /etc/default/grub ]; then
+		hvc_result bootloader deferred "GRUB_CMDLINE_LINUX set and $hvc_bl ran;" \
+			"takes effect at the next boot"
+	else
+		hvc_result bootloader deferred "GRUB_CMDLINE_LINUX set in $hvc_f (it wins over" \
+			"/etc/default/grub) and $hvc_bl ran; takes effect at the next boot"
+	fi
+}
+
+# Keep the first original of menu.lst and record the family, then move FILE.hvclock-new over it
+# (keeping the current one as .hvclock-old); false with hvc_why.
+hvc_menu_replace() {
+	hvc_f=/boot/grub/menu.lst
+	if ! hvc_backup bootloader "$hvc_f" || ! hvc_state_once "bootloader $hvc_bl" "bootloader " ||
+		! cp -p "$hvc_f" "$hvc_f.hvclock-old"; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_why="cannot keep the original of $hvc_f in $HVC_DIR"
+		return 1
+	fi
+	if ! mv -f "$hvc_f.hvclock-new" "$hvc_f"; then
+		rm -f "$hvc_f.hvclock-new" "$hvc_f.hvclock-old"
+		hvc_why="cannot replace $hvc_f"
+		return 1
+	fi
+}
+
+# GRUB legacy with Debian's grub-legacy update-grub: menu.lst's "# kopt=" (and "# defoptions=")
+# set to the values hvclock computed, update-grub, then the first automagic kernel line read
+# back: its arguments must be the new kopt and defoptions, word for word.
+hvc_boot_legacy() {
+	hvc_f=/boot/grub/menu.lst
+	hvc_menu_get kopt || :
+	case $hvc_rc in
+	0) ;;
+	3)
+		hvc_result bootloader failed "$hvc_f has several kopt lines or per-kernel kopt_" \
+			"lines, which hvclock does not edit"
+		return 0
+		;;
+	*)
+		hvc_result bootloader failed "no '# kopt=' line in $hvc_f's automagic section"
+		return 0
+		;;
+	esac
+	hvc_boot_fresh "'# kopt=' in $hvc_f" "$hvc_gv" "$hvc_bold" || return 0
+	hvc_menu_get defoptions || :
+	case $hvc_rc:$hvc_bdef in
+	0:yes) hvc_boot_fresh "'# defoptions=' in $hvc_f" "$hvc_gv" "$hvc_bdold" || return 0 ;;
+	4:no) ;;
+	3:*)
+		hvc_result bootloader failed "$hvc_f has several defoptions lines"
+		return 0
+		;;
+	*)
+		hvc_result bootloader stale "'# defoptions=' in $hvc_f changed since the plan;" \
+			"nothing changed (plan again)"
+		return 0
+		;;
+	esac
+	if [ "$hvc_bnew" = "$hvc_bold" ] && [ "$hvc_bdnew" = "$hvc_bdold" ]; then
+		hvc_result bootloader in-place
+		return 0
+	fi
+	hvc_rc=0
+	HVC_AWK_MODE=put HVC_AWK_KOPT=$hvc_bnew HVC_AWK_PUT_DEFAULT=$hvc_bdef \
+		HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_MENU" "$hvc_f" >"$hvc_f.hvclock-new" ||
+		hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
+		return 0
+	fi
+	if ! hvc_menu_replace; then
+		hvc_result bootloader failed "$hvc_why"
+		return 0
+	fi
+	hvc_why=
+	hvc_menu_get kopt || :
+	[ "$hvc_gv" = "$hvc_bnew" ] || hvc_why="'# kopt=' reads back as '$hvc_gv'"
+	if [ -z "$hvc_why" ]; then
+		hvc_rc=0
+		update-grub >/dev/null 2>&1 </dev/null || hvc_rc=$?
+		[ "$hvc_rc" = 0 ] || hvc_why="update-grub failed (exit $hvc_rc)"
+	fi
+	if [ -z "$hvc_why" ]; then
+		hvc_r=$(HVC_AWK_MODE=first HVC_AWK_AUTO=yes awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null) ||
+			hvc_r=
+		hvc_words "$hvc_r"
+		hvc_got=$hvc_w
+		hvc_words "$hvc_bnew $hvc_bdnew"
+		[ "$hvc_got" = "$hvc_w" ] ||
+			hvc_why="update-grub ran but the first automagic kernel line has '$hvc_got'"
+	fi
+	if [ -n "$hvc_why" ]; then
+		# the whole file back: update-grub writes menu.lst itself
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_result bootloader failed "$hvc_why; $hvc_f put back"
+		return 0
+	fi
 	rm -f "$hvc_f.hvclock-old"
-	hvc_result bootloader deferred "GRUB_CMDLINE_LINUX set and $hvc_bl ran;" \
+	hvc_result bootloader deferred "'# kopt=' set and update-grub ran;" \
 		"takes effect at the next boot"
+}
+
+# GRUB legacy without a tool: every kernel line of menu.lst (all entries, as grubby
+# --update-kernel=ALL does) whose arguments are one of the old lists hvclock sent gets the
+# matching new list; a kernel line matching none means the file changed since the plan.
+hvc_boot_menulst() {
+	hvc_f=/boot/grub/menu.lst
+	if ! hvc_cur=$(HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null); then
+		hvc_result bootloader failed "cannot read $hvc_f"
+		return 0
+	fi
+	hvc_n=0
+	while IFS= read -r hvc_l; do
+		hvc_n=$((hvc_n + 1))
+		case $HVC_NL$hvc_eold in
+		*"${HVC_NL}x$hvc_l$HVC_NL"*) ;;
+		*)
+			hvc_result bootloader stale "a kernel line of $hvc_f has '$hvc_l', not one of" \
+				"the lists planned from; nothing changed (plan again)"
+			return 0
+			;;
+		esac
+	done <<EOF
+$hvc_cur
+EOF
+	if [ "$hvc_eold" = "$hvc_enew" ]; then
+		hvc_result bootloader in-place
+		return 0
+	fi
+	hvc_rc=0
+	HVC_AWK_MODE=edit HVC_AWK_OLD=$hvc_eold HVC_AWK_NEW=$hvc_enew awk "$HVC_AWK_MENU" \
+		"$hvc_f" >"$hvc_f.hvclock-new" || hvc_rc=$?
+	if [ "$hvc_rc" != 0 ]; then
+		rm -f "$hvc_f.hvclock-new"
+		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
+		return 0
+	fi
+	if ! hvc_menu_replace; then
+		hvc_result bootloader failed "$hvc_why"
+		return 0
+	fi
+	# Read back: every kernel line now has one of the new lists.
+	hvc_why=
+	hvc_cur=$(HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null) ||
+		hvc_why="cannot read $hvc_f back"
+	while IFS= read -r hvc_l; do
+		case $HVC_NL$hvc_enew in
+		*"${HVC_NL}x$hvc_l$HVC_NL"*) ;;
+		*) hvc_why="a kernel line reads back as '$hvc_l'" ;;
+		esac
+	done <<EOF
+$hvc_cur
+EOF
+	if [ -n "$hvc_why" ]; then
+		mv -f "$hvc_f.hvclock-old" "$hvc_f"
+		hvc_result bootloader failed "$hvc_f: $hvc_why; put back"
+		return 0
+	fi
+	rm -f "$hvc_f.hvclock-old"
+	hvc_result bootloader deferred "the $hvc_n kernel argument list(s) of $hvc_f set in" \
+		"every entry; takes effect at the next boot"
 }
 
 # grubby --update-kernel=ALL with the argument lists hvclock computed, after keeping every
@@ -742,11 +962,12 @@ hvc_step_bootloader() {
 	esac
 	case $hvc_bl in
 	grubby) hvc_boot_grubby ;;
-	update-grub | grub2-mkconfig) hvc_boot_grub ;;
+	update-grub | grub2-mkconfig | grub-mkconfig) hvc_boot_grub ;;
+	grub-legacy) hvc_boot_legacy ;;
+	menu-lst) hvc_boot_menulst ;;
 	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux) hvc_boot_items_apply ;;
 	*)
-		hvc_result bootloader failed "no boot loader hvclock can edit (no grubby, no" \
-			"/etc/default/grub with update-grub or grub2-mkconfig)"
+		hvc_result bootloader failed "no boot loader hvclock can edit: $hvc_bl_why"
 		;;
 	esac
 }
@@ -1107,7 +1328,7 @@ hvc_rollback() {
 	fi
 	if [ "$hvc_chg_bootloader" = yes ] && [ -z "$hvc_err_bootloader" ]; then
 		case $hvc_kind in
-		update-grub | grub2-mkconfig)
+		update-grub | grub2-mkconfig | grub-mkconfig)
 			hvc_rc=0
 			hvc_regenerate "$hvc_kind" || hvc_rc=$?
 			if [ "$hvc_rc" != 0 ]; then
@@ -1296,6 +1517,10 @@ hvc_main() {
 	hvc_bhave=
 	hvc_bdold=
 	hvc_bdnew=
+	hvc_bfile=
+	hvc_bdfile=
+	hvc_eold=
+	hvc_enew=
 	hvc_grm=
 	hvc_gadd=
 	hvc_iold=
@@ -1365,6 +1590,35 @@ hvc_main() {
 				hvc_odel="$hvc_odel $hvc_v"
 			else
 				hvc_oapp="$hvc_oapp $hvc_v"
+			fi
+			;;
+		"boot-file "* | "boot-default-file "*)
+			hvc_v=${hvc_l#* }
+			case $hvc_v in
+			/etc/default/grub | /etc/default/grub.d/*.cfg) ;;
+			*) hvc_bad="invalid data line: boot loader file" ;;
+			esac
+			case ${hvc_v#/etc/default/} in
+			*[!A-Za-z0-9._@+/-]* | */*/* | grub.d/.*) hvc_bad="invalid data line: boot loader file" ;;
+			esac
+			if [ "${hvc_l%% *}" = boot-file ]; then
+				hvc_bfile=$hvc_v
+			else
+				hvc_bdfile=$hvc_v
+			fi
+			;;
+		boot-entry-old | "boot-entry-old "* | boot-entry-new | "boot-entry-new "*)
+			hvc_k=${hvc_l%% *}
+			hvc_v=${hvc_l#"$hvc_k"}
+			hvc_v=${hvc_v# }
+			case $hvc_v in
+			*\"*) hvc_bad="invalid data line: kernel command line" ;;
+			esac
+			hvc_valid_text "$hvc_v" || hvc_bad="invalid data line: kernel command line"
+			if [ "$hvc_k" = boot-entry-old ]; then
+				hvc_eold="${hvc_eold}x$hvc_v$HVC_NL"
+			else
+				hvc_enew="${hvc_enew}x$hvc_v$HVC_NL"
 			fi
 			;;
 		"boot-grubby-remove "* | "boot-grubby-add "*)

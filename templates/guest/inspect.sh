@@ -136,14 +136,22 @@ hvc_inspect() {
 	echo "timesync $hvc_ts $hvc_ts_active"
 	hvc_bootloader
 	echo "bootloader $hvc_bl"
+	[ -z "$hvc_bl_why" ] || hvc_put bootloader-why "$hvc_bl_why"
 	if hvc_bootargs; then
 		hvc_put bootloader-args "$hvc_ba"
 	fi
 	case $hvc_bl in
-	update-grub | grub2-mkconfig)
-		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT || :
+	update-grub | grub2-mkconfig | grub-mkconfig)
+		# the files whose assignments win (grub.d overrides), named for the plan
+		hvc_grub_file GRUB_CMDLINE_LINUX
+		hvc_put bootloader-file "$hvc_gf"
+		hvc_grub_file GRUB_CMDLINE_LINUX_DEFAULT
+		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_gf" || :
 		case $hvc_rc in
-		0 | 3) hvc_put bootloader-default-args "$hvc_gv" ;;
+		0 | 3)
+			hvc_put bootloader-default-args "$hvc_gv"
+			hvc_put bootloader-default-file "$hvc_gf"
+			;;
 		esac
 		;;
 	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux)
@@ -154,6 +162,17 @@ hvc_inspect() {
 		else
 			hvc_put bootloader-blocked "$hvc_blwhy"
 		fi
+		;;
+	grub-legacy)
+		hvc_menu_get defoptions || :
+		[ "$hvc_rc" != 0 ] || hvc_put bootloader-default-args "$hvc_gv"
+		;;
+	menu-lst)
+		# every distinct argument list of menu.lst's kernel lines (hvclock edits them all)
+		HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null |
+			head -n 32 | while IFS= read -r hvc_l; do
+			hvc_put bootloader-entry "$hvc_l"
+		done
 		;;
 	esac
 	if hvc_read1 /proc/uptime; then

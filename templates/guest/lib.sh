@@ -164,29 +164,89 @@ hvc_sysctl_path() {
 	hvc_sp=/proc/sys/$(printf '%s' "$1" | tr . /)
 }
 
-# The boot loader tool hvclock would use -> hvc_bl.
+# The boot loader tool hvclock would use -> hvc_bl; with "none", hvc_bl_why says what was found
+# and what is missing.
 hvc_bootloader() {
 	hvc_bl=none
+	hvc_bl_why=
 	# Order: rpm-ostree (ostree-booted) first, then grubby, then systemd-boot (a loader.conf
-	# and kernel-install) and BLS entries without grubby (GRUB's blscfg reads them; its own
-	# config does not carry the options), then the GRUB families, then extlinux/syslinux.
+	# and kernel-install) and BLS entries without grubby where a boot loader reads them
+	# (hvc_bls_read), then the GRUB families, then extlinux/syslinux.
 	if [ -e /run/ostree-booted ] && command -v rpm-ostree >/dev/null 2>&1; then
 		hvc_bl=rpm-ostree
 	elif command -v grubby >/dev/null 2>&1; then
 		hvc_bl=grubby
 	elif hvc_sdboot_conf && command -v kernel-install >/dev/null 2>&1; then
 		hvc_bl=systemd-boot
-	elif hvc_bls_entries && [ -n "$hvc_ents" ]; then
+	elif hvc_bls_entries && [ -n "$hvc_ents" ] && hvc_bls_read; then
 		hvc_bl=bls
 	elif [ -f /etc/default/grub ] && command -v update-grub >/dev/null 2>&1; then
 		hvc_bl=update-grub
 	elif [ -f /etc/default/grub ] && command -v grub2-mkconfig >/dev/null 2>&1; then
 		hvc_bl=grub2-mkconfig
+	# GRUB 2 without a distribution's wrapper (Arch, Gentoo, Alpine): those distributions run
+	# "grub-mkconfig -o /boot/grub/grub.cfg"; without that file GRUB is not installed there.
+	elif [ -f /etc/default/grub ] && command -v grub-mkconfig >/dev/null 2>&1; then
+		hvc_bl=grub-mkconfig
+		[ -f /boot/grub/grub.cfg ] || hvc_bl=none hvc_bl_why="found /etc/default/grub and \
+grub-mkconfig, but no /boot/grub/grub.cfg for grub-mkconfig to regenerate"
+	# GRUB legacy without grubby: Debian's grub-legacy update-grub rewrites menu.lst's
+	# automagic kernel lines from its "# kopt=" line (hvclock edits that line); without
+	# update-grub nothing rewrites them, so hvclock edits the kernel lines themselves.
+	elif [ -f /boot/grub/menu.lst ]; then
+		if ! command -v update-grub >/dev/null 2>&1; then
+			hvc_bl=menu-lst
+		elif hvc_menu_get kopt; then
+			hvc_bl=grub-legacy
+		elif [ "$hvc_rc" = 3 ]; then
+			hvc_bl_why="found /boot/grub/menu.lst and update-grub, but several kopt lines \
+or per-kernel kopt_ lines, which hvclock does not edit"
+		else
+			hvc_bl_why="found /boot/grub/menu.lst and update-grub, but no '# kopt=' line \
+in its automagic section (update-grub would rewrite an edited kernel line)"
+		fi
 	elif [ -f /etc/update-extlinux.conf ] && command -v update-extlinux >/dev/null 2>&1; then
 		hvc_bl=update-extlinux
 	elif hvc_extlinux_cfg; then
 		hvc_bl=extlinux
 	fi
+	if [ "$hvc_bl" = none ] && [ -z "$hvc_bl_why" ]; then
+		if [ -f /etc/default/grub ]; then
+			hvc_bl_why="found /etc/default/grub, but no update-grub, grub-mkconfig or \
+grub2-mkconfig to regenerate grub.cfg from it (and no grubby)"
+		else
+			hvc_bl_why="found no grubby, /etc/default/grub, /boot/grub/menu.lst, BLS \
+entries, systemd-boot loader.conf, extlinux/syslinux config or rpm-ostree"
+		fi
+	fi
+}
+
+# True if the guest's grub-mkconfig also sources /etc/default/grub.d/*.cfg after
+# /etc/default/grub (Debian's and Ubuntu's do; upstream GRUB's does not).
+hvc_grubd() {
+	for hvc_t in grub-mkconfig grub2-mkconfig; do
+		hvc_tp=$(command -v "$hvc_t" 2>/dev/null) || continue
+		case $hvc_tp in /*) ;; *) continue ;; esac
+		grep -q 'default/grub\.d/\*\.cfg' "$hvc_tp" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# The file whose assignment of $1 (GRUB_CMDLINE_LINUX or _DEFAULT) grub-mkconfig ends up with
+# -> hvc_gf. It sources /etc/default/grub, then (hvc_grubd) each existing
+# /etc/default/grub.d/*.cfg in glob order, so the last of them that assigns $1 wins;
+# /etc/default/grub if none does.
+hvc_grub_file() {
+	hvc_gf=/etc/default/grub
+	hvc_grubd || return 0
+	set +f
+	for hvc_x in /etc/default/grub.d/*.cfg; do
+		[ -e "$hvc_x" ] || continue
+		if grep -q "^[[:blank:]]*$1=" "$hvc_x" 2>/dev/null; then
+			hvc_gf=$hvc_x
+		fi
+	done
+	set -f
 }
 
 # systemd-boot's loader.conf in a boot root -> hvc_sdb (the boot root); false if none.
@@ -207,6 +267,21 @@ hvc_bls_entries() {
 		[ -f "$hvc_e" ] && hvc_ents="$hvc_ents$hvc_e$HVC_NL"
 	done
 	set -f
+}
+
+# Whether a boot loader reads the BLS entries: GRUB does only with its blscfg command
+# (Fedora's and RHEL's GRUB put it in grub.cfg); Debian's GRUB boots what grub-mkconfig
+# wrote, whatever /boot/loader/entries holds. False if a grub.cfg exists and none has it.
+hvc_bls_read() {
+	hvc_bls_cfg=1
+	set +f
+	for hvc_e in /boot/grub2/grub.cfg /boot/grub/grub.cfg /boot/efi/EFI/*/grub.cfg; do
+		[ -f "$hvc_e" ] || continue
+		grep -q blscfg "$hvc_e" 2>/dev/null && hvc_bls_cfg=0 && break
+		hvc_bls_cfg=2
+	done
+	set -f
+	[ "$hvc_bls_cfg" != 2 ]
 }
 
 # The extlinux/syslinux config the boot sector reads -> hvc_xcfg; false if none. Where
@@ -462,9 +537,18 @@ hvc_bootargs() {
 		hvc_ba=$(grubby --info=DEFAULT 2>/dev/null </dev/null | awk "$HVC_AWK_ARGS") ||
 			return 1
 		;;
-	update-grub | grub2-mkconfig)
-		hvc_grub_get GRUB_CMDLINE_LINUX || [ "$hvc_rc" != 2 ] || return 1
+	update-grub | grub2-mkconfig | grub-mkconfig)
+		hvc_grub_file GRUB_CMDLINE_LINUX
+		hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_gf" || [ "$hvc_rc" != 2 ] || return 1
 		hvc_ba=$hvc_gv
+		;;
+	grub-legacy)
+		hvc_menu_get kopt || return 1
+		hvc_ba=$hvc_gv
+		;;
+	menu-lst)
+		hvc_ba=$(HVC_AWK_MODE=first awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) ||
+			return 1
 		;;
 	*)
 		return 1
@@ -472,12 +556,128 @@ hvc_bootargs() {
 	esac
 }
 
-# The value of assignment $1 in /etc/default/grub -> hvc_gv, exit status -> hvc_rc (0: a
-# value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no assignment;
+# The value of menu.lst's "# $1=" line (kopt, defoptions) in its automagic section -> hvc_gv,
+# exit status -> hvc_rc (0: one such line; 3: several, or per-kernel kopt_ lines; 4: none;
 # other: unreadable). False unless 0.
+hvc_menu_get() {
+	hvc_rc=0
+	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_MENU" /boot/grub/menu.lst \
+		2>/dev/null) || hvc_rc=$?
+	case $hvc_rc in 0 | 3 | 4) ;; *) hvc_rc=2 ;; esac
+	[ "$hvc_rc" = 0 ]
+}
+
+# GRUB legacy's menu.lst, as text (hvclock computes every new value on the host). A kernel
+# line is "kernel PATH ARGS"; its arguments are ARGS without trailing blanks. HVC_AWK_MODE:
+# "get" (HVC_AWK_VAR): see hvc_menu_get. "put": the file with the "# kopt=" value replaced by
+# HVC_AWK_KOPT and, with HVC_AWK_PUT_DEFAULT=yes, "# defoptions=" by HVC_AWK_DEFAULT; exit 3
+# without exactly one kopt line. "first": the arguments of the first kernel line (with
+# HVC_AWK_AUTO=yes: in the automagic section); exit 4 if none. "entries": the distinct
+# arguments of every kernel line, one a line. "edit": the file with each kernel line whose
+# arguments are line i of HVC_AWK_OLD given line i of HVC_AWK_NEW (each line with one leading
+# "x", so that an empty value is a line), every other byte kept;
+# exit 5 if a kernel line matches none.
+# shellcheck disable=SC2016 # awk program: nothing to expand
+HVC_AWK_MENU='
+function kparse(l, m) {
+	if (!match(l, /^[ \t]*kernel[ \t]+[^ \t]+/))
+		return 0
+	kpre = substr(l, 1, RLENGTH)
+	rest = substr(l, RLENGTH + 1)
+	match(rest, /^[ \t]*/)
+	kpre = kpre substr(rest, 1, RLENGTH)
+	kargs = substr(rest, RLENGTH + 1)
+	sub(/[ \t]+$/, "", kargs)
+	ktail = substr(rest, RLENGTH + 1 + length(kargs))
+	return 1
+}
+BEGIN {
+	mode = ENVIRON["HVC_AWK_MODE"]
+	var = ENVIRON["HVC_AWK_VAR"]
+	nold = split(ENVIRON["HVC_AWK_OLD"], olds, "\n")
+	split(ENVIRON["HVC_AWK_NEW"], news, "\n")
+	inauto = 0
+	n = 0
+	bad = 0
+}
+{
+	line[++nl] = $0
+	if ($0 ~ /^### BEGIN AUTOMAGIC KERNELS LIST/)
+		inauto = 1
+	else if ($0 ~ /^### END DEBIAN AUTOMAGIC KERNELS LIST/)
+		inauto = 0
+	if (inauto && $0 ~ /^# kopt_[^=]*=/)
+		bad = 1
+	if (inauto && var != "" && index($0, "# " var "=") == 1) {
+		n++
+		val = substr($0, length(var) + 4)
+	}
+	if (inauto && index($0, "# kopt=") == 1) {
+		nk++
+		kl = nl
+	}
+	if (inauto && index($0, "# defoptions=") == 1) {
+		nd++
+		dl = nl
+	}
+	if (kparse($0)) {
+		if (mode == "first" && !found && (ENVIRON["HVC_AWK_AUTO"] != "yes" || inauto)) {
+			found = 1
+			first = kargs
+		}
+		if (mode == "entries" && !(kargs in seen)) {
+			seen[kargs] = 1
+			print kargs
+		}
+		if (mode == "edit") {
+			for (i = 1; i <= nold; i++)
+				if (substr(olds[i], 2) == kargs)
+					break
+			if (i > nold) {
+				failed = 5
+				exit
+			}
+			line[nl] = kpre substr(news[i], 2) ktail
+		}
+	}
+}
+END {
+	if (failed)
+		exit failed
+	if (mode == "get") {
+		if (n > 1 || (var == "kopt" && bad))
+			exit 3
+		if (!n)
+			exit 4
+		print val
+		exit 0
+	}
+	if (mode == "first") {
+		if (!found)
+			exit 4
+		print first
+		exit 0
+	}
+	if (mode == "put") {
+		if (nk != 1 || bad || nd > 1)
+			exit 3
+		line[kl] = "# kopt=" ENVIRON["HVC_AWK_KOPT"]
+		if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && nd == 1)
+			line[dl] = "# defoptions=" ENVIRON["HVC_AWK_DEFAULT"]
+	}
+	if (mode == "put" || mode == "edit")
+		for (i = 1; i <= nl; i++)
+			print line[i]
+	exit 0
+}'
+
+# The value of assignment $1 in file $2 (default /etc/default/grub) -> hvc_gv, exit status ->
+# hvc_rc (0: a value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no
+# assignment; other: unreadable). False unless 0.
 hvc_grub_get() {
 	hvc_rc=0
-	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_GRUB" /etc/default/grub 2>/dev/null) ||
+	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_GRUB" "${2:-/etc/default/grub}" \
+		2>/dev/null) ||
 		hvc_rc=$?
 	case $hvc_rc in 0 | 3 | 4) ;; *) hvc_rc=2 ;; esac
 	[ "$hvc_rc" = 0 ]
@@ -548,7 +748,8 @@ END {
 # is no such assignment (exit 4). "put" prints the file with the value replaced by
 # HVC_AWK_LINUX (and, with HVC_AWK_PUT_DEFAULT=yes, GRUB_CMDLINE_LINUX_DEFAULT's by
 # HVC_AWK_DEFAULT), keeping the quoting style and every other byte; a missing
-# GRUB_CMDLINE_LINUX is appended; exit 3 if a value to replace has quoting beyond it.
+# GRUB_CMDLINE_LINUX is appended (HVC_AWK_PUT_LINUX=no: it is left alone); exit 3 if a value
+# to replace has quoting beyond it.
 # shellcheck disable=SC2016 # awk program: nothing to expand
 HVC_AWK_GRUB='
 # Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;
@@ -619,7 +820,9 @@ END {
 		exit 2
 	if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && lastd)
 		hvc_put(lastd, "GRUB_CMDLINE_LINUX_DEFAULT", ENVIRON["HVC_AWK_DEFAULT"])
-	if (lastl)
+	if (ENVIRON["HVC_AWK_PUT_LINUX"] == "no")
+		;
+	else if (lastl)
 		hvc_put(lastl, "GRUB_CMDLINE_LINUX", ENVIRON["HVC_AWK_LINUX"])
 	else
 		line[++nl] = "GRUB_CMDLINE_LINUX=\"" ENVIRON["HVC_AWK_LINUX"] "\""

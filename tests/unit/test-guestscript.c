@@ -313,6 +313,75 @@ static void test_apply_request_by_release(void)
 	teardown(&f);
 }
 
+/* Issue 11: the GRUB families' protocol lines (the files that win, menu.lst's entries). */
+static void test_apply_request_grub_families(void)
+{
+	struct fixture f;
+	struct hvc_error err = { 0 };
+	size_t len = 0;
+	char *req;
+
+	size_t n_actions;
+
+	setup(&f);
+	n_actions = f.gp.n_actions;
+	f.gp.n_actions = 2; /* the host cmdline and the boot loader */
+	f.gp.actions[0].state = HVC_ACTION_IN_PLACE;
+	/* an /etc/default/grub.d override wins: both files are named for the guest to check */
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("net.ifnames=0 clocksource=tsc");
+	f.g->facts.grub_cmdline_file = xstrdup("/etc/default/grub.d/60-site.cfg");
+	f.g->facts.grub_cmdline_default = xstrdup("console=ttyS0");
+	f.g->facts.grub_cmdline_default_file = xstrdup("/etc/default/grub.d/50-cloudimg.cfg");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+		DATA_OPEN "mode apply\n"
+			  "bootloader\n"
+			  "boot-old net.ifnames=0 clocksource=tsc\n"
+			  "boot-new net.ifnames=0 clocksource=jiffies independent_wallclock=1\n"
+			  "boot-default-old console=ttyS0\n"
+			  "boot-default-new console=ttyS0\n"
+			  "boot-file /etc/default/grub.d/60-site.cfg\n"
+			  "boot-default-file /etc/default/grub.d/50-cloudimg.cfg\n" DATA_CLOSE);
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+	/* a file name hvclock does not send is refused, not sent */
+	free(f.g->facts.grub_cmdline_file);
+	f.g->facts.grub_cmdline_file = xstrdup("/etc/default/grub.d/my site.cfg");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(!req);
+	CHECK(strstr(err.msg, "GRUB defaults file name"));
+	hvc_error_clear(&err);
+
+	/* menu.lst alone: every kernel line's list, old and new */
+	f.g->facts.bootloader = HVC_BOOTLOADER_MENU_LST;
+	free(f.g->facts.grub_cmdline_file);
+	f.g->facts.grub_cmdline_file = NULL;
+	free(f.g->facts.grub_cmdline_default);
+	f.g->facts.grub_cmdline_default = NULL;
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("ro root=/dev/xvda1 notsc");
+	f.g->facts.grub_entries = strv_split("ro root=/dev/xvda1 notsc|ro single", "|");
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
+		DATA_OPEN
+		"mode apply\n"
+		"bootloader\n"
+		"boot-old ro root=/dev/xvda1 notsc\n"
+		"boot-new ro root=/dev/xvda1 clocksource=jiffies independent_wallclock=1\n"
+		"boot-entry-old ro root=/dev/xvda1 notsc\n"
+		"boot-entry-new ro root=/dev/xvda1 clocksource=jiffies "
+		"independent_wallclock=1\n"
+		"boot-entry-old ro single\n"
+		"boot-entry-new ro single clocksource=jiffies "
+		"independent_wallclock=1\n" DATA_CLOSE);
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+	f.gp.n_actions = n_actions;
+	teardown(&f);
+}
+
 static void test_apply_request_refuses(void)
 {
 	static const struct {
@@ -542,6 +611,65 @@ static char *edit_report(const char *from, const char *to)
 	if (!p)
 		return xstrdup("");
 	return xasprintf("%.*s%s%s", (int)(p - good_report), good_report, to, p + strlen(from));
+}
+
+/* Issue 11: what the guest says about its GRUB files, its menu.lst entries, a missing tool. */
+static void test_inspect_parse_grub_families(void)
+{
+	struct hvc_facts f;
+	struct hvc_error err = { 0 };
+	const char *good = "hvclock-inspect 1\n"
+			   "kernel-release 6.1.0-28-amd64\n"
+			   "independent-wallclock absent\n"
+			   "timesync none inactive\n"
+			   "bootloader update-grub\n"
+			   "bootloader-args net.ifnames=0\n"
+			   "bootloader-file /etc/default/grub.d/60-site.cfg\n"
+			   "bootloader-default-args quiet\n"
+			   "bootloader-default-file /etc/default/grub\n"
+			   "state absent\nlog-source none\nend\n";
+	const char *menu = "hvclock-inspect 1\n"
+			   "kernel-release 2.6.18-419.el5\n"
+			   "independent-wallclock absent\n"
+			   "timesync none inactive\n"
+			   "bootloader menu-lst\n"
+			   "bootloader-args ro root=/dev/sda1\n"
+			   "bootloader-entry ro root=/dev/sda1\n"
+			   "bootloader-entry\n"
+			   "state absent\nlog-source none\nend\n";
+	const char *none = "hvclock-inspect 1\n"
+			   "kernel-release 6.1.0-28-amd64\n"
+			   "independent-wallclock absent\n"
+			   "timesync none inactive\n"
+			   "bootloader none\n"
+			   "bootloader-why found /etc/default/grub, but no update-grub\n"
+			   "state absent\nlog-source none\nend\n";
+
+	hvc_facts_init(&f);
+	CHECK_INTEQ(hvc_inspect_parse(good, strlen(good), &f, &err), 0);
+	CHECK_STREQ(f.grub_cmdline_file, "/etc/default/grub.d/60-site.cfg");
+	CHECK_STREQ(f.grub_cmdline_default_file, "/etc/default/grub");
+	hvc_facts_finish(&f);
+	CHECK_INTEQ(hvc_inspect_parse(menu, strlen(menu), &f, &err), 0);
+	CHECK_INTEQ(f.bootloader, HVC_BOOTLOADER_MENU_LST);
+	CHECK_INTEQ(strv_length(f.grub_entries), 2);
+	CHECK(f.grub_entries && streq(f.grub_entries[0], "ro root=/dev/sda1") &&
+		streq(f.grub_entries[1], ""));
+	hvc_facts_finish(&f);
+	CHECK_INTEQ(hvc_inspect_parse(none, strlen(none), &f, &err), 0);
+	CHECK_STREQ(f.bootloader_why, "found /etc/default/grub, but no update-grub");
+	hvc_facts_finish(&f);
+
+	/* a file outside /etc/default/grub is refused; so is a repeated entry */
+	_cleanup_free_ char *bad = xstrdup(good);
+	memcpy(strstr(bad, "/etc/default/grub.d/60"), "/etc/passwd/grub.d/60", 21);
+	CHECK_INTEQ(hvc_inspect_parse(bad, strlen(bad), &f, &err), -EPROTO);
+	CHECK(strstr(err.msg, "not a GRUB defaults file"));
+	hvc_error_clear(&err);
+	_cleanup_free_ char *rep = xstrdup(menu);
+	memcpy(strstr(rep, "bootloader-entry\n"), "bootloader-entrz\n", 17);
+	CHECK_INTEQ(hvc_inspect_parse(rep, strlen(rep), &f, &err), -EPROTO);
+	hvc_error_clear(&err);
 }
 
 static void test_inspect_parse_bad(void)
@@ -1053,11 +1181,13 @@ int main(void)
 		HVC_TEST(test_inspect_request_refuses),
 		HVC_TEST(test_apply_request),
 		HVC_TEST(test_apply_request_by_release),
+		HVC_TEST(test_apply_request_grub_families),
 		HVC_TEST(test_apply_request_refuses),
 		HVC_TEST(test_apply_request_items),
 		HVC_TEST(test_inspect_parse_items),
 		HVC_TEST(test_inspect_parse_good),
 		HVC_TEST(test_inspect_parse_minimal),
+		HVC_TEST(test_inspect_parse_grub_families),
 		HVC_TEST(test_inspect_parse_bad),
 		HVC_TEST(test_inspect_parse_sysctl_boot),
 		HVC_TEST(test_inspect_parse_limits),

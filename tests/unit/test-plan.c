@@ -480,6 +480,82 @@ static void test_no_bootloader_blocks(void)
 	teardown(&f);
 }
 
+/* Issue 11: the GRUB families in the plan: the winning file named, blocks with reasons. */
+static void test_grub_families(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	/* the "no boot loader" reason says what the guest has and what it lacks */
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_NONE;
+	f.g->facts.bootloader_why = xstrdup("found /etc/default/grub, but no update-grub, "
+					    "grub-mkconfig or grub2-mkconfig");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note, "found /etc/default/grub, but no update-grub"));
+	teardown(&f);
+
+	/* grub-mkconfig; the override in grub.d that wins is the target */
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_GRUB_MKCONFIG;
+	f.g->facts.grub_cmdline = xstrdup("ro");
+	f.g->facts.grub_cmdline_file = xstrdup("/etc/default/grub.d/60-site.cfg");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK(a &&
+		streq(a->target,
+			"guest /etc/default/grub.d/60-site.cfg GRUB_CMDLINE_LINUX, "
+			"then grub-mkconfig -o /boot/grub/grub.cfg"));
+	CHECK(a && streq_ptr(a->before, "ro") && streq_ptr(a->after, "ro clocksource=kvm-clock"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	/* ... a value built from an expansion there blocks, naming that file */
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("\"$GRUB_CMDLINE_LINUX ro\"");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note, "GRUB_CMDLINE_LINUX in /etc/default/grub.d/60-site.cfg"));
+	teardown(&f);
+
+	/* menu.lst alone: every entry planned; one that cannot be edited blocks */
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_MENU_LST;
+	f.g->facts.grub_cmdline = xstrdup("ro clocksource=kvm-clock");
+	f.g->facts.grub_entries = strv_split("ro clocksource=kvm-clock|ro single", "|");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	/* the first entry holds it already, the second does not: still pending */
+	CHECK(a && a->state == HVC_ACTION_PENDING);
+	CHECK(a && streq(a->target, "guest /boot/grub/menu.lst kernel lines (every entry)"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	strv_free(f.g->facts.grub_entries);
+	f.g->facts.grub_entries = strv_split("ro clocksource=kvm-clock|ro $X", "|");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note, "a kernel line of /boot/grub/menu.lst"));
+	teardown(&f);
+
+	/* grub-legacy: kopt is the target */
+	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.bootloader = HVC_BOOTLOADER_GRUB_LEGACY;
+	f.g->facts.grub_cmdline = xstrdup("root=/dev/sda1 ro");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING &&
+		strstr(a->target, "'# kopt=', then update-grub"));
+	teardown(&f);
+}
+
 static void test_blocked_guest_is_not_touched(void)
 {
 	struct fixture f;
@@ -917,6 +993,7 @@ int main(void)
 		HVC_TEST(test_cmdline_too_long_blocks),
 		HVC_TEST(test_bootloader_items),
 		HVC_TEST(test_no_bootloader_blocks),
+		HVC_TEST(test_grub_families),
 		HVC_TEST(test_blocked_guest_is_not_touched),
 		HVC_TEST(test_skips),
 		HVC_TEST(test_sysctl),
