@@ -75,7 +75,7 @@ di_initrd "$X" "$KVER" "$W/initrd.img" "virtio_pci virtio_blk virtio_net crc32c_
 # --- root filesystem ---
 R=$W/root
 mkdir -p "$R/bin" "$R/sbin" "$R/usr/bin" "$R/usr/sbin" "$R/usr/lib/x86_64-linux-gnu" "$R/usr/share/udhcpc" \
-	"$R/lib64" "$R/etc/dropbear" "$R/etc/sysctl.d" "$R/etc/default" "$R/etc/acpi/PWRF" "$R/root/.ssh" \
+	"$R/lib64" "$R/etc/dropbear" "$R/etc/sysctl.d" "$R/etc/default" "$R/etc/acpi/PWRF" "$R/etc/init.d" "$R/root/.ssh" \
 	"$R/proc" "$R/sys" "$R/dev" "$R/run" "$R/tmp" "$R/var/log" "$R/var/lib" "$R/var/tmp" "$R/boot/grub" "$R/mnt"
 ln -s usr/lib "$R/lib"
 chmod 1777 "$R/tmp" "$R/var/tmp"
@@ -141,6 +141,14 @@ cat >"$R/etc/inittab" <<'EOF'
 ::shutdown:/bin/sync
 ::shutdown:/bin/umount -a -r
 EOF
+# what Debian's sysvinit procps script does at boot (busybox sysctl has no --system)
+cat >"$R/etc/init.d/procps" <<'EOF'
+#!/bin/sh
+for f in /etc/sysctl.d/*.conf /etc/sysctl.conf; do
+	[ -f "$f" ] && sysctl -q -p "$f"
+done
+EOF
+chmod 755 "$R/etc/init.d/procps"
 cat >"$R/etc/rc.boot" <<'EOF'
 #!/bin/sh
 # boot of the hvclock e2e guest (busybox init runs it once, as sysinit)
@@ -165,10 +173,7 @@ if [ -n "$IF" ]; then
 	udhcpc -i "$IF" -b -t 20 -T 1 -x "hostname:${HN:-guest}" -s /usr/share/udhcpc/default.script \
 		>/dev/null 2>&1 || :
 fi
-# like systemd-sysctl: /etc/sysctl.d/*.conf at every boot
-for f in /etc/sysctl.d/*.conf; do
-	[ -f "$f" ] && sysctl -q -p "$f"
-done
+/etc/init.d/procps start
 acpid -c /etc/acpi -l /dev/null
 for p in /sys/class/virtio-ports/*; do
 	[ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] &&
