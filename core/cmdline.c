@@ -1,7 +1,6 @@
 /* cmdline.c: kernel command line tokenizing and set-like editing, as the kernel parses it. */
 #include <ctype.h>
 #include <errno.h>
-#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -606,6 +605,33 @@ size_t hvc_linux_cmdline_max(const char *release, bool xen_pv)
 	return xen_pv && max > 1023 ? 1023 : max;
 }
 
+long hvc_cmdline_growth(const char *old, const char *new)
+{
+	size_t o = old ? strlen(old) : 0, n = new ? strlen(new) : 0;
+	/* A value that appears where there was none also brings its separating space. */
+	return (long)n - (long)o + (o == 0 && n > 0);
+}
+
+int hvc_cmdline_fits_running(
+	const char *release, bool xen_pv, const char *running, long growth, char **ret_why)
+{
+	size_t max = hvc_linux_cmdline_max(release, xen_pv), len;
+
+	*ret_why = NULL;
+	if (!running || growth <= 0)
+		return 0;
+	len = strlen(running);
+	if (len + (size_t)growth <= max)
+		return 0;
+	*ret_why = xasprintf("the running kernel line (/proc/cmdline, %zu bytes) would grow to %zu "
+			     "bytes, "
+			     "past the limit of %zu bytes for %s%s%s (Linux cuts the end, where "
+			     "the edit goes)",
+		len, len + (size_t)growth, max, release ? "Linux " : "a kernel of unknown release",
+		release ? release : "", xen_pv ? " as a Xen PV guest" : "");
+	return -E2BIG;
+}
+
 static bool gen_isspace(enum hvc_linux_gen gen, char c)
 {
 	return gen == HVC_LINUX_GEN_2_6_18 ? c == ' ' : kernel_isspace(c);
@@ -1085,9 +1111,9 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int hvc_boot_edit_compute(const char *release, bool grubby, const char *old,
-	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
-	char **ret_why)
+int hvc_boot_edit_compute(const char *release, bool xen_pv, const char *running, bool grubby,
+	const char *old, const char *default_old, char *const *set, char *const *remove,
+	struct hvc_boot_edit *e, char **ret_why)
 {
 	_cleanup_free_ char *gen_why = NULL;
 	enum hvc_linux_gen gen = hvc_linux_gen_from_release(release);
@@ -1107,7 +1133,7 @@ int hvc_boot_edit_compute(const char *release, bool grubby, const char *old,
 		return -EINVAL;
 	}
 	e->old = xstrdup(old);
-	e->new = hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(release, false), old, set, remove,
+	e->new = hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(release, xen_pv), old, set, remove,
 		&e->changed, &gen_why);
 	if (!e->new) {
 		*ret_why = first_invalid(set, remove) ? TAKE_PTR(gen_why)
@@ -1132,6 +1158,13 @@ int hvc_boot_edit_compute(const char *release, bool grubby, const char *old,
 			goto fail;
 		}
 	}
+	/* The kernel gets more than this value: check the whole running line grown by the edit. */
+	if (hvc_cmdline_fits_running(release, xen_pv, running,
+		    hvc_cmdline_growth(e->old, e->new) +
+			    (e->default_old ? hvc_cmdline_growth(e->default_old, e->default_new)
+					    : 0),
+		    ret_why) < 0)
+		goto fail;
 	if (grubby && e->changed) {
 		if (!grubby_lists(e->old, e->new, &e->grubby_remove, &e->grubby_add)) {
 			*ret_why = xasprintf("grubby cannot make exactly '%s' from %s (it splits "
@@ -1162,8 +1195,9 @@ static size_t strv_count_of(char *const *l, const char *s)
 	return n;
 }
 
-int hvc_boot_line_compute(const char *release, const char *what, const char *old, bool in_shell,
-	bool ostree, char *const *set, char *const *remove, struct hvc_boot_edit *e, char **ret_why)
+int hvc_boot_line_compute(const char *release, bool xen_pv, const char *running, const char *what,
+	const char *old, bool in_shell, bool ostree, char *const *set, char *const *remove,
+	struct hvc_boot_edit *e, char **ret_why)
 {
 	_cleanup_free_ char *gen_why = NULL;
 	const char *why = NULL;
@@ -1178,7 +1212,7 @@ int hvc_boot_line_compute(const char *release, const char *what, const char *old
 	}
 	e->old = xstrdup(old);
 	e->new = hvc_cmdline_edit_gen(hvc_linux_gen_from_release(release),
-		hvc_linux_cmdline_max(release, false), old, set, remove, &e->changed, &gen_why);
+		hvc_linux_cmdline_max(release, xen_pv), old, set, remove, &e->changed, &gen_why);
 	if (!e->new) {
 		*ret_why = first_invalid(set, remove) ? TAKE_PTR(gen_why)
 						      : xasprintf("%s: %s", what, gen_why);
@@ -1188,6 +1222,9 @@ int hvc_boot_line_compute(const char *release, const char *what, const char *old
 		*ret_why = xasprintf("the new value of %s %s", what, why);
 		goto fail;
 	}
+	if (hvc_cmdline_fits_running(
+		    release, xen_pv, running, hvc_cmdline_growth(e->old, e->new), ret_why) < 0)
+		goto fail;
 	if (!ostree || !e->changed)
 		return 0;
 	if (strchr(e->old, '"') || strchr(e->new, '"')) {
@@ -1242,9 +1279,9 @@ void hvc_boot_edits_free(struct hvc_boot_edit *e, size_t n)
 	free(e);
 }
 
-int hvc_boot_items_compute(const char *release, char *const *items, char *const *set,
-	char *const *remove, struct hvc_boot_edit **ret, size_t *ret_n, bool *ret_changed,
-	char **ret_why)
+int hvc_boot_items_compute(const char *release, bool xen_pv, const char *running,
+	char *const *items, char *const *set, char *const *remove, struct hvc_boot_edit **ret,
+	size_t *ret_n, bool *ret_changed, char **ret_why)
 {
 	size_t n = strv_length(items), i;
 	struct hvc_boot_edit *e;
@@ -1272,7 +1309,7 @@ int hvc_boot_items_compute(const char *release, char *const *items, char *const 
 			: streq(id, "/etc/update-extlinux.conf")
 			? xstrdup("default_kernel_opts in /etc/update-extlinux.conf")
 			: xstrdup(id);
-		if (hvc_boot_line_compute(release, what, sp ? sp + 1 : "",
+		if (hvc_boot_line_compute(release, xen_pv, running, what, sp ? sp + 1 : "",
 			    streq(id, "/etc/update-extlinux.conf"), ostree, set, remove, &e[i],
 			    ret_why) < 0)
 			goto fail;

@@ -135,6 +135,20 @@ const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen);
  */
 size_t hvc_linux_cmdline_max(const char *release, bool xen_pv);
 
+/* How many bytes an edit from old to new adds to the kernel's line (negative: removes). */
+long hvc_cmdline_growth(const char *old, const char *new);
+
+/*
+ * The kernel receives more than the one value hvclock edits (GRUB's BOOT_IMAGE= root=
+ * and _DEFAULT, systemd-boot's initrd=, pygrub's entry with the host's extra=), and cuts
+ * the end, where hvclock appends: with running (the line it runs now, /proc/cmdline;
+ * NULL: not known, nothing checked) grown by growth bytes past
+ * hvc_linux_cmdline_max(release, xen_pv), returns -E2BIG with *ret_why (caller frees)
+ * naming both lengths and the limit; an edit that does not grow the line passes.
+ */
+int hvc_cmdline_fits_running(
+	const char *release, bool xen_pv, const char *running, long growth, char **ret_why);
+
 /*
  * hvc_cmdline_edit() for a kernel of generation gen: the edit is planned,
  * then read back the way that kernel reads it (every reading for UNKNOWN):
@@ -187,7 +201,8 @@ struct hvc_boot_edit {
  * Compute the boot loader edit for the removes then sets (as hvc_cmdline_edit()) for a
  * guest running Linux release (`uname -r`; NULL: not known, so the edit must be right under
  * every reading): new must hold under the reading of release's generation and fit
- * hvc_linux_cmdline_max(release, false).
+ * hvc_linux_cmdline_max(release, xen_pv) (xen_pv: hvc_guest_is_xen_pv()), and with running
+ * known, the whole line must too (hvc_cmdline_fits_running(), the growth of both values).
  * grubby: old is the default entry's args; the remove/add lists are chosen so
  * that grubby (both its in-place and its remove-and-append semantics) makes
  * exactly new. Else old is GRUB_CMDLINE_LINUX's value and default_old that of
@@ -198,24 +213,24 @@ struct hvc_boot_edit {
  * -EINVAL with *ret_why (caller frees) naming the value and the cause: a value
  * that cannot be sent or edited, an invalid parameter, an edit grubby cannot make.
  */
-int hvc_boot_edit_compute(const char *release, bool grubby, const char *old,
-	const char *default_old, char *const *set, char *const *remove, struct hvc_boot_edit *e,
-	char **ret_why);
+int hvc_boot_edit_compute(const char *release, bool xen_pv, const char *running, bool grubby,
+	const char *old, const char *default_old, char *const *set, char *const *remove,
+	struct hvc_boot_edit *e, char **ret_why);
 void hvc_boot_edit_done(struct hvc_boot_edit *e);
 
 /*
  * The edit of one command line a boot loader keeps per file or line (a BLS entry's
  * options, /etc/kernel/cmdline, an APPEND line, default_kernel_opts, rpm-ostree's kargs),
  * named what in messages: old and new as hvc_boot_edit_compute() for the guest's
- * kernel release (in_shell: the value
+ * kernel release, xen_pv and running line (in_shell: the value
  * sits in a double-quoted shell assignment). ostree: also the lists for `rpm-ostree kargs`
  * in grubby_remove (--delete) and grubby_add (--append): every token from the first
  * difference deleted, new's rest appended; refused unless each deleted token is unique in
  * old and each appended one unique in new (so that the rollback's reverse is exact).
  */
-int hvc_boot_line_compute(const char *release, const char *what, const char *old, bool in_shell,
-	bool ostree, char *const *set, char *const *remove, struct hvc_boot_edit *e,
-	char **ret_why);
+int hvc_boot_line_compute(const char *release, bool xen_pv, const char *running, const char *what,
+	const char *old, bool in_shell, bool ostree, char *const *set, char *const *remove,
+	struct hvc_boot_edit *e, char **ret_why);
 
 /*
  * hvc_boot_line_compute() for every item "ID ARGS" (ID: no spaces; /etc/update-extlinux.conf
@@ -223,9 +238,9 @@ int hvc_boot_line_compute(const char *release, const char *what, const char *old
  * release with hvc_boot_edits_free()) and *ret_changed, or -EINVAL with *ret_why naming the
  * item. Also refuses no items and an ID that cannot travel as a data line.
  */
-int hvc_boot_items_compute(const char *release, char *const *items, char *const *set,
-	char *const *remove, struct hvc_boot_edit **ret, size_t *ret_n, bool *ret_changed,
-	char **ret_why);
+int hvc_boot_items_compute(const char *release, bool xen_pv, const char *running,
+	char *const *items, char *const *set, char *const *remove, struct hvc_boot_edit **ret,
+	size_t *ret_n, bool *ret_changed, char **ret_why);
 void hvc_boot_edits_free(struct hvc_boot_edit *e, size_t n);
 /* Whether an item ID may travel: printable ASCII, no space or shell metacharacter, short. */
 bool hvc_boot_item_id_valid(const char *id);

@@ -163,6 +163,11 @@ void hvc_guest_list_finish(struct hvc_guest_list *l)
 	l->n = 0;
 }
 
+bool hvc_guest_is_xen_pv(const struct hvc_guest *g)
+{
+	return g->hypervisor == HVC_HYPERVISOR_XEN && g->type == HVC_GUEST_TYPE_PV;
+}
+
 char *hvc_kernel_release_from_path(const char *path)
 {
 	static const char *const prefixes[] = { "vmlinuz-", "vmlinux-", "bzImage-", "kernel-" };

@@ -262,6 +262,12 @@ void hvc_guest_list_append(struct hvc_guest_list *l, struct hvc_guest *g);
 void hvc_guest_list_finish(struct hvc_guest_list *l);
 
 /*
+ * Whether Xen hands the guest's kernel its line through start_info (a PV guest, dom0
+ * included): then no more than MAX_GUEST_CMDLINE bytes (hvc_linux_cmdline_max()).
+ */
+bool hvc_guest_is_xen_pv(const struct hvc_guest *g);
+
+/*
  * Guess a kernel release from a host-side kernel image path
  * ("/boot/vmlinuz-2.6.32-754.el6.x86_64" -> "2.6.32-754.el6.x86_64").
  * Returns NULL if the file name carries no version.

@@ -185,9 +185,10 @@ static void buf_text_line(struct hvc_obuf *b, const char *word, const char *text
  * The item families: per item "boot-item-old ID OLD" and "boot-item-new ID NEW" (the same
  * computation as the plan's), and for rpm-ostree the kargs lists.
  */
-static int add_boot_items(struct hvc_obuf *b, const struct hvc_facts *f, const struct hvc_action *a,
+static int add_boot_items(struct hvc_obuf *b, const struct hvc_guest *g, const struct hvc_action *a,
 	struct hvc_error *err)
 {
+	const struct hvc_facts *f = &g->facts;
 	struct hvc_boot_edit *e = NULL;
 	size_t n = 0;
 	bool changed = false;
@@ -195,8 +196,8 @@ static int add_boot_items(struct hvc_obuf *b, const struct hvc_facts *f, const s
 
 	if (f->bootloader_why)
 		return hvc_error_set(err, -EINVAL, "%s", f->bootloader_why);
-	if (hvc_boot_items_compute(f->kernel_release, f->boot_items, a->set, a->remove, &e, &n,
-		    &changed, &why) < 0)
+	if (hvc_boot_items_compute(f->kernel_release, hvc_guest_is_xen_pv(g), f->proc_cmdline,
+		    f->boot_items, a->set, a->remove, &e, &n, &changed, &why) < 0)
 		return hvc_error_set(err, -EINVAL, "%s", why);
 	for (size_t i = 0; i < n; i++) {
 		const char *sp = strchr(f->boot_items[i], ' ');
@@ -230,12 +231,13 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 	_cleanup_free_ char *why = NULL;
 
 	if (hvc_bootloader_has_items(f->bootloader))
-		return add_boot_items(b, f, a, err);
+		return add_boot_items(b, gp->guest, a, err);
 	if (!f->grub_cmdline)
 		return hvc_error_set(err, -EINVAL,
 			"the boot loader's kernel arguments are not known (not inspected)");
-	if (hvc_boot_edit_compute(f->kernel_release, grubby, f->grub_cmdline,
-		    f->grub_cmdline_default, a->set, a->remove, &e, &why) < 0)
+	if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(gp->guest),
+		    f->proc_cmdline, grubby, f->grub_cmdline, f->grub_cmdline_default, a->set,
+		    a->remove, &e, &why) < 0)
 		return hvc_error_set(err, -EINVAL, "%s", why);
 	buf_text_line(b, "boot-old", e.old);
 	buf_text_line(b, "boot-new", e.new);
@@ -261,8 +263,9 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 		STRV_FOREACH (en, f->grub_entries) {
 			struct hvc_boot_edit ee;
 			_cleanup_free_ char *ewhy = NULL;
-			if (hvc_boot_edit_compute(f->kernel_release, false, *en, NULL, a->set,
-				    a->remove, &ee, &ewhy) < 0) {
+			if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(gp->guest),
+				    f->proc_cmdline, false, *en, NULL, a->set, a->remove, &ee,
+				    &ewhy) < 0) {
 				hvc_boot_edit_done(&e);
 				return hvc_error_set(err, -EINVAL, "%s", ewhy);
 			}

@@ -61,10 +61,19 @@ static enum hvc_action_state running_state(
 	return HVC_ACTION_IN_PLACE;
 }
 
-/* How the guest's kernel reads its line: from the inspected release, else the host's file name. */
+/*
+ * The release of the guest's kernel, for how it reads its line and how long a line it
+ * keeps: the inspected uname -r, else the one infer_host_facts() took from the host's
+ * kernel file name (hvc_kernel_release_from_path()); NULL: not known.
+ */
+static const char *guest_release(const struct hvc_guest *g)
+{
+	return hvc_policy_kernel_release(g);
+}
+
 static enum hvc_linux_gen guest_gen(const struct hvc_guest *g)
 {
-	return hvc_linux_gen_from_release(g->facts.kernel_release);
+	return hvc_linux_gen_from_release(guest_release(g));
 }
 
 /*
@@ -84,8 +93,8 @@ static struct hvc_action *plan_boot_items(struct hvc_guest_plan *gp, const struc
 	struct hvc_action *a;
 	int r = f->bootloader_why
 		? -EINVAL
-		: hvc_boot_items_compute(f->kernel_release, f->boot_items, p->cmdline_set,
-			  p->cmdline_remove, &e, &n, &changed, &why);
+		: hvc_boot_items_compute(f->kernel_release, hvc_guest_is_xen_pv(g), f->proc_cmdline,
+			  f->boot_items, p->cmdline_set, p->cmdline_remove, &e, &n, &changed, &why);
 
 	switch (f->bootloader) {
 	case HVC_BOOTLOADER_RPM_OSTREE: {
@@ -199,15 +208,18 @@ static bool grub_files_why(const struct hvc_facts *f, char **ret_why)
  * list changes (the first one is the plan's before/after).
  */
 static bool menu_lst_why(
-	const struct hvc_facts *f, const struct hvc_profile *p, bool *changed, char **ret_why)
+	const struct hvc_guest *g, const struct hvc_profile *p, bool *changed, char **ret_why)
 {
+	const struct hvc_facts *f = &g->facts;
+
 	if (f->bootloader != HVC_BOOTLOADER_MENU_LST)
 		return false;
 	STRV_FOREACH (en, f->grub_entries) {
 		struct hvc_boot_edit e;
 		_cleanup_free_ char *why = NULL;
-		if (hvc_boot_edit_compute(f->kernel_release, false, *en, NULL, p->cmdline_set,
-			    p->cmdline_remove, &e, &why) < 0) {
+		if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(g),
+			    f->proc_cmdline, false, *en, NULL, p->cmdline_set, p->cmdline_remove,
+			    &e, &why) < 0) {
 			*ret_why = xasprintf("a kernel line of /boot/grub/menu.lst: %s", why);
 			return true;
 		}
@@ -233,14 +245,24 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		a = add_action(gp, HVC_ACTION_HOST_CMDLINE,
 			g->cmdline_location ? g->cmdline_location : "host configuration");
 		/* Xen hands a PV guest at most MAX_GUEST_CMDLINE bytes (start_info). */
-		bool xen_pv = g->hypervisor == HVC_HYPERVISOR_XEN && g->type == HVC_GUEST_TYPE_PV;
+		bool xen_pv = hvc_guest_is_xen_pv(g);
 		_cleanup_free_ char *why = NULL;
 
 		a->before = xstrdup_or_null(g->has_cmdline ? g->cmdline : NULL);
 		a->after =
-			hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(f->kernel_release, xen_pv),
+			hvc_cmdline_edit_gen(gen, hvc_linux_cmdline_max(guest_release(g), xen_pv),
 				g->has_cmdline ? g->cmdline : "", p->cmdline_set, p->cmdline_remove,
 				&changed, &why);
+		/*
+		 * The guest's kernel may get more than this value (pygrub: the guest's entry,
+		 * then extra=): with its running line known, check the whole line grown.
+		 */
+		if (a->after && changed &&
+			hvc_cmdline_fits_running(guest_release(g), xen_pv, f->proc_cmdline,
+				hvc_cmdline_growth(a->before, a->after), &why) < 0) {
+			free(a->after);
+			a->after = NULL;
+		}
 		a->takes_effect = xstrdup(g->reboot_applies ? "reboot" : "power-cycle");
 		if (!a->after) {
 			/* Refused here: a line the guest's kernel would read otherwise. */
@@ -322,7 +344,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				g->is_host ? "dom0" : "the guest",
 				f->bootloader_why ? f->bootloader_why
 						  : "found no grubby, no /etc/default/grub");
-		} else if (grub_files_why(f, &why) || menu_lst_why(f, p, &changed, &why)) {
+		} else if (grub_files_why(f, &why) || menu_lst_why(g, p, &changed, &why)) {
 			/* Refused here: a winning assignment hvclock cannot name or edit. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",
@@ -340,10 +362,10 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					  "in the "
 					  "guest's boot loader; current value known after "
 					  "inspection");
-		} else if (hvc_boot_edit_compute(f->kernel_release,
-				   f->bootloader == HVC_BOOTLOADER_GRUBBY, f->grub_cmdline,
-				   f->grub_cmdline_default, p->cmdline_set, p->cmdline_remove,
-				   &edit, &why) < 0) {
+		} else if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(g),
+				   f->proc_cmdline, f->bootloader == HVC_BOOTLOADER_GRUBBY,
+				   f->grub_cmdline, f->grub_cmdline_default, p->cmdline_set,
+				   p->cmdline_remove, &edit, &why) < 0) {
 			/* Refused here, not guessed in the guest. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",

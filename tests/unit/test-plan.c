@@ -416,6 +416,112 @@ static void test_cmdline_too_long_blocks(void)
 	teardown(&f);
 }
 
+/* A running line of exactly len bytes, as GRUB builds it (BOOT_IMAGE= root= then the values). */
+static char *running_line(size_t len)
+{
+	char *l = xasprintf("BOOT_IMAGE=/vmlinuz-5.10.0-28-amd64 root=/dev/vda1 ro quiet %0*d",
+		(int)(len - strlen("BOOT_IMAGE=/vmlinuz-5.10.0-28-amd64 root=/dev/vda1 ro quiet ")),
+		0);
+	return l;
+}
+
+/*
+ * The kernel gets more than the value hvclock edits (GRUB: BOOT_IMAGE= root= + _LINUX +
+ * _DEFAULT; pygrub: the guest's entry, then extra=) and cuts the end, where the edit goes:
+ * with the running line known, the whole line grown by the edit is checked against the
+ * limit of the guest's kernel (1023 bytes for a Xen PV guest).
+ */
+static void test_running_line_too_long_blocks(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+
+	/* GRUB: GRUB_CMDLINE_LINUX is short, the line the kernel gets is 2040 bytes */
+	setup(&f, profile("clocksource=jiffies", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
+	f.g->facts.inspected = true;
+	f.g->facts.kernel_release = xstrdup("5.10.0-28-amd64");
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	f.g->facts.grub_cmdline = xstrdup("");
+	f.g->facts.grub_cmdline_default = xstrdup("quiet");
+	f.g->facts.proc_cmdline = running_line(2040);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED);
+	CHECK(a && a->note &&
+		strstr(a->note,
+			"(/proc/cmdline, 2040 bytes) would grow to 2060 bytes, past the "
+			"limit of 2047 bytes for Linux 5.10.0-28-amd64"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	/* the same edit on a running line with room: planned */
+	free(f.g->facts.proc_cmdline);
+	f.g->facts.proc_cmdline = running_line(2027);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING && streq_ptr(a->after, "clocksource=jiffies"));
+	teardown(&f);
+
+	/* pygrub: extra= is short, the guest's entry makes the line 1010 bytes (Xen PV: 1023) */
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-5.10.0-28-amd64", "console=hvc0");
+	f.g->boot = HVC_BOOT_BOOTLOADER;
+	free(f.g->kernel);
+	f.g->kernel = NULL;
+	f.g->facts.inspected = true;
+	f.g->facts.kernel_release = xstrdup("5.10.0-28-amd64");
+	f.g->facts.proc_cmdline = running_line(1010);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && !a->after);
+	CHECK(a && a->note &&
+		strstr(a->note,
+			"1010 bytes) would grow to 1030 bytes, past the limit of 1023 "
+			"bytes for Linux 5.10.0-28-amd64 as a Xen PV guest"));
+	teardown(&f);
+
+	/* a Xen PV guest's own boot loader: its limit is 1023, also for the value alone */
+	setup_xen_pv(&f, "clocksource=jiffies", "/boot/vmlinuz-5.10.0-28-amd64", NULL);
+	f.g->boot = HVC_BOOT_PVGRUB;
+	f.g->facts.inspected = true;
+	f.g->facts.kernel_release = xstrdup("5.10.0-28-amd64");
+	f.g->facts.bootloader = HVC_BOOTLOADER_BLS;
+	strv_consume(&f.g->facts.boot_items, xasprintf("/boot/loader/entries/a.conf %01010d", 0));
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note && strstr(a->note, "1023"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	/* ... and the running line with initrd= etc. counts, with a short options value */
+	strv_free(f.g->facts.boot_items);
+	f.g->facts.boot_items = strv_split("/boot/loader/entries/a.conf ro", "|");
+	f.g->facts.proc_cmdline = running_line(1010);
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note, "would grow to 1030 bytes, past the limit of 1023 bytes"));
+	teardown(&f);
+}
+
+/*
+ * A direct-kernel guest not yet inspected: the release comes from the host's kernel file
+ * name (vmlinuz-5.10.0-...), so its generation and its 2047-byte limit apply, not the 255
+ * bytes of an unknown kernel.
+ */
+static void test_release_from_kernel_file_name(void)
+{
+	struct fixture f;
+	const struct hvc_action *a;
+	_cleanup_free_ char *line = xasprintf("root=/dev/vda1 %0284d", 0);
+
+	setup(&f, profile("clocksource=jiffies", NULL, NULL, false), HVC_BOOT_DIRECT_KERNEL, line);
+	free(f.g->kernel);
+	f.g->kernel = xstrdup("/var/lib/libvirt/boot/vmlinuz-5.10.0-28-amd64");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_HOST_CMDLINE);
+	CHECK(a && a->state == HVC_ACTION_PENDING && a->after &&
+		strlen(a->after) == strlen(line) + strlen(" clocksource=jiffies"));
+	teardown(&f);
+}
+
 /* The item families: every item's before and after; rpm-ostree's exact command; blocked. */
 static void test_bootloader_items(void)
 {
@@ -991,6 +1097,8 @@ int main(void)
 		HVC_TEST(test_el6_dashdash),
 		HVC_TEST(test_el5_tab),
 		HVC_TEST(test_cmdline_too_long_blocks),
+		HVC_TEST(test_running_line_too_long_blocks),
+		HVC_TEST(test_release_from_kernel_file_name),
 		HVC_TEST(test_bootloader_items),
 		HVC_TEST(test_no_bootloader_blocks),
 		HVC_TEST(test_grub_families),
