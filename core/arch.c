@@ -21,6 +21,11 @@ bool hvc_arch_is_x86(const char *arch)
 	return false;
 }
 
+bool hvc_arch_matches(const char *value, const char *arch)
+{
+	return streq(value, HVC_ARCH_SET_X86) ? hvc_arch_is_x86(arch) : streq(value, arch);
+}
+
 /*
  * The kernel parameters hvclock's profiles may write that exist on x86 only,
  * with where that is said (docs/remedies.md §3e). value NULL: the parameter

@@ -11,6 +11,12 @@ bool hvc_arch_name_valid(const char *arch);
 /* x86 (32 or 64 bit): x86_64, i386, i486, i586, i686. */
 bool hvc_arch_is_x86(const char *arch);
 
+/* The named set a profile's `arch` condition may give for every hvc_arch_is_x86() name. */
+#define HVC_ARCH_SET_X86 "x86"
+
+/* Whether value of an `arch` condition (a name, or HVC_ARCH_SET_X86) holds for arch (not NULL). */
+bool hvc_arch_matches(const char *value, const char *arch);
+
 /*
  * Whether a kernel parameter ("name" or "name=value"; '-' and '_' equal in
  * the name) exists only on x86 kernels, per the table in arch.c

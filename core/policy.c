@@ -117,7 +117,12 @@ enum hvc_tristate hvc_condition_eval(const struct hvc_condition *c, const struct
 			return HVC_NO;
 		return any_glob(c->values, g->os_id);
 	case HVC_COND_ARCH:
-		return any_of(c->values, g->arch);
+		if (!g->arch)
+			return HVC_UNKNOWN;
+		STRV_FOREACH (v, c->values)
+			if (hvc_arch_matches(*v, g->arch))
+				return HVC_YES;
+		return HVC_NO;
 	case HVC_COND_LAST:
 		break;
 	}

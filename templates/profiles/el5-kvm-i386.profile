@@ -29,12 +29,12 @@ auto = no
 
 [match]
 hypervisor = kvm
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 kernel = 2.6.18-*.el5 2.6.18-*.el5PAE
 
 [match:libosinfo]
 hypervisor = kvm
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 os-id = http://redhat.com/rhel/5* http://centos.org/centos/5* http://oracle.com/oel/5*
 	http://oracle.com/ol/5* http://scientificlinux.org/scientificlinux/5*
 

@@ -38,13 +38,13 @@ auto = yes
 
 [match]
 hypervisor = kvm
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 kernel = 2.6.32-*.el6*
 
 # Host-side hint before inspection (libosinfo ids as in osinfo-db, e.g. .../centos/6.10).
 [match:libosinfo]
 hypervisor = kvm
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 os-id = http://redhat.com/rhel/6* http://centos.org/centos/6* http://oracle.com/ol/6*
 	http://scientificlinux.org/scientificlinux/6*
 

@@ -33,7 +33,7 @@ auto = no
 
 [match]
 hypervisor = kvm
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 current-clocksource = tsc
 cpu-flags = constant_tsc nonstop_tsc
 

@@ -35,7 +35,7 @@ auto = yes
 
 [match]
 hypervisor = kvm
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 current-clocksource = tsc
 symptom = clocksource-unstable tsc-unstable
 

@@ -33,7 +33,7 @@ auto = no
 
 [match]
 hypervisor = kvm xen
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 symptom = clocksource-unstable tsc-unstable
 
 [expect]

@@ -38,20 +38,20 @@ auto = no
 
 [match]
 hypervisor = xen
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 guest-type = pv
 kernel = 2.6.1[6-8]*xen* 2.6.2[0-9]*-xen*
 
 [match:libosinfo]
 hypervisor = xen
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 guest-type = pv
 os-id = http://redhat.com/rhel/5* http://centos.org/centos/5* http://oracle.com/oel/5*
 	http://oracle.com/ol/5* http://scientificlinux.org/scientificlinux/5*
 
 [match:wallclock-sysctl]
 hypervisor = xen
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 guest-type = pv
 sysctl-exists = xen.independent_wallclock
 

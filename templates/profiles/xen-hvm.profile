@@ -31,7 +31,7 @@ auto = yes
 
 [match]
 hypervisor = xen
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 guest-type = hvm
 current-clocksource = tsc
 symptom = clocksource-unstable tsc-unstable

@@ -30,7 +30,7 @@ auto = yes
 
 [match]
 hypervisor = xen
-arch = x86_64 i686 i586 i486 i386
+arch = x86
 guest-type = pv pvh
 kernel = 2.6.3[2-9]* [3-9].* [1-9][0-9].*
 current-clocksource = tsc

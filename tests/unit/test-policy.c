@@ -207,6 +207,39 @@ static void test_host_kernel_path_release(void)
 	}
 }
 
+/* `arch = x86` is the named set: exactly hvc_arch_is_x86()'s names; other names compare as they are. */
+static void test_arch_set(void)
+{
+	static const struct {
+		const char *values, *arch;
+		enum hvc_tristate want;
+	} rows[] = {
+		{ "x86", "x86_64", HVC_YES },
+		{ "x86", "i686", HVC_YES },
+		{ "x86", "i386", HVC_YES },
+		{ "x86", "aarch64", HVC_NO },
+		{ "x86", "x86_64x", HVC_NO },
+		{ "x86", NULL, HVC_UNKNOWN },
+		{ "aarch64 x86", "i586", HVC_YES },
+		{ "aarch64", "aarch64", HVC_YES },
+		{ "i686", "x86_64", HVC_NO },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+		struct hvc_guest *g = hvc_guest_new();
+		struct hvc_condition c = { .kind = HVC_COND_ARCH };
+
+		c.values = strv_split(rows[i].values, " ");
+		g->arch = xstrdup_or_null(rows[i].arch);
+		if (hvc_condition_eval(&c, g) != rows[i].want) {
+			printf("# arch = %s, guest %s: not %d\n", rows[i].values,
+				strna(rows[i].arch), rows[i].want);
+			hvc_test_case_failed = 1;
+		}
+		strv_free(c.values);
+		hvc_guest_free(g);
+	}
+}
+
 int main(void)
 {
 	const char *dir = getenv("HVCLOCK_PROFILES_DIR");
@@ -223,6 +256,9 @@ int main(void)
 	hvc_test_case_failed = 0;
 	test_host_kernel_path_release();
 	hvc_test_report("kernel release from a host kernel path", !hvc_test_case_failed);
+	hvc_test_case_failed = 0;
+	test_arch_set();
+	hvc_test_report("arch = x86 is the named set of x86 names", !hvc_test_case_failed);
 	hvc_profile_set_finish(&profiles);
 	return hvc_test_finish();
 }
