@@ -313,6 +313,39 @@ static void test_apply_request_by_release(void)
 	teardown(&f);
 }
 
+/*
+ * The guest request computes what the plan does: the running line (/proc/cmdline) grown by
+ * the edit must fit the guest kernel's limit, a Xen PV guest's 1023 bytes included.
+ */
+static void test_apply_request_running_length(void)
+{
+	struct fixture f;
+	struct hvc_error err = { 0 };
+	size_t len = 0;
+	char *req;
+
+	setup(&f);
+	f.g->facts.bootloader = HVC_BOOTLOADER_UPDATE_GRUB;
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("ro");
+	f.g->facts.kernel_release = xstrdup("5.10.0-28-amd64");
+	f.g->facts.proc_cmdline = xasprintf("BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro %01000d", 0);
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(req != NULL);
+	CHECK(!hvc_error_is_set(&err));
+	free(req);
+
+	f.g->hypervisor = HVC_HYPERVISOR_XEN;
+	f.g->type = HVC_GUEST_TYPE_PV;
+	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
+	CHECK(req == NULL);
+	CHECK(strstr(err.msg,
+		"(/proc/cmdline, 1038 bytes) would grow to 1082 bytes, past the "
+		"limit of 1023 bytes for Linux 5.10.0-28-amd64 as a Xen PV guest"));
+	free(req);
+	teardown(&f);
+}
+
 /* Issue 11: the GRUB families' protocol lines (the files that win, menu.lst's entries). */
 static void test_apply_request_grub_families(void)
 {
@@ -1181,6 +1214,7 @@ int main(void)
 		HVC_TEST(test_inspect_request_refuses),
 		HVC_TEST(test_apply_request),
 		HVC_TEST(test_apply_request_by_release),
+		HVC_TEST(test_apply_request_running_length),
 		HVC_TEST(test_apply_request_grub_families),
 		HVC_TEST(test_apply_request_refuses),
 		HVC_TEST(test_apply_request_items),
