@@ -904,7 +904,8 @@ END {
 # each (TARGET: where a symlink leads), each followed by the assignments of KEYS in it as
 # "sysctl-set PATH LINE KEY [VALUE]" (at most 200 in all). Facts only: the host decides the order.
 hvc_sysctl_files() {
-	hvc_n=0
+	hvc_fs=
+	set +f
 	for hvc_d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d \
 		/lib/sysctl.d; do
 		[ -d "$hvc_d" ] || continue
@@ -914,23 +915,25 @@ hvc_sysctl_files() {
 			[ -e "$hvc_f" ] || [ -L "$hvc_f" ] || continue
 			[ ! -d "$hvc_f" ] || continue
 			case ${hvc_f##*/} in *[!A-Za-z0-9._-]*) continue ;; esac
-			hvc_n=$((hvc_n + 1))
-			[ "$hvc_n" -le 200 ] || return 0
-			hvc_t=
-			if [ -L "$hvc_f" ]; then
-				hvc_t=$(readlink -f "$hvc_f" 2>/dev/null) || hvc_t=
-				case $hvc_t in /*) ;; *) hvc_t= ;; esac
-				case $hvc_t in *[!A-Za-z0-9/._-]*) hvc_t= ;; esac
-			fi
-			echo "sysctl-file $hvc_f${hvc_t:+ $hvc_t}"
-			[ -f "$hvc_f" ] && [ -r "$hvc_f" ] || continue
-			HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
-				HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_f" 2>/dev/null |
-				while IFS=' ' read -r hvc_ln hvc_who hvc_l; do
-					[ "$hvc_ln" != open ] || continue
-					hvc_put sysctl-set "$hvc_f $hvc_ln $hvc_l"
-				done
+			hvc_fs="$hvc_fs$hvc_f$HVC_NL"
 		done
+	done
+	set -f
+	printf '%s' "$hvc_fs" | head -n 200 | while IFS= read -r hvc_f; do
+		hvc_t=
+		if [ -L "$hvc_f" ]; then
+			hvc_t=$(readlink -f "$hvc_f" 2>/dev/null) || hvc_t=
+			case $hvc_t in /*) ;; *) hvc_t= ;; esac
+			case $hvc_t in *[!A-Za-z0-9/._-]*) hvc_t= ;; esac
+		fi
+		echo "sysctl-file $hvc_f${hvc_t:+ $hvc_t}"
+		[ -f "$hvc_f" ] && [ -r "$hvc_f" ] || continue
+		HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
+			HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_f" 2>/dev/null |
+			while IFS=' ' read -r hvc_ln _ hvc_l; do
+				[ "$hvc_ln" != open ] || continue
+				hvc_put sysctl-set "$hvc_f $hvc_ln $hvc_l"
+			done
 	done
 }
 
