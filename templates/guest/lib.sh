@@ -927,7 +927,8 @@ hvc_sysctl_files() {
 			case $hvc_t in *[!A-Za-z0-9/._-]*) hvc_t= ;; esac
 		fi
 		echo "sysctl-file $hvc_f${hvc_t:+ $hvc_t}"
-		[ -f "$hvc_f" ] && [ -r "$hvc_f" ] || continue
+		[ -f "$hvc_f" ] || continue
+		[ -r "$hvc_f" ] || continue
 		HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
 			HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_f" 2>/dev/null |
 			while IFS=' ' read -r hvc_ln _ hvc_l; do
