@@ -94,6 +94,17 @@ void hvc_facts_finish(struct hvc_facts *f)
 		free(f->sysctl_conf[i].value);
 	}
 	free(f->sysctl_conf);
+	for (size_t i = 0; i < f->n_sysctl_sets; i++) {
+		free(f->sysctl_sets[i].key);
+		free(f->sysctl_sets[i].value);
+		free(f->sysctl_sets[i].path);
+	}
+	free(f->sysctl_sets);
+	for (size_t i = 0; i < f->n_sysctl_files; i++) {
+		free(f->sysctl_files[i].path);
+		free(f->sysctl_files[i].target);
+	}
+	free(f->sysctl_files);
 	free(f->guest_state_clocksource);
 	strv_free(f->guest_state_sysctls);
 	free(f->log_source);

@@ -101,6 +101,14 @@ struct hvc_sysctl_line {
 	bool hvclock; /* inside hvclock's marked block */
 	char *key;
 	char *value; /* as the file has it, blanks trimmed */
+	char *path; /* the file (sysctl-set lines); NULL for /etc/sysctl.conf's */
+};
+
+/* A file in a sysctl.d directory of the guest (reported whether or not it sets a key: a name in
+ * /etc/sysctl.d hides the same name further down for systemd-sysctl). */
+struct hvc_sysctl_file {
+	char *path;
+	char *target; /* where a symlink leads (readlink -f); NULL: not a symlink */
 };
 
 /* Tri-state for facts that may not be known yet. */
@@ -161,6 +169,13 @@ struct hvc_facts {
 	/* The assignments of the requested keys in /etc/sysctl.conf, in file order. */
 	struct hvc_sysctl_line *sysctl_conf;
 	size_t n_sysctl_conf;
+	/* The files in /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d and
+	 * /lib/sysctl.d, in the guest's listing order, and the assignments of the requested keys in
+	 * them (path set), in file then line order. Only with sysctl_boot "sysctl.d". */
+	struct hvc_sysctl_file *sysctl_files;
+	size_t n_sysctl_files;
+	struct hvc_sysctl_line *sysctl_sets;
+	size_t n_sysctl_sets;
 	/* Line of hvclock's begin marker in /etc/sysctl.conf that has no end marker; 0 = none. */
 	long sysctl_conf_open;
 	/* An earlier apply left its record and backups in the guest (rollback can restore). */

@@ -562,6 +562,8 @@ enum ikey {
 	K_SYSCTL_BOOT,
 	K_SYSCTL_CONF,
 	K_SYSCTL_CONF_OPEN,
+	K_SYSCTL_FILE,
+	K_SYSCTL_SET,
 	K_STATE,
 	K_STATE_CS,
 	K_STATE_SYSCTL,
@@ -603,6 +605,8 @@ static const struct {
 	[K_SYSCTL_BOOT] = { "sysctl-boot", false, false },
 	[K_SYSCTL_CONF] = { "sysctl-conf", true, false },
 	[K_SYSCTL_CONF_OPEN] = { "sysctl-conf-open", false, false },
+	[K_SYSCTL_FILE] = { "sysctl-file", true, false },
+	[K_SYSCTL_SET] = { "sysctl-set", true, false },
 	[K_STATE] = { "state", false, true },
 	[K_STATE_CS] = { "state-clocksource", false, false },
 	[K_STATE_SYSCTL] = { "state-sysctl", true, false },
@@ -861,6 +865,44 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 			xrealloc(f->sysctl_conf, f->n_sysctl_conf + 1, sizeof(*f->sysctl_conf));
 		sl = &f->sysctl_conf[f->n_sysctl_conf++];
 		*sl = (struct hvc_sysctl_line){ .line = n, .hvclock = streq(w[1], "hvclock") };
+		sl->key = xstrdup(w[2]);
+		sl->value = strv_join(w + 3, " ");
+		return 0;
+	}
+	case K_SYSCTL_FILE: {
+		_cleanup_strv_free_ char **w = strv_split(v, " ");
+		size_t nw = strv_length(w);
+		if (nw < 1 || nw > 2 || !valid_guest_path(w[0]) ||
+			(nw == 2 && !valid_guest_path(w[1])))
+			return bad_line(err, l, "expected 'PATH [TARGET]'");
+		if (f->n_sysctl_files >= MAX_DROPIN_LINES)
+			return bad_line(err, l, "too many sysctl.d files");
+		f->sysctl_files =
+			xrealloc(f->sysctl_files, f->n_sysctl_files + 1, sizeof(*f->sysctl_files));
+		f->sysctl_files[f->n_sysctl_files++] = (struct hvc_sysctl_file){
+			.path = xstrdup(w[0]),
+			.target = nw == 2 ? xstrdup(w[1]) : NULL,
+		};
+		return 0;
+	}
+	case K_SYSCTL_SET: {
+		_cleanup_strv_free_ char **w = strv_split(v, " ");
+		struct hvc_sysctl_line *sl;
+		bool listed = false;
+		if (strv_length(w) < 3 || !valid_guest_path(w[0]) ||
+			parse_uint(w[1], 1L << 30, &n) < 0 || n == 0 || !valid_sysctl_key(w[2]))
+			return bad_line(err, l, "expected 'PATH LINE KEY [VALUE]'");
+		for (size_t i = 0; i < f->n_sysctl_files; i++)
+			listed = listed || streq(f->sysctl_files[i].path, w[0]);
+		if (!listed)
+			return bad_line(err, l, "a file not listed by sysctl-file");
+		if (f->n_sysctl_sets >= MAX_DROPIN_LINES)
+			return bad_line(err, l, "too many sysctl.d assignments");
+		f->sysctl_sets =
+			xrealloc(f->sysctl_sets, f->n_sysctl_sets + 1, sizeof(*f->sysctl_sets));
+		sl = &f->sysctl_sets[f->n_sysctl_sets++];
+		*sl = (struct hvc_sysctl_line){ .line = n };
+		sl->path = xstrdup(w[0]);
 		sl->key = xstrdup(w[2]);
 		sl->value = strv_join(w + 3, " ");
 		return 0;

@@ -483,6 +483,138 @@ static void plan_sysctl_conf(const struct hvc_facts *f, const struct hvc_sysctl 
 	a->note = TAKE_PTR(note);
 }
 
+/*
+ * Who reads the sysctl files at boot, from the inspection's sysctl-boot evidence:
+ * systemd-sysctl (sysctl.d(5), systemd 252: *.conf in /etc, /run, /usr/local/lib, /usr/lib,
+ * /lib sysctl.d; a name in an earlier directory hides it further down; all sorted by file name;
+ * a later assignment overrides; /etc/sysctl.conf only through a link such as Debian's
+ * /etc/sysctl.d/99-sysctl.conf), Red Hat initscripts' apply_sysctl (EL6: /etc/sysctl.conf first,
+ * then every /etc/sysctl.d/ file in glob order but editor and rpm backups), or another script
+ * (procps "sysctl --system", Upstart's procps job, OpenRC: the *.conf files by name, then
+ * /etc/sysctl.conf last; names are not taken as hiding each other: the safe reading).
+ */
+enum sysctl_reader { SYSCTL_READER_SYSTEMD, SYSCTL_READER_EL6, SYSCTL_READER_SCRIPT };
+
+static const char *const sysctl_dirs[] = { "/etc/sysctl.d", "/run/sysctl.d",
+	"/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d", NULL };
+
+static enum sysctl_reader sysctl_reader(const struct hvc_facts *f)
+{
+	const char *e = f->sysctl_boot_evidence;
+	if (e && str_endswith(e, "/systemd-sysctl"))
+		return SYSCTL_READER_SYSTEMD;
+	if (e && (streq(e, "/etc/rc.d/rc.sysinit") || streq(e, "/etc/rc.d/init.d/functions")))
+		return SYSCTL_READER_EL6;
+	return SYSCTL_READER_SCRIPT;
+}
+
+struct sysctl_read {
+	const struct hvc_sysctl_file *file;
+	const char *name;
+	size_t dir, idx;
+};
+
+static int sysctl_read_cmp(const void *a, const void *b)
+{
+	const struct sysctl_read *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->dir != y->dir ? (x->dir < y->dir ? -1 : 1) : (x->idx < y->idx ? -1 : 1);
+}
+
+/* Does the reader read this file (DIR the index in sysctl_dirs, NAME its file name)? */
+static bool sysctl_file_read(enum sysctl_reader r, size_t dir, const char *name)
+{
+	static const char *const el6_ignored[] = { "~", ".bak", ".orig", ".rpmnew", ".rpmorig",
+		".rpmsave", NULL };
+	if (r != SYSCTL_READER_EL6)
+		return str_endswith(name, ".conf");
+	if (dir != 0)
+		return false;
+	for (const char *const *x = el6_ignored; *x; x++)
+		if (str_endswith(name, *x))
+			return false;
+	return true;
+}
+
+/*
+ * The assignment of KEY the guest's next boot applies last after hvclock's drop-in, from the
+ * inspection's facts, or NULL; *via the symlink's target for the message.
+ */
+static const struct hvc_sysctl_line *sysctl_boot_winner(
+	const struct hvc_facts *f, const char *key, const char **via)
+{
+	enum sysctl_reader r = sysctl_reader(f);
+	const char *ours = strrchr(HVC_SYSCTL_DROPIN, '/') + 1;
+	const struct hvc_sysctl_line *win = NULL;
+	struct sysctl_read *v = xcalloc(f->n_sysctl_files + 1, sizeof(struct sysctl_read));
+	size_t n = 0;
+
+	*via = NULL;
+	for (size_t i = 0; i < f->n_sysctl_files; i++) {
+		const struct hvc_sysctl_file *sf = &f->sysctl_files[i];
+		const char *name = strrchr(sf->path, '/') + 1;
+		size_t d = 0;
+		while (sysctl_dirs[d] &&
+			!(strlen(sysctl_dirs[d]) == (size_t)(name - 1 - sf->path) &&
+				strncmp(sf->path, sysctl_dirs[d], strlen(sysctl_dirs[d])) == 0))
+			d++;
+		if (!sysctl_dirs[d] || !sysctl_file_read(r, d, name) || strcmp(name, ours) <= 0)
+			continue;
+		v[n++] = (struct sysctl_read){ sf, name, d, i };
+	}
+	qsort(v, n, sizeof(*v), sysctl_read_cmp);
+	for (size_t i = 0; i < n; i++) {
+		/* systemd-sysctl: the first directory's file of a name hides the others */
+		if (r == SYSCTL_READER_SYSTEMD && i > 0 && streq(v[i].name, v[i - 1].name)) {
+			v[i].file = v[i - 1].file;
+			continue;
+		}
+		for (size_t j = 0; j < f->n_sysctl_sets; j++) {
+			const struct hvc_sysctl_line *l = &f->sysctl_sets[j];
+			if (streq(l->path, v[i].file->path) && streq(l->key, key)) {
+				win = l;
+				*via = v[i].file->target;
+			}
+		}
+	}
+	free(v);
+	if (r == SYSCTL_READER_SCRIPT) /* /etc/sysctl.conf last */
+		for (size_t i = 0; i < f->n_sysctl_conf; i++)
+			if (!f->sysctl_conf[i].hvclock && streq(f->sysctl_conf[i].key, key)) {
+				win = &f->sysctl_conf[i];
+				*via = NULL;
+			}
+	return win;
+}
+
+/* Blocks A when another assignment of S's key, with another value, wins at the next boot. */
+static bool sysctl_overridden(
+	const struct hvc_guest *g, const struct hvc_sysctl *s, struct hvc_action *a)
+{
+	const struct hvc_facts *f = &g->facts;
+	const char *via = NULL;
+	const struct hvc_sysctl_line *w;
+	static const char *const readers[] = { "systemd-sysctl", "apply_sysctl",
+		"sysctl --system" };
+
+	if (!f->sysctl_boot || !streq(f->sysctl_boot, "sysctl.d"))
+		return false;
+	w = sysctl_boot_winner(f, s->key, &via);
+	if (!w || streq(w->value, s->value))
+		return false;
+	a->state = HVC_ACTION_BLOCKED;
+	free(a->note);
+	a->note = xasprintf(
+		"at %s's next boot %s%s%s line %ld '%s = %s' is read after " HVC_SYSCTL_DROPIN
+		" (%s) and wins: hvclock does not edit files "
+		"it does not own, an operator must decide",
+		g->name, w->path ? w->path : HVC_SYSCTL_CONF_PATH, via ? " -> " : "",
+		via ? via : "", w->line, w->key, w->value, readers[sysctl_reader(f)]);
+	return true;
+}
+
 static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 {
 	const struct hvc_guest *g = gp->guest;
@@ -516,6 +648,8 @@ static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				g->is_host ? "dom0's" : "the guest's");
 		} else if (conf) {
 			plan_sysctl_conf(f, s, live, a);
+		} else if (sysctl_overridden(g, s, a)) {
+			continue;
 		} else if (live && streq(live, s->value) && dropin_has(f, s->key, s->value)) {
 			a->state = HVC_ACTION_IN_PLACE;
 		} else {

@@ -217,6 +217,8 @@ static struct json_object *facts_json(const struct hvc_facts *f)
 							: hvc_bootloader_to_string(f->bootloader));
 	json_add_string(o, "bootloader_file", f->grub_cmdline_file);
 	json_add_string(o, "bootloader_default_file", f->grub_cmdline_default_file);
+	json_add_string(o, "sysctl_boot", f->sysctl_boot);
+	json_add_string(o, "sysctl_boot_evidence", f->sysctl_boot_evidence);
 	json_object_object_add(o, "uptime_seconds",
 		f->uptime_seconds >= 0 ? json_object_new_int64(f->uptime_seconds) : NULL);
 	for (size_t i = 0; i < f->n_log; i++) {

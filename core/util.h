@@ -34,6 +34,12 @@ static inline bool streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+static inline bool str_endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 static inline bool streq_ptr(const char *a, const char *b)
 {
 	if (!a || !b)

@@ -204,6 +204,9 @@ hvc_inspect() {
 			esac
 		done
 	fi
+	if [ -n "$hvc_keys" ] && [ "${hvc_sb%% *}" = sysctl.d ]; then
+		hvc_sysctl_files "$hvc_keys" | awk '/^sysctl-set / && ++n > 200 { next } { print }'
+	fi
 	if [ -f "$HVC_DROPIN" ] && [ -r "$HVC_DROPIN" ]; then
 		echo "dropin-begin"
 		hvc_i=0

@@ -899,6 +899,45 @@ END {
 	print ENVIRON["HVC_CONF_END"]
 }'
 
+# hvc_sysctl_files KEYS: the files in the directories systemd-sysctl and "sysctl --system" read
+# (names of [A-Za-z0-9._-] only, at most 200), in that order, one "sysctl-file PATH [TARGET]"
+# each (TARGET: where a symlink leads), each followed by the assignments of KEYS in it as
+# "sysctl-set PATH LINE KEY [VALUE]" (at most 200 in all). Facts only: the host decides the order.
+hvc_sysctl_files() {
+	hvc_fs=
+	set +f
+	for hvc_d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d \
+		/lib/sysctl.d; do
+		[ -d "$hvc_d" ] || continue
+		# merged /usr: /lib/sysctl.d is /usr/lib/sysctl.d
+		[ "$hvc_d" != /lib/sysctl.d ] || [ ! -L /lib ] || continue
+		for hvc_f in "$hvc_d"/*; do
+			[ -e "$hvc_f" ] || [ -L "$hvc_f" ] || continue
+			[ ! -d "$hvc_f" ] || continue
+			case ${hvc_f##*/} in *[!A-Za-z0-9._-]*) continue ;; esac
+			hvc_fs="$hvc_fs$hvc_f$HVC_NL"
+		done
+	done
+	set -f
+	printf '%s' "$hvc_fs" | head -n 200 | while IFS= read -r hvc_f; do
+		hvc_t=
+		if [ -L "$hvc_f" ]; then
+			hvc_t=$(readlink -f "$hvc_f" 2>/dev/null) || hvc_t=
+			case $hvc_t in /*) ;; *) hvc_t= ;; esac
+			case $hvc_t in *[!A-Za-z0-9/._-]*) hvc_t= ;; esac
+		fi
+		echo "sysctl-file $hvc_f${hvc_t:+ $hvc_t}"
+		[ -f "$hvc_f" ] || continue
+		[ -r "$hvc_f" ] || continue
+		HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
+			HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_f" 2>/dev/null |
+			while IFS=' ' read -r hvc_ln _ hvc_l; do
+				[ "$hvc_ln" != open ] || continue
+				hvc_put sysctl-set "$hvc_f $hvc_ln $hvc_l"
+			done
+	done
+}
+
 # hvc_sysctl_conf_get KEYS: the assignments of KEYS in /etc/sysctl.conf -> hvc_sc (lines as
 # HVC_AWK_SYSCTLCONF "get" prints them; empty if the file is missing), exit status -> hvc_rc.
 hvc_sysctl_conf_get() {

@@ -300,6 +300,43 @@ check "an expansion in GRUB_CMDLINE_LINUX is not edited" \
 check "and the guest is unchanged" test "$(manifest "$d")" = "$m0"
 cp -p "$out/grub.orig" "$d/etc/default/grub"
 
+# The sysctl files a systemd guest's boot reads (facts; the host orders them): every file of
+# the five sysctl.d directories in listing order, with a symlink's target (Debian's
+# 99-sysctl.conf, a /dev/null mask), and each assignment of a requested key, as systemd-sysctl
+# reads it ("kernel/panic" is "kernel.panic"); a name a report line cannot carry is left out.
+p=$(port_of modern-kvm)
+d=$(dir_of modern-kvm)
+[ -f "$d/etc/sysctl.conf" ] && cp -p "$d/etc/sysctl.conf" "$out/sysctl.conf.orig"
+mkdir -p "$d/etc/sysctl.d" "$d/run/sysctl.d" "$d/usr/lib/sysctl.d"
+printf '# admin\nkernel.panic=9\n kernel/panic = 8 \n' >"$d/etc/sysctl.conf"
+ln -s ../sysctl.conf "$d/etc/sysctl.d/99-sysctl.conf"
+ln -s /dev/null "$d/etc/sysctl.d/95-mask.conf"
+printf 'kernel.printk = 4\n' >"$d/etc/sysctl.d/10-other.conf"
+printf 'kernel.panic = 3\n' >"$d/etc/sysctl.d/odd name.conf"
+printf 'kernel.panic = 2\n' >"$d/run/sysctl.d/96-run.conf"
+printf '\n; vendor\nkernel.panic = 1\n' >"$d/usr/lib/sysctl.d/95-mask.conf"
+printf 'sysctl kernel.panic\n' | run "$inspect_sh" "$p" >"$out/sysctlfiles" 2>&1 || true
+cat >"$out/sysctlfiles.want" <<'WANT'
+sysctl-file /etc/sysctl.d/10-other.conf
+sysctl-file /etc/sysctl.d/95-mask.conf /dev/null
+sysctl-file /etc/sysctl.d/99-sysctl.conf /etc/sysctl.conf
+sysctl-set /etc/sysctl.d/99-sysctl.conf 2 kernel.panic 9
+sysctl-set /etc/sysctl.d/99-sysctl.conf 3 kernel.panic 8
+sysctl-file /run/sysctl.d/96-run.conf
+sysctl-set /run/sysctl.d/96-run.conf 1 kernel.panic 2
+sysctl-file /usr/lib/sysctl.d/95-mask.conf
+sysctl-set /usr/lib/sysctl.d/95-mask.conf 3 kernel.panic 1
+WANT
+check "sysctl.d files and their assignments of the requested keys, in listing order" \
+	cmp -s "$out/sysctlfiles.want" <(grep '^sysctl-\(file\|set\) ' "$out/sysctlfiles")
+grep '^sysctl-\(file\|set\) ' "$out/sysctlfiles" | diff "$out/sysctlfiles.want" - | diag
+check "and the report says systemd-sysctl reads them" \
+	has "$out/sysctlfiles" "sysctl-boot sysctl.d /usr/lib/systemd/systemd-sysctl"
+rm -f "$d/etc/sysctl.d/99-sysctl.conf" "$d/etc/sysctl.d/95-mask.conf" \
+	"$d/etc/sysctl.d/10-other.conf" "$d/etc/sysctl.d/odd name.conf" \
+	"$d/run/sysctl.d/96-run.conf" "$d/usr/lib/sysctl.d/95-mask.conf" "$d/etc/sysctl.conf"
+[ ! -f "$out/sysctl.conf.orig" ] || cp -p "$out/sysctl.conf.orig" "$d/etc/sysctl.conf"
+
 p=$(port_of ro-sysfs)
 printf 'mode apply\nclocksource acpi_pm\n' | run "$apply_sh" "$p" >"$out/ro" 2>&1 || true
 check "a refused clocksource write is reported" \

@@ -5,6 +5,11 @@
 # byte for byte. Also: an admin line for the key earlier in the file (the block goes last and
 # wins; the plan names the line), no /etc/sysctl.conf at all (created, then removed), and a
 # begin marker without its end (blocked, nothing changed).
+# And a systemd-like guest (systemd-sysctl, Debian's /etc/sysctl.d/99-sysctl.conf ->
+# ../sysctl.conf): an admin's "xen.independent_wallclock = 0" in /etc/sysctl.conf is read after
+# hvclock's drop-in and wins, so the sysctl is blocked naming that line; without it, the drop-in
+# is applied. Replayed with the host's real systemd-sysctl (systemd 252) in a private mount
+# namespace over copies of the guest's files.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -14,13 +19,22 @@ top=$(cd "$here/../.." && pwd)
 sim_lab_dir sysctl-boot
 
 # g1: sysctl.conf as the kind has it; g2: the admin set the key to 0 there; g3: no sysctl.conf.
+# g4, g5: systemd-like (systemd-sysctl, 99-sysctl.conf -> ../sysctl.conf); g4 with the admin's 0.
 export SIM_KINDS="xenlinux-pv"
-sim_lab_start 3 12000 600
+sim_lab_start 5 12000 600
 "$here/simfleet.sh" fleet-xml "$TMP/fleet.xml"
 G=$SIM/guests
 KEY=proc/sys/xen/independent_wallclock
 printf '%s\n' "# admin's" "xen.independent_wallclock = 0" >>"$G/g2/etc/sysctl.conf"
 rm -f "$G/g3/etc/sysctl.conf"
+for g in g4 g5; do # new files only: the kind's read-only files are hard links shared by all
+	mkdir -p "$G/$g/usr/lib/systemd" "$G/$g/etc/sysctl.d"
+	printf '#!/bin/sh\nexec sysctl -p /etc/sysctl.d/*.conf\n' >"$G/$g/usr/lib/systemd/systemd-sysctl"
+	chmod 755 "$G/$g/usr/lib/systemd/systemd-sysctl"
+	ln -s ../sysctl.conf "$G/$g/etc/sysctl.d/99-sysctl.conf"
+done
+printf '%s\n' "# admin's" "xen.independent_wallclock = 0" >>"$G/g4/etc/sysctl.conf"
+cp -p "$G/g4/etc/sysctl.conf" "$TMP/g4.sysctl.conf"
 for g in g1 g2; do cp -p "$G/$g/etc/sysctl.conf" "$TMP/$g.sysctl.conf"; done
 
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
@@ -50,7 +64,40 @@ boot_replay() { # GUEST -> the value after boot
 	cat "$G/$1/$KEY"
 	rm -rf "$p" && cp -a "$TMP/procsys" "$p"
 }
-for g in g1 g2 g3; do tree "$g" "$TMP/$g.m0"; done
+# What a systemd guest's boot does for sysctls: the host's own systemd-sysctl (sysctl.d(5):
+# /etc, /run, /usr/local/lib, /usr/lib sysctl.d, by file name) in a private mount namespace
+# where those directories, /etc/sysctl.conf (the 99-sysctl.conf link's target) and /proc/sys
+# are copies of the guest's (the key back at 0 first). DROPIN: a file to put in place as
+# /etc/sysctl.d/90-hvclock.conf first (what the boot would do had hvclock written it).
+SYSTEMD_SYSCTL=
+for f in /usr/lib/systemd/systemd-sysctl /lib/systemd/systemd-sysctl; do
+	[ -x "$f" ] && SYSTEMD_SYSCTL=$f && break
+done
+why_no_replay=
+if [ -z "$SYSTEMD_SYSCTL" ]; then why_no_replay="no systemd-sysctl on this host"
+elif [ ! -f /etc/sysctl.conf ]; then why_no_replay="no /etc/sysctl.conf on this host to bind over"
+elif ! unshare -m --propagation private true 2>/dev/null; then why_no_replay="unshare -m not permitted"
+fi
+systemd_replay() { # GUEST [DROPIN] -> the value after systemd-sysctl
+	local r=$TMP/replay
+	rm -rf "$r" && mkdir -p "$r/empty" && cp -a "$G/$1/etc/sysctl.d" "$r/sysctl.d" &&
+		cp -a "$G/$1/proc/sys" "$r/procsys" || return 1
+	[ -z "${2:-}" ] || cp "$2" "$r/sysctl.d/90-hvclock.conf"
+	if [ -f "$G/$1/etc/sysctl.conf" ]; then cp "$G/$1/etc/sysctl.conf" "$r/sysctl.conf"; else : >"$r/sysctl.conf"; fi
+	echo 0 >"$r/procsys/xen/independent_wallclock"
+	R=$r unshare -m --propagation private sh -c '
+		mount --bind "$R/sysctl.d" /etc/sysctl.d && mount --bind "$R/sysctl.conf" /etc/sysctl.conf &&
+		for d in /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
+			[ ! -d "$d" ] || mount --bind "$R/empty" "$d" || exit 1
+		done && mount --bind "$R/procsys" /proc/sys && exec "$1" >/dev/null 2>&1' sh \
+		"$SYSTEMD_SYSCTL" || return 1
+	cat "$r/procsys/xen/independent_wallclock"
+}
+replay_check() { # NAME GUEST DROPIN WANT
+	if [ -n "$why_no_replay" ]; then ok "$1 # SKIP $why_no_replay"; return; fi
+	check "$1" test "$(systemd_replay "$2" "$3")" = "$4"
+}
+for g in g1 g2 g3 g4 g5; do tree "$g" "$TMP/$g.m0"; done
 
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "plan: the sysctl goes to /etc/sysctl.conf (the boot reads only that), with the evidence" '
@@ -58,12 +105,26 @@ for n in ("g1", "g2", "g3"):
     a = s[n]
     assert a and a["target"] == "/etc/sysctl.conf" and a["state"] == "pending", (n, a)
     assert "/etc/rc.d/rc.sysinit" in a["note"], a["note"]'
+check_json "plan: systemd-like guests: the drop-in, the boot reader in the facts" '
+f = {x["name"]: x["facts"] for x in d["guests"]}
+for n in ("g4", "g5"):
+    assert s[n]["target"] == "/etc/sysctl.d/90-hvclock.conf", (n, s[n])
+    assert f[n]["sysctl_boot"] == "sysctl.d", f[n]
+    assert f[n]["sysctl_boot_evidence"] == "/usr/lib/systemd/systemd-sysctl", f[n]
+assert f["g1"]["sysctl_boot"] == "sysctl.conf" and f["g1"]["sysctl_boot_evidence"] == "/etc/rc.d/rc.sysinit", f["g1"]
+assert s["g5"]["state"] == "pending", s["g5"]'
+check_json "plan: g4: blocked, naming the sysctl.conf line that wins over the drop-in at boot" '
+a = s["g4"]
+assert a["state"] == "blocked", a
+assert a["note"].startswith("at g4\x27s next boot /etc/sysctl.d/99-sysctl.conf -> /etc/sysctl.conf line 4 \x27xen.independent_wallclock = 0\x27 is read after /etc/sysctl.d/90-hvclock.conf (systemd-sysctl) and wins"), a["note"]'
 check_json "plan: the admin line the block overrides is named" '
 assert "overrides \x27xen.independent_wallclock = 0\x27 at line 4" in s["g2"]["note"], s["g2"]["note"]'
 
 rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check_json "rollout: the sysctl applied in every guest" '
-for n in ("g1", "g2", "g3"):
+check "rollout: exit 1 (g4 is blocked)" test "$rc" = 1
+check_json "rollout: the sysctl applied in every guest but g4" '
+assert s["g4"]["state"] == "blocked" and s["g4"]["result"] != "applied", s["g4"]
+for n in ("g1", "g2", "g3", "g5"):
     assert s[n]["result"] == "applied", (n, s[n])'
 block=$(printf '%s\n' "# BEGIN hvclock (written by hvclock; 'hvclock rollback' restores this file)" \
 	"xen.independent_wallclock = 1" "# END hvclock")
@@ -77,14 +138,23 @@ for g in g1 g2 g3; do
 	check "$g: after a boot replay (sysctl -e -p /etc/sysctl.conf), independent_wallclock is 1" \
 		test "$(boot_replay "$g")" = 1
 done
+check "g5: the drop-in holds the key; sysctl.conf untouched" \
+	eval 'grep -qx "xen.independent_wallclock = 1" "$G/g5/etc/sysctl.d/90-hvclock.conf" &&
+		! grep -q hvclock "$G/g5/etc/sysctl.conf"'
+check "g4: nothing written: no drop-in, sysctl.conf as before" \
+	eval '[ ! -e "$G/g4/etc/sysctl.d/90-hvclock.conf" ] && cmp -s "$TMP/g4.sysctl.conf" "$G/g4/etc/sysctl.conf"'
+replay_check "g5: after a boot replay (systemd-sysctl), independent_wallclock is 1" g5 "" 1
+replay_check "g4: a boot replay with g5's drop-in in place: the admin's 0 in sysctl.conf wins" \
+	g4 "$G/g5/etc/sysctl.d/90-hvclock.conf" 0
 
-for g in g1 g2 g3; do tree "$g" "$TMP/$g.m1"; done
+for g in g1 g2 g3 g4 g5; do tree "$g" "$TMP/$g.m1"; done
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-check_json "plan after rollout: the sysctl is in place" '
-for n in ("g1", "g2", "g3"):
-    assert s[n]["state"] == "in-place", (n, s[n])'
+check_json "plan after rollout: the sysctl is in place (g4 still blocked)" '
+for n in ("g1", "g2", "g3", "g5"):
+    assert s[n]["state"] == "in-place", (n, s[n])
+assert s["g4"]["state"] == "blocked", s["g4"]'
 rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-for g in g1 g2 g3; do tree "$g" "$TMP/$g.m2"; done
+for g in g1 g2 g3 g4 g5; do tree "$g" "$TMP/$g.m2"; done
 check "second rollout: no file changed in any guest" \
 	cmp -s <(cat "$TMP"/g?.m1) <(cat "$TMP"/g?.m2)
 
@@ -94,7 +164,7 @@ for g in g1 g2; do
 		cmp -s "$TMP/$g.sysctl.conf" "$G/$g/etc/sysctl.conf"
 done
 check "g3: rollback: the sysctl.conf hvclock created is removed" test ! -e "$G/g3/etc/sysctl.conf"
-for g in g1 g2 g3; do
+for g in g1 g2 g3 g4 g5; do
 	tree "$g" "$TMP/$g.m3"
 	check "$g: rollback: every file as before" cmp -s "$TMP/$g.m0" "$TMP/$g.m3"
 done

@@ -607,6 +607,91 @@ static void test_inspect_parse_sysctl_boot(void)
 	}
 }
 
+/* The sysctl.d files the boot may read and the requested keys' assignments in them. */
+static void test_inspect_parse_sysctl_files(void)
+{
+	static const char report[] =
+		"hvclock-inspect 1\n"
+		"kernel-release 6.1.0-18-amd64\n"
+		"independent-wallclock absent\n"
+		"timesync none inactive\n"
+		"bootloader none\n"
+		"sysctl-boot sysctl.d /usr/lib/systemd/systemd-sysctl\n"
+		"sysctl-file /etc/sysctl.d/99-sysctl.conf /etc/sysctl.conf\n"
+		"sysctl-set /etc/sysctl.d/99-sysctl.conf 4 xen.independent_wallclock 0\n"
+		"sysctl-file /etc/sysctl.d/README\n"
+		"sysctl-file /usr/lib/sysctl.d/50-default.conf\n"
+		"sysctl-set /usr/lib/sysctl.d/50-default.conf 12 kernel.printk 4  4 1 7\n"
+		"state absent\n"
+		"log-source none\n"
+		"end\n";
+	static const char *const bad[] = {
+		"sysctl-file etc/sysctl.d/a.conf\n",
+		"sysctl-file /etc/sysctl.d/a b.conf\n",
+		"sysctl-file /etc/sysctl.d/a.conf $(id)\n",
+		"sysctl-file /etc/sysctl.d/a.conf /x /y\n",
+		"sysctl-set /etc/sysctl.d/a.conf 1 kernel.printk 4\n", /* file not listed */
+		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 0 kernel.printk "
+		"4\n",
+		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 1 kernel..x 4\n",
+		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 1\n",
+	};
+	struct hvc_facts f;
+	struct hvc_error err = { 0 };
+
+	hvc_facts_init(&f);
+	CHECK_INTEQ(hvc_inspect_parse(report, strlen(report), &f, &err), 0);
+	CHECK_INTEQ(f.n_sysctl_files, 3);
+	CHECK(f.n_sysctl_files == 3 &&
+		streq(f.sysctl_files[0].path, "/etc/sysctl.d/99-sysctl.conf") &&
+		streq_ptr(f.sysctl_files[0].target, "/etc/sysctl.conf") &&
+		streq(f.sysctl_files[1].path, "/etc/sysctl.d/README") && !f.sysctl_files[1].target);
+	CHECK_INTEQ(f.n_sysctl_sets, 2);
+	CHECK(f.n_sysctl_sets == 2 &&
+		streq(f.sysctl_sets[0].path, "/etc/sysctl.d/99-sysctl.conf") &&
+		f.sysctl_sets[0].line == 4 &&
+		streq(f.sysctl_sets[0].key, "xen.independent_wallclock") &&
+		streq(f.sysctl_sets[0].value, "0") && f.sysctl_sets[1].line == 12 &&
+		streq(f.sysctl_sets[1].path, "/usr/lib/sysctl.d/50-default.conf"));
+	hvc_facts_finish(&f);
+
+	/* At most 200 files: more is a protocol error, not a silent cut. */
+	{
+		_cleanup_free_ char *many = xstrdup("");
+		_cleanup_free_ char *r = NULL;
+		struct hvc_error e = { 0 };
+		for (int i = 0; i <= 200; i++) {
+			char *n = xasprintf("%ssysctl-file /etc/sysctl.d/%d.conf\n", many, i);
+			free(many);
+			many = n;
+		}
+		r = xasprintf(
+			"hvclock-inspect 1\nkernel-release 6.1\nindependent-wallclock absent\n"
+			"timesync none inactive\nbootloader none\n%sstate absent\n"
+			"log-source none\nend\n",
+			many);
+		hvc_facts_init(&f);
+		CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, &e), -EPROTO);
+		hvc_facts_finish(&f);
+	}
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		_cleanup_free_ char *r = xasprintf("hvclock-inspect 1\nkernel-release 6.1\n"
+						   "independent-wallclock absent\n"
+						   "timesync none inactive\nbootloader none\n%s"
+						   "state absent\nlog-source none\nend\n",
+			bad[i]);
+		struct hvc_error e = { 0 };
+		hvc_facts_init(&f);
+		_cleanup_free_ char *name = xstrdup(bad[i]);
+		for (char *c = name; *c; c++)
+			if (*c == '\n')
+				*c = *(c + 1) ? ';' : '\0';
+		hvc_test_report(name, hvc_inspect_parse(r, strlen(r), &f, &e) == -EPROTO);
+		hvc_facts_finish(&f);
+	}
+}
+
 /* A minimal report: only the lines that are always there; unknowns stay unknown. */
 static void test_inspect_parse_minimal(void)
 {
@@ -1224,6 +1309,7 @@ int main(void)
 		HVC_TEST(test_inspect_parse_grub_families),
 		HVC_TEST(test_inspect_parse_bad),
 		HVC_TEST(test_inspect_parse_sysctl_boot),
+		HVC_TEST(test_inspect_parse_sysctl_files),
 		HVC_TEST(test_inspect_parse_limits),
 		HVC_TEST(test_symptoms),
 		HVC_TEST(test_apply_parse),

@@ -813,6 +813,133 @@ static void test_sysctl_conf(void)
 	teardown(&f);
 }
 
+/*
+ * Where the boot reads /etc/sysctl.d: what overrides hvclock's drop-in at the next boot, from
+ * the inspection's files and assignments, as each reader orders them (systemd 252 sysctl.d(5);
+ * procps "sysctl --system" reads /etc/sysctl.conf last; EL6 apply_sysctl reads it first, then
+ * /etc/sysctl.d/ only). FILES: "PATH[>TARGET]"; SETS: "PATH:LINE:VALUE"; CONF: sysctl.conf's
+ * admin lines "LINE:VALUE". The drop-in and the live value already hold 1.
+ */
+static void test_sysctl_boot_order(void)
+{
+	static const char SYSTEMD[] = "/usr/lib/systemd/systemd-sysctl";
+	static const struct {
+		const char *name, *evidence, *files, *sets, *conf;
+		enum hvc_action_state want;
+		const char *note;
+	} rows[] = {
+		{ "systemd: Debian's 99-sysctl.conf link, an admin's 0 in sysctl.conf wins",
+			SYSTEMD, "/etc/sysctl.d/99-sysctl.conf>/etc/sysctl.conf",
+			"/etc/sysctl.d/99-sysctl.conf:4:0", "4:0", HVC_ACTION_BLOCKED,
+			"at g1's next boot /etc/sysctl.d/99-sysctl.conf -> /etc/sysctl.conf line 4 "
+			"'xen.independent_wallclock = 0' is read after "
+			"/etc/sysctl.d/90-hvclock.conf "
+			"(systemd-sysctl) and wins" },
+		{ "systemd: the link without such a line", SYSTEMD,
+			"/etc/sysctl.d/99-sysctl.conf>/etc/sysctl.conf", "", "",
+			HVC_ACTION_IN_PLACE, NULL },
+		{ "systemd: sysctl.conf itself is not read", SYSTEMD, "", "", "4:0",
+			HVC_ACTION_IN_PLACE, NULL },
+		{ "systemd: a vendor drop-in after hvclock's", SYSTEMD,
+			"/etc/sysctl.d/10-a.conf /usr/lib/sysctl.d/95-xen.conf",
+			"/etc/sysctl.d/10-a.conf:1:0 /usr/lib/sysctl.d/95-xen.conf:7:0", "",
+			HVC_ACTION_BLOCKED, "/usr/lib/sysctl.d/95-xen.conf line 7" },
+		{ "systemd: hidden by the same name in /etc/sysctl.d", SYSTEMD,
+			"/etc/sysctl.d/95-xen.conf>/dev/null /usr/lib/sysctl.d/95-xen.conf",
+			"/usr/lib/sysctl.d/95-xen.conf:7:0", "", HVC_ACTION_IN_PLACE, NULL },
+		{ "systemd: /run/sysctl.d hides the same name in /usr/lib/sysctl.d", SYSTEMD,
+			"/usr/lib/sysctl.d/95-x.conf /run/sysctl.d/95-x.conf",
+			"/usr/lib/sysctl.d/95-x.conf:1:0 /run/sysctl.d/95-x.conf:2:1", "",
+			HVC_ACTION_IN_PLACE, NULL },
+		{ "systemd: the last one read wins", SYSTEMD,
+			"/run/sysctl.d/95-x.conf /usr/lib/sysctl.d/96-y.conf",
+			"/run/sysctl.d/95-x.conf:1:1 /usr/lib/sysctl.d/96-y.conf:2:0", "",
+			HVC_ACTION_BLOCKED, "/usr/lib/sysctl.d/96-y.conf line 2" },
+		{ "systemd: names not ending .conf are not read", SYSTEMD,
+			"/etc/sysctl.d/99-x.conf.dpkg-old /etc/sysctl.d/README",
+			"/etc/sysctl.d/99-x.conf.dpkg-old:1:0", "", HVC_ACTION_IN_PLACE, NULL },
+		{ "systemd: an earlier name loses", SYSTEMD, "/etc/sysctl.d/89-z.conf",
+			"/etc/sysctl.d/89-z.conf:1:0", "", HVC_ACTION_IN_PLACE, NULL },
+		{ "systemd: a later assignment of the same value", SYSTEMD,
+			"/etc/sysctl.d/99-x.conf", "/etc/sysctl.d/99-x.conf:1:1", "",
+			HVC_ACTION_IN_PLACE, NULL },
+		{ "procps script: /etc/sysctl.conf is read last", "/etc/init.d/procps", "", "",
+			"4:0", HVC_ACTION_BLOCKED,
+			"/etc/sysctl.conf line 4 "
+			"'xen.independent_wallclock = 0' is read after "
+			"/etc/sysctl.d/90-hvclock.conf (sysctl --system)" },
+		{ "procps script: a later drop-in in any directory", "/etc/init/procps.conf",
+			"/lib/sysctl.d/99-x.conf", "/lib/sysctl.d/99-x.conf:2:0", "",
+			HVC_ACTION_BLOCKED, "/lib/sysctl.d/99-x.conf line 2" },
+		{ "EL6 apply_sysctl: /etc/sysctl.conf is read first", "/etc/rc.d/init.d/functions",
+			"/usr/lib/sysctl.d/99-x.conf /etc/sysctl.d/99-x.conf.rpmsave",
+			"/usr/lib/sysctl.d/99-x.conf:1:0 /etc/sysctl.d/99-x.conf.rpmsave:1:0",
+			"4:0", HVC_ACTION_IN_PLACE, NULL },
+		{ "EL6 apply_sysctl: every /etc/sysctl.d file after hvclock's",
+			"/etc/rc.d/rc.sysinit", "/etc/sysctl.d/zz-local",
+			"/etc/sysctl.d/zz-local:3:0", "", HVC_ACTION_BLOCKED,
+			"/etc/sysctl.d/zz-local line 3 'xen.independent_wallclock = 0' is read "
+			"after "
+			"/etc/sysctl.d/90-hvclock.conf (apply_sysctl)" },
+	};
+	struct fixture f;
+	const struct hvc_action *a;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		_cleanup_strv_free_ char **files = strv_split(rows[i].files, " ");
+		_cleanup_strv_free_ char **sets = strv_split(rows[i].sets, " ");
+		_cleanup_strv_free_ char **conf = strv_split(rows[i].conf, " ");
+		struct hvc_facts *fa;
+
+		setup(&f, profile(NULL, "xen.independent_wallclock=1", NULL, false),
+			HVC_BOOT_DIRECT_KERNEL, "x");
+		fa = &f.g->facts;
+		fa->inspected = true;
+		fa->has_independent_wallclock = HVC_YES;
+		strv_push(&fa->sysctls, "xen.independent_wallclock=1");
+		fa->sysctl_dropin = xstrdup("xen.independent_wallclock = 1\n");
+		fa->sysctl_boot = xstrdup("sysctl.d");
+		fa->sysctl_boot_evidence = xstrdup(rows[i].evidence);
+		fa->sysctl_files = xcalloc(strv_length(files) + 1, sizeof(*fa->sysctl_files));
+		STRV_FOREACH (p, files) {
+			char *gt = strchr(*p, '>');
+			fa->sysctl_files[fa->n_sysctl_files++] = (struct hvc_sysctl_file){
+				.path = gt ? xstrndup(*p, (size_t)(gt - *p)) : xstrdup(*p),
+				.target = gt ? xstrdup(gt + 1) : NULL,
+			};
+		}
+		fa->sysctl_sets = xcalloc(strv_length(sets) + 1, sizeof(*fa->sysctl_sets));
+		STRV_FOREACH (p, sets) {
+			_cleanup_strv_free_ char **w = strv_split(*p, ":");
+			fa->sysctl_sets[fa->n_sysctl_sets++] = (struct hvc_sysctl_line){
+				.line = atol(w[1]),
+				.key = xstrdup("xen.independent_wallclock"),
+				.value = xstrdup(w[2]),
+				.path = xstrdup(w[0]),
+			};
+		}
+		fa->sysctl_conf = xcalloc(strv_length(conf) + 1, sizeof(*fa->sysctl_conf));
+		STRV_FOREACH (p, conf) {
+			_cleanup_strv_free_ char **w = strv_split(*p, ":");
+			fa->sysctl_conf[fa->n_sysctl_conf++] = (struct hvc_sysctl_line){
+				.line = atol(w[0]),
+				.key = xstrdup("xen.independent_wallclock"),
+				.value = xstrdup(w[1]),
+			};
+		}
+		hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+		a = find(&f.gp, HVC_ACTION_SYSCTL);
+		hvc_test_report(rows[i].name,
+			a && streq(a->target, "/etc/sysctl.d/90-hvclock.conf") &&
+				a->state == rows[i].want &&
+				(!rows[i].note || (a->note && strstr(a->note, rows[i].note))));
+		if (a && a->state != rows[i].want)
+			fprintf(stderr, "# %s: state %d, note %s\n", rows[i].name, a->state,
+				strna(a->note));
+		teardown(&f);
+	}
+}
+
 static void test_live_clocksource(void)
 {
 	struct fixture f;
@@ -1106,6 +1233,7 @@ int main(void)
 		HVC_TEST(test_skips),
 		HVC_TEST(test_sysctl),
 		HVC_TEST(test_sysctl_conf),
+		HVC_TEST(test_sysctl_boot_order),
 		HVC_TEST(test_live_clocksource),
 		HVC_TEST(test_timesync_is_a_check),
 		HVC_TEST(test_record_keeps_first_original),

@@ -67,6 +67,8 @@ static void build_fleet(void)
 	g->facts.timesync_active = HVC_YES;
 	g->facts.bootloader = HVC_BOOTLOADER_GRUB2_MKCONFIG;
 	g->facts.uptime_seconds = 86400;
+	g->facts.sysctl_boot = xstrdup("sysctl.d");
+	g->facts.sysctl_boot_evidence = xstrdup("/usr/lib/systemd/systemd-sysctl");
 	hvc_facts_add_log(&g->facts, HVC_SYMPTOM_TIME_WENT_BACKWARDS,
 		"clocksource/0: Time went backwards: delta=-118088543 shadow=1 offset=2");
 
