@@ -362,44 +362,37 @@ hvc_boot_items() {
 			return 1
 		fi
 		hvc_n=$(grep -c -i '^[[:space:]]*append[[:space:]]' "$hvc_xcfg" 2>/dev/null) || :
-		case $hvc_n in '' | 0)
-			hvc_blwhy="$hvc_xcfg has no APPEND line"
-			return 1
-			;;
-		esac
-		if [ "$hvc_n" -gt 32 ]; then
-			hvc_blwhy="$hvc_xcfg has $hvc_n APPEND lines (hvclock edits at most 32)"
-			return 1
-		fi
-		hvc_i=1
-		while [ "$hvc_i" -le "$hvc_n" ]; do
-			hvc_boot_item1 "$hvc_xcfg:$hvc_i" || return 1
-			hvc_i=$((hvc_i + 1))
-		done
+		hvc_boot_lines "$hvc_xcfg" "$hvc_n" APPEND || return 1
 		;;
 	menu-lst)
 		hvc_n=$(HVC_AWK_MODE=count awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) || {
 			hvc_blwhy="cannot read /boot/grub/menu.lst"
 			return 1
 		}
-		case $hvc_n in '' | 0)
-			hvc_blwhy="/boot/grub/menu.lst has no kernel line"
-			return 1
-			;;
-		esac
-		if [ "$hvc_n" -gt 32 ]; then
-			hvc_blwhy="/boot/grub/menu.lst has $hvc_n kernel lines (hvclock edits at most 32)"
-			return 1
-		fi
-		hvc_i=1
-		while [ "$hvc_i" -le "$hvc_n" ]; do
-			hvc_boot_item1 "/boot/grub/menu.lst:$hvc_i" || return 1
-			hvc_i=$((hvc_i + 1))
-		done
+		hvc_boot_lines /boot/grub/menu.lst "$hvc_n" kernel || return 1
 		;;
 	*) return 1 ;;
 	esac
 	[ -z "$hvc_blwhy" ]
+}
+
+# Items FILE:1 .. FILE:N for the N (1 to 32) command lines of FILE, lines of keyword $3; false
+# with hvc_blwhy otherwise.
+hvc_boot_lines() {
+	case $2 in '' | 0)
+		hvc_blwhy="$1 has no $3 line"
+		return 1
+		;;
+	esac
+	if [ "$2" -gt 32 ]; then
+		hvc_blwhy="$1 has $2 $3 lines (hvclock edits at most 32)"
+		return 1
+	fi
+	hvc_i=1
+	while [ "$hvc_i" -le "$2" ]; do
+		hvc_boot_item1 "$1:$hvc_i" || return 1
+		hvc_i=$((hvc_i + 1))
+	done
 }
 
 # Item $1's current value -> hvc_iv, appended to hvc_items; false with hvc_blwhy if it
