@@ -536,14 +536,12 @@ static void test_grub_families(void)
 	/* the first entry holds it already, the second does not: still pending */
 	CHECK(a && a->state == HVC_ACTION_PENDING);
 	CHECK(a && streq(a->target, "guest /boot/grub/menu.lst kernel lines (every entry)"));
-	CHECK(a &&
-		streq(a->before,
-			"/boot/grub/menu.lst:1: ro clocksource=kvm-clock; "
-			"/boot/grub/menu.lst:2: ro single"));
-	CHECK(a &&
-		streq(a->after,
-			"/boot/grub/menu.lst:1: ro clocksource=kvm-clock; "
-			"/boot/grub/menu.lst:2: ro single clocksource=kvm-clock"));
+	CHECK_STREQ(a ? a->before : NULL,
+		"/boot/grub/menu.lst:1: ro clocksource=kvm-clock; /boot/grub/menu.lst:2: ro "
+		"single");
+	CHECK_STREQ(a ? a->after : NULL,
+		"/boot/grub/menu.lst:1: ro clocksource=kvm-clock; "
+		"/boot/grub/menu.lst:2: ro single clocksource=kvm-clock");
 	hvc_guest_plan_finish(&f.gp);
 	memset(&f.gp, 0, sizeof(f.gp));
 	strv_free(f.g->facts.boot_items);
