@@ -1112,14 +1112,18 @@ void hvc_boot_edit_done(struct hvc_boot_edit *e)
 }
 
 int hvc_boot_edit_compute(const char *release, bool xen_pv, const char *running, bool grubby,
-	const char *old, const char *default_old, char *const *set, char *const *remove,
-	struct hvc_boot_edit *e, char **ret_why)
+	const char *what, const char *old, const char *default_what, const char *default_old,
+	char *const *set, char *const *remove, struct hvc_boot_edit *e, char **ret_why)
 {
 	_cleanup_free_ char *gen_why = NULL;
 	enum hvc_linux_gen gen = hvc_linux_gen_from_release(release);
-	const char *what = grubby ? "grubby's default kernel command line"
-				  : "GRUB_CMDLINE_LINUX in /etc/default/grub";
 	const char *why = NULL;
+
+	if (!what)
+		what = grubby ? "grubby's default kernel command line"
+			      : "GRUB_CMDLINE_LINUX in /etc/default/grub";
+	if (!default_what)
+		default_what = "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub";
 	bool changed = false;
 
 	memset(e, 0, sizeof(*e));
@@ -1129,7 +1133,7 @@ int hvc_boot_edit_compute(const char *release, bool xen_pv, const char *running,
 		return -EINVAL;
 	}
 	if (!grubby && default_old && hvc_cmdline_text_check(default_old, true, &why) < 0) {
-		*ret_why = xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub %s", why);
+		*ret_why = xasprintf("%s %s", default_what, why);
 		return -EINVAL;
 	}
 	e->old = xstrdup(old);
@@ -1151,10 +1155,9 @@ int hvc_boot_edit_compute(const char *release, bool xen_pv, const char *running,
 		/* GRUB puts _DEFAULT after GRUB_CMDLINE_LINUX: read the two back together. */
 		_cleanup_free_ char *both = xasprintf("%s %s", e->new, e->default_new);
 		if (!hvc_cmdline_holds_gen(gen, both, set, remove)) {
-			*ret_why =
-				xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub would "
-					  "still override the edit for how Linux %s reads the line",
-					hvc_linux_gen_to_string(gen));
+			*ret_why = xasprintf("%s would still override the edit for how Linux %s "
+					     "reads the line",
+				default_what, hvc_linux_gen_to_string(gen));
 			goto fail;
 		}
 	}

@@ -212,10 +212,13 @@ struct hvc_boot_edit {
  * the edit. Returns 0 and fills *e (release with hvc_boot_edit_done()), or
  * -EINVAL with *ret_why (caller frees) naming the value and the cause: a value
  * that cannot be sent or edited, an invalid parameter, an edit grubby cannot make.
+ * what and default_what name old and default_old in those messages
+ * (hvc_boot_value_label()); NULL: grubby's default kernel command line, or
+ * GRUB_CMDLINE_LINUX (_DEFAULT) in /etc/default/grub.
  */
 int hvc_boot_edit_compute(const char *release, bool xen_pv, const char *running, bool grubby,
-	const char *old, const char *default_old, char *const *set, char *const *remove,
-	struct hvc_boot_edit *e, char **ret_why);
+	const char *what, const char *old, const char *default_what, const char *default_old,
+	char *const *set, char *const *remove, struct hvc_boot_edit *e, char **ret_why);
 void hvc_boot_edit_done(struct hvc_boot_edit *e);
 
 /*

@@ -18,7 +18,17 @@ HVC_ENUM_IMPL(hvc_bootloader, HVC_BOOTLOADER_LAST, "unknown", "grubby", "update-
 
 bool hvc_bootloader_has_items(enum hvc_bootloader b)
 {
-	return b >= HVC_BOOTLOADER_RPM_OSTREE && b <= HVC_BOOTLOADER_EXTLINUX;
+	switch (b) {
+	case HVC_BOOTLOADER_RPM_OSTREE:
+	case HVC_BOOTLOADER_SYSTEMD_BOOT:
+	case HVC_BOOTLOADER_BLS:
+	case HVC_BOOTLOADER_UPDATE_EXTLINUX:
+	case HVC_BOOTLOADER_EXTLINUX:
+	case HVC_BOOTLOADER_MENU_LST:
+		return true;
+	default:
+		return false;
+	}
 }
 HVC_ENUM_IMPL(hvc_symptom, HVC_SYMPTOM_LAST, "time-went-backwards", "clocksource-unstable",
 	"tsc-unstable", "switched", "override-refused", "lockup", "other")
@@ -81,7 +91,6 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->grub_cmdline_file);
 	free(f->grub_cmdline_default_file);
 	free(f->bootloader_why);
-	strv_free(f->grub_entries);
 	for (size_t i = 0; i < f->n_log; i++)
 		free(f->log[i].text);
 	free(f->log);
@@ -109,6 +118,24 @@ void hvc_facts_finish(struct hvc_facts *f)
 	strv_free(f->guest_state_sysctls);
 	free(f->log_source);
 	hvc_facts_init(f);
+}
+
+char *hvc_boot_value_label(const struct hvc_facts *f, bool default_)
+{
+	switch (f->bootloader) {
+	case HVC_BOOTLOADER_GRUBBY:
+		return xstrdup("grubby's default kernel command line");
+	case HVC_BOOTLOADER_GRUB_LEGACY:
+		return xstrdup(default_ ? "'# defoptions=' in /boot/grub/menu.lst"
+					: "'# kopt=' in /boot/grub/menu.lst");
+	default:
+		if (default_)
+			return xasprintf("GRUB_CMDLINE_LINUX_DEFAULT in %s",
+				f->grub_cmdline_default_file ? f->grub_cmdline_default_file
+							     : "/etc/default/grub");
+		return xasprintf("GRUB_CMDLINE_LINUX in %s",
+			f->grub_cmdline_file ? f->grub_cmdline_file : "/etc/default/grub");
+	}
 }
 
 void hvc_record_finish(struct hvc_record *r)

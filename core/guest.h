@@ -67,14 +67,15 @@ enum hvc_bootloader {
 	HVC_BOOTLOADER_GRUB_MKCONFIG,
 	/* GRUB legacy: menu.lst's "# kopt=" + Debian's grub-legacy update-grub */
 	HVC_BOOTLOADER_GRUB_LEGACY,
-	/* GRUB legacy without a tool: menu.lst's kernel lines, all entries */
+	/* GRUB legacy without a tool: menu.lst's kernel lines, all entries (boot_items) */
 	HVC_BOOTLOADER_MENU_LST,
 	HVC_BOOTLOADER_NONE, /* nothing hvclock knows how to edit */
 	HVC_BOOTLOADER_LAST,
 };
 HVC_ENUM_DECL(hvc_bootloader);
 #define HVC_BOOT_ITEMS_MAX 32
-/* Whether the family keeps its command lines as boot_items (rpm-ostree .. extlinux). */
+/* Whether the family keeps its command lines as boot_items (rpm-ostree, systemd-boot, bls,
+ * update-extlinux, extlinux, menu-lst). */
 bool hvc_bootloader_has_items(enum hvc_bootloader b);
 
 /* Classes of kernel log lines that count as evidence (docs/remedies.md §5a). */
@@ -144,16 +145,16 @@ struct hvc_facts {
 	/* GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub; NULL: no such assignment. */
 	char *grub_cmdline_default;
 	/* The item families (hvc_bootloader_has_items()): "ID ARGS" per command line the boot
-	 * loader keeps (ID: a file, "FILE:N" for its Nth APPEND line, or "rpm-ostree"), in the
-	 * guest's order; at most HVC_BOOT_ITEMS_MAX. */
+	 * loader keeps (ID: a file, "FILE:N" for its Nth APPEND line or, for
+	 * /boot/grub/menu.lst, its Nth kernel line, or "rpm-ostree"), in the guest's order; at
+	 * most HVC_BOOT_ITEMS_MAX. */
 	char **boot_items;
 	/* The files whose assignments of those two win (/etc/default/grub, or an
 	 * /etc/default/grub.d/ *.cfg that grub-mkconfig sources after it); NULL: not reported. */
 	char *grub_cmdline_file, *grub_cmdline_default_file;
-	/* menu-lst: the distinct argument lists of menu.lst's kernel lines, first one first. */
-	char **grub_entries;
-	/* Why the guest's boot loader cannot be edited safely, or with bootloader "none" what the
-	 * guest has and what is missing (guest text: it names what was found). */
+	/* "bootloader-why": why the guest's boot loader cannot be edited safely, or with
+	 * bootloader "none" what the guest has and what is missing (guest text: it names what
+	 * was found). */
 	char *bootloader_why;
 	long uptime_seconds; /* -1 when unknown */
 	struct hvc_log_line *log;
@@ -266,6 +267,13 @@ void hvc_guest_free(struct hvc_guest *g);
 /* Every fact unknown; hvc_facts_finish() frees what f owns and leaves it unknown. */
 void hvc_facts_init(struct hvc_facts *f);
 void hvc_facts_finish(struct hvc_facts *f);
+/*
+ * How messages name the value a GRUB-style family edits (facts->grub_cmdline), or with
+ * default_ the one that follows it on the kernel line (grub_cmdline_default): grubby's
+ * default kernel command line; "GRUB_CMDLINE_LINUX[_DEFAULT] in FILE" (the file whose
+ * assignment wins); for grub-legacy menu.lst's "# kopt=" ("# defoptions=") line.
+ */
+char *hvc_boot_value_label(const struct hvc_facts *f, bool default_);
 void hvc_record_finish(struct hvc_record *r);
 /* Append a kernel log line of class s (text is copied). */
 void hvc_facts_add_log(struct hvc_facts *f, enum hvc_symptom s, const char *text);

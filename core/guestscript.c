@@ -228,16 +228,18 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 	const struct hvc_facts *f = &gp->guest->facts;
 	bool grubby = f->bootloader == HVC_BOOTLOADER_GRUBBY;
 	struct hvc_boot_edit e;
-	_cleanup_free_ char *why = NULL;
+	_cleanup_free_ char *why = NULL, *what = NULL, *default_what = NULL;
 
 	if (hvc_bootloader_has_items(f->bootloader))
 		return add_boot_items(b, gp->guest, a, err);
 	if (!f->grub_cmdline)
 		return hvc_error_set(err, -EINVAL,
 			"the boot loader's kernel arguments are not known (not inspected)");
+	what = hvc_boot_value_label(f, false);
+	default_what = hvc_boot_value_label(f, true);
 	if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(gp->guest),
-		    f->proc_cmdline, grubby, f->grub_cmdline, f->grub_cmdline_default, a->set,
-		    a->remove, &e, &why) < 0)
+		    f->proc_cmdline, grubby, what, f->grub_cmdline, default_what,
+		    f->grub_cmdline_default, a->set, a->remove, &e, &why) < 0)
 		return hvc_error_set(err, -EINVAL, "%s", why);
 	buf_text_line(b, "boot-old", e.old);
 	buf_text_line(b, "boot-new", e.new);
@@ -257,22 +259,6 @@ static int add_boot_edit(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 		buf_line(b, "boot-file", f->grub_cmdline_file);
 		if (e.default_old && f->grub_cmdline_default_file)
 			buf_line(b, "boot-default-file", f->grub_cmdline_default_file);
-	}
-	/* menu-lst: every kernel line's list, old and new (the same edit, per list). */
-	if (f->bootloader == HVC_BOOTLOADER_MENU_LST) {
-		STRV_FOREACH (en, f->grub_entries) {
-			struct hvc_boot_edit ee;
-			_cleanup_free_ char *ewhy = NULL;
-			if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(gp->guest),
-				    f->proc_cmdline, false, *en, NULL, a->set, a->remove, &ee,
-				    &ewhy) < 0) {
-				hvc_boot_edit_done(&e);
-				return hvc_error_set(err, -EINVAL, "%s", ewhy);
-			}
-			buf_text_line(b, "boot-entry-old", ee.old);
-			buf_text_line(b, "boot-entry-new", ee.new);
-			hvc_boot_edit_done(&ee);
-		}
 	}
 	STRV_FOREACH (t, e.grubby_remove)
 		buf_line(b, "boot-grubby-remove", *t);
@@ -530,7 +516,6 @@ enum hvc_symptom hvc_symptom_classify(const char *line)
 }
 
 /* menu.lst kernel argument lists the guest reports (inspect.sh sends at most 32). */
-#define MAX_BOOT_ENTRIES 32
 
 /* The inspect keys, with how often each may appear and whether it must. */
 enum ikey {
@@ -548,11 +533,9 @@ enum ikey {
 	K_BOOTLOADER_ARGS,
 	K_BOOTLOADER_DEFAULT_ARGS,
 	K_BOOTLOADER_ITEM,
-	K_BOOTLOADER_BLOCKED,
 	K_BOOTLOADER_FILE,
 	K_BOOTLOADER_DEFAULT_FILE,
 	K_BOOTLOADER_WHY,
-	K_BOOTLOADER_ENTRY,
 	K_UPTIME,
 	K_SYSCTL,
 	K_SYSCTL_ABSENT,
@@ -591,11 +574,9 @@ static const struct {
 	[K_BOOTLOADER_ARGS] = { "bootloader-args", false, false },
 	[K_BOOTLOADER_DEFAULT_ARGS] = { "bootloader-default-args", false, false },
 	[K_BOOTLOADER_ITEM] = { "bootloader-item", true, false },
-	[K_BOOTLOADER_BLOCKED] = { "bootloader-blocked", false, false },
 	[K_BOOTLOADER_FILE] = { "bootloader-file", false, false },
 	[K_BOOTLOADER_DEFAULT_FILE] = { "bootloader-default-file", false, false },
 	[K_BOOTLOADER_WHY] = { "bootloader-why", false, false },
-	[K_BOOTLOADER_ENTRY] = { "bootloader-entry", true, false },
 	[K_UPTIME] = { "uptime", false, false },
 	[K_SYSCTL] = { "sysctl", true, false },
 	[K_SYSCTL_ABSENT] = { "sysctl-absent", true, false },
@@ -789,17 +770,9 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		*(k == K_BOOTLOADER_FILE ? &f->grub_cmdline_file : &f->grub_cmdline_default_file) =
 			xstrdup(v);
 		return 0;
-	case K_BOOTLOADER_BLOCKED: /* a family found, not safe to edit */
-	case K_BOOTLOADER_WHY: /* none: what was found, what is missing */
-		free(f->bootloader_why);
+	case K_BOOTLOADER_WHY: /* a family found but not safe to edit, or none: what was
+				  found, what is missing */
 		f->bootloader_why = xstrdup(v);
-		return 0;
-	case K_BOOTLOADER_ENTRY:
-		if (strv_length(f->grub_entries) >= MAX_BOOT_ENTRIES)
-			return bad_line(err, l, "too many kernel entries");
-		if (strv_contains(f->grub_entries, v))
-			return bad_line(err, l, "repeated");
-		strv_push(&f->grub_entries, v);
 		return 0;
 	case K_UPTIME:
 		if (parse_uint(v, 1L << 40, &n) < 0)

@@ -130,6 +130,9 @@ static struct hvc_action *plan_boot_items(struct hvc_guest_plan *gp, const struc
 	case HVC_BOOTLOADER_EXTLINUX:
 		target = xasprintf("%s extlinux/syslinux APPEND lines", where);
 		break;
+	case HVC_BOOTLOADER_MENU_LST:
+		target = xasprintf("%s /boot/grub/menu.lst kernel lines (every entry)", where);
+		break;
 	default:
 		target = xasprintf("%s boot loader", where);
 		break;
@@ -198,33 +201,6 @@ static bool grub_files_why(const struct hvc_facts *f, char **ret_why)
 		*ret_why = xasprintf(
 			"GRUB_CMDLINE_LINUX_DEFAULT in %s %s", f->grub_cmdline_default_file, why);
 		return true;
-	}
-	return false;
-}
-
-/*
- * menu-lst: every kernel line's argument list gets the same edit (all entries, as grubby
- * --update-kernel=ALL); true, with *ret_why, if one of them cannot be edited. *changed: any
- * list changes (the first one is the plan's before/after).
- */
-static bool menu_lst_why(
-	const struct hvc_guest *g, const struct hvc_profile *p, bool *changed, char **ret_why)
-{
-	const struct hvc_facts *f = &g->facts;
-
-	if (f->bootloader != HVC_BOOTLOADER_MENU_LST)
-		return false;
-	STRV_FOREACH (en, f->grub_entries) {
-		struct hvc_boot_edit e;
-		_cleanup_free_ char *why = NULL;
-		if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(g),
-			    f->proc_cmdline, false, *en, NULL, p->cmdline_set, p->cmdline_remove,
-			    &e, &why) < 0) {
-			*ret_why = xasprintf("a kernel line of /boot/grub/menu.lst: %s", why);
-			return true;
-		}
-		*changed = *changed || e.changed;
-		hvc_boot_edit_done(&e);
 	}
 	return false;
 }
@@ -302,6 +278,8 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		const char *gfile =
 			f->grub_cmdline_file ? f->grub_cmdline_file : "/etc/default/grub";
 		_cleanup_free_ char *target = NULL, *why = NULL;
+		_cleanup_free_ char *what = hvc_boot_value_label(f, false);
+		_cleanup_free_ char *default_what = hvc_boot_value_label(f, true);
 		struct hvc_boot_edit edit = { 0 };
 		switch (f->bootloader) {
 		case HVC_BOOTLOADER_GRUBBY:
@@ -325,10 +303,6 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					   "(grub-legacy)",
 				where);
 			break;
-		case HVC_BOOTLOADER_MENU_LST:
-			target = xasprintf(
-				"%s /boot/grub/menu.lst kernel lines (every entry)", where);
-			break;
 		default:
 			target = xasprintf("%s boot loader (grubby, or /etc/default/grub "
 					   "GRUB_CMDLINE_LINUX)",
@@ -344,7 +318,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 				g->is_host ? "dom0" : "the guest",
 				f->bootloader_why ? f->bootloader_why
 						  : "found no grubby, no /etc/default/grub");
-		} else if (grub_files_why(f, &why) || menu_lst_why(g, p, &changed, &why)) {
+		} else if (grub_files_why(f, &why)) {
 			/* Refused here: a winning assignment hvclock cannot name or edit. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",
@@ -363,33 +337,24 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 					  "guest's boot loader; current value known after "
 					  "inspection");
 		} else if (hvc_boot_edit_compute(f->kernel_release, hvc_guest_is_xen_pv(g),
-				   f->proc_cmdline, f->bootloader == HVC_BOOTLOADER_GRUBBY,
-				   f->grub_cmdline, f->grub_cmdline_default, p->cmdline_set,
-				   p->cmdline_remove, &edit, &why) < 0) {
+				   f->proc_cmdline, f->bootloader == HVC_BOOTLOADER_GRUBBY, what,
+				   f->grub_cmdline, default_what, f->grub_cmdline_default,
+				   p->cmdline_set, p->cmdline_remove, &edit, &why) < 0) {
 			/* Refused here, not guessed in the guest. */
 			a->state = HVC_ACTION_BLOCKED;
 			a->note = xasprintf("%s's boot loader cannot be edited: %s",
 				g->is_host ? "dom0" : "the guest", why);
 		} else {
 			a->after = xstrdup(edit.new);
-			changed = edit.changed || changed; /* menu-lst: any kernel line */
-			if (changed) {
+			if (edit.changed) {
 				a->state = HVC_ACTION_PENDING;
 				if (edit.default_old && !streq(edit.default_old, edit.default_new))
-					a->note = xasprintf("%s; %s%s%s becomes "
-							    "'%s' so that it cannot override the "
-							    "change",
+					a->note = xasprintf("%s; %s becomes '%s' so that it cannot "
+							    "override the change",
 						g->is_host
 							? "takes effect at the host's next reboot"
 							: "takes effect at the guest's next reboot",
-						f->bootloader == HVC_BOOTLOADER_GRUB_LEGACY
-							? "'# defoptions='"
-							: "GRUB_CMDLINE_LINUX_DEFAULT",
-						f->grub_cmdline_default_file ? " in " : "",
-						f->grub_cmdline_default_file
-							? f->grub_cmdline_default_file
-							: "",
-						edit.default_new);
+						default_what, edit.default_new);
 				else
 					a->note = xstrdup(g->is_host ? "takes effect at the host's "
 								       "next reboot (the "

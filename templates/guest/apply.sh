@@ -2,8 +2,8 @@
 #
 # Run by hvclock as "/bin/sh -s" with this text on stdin, followed by the line
 # "hvc_main <<'HVCLOCK_DATA_END'", the data block (directives: mode, bootloader, boot-old,
-# boot-new, boot-default-old, boot-default-new, boot-file, boot-default-file, boot-entry-old,
-# boot-entry-new, boot-item-old, boot-item-new, boot-ostree-delete, boot-ostree-append,
+# boot-new, boot-default-old, boot-default-new, boot-file, boot-default-file, boot-item-old,
+# boot-item-new, boot-ostree-delete, boot-ostree-append,
 # boot-grubby-remove, boot-grubby-add, sysctl, sysctl-persist, clocksource, timesync, dom0,
 # deadline) and the terminator; the
 # protocol is specified in docs/guest-protocol.md. Every file is backed up under
@@ -449,67 +449,6 @@ hvc_boot_legacy() {
 		"takes effect at the next boot"
 }
 
-# GRUB legacy without a tool: every kernel line of menu.lst (all entries, as grubby
-# --update-kernel=ALL does) whose arguments are one of the old lists hvclock sent gets the
-# matching new list; a kernel line matching none means the file changed since the plan.
-hvc_boot_menulst() {
-	hvc_f=/boot/grub/menu.lst
-	if ! hvc_cur=$(HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null); then
-		hvc_result bootloader failed "cannot read $hvc_f"
-		return 0
-	fi
-	hvc_n=0
-	while IFS= read -r hvc_l; do
-		hvc_n=$((hvc_n + 1))
-		case $HVC_NL$hvc_eold in
-		*"${HVC_NL}x$hvc_l$HVC_NL"*) ;;
-		*)
-			hvc_result bootloader stale "a kernel line of $hvc_f has '$hvc_l', not one of" \
-				"the lists planned from; nothing changed (plan again)"
-			return 0
-			;;
-		esac
-	done <<EOF
-$hvc_cur
-EOF
-	if [ "$hvc_eold" = "$hvc_enew" ]; then
-		hvc_result bootloader in-place
-		return 0
-	fi
-	hvc_rc=0
-	HVC_AWK_MODE=edit HVC_AWK_OLD=$hvc_eold HVC_AWK_NEW=$hvc_enew awk "$HVC_AWK_MENU" \
-		"$hvc_f" >"$hvc_f.hvclock-new" || hvc_rc=$?
-	if [ "$hvc_rc" != 0 ]; then
-		rm -f "$hvc_f.hvclock-new"
-		hvc_result bootloader failed "awk could not edit $hvc_f (exit $hvc_rc)"
-		return 0
-	fi
-	if ! hvc_menu_replace; then
-		hvc_result bootloader failed "$hvc_why"
-		return 0
-	fi
-	# Read back: every kernel line now has one of the new lists.
-	hvc_why=
-	hvc_cur=$(HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" "$hvc_f" 2>/dev/null) ||
-		hvc_why="cannot read $hvc_f back"
-	while IFS= read -r hvc_l; do
-		case $HVC_NL$hvc_enew in
-		*"${HVC_NL}x$hvc_l$HVC_NL"*) ;;
-		*) hvc_why="a kernel line reads back as '$hvc_l'" ;;
-		esac
-	done <<EOF
-$hvc_cur
-EOF
-	if [ -n "$hvc_why" ]; then
-		mv -f "$hvc_f.hvclock-old" "$hvc_f"
-		hvc_result bootloader failed "$hvc_f: $hvc_why; put back"
-		return 0
-	fi
-	rm -f "$hvc_f.hvclock-old"
-	hvc_result bootloader deferred "the $hvc_n kernel argument list(s) of $hvc_f set in" \
-		"every entry; takes effect at the next boot"
-}
-
 # grubby --update-kernel=ALL with the argument lists hvclock computed, after keeping every
 # file grubby may rewrite; the default entry's args must then read back as the new value.
 hvc_boot_grubby() {
@@ -566,8 +505,8 @@ hvc_boot_grubby() {
 		"takes effect at the next boot"
 }
 
-# --- The item families (rpm-ostree, systemd-boot, bls, update-extlinux, extlinux): one command
-# line per file or line ("ID VALUE" items); hvclock sent each item's old and new value.
+# --- The item families (rpm-ostree, systemd-boot, bls, update-extlinux, extlinux, menu-lst): one
+# command line per file or line ("ID VALUE" items); hvclock sent each item's old and new value.
 
 # The value item $1 has in list $2 ("ID VALUE" lines) -> hvc_lv; false if not there.
 hvc_lookup() {
@@ -598,9 +537,11 @@ EOF
 # Write value $2 into item $1's file (FILE.hvclock-old keeps what was there until the end).
 hvc_item_put() {
 	hvc_p=${1%:*}
+	hvc_m=put
 	case $1 in
 	/etc/kernel/cmdline) hvc_awk=$HVC_AWK_KCMD hvc_k='' hvc_n='' ;;
 	/etc/update-extlinux.conf) hvc_awk=$HVC_AWK_UXL hvc_k='' hvc_n='' ;;
+	/boot/grub/menu.lst:*) hvc_awk=$HVC_AWK_MENU hvc_m=kput hvc_k='' hvc_n=${1##*:} ;;
 	*:*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=append hvc_n=${1##*:} ;;
 	*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=options hvc_n=1 ;;
 	esac
@@ -617,7 +558,7 @@ hvc_item_put() {
 	fi
 	hvc_rc=0
 	{ cp -p "$hvc_p" "$hvc_p.hvclock-new" &&
-		HVC_AWK_MODE=put HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VALUE=$2 \
+		HVC_AWK_MODE=$hvc_m HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VALUE=$2 \
 			awk "$hvc_awk" "$hvc_p" >"$hvc_p.hvclock-new"; } || hvc_rc=$?
 	if [ "$hvc_rc" != 0 ] || ! mv -f "$hvc_p.hvclock-new" "$hvc_p"; then
 		rm -f "$hvc_p.hvclock-new"
@@ -919,6 +860,7 @@ EOF
 	rpm-ostree) hvc_why="rpm-ostree kargs done" ;;
 	systemd-boot) hvc_why="/etc/kernel/cmdline set and kernel-install add ran" ;;
 	update-extlinux) hvc_why="default_kernel_opts set and update-extlinux ran" ;;
+	menu-lst) hvc_why="every kernel line of /boot/grub/menu.lst set" ;;
 	*) hvc_why="the $hvc_bl command lines set" ;;
 	esac
 	hvc_result bootloader deferred "$hvc_why; takes effect at the next boot"
@@ -930,6 +872,10 @@ hvc_item_id_ok() {
 	case $1 in
 	'' | -* | *[!A-Za-z0-9/._+:@-]* | *..*) return 1 ;;
 	rpm-ostree | /etc/kernel/cmdline | /etc/update-extlinux.conf) return 0 ;;
+	/boot/grub/menu.lst:*)
+		case ${1##*:} in '' | *[!0-9]*) return 1 ;; esac
+		return 0
+		;;
 	/boot/loader/entries/*/*) return 1 ;;
 	/boot/loader/entries/?*.conf) return 0 ;;
 	*:*)
@@ -952,7 +898,7 @@ hvc_step_bootloader() {
 			return 0
 		fi
 		;;
-	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux)
+	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux | menu-lst)
 		if [ -z "$hvc_iold" ]; then
 			hvc_result bootloader stale "the boot loader is now $hvc_bl, not the one" \
 				"planned; nothing changed (plan again)"
@@ -964,8 +910,7 @@ hvc_step_bootloader() {
 	grubby) hvc_boot_grubby ;;
 	update-grub | grub2-mkconfig | grub-mkconfig) hvc_boot_grub ;;
 	grub-legacy) hvc_boot_legacy ;;
-	menu-lst) hvc_boot_menulst ;;
-	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux) hvc_boot_items_apply ;;
+	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux | menu-lst) hvc_boot_items_apply ;;
 	*)
 		hvc_result bootloader failed "no boot loader hvclock can edit: $hvc_bl_why"
 		;;
@@ -1519,8 +1464,6 @@ hvc_main() {
 	hvc_bdnew=
 	hvc_bfile=
 	hvc_bdfile=
-	hvc_eold=
-	hvc_enew=
 	hvc_grm=
 	hvc_gadd=
 	hvc_iold=
@@ -1605,20 +1548,6 @@ hvc_main() {
 				hvc_bfile=$hvc_v
 			else
 				hvc_bdfile=$hvc_v
-			fi
-			;;
-		boot-entry-old | "boot-entry-old "* | boot-entry-new | "boot-entry-new "*)
-			hvc_k=${hvc_l%% *}
-			hvc_v=${hvc_l#"$hvc_k"}
-			hvc_v=${hvc_v# }
-			case $hvc_v in
-			*\"*) hvc_bad="invalid data line: kernel command line" ;;
-			esac
-			hvc_valid_text "$hvc_v" || hvc_bad="invalid data line: kernel command line"
-			if [ "$hvc_k" = boot-entry-old ]; then
-				hvc_eold="${hvc_eold}x$hvc_v$HVC_NL"
-			else
-				hvc_enew="${hvc_enew}x$hvc_v$HVC_NL"
 			fi
 			;;
 		"boot-grubby-remove "* | "boot-grubby-add "*)

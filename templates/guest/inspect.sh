@@ -154,25 +154,18 @@ hvc_inspect() {
 			;;
 		esac
 		;;
-	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux)
+	rpm-ostree | systemd-boot | bls | update-extlinux | extlinux | menu-lst)
 		if hvc_boot_items; then
 			printf '%s' "$hvc_items" | while IFS= read -r hvc_l; do
 				hvc_put bootloader-item "$hvc_l"
 			done
 		else
-			hvc_put bootloader-blocked "$hvc_blwhy"
+			hvc_put bootloader-why "$hvc_blwhy"
 		fi
 		;;
 	grub-legacy)
 		hvc_menu_get defoptions || :
 		[ "$hvc_rc" != 0 ] || hvc_put bootloader-default-args "$hvc_gv"
-		;;
-	menu-lst)
-		# every distinct argument list of menu.lst's kernel lines (hvclock edits them all)
-		HVC_AWK_MODE=entries awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null |
-			head -n 32 | while IFS= read -r hvc_l; do
-			hvc_put bootloader-entry "$hvc_l"
-		done
 		;;
 	esac
 	if hvc_read1 /proc/uptime; then

@@ -362,24 +362,37 @@ hvc_boot_items() {
 			return 1
 		fi
 		hvc_n=$(grep -c -i '^[[:space:]]*append[[:space:]]' "$hvc_xcfg" 2>/dev/null) || :
-		case $hvc_n in '' | 0)
-			hvc_blwhy="$hvc_xcfg has no APPEND line"
+		hvc_boot_lines "$hvc_xcfg" "$hvc_n" APPEND || return 1
+		;;
+	menu-lst)
+		hvc_n=$(HVC_AWK_MODE=count awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) || {
+			hvc_blwhy="cannot read /boot/grub/menu.lst"
 			return 1
-			;;
-		esac
-		if [ "$hvc_n" -gt 32 ]; then
-			hvc_blwhy="$hvc_xcfg has $hvc_n APPEND lines (hvclock edits at most 32)"
-			return 1
-		fi
-		hvc_i=1
-		while [ "$hvc_i" -le "$hvc_n" ]; do
-			hvc_boot_item1 "$hvc_xcfg:$hvc_i" || return 1
-			hvc_i=$((hvc_i + 1))
-		done
+		}
+		hvc_boot_lines /boot/grub/menu.lst "$hvc_n" kernel || return 1
 		;;
 	*) return 1 ;;
 	esac
 	[ -z "$hvc_blwhy" ]
+}
+
+# Items FILE:1 .. FILE:N for the N (1 to 32) command lines of FILE, lines of keyword $3; false
+# with hvc_blwhy otherwise.
+hvc_boot_lines() {
+	case $2 in '' | 0)
+		hvc_blwhy="$1 has no $3 line"
+		return 1
+		;;
+	esac
+	if [ "$2" -gt 32 ]; then
+		hvc_blwhy="$1 has $2 $3 lines (hvclock edits at most 32)"
+		return 1
+	fi
+	hvc_i=1
+	while [ "$hvc_i" -le "$2" ]; do
+		hvc_boot_item1 "$1:$hvc_i" || return 1
+		hvc_i=$((hvc_i + 1))
+	done
 }
 
 # Item $1's current value -> hvc_iv, appended to hvc_items; false with hvc_blwhy if it
@@ -421,6 +434,11 @@ hvc_item_get() {
 		4) hvc_iv="/etc/update-extlinux.conf has no default_kernel_opts" ;;
 		*) hvc_iv="cannot read /etc/update-extlinux.conf" ;;
 		esac
+		;;
+	/boot/grub/menu.lst:*)
+		hvc_iv=$(HVC_AWK_MODE=kget HVC_AWK_N=${1##*:} awk "$HVC_AWK_MENU" \
+			/boot/grub/menu.lst 2>/dev/null) || hvc_rc=$?
+		[ "$hvc_rc" = 0 ] || hvc_iv="/boot/grub/menu.lst has no kernel line ${1##*:}"
 		;;
 	*:*)
 		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=append HVC_AWK_N=${1##*:} \
@@ -546,10 +564,6 @@ hvc_bootargs() {
 		hvc_menu_get kopt || return 1
 		hvc_ba=$hvc_gv
 		;;
-	menu-lst)
-		hvc_ba=$(HVC_AWK_MODE=first awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) ||
-			return 1
-		;;
 	*)
 		return 1
 		;;
@@ -572,11 +586,9 @@ hvc_menu_get() {
 # "get" (HVC_AWK_VAR): see hvc_menu_get. "put": the file with the "# kopt=" value replaced by
 # HVC_AWK_KOPT and, with HVC_AWK_PUT_DEFAULT=yes, "# defoptions=" by HVC_AWK_DEFAULT; exit 3
 # without exactly one kopt line. "first": the arguments of the first kernel line (with
-# HVC_AWK_AUTO=yes: in the automagic section); exit 4 if none. "entries": the distinct
-# arguments of every kernel line, one a line. "edit": the file with each kernel line whose
-# arguments are line i of HVC_AWK_OLD given line i of HVC_AWK_NEW (each line with one leading
-# "x", so that an empty value is a line), every other byte kept;
-# exit 5 if a kernel line matches none.
+# HVC_AWK_AUTO=yes: in the automagic section); exit 4 if none. "count": the number of kernel
+# lines. "kget": the arguments of the HVC_AWK_N-th kernel line (exit 4 if none). "kput": the
+# file with those arguments replaced by HVC_AWK_VALUE, every other byte kept (exit 4 if none).
 # shellcheck disable=SC2016 # awk program: nothing to expand
 HVC_AWK_MENU='
 function kparse(l, m) {
@@ -594,8 +606,7 @@ function kparse(l, m) {
 BEGIN {
 	mode = ENVIRON["HVC_AWK_MODE"]
 	var = ENVIRON["HVC_AWK_VAR"]
-	nold = split(ENVIRON["HVC_AWK_OLD"], olds, "\n")
-	split(ENVIRON["HVC_AWK_NEW"], news, "\n")
+	want = ENVIRON["HVC_AWK_N"] + 0
 	inauto = 0
 	n = 0
 	bad = 0
@@ -625,25 +636,29 @@ BEGIN {
 			found = 1
 			first = kargs
 		}
-		if (mode == "entries" && !(kargs in seen)) {
-			seen[kargs] = 1
-			print kargs
-		}
-		if (mode == "edit") {
-			for (i = 1; i <= nold; i++)
-				if (substr(olds[i], 2) == kargs)
-					break
-			if (i > nold) {
-				failed = 5
-				exit
-			}
-			line[nl] = kpre substr(news[i], 2) ktail
+		if (++nkl == want) {
+			kat = nl
+			kval = kargs
+			v = ENVIRON["HVC_AWK_VALUE"]
+			if (v != "" && kpre !~ /[ \t]$/)
+				kpre = kpre " "
+			kline = kpre v ktail
 		}
 	}
 }
 END {
-	if (failed)
-		exit failed
+	if (mode == "count") {
+		print nkl + 0
+		exit 0
+	}
+	if ((mode == "kget" || mode == "kput") && !kat)
+		exit 4
+	if (mode == "kget") {
+		print kval
+		exit 0
+	}
+	if (mode == "kput")
+		line[kat] = kline
 	if (mode == "get") {
 		if (n > 1 || (var == "kopt" && bad))
 			exit 3
@@ -665,7 +680,7 @@ END {
 		if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && nd == 1)
 			line[dl] = "# defoptions=" ENVIRON["HVC_AWK_DEFAULT"]
 	}
-	if (mode == "put" || mode == "edit")
+	if (mode == "put" || mode == "kput")
 		for (i = 1; i <= nl; i++)
 			print line[i]
 	exit 0

@@ -18,6 +18,7 @@ if [ ! -x /usr/sbin/grub-mkconfig ] || [ ! -f /usr/share/grub/grub-mkconfig_lib 
 	skip_all "no grub-mkconfig (grub-common, grub2-common)"
 fi
 . "$here/lab.sh"
+. "$here/guestrun.sh"
 sim_lab_dir bootgrub
 
 # g1 Arch-like grub-mkconfig, g2 Ubuntu-like update-grub with grub.d overrides, g3 an override
@@ -202,6 +203,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 g = {x["name"]: x for x in d["guests"]}
 b = {n: next((a for a in x["actions"] if a["kind"] == "guest-bootloader"), None) for n, x in g.items()}
+CS = "clocksource=kvm-clock"
 exec(sys.argv[2])
 PY
 		ok "$1"
@@ -252,11 +254,14 @@ x = g["g6"]; a = b["g6"]
 assert x["facts"]["bootloader"] == "grub-legacy", x["facts"]["bootloader"]
 assert a["target"] == "guest /boot/grub/menu.lst \x27# kopt=\x27, then update-grub (grub-legacy)", a["target"]
 assert (a["before"], a["after"], a["state"]) == ("root=/dev/vda1 ro", "root=/dev/vda1 ro clocksource=kvm-clock", "pending"), a'
-check_json "plan: g7 menu.lst alone: every kernel line, exact before/after of the first" '
+check_json "plan: g7 menu.lst alone: an item per kernel line, exact before/after of each" '
 x = g["g7"]; a = b["g7"]
 assert x["facts"]["bootloader"] == "menu-lst", x["facts"]["bootloader"]
 assert a["target"] == "guest /boot/grub/menu.lst kernel lines (every entry)", a["target"]
-assert (a["before"], a["after"], a["state"]) == ("ro root=/dev/VolGroup00/LogVol00 rhgb quiet", "ro root=/dev/VolGroup00/LogVol00 rhgb quiet clocksource=kvm-clock", "pending"), a'
+m = "/boot/grub/menu.lst:"; v = "ro root=/dev/VolGroup00/LogVol00 "
+assert a["before"] == f"{m}1: {v}rhgb quiet; {m}2: {v}rhgb quiet; {m}3: {v}single", a
+assert a["after"] == f"{m}1: {v}rhgb quiet {CS}; {m}2: {v}rhgb quiet {CS}; {m}3: {v}single {CS}", a
+assert a["state"] == "pending", a'
 rc=0; HV plan "${P[@]}" g2 >"$TMP/out.txt" 2>"$TMP/err" || rc=$?
 check "plan (text): g2's evidence names the winning file" \
 	grep -q 'boot loader: GRUB_CMDLINE_LINUX wins in /etc/default/grub.d/60-site.cfg' "$TMP/out.txt"
@@ -314,5 +319,33 @@ else
 fi
 check "rollback: hvclock's guest directories removed" \
 	eval "(for i in 1 2 6 7; do [ ! -e '$G'/g\$i/var/lib/hvclock ] || exit 1; done)"
+
+# --- menu-lst: a kernel line changed since the plan is stale, nothing changed ---
+# apply.sh as hvclock sends it, with a data block planned from other values
+sim_guest_assemble "$top/templates/guest/apply.sh" >"$TMP/apply.asm"
+g7_apply() { { printf 'mode apply\nbootloader\n' && cat; } | sim_guest_run "$TMP/apply.asm" "$g7_port"; }
+g7_port=$("$here/simfleet.sh" inventory | awk '$1 == "g7" { print $3 }')
+m=/boot/grub/menu.lst
+v="ro root=/dev/VolGroup00/LogVol00"
+g7_apply >"$TMP/stale" 2>&1 <<EOF || :
+boot-item-old $m:1 $v rhgb quiet
+boot-item-new $m:1 $v rhgb quiet $CS
+boot-item-old $m:2 $v quiet
+boot-item-new $m:2 $v quiet $CS
+boot-item-old $m:3 $v single
+boot-item-new $m:3 $v single $CS
+EOF
+check "g7: a kernel line whose arguments changed since the plan is stale" \
+	grep -q "^result bootloader stale $m:2 " "$TMP/stale"
+g7_apply >"$TMP/stale2" 2>&1 <<EOF || :
+boot-item-old $m:1 $v rhgb quiet
+boot-item-new $m:1 $v rhgb quiet $CS
+boot-item-old $m:2 $v rhgb quiet
+boot-item-new $m:2 $v rhgb quiet $CS
+EOF
+check "g7: a kernel line added since the plan is stale" \
+	grep -q "^result bootloader stale the menu-lst boot loader's command lines are not" "$TMP/stale2"
+manifest "$TMP/m4"
+check "g7: and nothing changed" cmp -s "$TMP/m0" "$TMP/m4"
 
 tap_done

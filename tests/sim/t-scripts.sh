@@ -17,6 +17,7 @@ inspect_sh=$top/templates/guest/inspect.sh
 apply_sh=$top/templates/guest/apply.sh
 
 . "$top/tests/lib/tap.sh"
+. "$here/guestrun.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (chroot guests behind sshd)"
 [ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
@@ -79,16 +80,8 @@ run() {
 	local asm
 	asm=$out/asm.$(basename "$1")
 	# assembled once per script: the rows below run it a few hundred times
-	[ -s "$asm" ] ||
-		python3 "$top/templates/guest/embed.py" --assemble "$top/templates/guest/lib.sh" "$1" >"$asm"
-	{
-		cat "$asm"
-		echo "hvc_main <<'HVCLOCK_DATA_END'"
-		cat
-		echo "HVCLOCK_DATA_END"
-	} | timeout 60 ssh -F /dev/null -T -i "$SIM/client/id_ed25519" \
-		-o UserKnownHostsFile="$SIM/client/known_hosts" -o StrictHostKeyChecking=yes \
-		-o BatchMode=yes -o ConnectTimeout=10 -p "$2" root@127.0.0.1 /bin/sh -s
+	[ -s "$asm" ] || sim_guest_assemble "$1" >"$asm"
+	sim_guest_run "$asm" "$2"
 }
 
 # Every file's path, type, mode, link target and content hash (not /dev, not times).

@@ -93,8 +93,8 @@ int main(int argc, char **argv)
 		struct hvc_boot_edit e;
 		_cleanup_free_ char *why = NULL, *data = NULL;
 
-		if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, argv[3], def, set, rm,
-			    &e, &why) < 0) {
+		if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, NULL, argv[3], NULL,
+			    def, set, rm, &e, &why) < 0) {
 			fprintf(stderr, "refused: %s\n", why);
 			return 1;
 		}
@@ -120,8 +120,8 @@ int main(int argc, char **argv)
 			_cleanup_free_ char *why = NULL, *why2 = NULL, *data = NULL, *data2 = NULL;
 
 			ret |= write_text(argv[1], i, loader, "name", c->name);
-			if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, c->in,
-				    default_old, set, remove, &e, &why) < 0) {
+			if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, NULL, c->in,
+				    NULL, default_old, set, remove, &e, &why) < 0) {
 				_cleanup_free_ char *line = xasprintf("%s\n", why);
 				ret |= write_text(argv[1], i, loader, "blocked", line);
 				continue;
@@ -134,8 +134,8 @@ int main(int argc, char **argv)
 				ret = 1;
 			}
 			data = data_block(grubby, e.old, e.default_old, set, remove);
-			if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, e.new,
-				    e.default_new, set, remove, &again, &why2) < 0) {
+			if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, NULL, e.new,
+				    NULL, e.default_new, set, remove, &again, &why2) < 0) {
 				fprintf(stderr,
 					"cmdline-rows: row '%s': its result is refused: %s\n",
 					c->name, why2);

@@ -387,27 +387,27 @@ static void test_apply_request_grub_families(void)
 	CHECK(strstr(err.msg, "GRUB defaults file name"));
 	hvc_error_clear(&err);
 
-	/* menu.lst alone: every kernel line's list, old and new */
+	/* menu.lst alone: an item per kernel line ("FILE:N"), old and new */
 	f.g->facts.bootloader = HVC_BOOTLOADER_MENU_LST;
 	free(f.g->facts.grub_cmdline_file);
 	f.g->facts.grub_cmdline_file = NULL;
 	free(f.g->facts.grub_cmdline_default);
 	f.g->facts.grub_cmdline_default = NULL;
 	free(f.g->facts.grub_cmdline);
-	f.g->facts.grub_cmdline = xstrdup("ro root=/dev/xvda1 notsc");
-	f.g->facts.grub_entries = strv_split("ro root=/dev/xvda1 notsc|ro single", "|");
+	f.g->facts.grub_cmdline = NULL;
+	f.g->facts.boot_items = strv_split("/boot/grub/menu.lst:1 ro root=/dev/xvda1 notsc|"
+					   "/boot/grub/menu.lst:2 ro single",
+		"|");
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN
 		"mode apply\n"
 		"bootloader\n"
-		"boot-old ro root=/dev/xvda1 notsc\n"
-		"boot-new ro root=/dev/xvda1 clocksource=jiffies independent_wallclock=1\n"
-		"boot-entry-old ro root=/dev/xvda1 notsc\n"
-		"boot-entry-new ro root=/dev/xvda1 clocksource=jiffies "
+		"boot-item-old /boot/grub/menu.lst:1 ro root=/dev/xvda1 notsc\n"
+		"boot-item-new /boot/grub/menu.lst:1 ro root=/dev/xvda1 clocksource=jiffies "
 		"independent_wallclock=1\n"
-		"boot-entry-old ro single\n"
-		"boot-entry-new ro single clocksource=jiffies "
+		"boot-item-old /boot/grub/menu.lst:2 ro single\n"
+		"boot-item-new /boot/grub/menu.lst:2 ro single clocksource=jiffies "
 		"independent_wallclock=1\n" DATA_CLOSE);
 	CHECK(!hvc_error_is_set(&err));
 	free(req);
@@ -751,9 +751,8 @@ static void test_inspect_parse_grub_families(void)
 			   "independent-wallclock absent\n"
 			   "timesync none inactive\n"
 			   "bootloader menu-lst\n"
-			   "bootloader-args ro root=/dev/sda1\n"
-			   "bootloader-entry ro root=/dev/sda1\n"
-			   "bootloader-entry\n"
+			   "bootloader-item /boot/grub/menu.lst:1 ro root=/dev/sda1\n"
+			   "bootloader-item /boot/grub/menu.lst:2\n"
 			   "state absent\nlog-source none\nend\n";
 	const char *none = "hvclock-inspect 1\n"
 			   "kernel-release 6.1.0-28-amd64\n"
@@ -770,23 +769,30 @@ static void test_inspect_parse_grub_families(void)
 	hvc_facts_finish(&f);
 	CHECK_INTEQ(hvc_inspect_parse(menu, strlen(menu), &f, &err), 0);
 	CHECK_INTEQ(f.bootloader, HVC_BOOTLOADER_MENU_LST);
-	CHECK_INTEQ(strv_length(f.grub_entries), 2);
-	CHECK(f.grub_entries && streq(f.grub_entries[0], "ro root=/dev/sda1") &&
-		streq(f.grub_entries[1], ""));
+	CHECK(hvc_bootloader_has_items(f.bootloader));
+	CHECK_INTEQ(strv_length(f.boot_items), 2);
+	CHECK(f.boot_items && streq(f.boot_items[0], "/boot/grub/menu.lst:1 ro root=/dev/sda1") &&
+		streq(f.boot_items[1], "/boot/grub/menu.lst:2"));
 	hvc_facts_finish(&f);
 	CHECK_INTEQ(hvc_inspect_parse(none, strlen(none), &f, &err), 0);
 	CHECK_STREQ(f.bootloader_why, "found /etc/default/grub, but no update-grub");
 	hvc_facts_finish(&f);
 
-	/* a file outside /etc/default/grub is refused; so is a repeated entry */
+	/* a file outside /etc/default/grub is refused; so is a second bootloader-why */
 	_cleanup_free_ char *bad = xstrdup(good);
 	memcpy(strstr(bad, "/etc/default/grub.d/60"), "/etc/passwd/grub.d/60", 21);
 	CHECK_INTEQ(hvc_inspect_parse(bad, strlen(bad), &f, &err), -EPROTO);
 	CHECK(strstr(err.msg, "not a GRUB defaults file"));
 	hvc_error_clear(&err);
-	_cleanup_free_ char *rep = xstrdup(menu);
-	memcpy(strstr(rep, "bootloader-entry\n"), "bootloader-entrz\n", 17);
+	_cleanup_free_ char *rep = xasprintf("%.*sbootloader-why no /boot/grub/menu.lst\n%s",
+		(int)(strstr(none, "bootloader-why") - none), none, strstr(none, "bootloader-why"));
 	CHECK_INTEQ(hvc_inspect_parse(rep, strlen(rep), &f, &err), -EPROTO);
+	hvc_error_clear(&err);
+	hvc_facts_finish(&f);
+	/* the item families' old "bootloader-blocked" line is gone: bootloader-why serves all */
+	_cleanup_free_ char *old = xasprintf("%.*sbootloader-blocked x\n%s",
+		(int)(strstr(none, "state") - none), none, strstr(none, "state"));
+	CHECK_INTEQ(hvc_inspect_parse(old, strlen(old), &f, &err), -EPROTO);
 	hvc_error_clear(&err);
 }
 
@@ -1281,7 +1287,7 @@ static void test_inspect_parse_items(void)
 				   "bootloader-item /boot/extlinux/extlinux.conf:2\n";
 		const char *p = strstr(rep, from);
 		_cleanup_free_ char *r =
-			xasprintf("%.*sbootloader-blocked /boot/extlinux/extlinux.conf "
+			xasprintf("%.*sbootloader-why /boot/extlinux/extlinux.conf "
 				  "has no APPEND line\n%s",
 				(int)(p - rep), rep, p + strlen(from));
 		hvc_facts_init(&f);

@@ -629,25 +629,45 @@ static void test_grub_families(void)
 		strstr(a->note, "GRUB_CMDLINE_LINUX in /etc/default/grub.d/60-site.cfg"));
 	teardown(&f);
 
-	/* menu.lst alone: every entry planned; one that cannot be edited blocks */
+	/* menu.lst alone: an item per kernel line, every one planned; one that cannot be
+	 * edited blocks, naming its line */
 	setup(&f, profile("clocksource=kvm-clock", NULL, NULL, false), HVC_BOOT_FIRMWARE, NULL);
 	f.g->facts.inspected = true;
 	f.g->facts.bootloader = HVC_BOOTLOADER_MENU_LST;
-	f.g->facts.grub_cmdline = xstrdup("ro clocksource=kvm-clock");
-	f.g->facts.grub_entries = strv_split("ro clocksource=kvm-clock|ro single", "|");
+	f.g->facts.boot_items = strv_split("/boot/grub/menu.lst:1 ro clocksource=kvm-clock|"
+					   "/boot/grub/menu.lst:2 ro single",
+		"|");
 	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
 	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
 	/* the first entry holds it already, the second does not: still pending */
 	CHECK(a && a->state == HVC_ACTION_PENDING);
 	CHECK(a && streq(a->target, "guest /boot/grub/menu.lst kernel lines (every entry)"));
+	CHECK_STREQ(a ? a->before : NULL,
+		"/boot/grub/menu.lst:1: ro clocksource=kvm-clock; /boot/grub/menu.lst:2: ro "
+		"single");
+	CHECK_STREQ(a ? a->after : NULL,
+		"/boot/grub/menu.lst:1: ro clocksource=kvm-clock; "
+		"/boot/grub/menu.lst:2: ro single clocksource=kvm-clock");
 	hvc_guest_plan_finish(&f.gp);
 	memset(&f.gp, 0, sizeof(f.gp));
-	strv_free(f.g->facts.grub_entries);
-	f.g->facts.grub_entries = strv_split("ro clocksource=kvm-clock|ro $X", "|");
+	strv_free(f.g->facts.boot_items);
+	f.g->facts.boot_items = strv_split("/boot/grub/menu.lst:1 ro clocksource=kvm-clock|"
+					   "/boot/grub/menu.lst:2 ro $X",
+		"|");
 	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
 	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
 	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
-		strstr(a->note, "a kernel line of /boot/grub/menu.lst"));
+		strstr(a->note, "/boot/grub/menu.lst:2 holds one of"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	/* what the guest reported instead of items (bootloader-why) blocks with its text */
+	strv_free(f.g->facts.boot_items);
+	f.g->facts.boot_items = NULL;
+	f.g->facts.bootloader_why = xstrdup("/boot/grub/menu.lst has no kernel line");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note, "cannot be edited: /boot/grub/menu.lst has no kernel line"));
 	teardown(&f);
 
 	/* grub-legacy: kopt is the target */
@@ -659,6 +679,34 @@ static void test_grub_families(void)
 	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
 	CHECK(a && a->state == HVC_ACTION_PENDING &&
 		strstr(a->target, "'# kopt=', then update-grub"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	/* ... and what messages name: the kopt and defoptions lines of menu.lst */
+	f.g->facts.grub_cmdline_default = xstrdup("quiet clocksource=tsc");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_PENDING && a->note &&
+		strstr(a->note, "'# defoptions=' in /boot/grub/menu.lst becomes 'quiet'"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("root=/dev/sda1 ro $X");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note,
+			"cannot be edited: '# kopt=' in /boot/grub/menu.lst holds one of") &&
+		!strstr(a->note, "GRUB_CMDLINE_LINUX"));
+	hvc_guest_plan_finish(&f.gp);
+	memset(&f.gp, 0, sizeof(f.gp));
+	free(f.g->facts.grub_cmdline);
+	f.g->facts.grub_cmdline = xstrdup("root=/dev/sda1 ro");
+	free(f.g->facts.grub_cmdline_default);
+	f.g->facts.grub_cmdline_default = xstrdup("quiet `x`");
+	hvc_plan_guest(&f.set, f.g, NULL, &f.gp);
+	a = find(&f.gp, HVC_ACTION_GUEST_BOOTLOADER);
+	CHECK(a && a->state == HVC_ACTION_BLOCKED && a->note &&
+		strstr(a->note, "cannot be edited: '# defoptions=' in /boot/grub/menu.lst holds"));
 	teardown(&f);
 }
 
