@@ -42,9 +42,14 @@ if [ $# -eq 0 ]; then
 			CC=clang meson setup "$fuzzdir" -Dfuzz=enabled -Db_sanitize=address,undefined \
 				-Db_lundef=false >/dev/null
 		fi
-		meson compile -C "$fuzzdir" >/dev/null
-		meson test -C "$fuzzdir" --print-errorlogs --suite fuzz || rc=$?
-		logs="$logs $fuzzdir/meson-logs/testlog.json"
+		if meson compile -C "$fuzzdir" >"$fuzzdir/compile.log" 2>&1; then
+			meson test -C "$fuzzdir" --print-errorlogs --suite fuzz || rc=$?
+			logs="$logs $fuzzdir/meson-logs/testlog.json"
+		else
+			tail -n 30 "$fuzzdir/compile.log" | sed 's/^/  /'
+			echo "fuzz build ($fuzzdir): FAILED"
+			rc=1
+		fi
 	fi
 fi
 # shellcheck disable=SC2086 # a word list

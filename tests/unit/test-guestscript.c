@@ -631,8 +631,7 @@ static void test_inspect_parse_sysctl_files(void)
 		"sysctl-file /etc/sysctl.d/a.conf $(id)\n",
 		"sysctl-file /etc/sysctl.d/a.conf /x /y\n",
 		"sysctl-set /etc/sysctl.d/a.conf 1 kernel.printk 4\n", /* file not listed */
-		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 0 kernel.printk "
-		"4\n",
+		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 0 vm.x 4\n",
 		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 1 kernel..x 4\n",
 		"sysctl-file /etc/sysctl.d/a.conf\nsysctl-set /etc/sysctl.d/a.conf 1\n",
 	};
