@@ -365,10 +365,22 @@ hvc_boot_items() {
 		hvc_boot_lines "$hvc_xcfg" "$hvc_n" APPEND || return 1
 		;;
 	menu-lst)
-		hvc_n=$(HVC_AWK_MODE=count awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) || {
+		hvc_rc=0
+		hvc_n=$(HVC_AWK_MODE=count awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) ||
+			hvc_rc=$?
+		case $hvc_rc in
+		0) ;;
+		5)
+			# the kernel line of a Xen entry is the hypervisor's; dom0's is a module line
+			hvc_blwhy="Xen entries in /boot/grub/menu.lst (a module line loading a Linux"
+			hvc_blwhy="$hvc_blwhy kernel), which hvclock does not edit"
+			return 1
+			;;
+		*)
 			hvc_blwhy="cannot read /boot/grub/menu.lst"
 			return 1
-		}
+			;;
+		esac
 		hvc_boot_lines /boot/grub/menu.lst "$hvc_n" kernel || return 1
 		;;
 	*) return 1 ;;
@@ -582,17 +594,25 @@ hvc_menu_get() {
 }
 
 # GRUB legacy's menu.lst, as text (hvclock computes every new value on the host). A kernel
-# line is "kernel PATH ARGS"; its arguments are ARGS without trailing blanks. HVC_AWK_MODE:
+# line is "kernel PATH ARGS" whose PATH's file name is a Linux kernel's (vmlinuz*, vmlinux*,
+# bzImage*, kernel-*: not xen.gz, memtest86+ and the like); its arguments are ARGS without
+# trailing blanks. HVC_AWK_MODE:
 # "get" (HVC_AWK_VAR): see hvc_menu_get. "put": the file with the "# kopt=" value replaced by
 # HVC_AWK_KOPT and, with HVC_AWK_PUT_DEFAULT=yes, "# defoptions=" by HVC_AWK_DEFAULT; exit 3
 # without exactly one kopt line. "first": the arguments of the first kernel line (with
 # HVC_AWK_AUTO=yes: in the automagic section); exit 4 if none. "count": the number of kernel
-# lines. "kget": the arguments of the HVC_AWK_N-th kernel line (exit 4 if none). "kput": the
-# file with those arguments replaced by HVC_AWK_VALUE, every other byte kept (exit 4 if none).
+# lines (exit 5 if a "module" line loads a Linux kernel: a Xen entry). "kget": the arguments
+# of the HVC_AWK_N-th kernel line (exit 4 if none). "kput": the file with those arguments
+# replaced by HVC_AWK_VALUE, every other byte kept (exit 4 if none).
 # shellcheck disable=SC2016 # awk program: nothing to expand
 HVC_AWK_MENU='
+function linux(l, w) {
+	split(l, w, /[ \t]+/)
+	sub(/.*[\/)]/, "", w[w[1] == "" ? 3 : 2])
+	return w[w[1] == "" ? 3 : 2] ~ /^(vmlinu[xz]|bzImage|kernel-)/
+}
 function kparse(l, m) {
-	if (!match(l, /^[ \t]*kernel[ \t]+[^ \t]+/))
+	if (!match(l, /^[ \t]*kernel[ \t]+[^ \t]+/) || !linux(l))
 		return 0
 	kpre = substr(l, 1, RLENGTH)
 	rest = substr(l, RLENGTH + 1)
@@ -631,6 +651,8 @@ BEGIN {
 		nd++
 		dl = nl
 	}
+	if ($0 ~ /^[ \t]*module[ \t]/ && linux($0))
+		lmod++
 	if (kparse($0)) {
 		if (mode == "first" && !found && (ENVIRON["HVC_AWK_AUTO"] != "yes" || inauto)) {
 			found = 1
@@ -649,7 +671,7 @@ BEGIN {
 END {
 	if (mode == "count") {
 		print nkl + 0
-		exit 0
+		exit lmod ? 5 : 0
 	}
 	if ((mode == "kget" || mode == "kput") && !kat)
 		exit 4
