@@ -582,115 +582,6 @@ EOF
 	hvc_touched=
 }
 
-# The installed kernels as "VERSION IMAGE" lines -> hvc_kernels: /usr/lib/modules/VER/vmlinuz
-# (Fedora, Arch), else /boot/vmlinuz-VER (Debian): what the distributions give kernel-install.
-hvc_kernels_list() {
-	hvc_kernels=
-	set +f
-	for hvc_d in /usr/lib/modules/* /lib/modules/*; do
-		hvc_v=${hvc_d##*/}
-		case $hvc_v in '*' | *[!A-Za-z0-9._+~-]*) continue ;; esac
-		case $HVC_NL$hvc_kernels in *"$HVC_NL$hvc_v "*) continue ;; esac
-		if [ -f "$hvc_d/vmlinuz" ]; then
-			hvc_kernels="$hvc_kernels$hvc_v $hvc_d/vmlinuz$HVC_NL"
-		elif [ -f "/boot/vmlinuz-$hvc_v" ]; then
-			hvc_kernels="$hvc_kernels$hvc_v /boot/vmlinuz-$hvc_v$HVC_NL"
-		fi
-	done
-	set -f
-}
-
-# Every file and directory under the boot roots kernel-install writes to, one a line, sorted.
-hvc_boot_tree() {
-	for hvc_d in /efi /boot/efi /boot; do
-		[ ! -d "$hvc_d" ] || find "$hvc_d" -xdev \( -type f -o -type d \) 2>/dev/null
-	done | sort -u
-}
-
-# systemd-boot: kernel-install add for each installed kernel, after keeping every loader entry;
-# what it creates is recorded as absent (files) and absentdir (directories, deepest first) so
-# that the rollback removes it (recorded right after the run: kernel-install decides the paths).
-# The kernel and initrd it copies are copies of the installed files, the same bytes.
-hvc_kernel_install() {
-	hvc_kernels_list
-	if [ -z "$hvc_kernels" ]; then
-		hvc_why="no installed kernel (/usr/lib/modules/VER/vmlinuz or /boot/vmlinuz-VER)"
-		hvc_why="$hvc_why for kernel-install"
-		return 1
-	fi
-	set +f
-	set -- /efi/loader/entries/*.conf /boot/efi/loader/entries/*.conf \
-		/boot/loader/entries/*.conf
-	set -f
-	for hvc_p in "$@"; do
-		[ -f "$hvc_p" ] || continue
-		hvc_backup bootloader "$hvc_p" || {
-			hvc_why="cannot keep the original of $hvc_p"
-			return 1
-		}
-	done
-	hvc_boot_tree >"$HVC_DIR/boot-before" || :
-	hvc_rc=0
-	while IFS=' ' read -r hvc_v hvc_p; do
-		[ -n "$hvc_v" ] || continue
-		kernel-install add "$hvc_v" "$hvc_p" >/dev/null 2>&1 </dev/null || hvc_rc=$?
-		[ "$hvc_rc" = 0 ] || break
-	done <<EOF
-$hvc_kernels
-EOF
-	hvc_boot_tree >"$HVC_DIR/boot-after" || :
-	# new files, then new directories deepest first
-	awk 'NR == FNR { b[$0] = 1; next } !($0 in b)' "$HVC_DIR/boot-before" \
-		"$HVC_DIR/boot-after" >"$HVC_DIR/boot-new" || :
-	while IFS= read -r hvc_p; do
-		[ ! -f "$hvc_p" ] || hvc_state_add "absent bootloader $hvc_p" || :
-	done <"$HVC_DIR/boot-new"
-	sort -r "$HVC_DIR/boot-new" | while IFS= read -r hvc_p; do
-		[ ! -d "$hvc_p" ] || hvc_state_add "absentdir bootloader $hvc_p" || :
-	done
-	rm -f "$HVC_DIR/boot-before" "$HVC_DIR/boot-after" "$HVC_DIR/boot-new"
-	if [ "$hvc_rc" != 0 ]; then
-		hvc_why="kernel-install add failed (exit $hvc_rc)"
-		return 1
-	fi
-}
-
-# Read back the regenerated entries: each installed kernel's entry ("version VER") must have
-# the options $1 (90-loaderentry.install adds systemd.machine_id= when the entry token is the
-# machine id).
-hvc_entries_check() {
-	hvc_want=$1
-	hvc_read1 /etc/machine-id || :
-	hvc_mid=$hvc_r
-	while IFS=' ' read -r hvc_v hvc_p; do
-		[ -n "$hvc_v" ] || continue
-		hvc_found=no
-		set +f
-		set -- /efi/loader/entries/*.conf /boot/efi/loader/entries/*.conf \
-			/boot/loader/entries/*.conf
-		set -f
-		for hvc_e in "$@"; do
-			[ -f "$hvc_e" ] || continue
-			awk -v v="$hvc_v" '$1 == "version" && $2 == v { f = 1 } END { exit !f }' \
-				"$hvc_e" || continue
-			hvc_found=yes
-			hvc_o=$(HVC_AWK_MODE=get HVC_AWK_KEY=options HVC_AWK_N=1 \
-				awk "$HVC_AWK_KEYLINE" "$hvc_e") || :
-			if [ "$hvc_o" != "$hvc_want" ] &&
-				[ "$hvc_o" != "$hvc_want systemd.machine_id=$hvc_mid" ]; then
-				hvc_why="kernel-install ran but $hvc_e has options '$hvc_o'"
-				return 1
-			fi
-		done
-		if [ "$hvc_found" = no ]; then
-			hvc_why="kernel-install ran but wrote no loader entry for $hvc_v"
-			return 1
-		fi
-	done <<EOF
-$hvc_kernels
-EOF
-}
-
 # update-extlinux's output (Alpine: /boot/extlinux.conf): every APPEND line must end with
 # the words of $1.
 hvc_extlinux_check() {
@@ -820,9 +711,6 @@ EOF
 				[ "$hvc_rc" = 0 ] || hvc_why="update-extlinux failed (exit $hvc_rc)"
 			fi
 		fi
-		if [ -z "$hvc_why" ] && [ "$hvc_bl" = systemd-boot ]; then
-			hvc_kernel_install || :
-		fi
 	fi
 	# Read back every item, then what the regeneration wrote.
 	if [ -z "$hvc_why" ]; then
@@ -839,10 +727,6 @@ EOF
 $hvc_ids
 EOF
 	fi
-	if [ -z "$hvc_why" ] && [ "$hvc_bl" = systemd-boot ]; then
-		hvc_lookup /etc/kernel/cmdline "$hvc_inew" || :
-		hvc_entries_check "$hvc_lv" || :
-	fi
 	if [ -z "$hvc_why" ] && [ "$hvc_bl" = update-extlinux ]; then
 		hvc_lookup /etc/update-extlinux.conf "$hvc_inew" || :
 		hvc_extlinux_check "$hvc_lv" || :
@@ -858,7 +742,7 @@ EOF
 	hvc_items_end keep
 	case $hvc_bl in
 	rpm-ostree) hvc_why="rpm-ostree kargs done" ;;
-	systemd-boot) hvc_why="/etc/kernel/cmdline set and kernel-install add ran" ;;
+	systemd-boot) hvc_why="/etc/kernel/cmdline and the loader entries' options lines set" ;;
 	update-extlinux) hvc_why="default_kernel_opts set and update-extlinux ran" ;;
 	menu-lst) hvc_why="every kernel line of /boot/grub/menu.lst set" ;;
 	*) hvc_why="the $hvc_bl command lines set" ;;
@@ -876,8 +760,9 @@ hvc_item_id_ok() {
 		case ${1##*:} in '' | *[!0-9]*) return 1 ;; esac
 		return 0
 		;;
-	/boot/loader/entries/*/*) return 1 ;;
-	/boot/loader/entries/?*.conf) return 0 ;;
+	/boot/loader/entries/*/* | /efi/loader/entries/*/* | /boot/efi/loader/entries/*/*) return 1 ;;
+	/boot/loader/entries/?*.conf | /efi/loader/entries/?*.conf) return 0 ;;
+	/boot/efi/loader/entries/?*.conf) return 0 ;;
 	*:*)
 		case ${1##*:} in '' | *[!0-9]*) return 1 ;; esac
 		for hvc_e in $HVC_XCFGS; do

@@ -258,12 +258,12 @@ hvc_sdboot_conf() {
 	return 1
 }
 
-# The BLS entries /boot/loader/entries/*.conf -> hvc_ents (newline-separated, sorted).
+# The BLS entries ${1:-/boot}/loader/entries/*.conf -> hvc_ents (newline-separated, sorted).
 hvc_bls_entries() {
 	hvc_ents=
-	[ -d /boot/loader/entries ] || return 0
+	[ -d "${1:-/boot}/loader/entries" ] || return 0
 	set +f
-	for hvc_e in /boot/loader/entries/*.conf; do
+	for hvc_e in "${1:-/boot}"/loader/entries/*.conf; do
 		[ -f "$hvc_e" ] && hvc_ents="$hvc_ents$hvc_e$HVC_NL"
 	done
 	set -f
@@ -314,34 +314,17 @@ hvc_boot_items() {
 		hvc_items="rpm-ostree $hvc_iv$HVC_NL"
 		;;
 	systemd-boot)
+		# the Type #1 entries kernel-install wrote, edited as the bls family does (no
+		# kernel-install run: its plugins would rebuild initrds hvclock cannot put back)
 		if [ ! -f /etc/kernel/cmdline ]; then
 			hvc_blwhy="systemd-boot ($hvc_sdb/loader/loader.conf) without"
 			hvc_blwhy="$hvc_blwhy /etc/kernel/cmdline: kernel-install would take /proc/cmdline"
 			return 1
 		fi
-		hvc_boot_item1 /etc/kernel/cmdline || return 1
+		hvc_bls_items "$hvc_sdb" || return 1
 		;;
 	bls)
-		hvc_bls_entries
-		case $hvc_ents in
-		*[!A-Za-z0-9/._+:@"$HVC_NL"-]*)
-			hvc_blwhy="a BLS entry in /boot/loader/entries has a file name hvclock does not"
-			hvc_blwhy="$hvc_blwhy edit (blanks or other characters)"
-			return 1
-			;;
-		esac
-		hvc_n=0
-		for hvc_e in $hvc_ents; do
-			hvc_n=$((hvc_n + 1))
-			hvc_boot_item1 "$hvc_e" || return 1
-		done
-		if [ "$hvc_n" -gt 31 ]; then
-			hvc_blwhy="$hvc_n BLS entries in /boot/loader/entries (hvclock edits at most 31)"
-			return 1
-		fi
-		if [ -f /etc/kernel/cmdline ]; then
-			hvc_boot_item1 /etc/kernel/cmdline || return 1
-		fi
+		hvc_bls_items /boot || return 1
 		;;
 	update-extlinux)
 		hvc_boot_item1 /etc/update-extlinux.conf || return 1
@@ -386,6 +369,31 @@ hvc_boot_items() {
 	*) return 1 ;;
 	esac
 	[ -z "$hvc_blwhy" ]
+}
+
+# Items for the BLS entries $1/loader/entries/*.conf (each one's options line), then
+# /etc/kernel/cmdline if it exists; false with hvc_blwhy.
+hvc_bls_items() {
+	hvc_bls_entries "$1"
+	case $hvc_ents in
+	*[!A-Za-z0-9/._+:@"$HVC_NL"-]*)
+		hvc_blwhy="a BLS entry in $1/loader/entries has a file name hvclock does not"
+		hvc_blwhy="$hvc_blwhy edit (blanks or other characters)"
+		return 1
+		;;
+	esac
+	hvc_n=0
+	for hvc_e in $hvc_ents; do
+		hvc_n=$((hvc_n + 1))
+		hvc_boot_item1 "$hvc_e" || return 1
+	done
+	if [ "$hvc_n" -gt 31 ]; then
+		hvc_blwhy="$hvc_n BLS entries in $1/loader/entries (hvclock edits at most 31)"
+		return 1
+	fi
+	if [ -f /etc/kernel/cmdline ]; then
+		hvc_boot_item1 /etc/kernel/cmdline || return 1
+	fi
 }
 
 # Items FILE:1 .. FILE:N for the N (1 to 32) command lines of FILE, lines of keyword $3; false

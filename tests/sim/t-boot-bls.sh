@@ -3,8 +3,9 @@
 # one simulated EL6 guest (chroot behind real sshd; profile el6-kvm sets
 # clocksource_failover=acpi_pm) per family, grubby taken out of each:
 #   g1 bls              BLS entries (/boot/loader/entries/*.conf options) + /etc/kernel/cmdline
-#   g2 systemd-boot     /etc/kernel/cmdline, then the REAL kernel-install of this machine's
-#                       systemd (252, with its install.d plugins) regenerates the entries
+#   g2 systemd-boot     /etc/kernel/cmdline and the entries' options lines (the entries written
+#                       at set-up by the REAL kernel-install of this machine's systemd 252,
+#                       with its install.d plugins; hvclock runs no kernel-install)
 #   g3 update-extlinux  Alpine's /etc/update-extlinux.conf default_kernel_opts + update-extlinux
 #                       (a faithful fake: Alpine's writes one LABEL per /boot/vmlinuz-* with
 #                       "APPEND root=$root modules=$modules $default_kernel_opts")
@@ -193,11 +194,14 @@ printf '%s\n' 'LABEL l' "  APPEND $OPTS" >"$G6/boot/extlinux/extlinux.conf"
 printf '%s\n' 'LABEL l' "  APPEND $OPTS" >"$G6/boot/syslinux/syslinux.cfg"
 
 manifest "$TMP/m0"
+cp "$G2/boot/loader/entries/$MID-$KV1.conf" "$TMP/g2-entry1"
+(cd "$G2/boot" && find . -path ./loader/entries -prune -o -type f -print0 | sort -z |
+	xargs -0 sha256sum) >"$TMP/g2-boot0"
 
 # --- plan ---
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 1 ] && ok "plan: exit 1 (g6 is blocked)" || { not_ok "plan: exit $rc"; diag <"$TMP/err"; }
-export OPTS ADD MID KV1
+export OPTS ADD MID KV1 KV2
 check_json "plan: each guest's family detected" '
 want = {"g1": "bls", "g2": "systemd-boot", "g3": "update-extlinux", "g4": "extlinux",
         "g5": "rpm-ostree", "g6": "extlinux"}
@@ -212,12 +216,16 @@ a = b["g1"]
 assert a["state"] == "pending", a
 assert a["before"] == f"{e1}: {O}; {e2}: root=/dev/vda1 ro quiet; /etc/kernel/cmdline: {O}", a["before"]
 assert a["after"] == f"{e1}: {O} {A}; {e2}: root=/dev/vda1 ro quiet {A}; /etc/kernel/cmdline: {O} {A}", a["after"]'
-check_json "plan: systemd-boot: /etc/kernel/cmdline, then kernel-install" '
+check_json "plan: systemd-boot: each loader entry and /etc/kernel/cmdline, no kernel-install" '
 import os
-O, A = os.environ["OPTS"], os.environ["ADD"]
+O, A, M = os.environ["OPTS"], os.environ["ADD"], os.environ["MID"]
+e = [f"/boot/loader/entries/{M}-{os.environ[k]}.conf" for k in ("KV1", "KV2")]
+e.sort()
 a = b["g2"]
-assert a["state"] == "pending" and "kernel-install add" in a["target"], a
-assert a["before"] == f"/etc/kernel/cmdline: {O}" and a["after"] == f"/etc/kernel/cmdline: {O} {A}", a'
+assert a["state"] == "pending" and "no kernel-install run" in a["target"], a
+o = f"{O} systemd.machine_id={M}"
+assert a["before"] == f"{e[0]}: {o}; {e[1]}: {o}; /etc/kernel/cmdline: {O}", a["before"]
+assert a["after"] == f"{e[0]}: {o} {A}; {e[1]}: {o} {A}; /etc/kernel/cmdline: {O} {A}", a["after"]'
 check_json "plan: update-extlinux: default_kernel_opts" '
 a = b["g3"]
 assert "update-extlinux" in a["target"], a
@@ -254,11 +262,22 @@ grep -qx "options root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet $A
 	{ not_ok "bls: files"; cat "$f1" "$G1/etc/kernel/cmdline" | diag; }
 ok2=yes
 for v in $KV1 $KV2; do
-	grep -qx "options    $OPTS $ADD systemd.machine_id=$MID" "$G2/boot/loader/entries/$MID-$v.conf" || ok2=no
+	grep -qx "options    $OPTS systemd.machine_id=$MID $ADD" "$G2/boot/loader/entries/$MID-$v.conf" || ok2=no
 done
 [ "$ok2" = yes ] && [ "$(cat "$G2/etc/kernel/cmdline")" = "$OPTS $ADD" ] &&
-	ok "systemd-boot: kernel-install regenerated both entries with the new options" ||
+	ok "systemd-boot: both entries' options lines and /etc/kernel/cmdline hold the new options" ||
 	{ not_ok "systemd-boot: entries"; cat "$G2"/boot/loader/entries/*.conf | diag; }
+diff <(sed "s/^options .*//" "$G2/boot/loader/entries/$MID-$KV1.conf") \
+	<(sed "s/^options .*//" "$TMP/g2-entry1") >/dev/null &&
+	cmp -s "$TMP/g2-boot0" <(cd "$G2/boot" && find . -path ./loader/entries -prune -o -type f -print0 |
+		sort -z | xargs -0 sha256sum) &&
+	ok "systemd-boot: no kernel-install run: the rest of each entry and every other file in /boot as before" ||
+	{ not_ok "systemd-boot: /boot changed beyond the options lines"; ls -lR "$G2/boot" | diag; }
+# the operator's next kernel-install (a kernel update) takes the options from /etc/kernel/cmdline
+chroot "$G2" /usr/bin/kernel-install add "$KV2" "/usr/lib/modules/$KV2/vmlinuz" </dev/null >&2 &&
+	grep -qx "options    $OPTS $ADD systemd.machine_id=$MID" "$G2/boot/loader/entries/$MID-$KV2.conf" &&
+	ok "systemd-boot: a later kernel-install add writes an entry carrying the new options" ||
+	{ not_ok "systemd-boot: later kernel-install"; cat "$G2"/boot/loader/entries/*.conf | diag; }
 grep -qx 'default_kernel_opts="quiet rootfstype=ext4 clocksource_failover=acpi_pm"' "$G3/etc/update-extlinux.conf" &&
 	[ "$(grep -c "APPEND root=UUID=1111-2222 modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4 $ADD\$" "$G3/boot/extlinux.conf")" = 2 ] &&
 	ok "update-extlinux: default_kernel_opts set, update-extlinux's APPEND lines carry it" ||
