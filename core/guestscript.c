@@ -274,11 +274,18 @@ static int add_action(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 	char t[128];
 
 	switch (a->kind) {
-	case HVC_ACTION_GUEST_BOOTLOADER:
-		buf_line(b, "bootloader", NULL);
-		if (rollback)
+	case HVC_ACTION_GUEST_BOOTLOADER: {
+		enum hvc_bootloader bl = gp->guest->facts.bootloader;
+		if (rollback) {
+			buf_line(b, "bootloader", NULL);
 			return 0;
+		}
+		/* the family planned for: the guest reports "stale" if it has another now */
+		if (bl == HVC_BOOTLOADER_UNKNOWN || bl == HVC_BOOTLOADER_NONE)
+			return hvc_error_set(err, -EINVAL, "no boot loader hvclock can edit");
+		buf_line(b, "bootloader", hvc_bootloader_to_string(bl));
 		return add_boot_edit(b, gp, a, err);
+	}
 	case HVC_ACTION_SYSCTL: {
 		/* A rollback does not use the value; the line keeps one shape. */
 		const char *v = rollback && !valid_sysctl_value(a->after) ? "-" : a->after;

@@ -775,6 +775,11 @@ hvc_item_id_ok() {
 
 hvc_step_bootloader() {
 	hvc_bootloader
+	if [ "$hvc_bl" != "$hvc_bfam" ]; then
+		hvc_result bootloader stale "the boot loader is now $hvc_bl, not $hvc_bfam as" \
+			"planned; nothing changed (plan again)"
+		return 0
+	fi
 	case $hvc_bl in
 	grubby | update-grub | grub2-mkconfig)
 		if [ -n "$hvc_iold" ]; then
@@ -1345,6 +1350,7 @@ hvc_main() {
 	hvc_bnew=
 	hvc_bdef=no
 	hvc_bhave=
+	hvc_bfam=
 	hvc_bdold=
 	hvc_bdnew=
 	hvc_bfile=
@@ -1365,6 +1371,16 @@ hvc_main() {
 		case $hvc_l in
 		"mode apply" | "mode rollback") hvc_mode=${hvc_l#mode } ;;
 		bootloader) hvc_boot=yes ;;
+		"bootloader "*)
+			# the family the plan was made for (apply): another one now is stale
+			hvc_bfam=${hvc_l#bootloader }
+			case $hvc_bfam in
+			rpm-ostree | grubby | systemd-boot | bls | update-grub | grub2-mkconfig) ;;
+			grub-mkconfig | grub-legacy | menu-lst | update-extlinux | extlinux) ;;
+			*) hvc_bad="invalid data line: bootloader" ;;
+			esac
+			hvc_boot=yes
+			;;
 		boot-old | "boot-old "* | boot-new | "boot-new "* | boot-default-old | \
 			"boot-default-old "* | boot-default-new | "boot-default-new "*)
 			hvc_k=${hvc_l%% *}
@@ -1491,7 +1507,13 @@ hvc_main() {
 		if [ "$hvc_t" != "$hvc_ids" ] || [ -n "$hvc_bhave" ]; then
 			hvc_bad="invalid data block: boot-item-old and boot-item-new lines do not pair"
 		fi
-	elif [ "$hvc_mode$hvc_boot" = applyyes ] && [ "$hvc_bhave" != on ] &&
+	fi
+	if [ -n "$hvc_bad" ]; then
+		:
+	elif [ "$hvc_mode$hvc_boot" = applyyes ] && [ -z "$hvc_bfam" ]; then
+		hvc_bad="invalid data block: bootloader needs the family planned for (bootloader FAMILY)"
+	elif [ -z "$hvc_iold$hvc_inew" ] && [ "$hvc_mode$hvc_boot" = applyyes ] &&
+		[ "$hvc_bhave" != on ] &&
 		[ "$hvc_bhave" != no ]; then
 		hvc_bad="invalid data block: bootloader needs one boot-old and one boot-new line"
 	fi

@@ -319,4 +319,27 @@ for n in ("g1", "g2", "g3", "g4", "g5"):
 manifest "$TMP/m3"
 cmp -s "$TMP/m0" "$TMP/m3" && ok "rollback: every file of every guest byte-for-byte as before (created ones gone)" ||
 	{ not_ok "rollback left differences"; diff "$TMP/m0" "$TMP/m3" | head -20 | diag; }
+
+# --- the family changes between the inspection and the apply: stale, nothing changed ---
+# g1 (bls) becomes systemd-boot when apply.sh has taken the lock (test hook): the same item
+# IDs (its entries and /etc/kernel/cmdline), another family; the request names bls.
+mkexe "$G1/run/hvclock-test-hook" <<'EOF'
+#!/bin/sh
+[ "$1" = apply-locked ] || exit 0
+printf 'timeout 3\n' >/boot/loader/loader.conf
+printf '#!/bin/sh\nexit 0\n' >/usr/bin/kernel-install
+chmod 755 /usr/bin/kernel-install
+EOF
+rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "rollout: g1's boot loader became systemd-boot after the plan: stale" '
+a = b["g1"]
+assert a["result"] == "stale", a
+assert "now systemd-boot, not bls as planned" in a["result_message"], a["result_message"]'
+rm -f "${G1:?}/run/hvclock-test-hook" "$G1/boot/loader/loader.conf" "$G1/usr/bin/kernel-install"
+rm -rf "${G1:?}/var/lib/hvclock"
+manifest "$TMP/m5"
+# (the other steps ran: the live clocksource in /sys is not compared)
+cmp -s <(grep -v ' ./g1/sys/' "$TMP/m0") <(grep -v ' ./g1/sys/' "$TMP/m5") &&
+	ok "g1: and no boot loader file changed" ||
+	{ not_ok "g1: files changed"; diff "$TMP/m0" "$TMP/m5" | head -20 | diag; }
 tap_done

@@ -335,7 +335,7 @@ check "rollback: hvclock's guest directories removed" \
 # --- menu-lst: a kernel line changed since the plan is stale, nothing changed ---
 # apply.sh as hvclock sends it, with a data block planned from other values
 sim_guest_assemble "$top/templates/guest/apply.sh" >"$TMP/apply.asm"
-g7_apply() { { printf 'mode apply\nbootloader\n' && cat; } | sim_guest_run "$TMP/apply.asm" "$g7_port"; }
+g7_apply() { { printf 'mode apply\nbootloader menu-lst\n' && cat; } | sim_guest_run "$TMP/apply.asm" "$g7_port"; }
 g7_port=$("$here/simfleet.sh" inventory | awk '$1 == "g7" { print $3 }')
 m=/boot/grub/menu.lst
 v="ro root=/dev/VolGroup00/LogVol00"

@@ -185,7 +185,7 @@ static void test_apply_request(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader grubby\n"
 			  "boot-old ro clocksource=tsc quiet notsc\n"
 			  "boot-new ro quiet clocksource=jiffies independent_wallclock=1\n"
 			  "boot-grubby-remove clocksource=tsc\n"
@@ -207,7 +207,7 @@ static void test_apply_request(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader update-grub\n"
 			  "boot-old\n"
 			  "boot-new clocksource=jiffies independent_wallclock=1\n"
 			  "boot-default-old quiet notsc clocksource=hpet\n"
@@ -370,7 +370,7 @@ static void test_apply_request_grub_families(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader update-grub\n"
 			  "boot-old net.ifnames=0 clocksource=tsc\n"
 			  "boot-new net.ifnames=0 clocksource=jiffies independent_wallclock=1\n"
 			  "boot-default-old console=ttyS0\n"
@@ -402,7 +402,7 @@ static void test_apply_request_grub_families(void)
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN
 		"mode apply\n"
-		"bootloader\n"
+		"bootloader menu-lst\n"
 		"boot-item-old /boot/grub/menu.lst:1 ro root=/dev/xvda1 notsc\n"
 		"boot-item-new /boot/grub/menu.lst:1 ro root=/dev/xvda1 clocksource=jiffies "
 		"independent_wallclock=1\n"
@@ -1184,7 +1184,7 @@ static void test_apply_request_items(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader bls\n"
 			  "boot-item-old /boot/loader/entries/a.conf ro clocksource=tsc quiet\n"
 			  "boot-item-new /boot/loader/entries/a.conf ro quiet clocksource=jiffies "
 			  "independent_wallclock=1\n"
@@ -1209,7 +1209,7 @@ static void test_apply_request_items(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader rpm-ostree\n"
 			  "boot-item-old rpm-ostree rw clocksource=tsc quiet\n"
 			  "boot-item-new rpm-ostree rw quiet clocksource=jiffies "
 			  "independent_wallclock=1\n"
