@@ -766,6 +766,12 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 			return bad_line(err, l, "not a boot loader item name");
 		if (strv_length(f->boot_items) >= HVC_BOOT_ITEMS_MAX)
 			return bad_line(err, l, "too many boot loader items");
+		STRV_FOREACH (t, f->boot_items) {
+			size_t idlen = strlen(id);
+			if (strncmp(*t, id, idlen) == 0 &&
+				((*t)[idlen] == ' ' || (*t)[idlen] == '\0'))
+				return bad_line(err, l, "a boot loader item reported twice");
+		}
 		strv_push(&f->boot_items, v);
 		return 0;
 	}

@@ -541,9 +541,14 @@ hvc_item_put() {
 	case $1 in
 	/etc/kernel/cmdline) hvc_awk=$HVC_AWK_KCMD hvc_k='' hvc_n='' ;;
 	/etc/update-extlinux.conf) hvc_awk=$HVC_AWK_UXL hvc_k='' hvc_n='' ;;
-	/boot/grub/menu.lst:*) hvc_awk=$HVC_AWK_MENU hvc_m=kput hvc_k='' hvc_n=${1##*:} ;;
-	*:*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=append hvc_n=${1##*:} ;;
-	*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=options hvc_n=1 ;;
+	*)
+		# the handler by family, not by the ID's shape (FILE:N only for these two)
+		case $hvc_bl in
+		menu-lst) hvc_awk=$HVC_AWK_MENU hvc_m=kput hvc_k='' hvc_n=${1##*:} ;;
+		extlinux) hvc_awk=$HVC_AWK_KEYLINE hvc_k=append hvc_n=${1##*:} ;;
+		*) hvc_p=$1 hvc_awk=$HVC_AWK_KEYLINE hvc_k=options hvc_n=1 ;;
+		esac
+		;;
 	esac
 	if ! hvc_backup bootloader "$hvc_p"; then
 		hvc_why="cannot keep the original of $hvc_p in $HVC_DIR"
@@ -761,6 +766,7 @@ hvc_item_id_ok() {
 		return 0
 		;;
 	/boot/loader/entries/*/* | /efi/loader/entries/*/* | /boot/efi/loader/entries/*/*) return 1 ;;
+	*/loader/entries/*:*) return 1 ;;
 	/boot/loader/entries/?*.conf | /efi/loader/entries/?*.conf) return 0 ;;
 	/boot/efi/loader/entries/?*.conf) return 0 ;;
 	*:*)

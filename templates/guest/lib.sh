@@ -376,9 +376,9 @@ hvc_boot_items() {
 hvc_bls_items() {
 	hvc_bls_entries "$1"
 	case $hvc_ents in
-	*[!A-Za-z0-9/._+:@"$HVC_NL"-]*)
+	*[!A-Za-z0-9/._+@"$HVC_NL"-]*)
 		hvc_blwhy="a BLS entry in $1/loader/entries has a file name hvclock does not"
-		hvc_blwhy="$hvc_blwhy edit (blanks or other characters)"
+		hvc_blwhy="$hvc_blwhy edit (blanks, ':' or other characters)"
 		return 1
 		;;
 	esac
@@ -455,17 +455,24 @@ hvc_item_get() {
 		*) hvc_iv="cannot read /etc/update-extlinux.conf" ;;
 		esac
 		;;
-	/boot/grub/menu.lst:*)
-		hvc_iv=$(HVC_AWK_MODE=kget HVC_AWK_N=${1##*:} awk "$HVC_AWK_MENU" \
-			/boot/grub/menu.lst 2>/dev/null) || hvc_rc=$?
-		[ "$hvc_rc" = 0 ] || hvc_iv="/boot/grub/menu.lst has no kernel line ${1##*:}"
-		;;
-	*:*)
-		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=append HVC_AWK_N=${1##*:} \
-			awk "$HVC_AWK_KEYLINE" "${1%:*}" 2>/dev/null) || hvc_rc=$?
-		[ "$hvc_rc" = 0 ] || hvc_iv="${1%:*} has no APPEND line ${1##*:}"
-		;;
 	*)
+		# the handler by family, not by the ID's shape
+		case $hvc_bl in
+		menu-lst)
+			hvc_iv=$(HVC_AWK_MODE=kget HVC_AWK_N=${1##*:} awk "$HVC_AWK_MENU" \
+				/boot/grub/menu.lst 2>/dev/null) || hvc_rc=$?
+			[ "$hvc_rc" = 0 ] || hvc_iv="/boot/grub/menu.lst has no kernel line ${1##*:}"
+			[ "$hvc_rc" != 0 ] || return 0
+			return 1
+			;;
+		extlinux)
+			hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=append HVC_AWK_N=${1##*:} \
+				awk "$HVC_AWK_KEYLINE" "${1%:*}" 2>/dev/null) || hvc_rc=$?
+			[ "$hvc_rc" = 0 ] || hvc_iv="${1%:*} has no APPEND line ${1##*:}"
+			[ "$hvc_rc" != 0 ] || return 0
+			return 1
+			;;
+		esac
 		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=options HVC_AWK_N=1 \
 			awk "$HVC_AWK_KEYLINE" "$1" 2>/dev/null) || hvc_rc=$?
 		case $hvc_rc in

@@ -342,4 +342,14 @@ manifest "$TMP/m5"
 cmp -s <(grep -v ' ./g1/sys/' "$TMP/m0") <(grep -v ' ./g1/sys/' "$TMP/m5") &&
 	ok "g1: and no boot loader file changed" ||
 	{ not_ok "g1: files changed"; diff "$TMP/m0" "$TMP/m5" | head -20 | diag; }
+
+# --- a BLS entry name with ':' (the FILE:N shape of extlinux items): blocked, named ---
+cp "$G1/boot/loader/entries/sim-$KV1.conf" "$G1/boot/loader/entries/sim:1.conf"
+echo tsc >"$G1/sys/devices/system/clocksource/clocksource0/current_clocksource"
+rc=0; HV plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "plan: g1 with a BLS entry named sim:1.conf blocks, saying why" '
+a = b["g1"]
+assert a["state"] == "blocked", a
+assert "has a file name hvclock does not edit (blanks, \x27:\x27" in a["note"], a["note"]'
+rm -f "$G1/boot/loader/entries/sim:1.conf"
 tap_done

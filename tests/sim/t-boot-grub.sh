@@ -92,6 +92,10 @@ mkcfg() {
 default_grub "$G/g1"
 install_grub_mkconfig "$G/g1"
 mkcfg "$G/g1" || bail "the real grub-mkconfig does not run in a guest"
+# a leftover /boot/grub2/grub.cfg (another distribution's layout): grub-mkconfig writes and
+# hvclock reads back /boot/grub/grub.cfg, never this one
+mkdir -p "$G/g1/boot/grub2"
+printf '%s\n' 'menuentry old {' '	linux /vmlinuz root=/dev/vda1 ro' '}' >"$G/g1/boot/grub2/grub.cfg"
 default_grub "$G/g2"
 install_grub_mkconfig "$G/g2"
 rm -f "$G/g2/usr/sbin/update-grub"

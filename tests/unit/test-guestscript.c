@@ -1295,6 +1295,27 @@ static void test_inspect_parse_items(void)
 		CHECK_STREQ(f.bootloader_why, "/boot/extlinux/extlinux.conf has no APPEND line");
 		hvc_facts_finish(&f);
 	}
+	{
+		/* the same item twice (with or without a value) is refused, not planned twice */
+		static const char *const twice[] = {
+			"bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+			"bootloader-item /boot/extlinux/extlinux.conf:1 ro\n",
+			"bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+			"bootloader-item /boot/extlinux/extlinux.conf:1\n",
+		};
+		const char *from = "bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+				   "bootloader-item /boot/extlinux/extlinux.conf:2\n";
+		const char *p = strstr(rep, from);
+		for (size_t i = 0; i < ELEMENTSOF(twice); i++) {
+			_cleanup_free_ char *r = xasprintf(
+				"%.*s%s%s", (int)(p - rep), rep, twice[i], p + strlen(from));
+			hvc_facts_init(&f);
+			CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, &err), -EPROTO);
+			CHECK(strstr(err.msg, "a boot loader item reported twice") != NULL);
+			hvc_error_clear(&err);
+			hvc_facts_finish(&f);
+		}
+	}
 }
 
 int main(void)
