@@ -554,13 +554,7 @@ hvc_item_put() {
 		hvc_why="cannot keep the original of $hvc_p in $HVC_DIR"
 		return 1
 	fi
-	if [ ! -e "$hvc_p.hvclock-old" ]; then
-		cp -p "$hvc_p" "$hvc_p.hvclock-old" || {
-			hvc_why="cannot write next to $hvc_p"
-			return 1
-		}
-		hvc_touched="$hvc_touched$hvc_p$HVC_NL"
-	fi
+	hvc_item_keep "$hvc_p" || return 1
 	hvc_rc=0
 	{ cp -p "$hvc_p" "$hvc_p.hvclock-new" &&
 		HVC_AWK_MODE=$hvc_m HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VALUE=$2 \
@@ -570,6 +564,18 @@ hvc_item_put() {
 		hvc_why="cannot edit $1 (exit $hvc_rc)"
 		return 1
 	fi
+}
+
+# At the first touch of file $1 in this run (membership in hvc_touched, not the copy's
+# existence: one left by an interrupted run is stale), a fresh FILE.hvclock-old; false with
+# hvc_why.
+hvc_item_keep() {
+	case $HVC_NL$hvc_touched in *"$HVC_NL$1$HVC_NL"*) return 0 ;; esac
+	cp -p "$1" "$1.hvclock-old" || {
+		hvc_why="cannot write next to $1"
+		return 1
+	}
+	hvc_touched="$hvc_touched$1$HVC_NL"
 }
 
 # Put back every file hvc_item_put changed ($1 undo, after a failure), or drop the copies.
@@ -710,6 +716,9 @@ EOF
 		if [ -z "$hvc_why" ] && [ "$hvc_bl" = update-extlinux ]; then
 			if [ -f /boot/extlinux.conf ] && ! hvc_backup bootloader /boot/extlinux.conf; then
 				hvc_why="cannot keep the original of /boot/extlinux.conf"
+			# a failure puts the generated file back too
+			elif [ -f /boot/extlinux.conf ] && ! hvc_item_keep /boot/extlinux.conf; then
+				:
 			else
 				hvc_rc=0
 				update-extlinux >/dev/null 2>&1 </dev/null || hvc_rc=$?

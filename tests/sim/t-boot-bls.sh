@@ -352,4 +352,31 @@ a = b["g1"]
 assert a["state"] == "blocked", a
 assert "has a file name hvclock does not edit (blanks, \x27:\x27" in a["note"], a["note"]'
 rm -f "$G1/boot/loader/entries/sim:1.conf"
+
+# --- g3: update-extlinux writes /boot/extlinux.conf, then fails; a stale
+# /etc/update-extlinux.conf.hvclock-old from an interrupted run is there: both files put back ---
+mv "$G3/sbin/update-extlinux" "$G3/sbin/update-extlinux.real"
+mkexe "$G3/sbin/update-extlinux" <<'EOF'
+#!/bin/sh
+/sbin/update-extlinux.real
+exit 1
+EOF
+echo 'default_kernel_opts="stale copy"' >"$G3/etc/update-extlinux.conf.hvclock-old"
+cp -p "$G3/etc/update-extlinux.conf" "$TMP/g3-uxl"
+cp -p "$G3/boot/extlinux.conf" "$TMP/g3-xcfg"
+echo tsc >"$G3/sys/devices/system/clocksource/clocksource0/current_clocksource"
+rc=0; HV rollout --json g3 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "rollout: g3's update-extlinux fails: failed, saying so" '
+a = b["g3"]
+assert a["result"] == "failed", a
+assert "update-extlinux failed (exit 1)" in a["result_message"], a["result_message"]'
+cmp -s "$TMP/g3-uxl" "$G3/etc/update-extlinux.conf" &&
+	ok "g3: /etc/update-extlinux.conf put back from this run's copy, not the stale one" ||
+	{ not_ok "g3: /etc/update-extlinux.conf"; diag <"$G3/etc/update-extlinux.conf"; }
+cmp -s "$TMP/g3-xcfg" "$G3/boot/extlinux.conf" &&
+	ok "g3: /boot/extlinux.conf (update-extlinux's output) put back" ||
+	{ not_ok "g3: /boot/extlinux.conf"; diag <"$G3/boot/extlinux.conf"; }
+check "g3: no .hvclock-old copy left" \
+	eval "[ ! -e '$G3/etc/update-extlinux.conf.hvclock-old' ] && [ ! -e '$G3/boot/extlinux.conf.hvclock-old' ]"
+mv -f "$G3/sbin/update-extlinux.real" "$G3/sbin/update-extlinux"
 tap_done
