@@ -375,4 +375,14 @@ a = b["g7"]
 assert a["state"] == "blocked", a
 assert "Xen entries in /boot/grub/menu.lst" in a["note"], a["note"]'
 
+# --- menu-lst with 33 kernel lines: blocked, counted (none silently dropped) ---
+for i in $(seq 1 33); do
+	printf 'title k%s\n\tkernel /vmlinuz-2.6.18-%s.el5 ro root=/dev/vda1\n' "$i" "$i"
+done >"$G/g7/boot/grub/menu.lst"
+rc=0; HV plan "${P[@]}" --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "plan: g7 menu.lst with 33 kernel lines blocks, naming the count" '
+a = b["g7"]
+assert a["state"] == "blocked", a
+assert "/boot/grub/menu.lst has 33 kernel lines (hvclock edits at most 32)" in a["note"], a["note"]'
+
 tap_done
