@@ -274,11 +274,18 @@ static int add_action(struct hvc_obuf *b, const struct hvc_guest_plan *gp,
 	char t[128];
 
 	switch (a->kind) {
-	case HVC_ACTION_GUEST_BOOTLOADER:
-		buf_line(b, "bootloader", NULL);
-		if (rollback)
+	case HVC_ACTION_GUEST_BOOTLOADER: {
+		enum hvc_bootloader bl = gp->guest->facts.bootloader;
+		if (rollback) {
+			buf_line(b, "bootloader", NULL);
 			return 0;
+		}
+		/* the family planned for: the guest reports "stale" if it has another now */
+		if (bl == HVC_BOOTLOADER_UNKNOWN || bl == HVC_BOOTLOADER_NONE)
+			return hvc_error_set(err, -EINVAL, "no boot loader hvclock can edit");
+		buf_line(b, "bootloader", hvc_bootloader_to_string(bl));
 		return add_boot_edit(b, gp, a, err);
+	}
 	case HVC_ACTION_SYSCTL: {
 		/* A rollback does not use the value; the line keeps one shape. */
 		const char *v = rollback && !valid_sysctl_value(a->after) ? "-" : a->after;
@@ -759,6 +766,12 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 			return bad_line(err, l, "not a boot loader item name");
 		if (strv_length(f->boot_items) >= HVC_BOOT_ITEMS_MAX)
 			return bad_line(err, l, "too many boot loader items");
+		STRV_FOREACH (t, f->boot_items) {
+			size_t idlen = strlen(id);
+			if (strncmp(*t, id, idlen) == 0 &&
+				((*t)[idlen] == ' ' || (*t)[idlen] == '\0'))
+				return bad_line(err, l, "a boot loader item reported twice");
+		}
 		strv_push(&f->boot_items, v);
 		return 0;
 	}

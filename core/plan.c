@@ -113,8 +113,8 @@ static struct hvc_action *plan_boot_items(struct hvc_guest_plan *gp, const struc
 		break;
 	}
 	case HVC_BOOTLOADER_SYSTEMD_BOOT:
-		target = xasprintf("%s /etc/kernel/cmdline, then kernel-install add for each "
-				   "installed kernel (systemd-boot)",
+		target = xasprintf("%s /etc/kernel/cmdline and the loader entries' options lines "
+				   "(systemd-boot, no kernel-install run)",
 			where);
 		break;
 	case HVC_BOOTLOADER_BLS:

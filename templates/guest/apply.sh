@@ -541,21 +541,20 @@ hvc_item_put() {
 	case $1 in
 	/etc/kernel/cmdline) hvc_awk=$HVC_AWK_KCMD hvc_k='' hvc_n='' ;;
 	/etc/update-extlinux.conf) hvc_awk=$HVC_AWK_UXL hvc_k='' hvc_n='' ;;
-	/boot/grub/menu.lst:*) hvc_awk=$HVC_AWK_MENU hvc_m=kput hvc_k='' hvc_n=${1##*:} ;;
-	*:*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=append hvc_n=${1##*:} ;;
-	*) hvc_awk=$HVC_AWK_KEYLINE hvc_k=options hvc_n=1 ;;
+	*)
+		# the handler by family, not by the ID's shape (FILE:N only for these two)
+		case $hvc_bl in
+		menu-lst) hvc_awk=$HVC_AWK_MENU hvc_m=kput hvc_k='' hvc_n=${1##*:} ;;
+		extlinux) hvc_awk=$HVC_AWK_KEYLINE hvc_k=append hvc_n=${1##*:} ;;
+		*) hvc_p=$1 hvc_awk=$HVC_AWK_KEYLINE hvc_k=options hvc_n=1 ;;
+		esac
+		;;
 	esac
 	if ! hvc_backup bootloader "$hvc_p"; then
 		hvc_why="cannot keep the original of $hvc_p in $HVC_DIR"
 		return 1
 	fi
-	if [ ! -e "$hvc_p.hvclock-old" ]; then
-		cp -p "$hvc_p" "$hvc_p.hvclock-old" || {
-			hvc_why="cannot write next to $hvc_p"
-			return 1
-		}
-		hvc_touched="$hvc_touched$hvc_p$HVC_NL"
-	fi
+	hvc_item_keep "$hvc_p" || return 1
 	hvc_rc=0
 	{ cp -p "$hvc_p" "$hvc_p.hvclock-new" &&
 		HVC_AWK_MODE=$hvc_m HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VALUE=$2 \
@@ -565,6 +564,18 @@ hvc_item_put() {
 		hvc_why="cannot edit $1 (exit $hvc_rc)"
 		return 1
 	fi
+}
+
+# At the first touch of file $1 in this run (membership in hvc_touched, not the copy's
+# existence: one left by an interrupted run is stale), a fresh FILE.hvclock-old; false with
+# hvc_why.
+hvc_item_keep() {
+	case $HVC_NL$hvc_touched in *"$HVC_NL$1$HVC_NL"*) return 0 ;; esac
+	cp -p "$1" "$1.hvclock-old" || {
+		hvc_why="cannot write next to $1"
+		return 1
+	}
+	hvc_touched="$hvc_touched$1$HVC_NL"
 }
 
 # Put back every file hvc_item_put changed ($1 undo, after a failure), or drop the copies.
@@ -580,115 +591,6 @@ hvc_items_end() {
 $hvc_touched
 EOF
 	hvc_touched=
-}
-
-# The installed kernels as "VERSION IMAGE" lines -> hvc_kernels: /usr/lib/modules/VER/vmlinuz
-# (Fedora, Arch), else /boot/vmlinuz-VER (Debian): what the distributions give kernel-install.
-hvc_kernels_list() {
-	hvc_kernels=
-	set +f
-	for hvc_d in /usr/lib/modules/* /lib/modules/*; do
-		hvc_v=${hvc_d##*/}
-		case $hvc_v in '*' | *[!A-Za-z0-9._+~-]*) continue ;; esac
-		case $HVC_NL$hvc_kernels in *"$HVC_NL$hvc_v "*) continue ;; esac
-		if [ -f "$hvc_d/vmlinuz" ]; then
-			hvc_kernels="$hvc_kernels$hvc_v $hvc_d/vmlinuz$HVC_NL"
-		elif [ -f "/boot/vmlinuz-$hvc_v" ]; then
-			hvc_kernels="$hvc_kernels$hvc_v /boot/vmlinuz-$hvc_v$HVC_NL"
-		fi
-	done
-	set -f
-}
-
-# Every file and directory under the boot roots kernel-install writes to, one a line, sorted.
-hvc_boot_tree() {
-	for hvc_d in /efi /boot/efi /boot; do
-		[ ! -d "$hvc_d" ] || find "$hvc_d" -xdev \( -type f -o -type d \) 2>/dev/null
-	done | sort -u
-}
-
-# systemd-boot: kernel-install add for each installed kernel, after keeping every loader entry;
-# what it creates is recorded as absent (files) and absentdir (directories, deepest first) so
-# that the rollback removes it (recorded right after the run: kernel-install decides the paths).
-# The kernel and initrd it copies are copies of the installed files, the same bytes.
-hvc_kernel_install() {
-	hvc_kernels_list
-	if [ -z "$hvc_kernels" ]; then
-		hvc_why="no installed kernel (/usr/lib/modules/VER/vmlinuz or /boot/vmlinuz-VER)"
-		hvc_why="$hvc_why for kernel-install"
-		return 1
-	fi
-	set +f
-	set -- /efi/loader/entries/*.conf /boot/efi/loader/entries/*.conf \
-		/boot/loader/entries/*.conf
-	set -f
-	for hvc_p in "$@"; do
-		[ -f "$hvc_p" ] || continue
-		hvc_backup bootloader "$hvc_p" || {
-			hvc_why="cannot keep the original of $hvc_p"
-			return 1
-		}
-	done
-	hvc_boot_tree >"$HVC_DIR/boot-before" || :
-	hvc_rc=0
-	while IFS=' ' read -r hvc_v hvc_p; do
-		[ -n "$hvc_v" ] || continue
-		kernel-install add "$hvc_v" "$hvc_p" >/dev/null 2>&1 </dev/null || hvc_rc=$?
-		[ "$hvc_rc" = 0 ] || break
-	done <<EOF
-$hvc_kernels
-EOF
-	hvc_boot_tree >"$HVC_DIR/boot-after" || :
-	# new files, then new directories deepest first
-	awk 'NR == FNR { b[$0] = 1; next } !($0 in b)' "$HVC_DIR/boot-before" \
-		"$HVC_DIR/boot-after" >"$HVC_DIR/boot-new" || :
-	while IFS= read -r hvc_p; do
-		[ ! -f "$hvc_p" ] || hvc_state_add "absent bootloader $hvc_p" || :
-	done <"$HVC_DIR/boot-new"
-	sort -r "$HVC_DIR/boot-new" | while IFS= read -r hvc_p; do
-		[ ! -d "$hvc_p" ] || hvc_state_add "absentdir bootloader $hvc_p" || :
-	done
-	rm -f "$HVC_DIR/boot-before" "$HVC_DIR/boot-after" "$HVC_DIR/boot-new"
-	if [ "$hvc_rc" != 0 ]; then
-		hvc_why="kernel-install add failed (exit $hvc_rc)"
-		return 1
-	fi
-}
-
-# Read back the regenerated entries: each installed kernel's entry ("version VER") must have
-# the options $1 (90-loaderentry.install adds systemd.machine_id= when the entry token is the
-# machine id).
-hvc_entries_check() {
-	hvc_want=$1
-	hvc_read1 /etc/machine-id || :
-	hvc_mid=$hvc_r
-	while IFS=' ' read -r hvc_v hvc_p; do
-		[ -n "$hvc_v" ] || continue
-		hvc_found=no
-		set +f
-		set -- /efi/loader/entries/*.conf /boot/efi/loader/entries/*.conf \
-			/boot/loader/entries/*.conf
-		set -f
-		for hvc_e in "$@"; do
-			[ -f "$hvc_e" ] || continue
-			awk -v v="$hvc_v" '$1 == "version" && $2 == v { f = 1 } END { exit !f }' \
-				"$hvc_e" || continue
-			hvc_found=yes
-			hvc_o=$(HVC_AWK_MODE=get HVC_AWK_KEY=options HVC_AWK_N=1 \
-				awk "$HVC_AWK_KEYLINE" "$hvc_e") || :
-			if [ "$hvc_o" != "$hvc_want" ] &&
-				[ "$hvc_o" != "$hvc_want systemd.machine_id=$hvc_mid" ]; then
-				hvc_why="kernel-install ran but $hvc_e has options '$hvc_o'"
-				return 1
-			fi
-		done
-		if [ "$hvc_found" = no ]; then
-			hvc_why="kernel-install ran but wrote no loader entry for $hvc_v"
-			return 1
-		fi
-	done <<EOF
-$hvc_kernels
-EOF
 }
 
 # update-extlinux's output (Alpine: /boot/extlinux.conf): every APPEND line must end with
@@ -814,14 +716,14 @@ EOF
 		if [ -z "$hvc_why" ] && [ "$hvc_bl" = update-extlinux ]; then
 			if [ -f /boot/extlinux.conf ] && ! hvc_backup bootloader /boot/extlinux.conf; then
 				hvc_why="cannot keep the original of /boot/extlinux.conf"
+			# a failure puts the generated file back too
+			elif [ -f /boot/extlinux.conf ] && ! hvc_item_keep /boot/extlinux.conf; then
+				:
 			else
 				hvc_rc=0
 				update-extlinux >/dev/null 2>&1 </dev/null || hvc_rc=$?
 				[ "$hvc_rc" = 0 ] || hvc_why="update-extlinux failed (exit $hvc_rc)"
 			fi
-		fi
-		if [ -z "$hvc_why" ] && [ "$hvc_bl" = systemd-boot ]; then
-			hvc_kernel_install || :
 		fi
 	fi
 	# Read back every item, then what the regeneration wrote.
@@ -839,10 +741,6 @@ EOF
 $hvc_ids
 EOF
 	fi
-	if [ -z "$hvc_why" ] && [ "$hvc_bl" = systemd-boot ]; then
-		hvc_lookup /etc/kernel/cmdline "$hvc_inew" || :
-		hvc_entries_check "$hvc_lv" || :
-	fi
 	if [ -z "$hvc_why" ] && [ "$hvc_bl" = update-extlinux ]; then
 		hvc_lookup /etc/update-extlinux.conf "$hvc_inew" || :
 		hvc_extlinux_check "$hvc_lv" || :
@@ -858,7 +756,7 @@ EOF
 	hvc_items_end keep
 	case $hvc_bl in
 	rpm-ostree) hvc_why="rpm-ostree kargs done" ;;
-	systemd-boot) hvc_why="/etc/kernel/cmdline set and kernel-install add ran" ;;
+	systemd-boot) hvc_why="/etc/kernel/cmdline and the loader entries' options lines set" ;;
 	update-extlinux) hvc_why="default_kernel_opts set and update-extlinux ran" ;;
 	menu-lst) hvc_why="every kernel line of /boot/grub/menu.lst set" ;;
 	*) hvc_why="the $hvc_bl command lines set" ;;
@@ -876,8 +774,10 @@ hvc_item_id_ok() {
 		case ${1##*:} in '' | *[!0-9]*) return 1 ;; esac
 		return 0
 		;;
-	/boot/loader/entries/*/*) return 1 ;;
-	/boot/loader/entries/?*.conf) return 0 ;;
+	/boot/loader/entries/*/* | /efi/loader/entries/*/* | /boot/efi/loader/entries/*/*) return 1 ;;
+	*/loader/entries/*:*) return 1 ;;
+	/boot/loader/entries/?*.conf | /efi/loader/entries/?*.conf) return 0 ;;
+	/boot/efi/loader/entries/?*.conf) return 0 ;;
 	*:*)
 		case ${1##*:} in '' | *[!0-9]*) return 1 ;; esac
 		for hvc_e in $HVC_XCFGS; do
@@ -890,6 +790,11 @@ hvc_item_id_ok() {
 
 hvc_step_bootloader() {
 	hvc_bootloader
+	if [ "$hvc_bl" != "$hvc_bfam" ]; then
+		hvc_result bootloader stale "the boot loader is now $hvc_bl, not $hvc_bfam as" \
+			"planned; nothing changed (plan again)"
+		return 0
+	fi
 	case $hvc_bl in
 	grubby | update-grub | grub2-mkconfig)
 		if [ -n "$hvc_iold" ]; then
@@ -1460,6 +1365,7 @@ hvc_main() {
 	hvc_bnew=
 	hvc_bdef=no
 	hvc_bhave=
+	hvc_bfam=
 	hvc_bdold=
 	hvc_bdnew=
 	hvc_bfile=
@@ -1480,6 +1386,16 @@ hvc_main() {
 		case $hvc_l in
 		"mode apply" | "mode rollback") hvc_mode=${hvc_l#mode } ;;
 		bootloader) hvc_boot=yes ;;
+		"bootloader "*)
+			# the family the plan was made for (apply): another one now is stale
+			hvc_bfam=${hvc_l#bootloader }
+			case $hvc_bfam in
+			rpm-ostree | grubby | systemd-boot | bls | update-grub | grub2-mkconfig) ;;
+			grub-mkconfig | grub-legacy | menu-lst | update-extlinux | extlinux) ;;
+			*) hvc_bad="invalid data line: bootloader" ;;
+			esac
+			hvc_boot=yes
+			;;
 		boot-old | "boot-old "* | boot-new | "boot-new "* | boot-default-old | \
 			"boot-default-old "* | boot-default-new | "boot-default-new "*)
 			hvc_k=${hvc_l%% *}
@@ -1606,7 +1522,13 @@ hvc_main() {
 		if [ "$hvc_t" != "$hvc_ids" ] || [ -n "$hvc_bhave" ]; then
 			hvc_bad="invalid data block: boot-item-old and boot-item-new lines do not pair"
 		fi
-	elif [ "$hvc_mode$hvc_boot" = applyyes ] && [ "$hvc_bhave" != on ] &&
+	fi
+	if [ -n "$hvc_bad" ]; then
+		:
+	elif [ "$hvc_mode$hvc_boot" = applyyes ] && [ -z "$hvc_bfam" ]; then
+		hvc_bad="invalid data block: bootloader needs the family planned for (bootloader FAMILY)"
+	elif [ -z "$hvc_iold$hvc_inew" ] && [ "$hvc_mode$hvc_boot" = applyyes ] &&
+		[ "$hvc_bhave" != on ] &&
 		[ "$hvc_bhave" != no ]; then
 		hvc_bad="invalid data block: bootloader needs one boot-old and one boot-new line"
 	fi

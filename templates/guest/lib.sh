@@ -258,12 +258,12 @@ hvc_sdboot_conf() {
 	return 1
 }
 
-# The BLS entries /boot/loader/entries/*.conf -> hvc_ents (newline-separated, sorted).
+# The BLS entries ${1:-/boot}/loader/entries/*.conf -> hvc_ents (newline-separated, sorted).
 hvc_bls_entries() {
 	hvc_ents=
-	[ -d /boot/loader/entries ] || return 0
+	[ -d "${1:-/boot}/loader/entries" ] || return 0
 	set +f
-	for hvc_e in /boot/loader/entries/*.conf; do
+	for hvc_e in "${1:-/boot}"/loader/entries/*.conf; do
 		[ -f "$hvc_e" ] && hvc_ents="$hvc_ents$hvc_e$HVC_NL"
 	done
 	set -f
@@ -314,34 +314,17 @@ hvc_boot_items() {
 		hvc_items="rpm-ostree $hvc_iv$HVC_NL"
 		;;
 	systemd-boot)
+		# the Type #1 entries kernel-install wrote, edited as the bls family does (no
+		# kernel-install run: its plugins would rebuild initrds hvclock cannot put back)
 		if [ ! -f /etc/kernel/cmdline ]; then
 			hvc_blwhy="systemd-boot ($hvc_sdb/loader/loader.conf) without"
 			hvc_blwhy="$hvc_blwhy /etc/kernel/cmdline: kernel-install would take /proc/cmdline"
 			return 1
 		fi
-		hvc_boot_item1 /etc/kernel/cmdline || return 1
+		hvc_bls_items "$hvc_sdb" || return 1
 		;;
 	bls)
-		hvc_bls_entries
-		case $hvc_ents in
-		*[!A-Za-z0-9/._+:@"$HVC_NL"-]*)
-			hvc_blwhy="a BLS entry in /boot/loader/entries has a file name hvclock does not"
-			hvc_blwhy="$hvc_blwhy edit (blanks or other characters)"
-			return 1
-			;;
-		esac
-		hvc_n=0
-		for hvc_e in $hvc_ents; do
-			hvc_n=$((hvc_n + 1))
-			hvc_boot_item1 "$hvc_e" || return 1
-		done
-		if [ "$hvc_n" -gt 31 ]; then
-			hvc_blwhy="$hvc_n BLS entries in /boot/loader/entries (hvclock edits at most 31)"
-			return 1
-		fi
-		if [ -f /etc/kernel/cmdline ]; then
-			hvc_boot_item1 /etc/kernel/cmdline || return 1
-		fi
+		hvc_bls_items /boot || return 1
 		;;
 	update-extlinux)
 		hvc_boot_item1 /etc/update-extlinux.conf || return 1
@@ -365,15 +348,52 @@ hvc_boot_items() {
 		hvc_boot_lines "$hvc_xcfg" "$hvc_n" APPEND || return 1
 		;;
 	menu-lst)
-		hvc_n=$(HVC_AWK_MODE=count awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) || {
+		hvc_rc=0
+		hvc_n=$(HVC_AWK_MODE=count awk "$HVC_AWK_MENU" /boot/grub/menu.lst 2>/dev/null) ||
+			hvc_rc=$?
+		case $hvc_rc in
+		0) ;;
+		5)
+			# the kernel line of a Xen entry is the hypervisor's; dom0's is a module line
+			hvc_blwhy="Xen entries in /boot/grub/menu.lst (a module line loading a Linux"
+			hvc_blwhy="$hvc_blwhy kernel), which hvclock does not edit"
+			return 1
+			;;
+		*)
 			hvc_blwhy="cannot read /boot/grub/menu.lst"
 			return 1
-		}
+			;;
+		esac
 		hvc_boot_lines /boot/grub/menu.lst "$hvc_n" kernel || return 1
 		;;
 	*) return 1 ;;
 	esac
 	[ -z "$hvc_blwhy" ]
+}
+
+# Items for the BLS entries $1/loader/entries/*.conf (each one's options line), then
+# /etc/kernel/cmdline if it exists; false with hvc_blwhy.
+hvc_bls_items() {
+	hvc_bls_entries "$1"
+	case $hvc_ents in
+	*[!A-Za-z0-9/._+@"$HVC_NL"-]*)
+		hvc_blwhy="a BLS entry in $1/loader/entries has a file name hvclock does not"
+		hvc_blwhy="$hvc_blwhy edit (blanks, ':' or other characters)"
+		return 1
+		;;
+	esac
+	hvc_n=0
+	for hvc_e in $hvc_ents; do
+		hvc_n=$((hvc_n + 1))
+		hvc_boot_item1 "$hvc_e" || return 1
+	done
+	if [ "$hvc_n" -gt 31 ]; then
+		hvc_blwhy="$hvc_n BLS entries in $1/loader/entries (hvclock edits at most 31)"
+		return 1
+	fi
+	if [ -f /etc/kernel/cmdline ]; then
+		hvc_boot_item1 /etc/kernel/cmdline || return 1
+	fi
 }
 
 # Items FILE:1 .. FILE:N for the N (1 to 32) command lines of FILE, lines of keyword $3; false
@@ -435,17 +455,24 @@ hvc_item_get() {
 		*) hvc_iv="cannot read /etc/update-extlinux.conf" ;;
 		esac
 		;;
-	/boot/grub/menu.lst:*)
-		hvc_iv=$(HVC_AWK_MODE=kget HVC_AWK_N=${1##*:} awk "$HVC_AWK_MENU" \
-			/boot/grub/menu.lst 2>/dev/null) || hvc_rc=$?
-		[ "$hvc_rc" = 0 ] || hvc_iv="/boot/grub/menu.lst has no kernel line ${1##*:}"
-		;;
-	*:*)
-		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=append HVC_AWK_N=${1##*:} \
-			awk "$HVC_AWK_KEYLINE" "${1%:*}" 2>/dev/null) || hvc_rc=$?
-		[ "$hvc_rc" = 0 ] || hvc_iv="${1%:*} has no APPEND line ${1##*:}"
-		;;
 	*)
+		# the handler by family, not by the ID's shape
+		case $hvc_bl in
+		menu-lst)
+			hvc_iv=$(HVC_AWK_MODE=kget HVC_AWK_N=${1##*:} awk "$HVC_AWK_MENU" \
+				/boot/grub/menu.lst 2>/dev/null) || hvc_rc=$?
+			[ "$hvc_rc" = 0 ] || hvc_iv="/boot/grub/menu.lst has no kernel line ${1##*:}"
+			[ "$hvc_rc" != 0 ] || return 0
+			return 1
+			;;
+		extlinux)
+			hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=append HVC_AWK_N=${1##*:} \
+				awk "$HVC_AWK_KEYLINE" "${1%:*}" 2>/dev/null) || hvc_rc=$?
+			[ "$hvc_rc" = 0 ] || hvc_iv="${1%:*} has no APPEND line ${1##*:}"
+			[ "$hvc_rc" != 0 ] || return 0
+			return 1
+			;;
+		esac
 		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_KEY=options HVC_AWK_N=1 \
 			awk "$HVC_AWK_KEYLINE" "$1" 2>/dev/null) || hvc_rc=$?
 		case $hvc_rc in
@@ -582,17 +609,25 @@ hvc_menu_get() {
 }
 
 # GRUB legacy's menu.lst, as text (hvclock computes every new value on the host). A kernel
-# line is "kernel PATH ARGS"; its arguments are ARGS without trailing blanks. HVC_AWK_MODE:
+# line is "kernel PATH ARGS" whose PATH's file name is a Linux kernel's (vmlinuz*, vmlinux*,
+# bzImage*, kernel-*: not xen.gz, memtest86+ and the like); its arguments are ARGS without
+# trailing blanks. HVC_AWK_MODE:
 # "get" (HVC_AWK_VAR): see hvc_menu_get. "put": the file with the "# kopt=" value replaced by
 # HVC_AWK_KOPT and, with HVC_AWK_PUT_DEFAULT=yes, "# defoptions=" by HVC_AWK_DEFAULT; exit 3
 # without exactly one kopt line. "first": the arguments of the first kernel line (with
 # HVC_AWK_AUTO=yes: in the automagic section); exit 4 if none. "count": the number of kernel
-# lines. "kget": the arguments of the HVC_AWK_N-th kernel line (exit 4 if none). "kput": the
-# file with those arguments replaced by HVC_AWK_VALUE, every other byte kept (exit 4 if none).
+# lines (exit 5 if a "module" line loads a Linux kernel: a Xen entry). "kget": the arguments
+# of the HVC_AWK_N-th kernel line (exit 4 if none). "kput": the file with those arguments
+# replaced by HVC_AWK_VALUE, every other byte kept (exit 4 if none).
 # shellcheck disable=SC2016 # awk program: nothing to expand
 HVC_AWK_MENU='
+function linux(l, w) {
+	split(l, w, /[ \t]+/)
+	sub(/.*[\/)]/, "", w[w[1] == "" ? 3 : 2])
+	return w[w[1] == "" ? 3 : 2] ~ /^(vmlinu[xz]|bzImage|kernel-)/
+}
 function kparse(l, m) {
-	if (!match(l, /^[ \t]*kernel[ \t]+[^ \t]+/))
+	if (!match(l, /^[ \t]*kernel[ \t]+[^ \t]+/) || !linux(l))
 		return 0
 	kpre = substr(l, 1, RLENGTH)
 	rest = substr(l, RLENGTH + 1)
@@ -631,6 +666,8 @@ BEGIN {
 		nd++
 		dl = nl
 	}
+	if ($0 ~ /^[ \t]*module[ \t]/ && linux($0))
+		lmod++
 	if (kparse($0)) {
 		if (mode == "first" && !found && (ENVIRON["HVC_AWK_AUTO"] != "yes" || inauto)) {
 			found = 1
@@ -649,7 +686,7 @@ BEGIN {
 END {
 	if (mode == "count") {
 		print nkl + 0
-		exit 0
+		exit lmod ? 5 : 0
 	}
 	if ((mode == "kget" || mode == "kput") && !kat)
 		exit 4

@@ -3,8 +3,9 @@
 # one simulated EL6 guest (chroot behind real sshd; profile el6-kvm sets
 # clocksource_failover=acpi_pm) per family, grubby taken out of each:
 #   g1 bls              BLS entries (/boot/loader/entries/*.conf options) + /etc/kernel/cmdline
-#   g2 systemd-boot     /etc/kernel/cmdline, then the REAL kernel-install of this machine's
-#                       systemd (252, with its install.d plugins) regenerates the entries
+#   g2 systemd-boot     /etc/kernel/cmdline and the entries' options lines (the entries written
+#                       at set-up by the REAL kernel-install of this machine's systemd 252,
+#                       with its install.d plugins; hvclock runs no kernel-install)
 #   g3 update-extlinux  Alpine's /etc/update-extlinux.conf default_kernel_opts + update-extlinux
 #                       (a faithful fake: Alpine's writes one LABEL per /boot/vmlinuz-* with
 #                       "APPEND root=$root modules=$modules $default_kernel_opts")
@@ -193,11 +194,14 @@ printf '%s\n' 'LABEL l' "  APPEND $OPTS" >"$G6/boot/extlinux/extlinux.conf"
 printf '%s\n' 'LABEL l' "  APPEND $OPTS" >"$G6/boot/syslinux/syslinux.cfg"
 
 manifest "$TMP/m0"
+cp "$G2/boot/loader/entries/$MID-$KV1.conf" "$TMP/g2-entry1"
+(cd "$G2/boot" && find . -path ./loader/entries -prune -o -type f -print0 | sort -z |
+	xargs -0 sha256sum) >"$TMP/g2-boot0"
 
 # --- plan ---
 rc=0; HV plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 1 ] && ok "plan: exit 1 (g6 is blocked)" || { not_ok "plan: exit $rc"; diag <"$TMP/err"; }
-export OPTS ADD MID KV1
+export OPTS ADD MID KV1 KV2
 check_json "plan: each guest's family detected" '
 want = {"g1": "bls", "g2": "systemd-boot", "g3": "update-extlinux", "g4": "extlinux",
         "g5": "rpm-ostree", "g6": "extlinux"}
@@ -212,12 +216,16 @@ a = b["g1"]
 assert a["state"] == "pending", a
 assert a["before"] == f"{e1}: {O}; {e2}: root=/dev/vda1 ro quiet; /etc/kernel/cmdline: {O}", a["before"]
 assert a["after"] == f"{e1}: {O} {A}; {e2}: root=/dev/vda1 ro quiet {A}; /etc/kernel/cmdline: {O} {A}", a["after"]'
-check_json "plan: systemd-boot: /etc/kernel/cmdline, then kernel-install" '
+check_json "plan: systemd-boot: each loader entry and /etc/kernel/cmdline, no kernel-install" '
 import os
-O, A = os.environ["OPTS"], os.environ["ADD"]
+O, A, M = os.environ["OPTS"], os.environ["ADD"], os.environ["MID"]
+e = [f"/boot/loader/entries/{M}-{os.environ[k]}.conf" for k in ("KV1", "KV2")]
+e.sort()
 a = b["g2"]
-assert a["state"] == "pending" and "kernel-install add" in a["target"], a
-assert a["before"] == f"/etc/kernel/cmdline: {O}" and a["after"] == f"/etc/kernel/cmdline: {O} {A}", a'
+assert a["state"] == "pending" and "no kernel-install run" in a["target"], a
+o = f"{O} systemd.machine_id={M}"
+assert a["before"] == f"{e[0]}: {o}; {e[1]}: {o}; /etc/kernel/cmdline: {O}", a["before"]
+assert a["after"] == f"{e[0]}: {o} {A}; {e[1]}: {o} {A}; /etc/kernel/cmdline: {O} {A}", a["after"]'
 check_json "plan: update-extlinux: default_kernel_opts" '
 a = b["g3"]
 assert "update-extlinux" in a["target"], a
@@ -254,11 +262,22 @@ grep -qx "options root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet $A
 	{ not_ok "bls: files"; cat "$f1" "$G1/etc/kernel/cmdline" | diag; }
 ok2=yes
 for v in $KV1 $KV2; do
-	grep -qx "options    $OPTS $ADD systemd.machine_id=$MID" "$G2/boot/loader/entries/$MID-$v.conf" || ok2=no
+	grep -qx "options    $OPTS systemd.machine_id=$MID $ADD" "$G2/boot/loader/entries/$MID-$v.conf" || ok2=no
 done
 [ "$ok2" = yes ] && [ "$(cat "$G2/etc/kernel/cmdline")" = "$OPTS $ADD" ] &&
-	ok "systemd-boot: kernel-install regenerated both entries with the new options" ||
+	ok "systemd-boot: both entries' options lines and /etc/kernel/cmdline hold the new options" ||
 	{ not_ok "systemd-boot: entries"; cat "$G2"/boot/loader/entries/*.conf | diag; }
+diff <(sed "s/^options .*//" "$G2/boot/loader/entries/$MID-$KV1.conf") \
+	<(sed "s/^options .*//" "$TMP/g2-entry1") >/dev/null &&
+	cmp -s "$TMP/g2-boot0" <(cd "$G2/boot" && find . -path ./loader/entries -prune -o -type f -print0 |
+		sort -z | xargs -0 sha256sum) &&
+	ok "systemd-boot: no kernel-install run: the rest of each entry and every other file in /boot as before" ||
+	{ not_ok "systemd-boot: /boot changed beyond the options lines"; ls -lR "$G2/boot" | diag; }
+# the operator's next kernel-install (a kernel update) takes the options from /etc/kernel/cmdline
+chroot "$G2" /usr/bin/kernel-install add "$KV2" "/usr/lib/modules/$KV2/vmlinuz" </dev/null >&2 &&
+	grep -qx "options    $OPTS $ADD systemd.machine_id=$MID" "$G2/boot/loader/entries/$MID-$KV2.conf" &&
+	ok "systemd-boot: a later kernel-install add writes an entry carrying the new options" ||
+	{ not_ok "systemd-boot: later kernel-install"; cat "$G2"/boot/loader/entries/*.conf | diag; }
 grep -qx 'default_kernel_opts="quiet rootfstype=ext4 clocksource_failover=acpi_pm"' "$G3/etc/update-extlinux.conf" &&
 	[ "$(grep -c "APPEND root=UUID=1111-2222 modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4 $ADD\$" "$G3/boot/extlinux.conf")" = 2 ] &&
 	ok "update-extlinux: default_kernel_opts set, update-extlinux's APPEND lines carry it" ||
@@ -300,4 +319,64 @@ for n in ("g1", "g2", "g3", "g4", "g5"):
 manifest "$TMP/m3"
 cmp -s "$TMP/m0" "$TMP/m3" && ok "rollback: every file of every guest byte-for-byte as before (created ones gone)" ||
 	{ not_ok "rollback left differences"; diff "$TMP/m0" "$TMP/m3" | head -20 | diag; }
+
+# --- the family changes between the inspection and the apply: stale, nothing changed ---
+# g1 (bls) becomes systemd-boot when apply.sh has taken the lock (test hook): the same item
+# IDs (its entries and /etc/kernel/cmdline), another family; the request names bls.
+mkexe "$G1/run/hvclock-test-hook" <<'EOF'
+#!/bin/sh
+[ "$1" = apply-locked ] || exit 0
+printf 'timeout 3\n' >/boot/loader/loader.conf
+printf '#!/bin/sh\nexit 0\n' >/usr/bin/kernel-install
+chmod 755 /usr/bin/kernel-install
+EOF
+rc=0; HV rollout --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "rollout: g1's boot loader became systemd-boot after the plan: stale" '
+a = b["g1"]
+assert a["result"] == "stale", a
+assert "now systemd-boot, not bls as planned" in a["result_message"], a["result_message"]'
+rm -f "${G1:?}/run/hvclock-test-hook" "$G1/boot/loader/loader.conf" "$G1/usr/bin/kernel-install"
+rm -rf "${G1:?}/var/lib/hvclock"
+manifest "$TMP/m5"
+# (the other steps ran: the live clocksource in /sys is not compared)
+cmp -s <(grep -v ' ./g1/sys/' "$TMP/m0") <(grep -v ' ./g1/sys/' "$TMP/m5") &&
+	ok "g1: and no boot loader file changed" ||
+	{ not_ok "g1: files changed"; diff "$TMP/m0" "$TMP/m5" | head -20 | diag; }
+
+# --- a BLS entry name with ':' (the FILE:N shape of extlinux items): blocked, named ---
+cp "$G1/boot/loader/entries/sim-$KV1.conf" "$G1/boot/loader/entries/sim:1.conf"
+echo tsc >"$G1/sys/devices/system/clocksource/clocksource0/current_clocksource"
+rc=0; HV plan --json g1 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "plan: g1 with a BLS entry named sim:1.conf blocks, saying why" '
+a = b["g1"]
+assert a["state"] == "blocked", a
+assert "has a file name hvclock does not edit (blanks, \x27:\x27" in a["note"], a["note"]'
+rm -f "$G1/boot/loader/entries/sim:1.conf"
+
+# --- g3: update-extlinux writes /boot/extlinux.conf, then fails; a stale
+# /etc/update-extlinux.conf.hvclock-old from an interrupted run is there: both files put back ---
+mv "$G3/sbin/update-extlinux" "$G3/sbin/update-extlinux.real"
+mkexe "$G3/sbin/update-extlinux" <<'EOF'
+#!/bin/sh
+/sbin/update-extlinux.real
+exit 1
+EOF
+echo 'default_kernel_opts="stale copy"' >"$G3/etc/update-extlinux.conf.hvclock-old"
+cp -p "$G3/etc/update-extlinux.conf" "$TMP/g3-uxl"
+cp -p "$G3/boot/extlinux.conf" "$TMP/g3-xcfg"
+echo tsc >"$G3/sys/devices/system/clocksource/clocksource0/current_clocksource"
+rc=0; HV rollout --json g3 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "rollout: g3's update-extlinux fails: failed, saying so" '
+a = b["g3"]
+assert a["result"] == "failed", a
+assert "update-extlinux failed (exit 1)" in a["result_message"], a["result_message"]'
+cmp -s "$TMP/g3-uxl" "$G3/etc/update-extlinux.conf" &&
+	ok "g3: /etc/update-extlinux.conf put back from this run's copy, not the stale one" ||
+	{ not_ok "g3: /etc/update-extlinux.conf"; diag <"$G3/etc/update-extlinux.conf"; }
+cmp -s "$TMP/g3-xcfg" "$G3/boot/extlinux.conf" &&
+	ok "g3: /boot/extlinux.conf (update-extlinux's output) put back" ||
+	{ not_ok "g3: /boot/extlinux.conf"; diag <"$G3/boot/extlinux.conf"; }
+check "g3: no .hvclock-old copy left" \
+	eval "[ ! -e '$G3/etc/update-extlinux.conf.hvclock-old' ] && [ ! -e '$G3/boot/extlinux.conf.hvclock-old' ]"
+mv -f "$G3/sbin/update-extlinux.real" "$G3/sbin/update-extlinux"
 tap_done

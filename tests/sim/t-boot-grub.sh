@@ -92,6 +92,10 @@ mkcfg() {
 default_grub "$G/g1"
 install_grub_mkconfig "$G/g1"
 mkcfg "$G/g1" || bail "the real grub-mkconfig does not run in a guest"
+# a leftover /boot/grub2/grub.cfg (another distribution's layout): grub-mkconfig writes and
+# hvclock reads back /boot/grub/grub.cfg, never this one
+mkdir -p "$G/g1/boot/grub2"
+printf '%s\n' 'menuentry old {' '	linux /vmlinuz root=/dev/vda1 ro' '}' >"$G/g1/boot/grub2/grub.cfg"
 default_grub "$G/g2"
 install_grub_mkconfig "$G/g2"
 rm -f "$G/g2/usr/sbin/update-grub"
@@ -137,6 +141,12 @@ groot=$(opt groot)
 {
 	sed -n '1,/^## ## End Default Options ##/p' "$m"
 	echo
+	# a Xen hypervisor first: its kernel line is xen.gz's, dom0's kernel a module line
+	for k in $(ls /boot/vmlinuz-* | sort -r -V | head -n 1); do
+		[ -f /boot/xen.gz ] || break
+		printf 'title\t\tXen, %s\nroot\t\t%s\nkernel\t\t/boot/xen.gz\nmodule\t\t%s %s %s\n\n' \
+			"$title" "$groot" "$k" "$kopt" "$defoptions"
+	done
 	for k in $(ls /boot/vmlinuz-* | sort -r -V); do
 		v=${k#/boot/vmlinuz-}
 		printf 'title\t\t%s, kernel %s\nroot\t\t%s\nkernel\t\t%s %s %s\n' \
@@ -162,6 +172,7 @@ legacy_guest() {
 	echo "fake kernel" >"$r/boot/vmlinuz-$REL"
 	echo "fake initrd" >"$r/boot/initrd.img-$REL"
 	echo "fake kernel" >"$r/boot/vmlinuz-5.10.0-30-amd64"
+	echo "fake xen" >"$r/boot/xen.gz"
 	printf '%s\n' 'default		0' 'timeout		5' '' '### BEGIN AUTOMAGIC KERNELS LIST' \
 		'## lines between the AUTOMAGIC KERNELS LIST markers will be modified' \
 		'## by the debian update-grub script except for the default options below' \
@@ -186,6 +197,7 @@ menulst_guest() {
 		'	kernel /vmlinuz-2.6.18-398.el5 ro root=/dev/VolGroup00/LogVol00 rhgb quiet' \
 		'	initrd /initrd-2.6.18-398.el5.img' 'title CentOS single user' '	root (hd0,0)' \
 		'	kernel /vmlinuz-2.6.18-419.el5 ro root=/dev/VolGroup00/LogVol00 single' \
+		'title Memtest86+' '	root (hd0,0)' '	kernel /memtest86+-1.65 console=ttyS0' \
 		>"$r/boot/grub/menu.lst"
 }
 legacy_guest "$G/g6" || bail "the fake grub-legacy update-grub does not run in g6"
@@ -287,11 +299,15 @@ check "rollout g6: the kopt line holds the new value" \
 	grep -q -x "# kopt=root=/dev/vda1 ro $CS" "$G/g6/boot/grub/menu.lst"
 check "rollout g6: update-grub rewrote every automagic kernel line with it" \
 	eval "[ \$(grep -c -E '^kernel.*/boot/vmlinuz-.* root=/dev/vda1 ro $CS( |\$)' '$G/g6/boot/grub/menu.lst') = 4 ]"
+check "rollout g6: the Xen entry's hypervisor line untouched, dom0's module line has $CS" \
+	eval "grep -q -x 'kernel		/boot/xen.gz' '$G/g6/boot/grub/menu.lst' &&
+	grep -q -E '^module.*/boot/vmlinuz-$REL root=/dev/vda1 ro $CS quiet\$' '$G/g6/boot/grub/menu.lst'"
 check "rollout g6: the entry outside the automagic section untouched" \
 	grep -q -x "kernel		/boot/memtest86.bin" "$G/g6/boot/grub/menu.lst"
-check "rollout g7: all three kernel lines carry $CS, the rest as before" \
+check "rollout g7: all three Linux kernel lines carry $CS, the rest (memtest) as before" \
 	eval "[ \$(grep -c -E 'kernel /vmlinuz-.* $CS\$' '$G/g7/boot/grub/menu.lst') = 3 ] &&
-	[ \$(wc -l <'$G/g7/boot/grub/menu.lst') = 13 ]"
+	[ \$(wc -l <'$G/g7/boot/grub/menu.lst') = 16 ] &&
+	grep -q -x '	kernel /memtest86+-1.65 console=ttyS0' '$G/g7/boot/grub/menu.lst'"
 manifest "$TMP/m1"
 
 # --- idempotent ---
@@ -323,7 +339,7 @@ check "rollback: hvclock's guest directories removed" \
 # --- menu-lst: a kernel line changed since the plan is stale, nothing changed ---
 # apply.sh as hvclock sends it, with a data block planned from other values
 sim_guest_assemble "$top/templates/guest/apply.sh" >"$TMP/apply.asm"
-g7_apply() { { printf 'mode apply\nbootloader\n' && cat; } | sim_guest_run "$TMP/apply.asm" "$g7_port"; }
+g7_apply() { { printf 'mode apply\nbootloader menu-lst\n' && cat; } | sim_guest_run "$TMP/apply.asm" "$g7_port"; }
 g7_port=$("$here/simfleet.sh" inventory | awk '$1 == "g7" { print $3 }')
 m=/boot/grub/menu.lst
 v="ro root=/dev/VolGroup00/LogVol00"
@@ -347,5 +363,26 @@ check "g7: a kernel line added since the plan is stale" \
 	grep -q "^result bootloader stale the menu-lst boot loader's command lines are not" "$TMP/stale2"
 manifest "$TMP/m4"
 check "g7: and nothing changed" cmp -s "$TMP/m0" "$TMP/m4"
+
+# --- menu-lst with a Xen entry: its kernel line is the hypervisor's, blocked ---
+printf '%s\n' 'title CentOS Xen (2.6.18-419.el5xen)' '	root (hd0,0)' \
+	'	kernel /xen.gz-2.6.18-419.el5 dom0_mem=1024M' \
+	'	module /vmlinuz-2.6.18-419.el5xen ro root=/dev/VolGroup00/LogVol00' \
+	'	module /initrd-2.6.18-419.el5xen.img' >>"$G/g7/boot/grub/menu.lst"
+rc=0; HV plan "${P[@]}" --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "plan: g7 menu.lst with a Xen entry blocks, saying so" '
+a = b["g7"]
+assert a["state"] == "blocked", a
+assert "Xen entries in /boot/grub/menu.lst" in a["note"], a["note"]'
+
+# --- menu-lst with 33 kernel lines: blocked, counted (none silently dropped) ---
+for i in $(seq 1 33); do
+	printf 'title k%s\n\tkernel /vmlinuz-2.6.18-%s.el5 ro root=/dev/vda1\n' "$i" "$i"
+done >"$G/g7/boot/grub/menu.lst"
+rc=0; HV plan "${P[@]}" --json g7 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "plan: g7 menu.lst with 33 kernel lines blocks, naming the count" '
+a = b["g7"]
+assert a["state"] == "blocked", a
+assert "/boot/grub/menu.lst has 33 kernel lines (hvclock edits at most 32)" in a["note"], a["note"]'
 
 tap_done

@@ -119,7 +119,7 @@ report_value() { # FILE KEY
 boot_data() { # INSPECT-REPORT SETS REMOVES
 	local bl
 	bl=$(report_value "$1" bootloader)
-	[ "$bl" = grubby ] || bl=grub
+	case $bl in grubby | grub2-mkconfig | grub-mkconfig) ;; *) bl=grub ;; esac
 	"$rows_bin" --data "$bl" "$(report_value "$1" bootloader-args)" \
 		"$(report_value "$1" bootloader-default-args)" "$2" "$3" | tail -n +2
 }
@@ -272,7 +272,7 @@ p=$(port_of modern-kvm)
 d=$(dir_of modern-kvm)
 m0=$(manifest "$d")
 # shellcheck disable=SC2016 # the point: text a shell would expand
-printf 'mode apply\nbootloader\nboot-old\nboot-new a=$(touch /tmp/pwned)\nsysctl kernel.panic 7\n' |
+printf 'mode apply\nbootloader update-grub\nboot-old\nboot-new a=$(touch /tmp/pwned)\nsysctl kernel.panic 7\n' |
 	run "$apply_sh" "$p" >"$out/refuse" 2>&1 || true
 check "a data block with a shell expansion is refused whole" \
 	has "$out/refuse" "error invalid data line: kernel command line"
@@ -286,7 +286,7 @@ cp -p "$d/etc/default/grub" "$out/grub.orig"
 # shellcheck disable=SC2016
 printf 'GRUB_CMDLINE_LINUX="$EXTRA ro"\n' >>"$d/etc/default/grub"
 m0=$(manifest "$d")
-printf 'mode apply\nbootloader\nboot-old\nboot-new clocksource=tsc\nboot-default-old quiet\nboot-default-new quiet\n' |
+printf 'mode apply\nbootloader update-grub\nboot-old\nboot-new clocksource=tsc\nboot-default-old quiet\nboot-default-new quiet\n' |
 	run "$apply_sh" "$p" >"$out/quoting" 2>&1 || true
 check "an expansion in GRUB_CMDLINE_LINUX is not edited" \
 	grep -q '^result bootloader failed .*quoting' "$out/quoting"
@@ -429,14 +429,14 @@ done
 # The guest changed since the plan: "stale", nothing changed.
 set_boot grubby "$grubby_d" "ro quiet"
 m0=$(manifest "$grubby_d")
-printf 'mode apply\nbootloader\nboot-old ro rhgb quiet\nboot-new ro rhgb quiet clocksource=tsc\nboot-grubby-add clocksource=tsc\n' |
+printf 'mode apply\nbootloader grubby\nboot-old ro rhgb quiet\nboot-new ro rhgb quiet clocksource=tsc\nboot-grubby-add clocksource=tsc\n' |
 	run "$apply_sh" "$grubby_p" >"$out/stale" 2>&1 || true
 check "grubby: a value changed since the plan is reported stale" \
 	grep -q "^result bootloader stale grubby's default" "$out/stale"
 check "grubby: and nothing changed" test "$(manifest "$grubby_d")" = "$m0"
 set_boot grub "$grub_d" "ro"
 m0=$(manifest "$grub_d")
-printf 'mode apply\nbootloader\nboot-old ro\nboot-new ro clocksource=tsc\nboot-default-old splash\nboot-default-new splash\n' |
+printf 'mode apply\nbootloader update-grub\nboot-old ro\nboot-new ro clocksource=tsc\nboot-default-old splash\nboot-default-new splash\n' |
 	run "$apply_sh" "$grub_p" >"$out/stale" 2>&1 || true
 check "grub: a _DEFAULT changed since the plan is reported stale" \
 	grep -q '^result bootloader stale GRUB_CMDLINE_LINUX_DEFAULT' "$out/stale"

@@ -10,9 +10,9 @@
  * builder) and .again (the data block of a second plan made from .out: the edit must settle).
  * Exit 1 if the editor disagrees with its own table or a request cannot be built.
  *
- * cmdline-rows --data grubby|grub OLD DEFAULT|- SETS REMOVES (comma-separated, may be ""):
- * the data block for one edit of a guest whose boot loader holds OLD (and
- * GRUB_CMDLINE_LINUX_DEFAULT, "-": none), on stdout; exit 1 with the reason if refused.
+ * cmdline-rows --data grubby|grub|FAMILY OLD DEFAULT|- SETS REMOVES (comma-separated, may be
+ * ""; grub: update-grub, FAMILY another GRUB 2 family's name): the data block for one edit
+ * of a guest whose boot loader holds OLD (and GRUB_CMDLINE_LINUX_DEFAULT, "-": none), on stdout; exit 1 with the reason if refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,9 +44,10 @@ static int write_text(
 }
 
 /* The data block of the apply request for one boot loader action on a guest with these facts. */
-static char *data_block(bool grubby, const char *old, const char *default_old, char *const *set,
-	char *const *remove)
+static char *data_block(bool grubby, const char *family, const char *old, const char *default_old,
+	char *const *set, char *const *remove)
 {
+	int bl = family ? hvc_bootloader_from_string(family) : -1;
 	struct hvc_guest *g = hvc_guest_new();
 	struct hvc_guest_plan gp = { 0 };
 	struct hvc_error err = { 0 };
@@ -54,7 +55,9 @@ static char *data_block(bool grubby, const char *old, const char *default_old, c
 	size_t len = 0;
 	char *req, *start, *data = NULL;
 
-	g->facts.bootloader = grubby ? HVC_BOOTLOADER_GRUBBY : HVC_BOOTLOADER_UPDATE_GRUB;
+	g->facts.bootloader = grubby ? HVC_BOOTLOADER_GRUBBY
+		: bl >= 0            ? (enum hvc_bootloader)bl
+				     : HVC_BOOTLOADER_UPDATE_GRUB;
 	/* The table is the editor for Linux >= 4.2 (the sim guests' reading). */
 	g->facts.kernel_release = xstrdup(ROWS_RELEASE);
 	g->facts.grub_cmdline = xstrdup(old);
@@ -99,7 +102,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		hvc_boot_edit_done(&e);
-		data = data_block(grubby, argv[3], def, set, rm);
+		data = data_block(
+			grubby, streq(argv[2], "grub") ? NULL : argv[2], argv[3], def, set, rm);
 		if (!data)
 			return 1;
 		fputs(data, stdout);
@@ -133,7 +137,7 @@ int main(int argc, char **argv)
 					c->name);
 				ret = 1;
 			}
-			data = data_block(grubby, e.old, e.default_old, set, remove);
+			data = data_block(grubby, NULL, e.old, e.default_old, set, remove);
 			if (hvc_boot_edit_compute(ROWS_RELEASE, false, NULL, grubby, NULL, e.new,
 				    NULL, e.default_new, set, remove, &again, &why2) < 0) {
 				fprintf(stderr,
@@ -148,7 +152,7 @@ int main(int argc, char **argv)
 						c->name);
 					ret = 1;
 				}
-				data2 = data_block(grubby, e.new, e.default_new, set, remove);
+				data2 = data_block(grubby, NULL, e.new, e.default_new, set, remove);
 				hvc_boot_edit_done(&again);
 			}
 			if (!data || !data2)

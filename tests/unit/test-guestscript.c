@@ -185,7 +185,7 @@ static void test_apply_request(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader grubby\n"
 			  "boot-old ro clocksource=tsc quiet notsc\n"
 			  "boot-new ro quiet clocksource=jiffies independent_wallclock=1\n"
 			  "boot-grubby-remove clocksource=tsc\n"
@@ -207,7 +207,7 @@ static void test_apply_request(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader update-grub\n"
 			  "boot-old\n"
 			  "boot-new clocksource=jiffies independent_wallclock=1\n"
 			  "boot-default-old quiet notsc clocksource=hpet\n"
@@ -370,7 +370,7 @@ static void test_apply_request_grub_families(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader update-grub\n"
 			  "boot-old net.ifnames=0 clocksource=tsc\n"
 			  "boot-new net.ifnames=0 clocksource=jiffies independent_wallclock=1\n"
 			  "boot-default-old console=ttyS0\n"
@@ -402,7 +402,7 @@ static void test_apply_request_grub_families(void)
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN
 		"mode apply\n"
-		"bootloader\n"
+		"bootloader menu-lst\n"
 		"boot-item-old /boot/grub/menu.lst:1 ro root=/dev/xvda1 notsc\n"
 		"boot-item-new /boot/grub/menu.lst:1 ro root=/dev/xvda1 clocksource=jiffies "
 		"independent_wallclock=1\n"
@@ -1183,7 +1183,7 @@ static void test_apply_request_items(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader bls\n"
 			  "boot-item-old /boot/loader/entries/a.conf ro clocksource=tsc quiet\n"
 			  "boot-item-new /boot/loader/entries/a.conf ro quiet clocksource=jiffies "
 			  "independent_wallclock=1\n"
@@ -1208,7 +1208,7 @@ static void test_apply_request_items(void)
 	req = hvc_apply_request(&f.gp, false, 0, &len, &err);
 	CHECK_STREQ(data_of(req, len, hvc_script_apply, hvc_script_apply_len),
 		DATA_OPEN "mode apply\n"
-			  "bootloader\n"
+			  "bootloader rpm-ostree\n"
 			  "boot-item-old rpm-ostree rw clocksource=tsc quiet\n"
 			  "boot-item-new rpm-ostree rw quiet clocksource=jiffies "
 			  "independent_wallclock=1\n"
@@ -1293,6 +1293,27 @@ static void test_inspect_parse_items(void)
 		CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, NULL), 0);
 		CHECK_STREQ(f.bootloader_why, "/boot/extlinux/extlinux.conf has no APPEND line");
 		hvc_facts_finish(&f);
+	}
+	{
+		/* the same item twice (with or without a value) is refused, not planned twice */
+		static const char *const twice[] = {
+			"bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+			"bootloader-item /boot/extlinux/extlinux.conf:1 ro\n",
+			"bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+			"bootloader-item /boot/extlinux/extlinux.conf:1\n",
+		};
+		const char *from = "bootloader-item /boot/extlinux/extlinux.conf:1 ro quiet\n"
+				   "bootloader-item /boot/extlinux/extlinux.conf:2\n";
+		const char *p = strstr(rep, from);
+		for (size_t i = 0; i < ELEMENTSOF(twice); i++) {
+			_cleanup_free_ char *r = xasprintf(
+				"%.*s%s%s", (int)(p - rep), rep, twice[i], p + strlen(from));
+			hvc_facts_init(&f);
+			CHECK_INTEQ(hvc_inspect_parse(r, strlen(r), &f, &err), -EPROTO);
+			CHECK(strstr(err.msg, "a boot loader item reported twice") != NULL);
+			hvc_error_clear(&err);
+			hvc_facts_finish(&f);
+		}
 	}
 }
 
