@@ -248,7 +248,7 @@ rc=0; HVD rollout --profile xen-wa1 --json g2 >"$TMP/out.json" 2>"$TMP/err" || r
 check_json "host row: xen.independent_wallclock=1 in a dom0 that has the key" '
 h = d["host"]
 k = {a["kind"]: a for a in h["actions"]}
-assert list(k) == ["sysctl"], list(k)
+assert list(k) == ["sysctl"], (list(k), h)
 assert k["sysctl"]["key"] == "xen.independent_wallclock" and k["sysctl"]["after"] == "1", k
 assert k["sysctl"]["result"] == "applied", k["sysctl"]'
 # an EL5 dom0 whose boot reads only /etc/sysctl.conf: hvclock's block at its end
