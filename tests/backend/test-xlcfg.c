@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <regex.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -17,6 +16,7 @@
 #include "backends/registry.h"
 #include "core/backend.h"
 #include "core/util.h"
+#include "tests/backend/xlucheck.h"
 #include "tests/harness.h"
 
 /*
@@ -52,120 +52,31 @@ static char *fixture(const char *file)
 	return text;
 }
 
-/* ---- the independent check: libxlutil parses, simple key scan, deep compare ---- */
-
-struct parsed {
-	XLU_Config *cfg;
-	FILE *report;
-	char *buf;
-	size_t len;
-};
-
-static bool parse(const char *text, struct parsed *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->report = open_memstream(&p->buf, &p->len);
-	p->cfg = xlu_cfg_init(p->report, "test");
-	if (xlu_cfg_readdata(p->cfg, text, (int)strlen(text)) != 0) {
-		fflush(p->report);
-		printf("# libxlutil rejects the text: %s", p->buf ? p->buf : "?\n");
-		return false;
-	}
-	return true;
-}
-
-static void parsed_close(struct parsed *p)
-{
-	if (p->cfg)
-		xlu_cfg_destroy(p->cfg);
-	if (p->report)
-		fclose(p->report);
-	free(p->buf);
-}
-
-static char **scan_keys(const char *text, char **keys)
-{
-	regex_t re;
-	regmatch_t m[3];
-	const char *p = text;
-
-	if (regcomp(&re, "(^|;)[ \t]*([a-z][._0-9a-z]*)[ \t]*\\+?=", REG_EXTENDED | REG_NEWLINE))
-		abort();
-	while (*p && regexec(&re, p, 3, m, (p == text || p[-1] == '\n') ? 0 : REG_NOTBOL) == 0) {
-		_cleanup_free_ char *k =
-			xstrndup(p + m[2].rm_so, (size_t)(m[2].rm_eo - m[2].rm_so));
-		if (!strv_contains(keys, k))
-			strv_push(&keys, k);
-		p += m[0].rm_eo > 0 ? m[0].rm_eo : 1;
-	}
-	regfree(&re);
-	return keys;
-}
-
-static bool list_eq(
-	struct parsed *a, const XLU_ConfigList *la, struct parsed *b, const XLU_ConfigList *lb)
-{
-	for (int i = 0;; i++) {
-		XLU_ConfigValue *x = xlu_cfg_get_listitem2(la, i),
-				*y = xlu_cfg_get_listitem2(lb, i);
-		if (!x || !y)
-			return !x && !y;
-		if (xlu_cfg_value_type(x) != xlu_cfg_value_type(y))
-			return false;
-		if (xlu_cfg_value_type(x) == XLU_STRING) {
-			char *sx, *sy;
-			xlu_cfg_value_get_string(a->cfg, x, &sx, 1);
-			xlu_cfg_value_get_string(b->cfg, y, &sy, 1);
-			if (strcmp(sx, sy) != 0)
-				return false;
-		} else {
-			XLU_ConfigList *cx, *cy;
-			xlu_cfg_value_get_list(a->cfg, x, &cx, 1);
-			xlu_cfg_value_get_list(b->cfg, y, &cy, 1);
-			if (!list_eq(a, cx, b, cy))
-				return false;
-		}
-	}
-}
-
-static bool value_eq(struct parsed *a, struct parsed *b, const char *key)
-{
-	const char *sa, *sb;
-	XLU_ConfigList *la, *lb;
-	int ra = xlu_cfg_get_string(a->cfg, key, &sa, 1),
-	    rb = xlu_cfg_get_string(b->cfg, key, &sb, 1);
-
-	if (ra != rb)
-		return false;
-	if (ra == 0)
-		return strcmp(sa, sb) == 0;
-	if (ra == ESRCH)
-		return true;
-	if (xlu_cfg_get_list(a->cfg, key, &la, NULL, 1) ||
-		xlu_cfg_get_list(b->cfg, key, &lb, NULL, 1))
-		return false;
-	return list_eq(a, la, b, lb);
-}
+/* ---- the independent check (xlucheck.c): libxlutil parses, key scan, deep compare ---- */
 
 /* Every key but `key` has the same value in both; `key` is `value` (NULL: absent) in the result. */
 static void check_meaning(const char *orig, const char *result, const char *key, const char *value)
 {
-	struct parsed a, b;
+	struct xlu_parsed a, b;
+	bool ok_a = xlu_parse(orig, &a), ok_b = xlu_parse(result, &b);
+	const struct xlu_parsed *bad = !ok_a ? &a : !ok_b ? &b : NULL;
 	_cleanup_strv_free_ char **keys = NULL;
 	const char *got = NULL;
 	int r;
 
-	CHECK(parse(orig, &a));
-	CHECK(parse(result, &b));
+	if (bad)
+		printf("# libxlutil rejects the %s: %s", bad == &a ? "original" : "result",
+			bad->buf ? bad->buf : "?\n");
+	CHECK(!bad);
 	if (!a.cfg || !b.cfg || hvc_test_case_failed)
 		goto out;
-	keys = scan_keys(orig, keys);
-	keys = scan_keys(result, keys);
+	keys = xlu_scan_keys(orig, keys);
+	keys = xlu_scan_keys(result, keys);
 	CHECK(strv_length(keys) > 0);
 	STRV_FOREACH (k, keys) {
 		if (streq(*k, key))
 			continue;
-		if (!value_eq(&a, &b, *k)) {
+		if (!xlu_value_eq(&a, &b, *k)) {
 			printf("# key %s= differs after the rewrite\n", *k);
 			hvc_test_case_failed = 1;
 		}
@@ -178,8 +89,8 @@ static void check_meaning(const char *orig, const char *result, const char *key,
 		CHECK_INTEQ(r, ESRCH);
 	}
 out:
-	parsed_close(&a);
-	parsed_close(&b);
+	xlu_parsed_close(&a);
+	xlu_parsed_close(&b);
 }
 
 /* ---- reading: what a file boots and its command line ---- */
