@@ -1,5 +1,6 @@
 /* harness.c: TAP output, golden-file comparison with a regenerate switch. */
 #include <errno.h>
+#include <glob.h>
 
 #include "core/util.h"
 #include "tests/harness.h"
@@ -97,4 +98,28 @@ char *hvc_test_data(const char *rel)
 {
 	const char *dir = getenv("HVC_TEST_DATA_DIR");
 	return xasprintf("%s/%s", dir ? dir : "tests/data", rel);
+}
+
+void hvc_test_report_file(const char *file, const char *what, const char *why)
+{
+	_cleanup_free_ char *name = xasprintf("%s: %s", file, what ? what : "checked");
+
+	if (why)
+		printf("# %s: %s\n", file, why);
+	/* A TAP description may not carry '#' (a directive) or a newline. */
+	for (char *s = name; *s; s++)
+		if (*s == '#' || *s == '\n')
+			*s = ' ';
+	hvc_test_report(name, !why);
+}
+
+void hvc_test_report_all_checked(size_t checked, const char *pattern)
+{
+	glob_t gl = { 0 };
+	size_t present = glob(pattern, 0, NULL, &gl) == 0 ? gl.gl_pathc : 0;
+	_cleanup_free_ char *name =
+		xasprintf("every corpus file checked: %zu of %zu %s", checked, present, pattern);
+
+	globfree(&gl);
+	hvc_test_report(name, checked == present && present > 0);
 }

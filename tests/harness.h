@@ -62,6 +62,13 @@ int hvc_test_skip_all(const char *reason);
  * TAP line. Use from a test function that loops over a table.
  */
 void hvc_test_report(const char *name, bool ok);
+/*
+ * Corpus tests: one TAP line for file, "FILE: WHAT" ('#' and newlines blanked), ok unless why
+ * (then also a "# FILE: WHY" comment); and the line that checked equals the files pattern
+ * matches, and is not 0.
+ */
+void hvc_test_report_file(const char *file, const char *what, const char *why);
+void hvc_test_report_all_checked(size_t checked, const char *pattern);
 
 /*
  * Table rows inside one test function, each with its own TAP line:

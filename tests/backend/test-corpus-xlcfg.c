@@ -507,7 +507,7 @@ int main(void)
 	STRV_FOREACH (f, files) {
 		_cleanup_free_ char *path = xasprintf("%s/%s", xldir, *f);
 		_cleanup_free_ char *text = hvc_test_read_file(path);
-		_cleanup_free_ char *what = NULL, *why = NULL, *name = NULL;
+		_cleanup_free_ char *what = NULL, *why = NULL;
 
 		if (!text) {
 			printf("# %s: cannot read: %s\n", path, strerror(errno));
@@ -517,27 +517,13 @@ int main(void)
 		}
 		/* The source name in messages: the file name (the engine passes the file's path). */
 		why = check_file(*f, text, &n, &what);
-		if (why)
-			printf("# %s: %s\n", *f, why);
-		name = xasprintf("%s: %s", *f, what ? what : "checked");
-		/* A TAP description may not carry '#' (a directive) or a newline. */
-		for (char *s = name; *s; s++)
-			if (*s == '#' || *s == '\n')
-				*s = ' ';
-		hvc_test_report(name, !why);
+		hvc_test_report_file(*f, what, why);
 		checked++;
 	}
 	/* The corpus is there: every file in it was checked, and there are some. */
 	{
 		_cleanup_free_ char *pattern = xasprintf("%s/*.cfg", xldir);
-		_cleanup_free_ char *name = NULL;
-		glob_t gl = { 0 };
-		size_t present = glob(pattern, 0, NULL, &gl) == 0 ? gl.gl_pathc : 0;
-
-		globfree(&gl);
-		name = xasprintf("every corpus file checked: %zu of %zu *.cfg in %s", checked,
-			present, xldir);
-		hvc_test_report(name, checked == present && present > 0);
+		hvc_test_report_all_checked(checked, pattern);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("# xlcfg corpus: %zu files: %d edited, %d already right, %d refused-with-reason, %d "
