@@ -1224,8 +1224,10 @@ hvc_rollback() {
 			case " $hvc_r " in
 			*" $hvc_c "*) ;;
 			*)
-				hvc_cs_status=failed
-				hvc_cs_detail="$hvc_c is not offered any more (available: $hvc_r)"
+				# The kernel withdrew it in this boot (e.g. it marked tsc unstable): no
+				# write brings it back; the kernel chooses again at the next boot.
+				hvc_cs_status=deferred
+				hvc_cs_detail="$hvc_c is not offered in this boot any more (available: $hvc_r); the kernel chooses its clocksource again at the next boot"
 				continue
 				;;
 			esac
@@ -1287,6 +1289,8 @@ hvc_rollback() {
 		hvc_result restore failed "$hvc_err_sysctl; $HVC_DIR kept"
 	elif [ "$hvc_cs_status" = failed ]; then
 		hvc_result restore failed "$hvc_cs_detail; $HVC_DIR kept"
+	elif [ "$hvc_cs_status" = deferred ]; then
+		hvc_result restore deferred "files and sysctls restored; $hvc_cs_detail"
 	elif [ "$hvc_chg_bootloader$hvc_chg_sysctl" != nono ] || [ -n "$hvc_keyst" ] ||
 		[ "$hvc_cs_status" = applied ]; then
 		hvc_result restore applied "files, sysctls and clocksource as before" \

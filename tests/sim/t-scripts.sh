@@ -337,6 +337,33 @@ check "a refused clocksource write is reported" \
 printf 'mode rollback\n' | run "$apply_sh" "$p" >"$out/ro2" 2>&1 || true
 check "and its rollback has nothing to put back" grep -q '^result restore in-place' "$out/ro2"
 
+# The kernel withdraws the clocksource the guest ran on before hvclock's switch (it marks tsc
+# unstable under host load): the rollback restores every file, says the live clocksource waits
+# for the next boot, and removes its state; it does not fail on what no write can bring back.
+p=$(port_of modern-kvm)
+d=$(dir_of modern-kvm)
+csd=$d/$CS
+cs0=$(cat "$csd/current_clocksource")
+av0=$(cat "$csd/available_clocksource")
+m0=$(manifest "$d")
+printf 'sysctl kernel.panic\n' | run "$inspect_sh" "$p" >"$out/wd.i" 2>&1 || true
+apply_data modern-kvm apply "$out/wd.i" | run "$apply_sh" "$p" >"$out/wd.a" 2>&1 || true
+cs1=$(cat "$csd/current_clocksource")
+check "withdrawn clocksource: the apply switched away from $cs0 (to $cs1)" \
+	test "$cs1" != "$cs0" -a -n "$cs1"
+echo "$av0" | tr ' ' '\n' | grep -vx "$cs0" | tr '\n' ' ' | sed 's/ $//' >"$csd/available_clocksource"
+apply_data modern-kvm rollback "$out/wd.i" | run "$apply_sh" "$p" >"$out/wd.r" 2>&1 || true
+check "withdrawn clocksource: its rollback reports the clocksource deferred to the next boot" \
+	grep -q "^result clocksource deferred $cs0 is not offered in this boot any more" "$out/wd.r"
+check "withdrawn clocksource: and the restore deferred, not failed" \
+	grep -q '^result restore deferred files and sysctls restored; ' "$out/wd.r"
+check "withdrawn clocksource: the live clocksource was left alone ($cs1)" \
+	test "$(cat "$csd/current_clocksource")" = "$cs1"
+check "withdrawn clocksource: hvclock's state is gone" test ! -e "$d/var/lib/hvclock"
+echo "$av0" >"$csd/available_clocksource"
+echo "$cs0" >"$csd/current_clocksource"
+check "withdrawn clocksource: every file as before the apply" test "$(manifest "$d")" = "$m0"
+
 for kind in hostile-output huge-output binary-output; do
 	p=$(port_of "$kind")
 	d=$(dir_of "$kind")
