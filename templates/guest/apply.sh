@@ -179,8 +179,9 @@ hvc_grub_new() {
 		return 1
 	fi
 	hvc_rc=0
-	HVC_AWK_MODE=put HVC_AWK_PUT_LINUX=$2 HVC_AWK_LINUX=$hvc_bnew HVC_AWK_PUT_DEFAULT=$3 \
-		HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_GRUB" "$1" >"$1.hvclock-new" || hvc_rc=$?
+	HVC_AWK_MODE=put HVC_AWK_PUT_VAR=$2 HVC_AWK_APPEND=yes HVC_AWK_VALUE=$hvc_bnew \
+		HVC_AWK_PUT_DEFAULT=$3 HVC_AWK_DEFAULT=$hvc_bdnew awk "$HVC_AWK_ASSIGN" "$1" \
+		>"$1.hvclock-new" || hvc_rc=$?
 	if [ "$hvc_rc" != 0 ]; then
 		rm -f "$1.hvclock-new"
 		hvc_why="awk could not edit $1 (exit $hvc_rc)"
@@ -223,7 +224,7 @@ hvc_boot_grub() {
 			"(looked in /boot/grub2, /boot/grub, /boot/efi/EFI/*)"
 		return 0
 	fi
-	hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_f" || :
+	hvc_assign_get GRUB_CMDLINE_LINUX "$hvc_f" || :
 	hvc_cur=$hvc_gv
 	case $hvc_rc in
 	0 | 4) ;;
@@ -238,7 +239,7 @@ hvc_boot_grub() {
 		;;
 	esac
 	hvc_boot_fresh "GRUB_CMDLINE_LINUX in $hvc_f" "$hvc_cur" "$hvc_bold" || return 0
-	hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_fd" || :
+	hvc_assign_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_fd" || :
 	case $hvc_rc:$hvc_bdef in
 	0:yes) hvc_boot_fresh "GRUB_CMDLINE_LINUX_DEFAULT in $hvc_fd" "$hvc_gv" "$hvc_bdold" ||
 		return 0 ;;
@@ -304,10 +305,10 @@ hvc_boot_grub() {
 	done
 	# Read back what was written, then what GRUB will boot.
 	hvc_why=
-	hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_f" || :
+	hvc_assign_get GRUB_CMDLINE_LINUX "$hvc_f" || :
 	[ "$hvc_gv" = "$hvc_bnew" ] || hvc_why="$hvc_f: GRUB_CMDLINE_LINUX reads back as '$hvc_gv'"
 	if [ "$hvc_bdef" = yes ]; then
-		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_fd" || :
+		hvc_assign_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_fd" || :
 		[ "$hvc_gv" = "$hvc_bdnew" ] ||
 			hvc_why="$hvc_fd: GRUB_CMDLINE_LINUX_DEFAULT reads back as '$hvc_gv'"
 	fi
@@ -538,9 +539,10 @@ EOF
 hvc_item_put() {
 	hvc_p=${1%:*}
 	hvc_m=put
+	hvc_var=
 	case $1 in
 	/etc/kernel/cmdline) hvc_awk=$HVC_AWK_KCMD hvc_k='' hvc_n='' ;;
-	/etc/update-extlinux.conf) hvc_awk=$HVC_AWK_UXL hvc_k='' hvc_n='' ;;
+	/etc/update-extlinux.conf) hvc_awk=$HVC_AWK_ASSIGN hvc_k='' hvc_n='' hvc_var=default_kernel_opts ;;
 	*)
 		# the handler by family, not by the ID's shape (FILE:N only for these two)
 		case $hvc_bl in
@@ -557,8 +559,8 @@ hvc_item_put() {
 	hvc_item_keep "$hvc_p" || return 1
 	hvc_rc=0
 	{ cp -p "$hvc_p" "$hvc_p.hvclock-new" &&
-		HVC_AWK_MODE=$hvc_m HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VALUE=$2 \
-			awk "$hvc_awk" "$hvc_p" >"$hvc_p.hvclock-new"; } || hvc_rc=$?
+		HVC_AWK_MODE=$hvc_m HVC_AWK_KEY=$hvc_k HVC_AWK_N=$hvc_n HVC_AWK_VAR=$hvc_var \
+			HVC_AWK_VALUE=$2 awk "$hvc_awk" "$hvc_p" >"$hvc_p.hvclock-new"; } || hvc_rc=$?
 	if [ "$hvc_rc" != 0 ] || ! mv -f "$hvc_p.hvclock-new" "$hvc_p"; then
 		rm -f "$hvc_p.hvclock-new"
 		hvc_why="cannot edit $1 (exit $hvc_rc)"

@@ -146,7 +146,7 @@ hvc_inspect() {
 		hvc_grub_file GRUB_CMDLINE_LINUX
 		hvc_put bootloader-file "$hvc_gf"
 		hvc_grub_file GRUB_CMDLINE_LINUX_DEFAULT
-		hvc_grub_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_gf" || :
+		hvc_assign_get GRUB_CMDLINE_LINUX_DEFAULT "$hvc_gf" || :
 		case $hvc_rc in
 		0 | 3)
 			hvc_put bootloader-default-args "$hvc_gv"

@@ -443,8 +443,8 @@ hvc_item_get() {
 		esac
 		;;
 	/etc/update-extlinux.conf)
-		hvc_iv=$(HVC_AWK_MODE=get HVC_AWK_VALUE='' awk "$HVC_AWK_UXL" \
-			/etc/update-extlinux.conf 2>/dev/null) || hvc_rc=$?
+		hvc_assign_get default_kernel_opts /etc/update-extlinux.conf || :
+		hvc_iv=$hvc_gv
 		case $hvc_rc in
 		0) ;;
 		3)
@@ -530,50 +530,6 @@ END {
 	print (ENVIRON["HVC_AWK_MODE"] == "get") ? v : ENVIRON["HVC_AWK_VALUE"]
 }'
 
-# Alpine /etc/update-extlinux.conf, a shell fragment: the last default_kernel_opts= assignment,
-# as HVC_AWK_GRUB does for GRUB_CMDLINE_LINUX ("get": exit 3 quoting beyond it, 4 none; "put":
-# replaced by HVC_AWK_VALUE in its quoting style, every other byte kept).
-# shellcheck disable=SC2016
-HVC_AWK_UXL='
-{
-	line[NR] = $0
-	if ($0 ~ /^[ \t]*default_kernel_opts=/)
-		at = NR
-}
-END {
-	if (!at)
-		exit 4
-	l = line[at]
-	i = index(l, "default_kernel_opts=") + 19
-	pre = substr(l, 1, i)
-	rest = substr(l, i + 1)
-	q = substr(rest, 1, 1)
-	if (q == "\"" || q == "\047") {
-		j = index(substr(rest, 2), q)
-		if (j == 0)
-			exit 3
-		v = substr(rest, 2, j - 1)
-		post = substr(rest, j + 2)
-	} else {
-		q = ""
-		match(rest, /^[^ \t#;&|<>()$`\\"\047]*/)
-		v = substr(rest, 1, RLENGTH)
-		post = substr(rest, RLENGTH + 1)
-	}
-	if (post !~ /^[ \t]*(#.*)?$/ || v ~ /["\\$`]/)
-		exit 3
-	if (ENVIRON["HVC_AWK_MODE"] == "get") {
-		print v
-		exit 0
-	}
-	if (q == "")
-		q = "\""
-	line[at] = pre q ENVIRON["HVC_AWK_VALUE"] q post
-	for (i = 1; i <= NR; i++)
-		print line[i]
-}'
-
-
 # The kernel arguments the boot loader holds -> hvc_ba; returns 1 if unknown.
 hvc_bootargs() {
 	hvc_ba=
@@ -584,7 +540,7 @@ hvc_bootargs() {
 		;;
 	update-grub | grub2-mkconfig | grub-mkconfig)
 		hvc_grub_file GRUB_CMDLINE_LINUX
-		hvc_grub_get GRUB_CMDLINE_LINUX "$hvc_gf" || [ "$hvc_rc" != 2 ] || return 1
+		hvc_assign_get GRUB_CMDLINE_LINUX "$hvc_gf" || [ "$hvc_rc" != 2 ] || return 1
 		hvc_ba=$hvc_gv
 		;;
 	grub-legacy)
@@ -726,9 +682,9 @@ END {
 # The value of assignment $1 in file $2 (default /etc/default/grub) -> hvc_gv, exit status ->
 # hvc_rc (0: a value hvclock edits; 3: quoting it does not edit, hvc_gv the raw text; 4: no
 # assignment; other: unreadable). False unless 0.
-hvc_grub_get() {
+hvc_assign_get() {
 	hvc_rc=0
-	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_GRUB" "${2:-/etc/default/grub}" \
+	hvc_gv=$(HVC_AWK_MODE=get HVC_AWK_VAR=$1 awk "$HVC_AWK_ASSIGN" "${2:-/etc/default/grub}" \
 		2>/dev/null) ||
 		hvc_rc=$?
 	case $hvc_rc in 0 | 3 | 4) ;; *) hvc_rc=2 ;; esac
@@ -792,18 +748,18 @@ END {
 		exit 1
 }'
 
-# The value of the last GRUB_CMDLINE_LINUX= (HVC_AWK_VAR=GRUB_CMDLINE_LINUX_DEFAULT: of that)
-# assignment in /etc/default/grub, as text: hvclock computes every new command line on the host
-# (core/cmdline.c) and only the assignment's value is read or replaced here, never tokenized.
+# A shell assignment VAR=VALUE in a shell fragment (/etc/default/grub, Alpine's
+# /etc/update-extlinux.conf): the last one of HVC_AWK_VAR (default GRUB_CMDLINE_LINUX), as
+# text: hvclock computes every new command line on the host (core/cmdline.c) and only the
+# assignment's value is read or replaced here, never tokenized.
 # HVC_AWK_MODE "get" prints the value (exit 0), or the raw rest of the line if its quoting is
 # beyond what hvclock edits (expansions, escapes, a kernel quote inside: exit 3), or "" if there
 # is no such assignment (exit 4). "put" prints the file with the value replaced by
-# HVC_AWK_LINUX (and, with HVC_AWK_PUT_DEFAULT=yes, GRUB_CMDLINE_LINUX_DEFAULT's by
-# HVC_AWK_DEFAULT), keeping the quoting style and every other byte; a missing
-# GRUB_CMDLINE_LINUX is appended (HVC_AWK_PUT_LINUX=no: it is left alone); exit 3 if a value
-# to replace has quoting beyond it.
-# shellcheck disable=SC2016 # awk program: nothing to expand
-HVC_AWK_GRUB='
+# HVC_AWK_VALUE (and, with HVC_AWK_PUT_DEFAULT=yes, GRUB_CMDLINE_LINUX_DEFAULT's by
+# HVC_AWK_DEFAULT), keeping the quoting style and every other byte; a missing assignment is
+# appended with HVC_AWK_APPEND=yes, else exit 4 (HVC_AWK_PUT_VAR=no: it is left alone); exit 3
+# if a value to replace has quoting beyond it.
+HVC_AWK_ASSIGN='
 # Split an assignment line into hvc_pre, hvc_q (quote), hvc_v (value) and hvc_post;
 # returns 0 if its quoting is beyond what hvclock edits (expansions, escapes, kernel quotes).
 function hvc_parse(l, var, i, rest, j)
@@ -844,19 +800,20 @@ BEGIN {
 	if (var == "")
 		var = "GRUB_CMDLINE_LINUX"
 	nl = 0
-	lastl = 0
+	lastv = 0
 	lastd = 0
 }
 {
 	line[++nl] = $0
-	if ($0 ~ /^[ \t]*GRUB_CMDLINE_LINUX=/)
-		lastl = nl
+	match($0, /^[ \t]*/)
+	if (index(substr($0, RLENGTH + 1), var "=") == 1)
+		lastv = nl
 	else if ($0 ~ /^[ \t]*GRUB_CMDLINE_LINUX_DEFAULT=/)
 		lastd = nl
 }
 END {
 	if (mode == "get") {
-		n = (var == "GRUB_CMDLINE_LINUX") ? lastl : lastd
+		n = lastv
 		if (!n) {
 			print ""
 			exit 4
@@ -872,12 +829,14 @@ END {
 		exit 2
 	if (ENVIRON["HVC_AWK_PUT_DEFAULT"] == "yes" && lastd)
 		hvc_put(lastd, "GRUB_CMDLINE_LINUX_DEFAULT", ENVIRON["HVC_AWK_DEFAULT"])
-	if (ENVIRON["HVC_AWK_PUT_LINUX"] == "no")
+	if (ENVIRON["HVC_AWK_PUT_VAR"] == "no")
 		;
-	else if (lastl)
-		hvc_put(lastl, "GRUB_CMDLINE_LINUX", ENVIRON["HVC_AWK_LINUX"])
+	else if (lastv)
+		hvc_put(lastv, var, ENVIRON["HVC_AWK_VALUE"])
+	else if (ENVIRON["HVC_AWK_APPEND"] == "yes")
+		line[++nl] = var "=\"" ENVIRON["HVC_AWK_VALUE"] "\""
 	else
-		line[++nl] = "GRUB_CMDLINE_LINUX=\"" ENVIRON["HVC_AWK_LINUX"] "\""
+		exit 4
 	for (i = 1; i <= nl; i++)
 		print line[i]
 	exit 0
