@@ -8,6 +8,7 @@
 #include "backends/registry.h"
 #include "cmd/command.h"
 #include "core/conffile.h"
+#include "core/token.h"
 
 /* Every message to stderr: one line, escaped (errors quote guests, SSH servers, names). */
 _printf_(1, 0) static void log_line(const char *fmt, va_list ap)
@@ -88,6 +89,11 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 		ctx->identity = arg;
 		return 1;
 	case HVC_OPT_USER:
+		/* The same rule as user = in hvclock.conf. */
+		if (!hvc_token_valid(HVC_TOKEN_USER, arg)) {
+			hvc_usage_error(NULL, "invalid --user '%s' (a user name)", arg);
+			return -1;
+		}
 		ctx->user = arg;
 		return 1;
 	case HVC_OPT_KNOWN_HOSTS:
