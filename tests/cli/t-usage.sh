@@ -91,6 +91,6 @@ run -c "$FLEET" plan
 check "plan with changes pending: exit 4" rc_is 4
 
 run -c "$FLEET" plan debian12-web
-check "plan of a guest with nothing to change: exit 0" rc_is 0
+check "plan of a named guest with no address: exit 1 (not looked at), one line naming it" sh -c '[ '$rc' -eq 1 ] && grep -q "^hvclock: debian12-web: named but not looked at: no address known" '"$TMP/err"
 
 finish
