@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "config.h"
@@ -152,11 +153,14 @@ int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)
 	const char *dir = ctx->profiles_dir;
 	struct hvc_error err = { 0 };
 	_cleanup_free_ char *def = xasprintf("%s/profiles", HVC_PKGDATADIR);
+	_cleanup_free_ char *exe = realpath("/proc/self/exe", NULL);
+	_cleanup_free_ char *uninstalled = realpath(HVC_UNINSTALLED_EXE, NULL);
 
 	if (!dir)
 		dir = getenv("HVCLOCK_PROFILES_DIR");
 	if (!dir || !*dir)
-		dir = def;
+		dir = exe && uninstalled && streq(exe, uninstalled) ? HVC_UNINSTALLED_PROFILES
+								    : def;
 	if (hvc_profile_set_load(dir, ret, &err) < 0) {
 		hvc_log_error("%s", err.msg);
 		return -1;
