@@ -18,9 +18,12 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 
-# sshd's ChrootDirectory needs a root-owned, non-writable path chain.
+# sshd's ChrootDirectory needs a root-owned, non-writable path chain, every directory up to /
+# (a clone under /tmp, or in a home directory writable by a group, has not): else /srv.
 SIM=$top/build/demo-lab
-case $(stat -c %A "$top") in ?????w???? | ????????w?) SIM=/srv/hvclock-demo-lab ;; esac
+mkdir -p "$SIM"
+SIM=$SIM tests/sim/simfleet.sh path-ok 2>/dev/null ||
+	SIM=/srv/hvclock-demo-lab-$(printf %s "$top" | cksum | cut -d" " -f1) # one per clone
 export SIM
 export HVCLOCK_STATE_DIR="$top/build/demo-state" HVCLOCK_LOCK_FILE="$top/build/demo-run/lock" # hvclock makes demo-run/ 0700
 export HVCLOCK_CONFIG=/dev/null
