@@ -42,7 +42,14 @@ step() {
 	rc=0
 	$hv -c "$fleet" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 		--no-agent "$@" || rc=$?
-	echo "(exit code $rc)"
+	case $rc in
+	0) what="done, or nothing to do" ;;
+	1) what="a guest failed or is blocked" ;;
+	4) what="changes pending" ;;
+	5) what="nothing left to change; guests wait for a power-cycle or reboot" ;;
+	*) what="see hvclock(1), EXIT STATUS" ;;
+	esac
+	echo "(exit code $rc: $what)"
 }
 step plan
 step rollout --all-guests
