@@ -28,7 +28,11 @@ export SIM
 export HVCLOCK_STATE_DIR="$top/build/demo-state" HVCLOCK_LOCK_FILE="$top/build/demo-run/lock" # hvclock makes demo-run/ 0700
 export HVCLOCK_CONFIG=/dev/null
 tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
-trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT
+# On exit the lab stops; one outside the clone (/srv) is removed too.
+case $SIM in
+"$top"/*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT ;;
+*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true; rm -rf "$SIM"' EXIT ;;
+esac
 rm -rf "$SIM" "$HVCLOCK_STATE_DIR"
 mkdir -p "$SIM"
 # one guest of each kind: EL6 KVM, classic XenLinux PV, modern KVM, modern Xen PV, EL7, SLES
