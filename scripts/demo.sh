@@ -31,7 +31,8 @@ tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
 # On exit the lab stops; one outside the clone (/srv) is removed too.
 case $SIM in
 "$top"/*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT ;;
-*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true; rm -rf "$SIM"' EXIT ;;
+*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
+	grep -qF " $SIM/" /proc/mounts || rm -rf "$SIM"' EXIT ;; # never through a mount left
 esac
 rm -rf "$SIM" "$HVCLOCK_STATE_DIR"
 mkdir -p "$SIM"
