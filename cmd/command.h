@@ -12,10 +12,13 @@
 /* Exit codes: defined once here, documented in README.md, hvclock(1) and `hvclock help`. */
 enum hvc_exit {
 	HVC_EXIT_OK = 0, /* done, or nothing to do */
-	HVC_EXIT_FAILED = 1, /* at least one guest failed (or is blocked) */
+	/* at least one guest failed (or is blocked), or a guest named was not looked at */
+	HVC_EXIT_FAILED = 1,
 	HVC_EXIT_USAGE = 2, /* bad command line */
 	HVC_EXIT_CANNOT_START = 3, /* backend unreachable, unreadable profiles, unknown guest */
 	HVC_EXIT_PENDING = 4, /* plan: changes pending (and no guest failed) */
+	HVC_EXIT_WAITING =
+		5, /* plan: nothing to change, a guest waits for its power-cycle/reboot */
 };
 
 #define HVC_ARGS_ANY ((unsigned)-1)

@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "config.h"
 #include "backends/registry.h"
 #include "cmd/command.h"
 #include "core/conffile.h"
+#include "core/token.h"
 
 /* Every message to stderr: one line, escaped (errors quote guests, SSH servers, names). */
 _printf_(1, 0) static void log_line(const char *fmt, va_list ap)
@@ -88,6 +90,11 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 		ctx->identity = arg;
 		return 1;
 	case HVC_OPT_USER:
+		/* The same rule as user = in hvclock.conf. */
+		if (!hvc_token_valid(HVC_TOKEN_USER, arg)) {
+			hvc_usage_error(NULL, "invalid --user '%s' (a user name)", arg);
+			return -1;
+		}
 		ctx->user = arg;
 		return 1;
 	case HVC_OPT_KNOWN_HOSTS:
@@ -146,11 +153,14 @@ int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)
 	const char *dir = ctx->profiles_dir;
 	struct hvc_error err = { 0 };
 	_cleanup_free_ char *def = xasprintf("%s/profiles", HVC_PKGDATADIR);
+	_cleanup_free_ char *exe = realpath("/proc/self/exe", NULL);
+	_cleanup_free_ char *uninstalled = realpath(HVC_UNINSTALLED_EXE, NULL);
 
 	if (!dir)
 		dir = getenv("HVCLOCK_PROFILES_DIR");
 	if (!dir || !*dir)
-		dir = def;
+		dir = exe && uninstalled && streq(exe, uninstalled) ? HVC_UNINSTALLED_PROFILES
+								    : def;
 	if (hvc_profile_set_load(dir, ret, &err) < 0) {
 		hvc_log_error("%s", err.msg);
 		return -1;

@@ -48,12 +48,16 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	fputs("\n"
 	      "Exit codes:\n"
 	      "  0  done, or nothing to do\n"
-	      "  1  at least one guest failed or is blocked (the report says which and why)\n"
+	      "  1  at least one guest failed or is blocked (the report says which and why), or\n"
+	      "     a guest named on the command line could not be looked at (shut off,\n"
+	      "     transient, paused or no address)\n"
 	      "  2  usage error\n"
 	      "  3  could not start: backend unreachable, unreadable profiles or configuration,\n"
-	      "     unknown guest, another run holds the lock, no SSH credentials; nothing "
-	      "changed\n"
-	      "  4  plan only: changes are pending (and no guest failed)\n",
+	      "     unknown guest, another run holds the lock, no SSH credentials, an\n"
+	      "     unreadable -i or --known-hosts file; nothing changed\n"
+	      "  4  plan only: changes are pending (and no guest failed)\n"
+	      "  5  plan only: nothing to change, but a guest waits for its power-cycle or\n"
+	      "     reboot (and no guest failed)\n",
 		stdout);
 	return HVC_EXIT_OK;
 }

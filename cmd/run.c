@@ -1,8 +1,10 @@
 /* run.c: plan, rollout and rollback on the CLI: configuration, transports, selection, the engine, report, exit code. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -140,23 +142,113 @@ static const char *cli_address_for(const struct hvc_ctx *ctx, const struct hvc_g
 	return NULL;
 }
 
-static int exit_code(const struct hvc_plan *plan, enum hvc_engine_mode mode)
+/*
+ * Why a guest named on the command line was not looked at (NULL: it was): exit 0 means
+ * hvclock looked and found nothing to do, never that it could not look. A configured skip
+ * is the operator's own decision, not counted.
+ */
+static const char *named_not_seen(const struct hvc_guest_plan *gp, enum hvc_engine_mode mode)
 {
-	bool pending = false;
+	const struct hvc_guest *g = gp->guest;
+
+	if (!g || g->error || gp->status == HVC_PLAN_FAILED || gp->status == HVC_PLAN_BLOCKED)
+		return NULL; /* already a failure */
+	/* rollout and rollback: what was done host-side (a rollback of a shut-off guest) counts. */
+	if (mode != HVC_ENGINE_PLAN && gp->result != HVC_RESULT_SKIPPED)
+		return NULL;
+	if (g->state != HVC_STATE_RUNNING && g->state != HVC_STATE_PAUSED)
+		return "the guest is not running (start it first)";
+	if (!g->persistent)
+		return "transient guest: no persistent definition to change";
+	if (gp->reach.inspect_error && !gp->reach.address)
+		return gp->reach.inspect_error;
+	return NULL;
+}
+
+static int exit_code(const struct hvc_run *run, const struct hvc_plan *plan)
+{
+	bool pending = false, waiting = false, failed = false;
 
 	for (size_t i = 0; i < plan->n + !!plan->host; i++) {
 		const struct hvc_guest_plan *gp = i < plan->n ? &plan->guests[i] : plan->host;
-		if (mode != HVC_ENGINE_PLAN) {
+		const char *why =
+			i < plan->n && run->n_names > 0 ? named_not_seen(gp, run->mode) : NULL;
+
+		if (why) {
+			hvc_log_error("%s: named but not looked at: %s", gp->guest->name, why);
+			failed = true;
+		}
+		if (run->mode != HVC_ENGINE_PLAN) {
 			if (gp->result == HVC_RESULT_FAILED || gp->result == HVC_RESULT_NONE)
-				return HVC_EXIT_FAILED;
+				failed = true;
 			continue;
 		}
 		if (gp->status == HVC_PLAN_FAILED || gp->status == HVC_PLAN_BLOCKED)
-			return HVC_EXIT_FAILED;
-		if (gp->status == HVC_PLAN_PENDING)
+			failed = true;
+		else if (gp->status == HVC_PLAN_PENDING)
 			pending = true;
+		else if (gp->status == HVC_PLAN_POWER_CYCLE)
+			waiting = true;
 	}
-	return pending ? HVC_EXIT_PENDING : HVC_EXIT_OK;
+	return failed     ? HVC_EXIT_FAILED
+		: pending ? HVC_EXIT_PENDING
+		: waiting ? HVC_EXIT_WAITING
+			  : HVC_EXIT_OK;
+}
+
+/*
+ * The files guest access needs, checked once before anything is opened: a wrong -i or
+ * --known-hosts is one line and exit 3, not the same failure for every guest.
+ */
+static int check_file(const char *what, const char *path, bool may_be_missing)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT && may_be_missing) {
+		_cleanup_free_ char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+
+		/* --accept-new creates it: its directory must be there. */
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (stat(slash ? dir : ".", &st) < 0 || !S_ISDIR(st.st_mode)) {
+			hvc_log_error("%s: %s: its directory %s does not exist", path, what,
+				slash ? dir : ".");
+			return -1;
+		}
+		return 0;
+	}
+	if (fd < 0) {
+		hvc_log_error("%s: cannot read %s: %s", path, what, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		hvc_log_error("%s: %s is not a regular file", path, what);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int check_access_files(const struct hvc_ctx *ctx, const struct hvc_config *cfg)
+{
+	const char *ident = ctx->identity ? ctx->identity : cfg->identity;
+	const char *kh = ctx->known_hosts ? ctx->known_hosts : cfg->known_hosts;
+
+	if (ident &&
+		check_file("the identity file (-i, or identity = in hvclock.conf)", ident, false) <
+			0)
+		return -1;
+	/* The default (in the state directory) is made on first use. */
+	if (kh &&
+		check_file("the known_hosts file (--known-hosts, or known-hosts = in "
+			   "hvclock.conf)",
+			kh, true) < 0)
+		return -1;
+	return 0;
 }
 
 static int load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg)
@@ -329,6 +421,21 @@ int hvc_run(struct hvc_run *run)
 				cfg.guests[i].name, cfg.guests[i].profile);
 			goto out;
 		}
+	if (check_access_files(ctx, &cfg) < 0)
+		goto out;
+	hvc_engine_init(&engine, run->mode, &profiles);
+	if (make_transport(ctx, &cfg, &engine.transport, &terr) < 0) {
+		/*
+		 * A build without SSH still plans host-side, and says so in every guest. No
+		 * credentials is a set-up error: a plan of uninspected guests would look clean.
+		 */
+		if (writes || terr.code != -EOPNOTSUPP) {
+			hvc_log_error("%s", terr.msg);
+			goto out;
+		}
+		hvc_log_error("warning: guests will not be inspected: %s", terr.msg);
+		engine.no_transport = terr.msg;
+	}
 	ignore_sigpipe();
 	if (writes && hvc_lock_take(&lock_fd) < 0)
 		goto out;
@@ -344,16 +451,6 @@ int hvc_run(struct hvc_run *run)
 		/* Only the host was named: no guest is selected (not "all of them"). */
 	} else if (hvc_fleet_select(&fleet, names, n_names, &guests, &backends, &n) < 0)
 		goto out;
-	hvc_engine_init(&engine, run->mode, &profiles);
-	if (make_transport(ctx, &cfg, &engine.transport, &terr) < 0) {
-		/* A plan is still worth having without guest access: host-side only, said so. */
-		if (writes || terr.code != -EINVAL) {
-			hvc_log_error("%s", terr.msg);
-			goto out;
-		}
-		hvc_log_error("warning: guests will not be inspected: %s", terr.msg);
-		engine.no_transport = terr.msg;
-	}
 	if (cfg.port)
 		engine.default_port = cfg.port;
 	engine.parallel = pick(ctx->parallel, cfg.parallel, engine.parallel);
@@ -396,7 +493,7 @@ int hvc_run(struct hvc_run *run)
 	if (interrupted)
 		hvc_log_error(
 			"interrupted: guests in flight were finished, the others were not reached");
-	r = exit_code(&plan, run->mode);
+	r = exit_code(run, &plan);
 
 out:
 	hvc_plan_finish(&plan);

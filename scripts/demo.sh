@@ -18,14 +18,22 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 
-# sshd's ChrootDirectory needs a root-owned, non-writable path chain.
+# sshd's ChrootDirectory needs a root-owned, non-writable path chain, every directory up to /
+# (a clone under /tmp, or in a home directory writable by a group, has not): else /srv.
 SIM=$top/build/demo-lab
-case $(stat -c %A "$top") in ?????w???? | ????????w?) SIM=/srv/hvclock-demo-lab ;; esac
+mkdir -p "$SIM"
+SIM=$SIM tests/sim/simfleet.sh path-ok 2>/dev/null ||
+	SIM=/srv/hvclock-demo-lab-$(printf %s "$top" | cksum | cut -d" " -f1) # one per clone
 export SIM
 export HVCLOCK_STATE_DIR="$top/build/demo-state" HVCLOCK_LOCK_FILE="$top/build/demo-run/lock" # hvclock makes demo-run/ 0700
 export HVCLOCK_CONFIG=/dev/null
 tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
-trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT
+# On exit the lab stops; one outside the clone (/srv) is removed too.
+case $SIM in
+"$top"/*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true' EXIT ;;
+*) trap 'tests/sim/simfleet.sh stop >/dev/null 2>&1 || true
+	grep -qF " $SIM/" /proc/mounts || rm -rf "$SIM"' EXIT ;; # never through a mount left
+esac
 rm -rf "$SIM" "$HVCLOCK_STATE_DIR"
 mkdir -p "$SIM"
 # one guest of each kind: EL6 KVM, classic XenLinux PV, modern KVM, modern Xen PV, EL7, SLES
@@ -39,7 +47,14 @@ step() {
 	rc=0
 	$hv -c "$fleet" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
 		--no-agent "$@" || rc=$?
-	echo "(exit code $rc)"
+	case $rc in
+	0) what="done, or nothing to do" ;;
+	1) what="a guest failed or is blocked" ;;
+	4) what="changes pending" ;;
+	5) what="nothing left to change; guests wait for a power-cycle or reboot" ;;
+	*) what="see hvclock(1), EXIT STATUS" ;;
+	esac
+	echo "(exit code $rc: $what)"
 }
 step plan
 step rollout --all-guests

@@ -2,8 +2,8 @@
 # test.sh: README command 2: install what is missing, build with ASan+UBSan, run every test tier,
 # and print "N passed, N failed, N skipped" (counting each TAP case; a tier that skipped as a
 # whole counts as one skip). With no arguments (CI) also: the release build (-Werror, tests
-# included; compile only) and the fuzz targets (clang, libFuzzer + ASan/UBSan/LSan, a fixed number
-# of runs each). Arguments go to `meson test` for the main build only.
+# included; compiled, installed into a DESTDIR and run from there: scripts/check-install.sh)
+# and the fuzz targets (clang, libFuzzer + ASan/UBSan/LSan, a fixed number of runs each). Arguments go to `meson test` for the main build only.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,7 @@ rc=0
 meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@" || rc=$?
 logs="$builddir/meson-logs/testlog.json"
 skipnote=
+installnote=
 
 if [ $# -eq 0 ]; then
 	# The release build: what users build, -Werror included, tests compiled too.
@@ -27,6 +28,15 @@ if [ $# -eq 0 ]; then
 	fi
 	if meson compile -C "$reldir" >"$reldir/compile.log" 2>&1; then
 		echo "release build ($reldir): compiles"
+		# Installed into a DESTDIR and run from its installed paths (scripts/check-install.sh).
+		irc=0
+		scripts/check-install.sh "$reldir" >"$reldir/install-check.log" 2>&1 || irc=$?
+		cat "$reldir/install-check.log"
+		case $irc in
+		0) ;;
+		77) installnote="install: $(tail -n 1 "$reldir/install-check.log")" ;;
+		*) rc=1 ;;
+		esac
 	else
 		tail -n 30 "$reldir/compile.log" | sed 's/^/  /'
 		echo "release build ($reldir): FAILED"
@@ -52,10 +62,9 @@ if [ $# -eq 0 ]; then
 		fi
 	fi
 fi
+set --
+[ -z "$skipnote" ] || set -- "$@" --skip "$skipnote"
+[ -z "$installnote" ] || set -- "$@" --skip "$installnote"
 # shellcheck disable=SC2086 # a word list
-if [ -n "$skipnote" ]; then
-	python3 scripts/count-tests.py --skip "$skipnote" $logs || rc=1
-else
-	python3 scripts/count-tests.py $logs || rc=1
-fi
+python3 scripts/count-tests.py "$@" $logs || rc=1
 exit $rc

@@ -1055,7 +1055,8 @@ int hvc_ssh_transport_new(
 			"~/.ssh/known_hosts)");
 	if (!opts->identity && !opts->use_agent)
 		return hvc_error_set(err, -EINVAL,
-			"ssh: no credentials: set an identity file or allow ssh-agent");
+			"ssh: no credentials: no identity file (-i, identity = in hvclock.conf, "
+			"~/.ssh/id_*) and ssh-agent turned off (--no-agent or agent = no)");
 	pthread_once(&init_once, init_libssh);
 	if (init_result != 0)
 		return hvc_error_set(err, -EIO, "ssh: libssh initialisation failed");

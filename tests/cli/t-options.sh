@@ -83,6 +83,7 @@ sample() {
 	SECONDS) echo 5 ;;
 	NAME=HOST*) echo "x=127.0.0.1" ;;
 	DIR) echo /tmp ;;
+	NAME) echo root ;;
 	-) ;;
 	*) echo /dev/null ;;
 	esac

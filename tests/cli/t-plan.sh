@@ -85,7 +85,7 @@ x = g["xen-classic-web"]
 assert x["remedy"]["profile"] == "xen-wa2" and x["remedy"]["forced"] is True, x["remedy"]'
 
 run -c "$FLEET" plan retired-vm
-check "named shut-off guest: skipped, not running" sh -c '[ '$rc' -eq 0 ] && grep -q "not running" '"$TMP/out"
+check "named shut-off guest: skipped, not running, exit 1" sh -c '[ '$rc' -eq 1 ] && grep -q "not running" '"$TMP/out"
 
 run -c "$FLEET" -c "$FLEET" plan --json centos6-db
 check "the same URI twice: guests listed once" json_check '

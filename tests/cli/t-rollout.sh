@@ -40,6 +40,6 @@ run -c "$FLEET" rollback centos6-db
 check "rollback of a recorded guest it cannot reach: exit 1, says why" sh -c '[ '$rc' -eq 1 ] && grep -q "no address known" '"$TMP/out"
 
 run -c "$FLEET" rollout debian12-web
-check "rollout of a guest with nothing to do: exit 0" rc_is 0
+check "rollout of a named guest with no address: exit 1 (not looked at)" rc_is 1
 
 finish

@@ -79,6 +79,14 @@ check "rollout with one unknown guest: exit 3, nothing done" sh -c '[ '$rc' -eq 
 run -c "$FLEET" --profiles-dir /nonexistent/profiles plan
 check "missing profiles dir: exit 3" rc_is 3
 check "missing profiles dir: one line" err_lines 1
+check "missing profiles dir: names --profiles-dir and HVCLOCK_PROFILES_DIR" sh -c 'grep -q -- "--profiles-dir or .HVCLOCK_PROFILES_DIR" '"$TMP/err"
+
+# The binary of the build directory, uninstalled, reads the source tree's profiles by default.
+saved_profiles=$HVCLOCK_PROFILES_DIR
+unset HVCLOCK_PROFILES_DIR
+run -c "$FLEET" plan
+export HVCLOCK_PROFILES_DIR="$saved_profiles"
+check "uninstalled binary, no --profiles-dir nor HVCLOCK_PROFILES_DIR: the source tree's profiles (exit 4)" rc_is 4
 
 mkdir -p "$TMP/badprof"
 cp "$HVCLOCK_PROFILES_DIR"/*.profile "$TMP/badprof/"
@@ -91,6 +99,6 @@ run -c "$FLEET" plan
 check "plan with changes pending: exit 4" rc_is 4
 
 run -c "$FLEET" plan debian12-web
-check "plan of a guest with nothing to change: exit 0" rc_is 0
+check "plan of a named guest with no address: exit 1 (not looked at), one line naming it" sh -c '[ '$rc' -eq 1 ] && grep -q "^hvclock: debian12-web: named but not looked at: no address known" '"$TMP/err"
 
 finish

@@ -13,14 +13,8 @@
 sim_lab_dir() {
 	SIM=${HVC_SIM_DIR:-$top/build-sim/$1}
 	mkdir -p "$SIM" 2>/dev/null
-	if ! SIM=$SIM "$here/simfleet.sh" inventory >/dev/null 2>&1 && ! (
-		p=$(dirname "$SIM")
-		while [ "$p" != / ]; do
-			[ "$(stat -c %u "$p")" = 0 ] || exit 1
-			case "$(stat -c %A "$p")" in ?????w???? | ????????w?) exit 1 ;; esac
-			p=$(dirname "$p")
-		done
-	); then
+	if ! SIM=$SIM "$here/simfleet.sh" inventory >/dev/null 2>&1 &&
+		! SIM=$SIM "$here/simfleet.sh" path-ok >/dev/null 2>&1; then
 		SIM=/srv/hvclock-sim-$1
 	fi
 	export SIM

@@ -10,6 +10,8 @@
 #   SIM=DIR simfleet.sh inventory        "name host port kind" lines
 #   SIM=DIR simfleet.sh fleet-xml OUT    a libvirt test-driver node file: one running persistent
 #                                        domain per guest, with hvclock's address metadata
+#   SIM=DIR simfleet.sh path-ok          exit 0 if DIR (it must exist) and every directory above
+#                                        it pass sshd's ChrootDirectory rule, else say which not
 #
 # Files: DIR/client/id_ed25519(.pub) (the key every guest accepts for root), DIR/client/known_hosts
 # ("[127.0.0.1]:PORT ssh-ed25519 ..." for every guest), DIR/guests/gN (the guest trees: read them
@@ -738,9 +740,10 @@ start) start "${2:-}" "${3:-2200}" ;;
 stop) stop ;;
 inventory) inventory ;;
 fleet-xml) fleet_xml "${2:-}" ;;
+path-ok) chroot_path_ok "$SIM" ;;
 *)
 	echo "usage: SIM=DIR [SIM_KINDS=...] $0 start N [BASEPORT] | stop | inventory |" \
-		"fleet-xml OUT.xml" >&2
+		"fleet-xml OUT.xml | path-ok" >&2
 	exit 2
 	;;
 esac

@@ -108,6 +108,21 @@ check_json "plan after rollout: nothing pending on any healthy guest" '
 for n, x in g.items():
     if kind[n] in ("closed", "noauth"): continue
     assert x["status"] in ("nothing-to-do", "waiting-power-cycle", "no-remedy"), (n, x["status"], [(a["kind"], a["state"]) for a in x["actions"]])'
+# Exit 5: nothing to change, but a guest waits for its power-cycle or reboot (an EL6 direct-kernel
+# guest's <cmdline> takes effect at the next power-cycle); 0 once nothing waits.
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = {x["name"]: x["status"] for x in d["guests"]}
+print(next((n for n in sorted(st) if st[n] == "waiting-power-cycle"), "-"),
+      next((n for n in sorted(st) if st[n] == "nothing-to-do"), "-"))' "$TMP/out.json" >"$TMP/wn"
+read -r waiting nothing <"$TMP/wn"
+rc=0; HV plan "$waiting" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$waiting" != - ] && [ $rc -eq 5 ] && ok "plan of a guest waiting for its restart ($waiting): exit 5" ||
+	{ not_ok "plan of a waiting guest ($waiting): exit $rc, expected 5"; sed 's/^/# /' "$TMP/err"; }
+rc=0; HV plan "$nothing" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$nothing" != - ] && [ $rc -eq 0 ] && ok "plan of a guest with nothing to do ($nothing): exit 0" ||
+	{ not_ok "plan of a guest with nothing to do ($nothing): exit $rc, expected 0"; sed 's/^/# /' "$TMP/err"; }
 rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "second rollout: changes nothing and says so" '
 for n, x in g.items():
