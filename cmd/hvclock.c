@@ -83,6 +83,11 @@ int main(int argc, char **argv)
 		hvc_ctx_finish(&ctx);
 		return hvc_usage_error(NULL, "no command given (try 'hvclock help')");
 	}
+	if (streq(argv[optind], "__complete")) {
+		r = hvc_complete_run(&ctx, argc - optind, argv + optind);
+		hvc_ctx_finish(&ctx);
+		return r;
+	}
 	cmd = hvc_command_find(argv[optind]);
 	if (!cmd) {
 		/* hvc_usage_error() escapes it. */
