@@ -3,7 +3,8 @@
 # and print "N passed, N failed, N skipped" (counting each TAP case; a tier that skipped as a
 # whole counts as one skip). With no arguments (CI) also: the release build (-Werror, tests
 # included; compile only) and the fuzz targets (clang, libFuzzer + ASan/UBSan/LSan, a fixed number
-# of runs each). Arguments go to `meson test` for the main build only.
+# of runs each), and the Debian package (scripts/pkg-test.sh: build, lintian, install, run the
+# installed hvclock). Arguments go to `meson test` for the main build only.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -51,6 +52,12 @@ if [ $# -eq 0 ]; then
 			rc=1
 		fi
 	fi
+fi
+if [ $# -eq 0 ]; then
+	# The Debian package: built, lintian, installed into this machine, the installed hvclock run
+	# (scripts/pkg-test.sh; HVC_NO_PKG_TEST=1 skips it). Counted like a TAP test.
+	scripts/pkg-test.sh --testlog "$builddir/pkg-testlog.json" || rc=1
+	logs="$logs $builddir/pkg-testlog.json"
 fi
 # shellcheck disable=SC2086 # a word list
 if [ -n "$skipnote" ]; then
