@@ -3,7 +3,8 @@
 # hvclock and systemd-run in PATH: on "started" it hands the guest to hvclock detached and
 # returns while that hvclock is still running (the stand-in blocks until the test releases it;
 # a hook that waited would hit the 20 s bound); other operations start nothing; the guest's
-# name reaches hvclock as one argument, never through a shell.
+# name reaches hvclock as one argument, never through a shell; two guests started together get
+# their rollouts one after the other (queued on the hook's lock), not a refused second one.
 . "$(dirname "$0")/lib.sh"
 
 HOOK=$(cd "$(dirname "$0")/../.." && pwd)/docs/examples/libvirt-hook-qemu
@@ -28,6 +29,7 @@ chmod +x "$TMP/bin/hvclock" "$TMP/bin/systemd-run"
 hook() {
 	rc=0
 	echo '<domain/>' | PATH="$TMP/bin:$PATH" HVCLOCK_HOOK_LOG="$TMP/hook.log" \
+		HVCLOCK_HOOK_LOCK="$TMP/hook.lock" \
 		timeout 20 "$HOOK" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
 }
 # wait_for FILE: up to 20 s
@@ -46,7 +48,7 @@ HVCLOCK_HOOK_DETACH=setsid hook web1 started begin -
 check "started (setsid): exit 0 at once, hvclock still running" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/finished' ]"
 check "started (setsid): hvclock was started" wait_for "$TMP/args"
 check "started (setsid): rollout --wait-ssh 300 -- GUEST" args_are rollout --wait-ssh 300 -- web1
-check "started (setsid): hvclock in its own session" sh -c "pid=\$(pgrep -f '^/bin/sh $TMP/bin/hvclock' | head -1) && [ -n \"\$pid\" ] && [ \"\$(ps -o sid= -p \$pid | tr -d ' ')\" = \"\$pid\" ]"
+check "started (setsid): hvclock in a session of its own (not the hook's)" sh -c "pid=\$(pgrep -f '^/bin/sh $TMP/bin/hvclock' | head -1) && [ -n \"\$pid\" ] && [ \"\$(ps -o sid= -p \$pid)\" != \"\$(ps -o sid= -p $$)\" ]"
 echo >"$TMP/release"
 check "started (setsid): hvclock finished once released" wait_for "$TMP/finished"
 rm -f "$TMP/args" "$TMP/finished"
@@ -68,6 +70,24 @@ rm -f "$TMP/args" "$TMP/finished"
 
 HVCLOCK_HOOK_DETACH=systemd-run HVCLOCK_HOOK_WAIT_SSH=120 hook web2 started begin -
 check "started (systemd-run): exit 0" rc_is 0
-check "started (systemd-run): --no-block, then hvclock rollout --wait-ssh 120 -- GUEST" sh -c "grep -qx -- '--no-block' '$TMP/sdrun' && [ \"\$(sed -n '/^hvclock\$/,\$p' '$TMP/sdrun')\" = \"\$(printf '%s\n' hvclock rollout --wait-ssh 120 -- web2)\" ]"
+check "started (systemd-run): --no-block, then flock LOCK hvclock rollout --wait-ssh 120 -- GUEST" sh -c "grep -qx -- '--no-block' '$TMP/sdrun' && [ \"\$(sed -n '/^flock\$/,\$p' '$TMP/sdrun')\" = \"\$(printf '%s\n' flock '$TMP/hook.lock' hvclock rollout --wait-ssh 120 -- web2)\" ]"
+
+# Two guests started together: both hooks return at once; the second rollout starts only when
+# the first has ended.
+HVCLOCK_HOOK_DETACH=setsid hook a1 started begin -
+check "two guests: the first hook returns" rc_is 0
+check "two guests: the first rollout runs" wait_for "$TMP/args"
+args_are rollout --wait-ssh 300 -- a1 || not_ok "two guests: the first rollout is a1's"
+mv "$TMP/args" "$TMP/args-a1"
+HVCLOCK_HOOK_DETACH=setsid hook a2 started begin -
+check "two guests: the second hook returns while the first rollout runs" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/finished' ]"
+check "two guests: the second rollout waits for the first" sh -c "[ ! -e '$TMP/args' ]"
+echo >"$TMP/release"
+check "two guests: the first ends" wait_for "$TMP/finished"
+check "two guests: then the second runs" wait_for "$TMP/args"
+check "two guests: ... for a2" args_are rollout --wait-ssh 300 -- a2
+rm -f "$TMP/finished"
+echo >"$TMP/release"
+check "two guests: the second ends" wait_for "$TMP/finished"
 
 finish
