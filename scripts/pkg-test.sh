@@ -16,8 +16,12 @@ testlog=
 if [ "${1:-}" = --testlog ]; then
 	testlog=$2
 	if [ -z "${HVC_PKG_TEST_INNER:-}" ]; then
-		rc=0
-		HVC_PKG_TEST_INNER=1 "$0" | tee "$testlog.tap" || rc=$?
+		{
+			rc=0
+			HVC_PKG_TEST_INNER=1 "$0" || rc=$?
+			echo $rc >"$testlog.rc"
+		} | tee "$testlog.tap"
+		rc=$(cat "$testlog.rc")
 		python3 - "$testlog" "$testlog.tap" "$rc" <<'PY'
 import json, sys
 out = open(sys.argv[2], encoding="utf-8", errors="replace").read()
@@ -44,7 +48,7 @@ cleanup() {
 	for p in hvclock-xen hvclock; do
 		case " $before " in *" $p "*) ;; *)
 			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed$' &&
-				apt-get purge -y -qq "$p" >/dev/null 2>&1
+				apt-get -o DPkg::Lock::Timeout=600 purge -y -qq "$p" >/dev/null 2>&1
 			;;
 		esac
 	done
@@ -79,12 +83,12 @@ check "lintian: no errors" [ $rc -eq 0 ]
 ienv() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
 
 rc=0
-apt-get install -y -qq "$deb" >"$W/install.log" 2>&1 || rc=$?
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$deb" >"$W/install.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || tail -n 20 "$W/install.log" | diag
 check "apt-get install ./hvclock_*.deb" [ $rc -eq 0 ]
-check "hvclock alone installs no Xen library" sh -c "! dpkg-query -W -f='\${Depends}' hvclock | grep -q xen && ! ldd /usr/bin/hvclock | grep -q libxen"
+check "hvclock alone installs no Xen library" sh -c "dpkg-query -W -f='\${Depends}' hvclock >'$W/depends' && ! grep -q xen '$W/depends' && ldd /usr/bin/hvclock >'$W/ldd' && ! grep -q libxen '$W/ldd'"
 
-version=$(dpkg-query -W -f='${Version}' hvclock)
+version=$(dpkg-query -W -f='${Version}' hvclock 2>/dev/null)
 out=$(ienv hvclock --version 2>&1)
 echo "$out" | diag
 check "installed hvclock --version: $version, backend libvirt" sh -c "echo '$out' | grep -qx 'hvclock $version (backends: libvirt.*)'"
@@ -107,7 +111,7 @@ check "without hvclock-xen: xl:/// exits 3, names the package" sh -c "[ $rc -eq 
 
 if [ -n "$xen" ]; then
 	rc=0
-	apt-get install -y -qq "$xen" >"$W/install-xen.log" 2>&1 || rc=$?
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$xen" >"$W/install-xen.log" 2>&1 || rc=$?
 	[ $rc -eq 0 ] || tail -n 20 "$W/install-xen.log" | diag
 	check "apt-get install ./hvclock-xen_*.deb" [ $rc -eq 0 ]
 	check "with hvclock-xen: --version lists libxl (module)" sh -c "ienv() { env -i PATH=/usr/bin:/bin \"\$@\"; }; ienv hvclock --version | grep -q 'libxl (module)'"
