@@ -3,11 +3,16 @@
 # command and option tables), the guest names from the connections given with -c on the line,
 # else the default one, as `hvclock list` finds them.
 
+# _hvclock_reply WORDS: COMPREPLY = the words of WORDS that start with $cur
+_hvclock_reply() {
+	mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
+}
+
 _hvclock() {
 	local cur prev words cword
 	_init_completion || return
 
-	local hvclock=${words[0]} cmd= i w optlines arg
+	local hvclock=${words[0]} cmd='' i w optlines arg
 	local -a connects=() takes_arg=()
 
 	# Options that take an argument, before or after any command: "--name ARG", "-x ARG".
@@ -40,7 +45,7 @@ _hvclock() {
 			if [[ $prev == -p || $prev == --profile ]]; then
 				local dir
 				dir=${HVCLOCK_PROFILES_DIR:-/usr/share/hvclock/profiles}
-				COMPREPLY=($(compgen -W "$(cd "$dir" 2>/dev/null && ls -- *.profile 2>/dev/null | sed 's/\.profile$//')" -- "$cur"))
+				_hvclock_reply "$(cd "$dir" 2>/dev/null && for f in *.profile; do [[ -f $f ]] && echo "${f%.profile}"; done)"
 			fi
 			;;
 		esac
@@ -53,19 +58,19 @@ _hvclock() {
 		else
 			w=$("$hvclock" __complete options 2>/dev/null)
 		fi
-		COMPREPLY=($(compgen -W "$(awk '$1 ~ /^--/ { print $1 }' <<<"$w")" -- "$cur"))
+		_hvclock_reply "$(awk '$1 ~ /^--/ { print $1 }' <<<"$w")"
 		return
 	fi
 
 	case $cmd in
 	'')
-		COMPREPLY=($(compgen -W "$("$hvclock" __complete commands 2>/dev/null)" -- "$cur"))
+		_hvclock_reply "$("$hvclock" __complete commands 2>/dev/null)"
 		;;
 	help)
-		COMPREPLY=($(compgen -W "$("$hvclock" __complete commands 2>/dev/null)" -- "$cur"))
+		_hvclock_reply "$("$hvclock" __complete commands 2>/dev/null)"
 		;;
 	plan | rollout | rollback)
-		COMPREPLY=($(compgen -W "$("$hvclock" "${connects[@]}" __complete guests 2>/dev/null)" -- "$cur"))
+		_hvclock_reply "$("$hvclock" "${connects[@]}" __complete guests 2>/dev/null)"
 		;;
 	esac
 }

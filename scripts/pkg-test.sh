@@ -9,7 +9,7 @@
 # DEB_BUILD_OPTIONS defaults to "nocheck" (the same tests run in the main tiers); set it to ""
 # to run the package's own test step too. HVC_NO_PKG_TEST=1: skip it all.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
 
 testlog=
@@ -30,7 +30,7 @@ result = "SKIP" if skip else ("OK" if sys.argv[3] == "0" else "FAIL")
 with open(sys.argv[1], "w", encoding="utf-8") as f:
     f.write(json.dumps({"name": "pkg", "result": result, "protocol": "tap", "stdout": out}) + "\n")
 PY
-		exit $rc
+		exit "$rc"
 	fi
 fi
 
