@@ -1,6 +1,9 @@
 /* registry.c: the table of backends by URI scheme, and opening a connection through it. */
 #include <assert.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "backends/registry.h"
@@ -19,7 +22,8 @@ const struct hvc_backend_entry hvc_backends[] = {
 	{
 		.name = "libxl",
 		.schemes = (const char *const[]){ "xl", "libxl", NULL },
-		.impl = HVC_HAS_LIBXL ? &hvc_libxl_backend_impl : NULL,
+		.impl = HVC_HAS_LIBXL && !HVC_LIBXL_MODULE ? &hvc_libxl_backend_impl : NULL,
+		.module = HVC_LIBXL_MODULE ? "libxl" : NULL,
 	},
 	{ .name = NULL },
 };
@@ -54,14 +58,84 @@ bool hvc_uri_is_libxl(const char *uri)
 	return streq(hvc_backend_for_uri(uri)->name, "libxl");
 }
 
+char *hvc_backend_module_path(const struct hvc_backend_entry *e)
+{
+	const char *dir = getenv("HVCLOCK_MODULE_DIR");
+
+	if (!e->module)
+		return NULL;
+	return xasprintf("%s/%s.so", dir && *dir ? dir : HVC_MODULEDIR, e->module);
+}
+
+/*
+ * The operations of a module backend: its file checked like hvclock's other
+ * trusted input (root's, not writable by others, nor any directory above it),
+ * then that same file loaded (through /proc/self/fd) and kept for the process.
+ * Called from the main thread only (connections are opened before any worker).
+ */
+static int module_impl(const struct hvc_backend_entry *e, const char *uri,
+	const struct hvc_backend_impl **ret, struct hvc_error *err)
+{
+	static const struct hvc_backend_impl *loaded[8];
+	size_t slot = (size_t)(e - hvc_backends);
+	_cleanup_free_ char *path = hvc_backend_module_path(e), *sym = NULL, *via = NULL;
+	void *handle;
+	int fd, r;
+
+	assert(slot < sizeof(loaded) / sizeof(loaded[0]));
+	if (loaded[slot]) {
+		*ret = loaded[slot];
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			return hvc_error_set(err, -EOPNOTSUPP,
+				"cannot connect to '%s': the %s backend is not installed (%s is "
+				"missing; Debian: package hvclock-xen)",
+				uri, e->name, path);
+		return hvc_error_set(
+			err, r, "cannot connect to '%s': %s: %s", uri, path, strerror(-r));
+	}
+	r = hvc_check_trusted(path, fd, false, err);
+	if (r < 0) {
+		close(fd);
+		hvc_error_prefix(err, "cannot connect to '%s': %s backend module", uri, e->name);
+		return r;
+	}
+	via = xasprintf("/proc/self/fd/%d", fd);
+	handle = dlopen(via, RTLD_NOW | RTLD_LOCAL);
+	close(fd);
+	if (!handle)
+		return hvc_error_set(err, -ELIBBAD, "cannot connect to '%s': cannot load %s: %s",
+			uri, path, dlerror());
+	sym = xasprintf("hvc_%s_backend_impl", e->module);
+	loaded[slot] = dlsym(handle, sym);
+	if (!loaded[slot]) {
+		dlclose(handle);
+		return hvc_error_set(
+			err, -ELIBBAD, "cannot connect to '%s': %s has no %s", uri, path, sym);
+	}
+	*ret = loaded[slot];
+	return 0;
+}
+
 int hvc_backend_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err)
 {
 	const struct hvc_backend_entry *e = hvc_backend_for_uri(uri);
+	const struct hvc_backend_impl *impl = e->impl;
+	int r;
 
-	if (!e->impl)
+	if (!impl && !e->module)
 		return hvc_error_set(err, -EOPNOTSUPP,
 			"cannot connect to '%s': hvclock was built without the %s backend", uri,
 			e->name);
-	return e->impl->open(uri, read_only, ret, err);
+	if (!impl) {
+		r = module_impl(e, uri, &impl, err);
+		if (r < 0)
+			return r;
+	}
+	return impl->open(uri, read_only, ret, err);
 }

@@ -17,7 +17,14 @@ extern const struct hvc_backend_impl hvc_libxl_backend_impl;
 struct hvc_backend_entry {
 	const char *name; /* "libvirt", "libxl": --version, messages */
 	const char *const *schemes; /* NULL-terminated; NULL = every other scheme */
-	const struct hvc_backend_impl *impl; /* NULL: not compiled in */
+	const struct hvc_backend_impl *impl; /* NULL: not compiled in (or a module) */
+	/*
+	 * A loadable module (libvirt's driver modules are the model): the file
+	 * NAME.so in HVC_MODULEDIR ($HVCLOCK_MODULE_DIR overrides it; hvclock's own
+	 * tests), dlopen'd only when a URI needs this backend, so a host without it
+	 * never loads its libraries. It exports hvc_NAME_backend_impl. NULL: none.
+	 */
+	const char *module;
 };
 
 /* Every backend hvclock knows, compiled in or not; ends with a row whose name is NULL. */
@@ -34,6 +41,12 @@ const struct hvc_backend_entry *hvc_backend_for_uri(const char *uri);
  */
 int hvc_backend_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err);
+
+/*
+ * The module file of e (allocated), or NULL when e is not a module. hvclock
+ * --version lists a module backend only when its file exists.
+ */
+char *hvc_backend_module_path(const struct hvc_backend_entry *e);
 
 /* The URI names the libxl backend: scheme "xl:" or "libxl:" (xl:///, libxl:///). */
 bool hvc_uri_is_libxl(const char *uri);

@@ -63,6 +63,9 @@ extern const struct hvc_command hvc_cmd_help;
 
 void hvc_ctx_finish(struct hvc_ctx *ctx);
 
+/* `hvclock __complete ...` (complete.c): the words of the bash completion, from the tables. */
+int hvc_complete_run(struct hvc_ctx *ctx, int argc, char **argv);
+
 /* NULL-terminated, in `hvclock help` order. */
 extern const struct hvc_command *const hvc_commands[];
 const struct hvc_command *hvc_command_find(const char *name);

@@ -1,6 +1,7 @@
 /* hvclock.c: main(): global options, the command table, dispatch and exit codes. */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "backends/registry.h"
@@ -28,9 +29,14 @@ static void print_version(void)
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_free_ char *b = NULL;
 
-	for (const struct hvc_backend_entry *e = hvc_backends; e->name; e++)
+	for (const struct hvc_backend_entry *e = hvc_backends; e->name; e++) {
+		_cleanup_free_ char *path = hvc_backend_module_path(e);
+
 		if (e->impl)
 			strv_push(&names, e->name);
+		else if (path && access(path, F_OK) == 0)
+			strv_consume(&names, xasprintf("%s (module)", e->name));
+	}
 	b = names ? strv_join(names, ", ") : xstrdup("");
 	printf("hvclock %s (backends: %s)\n", HVC_VERSION, *b ? b : "none");
 }
@@ -76,6 +82,11 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		hvc_ctx_finish(&ctx);
 		return hvc_usage_error(NULL, "no command given (try 'hvclock help')");
+	}
+	if (streq(argv[optind], "__complete")) {
+		r = hvc_complete_run(&ctx, argc - optind, argv + optind);
+		hvc_ctx_finish(&ctx);
+		return r;
 	}
 	cmd = hvc_command_find(argv[optind]);
 	if (!cmd) {

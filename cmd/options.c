@@ -154,8 +154,9 @@ int hvc_options_parse(struct hvc_ctx *ctx, const struct hvc_command *cmd, int ar
 		if (r > 0)
 			continue;
 		if (opt == 'h') {
-			hvc_print_usage(stdout, cmd);
-			*ret_exit = HVC_EXIT_OK;
+			/* The same text as `hvclock help COMMAND`: usage, summary, its options. */
+			*ret_exit = hvc_cmd_help.run(
+				ctx, 2, (char *[]){ "help", (char *)cmd->name, NULL });
 			return -1;
 		}
 		o = opt != '?' ? hvc_option_find(opt) : NULL;

@@ -9,6 +9,7 @@ python3 openssh-server openssh-client busybox-static dash clang
 qemu-system-x86 libvirt-daemon-system libvirt-daemon-driver-qemu dnsmasq-base libxml2-utils
 cpio kmod e2fsprogs fdisk xz-utils util-linux iproute2 file
 systemd grub-common grub2-common
+dpkg-dev debhelper fakeroot lintian bash-completion
 ansible-core"
 
 missing=""

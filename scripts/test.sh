@@ -2,8 +2,10 @@
 # test.sh: README command 2: install what is missing, build with ASan+UBSan, run every test tier,
 # and print "N passed, N failed, N skipped" (counting each TAP case; a tier that skipped as a
 # whole counts as one skip). With no arguments (CI) also: the release build (-Werror, tests
-# included; compiled, installed into a DESTDIR and run from there: scripts/check-install.sh)
-# and the fuzz targets (clang, libFuzzer + ASan/UBSan/LSan, a fixed number of runs each). Arguments go to `meson test` for the main build only.
+# included; compiled, installed into a DESTDIR and run from there: scripts/check-install.sh),
+# the fuzz targets (clang, libFuzzer + ASan/UBSan/LSan, a fixed number of runs each), and the
+# Debian package (scripts/pkg-test.sh: build, lintian, install, run the installed hvclock).
+# Arguments go to `meson test` for the main build only.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -61,6 +63,12 @@ if [ $# -eq 0 ]; then
 			rc=1
 		fi
 	fi
+fi
+if [ $# -eq 0 ]; then
+	# The Debian package: built, lintian, installed into this machine, the installed hvclock run
+	# (scripts/pkg-test.sh; HVC_NO_PKG_TEST=1 skips it). Counted like a TAP test.
+	scripts/pkg-test.sh --testlog "$builddir/pkg-testlog.json" || rc=1
+	logs="$logs $builddir/pkg-testlog.json"
 fi
 set --
 [ -z "$skipnote" ] || set -- "$@" --skip "$skipnote"

@@ -58,6 +58,22 @@ else
 	check "built without libxl: says so" err_has "built without the libxl backend"
 fi
 
+# Built as a module (-Dlibxl-module=true, the Debian package hvclock-xen): the binary links no
+# Xen library, and without the module file xl:/// says so in one line.
+if "$HVCLOCK" --version | grep -q 'libxl (module)'; then
+	check "module build: hvclock links no Xen library" sh -c "! ldd '$HVCLOCK' | grep -q 'libxen'"
+	HVCLOCK_MODULE_DIR="$TMP/nomodules" run_timed -c xl:/// plan
+	check "module not installed: exit 3" rc_is 3
+	check "module not installed: one line naming the file" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q 'libxl backend is not installed ($TMP/nomodules/libxl.so is missing' '$TMP/err'"
+	HVCLOCK_MODULE_DIR="$TMP/nomodules" run_timed --version
+	check "module not installed: --version does not list libxl" sh -c "! grep -q libxl '$TMP/out'"
+	mkdir -p "$TMP/openmod"
+	cp "$HVCLOCK_MODULE_DIR/libxl.so" "$TMP/openmod/"
+	chmod 0666 "$TMP/openmod/libxl.so"
+	HVCLOCK_MODULE_DIR="$TMP/openmod" run_timed -c xl:/// plan
+	check "a module writable by others is not loaded" sh -c "[ $rc -eq 3 ] && grep -q 'libxl backend module: .*writable by' '$TMP/err'"
+fi
+
 # Other URIs still go to libvirt.
 run_timed -c "$FLEET" list
 check "test:// URIs still reach libvirt" rc_is 0

@@ -66,6 +66,10 @@ check "help rollout: usage line" out_has "rollout [--profile NAME] (--all-guests
 run plan -h
 check "plan -h: exit 0 with usage" sh -c '[ '$rc' -eq 0 ] && grep -q "usage: .* plan" '"$TMP/out"
 
+run rollout --help
+check "rollout --help: exit 0, the text of 'help rollout'" sh -c '[ '$rc' -eq 0 ] && "$HVCLOCK" help rollout | cmp -s - '"$TMP/out"
+check "rollout --help: its own options, under their heading" sh -c 'grep -q "^Options of rollout" '"$TMP/out"' && grep -q -- "^  -p, --profile NAME" '"$TMP/out"
+
 run -c "test:///nonexistent/fleet.xml" plan
 check "unreachable URI: exit 3" rc_is 3
 check "unreachable URI: one line naming it" sh -c '[ $(wc -l <'"$TMP/err"') -eq 1 ] && grep -q "test:///nonexistent/fleet.xml" '"$TMP/err"

@@ -1,0 +1,93 @@
+#!/bin/sh
+# t-hook.sh: the libvirt hook example (docs/examples/libvirt-hook-qemu) with stand-ins for
+# hvclock and systemd-run in PATH: on "started" it hands the guest to hvclock detached and
+# returns while that hvclock is still running (the stand-in blocks until the test releases it;
+# a hook that waited would hit the 20 s bound); other operations start nothing; the guest's
+# name reaches hvclock as one argument, never through a shell; two guests started together get
+# their rollouts one after the other (queued on the hook's lock), not a refused second one.
+. "$(dirname "$0")/lib.sh"
+
+HOOK=$(cd "$(dirname "$0")/../.." && pwd)/docs/examples/libvirt-hook-qemu
+command -v setsid >/dev/null || skip_all "no setsid (util-linux)"
+
+mkdir "$TMP/bin"
+# The hvclock stand-in: its argv, one per line, then wait for the release FIFO.
+cat >"$TMP/bin/hvclock" <<EOS
+#!/bin/sh
+printf '%s\n' "\$@" >"$TMP/args.tmp"
+mv "$TMP/args.tmp" "$TMP/args"
+cat "$TMP/release" >/dev/null
+: >"$TMP/finished"
+EOS
+cat >"$TMP/bin/systemd-run" <<EOS
+#!/bin/sh
+printf '%s\n' "\$@" >"$TMP/sdrun"
+EOS
+chmod +x "$TMP/bin/hvclock" "$TMP/bin/systemd-run"
+
+# hook ARGS...: the hook as libvirtd runs it (domain XML on stdin), under a 20 s bound
+hook() {
+	rc=0
+	echo '<domain/>' | PATH="$TMP/bin:$PATH" HVCLOCK_HOOK_LOG="$TMP/hook.log" \
+		HVCLOCK_HOOK_LOCK="$TMP/hook.lock" \
+		timeout 20 "$HOOK" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+}
+# wait_for FILE: up to 20 s
+wait_for() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+args_are() { [ "$(cat "$TMP/args")" = "$(printf '%s\n' "$@")" ]; }
+
+mkfifo "$TMP/release"
+HVCLOCK_HOOK_DETACH=setsid hook web1 started begin -
+check "started (setsid): exit 0 at once, hvclock still running" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/finished' ]"
+check "started (setsid): hvclock was started" wait_for "$TMP/args"
+check "started (setsid): rollout --wait-ssh 300 -- GUEST" args_are rollout --wait-ssh 300 -- web1
+check "started (setsid): hvclock in a session of its own (not the hook's)" sh -c "pid=\$(pgrep -f '^/bin/sh $TMP/bin/hvclock' | head -1) && [ -n \"\$pid\" ] && [ \"\$(ps -o sid= -p \$pid)\" != \"\$(ps -o sid= -p $$)\" ]"
+echo >"$TMP/release"
+check "started (setsid): hvclock finished once released" wait_for "$TMP/finished"
+rm -f "$TMP/args" "$TMP/finished"
+
+for op in prepare start stopped release reconnect migrate; do
+	HVCLOCK_HOOK_DETACH=setsid hook web1 "$op" begin -
+	check "$op: exit 0, nothing started" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/args' ]"
+done
+
+# A hostile name: one argument, after "--".
+name='-x; touch '"$TMP"'/pwned $(touch '"$TMP"'/pwned2)'
+HVCLOCK_HOOK_DETACH=setsid HVCLOCK_HOOK_WAIT_SSH='1; touch x' hook "$name" started begin -
+check "hostile name: exit 0" rc_is 0
+check "hostile name: one argument after --; a bad --wait-ssh falls back to 300" sh -c "wait_for() { i=0; while [ ! -e \"\$1\" ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; [ -e \"\$1\" ]; }; wait_for '$TMP/args' && [ \"\$(cat '$TMP/args')\" = \"\$(printf '%s\n' rollout --wait-ssh 300 -- '$name')\" ]"
+echo >"$TMP/release"
+wait_for "$TMP/finished" || :
+check "hostile name: nothing ran it as shell" sh -c "[ ! -e '$TMP/pwned' ] && [ ! -e '$TMP/pwned2' ]"
+rm -f "$TMP/args" "$TMP/finished"
+
+HVCLOCK_HOOK_DETACH=systemd-run HVCLOCK_HOOK_WAIT_SSH=120 hook web2 started begin -
+check "started (systemd-run): exit 0" rc_is 0
+check "started (systemd-run): --no-block, then flock LOCK hvclock rollout --wait-ssh 120 -- GUEST" sh -c "grep -qx -- '--no-block' '$TMP/sdrun' && [ \"\$(sed -n '/^flock\$/,\$p' '$TMP/sdrun')\" = \"\$(printf '%s\n' flock '$TMP/hook.lock' hvclock rollout --wait-ssh 120 -- web2)\" ]"
+
+# Two guests started together: both hooks return at once; the second rollout starts only when
+# the first has ended.
+HVCLOCK_HOOK_DETACH=setsid hook a1 started begin -
+check "two guests: the first hook returns" rc_is 0
+check "two guests: the first rollout runs" wait_for "$TMP/args"
+args_are rollout --wait-ssh 300 -- a1 || not_ok "two guests: the first rollout is a1's"
+mv "$TMP/args" "$TMP/args-a1"
+HVCLOCK_HOOK_DETACH=setsid hook a2 started begin -
+check "two guests: the second hook returns while the first rollout runs" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/finished' ]"
+check "two guests: the second rollout waits for the first" sh -c "[ ! -e '$TMP/args' ]"
+echo >"$TMP/release"
+check "two guests: the first ends" wait_for "$TMP/finished"
+check "two guests: then the second runs" wait_for "$TMP/args"
+check "two guests: ... for a2" args_are rollout --wait-ssh 300 -- a2
+rm -f "$TMP/finished"
+echo >"$TMP/release"
+check "two guests: the second ends" wait_for "$TMP/finished"
+
+finish
