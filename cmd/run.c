@@ -334,7 +334,8 @@ int hvc_run(struct hvc_run *run)
 		return hvc_usage_error(
 			run->cmd, "no guests named: give guest names or --all-guests");
 	if (run->restart_only && !run->restart)
-		return hvc_usage_error(run->cmd, "option '--%s' needs --restart", run->restart_only);
+		return hvc_usage_error(
+			run->cmd, "option '--%s' needs --restart", run->restart_only);
 	if (load_config(ctx, &cfg) < 0)
 		return HVC_EXIT_CANNOT_START;
 	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)
@@ -404,8 +405,8 @@ int hvc_run(struct hvc_run *run)
 			.cli_address = cli_address_for(ctx, guests[i]),
 			.allow_unverified =
 				ctx->no_verify_identity || (gc && gc->verify_identity == 0),
-			.no_restart = !hvc_config_restart_allowed(
-				&cfg, guests[i]->name, guests[i]->uuid),
+			.no_restart =
+				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
 		};
 	}
 

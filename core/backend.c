@@ -80,8 +80,8 @@ int hvc_backend_power(struct hvc_backend *b, const struct hvc_guest *g, enum hvc
 	return b->impl->power(b, g, what, err);
 }
 
-int hvc_backend_guest_state(struct hvc_backend *b, const struct hvc_guest *g,
-	enum hvc_state *ret, struct hvc_error *err)
+int hvc_backend_guest_state(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
+	struct hvc_error *err)
 {
 	if (!b->impl->guest_state)
 		return hvc_error_set(err, -EOPNOTSUPP, "the %s backend cannot read a guest's state",
@@ -103,12 +103,13 @@ int hvc_backend_wait_state(struct hvc_backend *b, const struct hvc_guest *g, enu
 			return 0;
 		if (hvc_now_ms() >= end)
 			break;
-		struct timespec ts = { .tv_sec = poll_ms / 1000, .tv_nsec = (poll_ms % 1000) * 1000000 };
+		struct timespec ts = { .tv_sec = poll_ms / 1000,
+			.tv_nsec = (poll_ms % 1000) * 1000000 };
 		nanosleep(&ts, NULL);
 	}
 	if (timeout_ms % 1000)
-		return hvc_error_set(err, -ETIMEDOUT, "guest '%s': still %s after %lld ms",
-			g->name, hvc_state_to_string(st), (long long)timeout_ms);
+		return hvc_error_set(err, -ETIMEDOUT, "guest '%s': still %s after %lld ms", g->name,
+			hvc_state_to_string(st), (long long)timeout_ms);
 	return hvc_error_set(err, -ETIMEDOUT, "guest '%s': still %s after %lld s", g->name,
 		hvc_state_to_string(st), (long long)(timeout_ms / 1000));
 }

@@ -117,8 +117,8 @@ int hvc_backend_power(struct hvc_backend *b, const struct hvc_guest *g, enum hvc
 /* Whether hvc_backend_power(b, ..., what) can work at all (op present, request offered). */
 bool hvc_backend_can_power(const struct hvc_backend *b, enum hvc_power what);
 /* The guest_state op; -EOPNOTSUPP without it. */
-int hvc_backend_guest_state(struct hvc_backend *b, const struct hvc_guest *g,
-	enum hvc_state *ret, struct hvc_error *err);
+int hvc_backend_guest_state(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
+	struct hvc_error *err);
 /*
  * Ask the backend for g's state until it is want, every poll_ms, for at most
  * timeout_ms: 0 once it is, -ETIMEDOUT (err says the state it stayed in) when

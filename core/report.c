@@ -683,7 +683,8 @@ static void restart_summary(FILE *f, const struct hvc_plan *p)
 			_cleanup_free_ char *de = hvc_escape_terminal(strna(d));
 			fprintf(f, "  %s: verification failed: %s\n", n, de);
 		} else {
-			fprintf(f, "  %s: %s: %s\n", n, hvc_restart_result_to_string(rs->result), why);
+			fprintf(f, "  %s: %s: %s\n", n, hvc_restart_result_to_string(rs->result),
+				why);
 		}
 	}
 }

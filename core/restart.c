@@ -97,7 +97,8 @@ static void verify_cmdline(const struct hvc_action *a, const char *proc, char **
 		if (!hvc_cmdline_has(&cl, name))
 			differ(diffs, "/proc/cmdline: %s missing", *p);
 		else if (want && !streq_ptr(got, want))
-			differ(diffs, "/proc/cmdline: %s wanted, %s=%s found", *p, name, strna(got));
+			differ(diffs, "/proc/cmdline: %s wanted, %s=%s found", *p, name,
+				strna(got));
 	}
 	STRV_FOREACH (p, a->remove) {
 		_cleanup_free_ char *name = xstrndup(*p, strcspn(*p, "="));
@@ -209,8 +210,8 @@ static int probe(const struct hvc_engine *e, const struct hvc_engine_target *t, 
 		hvc_session_disconnect(e->transport, s);
 	if (r < 0) {
 		free(*ret_why);
-		*ret_why = xstrdup(sp.reach.inspect_error ? sp.reach.inspect_error
-							  : "cannot reach the guest");
+		*ret_why = xstrdup(
+			sp.reach.inspect_error ? sp.reach.inspect_error : "cannot reach the guest");
 		hvc_guest_free(pt.guest);
 	} else {
 		*ret = pt.guest;
@@ -263,8 +264,8 @@ static int wait_new_boot(const struct hvc_engine *e, const struct hvc_engine_tar
 				return 0;
 			}
 			free(*ret_why);
-			*ret_why = xasprintf("it still answers from the old boot (boot id %s)",
-				strna(boot_id));
+			*ret_why = xasprintf(
+				"it still answers from the old boot (boot id %s)", strna(boot_id));
 			hvc_guest_free(g);
 		}
 		if (hvc_now_ms() + 1000 >= until_ms)
@@ -361,7 +362,7 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 	rs->verification = rs->differences ? HVC_VERIFY_FAILED : HVC_VERIFY_VERIFIED;
 	set_result(rs, HVC_RESTART_DONE, "%s; %s",
 		rs->action == HVC_RESTART_ACTION_REBOOT ? "rebooted"
-		: rs->action == HVC_RESTART_ACTION_FORCE_OFF
+			: rs->action == HVC_RESTART_ACTION_FORCE_OFF
 			? "powered off after the graceful timeout, started"
 			: "shut down, started",
 		rs->differences ? "the remedy is not in effect" : "the remedy is in effect");
@@ -375,8 +376,8 @@ static char *never_restart(const struct hvc_engine_target *t, const struct hvc_g
 	enum hvc_restart_action needed)
 {
 	const struct hvc_guest *g = t->guest;
-	enum hvc_power need = needed == HVC_RESTART_ACTION_REBOOT ? HVC_POWER_REBOOT
-								  : HVC_POWER_START;
+	enum hvc_power need =
+		needed == HVC_RESTART_ACTION_REBOOT ? HVC_POWER_REBOOT : HVC_POWER_START;
 
 	if (g->state == HVC_STATE_PAUSED)
 		return xstrdup("the guest is paused: never restarted");
@@ -461,7 +462,7 @@ void hvc_engine_restart(const struct hvc_engine *e, const struct hvc_engine_targ
 			set_result(rs, HVC_RESTART_NOT_NEEDED, "%s",
 				gp->result == HVC_RESULT_FAILED
 					? "the rollout failed: not restarted"
-				: gp->result == HVC_RESULT_NONE
+					: gp->result == HVC_RESULT_NONE
 					? "not reached: not restarted"
 					: "nothing waits for a restart");
 			continue;
@@ -493,8 +494,8 @@ void hvc_engine_restart(const struct hvc_engine *e, const struct hvc_engine_targ
 			stop_why = xasprintf("not started: the canary guest '%s' failed",
 				jobs[0].gp->guest->name);
 		} else if (o->max_failed > 0 && failed >= o->max_failed) {
-			stop_why = xasprintf("not started: %d guest%s failed (--max-failed %d)", failed,
-				failed == 1 ? "" : "s", o->max_failed);
+			stop_why = xasprintf("not started: %d guest%s failed (--max-failed %d)",
+				failed, failed == 1 ? "" : "s", o->max_failed);
 		}
 		done += size;
 		if (stop_why)

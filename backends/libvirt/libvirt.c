@@ -496,7 +496,8 @@ static int libvirt_guest_addresses(struct hvc_backend *b, const struct hvc_guest
 }
 
 /* The domain of g (by UUID, else name), or NULL with err set. */
-static virDomainPtr lookup(struct libvirt_backend *lb, const struct hvc_guest *g, struct hvc_error *err)
+static virDomainPtr lookup(
+	struct libvirt_backend *lb, const struct hvc_guest *g, struct hvc_error *err)
 {
 	virDomainPtr dom = g->uuid[0] ? virDomainLookupByUUIDString(lb->conn, g->uuid)
 				      : virDomainLookupByName(lb->conn, strna(g->name));
@@ -554,8 +555,8 @@ static int libvirt_power(struct hvc_backend *b, const struct hvc_guest *g, enum 
 	return r < 0 ? r : 0;
 }
 
-static int libvirt_guest_state(
-	struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret, struct hvc_error *err)
+static int libvirt_guest_state(struct hvc_backend *b, const struct hvc_guest *g,
+	enum hvc_state *ret, struct hvc_error *err)
 {
 	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
 	virDomainPtr dom = lookup(lb, g, err);
@@ -564,8 +565,8 @@ static int libvirt_guest_state(
 	if (!dom)
 		return err ? err->code : -EIO;
 	if (virDomainGetState(dom, &state, &reason, 0) < 0)
-		r = hvc_error_set(err, -EIO, "guest '%s': cannot read its state: %s", g->name,
-			last_error());
+		r = hvc_error_set(
+			err, -EIO, "guest '%s': cannot read its state: %s", g->name, last_error());
 	else
 		*ret = state_from_libvirt(state);
 	virDomainFree(dom);

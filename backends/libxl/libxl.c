@@ -594,8 +594,8 @@ static int libxl_power(struct hvc_backend *b, const struct hvc_guest *g, enum hv
 	return 0;
 }
 
-static int libxl_guest_state(
-	struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret, struct hvc_error *err)
+static int libxl_guest_state(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
+	struct hvc_error *err)
 {
 	struct libxl_backend *lb = libxl_backend_from_backend(b);
 	libxl_dominfo info;

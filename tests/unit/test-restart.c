@@ -61,8 +61,8 @@ static void test_verify(void)
 	strv_free(d);
 
 	/* Each difference, one line each. */
-	free_and_strdup(&f.proc_cmdline,
-		"ro clocksource=tsc nohz=off clocksource_failover=acpi_pm");
+	free_and_strdup(
+		&f.proc_cmdline, "ro clocksource=tsc nohz=off clocksource_failover=acpi_pm");
 	free_and_strdup(&f.current_clocksource, "tsc");
 	strv_free(f.sysctls);
 	f.sysctls = strv_split("xen.independent_wallclock=0", " ");
@@ -70,7 +70,8 @@ static void test_verify(void)
 	CHECK_INTEQ(strv_length(d), 5);
 	CHECK(strv_contains(d, "/proc/cmdline: clocksource=jiffies wanted, clocksource=tsc found"));
 	CHECK(strv_contains(d, "/proc/cmdline: notsc missing"));
-	CHECK(strv_contains(d, "/proc/cmdline: clocksource_failover still there (removed by the plan)"));
+	CHECK(strv_contains(
+		d, "/proc/cmdline: clocksource_failover still there (removed by the plan)"));
 	CHECK(strv_contains(d, "current_clocksource: jiffies wanted, tsc found"));
 	CHECK(strv_contains(d, "sysctl xen.independent_wallclock: 1 wanted, 0 found"));
 	strv_free(d);
