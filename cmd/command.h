@@ -83,6 +83,11 @@ void hvc_print_usage(FILE *f, const struct hvc_command *cmd);
  * -1 if its argument is invalid (a usage error was printed).
  */
 int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
+/*
+ * A number option's argument, from min to max, into *ret: 0, or -1 after a
+ * usage error naming the option and the range was printed.
+ */
+int hvc_number_option(const char *arg, const char *name, int min, int max, int *ret);
 
 /*
  * A fleet: the backends of every --connect URI and the guests they list.

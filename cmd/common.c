@@ -65,6 +65,11 @@ static int seconds_arg(const char *arg, const char *name, int min, int max, int 
 	return 1;
 }
 
+int hvc_number_option(const char *arg, const char *name, int min, int max, int *ret)
+{
+	return seconds_arg(arg, name, min, max, ret) < 0 ? -1 : 0;
+}
+
 int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 {
 	switch (opt) {

@@ -54,6 +54,19 @@ const struct hvc_option hvc_options[] = {
 	{ "all-guests", HVC_OPT_ALL_GUESTS, NULL,
 	  "every guest that is not shut off (plan, rollout, rollback)",
 	  HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_ROLLBACK },
+	{ "restart", HVC_OPT_RESTART, NULL,
+	  "then restart each guest whose change waits for it (power-cycle\n"
+	  "or reboot, as planned) and verify the remedy in it (rollout)", HVC_IN_ROLLOUT },
+	{ "batch", HVC_OPT_BATCH, "N", "--restart: guests restarted at once (default: 1)",
+	  HVC_IN_ROLLOUT },
+	{ "canary", HVC_OPT_CANARY, NULL,
+	  "--restart: the first guest alone; stop if it fails", HVC_IN_ROLLOUT },
+	{ "max-failed", HVC_OPT_MAX_FAILED, "N",
+	  "--restart: start no new batch once N guests failed", HVC_IN_ROLLOUT },
+	{ "restart-timeout", HVC_OPT_RESTART_TIMEOUT, "SECONDS",
+	  "--restart: time for a graceful shutdown or reboot (default: 120)", HVC_IN_ROLLOUT },
+	{ "force-off", HVC_OPT_FORCE_OFF, NULL,
+	  "--restart: power off a guest still up after --restart-timeout", HVC_IN_ROLLOUT },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 /* clang-format on */

@@ -6,7 +6,7 @@ static int rollout_run(struct hvc_ctx *ctx, int argc, char **argv);
 
 const struct hvc_command hvc_cmd_rollout = {
 	.name = "rollout",
-	.usage = "[--profile NAME] (--all-guests | GUEST...)",
+	.usage = "[--profile NAME] [--restart] (--all-guests | GUEST...)",
 	.summary = "apply the remedies, verify them by reading back, record what changed",
 	.in = HVC_IN_ROLLOUT,
 	.run = rollout_run,

@@ -12,6 +12,7 @@
 #include "core/conffile.h"
 #include "core/engine.h"
 #include "core/report.h"
+#include "core/restart.h"
 #include "core/state.h"
 #include "core/transport.h"
 #include "backends/local/local.h"
@@ -20,6 +21,9 @@
 #endif
 
 #define MAX_GUEST_OUTPUT (1024 * 1024)
+/* rollout --restart: a graceful shutdown or reboot, and the new boot on SSH. */
+#define DEFAULT_RESTART_TIMEOUT_S 120
+#define DEFAULT_BOOT_TIMEOUT_S 300
 
 /* Set by SIGINT/SIGTERM: workers finish the guest in hand and take no new one. */
 static volatile sig_atomic_t interrupted;
@@ -34,6 +38,28 @@ int hvc_run_option(void *data, int val, const char *arg)
 		return 0;
 	case HVC_OPT_ALL_GUESTS:
 		run->all = true;
+		return 0;
+	case HVC_OPT_RESTART:
+		run->restart = true;
+		return 0;
+	case HVC_OPT_BATCH:
+	case HVC_OPT_MAX_FAILED:
+	case HVC_OPT_RESTART_TIMEOUT:
+	case HVC_OPT_CANARY:
+	case HVC_OPT_FORCE_OFF:
+		if (!run->restart_only)
+			run->restart_only = hvc_option_find(val)->name;
+		if (val == HVC_OPT_CANARY)
+			run->canary = true;
+		else if (val == HVC_OPT_FORCE_OFF)
+			run->force_off = true;
+		else if (val == HVC_OPT_BATCH)
+			return hvc_number_option(arg, "--batch", 1, 256, &run->batch);
+		else if (val == HVC_OPT_MAX_FAILED)
+			return hvc_number_option(arg, "--max-failed", 1, 100000, &run->max_failed);
+		else
+			return hvc_number_option(
+				arg, "--restart-timeout", 1, 3600, &run->restart_timeout_s);
 		return 0;
 	default:
 		return hvc_usage_error(run->cmd, "option '--%s' is not for %s",
@@ -179,7 +205,8 @@ static int exit_code(const struct hvc_run *run, const struct hvc_plan *plan)
 			failed = true;
 		}
 		if (run->mode != HVC_ENGINE_PLAN) {
-			if (gp->result == HVC_RESULT_FAILED || gp->result == HVC_RESULT_NONE)
+			if (gp->result == HVC_RESULT_FAILED || gp->result == HVC_RESULT_NONE ||
+				hvc_restart_failed(gp->restart))
 				failed = true;
 			continue;
 		}
@@ -398,6 +425,9 @@ int hvc_run(struct hvc_run *run)
 	if (writes && !run->all && run->n_names == 0)
 		return hvc_usage_error(
 			run->cmd, "no guests named: give guest names or --all-guests");
+	if (run->restart_only && !run->restart)
+		return hvc_usage_error(
+			run->cmd, "option '--%s' needs --restart", run->restart_only);
 	if (load_config(ctx, &cfg) < 0)
 		return HVC_EXIT_CANNOT_START;
 	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)
@@ -472,6 +502,8 @@ int hvc_run(struct hvc_run *run)
 			.cli_address = cli_address_for(ctx, guests[i]),
 			.allow_unverified =
 				ctx->no_verify_identity || (gc && gc->verify_identity == 0),
+			.no_restart =
+				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
 		};
 	}
 
@@ -482,6 +514,19 @@ int hvc_run(struct hvc_run *run)
 		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
 	else if (run->mode != HVC_ENGINE_ROLLBACK)
 		warn_dom0_elsewhere(&plan);
+	if (run->restart) {
+		struct hvc_restart_options ro = {
+			.batch = run->batch ? run->batch : 1,
+			.canary = run->canary,
+			.max_failed = run->max_failed,
+			.force_off = run->force_off,
+			.down_timeout_s = run->restart_timeout_s ? run->restart_timeout_s
+								 : DEFAULT_RESTART_TIMEOUT_S,
+			/* --wait-ssh bounds the wait for the new boot too. */
+			.up_timeout_s = ctx->wait_ssh_s ? ctx->wait_ssh_s : DEFAULT_BOOT_TIMEOUT_S,
+		};
+		hvc_engine_restart(&engine, targets, n, &ro, &plan);
+	}
 
 	print_report(ctx, &plan, run->mode);
 	if (writes) {

@@ -12,6 +12,10 @@ struct hvc_run {
 	char **names; /* guests named on the command line */
 	size_t n_names;
 	bool all; /* --all-guests: not with names; rollout and rollback need one of them */
+	/* rollout --restart and its staging options (0 / false: not given) */
+	bool restart, canary, force_off;
+	int batch, max_failed, restart_timeout_s;
+	const char *restart_only; /* the first staging option given, for "needs --restart" */
 };
 
 /*

@@ -2,12 +2,24 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/address.h"
+#include "core/enum.h"
 #include "core/error.h"
 #include "core/guest.h"
 
 struct hvc_backend;
+
+/* What the power op does to a running (or, for start, shut-off) guest. */
+enum hvc_power {
+	HVC_POWER_SHUTDOWN, /* ask the guest to shut down (ACPI power button, Xen's request): at once */
+	HVC_POWER_START, /* start a shut-off persistent guest */
+	HVC_POWER_REBOOT, /* ask the guest to reboot (Xen builds the domain again) */
+	HVC_POWER_OFF, /* hard power-off (libvirt destroy, libxl destroy) */
+	HVC_POWER_LAST,
+};
+HVC_ENUM_DECL(hvc_power); /* "shutdown", "start", "reboot", "power-off" */
 
 /*
  * A backend is a small table of operations (wlroots' backend_impl shape).
@@ -55,6 +67,18 @@ struct hvc_backend_impl {
 	 * op, or *ret NULL: no host row for this connection.
 	 */
 	int (*host)(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err);
+
+	/*
+	 * Optional (NULL: no restarts). Do what to guest g (looked up again by
+	 * UUID or name); every request returns without waiting for the guest.
+	 * power_ops says which requests the backend can make (1 << HVC_POWER_*).
+	 */
+	int (*power)(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_power what,
+		struct hvc_error *err);
+	unsigned power_ops;
+	/* Optional (with power). The guest's state now; a domain that is gone is shut off. */
+	int (*guest_state)(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
+		struct hvc_error *err);
 };
 
 struct hvc_backend {
@@ -83,6 +107,25 @@ int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_e
 /* NULL op: no addresses (returns 0 with *ret = NULL, *ret_n = 0). */
 int hvc_backend_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g,
 	struct hvc_guest_address **ret, unsigned *ret_n, struct hvc_error *err);
+
+/*
+ * The power op: -EOPNOTSUPP (one line naming the backend) if it cannot make
+ * that request, -EROFS on a read-only connection.
+ */
+int hvc_backend_power(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_power what,
+	struct hvc_error *err);
+/* Whether hvc_backend_power(b, ..., what) can work at all (op present, request offered). */
+bool hvc_backend_can_power(const struct hvc_backend *b, enum hvc_power what);
+/* The guest_state op; -EOPNOTSUPP without it. */
+int hvc_backend_guest_state(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
+	struct hvc_error *err);
+/*
+ * Ask the backend for g's state until it is want, every poll_ms, for at most
+ * timeout_ms: 0 once it is, -ETIMEDOUT (err says the state it stayed in) when
+ * it never was, or the op's error.
+ */
+int hvc_backend_wait_state(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state want,
+	int64_t timeout_ms, int64_t poll_ms, struct hvc_error *err);
 
 /* For backends: fill the base part (copies uri); hvc_backend_finish() frees it. */
 void hvc_backend_init(struct hvc_backend *b, const struct hvc_backend_impl *impl, const char *uri,

@@ -147,7 +147,9 @@ static bool guest_begin(struct ini *ini, const char *name, void *userdata, void 
 	(void)ini;
 	c->guests = xrealloc(c->guests, c->n_guests + 1, sizeof(*c->guests));
 	g = &c->guests[c->n_guests++];
-	*g = (struct hvc_guest_config){ .name = xstrdup(name + 6), .verify_identity = -1 };
+	*g = (struct hvc_guest_config){
+		.name = xstrdup(name + 6), .verify_identity = -1, .restart = -1
+	};
 	*ret_object = g;
 	return true;
 }
@@ -159,8 +161,9 @@ static const struct ini_section conf_sections[] = {
 	{ "ssh", NULL, NULL,
 		"(known: user, identity, port, known-hosts, agent, connect-timeout, "
 		"command-timeout, guest-deadline)" },
-	{ "run", NULL, NULL, "(known: parallel)" },
-	{ "guest:", guest_begin, NULL, "(known: address, profile, skip, verify-identity)" },
+	{ "run", NULL, NULL, "(known: parallel, restart)" },
+	{ "guest:", guest_begin, NULL,
+		"(known: address, profile, skip, verify-identity, restart)" },
 };
 
 static const struct ini_item conf_items[] = {
@@ -173,10 +176,12 @@ static const struct ini_item conf_items[] = {
 	{ "ssh", "command-timeout", parse_seconds, 0, C(command_timeout_s), 0 },
 	{ "ssh", "guest-deadline", parse_seconds, 0, C(guest_deadline_s), 0 },
 	{ "run", "parallel", parse_parallel, 0, C(parallel), 0 },
+	{ "run", "restart", parse_bool, 0, C(restart), 0 },
 	{ "guest:", "address", parse_address, 0, G(address), 0 },
 	{ "guest:", "profile", parse_token, HVC_TOKEN_NAME, G(profile), 0 },
 	{ "guest:", "skip", parse_skip, 1, G(skip), 0 },
 	{ "guest:", "verify-identity", parse_bool, 0, G(verify_identity), 0 },
+	{ "guest:", "restart", parse_bool, 0, G(restart), 0 },
 };
 
 static const struct ini_schema conf_schema = {
@@ -204,6 +209,7 @@ int hvc_config_load(const char *path, bool required, struct hvc_config *ret, str
 
 	memset(ret, 0, sizeof(*ret));
 	ret->agent = -1;
+	ret->restart = -1;
 	/* O_NONBLOCK: a FIFO planted as the configuration is refused, not waited on. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	f = fd >= 0 ? fdopen(fd, "re") : NULL;
@@ -247,6 +253,16 @@ void hvc_config_finish(struct hvc_config *c)
 	free(c->guests);
 	memset(c, 0, sizeof(*c));
 	c->agent = -1;
+	c->restart = -1;
+}
+
+bool hvc_config_restart_allowed(const struct hvc_config *c, const char *name, const char *uuid)
+{
+	const struct hvc_guest_config *g = hvc_config_guest(c, name, uuid);
+
+	if (g && g->restart >= 0)
+		return g->restart;
+	return c->restart != 0;
 }
 
 const struct hvc_guest_config *hvc_config_guest(

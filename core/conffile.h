@@ -9,9 +9,9 @@
  * INI (core/inifile.h; the schema is the table in conffile.c):
  *   [ssh]    user, identity, port, known-hosts, agent (yes|no|true|false),
  *            connect-timeout, command-timeout, guest-deadline (seconds)
- *   [run]    parallel (1..256)
+ *   [run]    parallel (1..256), restart = yes|no (default for every guest)
  *   [guest:NAME-OR-UUID]   address = HOST[:PORT], profile = NAME, skip = yes|no,
- *                          verify-identity = yes|no
+ *                          verify-identity = yes|no, restart = yes|no
  * Unknown sections/keys and bad values are errors "PATH:LINE: ...".
  */
 
@@ -22,6 +22,7 @@ struct hvc_guest_config {
 	bool skip;
 	bool set_skip;
 	int verify_identity; /* -1 not set, else bool: no = a guest without a UUID may change */
+	int restart; /* -1 not set, else bool: no = rollout --restart never restarts it */
 };
 
 struct hvc_config {
@@ -32,6 +33,7 @@ struct hvc_config {
 	int agent; /* -1 not set, else bool */
 	int connect_timeout_s, command_timeout_s, guest_deadline_s; /* 0 = not set */
 	int parallel; /* 0 = not set */
+	int restart; /* [run] restart: -1 not set, else bool */
 	struct hvc_guest_config *guests;
 	size_t n_guests;
 };
@@ -44,6 +46,8 @@ struct hvc_config {
  */
 int hvc_config_load(const char *path, bool required, struct hvc_config *ret, struct hvc_error *err);
 void hvc_config_finish(struct hvc_config *c);
+/* Whether rollout --restart may restart this guest: its section's restart =, else [run]'s, else yes. */
+bool hvc_config_restart_allowed(const struct hvc_config *c, const char *name, const char *uuid);
 /* The per-guest section matching name or uuid, or NULL. */
 const struct hvc_guest_config *hvc_config_guest(
 	const struct hvc_config *c, const char *name, const char *uuid);

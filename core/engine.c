@@ -286,6 +286,12 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 	return r;
 }
 
+int hvc_engine_reach(const struct hvc_engine *e, const struct hvc_engine_target *t,
+	struct hvc_guest_plan *gp, struct hvc_session **ret_session)
+{
+	return reach_and_inspect(e, t, gp, ret_session);
+}
+
 /* --- one guest --- */
 
 void hvc_engine_guest(

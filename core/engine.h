@@ -50,6 +50,7 @@ struct hvc_engine_target {
 	const char *cli_address; /* HOST[:PORT] from --guest-address, or NULL */
 	const char *config_address; /* HOST[:PORT] from the configuration, or NULL */
 	bool allow_unverified; /* a guest that reports no UUID may be changed */
+	bool no_restart; /* restart = no in the configuration: rollout --restart leaves it */
 };
 
 /*
@@ -59,6 +60,16 @@ struct hvc_engine_target {
  */
 void hvc_engine_guest(
 	const struct hvc_engine *e, const struct hvc_engine_target *t, struct hvc_guest_plan *gp);
+
+/*
+ * Reach t's guest, inspect it and verify it is the domain meant, as
+ * hvc_engine_guest() does (the address, --wait-ssh's retries until
+ * e->wait_until_ms, the host key, the identity): gp->reach (zeroed) gets what
+ * was found, t->guest->facts the inspection. 0 with *ret_session open, or a
+ * negative errno with gp->reach.inspect_error saying why.
+ */
+int hvc_engine_reach(const struct hvc_engine *e, const struct hvc_engine_target *t,
+	struct hvc_guest_plan *gp, struct hvc_session **ret_session);
 
 /*
  * Every target in a pool of at most e->parallel threads (fewer if threads

@@ -80,6 +80,7 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->kernel_release_source);
 	free(f->os_release);
 	free(f->uuid_dmi);
+	free(f->boot_id);
 	free(f->uuid_xen);
 	free(f->current_clocksource);
 	strv_free(f->available_clocksources);

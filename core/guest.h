@@ -131,6 +131,8 @@ struct hvc_facts {
 	char *os_release; /* PRETTY_NAME from /etc/os-release */
 	/* The UUIDs the system reports for itself (lower case): SMBIOS product_uuid, Xen's. */
 	char *uuid_dmi, *uuid_xen;
+	/* /proc/sys/kernel/random/boot_id: new at every boot of the guest's kernel. */
+	char *boot_id;
 	char *current_clocksource;
 	char **available_clocksources;
 	char *proc_cmdline;

@@ -529,6 +529,7 @@ enum ikey {
 	K_KERNEL_RELEASE,
 	K_OS_RELEASE,
 	K_UUID_DMI,
+	K_BOOT_ID,
 	K_UUID_XEN,
 	K_CS_CURRENT,
 	K_CS_AVAILABLE,
@@ -570,6 +571,7 @@ static const struct {
 	[K_KERNEL_RELEASE] = { "kernel-release", false, true },
 	[K_OS_RELEASE] = { "os-release", false, false },
 	[K_UUID_DMI] = { "uuid-dmi", false, false },
+	[K_BOOT_ID] = { "boot-id", false, false },
 	[K_UUID_XEN] = { "uuid-xen", false, false },
 	[K_CS_CURRENT] = { "clocksource-current", false, false },
 	[K_CS_AVAILABLE] = { "clocksource-available", false, false },
@@ -695,6 +697,11 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		if (!hvc_uuid_valid(v))
 			return bad_line(err, l, "not a UUID");
 		*(k == K_UUID_DMI ? &f->uuid_dmi : &f->uuid_xen) = xstrdup(v);
+		return 0;
+	case K_BOOT_ID:
+		if (!hvc_uuid_valid(v))
+			return bad_line(err, l, "not a boot id");
+		f->boot_id = xstrdup(v);
 		return 0;
 	case K_CS_CURRENT:
 		if (!valid_clocksource(v))

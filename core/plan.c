@@ -4,6 +4,7 @@
 
 #include "core/cmdline.h"
 #include "core/plan.h"
+#include "core/restart.h"
 
 HVC_ENUM_IMPL(hvc_action_kind, HVC_ACTION_LAST, "host-cmdline", "guest-bootloader", "sysctl",
 	"live-clocksource", "timesync", "guest-restore")
@@ -382,8 +383,7 @@ static void plan_cmdline(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 	a->remove = strv_copy(p->cmdline_remove);
 }
 
-/* Live value of a sysctl in the guest, or NULL if not known. */
-static const char *sysctl_live(const struct hvc_facts *f, const char *key)
+const char *hvc_facts_sysctl_live(const struct hvc_facts *f, const char *key)
 {
 	size_t n = strlen(key);
 	STRV_FOREACH (s, f->sysctls)
@@ -590,7 +590,7 @@ static void plan_sysctls(struct hvc_guest_plan *gp, const struct hvc_profile *p)
 		const struct hvc_sysctl *s = &p->sysctls[i];
 		struct hvc_condition c = { HVC_COND_SYSCTL_EXISTS, (char *[]){ s->key, NULL } };
 		enum hvc_tristate exists = hvc_condition_eval(&c, g);
-		const char *live = sysctl_live(f, s->key);
+		const char *live = hvc_facts_sysctl_live(f, s->key);
 		struct hvc_action *a;
 
 		if (exists == HVC_NO && s->only_if_exists)
@@ -990,6 +990,7 @@ void hvc_guest_plan_finish(struct hvc_guest_plan *gp)
 	free(gp->actions);
 	free(gp->status_reason);
 	free(gp->result_msg);
+	hvc_restart_free(gp->restart);
 	hvc_reach_finish(&gp->reach);
 	hvc_decision_finish(&gp->decision);
 	memset(gp, 0, sizeof(*gp));

@@ -76,6 +76,8 @@ enum hvc_plan_status {
 HVC_ENUM_DECL(hvc_plan_status);
 /* "changes-pending", "nothing-to-do", "waiting-power-cycle", "no-remedy", "skipped", "blocked", "failed" */
 
+struct hvc_restart; /* core/restart.h: rollout --restart's outcome for one guest */
+
 /* What reaching a guest found out. */
 struct hvc_reach {
 	char *address; /* "host:port" */
@@ -102,6 +104,9 @@ struct hvc_guest_plan {
 	/* rollout outcome for the whole guest */
 	enum hvc_result result;
 	char *result_msg;
+
+	/* rollout --restart: the restart and the verification after it (NULL: no --restart). */
+	struct hvc_restart *restart;
 };
 
 struct hvc_plan {
@@ -150,6 +155,9 @@ void hvc_reach_finish(struct hvc_reach *r);
 struct hvc_guest_plan *hvc_plan_add(struct hvc_plan *plan);
 /* Free every guest plan and the host row. */
 void hvc_plan_finish(struct hvc_plan *plan);
+
+/* The live value of a sysctl key as the guest reported it, or NULL when not known. */
+const char *hvc_facts_sysctl_live(const struct hvc_facts *f, const char *key);
 
 /* Set a's result and its message (printf-style; NULL fmt: no message), replacing earlier ones. */
 void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *fmt, ...)

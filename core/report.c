@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "core/report.h"
+#include "core/restart.h"
 
 /*
  * Text reports are composed in memory and written through hvc_escape() in one place, so
@@ -286,6 +287,27 @@ static struct json_object *action_json(const struct hvc_action *a, enum hvc_repo
 	return o;
 }
 
+/* rollout --restart: "restart" and "verification" of one guest. */
+static void restart_json(struct json_object *o, const struct hvc_restart *rs)
+{
+	struct json_object *r = json_object_new_object();
+	struct json_object *v = NULL;
+
+	json_add_string(r, "needed", hvc_restart_action_to_string(rs->needed));
+	json_add_string(r, "action", hvc_restart_action_to_string(rs->action));
+	json_add_string(r, "result", hvc_restart_result_to_string(rs->result));
+	json_add_string(r, "reason", rs->reason);
+	json_add_string(r, "boot_id_before", rs->boot_id_before);
+	json_add_string(r, "boot_id_after", rs->boot_id_after);
+	json_object_object_add(o, "restart", r);
+	if (rs->result == HVC_RESTART_DONE) {
+		v = json_object_new_object();
+		json_add_string(v, "result", hvc_verify_result_to_string(rs->verification));
+		json_object_object_add(v, "differences", json_strv(rs->differences));
+	}
+	json_object_object_add(o, "verification", v);
+}
+
 struct json_object *hvc_report_guest_json(
 	const struct hvc_guest_plan *gp, enum hvc_report_kind kind)
 {
@@ -317,7 +339,33 @@ struct json_object *hvc_report_guest_json(
 		json_add_string(o, "result", hvc_result_to_string(gp->result));
 		json_add_string(o, "result_message", gp->result_msg);
 	}
+	if (kind == HVC_REPORT_ROLLOUT && gp->restart)
+		restart_json(o, gp->restart);
 	return o;
+}
+
+struct restart_counts {
+	bool any;
+	size_t verified, failed, not_restarted, not_needed;
+};
+
+static void count_restarts(const struct hvc_plan *p, struct restart_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < p->n; i++) {
+		const struct hvc_restart *rs = p->guests[i].restart;
+		if (!rs)
+			continue;
+		c->any = true;
+		if (rs->result == HVC_RESTART_NOT_NEEDED)
+			c->not_needed++;
+		else if (rs->result == HVC_RESTART_DONE && rs->verification == HVC_VERIFY_VERIFIED)
+			c->verified++;
+		else if (rs->result == HVC_RESTART_DONE || rs->result == HVC_RESTART_FAILED)
+			c->failed++;
+		else
+			c->not_restarted++;
+	}
 }
 
 struct rollout_counts {
@@ -381,6 +429,18 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 		json_object_object_add(sum, "deferred", json_object_new_int64(r.deferred));
 		json_object_object_add(sum, "skipped", json_object_new_int64(r.skipped));
 		json_object_object_add(sum, "failed", json_object_new_int64(r.failed));
+		struct restart_counts rc;
+		count_restarts(p, &rc);
+		if (rc.any) {
+			struct json_object *rj = json_object_new_object();
+			json_object_object_add(rj, "verified", json_object_new_int64(rc.verified));
+			json_object_object_add(rj, "failed", json_object_new_int64(rc.failed));
+			json_object_object_add(
+				rj, "not_restarted", json_object_new_int64(rc.not_restarted));
+			json_object_object_add(
+				rj, "not_needed", json_object_new_int64(rc.not_needed));
+			json_object_object_add(sum, "restart", rj);
+		}
 	}
 	json_object_object_add(doc, "summary", sum);
 	return doc;
@@ -511,6 +571,27 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 	}
 }
 
+static void print_restart(FILE *f, const struct hvc_restart *rs)
+{
+	_cleanup_free_ char *reason = hvc_escape_terminal(strna(rs->reason));
+
+	fprintf(f, "  restart:  %s", hvc_restart_result_to_string(rs->result));
+	if (rs->action != HVC_RESTART_ACTION_NONE)
+		fprintf(f, " (%s)", hvc_restart_action_to_string(rs->action));
+	else if (rs->needed != HVC_RESTART_ACTION_NONE)
+		fprintf(f, " (needs %s)", hvc_restart_action_to_string(rs->needed));
+	fprintf(f, ": %s\n", reason);
+	if (rs->boot_id_after)
+		fprintf(f, "  boot id:  %s -> %s\n", strna(rs->boot_id_before), rs->boot_id_after);
+	if (rs->result != HVC_RESTART_DONE)
+		return;
+	fprintf(f, "  verify:   %s\n", hvc_verify_result_to_string(rs->verification));
+	STRV_FOREACH (d, rs->differences) {
+		_cleanup_free_ char *e = hvc_escape_terminal(*d);
+		fprintf(f, "    differs: %s\n", e);
+	}
+}
+
 static void print_guest(
 	FILE *f, const struct hvc_guest_plan *gp, enum hvc_report_kind kind, bool verbose)
 {
@@ -576,6 +657,36 @@ static void print_guest(
 		fprintf(f, "  actions:\n");
 	for (size_t i = 0; i < gp->n_actions; i++)
 		print_action(f, &gp->actions[i], kind);
+	if (kind == HVC_REPORT_ROLLOUT && gp->restart)
+		print_restart(f, gp->restart);
+}
+
+/* rollout --restart: the counts, then every guest that needed a restart and did not get a verified one. */
+static void restart_summary(FILE *f, const struct hvc_plan *p)
+{
+	struct restart_counts rc;
+
+	count_restarts(p, &rc);
+	if (!rc.any)
+		return;
+	fprintf(f, "restart: %zu verified, %zu failed, %zu not restarted, %zu not needed\n",
+		rc.verified, rc.failed, rc.not_restarted, rc.not_needed);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct hvc_restart *rs = p->guests[i].restart;
+		if (!rs || rs->result == HVC_RESTART_NOT_NEEDED ||
+			(rs->result == HVC_RESTART_DONE && rs->verification == HVC_VERIFY_VERIFIED))
+			continue;
+		_cleanup_free_ char *n = hvc_escape_terminal(p->guests[i].guest->name);
+		_cleanup_free_ char *why = hvc_escape_terminal(strna(rs->reason));
+		if (rs->result == HVC_RESTART_DONE) {
+			_cleanup_free_ char *d = strv_join(rs->differences, "; ");
+			_cleanup_free_ char *de = hvc_escape_terminal(strna(d));
+			fprintf(f, "  %s: verification failed: %s\n", n, de);
+		} else {
+			fprintf(f, "  %s: %s: %s\n", n, hvc_restart_result_to_string(rs->result),
+				why);
+		}
+	}
 }
 
 static void plan_text(
@@ -625,6 +736,7 @@ static void plan_text(
 			"%zu guests: %zu applied, %zu already in place, %zu deferred until "
 			"power-cycle/reboot, %zu skipped, %zu failed\n",
 			p->n, r.applied, r.in_place, r.deferred, r.skipped, r.failed);
+		restart_summary(f, p);
 	}
 	if (p->host) {
 		const struct hvc_guest_plan *h = p->host;

@@ -495,6 +495,84 @@ static int libvirt_guest_addresses(struct hvc_backend *b, const struct hvc_guest
 	return 0;
 }
 
+/* The domain of g (by UUID, else name), or NULL with err set. */
+static virDomainPtr lookup(
+	struct libvirt_backend *lb, const struct hvc_guest *g, struct hvc_error *err)
+{
+	virDomainPtr dom = g->uuid[0] ? virDomainLookupByUUIDString(lb->conn, g->uuid)
+				      : virDomainLookupByName(lb->conn, strna(g->name));
+	if (!dom)
+		hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
+			last_error_is_no_domain() ? "guest '%s': no longer defined: %s"
+						  : "guest '%s': cannot look it up: %s",
+			g->name ? g->name : g->uuid, last_error());
+	return dom;
+}
+
+/*
+ * virDomainShutdown: the hypervisor's default graceful method (QEMU: the ACPI
+ * power button, or the guest agent; libxl: Xen's PV shutdown request);
+ * virDomainReboot likewise; virDomainCreate starts the persistent definition
+ * (the next-boot one, so a changed <cmdline> takes effect); virDomainDestroy
+ * pulls the plug. None waits for the guest.
+ */
+static int libvirt_power(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_power what,
+	struct hvc_error *err)
+{
+	static const char *const doing[HVC_POWER_LAST] = {
+		[HVC_POWER_SHUTDOWN] = "ask it to shut down",
+		[HVC_POWER_START] = "start it",
+		[HVC_POWER_REBOOT] = "ask it to reboot",
+		[HVC_POWER_OFF] = "power it off",
+	};
+	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
+	virDomainPtr dom = lookup(lb, g, err);
+	int r;
+
+	if (!dom)
+		return err ? err->code : -EIO;
+	switch (what) {
+	case HVC_POWER_SHUTDOWN:
+		r = virDomainShutdown(dom);
+		break;
+	case HVC_POWER_START:
+		r = virDomainCreate(dom);
+		break;
+	case HVC_POWER_REBOOT:
+		r = virDomainReboot(dom, 0);
+		break;
+	case HVC_POWER_OFF:
+		r = virDomainDestroy(dom);
+		break;
+	default:
+		r = -1;
+		break;
+	}
+	if (r < 0)
+		r = hvc_error_set(err, -EIO, "guest '%s': cannot %s: %s", g->name,
+			what < HVC_POWER_LAST ? doing[what] : "do that", last_error());
+	virDomainFree(dom);
+	return r < 0 ? r : 0;
+}
+
+static int libvirt_guest_state(struct hvc_backend *b, const struct hvc_guest *g,
+	enum hvc_state *ret, struct hvc_error *err)
+{
+	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
+	virDomainPtr dom = lookup(lb, g, err);
+	int state, reason, r = 0;
+
+	if (!dom)
+		return err ? err->code : -EIO;
+	if (virDomainGetState(dom, &state, &reason, 0) < 0)
+		r = hvc_error_set(
+			err, -EIO, "guest '%s': cannot read its state: %s", g->name, last_error());
+	else
+		*ret = state_from_libvirt(state);
+	virDomainFree(dom);
+	return r;
+}
+
 const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.name = "libvirt",
 	.open = libvirt_open,
@@ -503,4 +581,8 @@ const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.set_boot_cmdline = libvirt_set_boot_cmdline,
 	.guest_addresses = libvirt_guest_addresses,
 	.host = libvirt_host,
+	.power = libvirt_power,
+	.power_ops = 1u << HVC_POWER_SHUTDOWN | 1u << HVC_POWER_START | 1u << HVC_POWER_REBOOT |
+		1u << HVC_POWER_OFF,
+	.guest_state = libvirt_guest_state,
 };

@@ -558,6 +558,67 @@ fail:
 	return r;
 }
 
+/*
+ * libxl_domain_shutdown / _reboot send Xen's PV request (the guest may
+ * ignore it); xl's per-domain monitor builds a rebooted domain again from
+ * its "xl" userdata. libxl_domain_destroy pulls the plug. A destroyed domain
+ * is only a file again: starting it is `xl create`, not offered here.
+ */
+static int libxl_power(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_power what,
+	struct hvc_error *err)
+{
+	struct libxl_backend *lb = libxl_backend_from_backend(b);
+	const char *name = g->name ? g->name : g->uuid;
+	uint32_t domid;
+	int r;
+
+	if (find_domid(lb, name, &domid) < 0)
+		return hvc_error_set(err, -ENOENT, "guest '%s': no such domain", name);
+	switch (what) {
+	case HVC_POWER_SHUTDOWN:
+		r = libxl_domain_shutdown(lb->ctx, domid, NULL);
+		break;
+	case HVC_POWER_REBOOT:
+		r = libxl_domain_reboot(lb->ctx, domid, NULL);
+		break;
+	case HVC_POWER_OFF:
+		r = libxl_domain_destroy(lb->ctx, domid, NULL);
+		break;
+	default:
+		return hvc_error_set(err, -EOPNOTSUPP, "the libxl backend cannot %s a guest",
+			hvc_power_to_string(what));
+	}
+	if (r != 0)
+		return hvc_error_set(err, -EIO, "guest '%s': libxl cannot %s it: %s", name,
+			hvc_power_to_string(what), xtl_said("no message"));
+	return 0;
+}
+
+static int libxl_guest_state(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
+	struct hvc_error *err)
+{
+	struct libxl_backend *lb = libxl_backend_from_backend(b);
+	libxl_dominfo info;
+	uint32_t domid;
+	int r;
+
+	if (find_domid(lb, g->name ? g->name : g->uuid, &domid) < 0) {
+		*ret = HVC_STATE_SHUTOFF;
+		return 0;
+	}
+	libxl_dominfo_init(&info);
+	r = libxl_domain_info(lb->ctx, &info, domid);
+	if (r == ERROR_DOMAIN_NOTFOUND)
+		*ret = HVC_STATE_SHUTOFF;
+	else if (r == 0)
+		*ret = state_from_dominfo(&info);
+	libxl_dominfo_dispose(&info);
+	if (r != 0 && r != ERROR_DOMAIN_NOTFOUND)
+		return hvc_error_set(err, -EIO, "guest '%s': cannot read its state: %s", g->name,
+			xtl_said("libxl_domain_info failed"));
+	return 0;
+}
+
 const struct hvc_backend_impl hvc_libxl_backend_impl = {
 	.name = "libxl",
 	.open = libxl_open,
@@ -567,4 +628,7 @@ const struct hvc_backend_impl hvc_libxl_backend_impl = {
 	/* libxl does not know guest addresses: --guest-address, hvclock.conf or the record. */
 	.guest_addresses = NULL,
 	.host = libxl_host,
+	.power = libxl_power,
+	.power_ops = 1u << HVC_POWER_SHUTDOWN | 1u << HVC_POWER_REBOOT | 1u << HVC_POWER_OFF,
+	.guest_state = libxl_guest_state,
 };

@@ -175,6 +175,13 @@ hvc_inspect() {
 		*) echo "uptime $hvc_r" ;;
 		esac
 	fi
+	# The boot's random id: a restart is proven by a new one (hvclock rollout --restart).
+	if hvc_read1 /proc/sys/kernel/random/boot_id; then
+		case $hvc_r in
+		*[!0-9a-f-]* | '') ;;
+		*) echo "boot-id $hvc_r" ;;
+		esac
+	fi
 	for hvc_k in $hvc_keys; do
 		hvc_sysctl_path "$hvc_k"
 		if [ -f "$hvc_sp" ]; then

@@ -1355,6 +1355,106 @@ static void test_xml_get_cmdline(void)
 	CHECK_INTEQ(hvc_libvirt_xml_get_cmdline("<domain", &c, &err), -EINVAL);
 }
 
+/* ---- power: rollout --restart's shutdown, start, reboot, power-off ---- */
+
+static enum hvc_state state_of(struct hvc_backend *b, const struct hvc_guest *g)
+{
+	struct hvc_error err = { 0 };
+	enum hvc_state st = HVC_STATE_UNKNOWN;
+
+	if (hvc_backend_guest_state(b, g, &st, &err) < 0)
+		printf("# state of '%s': %s\n", g->name, err.msg);
+	return st;
+}
+
+static void test_power_shutdown_start(void)
+{
+	struct hvc_backend *b = open_fleet("libvirt/fleet.xml", false);
+	struct hvc_error err = { 0 };
+	struct hvc_guest *g = reread(b, "web1");
+
+	if (!g)
+		goto out;
+	CHECK(hvc_backend_can_power(b, HVC_POWER_SHUTDOWN));
+	CHECK(hvc_backend_can_power(b, HVC_POWER_START));
+	CHECK_INTEQ(state_of(b, g), HVC_STATE_RUNNING);
+	CHECK_INTEQ(hvc_backend_power(b, g, HVC_POWER_SHUTDOWN, &err), 0);
+	/* Bounded by the condition, not by a sleep: the test driver is shut off at once. */
+	CHECK_INTEQ(hvc_backend_wait_state(b, g, HVC_STATE_SHUTOFF, 10000, 50, &err), 0);
+	CHECK_INTEQ(state_of(b, g), HVC_STATE_SHUTOFF);
+	CHECK_INTEQ(hvc_backend_power(b, g, HVC_POWER_START, &err), 0);
+	CHECK_INTEQ(hvc_backend_wait_state(b, g, HVC_STATE_RUNNING, 10000, 50, &err), 0);
+	/* Starting a running guest is the hypervisor's error, quoted in one line. */
+	CHECK_INTEQ(hvc_backend_power(b, g, HVC_POWER_START, &err), -EIO);
+	CHECK(strncmp(err.msg, "guest 'web1': cannot start it: ", 31) == 0);
+	CHECK(!strchr(err.msg, '\n'));
+out:
+	hvc_guest_free(g);
+	hvc_backend_destroy(b);
+}
+
+static void test_power_reboot_and_off(void)
+{
+	struct hvc_backend *b = open_fleet("libvirt/fleet.xml", false);
+	struct hvc_error err = { 0 };
+	struct hvc_guest *g = reread(b, "xenpv1");
+
+	if (!g)
+		goto out;
+	CHECK_INTEQ(hvc_backend_power(b, g, HVC_POWER_REBOOT, &err), 0);
+	/* on_reboot restart: the domain is running again. */
+	CHECK_INTEQ(state_of(b, g), HVC_STATE_RUNNING);
+	CHECK_INTEQ(hvc_backend_power(b, g, HVC_POWER_OFF, &err), 0);
+	CHECK_INTEQ(state_of(b, g), HVC_STATE_SHUTOFF);
+	/* A shut-off guest cannot be asked to shut down or reboot. */
+	CHECK_INTEQ(hvc_backend_power(b, g, HVC_POWER_REBOOT, &err), -EIO);
+	CHECK(strstr(err.msg, "guest 'xenpv1': cannot ask it to reboot: ") == err.msg);
+out:
+	hvc_guest_free(g);
+	hvc_backend_destroy(b);
+}
+
+/* A guest that does not come down (here: nobody asked it to) ends the wait at its bound. */
+static void test_wait_state_bounded(void)
+{
+	struct hvc_backend *b = open_fleet("libvirt/fleet.xml", false);
+	struct hvc_error err = { 0 };
+	struct hvc_guest *g = reread(b, "db1");
+	int64_t t0 = hvc_now_ms();
+
+	if (!g)
+		goto out;
+	CHECK_INTEQ(hvc_backend_wait_state(b, g, HVC_STATE_SHUTOFF, 300, 50, &err), -ETIMEDOUT);
+	CHECK_STREQ(err.msg, "guest 'db1': still running after 300 ms");
+	CHECK(hvc_now_ms() - t0 >= 300);
+	CHECK_INTEQ(state_of(b, g), HVC_STATE_RUNNING);
+out:
+	hvc_guest_free(g);
+	hvc_backend_destroy(b);
+}
+
+static void test_power_refusals(void)
+{
+	struct hvc_backend *ro = open_fleet("libvirt/fleet.xml", true);
+	struct hvc_backend *rw = open_fleet("libvirt/fleet.xml", false);
+	struct hvc_error err = { 0 };
+	struct hvc_guest *g = reread(ro, "web1"), *gone = hvc_guest_new();
+
+	if (g) {
+		CHECK_INTEQ(hvc_backend_power(ro, g, HVC_POWER_SHUTDOWN, &err), -EROFS);
+		CHECK_INTEQ(state_of(ro, g), HVC_STATE_RUNNING);
+	}
+	gone->name = xstrdup("gone");
+	snprintf(gone->uuid, sizeof(gone->uuid), "%s", "00000000-0000-4000-8000-00000000dead");
+	hvc_error_clear(&err);
+	CHECK_INTEQ(hvc_backend_power(rw, gone, HVC_POWER_SHUTDOWN, &err), -ENOENT);
+	CHECK(strncmp(err.msg, "guest 'gone': no longer defined: ", 33) == 0);
+	hvc_guest_free(gone);
+	hvc_guest_free(g);
+	hvc_backend_destroy(ro);
+	hvc_backend_destroy(rw);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
@@ -1382,6 +1482,10 @@ int main(void)
 		HVC_TEST(test_xml_metadata),
 		HVC_TEST(test_xml_set_cmdline),
 		HVC_TEST(test_xml_get_cmdline),
+		HVC_TEST(test_power_shutdown_start),
+		HVC_TEST(test_power_reboot_and_off),
+		HVC_TEST(test_wait_state_bounded),
+		HVC_TEST(test_power_refusals),
 	};
 
 	return hvc_test_run(tests, ELEMENTSOF(tests));

@@ -42,4 +42,38 @@ check "rollback of a recorded guest it cannot reach: exit 1, says why" sh -c '[ 
 run -c "$FLEET" rollout debian12-web
 check "rollout of a named guest with no address: exit 1 (not looked at)" rc_is 1
 
+# --- rollout --restart: the refusals, and the guests never restarted ---
+for opt in "--canary" "--force-off" "--batch 2" "--max-failed 1" "--restart-timeout 5"; do
+	# shellcheck disable=SC2086 # the option and its argument
+	run -c "$FLEET" rollout $opt centos6-db
+	check "rollout $opt without --restart: usage error" sh -c '[ '$rc' -eq 2 ] && grep -q "^hvclock: option .'"${opt%% *}"'. needs --restart$" '"$TMP/err"
+done
+for bad in "--batch 0" "--batch 257" "--max-failed 0" "--restart-timeout 0" "--batch x"; do
+	# shellcheck disable=SC2086
+	run -c "$FLEET" rollout --restart $bad centos6-db
+	check "rollout --restart $bad: usage error naming the option" sh -c '[ '$rc' -eq 2 ] && grep -q "^hvclock: invalid '"${bad%% *}"' " '"$TMP/err"
+done
+run -c "$FLEET" plan --restart
+check "plan --restart: not an option of plan" sh -c '[ '$rc' -eq 2 ] && grep -q "option .--restart. is not for plan" '"$TMP/err"
+
+# el5-kvm-x86-64 forced: only a <cmdline> change (deferred) and a check, so the guests wait for a
+# power-cycle; none can be restarted here, each for its own reason, and none counts as failed.
+run -c "$FLEET" rollout --restart --json --profile el5-kvm-x86-64 centos6-db el6-batch-paused transient-el6
+check "rollout --restart, guests never restarted: exit 0" rc_is 0
+check "rollout --restart: restart object per guest, with the reason" json_check '
+r = {n: g[n]["restart"] for n in g}
+assert r["centos6-db"]["needed"] == "shutdown-start" and r["centos6-db"]["result"] == "skipped", r
+assert "not reached over SSH" in r["centos6-db"]["reason"], r
+assert r["el6-batch-paused"]["result"] == "skipped" and "paused" in r["el6-batch-paused"]["reason"], r
+assert r["transient-el6"]["result"] == "skipped" and "transient" in r["transient-el6"]["reason"], r
+assert all(g[n]["verification"] is None and r[n]["action"] == "none" for n in g), r
+assert d["summary"]["restart"] == {"verified": 0, "failed": 0, "not_restarted": 3, "not_needed": 0}, d["summary"]'
+printf '[guest:centos6-db]\nrestart = no\n' >"$TMP/restart.conf"
+chmod 600 "$TMP/restart.conf"
+run --config "$TMP/restart.conf" -c "$FLEET" rollout --restart -q --profile el5-kvm-x86-64 centos6-db
+check "rollout --restart: restart = no in the configuration is never restarted, and said so" sh -c '[ '$rc' -eq 0 ] && grep -q "^  centos6-db: skipped: restart = no in the configuration$" '"$TMP/out"
+run -c "$FLEET" rollout centos6-db --json
+check "rollout without --restart: no restart object" json_check '
+assert "restart" not in g["centos6-db"] and "restart" not in d["summary"], g["centos6-db"]'
+
 finish

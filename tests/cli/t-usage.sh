@@ -61,7 +61,7 @@ check "help: lists the commands" sh -c 'for c in plan rollout rollback list help
 check "help: documents exit code 4" out_has "4  plan only: changes are pending"
 
 run help rollout
-check "help rollout: usage line" out_has "rollout [--profile NAME] (--all-guests | GUEST...)"
+check "help rollout: usage line" out_has "rollout [--profile NAME] [--restart] (--all-guests | GUEST...)"
 
 run plan -h
 check "plan -h: exit 0 with usage" sh -c '[ '$rc' -eq 0 ] && grep -q "usage: .* plan" '"$TMP/out"

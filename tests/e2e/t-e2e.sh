@@ -1,6 +1,7 @@
 #!/bin/bash
 # t-e2e.sh: hvclock end to end on real guests (Debian's kernel under QEMU, TCG here) behind a private
-# libvirtd: plan -> rollout -> power-cycle -> verify inside the guests -> plan -> rollout again ->
+# libvirtd: plan -> rollout -> rollout --restart (a guest ignoring the shutdown request left running;
+# then every guest restarted and verified by hvclock) -> verify inside the guests -> plan -> rollout again ->
 # rollback -> power-cycle -> verify; provisioning (rollout --wait-ssh right after virsh start); faults
 # on real parts (guest destroyed in the middle of a rollout, libvirtd stopped in the middle of a run,
 # a guest's host key changed after re-creation). TAP; SKIPs only where the machine cannot run it.
@@ -105,7 +106,7 @@ PROFILE=(--profiles-dir "$here/profiles" --profile e2e-hpet)
 # HV ARGS...: hvclock inside the bed's namespaces, against the private daemon's qemu:///system, with the
 # image's key, a known_hosts file that starts empty, and --accept-new
 HV() {
-	bed_ns "$S" timeout 300 "$HVCLOCK" -c qemu:///system -i "$G/id_ed25519" --known-hosts "$KH" \
+	bed_ns "$S" timeout "${HV_TIMEOUT:-300}" "$HVCLOCK" -c qemu:///system -i "$G/id_ed25519" --known-hosts "$KH" \
 		--accept-new --no-agent --connect-timeout 10 "$@"
 }
 # hv ARGS...: the same; stdout in $RUN/out, stderr in $RUN/err, exit code in $rc
@@ -530,21 +531,49 @@ t "d1, d2: the definitions compared carry the new <cmdline> and hvclock's record
 mark "recovery rollout"
 
 # ======================================================================================
-# 5. power-cycle as hvclock says, verify inside the guests
+# 5. rollout --restart: hvclock restarts each guest as its change needs and verifies the remedy
+# inside it; first a guest that ignores the shutdown request is reported and left running
 # ======================================================================================
 cycle_plan "$RUN/rollout2.json" >"$RUN/cycle"
 diag <"$RUN/cycle"
 t "hvclock says: power-cycle the direct-kernel guests, reboot the GRUB guest" \
 	sh -c "grep -qx 'd1 power-cycle' '$RUN/cycle' && grep -qx 'd2 power-cycle' '$RUN/cycle' && grep -qx 'g1 reboot' '$RUN/cycle'"
-while read -r x how; do
-	ctx_set "boot.$x" "$(boot_id "$x")"
-	case $how in
-	power-cycle) power_cycle "$x" ;;
-	reboot) bed_virsh "$S" reboot "$x" >/dev/null || bed_virsh "$S" reboot "$x" --mode acpi >/dev/null ;;
-	esac
-done <"$RUN/cycle"
-for x in d1 d2 g1; do wait_boot "$x" "$(ctx_get boot.$x)" || not_ok "$x did not come back"; done
-mark "power-cycle (destroy+start d1 d2, reboot g1)"
+# d2 ignores a shutdown request: its ACPI power button handler (acpid) and what the guest agent runs
+# for guest-shutdown (/sbin/shutdown) are bind-mounted over with a no-op, in memory only
+gssh d2 'printf "#!/bin/sh\nexit 0\n" >/run/noop && chmod 755 /run/noop &&
+	mount -o bind /run/noop /etc/acpi/PWRF/00000080 && mount -o bind /run/noop /sbin/shutdown' </dev/null
+ctx_set boot.d2 "$(boot_id d2)"
+hv rollout "${PROFILE[@]}" --restart --restart-timeout 20 d2 --json
+cp "$RUN/out" "$RUN/restart-fault.json"
+check_json "fault: d2 ignores the shutdown request: reported (exit 1), left running, no power-off without --force-off" '
+assert rc == 1, rc
+r = g["d2"]["restart"]
+assert r["needed"] == "shutdown-start" and r["action"] == "none" and r["result"] == "left-running", r
+assert "did not shut down within 20 s" in r["reason"] and "--force-off" in r["reason"], r
+assert g["d2"]["verification"] is None, g["d2"]["verification"]
+assert r["boot_id_before"] == ctx["boot.d2"] and r["boot_id_after"] is None, (r, ctx["boot.d2"])
+assert d["summary"]["restart"]["not_restarted"] == 1, d["summary"]'
+t "fault: d2 is still running, in the same boot" \
+	sh -c '[ "$1" = running ] && [ "$2" = "$3" ]' _ "$(bed_virsh "$S" domstate d2 | head -n 1)" "$(boot_id d2)" "$(ctx_get boot.d2)"
+gssh d2 'umount /sbin/shutdown && umount /etc/acpi/PWRF/00000080' </dev/null
+mark "rollout --restart: d2 ignoring the shutdown request, left running"
+
+for x in d1 d2 g1; do ctx_set "boot.$x" "$(boot_id "$x")"; done
+HV_TIMEOUT=900 hv rollout "${PROFILE[@]}" --restart --canary --batch 2 --wait-ssh 240 --all-guests --json
+cp "$RUN/out" "$RUN/restart.json"
+check_json "rollout --restart --canary --batch 2: exit 0; d1, d2 shut down and started, g1 rebooted; each verified inside" '
+assert rc == 0, rc
+want = {"d1": "shutdown-start", "d2": "shutdown-start", "g1": "reboot"}
+assert sorted(g) == sorted(want), sorted(g)
+for n, how in want.items():
+    r, v = g[n]["restart"], g[n]["verification"]
+    assert r["needed"] == how and r["action"] == how and r["result"] == "restarted", (n, r)
+    assert v == {"result": "verified", "differences": []}, (n, v)
+    assert r["boot_id_before"] == ctx["boot." + n], (n, r, ctx["boot." + n])
+    assert r["boot_id_after"] and r["boot_id_after"] != r["boot_id_before"], (n, r)
+assert d["summary"]["restart"] == {"verified": 3, "failed": 0, "not_restarted": 0, "not_needed": 0}, d["summary"]'
+for x in d1 d2 g1; do wait_boot "$x" "$(ctx_get boot.$x)" 30 || not_ok "$x did not come back"; done
+mark "rollout --restart --canary --batch 2 (shutdown+start d1 d2, reboot g1)"
 for x in d1 d2 g1; do
 	snap "$x" "$RUN/$x.2"
 	f=$RUN/$x.2
@@ -723,10 +752,24 @@ assert rc == 0, rc
 assert g["d2"]["result"] == "deferred", (g["d2"]["result"], g["d2"]["result_message"])'
 mark "host key change refused, then recovered"
 
-# the provisioning script goes on: power-cycle at once, as hvclock says
+# the provisioning script goes on: hvclock restarts both at once and verifies (text report: the
+# transcript; HVC_TRANSCRIPT_DIR gets a copy)
 for x in p1 d2; do ctx_set "boot.$x" "$(boot_id "$x")"; done
-power_cycle p1 d2
-for x in p1 d2; do wait_boot "$x" "$(ctx_get boot.$x)" || not_ok "$x did not come back"; done
+HV_TIMEOUT=900 hv rollout "${PROFILE[@]}" --restart --batch 2 --wait-ssh 240 p1 d2
+cp "$RUN/out" "$RUN/restart-provision.txt"
+if [ -n "${HVC_TRANSCRIPT_DIR:-}" ]; then
+	{
+		echo "# hvclock -c qemu:///system ... rollout --profile e2e-hpet --restart --batch 2 --wait-ssh 240 p1 d2"
+		cat "$RUN/out"
+		echo "# exit status $rc"
+	} >"$HVC_TRANSCRIPT_DIR/restart-transcript.txt"
+fi
+t "provisioning: rollout --restart --batch 2 p1 d2: exit 0, both shut down, started and verified (text report)" \
+	sh -c "[ $rc = 0 ] && grep -qx 'restart: 2 verified, 0 failed, 0 not restarted, 0 not needed' '$RUN/out' &&
+		[ \$(grep -c '^  restart:  restarted (shutdown-start): shut down, started; the remedy is in effect\$' '$RUN/out') = 2 ] &&
+		[ \$(grep -cx '  verify:   verified' '$RUN/out') = 2 ]"
+[ "$rc" = 0 ] || { diag <"$RUN/out"; diag <"$RUN/err"; }
+for x in p1 d2; do wait_boot "$x" "$(ctx_get boot.$x)" 30 || not_ok "$x did not come back"; done
 for x in p1 d2; do
 	snap "$x" "$RUN/$x.7"
 	f=$RUN/$x.7

@@ -28,6 +28,14 @@ static void test_good(void)
 	g = hvc_config_guest(&c, "other", "4A1C6E2B-9F0D-4E57-8B3A-1C2D3E4F5001");
 	CHECK(g && g->skip);
 	CHECK(hvc_config_guest(&c, "nope", "nope") == NULL);
+	/* restart: the guest's own key wins over [run]'s, which is the default for the others. */
+	CHECK(hvc_config_restart_allowed(&c, "web1", "x"));
+	CHECK(!hvc_config_restart_allowed(&c, "other", "4a1c6e2b-9f0d-4e57-8b3a-1c2d3e4f5001"));
+	CHECK(!hvc_config_restart_allowed(&c, "nope", "nope"));
+	hvc_config_finish(&c);
+	/* Without any restart key every guest may be restarted. */
+	CHECK_INTEQ(hvc_config_load("/nonexistent/hvclock.conf", false, &c, &err), 0);
+	CHECK(hvc_config_restart_allowed(&c, "nope", "nope"));
 	hvc_config_finish(&c);
 }
 
@@ -77,6 +85,7 @@ static const struct bad bad_cases[] = {
 	/* The stricter of the two name rules (profile.c's): no leading '-'. */
 	{ "[guest:a]\nprofile = -el6\n", 2, "invalid profile name '-el6'" },
 	{ "[guest:a]\nskip = sometimes\n", 2, "invalid boolean" },
+	{ "[guest:a]\nrestart = later\n", 2, "invalid boolean" },
 	{ "[guest:a]\ncolour = blue\n", 2, "unknown key 'colour' in [guest:a]" },
 	{ "[ssh]\nuser\n", 2, "syntax error" },
 };

@@ -487,6 +487,7 @@ static const char good_report[] =
 	"bootloader grubby\n"
 	"bootloader-args ro root=/dev/xvda1 clocksource=jiffies\n"
 	"uptime 183211\n"
+	"boot-id 0f3c1e52-8a1b-4c2d-9e7f-1234567890ab\n"
 	"sysctl xen.independent_wallclock 0\n"
 	"sysctl kernel.printk 4 4 1 7\n"
 	"sysctl kernel.empty \n"
@@ -536,6 +537,7 @@ static void test_inspect_parse_good(void)
 	CHECK_INTEQ(f.bootloader, HVC_BOOTLOADER_GRUBBY);
 	CHECK_STREQ(f.grub_cmdline, "ro root=/dev/xvda1 clocksource=jiffies");
 	CHECK_INTEQ(f.uptime_seconds, 183211);
+	CHECK_STREQ(f.boot_id, "0f3c1e52-8a1b-4c2d-9e7f-1234567890ab");
 	CHECK_INTEQ(strv_length(f.sysctls), 3);
 	CHECK(strv_contains(f.sysctls, "kernel.printk=4 4 1 7"));
 	CHECK(strv_contains(f.sysctls, "xen.independent_wallclock=0"));
@@ -842,6 +844,8 @@ static void test_inspect_parse_bad(void)
 		{ "unknown cpu flag", "cpu-flags constant_tsc", "cpu-flags rdtscp constant_tsc",
 			-EPROTO, "CPU flag" },
 		{ "bad uptime", "uptime 183211\n", "uptime -5\n", -EPROTO, "seconds" },
+		{ "bad boot id", "uptime 183211\n", "uptime 183211\nboot-id 1;reboot\n", -EPROTO,
+			"boot id" },
 		{ "bad wallclock", "independent-wallclock present 0\n",
 			"independent-wallclock maybe\n", -EPROTO, "absent" },
 		{ "bad sysctl key", "sysctl kernel.printk", "sysctl Kernel.printk", -EPROTO,
