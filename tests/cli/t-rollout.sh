@@ -57,9 +57,10 @@ run -c "$FLEET" plan --restart
 check "plan --restart: not an option of plan" sh -c '[ '$rc' -eq 2 ] && grep -q "option .--restart. is not for plan" '"$TMP/err"
 
 # el5-kvm-x86-64 forced: only a <cmdline> change (deferred) and a check, so the guests wait for a
-# power-cycle; none can be restarted here, each for its own reason, and none counts as failed.
+# power-cycle; none can be restarted here, each for its own reason, and none counts as a failed
+# restart: exit 1 only because the named transient guest was not looked at (EXIT STATUS).
 run -c "$FLEET" rollout --restart --json --profile el5-kvm-x86-64 centos6-db el6-batch-paused transient-el6
-check "rollout --restart, guests never restarted: exit 0" rc_is 0
+check "rollout --restart, guests never restarted: exit 1 for the named transient guest alone" sh -c '[ '$rc' -eq 1 ] && [ "$(grep -c . '"$TMP/err"')" = 1 ] && grep -q "^hvclock: transient-el6: named but not looked at: transient guest" '"$TMP/err"
 check "rollout --restart: restart object per guest, with the reason" json_check '
 r = {n: g[n]["restart"] for n in g}
 assert r["centos6-db"]["needed"] == "shutdown-start" and r["centos6-db"]["result"] == "skipped", r
