@@ -12,7 +12,23 @@ struct hvc_run {
 	char **names; /* guests named on the command line */
 	size_t n_names;
 	bool all; /* --all-guests: not with names; rollout and rollback need one of them */
+	struct hvc_check_cli *check; /* `hvclock check` (mode PLAN): its options; else NULL */
 };
+
+/* `hvclock check`'s options (cmd/check.c). */
+struct hvc_check_cli {
+	const char *prometheus; /* --prometheus FILE */
+	bool nagios; /* --nagios */
+	bool reported; /* hvc_check_report() ran */
+};
+
+struct hvc_config;
+/*
+ * `hvclock check`, after the engine (cmd/check.c): judge checks[i] (plan->guests[i]'s
+ * samples) and the host row, print, write --prometheus; the exit code.
+ */
+int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const struct hvc_plan *plan,
+	struct hvc_clock_check *checks);
 
 /*
  * Load the configuration and profiles, take the lock (rollout, rollback),
