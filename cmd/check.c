@@ -67,6 +67,7 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 		.thresholds = &cfg->check,
 	};
 	enum hvc_health worst;
+	_cleanup_free_ char *prom_error = NULL;
 	int r;
 
 	for (size_t i = 0; i < plan->n; i++)
@@ -87,13 +88,17 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 		if (hvc_write_file_atomic(run->check->prometheus, text, strlen(text), 0644, &err) <
 			0) {
 			hvc_log_error("%s", err.msg);
+			prom_error = hvc_escape_terminal(err.msg);
 			worst = HVC_HEALTH_UNKNOWN;
 			r = HVC_EXIT_FAILED;
 		}
 	}
 	if (run->check->nagios) {
 		_cleanup_free_ char *line = hvc_check_nagios(&cr);
-		printf("%s\n", line);
+		if (prom_error)
+			printf("HVCLOCK UNKNOWN - %s\n", prom_error);
+		else
+			printf("%s\n", line);
 		r = (int)worst;
 	} else if (ctx->json) {
 		struct json_object *doc = hvc_check_json(&cr);
