@@ -102,8 +102,13 @@ static void parse_chronyc(char *const *out, struct hvc_clock_check *c)
 		const char *v;
 		if (strncmp(*l, "chronyc ", 8) != 0)
 			continue;
+		/* chrony's four values (client.c); anything else says nothing */
 		if ((v = chrony_field(*l + 8, "Leap status")))
-			c->ts_synced = streq(v, "Not synchronised") ? HVC_NO : HVC_YES;
+			c->ts_synced = streq(v, "Not synchronised") ? HVC_NO
+				: streq(v, "Normal") || streq(v, "Insert second") ||
+					streq(v, "Delete second")
+				? HVC_YES
+				: HVC_UNKNOWN;
 		else if ((v = chrony_field(*l + 8, "Last offset")))
 			c->ts_has_offset = parse_seconds(v, &c->ts_offset_s);
 	}

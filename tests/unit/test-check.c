@@ -257,6 +257,7 @@ static void test_timesync(void)
 	 * by accident either way, and a short ntpq line has no offset */
 	judge_timesync(&x, "chronyd", hostile);
 	CHECK(!x.c.ts_has_offset);
+	CHECK_INTEQ(x.c.ts_synced, HVC_UNKNOWN);
 	judge_timesync(&x, "ntpd", hostile);
 	CHECK_INTEQ(x.c.ts_synced, HVC_YES);
 	CHECK(!x.c.ts_has_offset);
