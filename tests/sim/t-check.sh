@@ -11,8 +11,9 @@ top=$(cd "$here/../.." && pwd)
 
 . "$here/lab.sh"
 sim_lab_dir check
-[ -x /bin/date ] && ldd /bin/date 2>/dev/null | grep -q 'libc.so.6' ||
+if ! ldd /bin/date 2>/dev/null | grep -q 'libc.so.6'; then
 	skip_all "no dynamically linked GNU date on this host to put in the guests"
+fi
 
 # g1: clock right, chronyd synchronised; g2: 0.3 s ahead; g3: 5 s behind; g4: clock right,
 # ntpd not synchronised, clock symptoms in kern.log; g5: systemd-timesyncd synchronised.
@@ -156,6 +157,27 @@ if command -v promtool >/dev/null 2>&1; then
 else
 	ok "prometheus: promtool accepts the file # SKIP no promtool on this host"
 fi
+
+# dom0, the host row: the test driver's Domain-0 stands for dom0 while HVCLOCK_LOCAL_ROOT points
+# the local transport into a lab tree (g5's: systemd-timesyncd synchronised). Its clock is the
+# host's: offset 0, no samples; the rest as for a guest.
+python3 - "$TMP/fleet.xml" "$TMP/fleet-dom0.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1])
+t.getroot().append(ET.fromstring("<domain type='test'><name>Domain-0</name>"
+    "<uuid>00000000-0000-0000-0000-000000000000</uuid><memory unit='MiB'>1024</memory>"
+    "<vcpu>1</vcpu><os><type arch='x86_64'>xen</type></os></domain>"))
+t.write(sys.argv[2])
+PY
+rc=0; HVCLOCK_LOCAL_ROOT=$G/g5 run_hvclock -c "test://$TMP/fleet-dom0.xml" -i "$SIM/client/id_ed25519" \
+	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 10 check --json g1 \
+	>"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "host row: dom0 checked locally, offset 0 (it is the host), its time sync read" '
+h = d["host"]
+assert h and h["name"] == "Domain-0" and h["health"] == "ok", h
+assert h["offset_seconds"] == 0 and h["samples"] == 0, h
+assert h["timesync"]["daemon"] == "systemd-timesyncd" and h["timesync"]["synchronized"] is True, h["timesync"]
+assert list(g) == ["g1"] and d["summary"]["ok"] == 2, d["summary"]'
 
 # A guest whose date has no %N (busybox): whole seconds, and the bound says so.
 rm -f "$G/g5/bin/date" && ln -s busybox "$G/g5/bin/date"
