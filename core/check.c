@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/check.h"
+#include "core/profile.h"
 #include "core/report.h"
 #include "core/util.h"
 
@@ -244,6 +245,7 @@ void hvc_check_judge(const struct hvc_check_thresholds *t, const struct hvc_gues
 	c->reasons = NULL;
 	c->health = HVC_HEALTH_OK;
 	c->remedy = remedy_state(gp);
+	c->timesync_required = NULL;
 	c->cost = hvc_clocksource_cost(f->current_clocksource, f->kernel_release, NULL);
 	c->symptoms = -1; /* unknown until inspected */
 	c->ts_active = c->ts_synced = HVC_UNKNOWN;
@@ -295,6 +297,15 @@ void hvc_check_judge(const struct hvc_check_thresholds *t, const struct hvc_gues
 		raise_to(c, HVC_HEALTH_WARNING,
 			xasprintf(
 				"%s runs but is not synchronised (%s)", c->ts_daemon, c->ts_tool));
+	if (gp->decision.profile && gp->decision.profile->timesync_required) {
+		bool met = c->ts_active == HVC_YES && c->ts_synced != HVC_NO;
+		c->timesync_required = met ? "met" : "not-met";
+		if (!met && c->ts_active != HVC_YES)
+			raise_to(c, HVC_HEALTH_WARNING,
+				xasprintf("remedy %s needs a running time sync daemon here: %s",
+					gp->decision.profile->name,
+					c->ts_daemon ? "it is not running" : "none is installed"));
+	}
 }
 
 /* --- outputs --- */
@@ -457,6 +468,7 @@ static struct json_object *row_json(
 	json_object_object_add(
 		rm, "profile", gp->decision.profile ? jstr(gp->decision.profile->name) : NULL);
 	json_object_object_add(rm, "state", c->skipped ? NULL : jstr(c->remedy));
+	json_object_object_add(rm, "timesync_required", jstr(c->timesync_required));
 	json_object_object_add(o, "remedy", rm);
 	return o;
 }

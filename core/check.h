@@ -57,6 +57,10 @@ struct hvc_clock_check {
 	char *last_symptom;
 	enum hvc_cs_cost cost;
 	const char *remedy; /* "in-place", "pending", "waiting-restart", "none", ... (static) */
+	/* The remedy asks for time sync here ([timesync] required = yes; the host row: [host]
+	 * timesync = yes, e.g. Workaround #3's "NTP in the domU"): "met" (a daemon runs and does not
+	 * say it is unsynchronised) or "not-met"; NULL: not asked (static). */
+	const char *timesync_required;
 	enum hvc_health health;
 	char **reasons; /* why not ok, one line each */
 };

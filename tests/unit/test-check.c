@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "core/guestscript.h"
+#include "core/profile.h"
 #include "tests/harness.h"
 
 #define S 1000000000LL
@@ -267,6 +268,36 @@ static void test_timesync(void)
 	fixture_finish(&x);
 }
 
+/* A remedy that needs time sync (xen-wa2's dom0, xen-classic-ntp's "NTP in the domU"):
+ * met or not, from the time sync state. */
+static void test_timesync_required(void)
+{
+	static const char *const chrony_no[] = { "chronyc Leap status     : Not synchronised",
+		NULL };
+	struct hvc_profile p = { .name = (char *)"xen-classic-ntp", .timesync_required = true };
+	struct fixture x;
+
+	fixture_init(&x, "g", NULL);
+	x.gp.decision.profile = &p;
+	set_offset(&x, 0, 0.001);
+	hvc_check_judge(&x.t, &x.gp, &x.c);
+	CHECK_STREQ(x.c.timesync_required, "not-met");
+	CHECK_INTEQ(x.c.health, HVC_HEALTH_WARNING);
+	CHECK(x.c.reasons &&
+		streq(x.c.reasons[0],
+			"remedy xen-classic-ntp needs a running time sync daemon here: none is "
+			"installed"));
+	judge_timesync(&x, "ntpd", NULL);
+	CHECK_STREQ(x.c.timesync_required, "met");
+	CHECK_INTEQ(x.c.health, HVC_HEALTH_OK);
+	judge_timesync(&x, "chronyd", chrony_no);
+	CHECK_STREQ(x.c.timesync_required, "not-met");
+	x.gp.decision.profile = NULL;
+	hvc_check_judge(&x.t, &x.gp, &x.c);
+	CHECK(!x.c.timesync_required);
+	fixture_finish(&x);
+}
+
 static void test_clocksource_cost(void)
 {
 	const char *why;
@@ -428,6 +459,7 @@ int main(void)
 		HVC_TEST(test_judge_offset),
 		HVC_TEST(test_judge_symptoms_and_reach),
 		HVC_TEST(test_timesync),
+		HVC_TEST(test_timesync_required),
 		HVC_TEST(test_clocksource_cost),
 		HVC_TEST(test_time_parse),
 		HVC_TEST(test_inspect_request),
