@@ -415,6 +415,14 @@ static struct json_object *jstr(const char *s)
 	return u ? json_object_new_string(u) : NULL;
 }
 
+/* A threshold as written ("0.1", not 0.10000000000000001). */
+static struct json_object *jshort(double v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%g", v);
+	return json_object_new_double_s(v, buf);
+}
+
 static struct json_object *jtri(enum hvc_tristate t)
 {
 	return t == HVC_UNKNOWN ? NULL : json_object_new_boolean(t == HVC_YES);
@@ -480,10 +488,8 @@ struct json_object *hvc_check_json(const struct hvc_check_run *r)
 	struct json_object *sum = json_object_new_object();
 	struct counts k;
 
-	json_object_object_add(
-		th, "offset_warn_seconds", json_object_new_double(r->thresholds->offset_warn_s));
-	json_object_object_add(
-		th, "offset_crit_seconds", json_object_new_double(r->thresholds->offset_crit_s));
+	json_object_object_add(th, "offset_warn_seconds", jshort(r->thresholds->offset_warn_s));
+	json_object_object_add(th, "offset_crit_seconds", jshort(r->thresholds->offset_crit_s));
 	json_object_object_add(
 		th, "symptoms_warn", json_object_new_int64(r->thresholds->symptoms_warn));
 	json_object_object_add(

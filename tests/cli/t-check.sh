@@ -39,7 +39,7 @@ assert d["thresholds"] == {"offset_warn_seconds": 0.1, "offset_crit_seconds": 1.
 assert d["summary"]["unknown"] == 8 and d["summary"]["skipped"] == 1 and d["summary"]["worst"] == "unknown", d["summary"]
 x = g["centos6-db"]
 assert x["health"] == "unknown" and x["offset_seconds"] is None and x["symptoms"]["count"] is None, x
-assert x["remedy"] == {"profile": "el6-kvm", "state": "pending"}, x["remedy"]
+assert x["remedy"] == {"profile": "el6-kvm", "state": "pending", "timesync_required": None}, x["remedy"]
 assert g["Ωmega \"quoted\" guest"]["health"] == "unknown"'
 
 mkdir -p "$TMP/prom"
