@@ -60,7 +60,7 @@ done < <("$simfleet" inventory)
 
 rc=0
 HVCLOCK_PROFILES_DIR=$top/templates/profiles HVCLOCK_STATE_DIR=$cap/state \
-	HVCLOCK_LOCK_FILE=$cap/lock HVCLOCK_CONFIG=/dev/null \
+	HVCLOCK_LOCK_FILE=$cap/run/lock HVCLOCK_CONFIG=/dev/null \
 	"$HVCLOCK" -c "test://$cap/fleet.xml" -i "$SIM/client/id_ed25519" \
 	--known-hosts "$SIM/client/known_hosts" --no-agent --parallel "$par" \
 	rollout --all-guests --json >"$cap/rollout.json" 2>"$cap/rollout.err" || rc=$?

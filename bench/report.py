@@ -59,6 +59,13 @@ wr = [(n, 1000 * med(n, "wrapper", 1) / n) for n in ns if (n, "wrapper") in rows
 if wr:
     print("floor CPU includes xargs + one `sh -c 'exec ssh ...'` per guest: that wrapper alone "
           "costs " + ", ".join("%.2f ms/guest (N=%d)" % (c, n) for n, c in wr))
+ck = [n for n in ns if (n, "check") in rows]
+if ck:
+    print("hvclock check --all-guests (read-only, after the rollout, same lab; 4 clock samples per"
+          " guest over its one connection): " + ", ".join(
+              "N=%d wall %.2f s, CPU %.2f ms/guest (rollout: %.2f), peak RSS %.1f MiB" % (
+                  n, med(n, "check", 0), 1000 * med(n, "check", 1) / n,
+                  1000 * med(n, "hvclock", 1) / n, peak(n, "check")) for n in ck))
 print("machine: " + machine)
 print()
 print("whole machine during each run (all processes: client, every sshd, the guest shells, and"

@@ -104,7 +104,7 @@ run_hvclock() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
 	b0=$(busy_s)
 	(
 		export HVCLOCK_PROFILES_DIR=$top/templates/profiles HVCLOCK_STATE_DIR=$d/state
-		export HVCLOCK_LOCK_FILE=$d/lock HVCLOCK_CONFIG=/dev/null
+		export HVCLOCK_LOCK_FILE=$d/run/lock HVCLOCK_CONFIG=/dev/null
 		exec "$RUSAGE" "$d/time" "$HVCLOCK" -c "test://$OUT/fleet.xml" \
 			-i "$LAB/client/id_ed25519" --known-hosts "$LAB/client/known_hosts" --no-agent \
 			--parallel "$PAR" rollout --all-guests --json >"$d/out.json" 2>"$d/err"
@@ -114,6 +114,31 @@ run_hvclock() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
 	python3 "$here/tree.py" hvclock "$d/out.json" "$LAB" >"$d/results" ||
 		die "hvclock's rollout is not a clean run (N=$1, $d)"
 	python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "hvclock left other guest trees (N=$1)"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
+}
+
+# hvclock check --all-guests on the lab the rollout just changed (read-only): every guest must be
+# reached and measured, over one SSH connection each.
+run_check() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
+	local d=$OUT/check-$1-$2 rc=0 b0
+	mkdir -p "$d"
+	b0=$(busy_s)
+	(
+		export HVCLOCK_PROFILES_DIR=$top/templates/profiles HVCLOCK_STATE_DIR=$d/state
+		export HVCLOCK_LOCK_FILE=$d/run/lock HVCLOCK_CONFIG=/dev/null
+		exec "$RUSAGE" "$d/time" "$HVCLOCK" -c "test://$OUT/fleet.xml" \
+			-i "$LAB/client/id_ed25519" --known-hosts "$LAB/client/known_hosts" --no-agent \
+			--parallel "$PAR" check --all-guests --json >"$d/out.json" 2>"$d/err"
+	) || rc=$?
+	echo "$b0 $(busy_s)" >"$d/busy"
+	# 1 is "not every guest is ok" (the sim kinds carry symptom lines): a result, not a failure.
+	[ $rc = 0 ] || [ $rc = 1 ] || { tail -5 "$d/err" >&2; die "hvclock check exited $rc (N=$1, $d)"; }
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [x["name"] for x in d["guests"] if x["offset_seconds"] is None or x["samples"] != 4]
+sys.exit("not measured: %s" % " ".join(bad) if bad else 0)' "$d/out.json" ||
+		die "hvclock check did not measure every guest (N=$1, $d)"
 	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
 }
 
@@ -182,6 +207,13 @@ for n in "${NS[@]}"; do
 				"$rss" "$busy" >>"$OUT/results.tsv"
 			log "N=$n P=$PAR rep $rep $mode: wall ${wall}s user ${user}s sys ${sys}s" \
 				"maxrss ${rss}KiB; machine busy ${busy} CPU-s"
+			if [ "$mode" = hvclock ]; then # check, on the lab the rollout changed
+				read -r wall user sys rss busy <<<"$(run_check "$n" "$rep")"
+				printf '%s\tcheck\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$rep" "$wall" "$user" \
+					"$sys" "$rss" "$busy" >>"$OUT/results.tsv"
+				log "N=$n P=$PAR rep $rep check: wall ${wall}s user ${user}s sys ${sys}s" \
+					"maxrss ${rss}KiB"
+			fi
 			if [ "$rep" = 1 ] && [ "$mode" != hvclock ]; then # which KEX the floor really used
 				kex=()
 				[ "$mode" = default ] || kex=(-o KexAlgorithms=curve25519-sha256)

@@ -3,7 +3,7 @@
 
   tree.py manifest GUESTDIR             every path (type, and sha256 of regular files) of a guest
                                         tree, one per line; dev/, tmp/ and bin/bash left out (the
-                                        capture wrapper lives there)
+                                        capture wrapper lives there), and the per-guest UUID files
   tree.py check SIM REFDIR              every guest of the lab's inventory has exactly the tree
                                         REFDIR/KIND.manifest (what hvclock left on that kind)
   tree.py hvclock OUT.json SIM          hvclock's JSON: N guests, failed == 0, every result
@@ -19,7 +19,8 @@ import json
 import os
 import sys
 
-SKIP = {"./dev", "./tmp", "./bin/bash"}
+# The guest's own UUID files differ per guest by design (simfleet gives each its domain's UUID).
+SKIP = {"./dev", "./tmp", "./bin/bash", "./sys/class/dmi/id/product_uuid", "./sys/hypervisor/uuid"}
 
 
 def manifest(root):

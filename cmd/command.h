@@ -58,6 +58,7 @@ struct hvc_command {
 extern const struct hvc_command hvc_cmd_plan;
 extern const struct hvc_command hvc_cmd_rollout;
 extern const struct hvc_command hvc_cmd_rollback;
+extern const struct hvc_command hvc_cmd_check;
 extern const struct hvc_command hvc_cmd_list;
 extern const struct hvc_command hvc_cmd_help;
 

@@ -11,6 +11,7 @@ const struct hvc_command *const hvc_commands[] = {
 	&hvc_cmd_plan,
 	&hvc_cmd_rollout,
 	&hvc_cmd_rollback,
+	&hvc_cmd_check,
 	&hvc_cmd_list,
 	&hvc_cmd_help,
 	NULL,

@@ -49,11 +49,11 @@ const struct hvc_option hvc_options[] = {
 	{ "version", 'V', NULL, "show the version and the compiled-in backends (before the\n"
 	  "command)", HVC_IN_MAIN },
 	{ "profile", 'p', "NAME",
-	  "use the profile NAME for every selected guest (plan, rollout)",
-	  HVC_IN_PLAN | HVC_IN_ROLLOUT },
+	  "use the profile NAME for every selected guest (plan, rollout,\n"
+	  "check)", HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_CHECK },
 	{ "all-guests", HVC_OPT_ALL_GUESTS, NULL,
-	  "every guest that is not shut off (plan, rollout, rollback)",
-	  HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_ROLLBACK },
+	  "every guest that is not shut off (plan, rollout, rollback, check)",
+	  HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_ROLLBACK | HVC_IN_CHECK },
 	{ "restart", HVC_OPT_RESTART, NULL,
 	  "then restart each guest whose change waits for it (power-cycle\n"
 	  "or reboot, as planned) and verify the remedy in it (rollout)", HVC_IN_ROLLOUT },
@@ -67,6 +67,12 @@ const struct hvc_option hvc_options[] = {
 	  "--restart: time for a graceful shutdown or reboot (default: 120)", HVC_IN_ROLLOUT },
 	{ "force-off", HVC_OPT_FORCE_OFF, NULL,
 	  "--restart: power off a guest still up after --restart-timeout", HVC_IN_ROLLOUT },
+	{ "prometheus", HVC_OPT_PROMETHEUS, "FILE",
+	  "check: also write the result as a node_exporter textfile,\n"
+	  "atomically", HVC_IN_CHECK },
+	{ "nagios", HVC_OPT_NAGIOS, NULL,
+	  "check: print one Nagios status line; exit 0/1/2/3 for the\n"
+	  "worst state (ok/warning/critical/unknown)", HVC_IN_CHECK },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 /* clang-format on */

@@ -17,8 +17,10 @@ enum {
 	HVC_IN_ROLLOUT = 1 << 2,
 	HVC_IN_ROLLBACK = 1 << 3,
 	HVC_IN_LIST = 1 << 4,
+	HVC_IN_CHECK = 1 << 5,
 };
-#define HVC_IN_COMMANDS (HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_ROLLBACK | HVC_IN_LIST)
+#define HVC_IN_COMMANDS \
+	(HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_ROLLBACK | HVC_IN_LIST | HVC_IN_CHECK)
 #define HVC_IN_ALL (HVC_IN_MAIN | HVC_IN_COMMANDS)
 
 /* Values of the options without a short letter (the others are their letter). */
@@ -45,6 +47,8 @@ enum {
 	HVC_OPT_MAX_FAILED,
 	HVC_OPT_FORCE_OFF,
 	HVC_OPT_RESTART_TIMEOUT,
+	HVC_OPT_PROMETHEUS,
+	HVC_OPT_NAGIOS,
 };
 
 struct hvc_option {

@@ -60,11 +60,22 @@ int hvc_run_option(void *data, int val, const char *arg)
 		else
 			return hvc_number_option(
 				arg, "--restart-timeout", 1, 3600, &run->restart_timeout_s);
+	case HVC_OPT_PROMETHEUS:
+		if (!run->check || !*arg)
+			break;
+		run->check->prometheus = arg;
+		return 0;
+	case HVC_OPT_NAGIOS:
+		if (!run->check)
+			break;
+		run->check->nagios = true;
 		return 0;
 	default:
-		return hvc_usage_error(run->cmd, "option '--%s' is not for %s",
-			hvc_option_find(val)->name, run->cmd->name);
+		break;
 	}
+	return hvc_usage_error(run->cmd, "option '--%s' is not for %s%s",
+		hvc_option_find(val)->name, run->cmd->name,
+		val == HVC_OPT_PROMETHEUS && run->check ? " with an empty FILE" : "");
 }
 
 static void on_signal(int sig)
@@ -393,7 +404,8 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 		return;
 	set_limits(run->ctx, cfg, &o);
 	hvc_local_transport_new(&o, &t, &err);
-	hvc_engine_host(e, t, t ? NULL : err.msg, host, b, named, plan);
+	/* check: the host row always (its clock, time sync and symptoms). */
+	hvc_engine_host(e, t, t ? NULL : err.msg, host, b, named || run->check, plan);
 	hvc_transport_destroy(t);
 }
 
@@ -409,6 +421,7 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_backend **backends = NULL;
 	struct hvc_engine engine = { 0 };
 	struct hvc_engine_target *targets = NULL;
+	struct hvc_clock_check *checks = NULL;
 	struct hvc_error terr = { 0 };
 	struct hvc_guest *host = NULL;
 	struct hvc_backend *host_backend = NULL;
@@ -488,6 +501,9 @@ int hvc_run(struct hvc_run *run)
 	engine.stop = &interrupted;
 
 	targets = xcalloc(n ? n : 1, sizeof(*targets));
+	engine.check = run->check != NULL;
+	if (run->check)
+		checks = xcalloc(n ? n : 1, sizeof(*checks));
 	for (size_t i = 0; i < n; i++) {
 		const struct hvc_guest_config *gc =
 			hvc_config_guest(&cfg, guests[i]->name, guests[i]->uuid);
@@ -504,6 +520,7 @@ int hvc_run(struct hvc_run *run)
 				ctx->no_verify_identity || (gc && gc->verify_identity == 0),
 			.no_restart =
 				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
+			.check = checks ? &checks[i] : NULL,
 		};
 	}
 
@@ -512,7 +529,7 @@ int hvc_run(struct hvc_run *run)
 	hvc_engine_run(&engine, targets, n, &plan);
 	if (host && !interrupted)
 		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
-	else if (run->mode != HVC_ENGINE_ROLLBACK)
+	else if (run->mode != HVC_ENGINE_ROLLBACK && !run->check)
 		warn_dom0_elsewhere(&plan);
 	if (run->restart) {
 		struct hvc_restart_options ro = {
@@ -528,6 +545,10 @@ int hvc_run(struct hvc_run *run)
 		hvc_engine_restart(&engine, targets, n, &ro, &plan);
 	}
 
+	if (run->check) {
+		r = hvc_check_report(run, &cfg, &plan, checks);
+		goto out;
+	}
 	print_report(ctx, &plan, run->mode);
 	if (writes) {
 		_cleanup_strv_free_ char **warnings = NULL;
@@ -541,6 +562,9 @@ int hvc_run(struct hvc_run *run)
 	r = exit_code(run, &plan);
 
 out:
+	for (size_t i = 0; checks && i < n; i++)
+		hvc_clock_check_finish(&checks[i]);
+	free(checks);
 	hvc_plan_finish(&plan);
 	hvc_guest_free(host);
 	free(names);

@@ -16,7 +16,23 @@ struct hvc_run {
 	bool restart, canary, force_off;
 	int batch, max_failed, restart_timeout_s;
 	const char *restart_only; /* the first staging option given, for "needs --restart" */
+	struct hvc_check_cli *check; /* `hvclock check` (mode PLAN): its options; else NULL */
 };
+
+/* `hvclock check`'s options (cmd/check.c). */
+struct hvc_check_cli {
+	const char *prometheus; /* --prometheus FILE */
+	bool nagios; /* --nagios */
+	bool reported; /* hvc_check_report() ran */
+};
+
+struct hvc_config;
+/*
+ * `hvclock check`, after the engine (cmd/check.c): judge checks[i] (plan->guests[i]'s
+ * samples) and the host row, print, write --prometheus; the exit code.
+ */
+int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const struct hvc_plan *plan,
+	struct hvc_clock_check *checks);
 
 /*
  * Load the configuration and profiles, take the lock (rollout, rollback),

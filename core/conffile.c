@@ -138,6 +138,45 @@ static bool parse_address(
 	return true;
 }
 
+/* [check] offset-warn, offset-crit: seconds, 0.001-3600, decimals allowed. */
+static bool parse_offset(
+	struct ini *ini, const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (!*v || *end || errno || !(d >= 0.001 && d <= 3600) ||
+		strspn(v, "0123456789.") != strlen(v))
+		return ini_fail(ini, "invalid %s '%s' (seconds, 0.001-3600)", key, v);
+	*(double *)target = d;
+	return true;
+}
+
+/* [check] symptoms-warn, symptoms-crit: a count of log lines, 0 (never) to 100000. */
+static bool parse_count(
+	struct ini *ini, const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	int i;
+
+	if (ini_int_value(v, 0, 100000, &i) < 0)
+		return ini_fail(ini, "invalid %s '%s' (0-100000; 0: never)", key, v);
+	*(long *)target = i;
+	return true;
+}
+
+/* The section has ended: warn below crit. */
+static bool check_end(struct ini *ini, void *userdata)
+{
+	const struct hvc_check_thresholds *t = &((struct hvc_config *)userdata)->check;
+
+	if (t->offset_warn_s > t->offset_crit_s)
+		return ini_fail(ini, "offset-warn (%g) is above offset-crit (%g)", t->offset_warn_s,
+			t->offset_crit_s);
+	return true;
+}
+
 /* [guest:NAME]: a new entry (a section appears once per file). */
 static bool guest_begin(struct ini *ini, const char *name, void *userdata, void **ret_object)
 {
@@ -162,6 +201,8 @@ static const struct ini_section conf_sections[] = {
 		"(known: user, identity, port, known-hosts, agent, connect-timeout, "
 		"command-timeout, guest-deadline)" },
 	{ "run", NULL, NULL, "(known: parallel, restart)" },
+	{ "check", NULL, check_end,
+		"(known: offset-warn, offset-crit, symptoms-warn, symptoms-crit)" },
 	{ "guest:", guest_begin, NULL,
 		"(known: address, profile, skip, verify-identity, restart)" },
 };
@@ -177,6 +218,10 @@ static const struct ini_item conf_items[] = {
 	{ "ssh", "guest-deadline", parse_seconds, 0, C(guest_deadline_s), 0 },
 	{ "run", "parallel", parse_parallel, 0, C(parallel), 0 },
 	{ "run", "restart", parse_bool, 0, C(restart), 0 },
+	{ "check", "offset-warn", parse_offset, 0, C(check.offset_warn_s), 0 },
+	{ "check", "offset-crit", parse_offset, 0, C(check.offset_crit_s), 0 },
+	{ "check", "symptoms-warn", parse_count, 0, C(check.symptoms_warn), 0 },
+	{ "check", "symptoms-crit", parse_count, 0, C(check.symptoms_crit), 0 },
 	{ "guest:", "address", parse_address, 0, G(address), 0 },
 	{ "guest:", "profile", parse_token, HVC_TOKEN_NAME, G(profile), 0 },
 	{ "guest:", "skip", parse_skip, 1, G(skip), 0 },
@@ -189,7 +234,7 @@ static const struct ini_schema conf_schema = {
 	.n_sections = ELEMENTSOF(conf_sections),
 	.items = conf_items,
 	.n_items = ELEMENTSOF(conf_items),
-	.sections_hint = "(known: [ssh], [run], [guest:NAME])",
+	.sections_hint = "(known: [ssh], [run], [check], [guest:NAME])",
 	.outside_hint = " (the file starts with a [section])",
 };
 
@@ -210,6 +255,7 @@ int hvc_config_load(const char *path, bool required, struct hvc_config *ret, str
 	memset(ret, 0, sizeof(*ret));
 	ret->agent = -1;
 	ret->restart = -1;
+	hvc_check_thresholds_init(&ret->check);
 	/* O_NONBLOCK: a FIFO planted as the configuration is refused, not waited on. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	f = fd >= 0 ? fdopen(fd, "re") : NULL;
@@ -254,6 +300,7 @@ void hvc_config_finish(struct hvc_config *c)
 	memset(c, 0, sizeof(*c));
 	c->agent = -1;
 	c->restart = -1;
+	hvc_check_thresholds_init(&c->check);
 }
 
 bool hvc_config_restart_allowed(const struct hvc_config *c, const char *name, const char *uuid)

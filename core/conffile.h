@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "core/check.h"
 #include "core/error.h"
 
 /*
@@ -10,6 +11,8 @@
  *   [ssh]    user, identity, port, known-hosts, agent (yes|no|true|false),
  *            connect-timeout, command-timeout, guest-deadline (seconds)
  *   [run]    parallel (1..256), restart = yes|no (default for every guest)
+ *   [check]  offset-warn, offset-crit (seconds, 0.001..3600; default 0.1, 1),
+ *            symptoms-warn, symptoms-crit (log lines, 0 = never; default 1, 0)
  *   [guest:NAME-OR-UUID]   address = HOST[:PORT], profile = NAME, skip = yes|no,
  *                          verify-identity = yes|no, restart = yes|no
  * Unknown sections/keys and bad values are errors "PATH:LINE: ...".
@@ -34,6 +37,7 @@ struct hvc_config {
 	int connect_timeout_s, command_timeout_s, guest_deadline_s; /* 0 = not set */
 	int parallel; /* 0 = not set */
 	int restart; /* [run] restart: -1 not set, else bool */
+	struct hvc_check_thresholds check; /* [check]; the defaults when not set */
 	struct hvc_guest_config *guests;
 	size_t n_guests;
 };

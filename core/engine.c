@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/conffile.h"
@@ -137,7 +138,7 @@ static int resolve_address(const struct hvc_engine_target *t, struct hvc_guest_p
 
 /* Run the inspection script over session and fill g->facts; a failure sets *ret_error. */
 static int inspect(struct hvc_transport *t, struct hvc_session *session, char **sysctl_keys,
-	struct hvc_guest *g, char **ret_error)
+	bool check, struct hvc_guest *g, char **ret_error)
 {
 	struct hvc_error err = { 0 };
 	struct hvc_exec_result res = { 0 };
@@ -145,8 +146,8 @@ static int inspect(struct hvc_transport *t, struct hvc_session *session, char **
 	size_t len;
 	int r;
 
-	request = hvc_inspect_request(
-		sysctl_keys, g->is_host, hvc_guest_deadline_s(t->options.command_timeout_ms), &len);
+	request = hvc_inspect_request_check(sysctl_keys, g->is_host, check,
+		hvc_guest_deadline_s(t->options.command_timeout_ms), &len);
 	if (!request) {
 		*ret_error = xstrdup("a profile names a sysctl key the inspection cannot ask for");
 		return -EINVAL;
@@ -276,7 +277,8 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 		reach->inspect_error = xstrdup(err.msg);
 		return -EIO;
 	}
-	r = inspect(e->transport, *ret_session, e->sysctl_keys, t->guest, &reach->inspect_error);
+	r = inspect(e->transport, *ret_session, e->sysctl_keys, e->check, t->guest,
+		&reach->inspect_error);
 	if (r >= 0)
 		r = verify_identity(e, t, gp, *ret_session);
 	if (r < 0) {
@@ -290,6 +292,47 @@ int hvc_engine_reach(const struct hvc_engine *e, const struct hvc_engine_target 
 	struct hvc_guest_plan *gp, struct hvc_session **ret_session)
 {
 	return reach_and_inspect(e, t, gp, ret_session);
+}
+
+/* The host's CLOCK_REALTIME in ns. */
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * `hvclock check`: HVC_CHECK_SAMPLES clock samples over the guest's session, NTP-style:
+ * the host's time before and after each exec of the constant time request bounds the
+ * moment the guest read its clock. The first failure ends the sampling (sample_error).
+ */
+static void sample_clock(struct hvc_transport *t, struct hvc_session *s, struct hvc_clock_check *c)
+{
+	for (int i = 0; i < HVC_CHECK_SAMPLES; i++) {
+		struct hvc_exec_result res = { 0 };
+		struct hvc_error err = { 0 };
+		int64_t t0, t1, g = 0;
+		bool whole = false;
+		int r;
+
+		t0 = realtime_ns();
+		r = hvc_session_exec(t, s, HVC_GUEST_COMMAND, hvc_time_request,
+			hvc_time_request_len, &res, &err);
+		t1 = realtime_ns();
+		if (r >= 0 && res.exit_status != 0)
+			r = hvc_error_set(&err, -EIO, "the clock sample exited with status %d",
+				res.exit_status);
+		if (r >= 0)
+			r = hvc_time_parse(res.out, res.out_len, &g, &whole, &err);
+		hvc_exec_result_finish(&res);
+		if (r < 0) {
+			free_and_strdup(&c->sample_error, err.msg);
+			return;
+		}
+		hvc_clock_check_add_sample(c, t0, g, t1, whole);
+	}
 }
 
 /* --- one guest --- */
@@ -338,6 +381,8 @@ void hvc_engine_guest(
 		goto finish;
 	}
 	hvc_plan_guest(e->profiles, g, t->forced, gp);
+	if (e->check && t->check && session)
+		sample_clock(e->transport, session, t->check);
 	if (e->mode == HVC_ENGINE_ROLLOUT)
 		hvc_rollout_guest(t->backend, gp, &access);
 finish:
@@ -432,7 +477,7 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 			no_local ? no_local : "no local transport");
 	else if (hvc_transport_connect(t, NULL, 0, &s, &err) < 0)
 		why = xasprintf("cannot run the scripts in dom0: %s", err.msg);
-	else if (inspect(t, s, e->sysctl_keys, host, &why) < 0) {
+	else if (inspect(t, s, e->sysctl_keys, e->check, host, &why) < 0) {
 		hvc_session_disconnect(t, s);
 		s = NULL;
 	}

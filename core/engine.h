@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/backend.h"
+#include "core/check.h"
 #include "core/plan.h"
 #include "core/profile.h"
 #include "core/transport.h"
@@ -34,6 +35,9 @@ struct hvc_engine {
 	int64_t wait_until_ms; /* hvc_now_ms() clock: keep trying "not yet" guests until then */
 	const volatile sig_atomic_t *stop; /* when set, take no new guest (may be NULL) */
 	char **sysctl_keys; /* every key a profile sets or asks about (owned) */
+	/* `hvclock check` (mode PLAN): the inspection adds the time sync tools' output, and each
+	 * reached guest gets HVC_CHECK_SAMPLES clock samples over its session (target->check). */
+	bool check;
 };
 
 /* Defaults, and the sysctl keys the inspection asks about from profiles. */
@@ -51,6 +55,7 @@ struct hvc_engine_target {
 	const char *config_address; /* HOST[:PORT] from the configuration, or NULL */
 	bool allow_unverified; /* a guest that reports no UUID may be changed */
 	bool no_restart; /* restart = no in the configuration: rollout --restart leaves it */
+	struct hvc_clock_check *check; /* e->check: the clock samples go here (the caller's) */
 };
 
 /*

@@ -118,6 +118,7 @@ void hvc_facts_finish(struct hvc_facts *f)
 	free(f->guest_state_clocksource);
 	strv_free(f->guest_state_sysctls);
 	free(f->log_source);
+	strv_free(f->timesync_out);
 	hvc_facts_init(f);
 }
 

@@ -191,6 +191,9 @@ struct hvc_facts {
 	bool guest_state_bootloader;
 	/* Where the log lines came from: "dmesg", "journalctl", "kern.log", "messages" or "none". */
 	char *log_source;
+	/* `hvclock check` only: the time sync tools' own output, "TOOL TEXT" (TOOL chronyc,
+	 * ntpq or timedatectl), untrusted guest text, parsed by core/check.c. */
+	char **timesync_out;
 };
 
 /* What hvclock recorded about its own earlier change to this guest (domain metadata). */

@@ -12,6 +12,7 @@
 #define DATA_CLOSE HVC_GUEST_DATA_END "\n"
 #define MAX_KEYS 256
 #define MAX_CLOCKSOURCES 32
+#define MAX_TIMESYNC_OUT 120 /* timesync-out lines: 40 per tool */
 #define MAX_DROPIN_LINES 200
 
 /* --- tokens (core/token.h decides what is valid) --- */
@@ -98,6 +99,12 @@ static void add_deadline(struct hvc_obuf *b, int deadline_s)
 
 char *hvc_inspect_request(char *const *sysctl_keys, bool dom0, int deadline_s, size_t *len)
 {
+	return hvc_inspect_request_check(sysctl_keys, dom0, false, deadline_s, len);
+}
+
+char *hvc_inspect_request_check(
+	char *const *sysctl_keys, bool dom0, bool check, int deadline_s, size_t *len)
+{
 	struct hvc_obuf b;
 
 	if (len)
@@ -112,6 +119,8 @@ char *hvc_inspect_request(char *const *sysctl_keys, bool dom0, int deadline_s, s
 		buf_line(&b, "sysctl", *k);
 	if (dom0)
 		buf_line(&b, "dom0", NULL);
+	if (check)
+		buf_line(&b, "check", NULL);
 	add_deadline(&b, deadline_s);
 	return buf_finish(&b, len);
 }
@@ -561,6 +570,7 @@ enum ikey {
 	K_STATE_BOOTLOADER,
 	K_LOG_SOURCE,
 	K_LOG,
+	K_TIMESYNC_OUT,
 	K_LAST,
 };
 
@@ -603,6 +613,7 @@ static const struct {
 	[K_STATE_BOOTLOADER] = { "state-bootloader", false, false },
 	[K_LOG_SOURCE] = { "log-source", false, true },
 	[K_LOG] = { "log", true, false },
+	[K_TIMESYNC_OUT] = { "timesync-out", true, false },
 };
 
 static int ikey_lookup(const char *name)
@@ -934,6 +945,17 @@ static int parse_inspect_line(const struct line *l, enum ikey k, struct hvc_fact
 		if (*v)
 			hvc_facts_add_log(f, hvc_symptom_classify(v), v);
 		return 0;
+	case K_TIMESYNC_OUT: {
+		static const char *const tools[] = { "chronyc", "ntpq", "timedatectl", NULL };
+		const char *sp = strchr(v, ' ');
+		_cleanup_free_ char *tool = sp ? xstrndup(v, (size_t)(sp - v)) : xstrdup(v);
+		if (!one_of(tool, tools))
+			return bad_line(err, l, "expected 'chronyc|ntpq|timedatectl TEXT'");
+		if (strv_length(f->timesync_out) >= MAX_TIMESYNC_OUT)
+			return bad_line(err, l, "too many time sync tool lines");
+		strv_push(&f->timesync_out, v);
+		return 0;
+	}
 	case K_LAST:
 		break;
 	}
@@ -990,6 +1012,58 @@ int hvc_inspect_parse(const char *out, size_t len, struct hvc_facts *facts, stru
 	f.kernel_release_source = xstrdup("guest");
 	hvc_facts_finish(facts);
 	*facts = f;
+	ret = 0;
+out:
+	report_finish(&r);
+	return ret;
+}
+
+/* --- clock samples (`hvclock check`) --- */
+
+/* Constant, like the scripts: no data. date's %N is GNU's (busybox prints it as is): else
+ * whole seconds, which the parser marks as such. */
+const char hvc_time_request[] = "echo 'hvclock-time 1'\n"
+				"hvc_t=$(date +%s.%N 2>/dev/null </dev/null)\n"
+				"case $hvc_t in '' | *[!0-9.]* | .* | *. | *.*.*)\n"
+				"\thvc_t=$(date +%s 2>/dev/null </dev/null) ;;\n"
+				"esac\n"
+				"echo \"clock $hvc_t\"\n"
+				"echo end\n";
+const size_t hvc_time_request_len = sizeof(hvc_time_request) - 1;
+
+int hvc_time_parse(const char *out, size_t len, int64_t *ret_ns, bool *ret_whole_seconds,
+	struct hvc_error *err)
+{
+	struct report r;
+	const char *v, *dot;
+	int64_t sec = 0, ns = 0;
+	size_t nd, nf = 0;
+	int ret;
+
+	ret = report_split(out, len, "hvclock-time", &r, err);
+	if (ret < 0)
+		return ret;
+	if (r.n != 3 || !streq(r.lines[1].key, "clock")) {
+		ret = hvc_error_set(err, -EPROTO, "guest clock report: expected one 'clock' line");
+		goto out;
+	}
+	v = r.lines[1].value;
+	dot = strchr(v, '.');
+	nd = dot ? (size_t)(dot - v) : strlen(v);
+	if (dot)
+		nf = strlen(dot + 1);
+	if (nd < 1 || nd > 12 || strspn(v, "0123456789") != nd || (dot && (nf < 1 || nf > 9)) ||
+		(dot && strspn(dot + 1, "0123456789") != nf)) {
+		ret = hvc_error_set(
+			err, -EPROTO, "guest clock report: 'clock' is not SECONDS[.FRACTION]");
+		goto out;
+	}
+	for (size_t i = 0; i < nd; i++)
+		sec = sec * 10 + (v[i] - '0');
+	for (size_t i = 0; i < 9; i++)
+		ns = ns * 10 + (i < nf ? dot[1 + i] - '0' : 0);
+	*ret_ns = sec * 1000000000LL + ns;
+	*ret_whole_seconds = !dot;
 	ret = 0;
 out:
 	report_finish(&r);

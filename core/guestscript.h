@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "core/guest.h"
@@ -41,6 +42,21 @@ extern const size_t hvc_script_apply_len;
  * and its length in *len.
  */
 char *hvc_inspect_request(char *const *sysctl_keys, bool dom0, int deadline_s, size_t *len);
+/* The same; check: the `hvclock check` inspection, which adds the time sync tools' output
+ * (timesync-out lines, facts.timesync_out). */
+char *hvc_inspect_request_check(
+	char *const *sysctl_keys, bool dom0, bool check, int deadline_s, size_t *len);
+
+/*
+ * One clock sample (`hvclock check`): the constant request (run as HVC_GUEST_COMMAND, the
+ * whole of its stdin) prints "hvclock-time 1", "clock SECONDS[.FRACTION]" (the guest's
+ * CLOCK_REALTIME, date +%s.%N, else whole seconds), "end". hvc_time_parse() reads it strictly
+ * (rules as for inspect): the time in ns since the epoch, and whether it is whole seconds.
+ */
+extern const char hvc_time_request[];
+extern const size_t hvc_time_request_len;
+int hvc_time_parse(const char *out, size_t len, int64_t *ret_ns, bool *ret_whole_seconds,
+	struct hvc_error *err);
 
 /*
  * The deadline a guest script gets for itself: a little longer than hvclock

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "core/report.h"
+#include "core/clocksource.h"
 #include "core/restart.h"
 
 /*
@@ -201,6 +202,10 @@ static struct json_object *facts_json(const struct hvc_facts *f)
 	json_add_string(o, "uuid_dmi", f->uuid_dmi);
 	json_add_string(o, "uuid_xen", f->uuid_xen);
 	json_add_string(o, "current_clocksource", f->current_clocksource);
+	json_add_string(o, "current_clocksource_cost",
+		f->current_clocksource ? hvc_cs_cost_to_string(hvc_clocksource_cost(
+						 f->current_clocksource, f->kernel_release, NULL))
+				       : NULL);
 	json_object_object_add(o, "available_clocksources",
 		f->available_clocksources ? json_strv(f->available_clocksources) : NULL);
 	json_add_string(o, "proc_cmdline", f->proc_cmdline);
@@ -518,6 +523,13 @@ static void print_evidence(FILE *f, const struct hvc_facts *fa, bool verbose)
 	_cleanup_free_ char *cur = hvc_escape_terminal(strna(fa->current_clocksource));
 	fprintf(f, "  evidence: kernel %s, clocksource %s (available: %s)\n",
 		fa->kernel_release ? kernel : "n/a", cur, avail);
+	if (fa->current_clocksource) {
+		const char *why;
+		enum hvc_cs_cost c =
+			hvc_clocksource_cost(fa->current_clocksource, fa->kernel_release, &why);
+		fprintf(f, "    clocksource read cost: %s%s%s%s\n", hvc_cs_cost_to_string(c),
+			why ? " (" : "", why ? why : "", why ? ")" : "");
+	}
 	for (size_t i = 0; i < fa->n_log && (verbose || i < 3); i++) {
 		_cleanup_free_ char *line = hvc_escape_terminal(fa->log[i].text);
 		fprintf(f, "    log: %s\n", line);

@@ -134,6 +134,7 @@ hvc_inspect() {
 	hvc_cpuflags
 	hvc_timesync
 	echo "timesync $hvc_ts $hvc_ts_active"
+	[ "$hvc_check" != yes ] || hvc_timesync_out
 	hvc_bootloader
 	echo "bootloader $hvc_bl"
 	[ -z "$hvc_bl_why" ] || hvc_put bootloader-why "$hvc_bl_why"
@@ -283,15 +284,33 @@ hvc_uuids() {
 	done
 }
 
-# Reads the data block (stdin): "sysctl KEY" lines, the keys to report on; "dom0";
-# "deadline SECONDS".
+# `hvclock check`: what the time sync tools that exist here say, raw (at most 40 lines each);
+# hvclock parses them on the host and trusts none of it.
+hvc_timesync_out() {
+	for hvc_t in chronyc ntpq timedatectl; do
+		command -v "$hvc_t" >/dev/null 2>&1 || continue
+		case $hvc_t in
+		chronyc) set -- chronyc -n tracking ;;
+		ntpq) set -- ntpq -pn ;;
+		timedatectl) set -- timedatectl show ;;
+		esac
+		"$@" 2>/dev/null </dev/null | head -n 40 | while IFS= read -r hvc_l; do
+			hvc_put timesync-out "$hvc_t $hvc_l"
+		done
+	done
+}
+
+# Reads the data block (stdin): "sysctl KEY" lines, the keys to report on; "dom0"; "check"
+# (add the time sync tools' output); "deadline SECONDS".
 hvc_main() {
 	hvc_keys=
 	hvc_bad=
 	hvc_dom0=no
+	hvc_check=no
 	while IFS= read -r hvc_l; do
 		case $hvc_l in
 		dom0) hvc_dom0=yes ;;
+		check) hvc_check=yes ;;
 		"deadline "*) hvc_deadline_line "${hvc_l#deadline }" || hvc_bad="invalid data line: deadline" ;;
 		"sysctl "*)
 			hvc_k=${hvc_l#sysctl }

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 MAN=$(dirname "$0")/../../docs/hvclock.1
-COMMANDS="plan rollout rollback list"
+COMMANDS="plan rollout rollback check list"
 
 # Help lines "  -c, --connect URI   text" / "      --json   text" -> "c connect URI" / "- json -".
 from_help() {

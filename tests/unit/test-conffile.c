@@ -88,6 +88,13 @@ static const struct bad bad_cases[] = {
 	{ "[guest:a]\nrestart = later\n", 2, "invalid boolean" },
 	{ "[guest:a]\ncolour = blue\n", 2, "unknown key 'colour' in [guest:a]" },
 	{ "[ssh]\nuser\n", 2, "syntax error" },
+	{ "[check]\noffset-warn = 0\n", 2, "invalid offset-warn '0' (seconds, 0.001-3600)" },
+	{ "[check]\noffset-crit = 1e3\n", 2, "invalid offset-crit '1e3'" },
+	{ "[check]\noffset-crit = -1\n", 2, "invalid offset-crit '-1'" },
+	{ "[check]\nsymptoms-warn = many\n", 2,
+		"invalid symptoms-warn 'many' (0-100000; 0: never)" },
+	{ "[check]\noffset-warn = 2\n", 2, "offset-warn (2) is above offset-crit (1)" },
+	{ "[check]\njitter = 1\n", 2, "unknown key 'jitter' in [check]" },
 };
 
 static void test_bad(void)
@@ -113,6 +120,35 @@ static void test_bad(void)
 			printf("# case %zu: got \"%s\"\n", i, err.msg);
 		hvc_test_report(bad_cases[i].phrase, ok);
 	}
+	unlink(path);
+}
+
+/* [check]: the defaults (0.1 s, 1 s, 1 symptom, never critical), and each key. */
+static void test_check_thresholds(void)
+{
+	char path[] = "/tmp/hvclock-conf-XXXXXX";
+	int fd = mkstemp(path);
+	struct hvc_config c;
+	struct hvc_error err = { 0 };
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_INTEQ(hvc_config_load("/nonexistent/hvclock.conf", false, &c, &err), 0);
+	CHECK(c.check.offset_warn_s == 0.1 && c.check.offset_crit_s == 1.0);
+	CHECK_INTEQ(c.check.symptoms_warn, 1);
+	CHECK_INTEQ(c.check.symptoms_crit, 0);
+	hvc_config_finish(&c);
+	f = fopen(path, "we");
+	fputs("[check]\noffset-warn = 0.25\noffset-crit = 2.5\nsymptoms-warn = 0\n"
+	      "symptoms-crit = 3\n",
+		f);
+	fclose(f);
+	CHECK_INTEQ(hvc_config_load(path, true, &c, &err), 0);
+	CHECK(c.check.offset_warn_s == 0.25 && c.check.offset_crit_s == 2.5);
+	CHECK_INTEQ(c.check.symptoms_warn, 0);
+	CHECK_INTEQ(c.check.symptoms_crit, 3);
+	hvc_config_finish(&c);
 	unlink(path);
 }
 
@@ -157,6 +193,7 @@ int main(void)
 		HVC_TEST(test_missing),
 		HVC_TEST(test_bad),
 		HVC_TEST(test_addresses),
+		HVC_TEST(test_check_thresholds),
 	};
 	return hvc_test_run(tests, ELEMENTSOF(tests));
 }
