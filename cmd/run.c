@@ -60,6 +60,7 @@ int hvc_run_option(void *data, int val, const char *arg)
 		else
 			return hvc_number_option(
 				arg, "--restart-timeout", 1, 3600, &run->restart_timeout_s);
+		return 0;
 	case HVC_OPT_PROMETHEUS:
 		if (!run->check || !*arg)
 			break;
