@@ -28,14 +28,14 @@ words() { [ "$(printf '%s\n' "$@" | sort)" = "$(cat "$TMP/out")" ]; }
 export LIBVIRT_DEFAULT_URI="$FLEET"
 
 complete ""
-check "commands: every command of the table" words plan rollout rollback list help
+check "commands: every command of the table" words plan rollout rollback check list help
 check "commands: nothing on stderr" sh -c "[ ! -s '$TMP/err' ]"
 
 complete ro
 check "commands: a prefix" words rollout rollback
 
 complete help ""
-check "help COMMAND: the commands" words plan rollout rollback list help
+check "help COMMAND: the commands" words plan rollout rollback check list help
 
 complete --vers
 check "options before the command: --version" words --version
