@@ -285,6 +285,32 @@ static int power_off(struct hvc_backend *b, const struct hvc_guest *g, struct hv
 	return r;
 }
 
+/*
+ * The rollout's result once the restart is known: what waited for it is in
+ * effect (verified) or is not (failed, with the first difference).
+ */
+static void settle_guest(struct hvc_guest_plan *gp)
+{
+	const struct hvc_restart *rs = gp->restart;
+	const char *how = hvc_restart_action_to_string(rs->action);
+
+	if (rs->verification == HVC_VERIFY_VERIFIED) {
+		for (size_t i = 0; i < gp->n_actions; i++)
+			if (gp->actions[i].result == HVC_RESULT_DEFERRED)
+				hvc_action_set_result(&gp->actions[i], HVC_RESULT_APPLIED,
+					"in effect since the restart (%s), verified", how);
+		gp->result = HVC_RESULT_APPLIED;
+		free(gp->result_msg);
+		gp->result_msg = xasprintf("restarted (%s) and verified", how);
+	} else if (rs->verification == HVC_VERIFY_FAILED) {
+		gp->result = HVC_RESULT_FAILED;
+		free(gp->result_msg);
+		gp->result_msg = xasprintf("restarted (%s), but the remedy is not in effect: %s",
+			how, rs->differences && rs->differences[0] ? rs->differences[0] : "?");
+	}
+}
+
+
 static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_target *t,
 	struct hvc_guest_plan *gp, const struct hvc_restart_options *o)
 {
@@ -367,6 +393,7 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 			: "shut down, started",
 		rs->differences ? "the remedy is not in effect" : "the remedy is in effect");
 	hvc_guest_free(after);
+	settle_guest(gp);
 }
 
 /* --- which guests, in which batches --- */

@@ -569,6 +569,8 @@ for n, how in want.items():
     r, v = g[n]["restart"], g[n]["verification"]
     assert r["needed"] == how and r["action"] == how and r["result"] == "restarted", (n, r)
     assert v == {"result": "verified", "differences": []}, (n, v)
+    assert g[n]["result"] == "applied" and g[n]["result_message"] == "restarted (%s) and verified" % how, (n, g[n]["result"], g[n]["result_message"])
+    assert all(a["result"] != "deferred" for a in g[n]["actions"]), (n, g[n]["actions"])
     assert r["boot_id_before"] == ctx["boot." + n], (n, r, ctx["boot." + n])
     assert r["boot_id_after"] and r["boot_id_after"] != r["boot_id_before"], (n, r)
 assert d["summary"]["restart"] == {"verified": 3, "failed": 0, "not_restarted": 0, "not_needed": 0}, d["summary"]'
@@ -767,7 +769,8 @@ fi
 t "provisioning: rollout --restart --batch 2 p1 d2: exit 0, both shut down, started and verified (text report)" \
 	sh -c "[ $rc = 0 ] && grep -qx 'restart: 2 verified, 0 failed, 0 not restarted, 0 not needed' '$RUN/out' &&
 		[ \$(grep -c '^  restart:  restarted (shutdown-start): shut down, started; the remedy is in effect\$' '$RUN/out') = 2 ] &&
-		[ \$(grep -cx '  verify:   verified' '$RUN/out') = 2 ]"
+		[ \$(grep -cx '  verify:   verified' '$RUN/out') = 2 ] &&
+		[ \$(grep -cx '\(p1\|d2\): applied: restarted (shutdown-start) and verified' '$RUN/out') = 2 ]"
 [ "$rc" = 0 ] || { diag <"$RUN/out"; diag <"$RUN/err"; }
 for x in p1 d2; do wait_boot "$x" "$(ctx_get boot.$x)" 30 || not_ok "$x did not come back"; done
 for x in p1 d2; do
