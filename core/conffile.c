@@ -236,6 +236,8 @@ static const struct ini_schema conf_schema = {
 	.n_items = ELEMENTSOF(conf_items),
 	.sections_hint = "(known: [ssh], [run], [check], [guest:NAME])",
 	.outside_hint = " (the file starts with a [section])",
+	/* hvclock.conf.example: sections of commented-out keys, usable as it is */
+	.empty_sections_ok = true,
 };
 
 /* fd is /dev/null itself (the same device node), not merely some character device. */

@@ -169,7 +169,7 @@ static bool section_end(struct ini *ini)
 {
 	if (!ini->sec)
 		return true;
-	if (!ini->sec_keys)
+	if (!ini->sec_keys && !ini->schema->empty_sections_ok)
 		return ini_fail_at(ini, ini->sec_line, "section [%s] is empty", ini->sec_name);
 	return !ini->sec->end || ini->sec->end(ini, ini->userdata);
 }

@@ -63,6 +63,7 @@ struct ini_schema {
 	size_t n_items;
 	const char *sections_hint; /* "(expected ...)" for an unknown section */
 	const char *outside_hint; /* " (the file starts with [x])" for a key before any section */
+	bool empty_sections_ok; /* a section with no key (only comments) is no error */
 };
 
 /*

@@ -35,6 +35,13 @@ HVCLOCK_TEST_INSECURE_FILES=1 run --config "$conf" -c "$FLEET" plan
 check "HVCLOCK_TEST_INSECURE_FILES=1 (test suite only) relaxes the check" \
 	eval '[ "$rc" -ne 3 ] && ! err_has refusing'
 
+# The shipped example, copied as it is (sections of commented-out keys), is a valid configuration.
+cp "$HVC_TEST_DATA_DIR/../../docs/hvclock.conf.example" "$TMP/etc/example.conf"
+chmod 600 "$TMP/etc/example.conf"
+run --config "$TMP/etc/example.conf" -c "$FLEET" plan
+check "docs/hvclock.conf.example as it is: loads, plans (exit 4), no word about the file" \
+	eval 'rc_is 4 && ! err_has example.conf'
+
 mkdir -m 777 "$TMP/wdir"
 chmod 777 "$TMP/wdir" # whatever the umask
 printf '[run]\nparallel = 2\n' >"$TMP/wdir/hvclock.conf"

@@ -66,7 +66,6 @@ static const struct bad bad_cases[] = {
 	{ "[ssh]\nuser = a\nuser = b\n", 3, "duplicate key 'user' in [ssh]" },
 	{ "[guest:a]\nskip = yes\n[run]\nparallel = 2\n[guest:a]\nprofile = x\n", 5,
 		"duplicate section [guest:a] (first at line 1)" },
-	{ "[run]\n[ssh]\nport = 22\n", 1, "section [run] is empty" },
 	{ "[ssh]\nuser = root\n  admin\n", 3, "user takes one value" },
 	{ "[ssh]\nagent = 1\n", 2, "invalid boolean '1' for agent" },
 	{ "[ssh]\nagent = Yes\n", 2, "invalid boolean 'Yes' for agent" },
