@@ -53,7 +53,8 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	      "  3  could not start: backend unreachable, unreadable profiles or configuration,\n"
 	      "     unknown guest, another run holds the lock, no SSH credentials; nothing "
 	      "changed\n"
-	      "  4  plan only: changes are pending (and no guest failed)\n",
+	      "  4  plan only: changes are pending (and no guest failed)\n"
+	      "  6  the report could not be written to stdout (full disk, closed pipe)\n",
 		stdout);
 	return HVC_EXIT_OK;
 }
