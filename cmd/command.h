@@ -19,6 +19,8 @@ enum hvc_exit {
 	HVC_EXIT_PENDING = 4, /* plan: changes pending (and no guest failed) */
 	HVC_EXIT_WAITING =
 		5, /* plan: nothing to change, a guest waits for its power-cycle/reboot */
+	HVC_EXIT_OUTPUT =
+		6, /* the report could not be written to stdout (full disk, closed pipe) */
 };
 
 #define HVC_ARGS_ANY ((unsigned)-1)
@@ -73,6 +75,15 @@ const struct hvc_command *hvc_command_find(const char *name);
 
 /* Print "hvclock: <message>" to stderr. */
 void hvc_log_error(const char *fmt, ...) _printf_(1, 2);
+
+/*
+ * Flush stdout right after the report (set errno to 0 before writing it); the
+ * first failure's errno is kept, so the cause survives until hvc_stdout_errno()
+ * is asked at the end of main().
+ */
+void hvc_stdout_flush(void);
+/* 0, or the errno of the first failed write to stdout (EIO if unknown). */
+int hvc_stdout_errno(void);
 /* Print one specific line and the command's usage line; returns HVC_EXIT_USAGE. */
 int hvc_usage_error(const struct hvc_command *cmd, const char *fmt, ...) _printf_(2, 3);
 /* Print "usage: hvclock NAME USAGE" to f. */

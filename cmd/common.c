@@ -29,6 +29,21 @@ void hvc_log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+static int stdout_errno;
+
+void hvc_stdout_flush(void)
+{
+	/* fflush() fails with the cause, or (nothing left to write) keeps the failed write's errno */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+}
+
+int hvc_stdout_errno(void)
+{
+	hvc_stdout_flush();
+	return stdout_errno;
+}
+
 void hvc_print_usage(FILE *f, const struct hvc_command *cmd)
 {
 	fprintf(f, "usage: hvclock [-c URI]... [--json] [-q] [-v] %s%s%s\n", cmd->name,

@@ -57,7 +57,8 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 	      "     unreadable -i or --known-hosts file; nothing changed\n"
 	      "  4  plan only: changes are pending (and no guest failed)\n"
 	      "  5  plan only: nothing to change, but a guest waits for its power-cycle or\n"
-	      "     reboot (and no guest failed)\n",
+	      "     reboot (and no guest failed)\n"
+	      "  6  the report could not be written to stdout (full disk, closed pipe)\n",
 		stdout);
 	return HVC_EXIT_OK;
 }

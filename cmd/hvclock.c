@@ -1,5 +1,7 @@
 /* hvclock.c: main(): global options, the command table, dispatch and exit codes. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -42,6 +44,27 @@ static void print_version(void)
 	printf("hvclock %s (backends: %s)\n", HVC_VERSION, *b ? b : "none");
 }
 
+/*
+ * Everything for stdout is written by now: a write that failed (a full disk,
+ * a closed pipe: SIGPIPE is ignored) is an error with one line naming where
+ * stdout went, not silence, and exit HVC_EXIT_OUTPUT; what the run changed is
+ * already recorded. Usage errors and failed starts keep their codes.
+ */
+static int finish_stdout(int r)
+{
+	int e = hvc_stdout_errno();
+	char where[256];
+	ssize_t n;
+
+	if (!e)
+		return r;
+	n = readlink("/proc/self/fd/1", where, sizeof(where) - 1);
+	where[n > 0 ? n : 0] = '\0';
+	hvc_log_error("cannot write the report to stdout%s%s%s: %s", n > 0 ? " (" : "", where,
+		n > 0 ? ")" : "", strerror(e));
+	return r == HVC_EXIT_USAGE || r == HVC_EXIT_CANNOT_START ? r : HVC_EXIT_OUTPUT;
+}
+
 int main(int argc, char **argv)
 {
 	_cleanup_free_ struct option *options = NULL;
@@ -50,6 +73,12 @@ int main(int argc, char **argv)
 	const struct hvc_command *cmd;
 	int opt, r;
 
+	/*
+	 * A closed stdout, or a connection that dies under us (libvirtd stopped, a
+	 * guest gone), must be an error that is reported, not a SIGPIPE that kills
+	 * the whole run unreported.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/* '+': stop at the command name; its own options are parsed by the command. */
 	hvc_options_getopt(HVC_IN_MAIN, &options, &own);
 	shortopts = xasprintf("+%s", own);
@@ -65,11 +94,11 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'h':
 			hvc_ctx_finish(&ctx);
-			return hvc_cmd_help.run(&ctx, 1, (char *[]){ "help", NULL });
+			return finish_stdout(hvc_cmd_help.run(&ctx, 1, (char *[]){ "help", NULL }));
 		case 'V':
 			print_version();
 			hvc_ctx_finish(&ctx);
-			return HVC_EXIT_OK;
+			return finish_stdout(HVC_EXIT_OK);
 		default:
 			hvc_ctx_finish(&ctx);
 			if (optopt && optopt < 0x100 && optopt != ':' && strchr(own, optopt))
@@ -104,5 +133,5 @@ int main(int argc, char **argv)
 	r = cmd->run(&ctx, argc, argv);
 
 	hvc_ctx_finish(&ctx);
-	return r;
+	return finish_stdout(r);
 }

@@ -1,4 +1,5 @@
 /* list.c: `hvclock list`: the guests the backends see, with type, boot path and state. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "cmd/command.h"
@@ -33,6 +34,7 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 			all.guests = xrealloc(all.guests, all.n + 1, sizeof(*all.guests));
 			all.guests[all.n++] = fleet.lists[b].guests[i];
 		}
+	errno = 0; /* hvc_stdout_flush(): the cause of a failed write */
 	if (ctx->json) {
 		struct json_object *doc = hvc_report_list_json(&all);
 		hvc_report_print_json(stdout, doc);
@@ -40,6 +42,7 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 	} else {
 		hvc_report_list_text(stdout, &all);
 	}
+	hvc_stdout_flush();
 	free(all.guests);
 	hvc_fleet_close(&fleet);
 	return HVC_EXIT_OK;

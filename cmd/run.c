@@ -96,15 +96,6 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/*
- * A connection that dies under us (libvirtd stopped, a guest gone) must be an
- * error for that guest, not a SIGPIPE that kills the whole run unreported.
- */
-static void ignore_sigpipe(void)
-{
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* --- set-up --- */
 
 /* The command line wins over the configuration file, which wins over the default. */
@@ -378,6 +369,7 @@ static void print_report(
 		: mode == HVC_ENGINE_ROLLOUT                ? HVC_REPORT_ROLLOUT
 							    : HVC_REPORT_ROLLBACK;
 
+	errno = 0; /* hvc_stdout_flush(): the cause of a failed write */
 	if (ctx->json) {
 		struct json_object *doc = hvc_report_plan_json(plan, kind);
 		hvc_report_print_json(stdout, doc);
@@ -385,7 +377,7 @@ static void print_report(
 	} else {
 		hvc_report_plan_text(stdout, plan, kind, ctx->verbose > 0, ctx->quiet);
 	}
-	fflush(stdout);
+	hvc_stdout_flush();
 }
 
 /*
@@ -480,7 +472,6 @@ int hvc_run(struct hvc_run *run)
 		hvc_log_error("warning: guests will not be inspected: %s", terr.msg);
 		engine.no_transport = terr.msg;
 	}
-	ignore_sigpipe();
 	if (writes && hvc_lock_take(&lock_fd) < 0)
 		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */

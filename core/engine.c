@@ -117,6 +117,7 @@ static int resolve_address(const struct hvc_engine_target *t, struct hvc_guest_p
 	}
 	if (hvc_backend_guest_addresses(t->backend, g, &addrs, &n, &err) < 0) {
 		free_and_strdup(&reach->inspect_error, err.msg);
+		reach->error_kind = HVC_ERRKIND_BACKEND;
 		return -EIO;
 	}
 	strv_free(reach->addresses_refused);
@@ -192,10 +193,12 @@ static int verify_identity(const struct hvc_engine *e, const struct hvc_engine_t
 				  "verify-identity = no)");
 		hvc_facts_finish(&g->facts);
 		hvc_facts_init(&g->facts);
+		reach->error_kind = HVC_ERRKIND_IDENTITY;
 		return -EPERM;
 	}
 	if (hvc_session_pin_key(e->transport, session, &err) < 0) {
 		free_and_strdup(&reach->inspect_error, err.msg);
+		reach->error_kind = hvc_error_kind_of(err.code, HVC_ERRKIND_HOST_KEY);
 		return -EIO;
 	}
 	return 0;
@@ -216,10 +219,12 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 	if (!e->transport) {
 		reach->inspect_error =
 			xstrdup(e->no_transport ? e->no_transport : "no guest access");
+		reach->error_kind = HVC_ERRKIND_NO_ACCESS;
 		return -EOPNOTSUPP;
 	}
 	if (t->guest->state == HVC_STATE_PAUSED) {
 		reach->inspect_error = xstrdup("the guest is paused");
+		reach->error_kind = HVC_ERRKIND_PAUSED;
 		return -EAGAIN;
 	}
 	/*
@@ -253,9 +258,11 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 			break;
 		free(reach->inspect_error);
 		reach->inspect_error = NULL;
+		reach->error_kind = HVC_ERRKIND_NONE;
 		sleep(1);
 	}
 	if (!resolved && r == -ENOENT) {
+		reach->error_kind = HVC_ERRKIND_NO_ADDRESS;
 		if (reach->addresses_refused)
 			reach->inspect_error = xstrdup("no usable address: libvirt reports only "
 						       "addresses hvclock refuses (see 'refused')");
@@ -266,8 +273,10 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 		return r;
 	}
 	if (!resolved) {
-		if (!reach->inspect_error)
+		if (!reach->inspect_error) {
 			reach->inspect_error = xstrdup("the recorded address is invalid");
+			reach->error_kind = HVC_ERRKIND_CONFIG;
+		}
 		return r;
 	}
 	reach->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
@@ -275,10 +284,13 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 	reach->address_source = TAKE_PTR(source);
 	if (!*ret_session) {
 		reach->inspect_error = xstrdup(err.msg);
+		reach->error_kind = hvc_error_kind_of(err.code, HVC_ERRKIND_UNREACHABLE);
 		return -EIO;
 	}
 	r = inspect(e->transport, *ret_session, e->sysctl_keys, e->check, t->guest,
 		&reach->inspect_error);
+	if (r < 0)
+		reach->error_kind = hvc_error_kind_of(r, HVC_ERRKIND_GUEST_SCRIPT);
 	if (r >= 0)
 		r = verify_identity(e, t, gp, *ret_session);
 	if (r < 0) {
@@ -347,7 +359,7 @@ void hvc_engine_guest(
 	int r;
 
 	if (g->error) {
-		hvc_plan_guest_failed(g, g->error, gp);
+		hvc_plan_guest_failed(g, HVC_ERRKIND_BACKEND, g->error, gp);
 		goto finish;
 	}
 	if (t->skip) {
@@ -361,20 +373,21 @@ void hvc_engine_guest(
 	if (r == -EPERM) {
 		/* Not the guest meant, or it cannot say: touch neither it nor its domain. */
 		_cleanup_free_ char *why = xstrdup(gp->reach.inspect_error);
-		hvc_plan_guest_failed(g, why, gp);
+		hvc_plan_guest_failed(g, gp->reach.error_kind, why, gp);
 		gp->status = HVC_PLAN_BLOCKED;
 		goto finish;
 	}
 	if (r < 0 && gp->reach.address && g->state != HVC_STATE_PAUSED) {
 		/* An address was known but the guest could not be inspected: that is a failure. */
 		_cleanup_free_ char *why = xasprintf("not inspected: %s", gp->reach.inspect_error);
-		hvc_plan_guest_failed(g, why, gp);
+		hvc_plan_guest_failed(g, gp->reach.error_kind, why, gp);
 		goto finish;
 	}
 
 	hvc_state_load_recorded(g);
 	access.session = session;
 	access.why_not = gp->reach.inspect_error;
+	access.why_not_kind = gp->reach.error_kind;
 	if (e->mode == HVC_ENGINE_ROLLBACK) {
 		hvc_rollback_plan_guest(g, gp);
 		hvc_rollback_guest(t->backend, gp, &access);
@@ -458,6 +471,7 @@ void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *
 			gp->status_reason = xstrdup("not reached: the run was interrupted");
 			gp->result = HVC_RESULT_NONE;
 			gp->result_msg = xstrdup("not reached: the run was interrupted");
+			gp->error_kind = HVC_ERRKIND_INTERRUPTED;
 		}
 	free(pool.jobs);
 }
@@ -471,23 +485,30 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 	struct hvc_error err = { 0 };
 	struct hvc_guest_access access = { 0 };
 	_cleanup_free_ char *why = NULL;
+	enum hvc_error_kind kind = HVC_ERRKIND_NONE;
+	int r;
 
-	if (!t)
+	if (!t) {
 		why = xasprintf("cannot run the scripts in dom0: %s",
 			no_local ? no_local : "no local transport");
-	else if (hvc_transport_connect(t, NULL, 0, &s, &err) < 0)
+		kind = HVC_ERRKIND_NO_ACCESS;
+	} else if ((r = hvc_transport_connect(t, NULL, 0, &s, &err)) < 0) {
 		why = xasprintf("cannot run the scripts in dom0: %s", err.msg);
-	else if (inspect(t, s, e->sysctl_keys, e->check, host, &why) < 0) {
+		kind = hvc_error_kind_of(r, HVC_ERRKIND_GUEST_SCRIPT);
+	} else if ((r = inspect(t, s, e->sysctl_keys, e->check, host, &why)) < 0) {
+		kind = hvc_error_kind_of(r, HVC_ERRKIND_GUEST_SCRIPT);
 		hvc_session_disconnect(t, s);
 		s = NULL;
 	}
-	access = (struct hvc_guest_access){ .transport = t, .session = s, .why_not = why };
+	access = (struct hvc_guest_access){
+		.transport = t, .session = s, .why_not = why, .why_not_kind = kind
+	};
 
 	if (e->mode == HVC_ENGINE_ROLLBACK) {
 		plan->host = xcalloc(1, sizeof(*plan->host));
 		if (why) {
 			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
-			hvc_plan_guest_failed(host, reason, plan->host);
+			hvc_plan_guest_failed(host, kind, reason, plan->host);
 		} else {
 			hvc_rollback_plan_guest(host, plan->host);
 		}
@@ -497,8 +518,9 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 		if (plan->host && why) {
 			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
 			hvc_guest_plan_finish(plan->host);
-			hvc_plan_guest_failed(host, reason, plan->host);
+			hvc_plan_guest_failed(host, kind, reason, plan->host);
 			plan->host->reach.inspect_error = xstrdup(why);
+			plan->host->reach.error_kind = kind;
 		}
 		if (plan->host && e->mode == HVC_ENGINE_ROLLOUT)
 			hvc_rollout_guest(b, plan->host, &access);

@@ -1,4 +1,5 @@
 /* error.c: setting and decorating struct hvc_error. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -42,4 +43,36 @@ void hvc_error_clear(struct hvc_error *err)
 		err->code = 0;
 		err->msg[0] = '\0';
 	}
+}
+
+HVC_ENUM_IMPL(hvc_error_kind, HVC_ERRKIND_LAST, "none", "unreachable", "refused", "timeout",
+	"host-key", "auth", "identity", "no-address", "paused", "no-access", "guest-script",
+	"stale", "blocked", "backend", "config", "interrupted", "other")
+
+enum hvc_error_kind hvc_error_kind_of(int code, enum hvc_error_kind fallback)
+{
+	static const struct {
+		int code;
+		enum hvc_error_kind kind;
+	} table[] = {
+		{ ECONNREFUSED, HVC_ERRKIND_REFUSED },
+		{ ETIMEDOUT, HVC_ERRKIND_TIMEOUT },
+		{ EHOSTUNREACH, HVC_ERRKIND_UNREACHABLE },
+		{ ENETUNREACH, HVC_ERRKIND_UNREACHABLE },
+		{ ECONNRESET, HVC_ERRKIND_UNREACHABLE },
+		{ EPIPE, HVC_ERRKIND_UNREACHABLE },
+		{ EKEYREJECTED, HVC_ERRKIND_HOST_KEY }, /* changed or unusable known_hosts entry */
+		{ ENOKEY, HVC_ERRKIND_HOST_KEY }, /* unknown host key, no --accept-new */
+		{ EACCES, HVC_ERRKIND_AUTH },
+		{ EPERM, HVC_ERRKIND_IDENTITY },
+		{ EPROTO, HVC_ERRKIND_GUEST_SCRIPT }, /* the guest's report is malformed */
+		{ EBADMSG, HVC_ERRKIND_GUEST_SCRIPT },
+		{ EMSGSIZE, HVC_ERRKIND_GUEST_SCRIPT },
+		{ EPROTONOSUPPORT, HVC_ERRKIND_GUEST_SCRIPT },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(table); i++)
+		if (code == -table[i].code)
+			return table[i].kind;
+	return fallback;
 }

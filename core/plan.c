@@ -41,6 +41,10 @@ void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *
 	va_list ap;
 
 	a->result = r;
+	a->error_kind = r == HVC_RESULT_STALE            ? HVC_ERRKIND_STALE
+		: r != HVC_RESULT_FAILED                 ? HVC_ERRKIND_NONE
+		: hvc_action_kind_is_guest_side(a->kind) ? HVC_ERRKIND_GUEST_SCRIPT
+							 : HVC_ERRKIND_BACKEND;
 	free(a->result_msg);
 	a->result_msg = NULL;
 	if (fmt) {
@@ -48,6 +52,21 @@ void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *
 		a->result_msg = xvasprintf(fmt, ap);
 		va_end(ap);
 	}
+}
+
+bool hvc_action_changed(const struct hvc_action *a)
+{
+	return !a->check_only &&
+		(a->result == HVC_RESULT_APPLIED ||
+			(a->result == HVC_RESULT_DEFERRED && a->state == HVC_ACTION_PENDING));
+}
+
+bool hvc_guest_plan_changed(const struct hvc_guest_plan *gp)
+{
+	for (size_t i = 0; i < gp->n_actions; i++)
+		if (hvc_action_changed(&gp->actions[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -743,6 +762,7 @@ void hvc_guest_plan_update_status(struct hvc_guest_plan *gp)
 		gp->status = HVC_PLAN_POWER_CYCLE;
 	else
 		gp->status = HVC_PLAN_NOTHING;
+	gp->error_kind = gp->status == HVC_PLAN_BLOCKED ? HVC_ERRKIND_BLOCKED : HVC_ERRKIND_NONE;
 }
 
 /* Fill in what the host alone tells about the guest kernel. */
@@ -783,6 +803,7 @@ void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 	p = gp->decision.profile;
 	if (!p && gp->decision.refused) {
 		gp->status = HVC_PLAN_BLOCKED;
+		gp->error_kind = HVC_ERRKIND_BLOCKED;
 		gp->status_reason = xstrdup(gp->decision.reason);
 		return;
 	}
@@ -910,6 +931,7 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 
 	if (conflict) {
 		gp->status = HVC_PLAN_BLOCKED;
+		gp->error_kind = HVC_ERRKIND_BLOCKED;
 		gp->status_reason = xasprintf(
 			"the guests' remedies want different values in dom0: %s", conflict);
 		gp->decision.reason = xstrdup(gp->status_reason);
@@ -946,10 +968,12 @@ void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_gue
 	skip(gp, why);
 }
 
-void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *gp)
+void hvc_plan_guest_failed(
+	struct hvc_guest *g, enum hvc_error_kind kind, const char *why, struct hvc_guest_plan *gp)
 {
 	hvc_guest_plan_reset(gp, g);
 	gp->status = HVC_PLAN_FAILED;
+	gp->error_kind = kind;
 	gp->status_reason = xstrdup(why);
 }
 

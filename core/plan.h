@@ -61,6 +61,7 @@ struct hvc_action {
 
 	enum hvc_result result;
 	char *result_msg;
+	enum hvc_error_kind error_kind; /* why result is failed or stale; NONE otherwise */
 };
 
 enum hvc_plan_status {
@@ -88,6 +89,7 @@ struct hvc_reach {
 	enum hvc_identity identity; /* is the guest reached the domain meant? */
 	char *identity_detail; /* what was compared, for people */
 	char **addresses_refused; /* "ADDRESS (SOURCE): why", addresses hvclock would not use */
+	enum hvc_error_kind error_kind; /* the kind of inspect_error (NONE without one) */
 };
 
 struct hvc_guest_plan {
@@ -107,6 +109,8 @@ struct hvc_guest_plan {
 
 	/* rollout --restart: the restart and the verification after it (NULL: no --restart). */
 	struct hvc_restart *restart;
+	/* why the plan failed or is blocked, or (rollout) why result is failed */
+	enum hvc_error_kind error_kind;
 };
 
 struct hvc_plan {
@@ -140,8 +144,9 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named);
 /* Mark a guest as skipped before planning (e.g. by configuration). */
 void hvc_plan_guest_skipped(struct hvc_guest *g, const char *why, struct hvc_guest_plan *ret);
 
-/* Mark a guest as failed before planning (e.g. its XML could not be read). */
-void hvc_plan_guest_failed(struct hvc_guest *g, const char *why, struct hvc_guest_plan *ret);
+/* Mark a guest as failed before planning (e.g. its XML could not be read), of kind. */
+void hvc_plan_guest_failed(
+	struct hvc_guest *g, enum hvc_error_kind kind, const char *why, struct hvc_guest_plan *ret);
 
 /* Recompute the guest status from its actions (after planning or rollout). */
 void hvc_guest_plan_update_status(struct hvc_guest_plan *gp);
@@ -159,9 +164,21 @@ void hvc_plan_finish(struct hvc_plan *plan);
 /* The live value of a sysctl key as the guest reported it, or NULL when not known. */
 const char *hvc_facts_sysctl_live(const struct hvc_facts *f, const char *key);
 
-/* Set a's result and its message (printf-style; NULL fmt: no message), replacing earlier ones. */
+/*
+ * Set a's result and its message (printf-style; NULL fmt: no message), replacing earlier ones.
+ * error_kind becomes "stale" for stale, for failed "guest-script" (guest side) or "backend"
+ * (host side), else none: a caller that knows better sets it after.
+ */
 void hvc_action_set_result(struct hvc_action *a, enum hvc_result r, const char *fmt, ...)
 	_printf_(3, 4);
+
+/*
+ * Whether this run changed something for a (the JSON "changed"): applied, or
+ * written now for a later boot (deferred from a pending state). Never a check, never in a plan.
+ */
+bool hvc_action_changed(const struct hvc_action *a);
+/* Whether any action of gp changed something in this run. */
+bool hvc_guest_plan_changed(const struct hvc_guest_plan *gp);
 
 struct hvc_plan_counts {
 	size_t guests, pending, nothing, power_cycle, no_remedy, skipped, blocked, failed;

@@ -163,6 +163,12 @@ static struct json_object *json_strv(char *const *l)
 	return a;
 }
 
+/* An error kind: null for none. */
+static struct json_object *json_error_kind(enum hvc_error_kind k)
+{
+	return k == HVC_ERRKIND_NONE ? NULL : json_string(hvc_error_kind_to_string(k));
+}
+
 static struct json_object *json_tristate(enum hvc_tristate t)
 {
 	return t == HVC_UNKNOWN ? NULL : json_object_new_boolean(t == HVC_YES);
@@ -285,6 +291,9 @@ static struct json_object *action_json(const struct hvc_action *a, enum hvc_repo
 	json_object_object_add(o, "remove", json_strv(a->remove));
 	json_add_string(o, "takes_effect", a->takes_effect);
 	json_add_string(o, "note", a->note);
+	json_object_object_add(o, "changed",
+		json_object_new_boolean(kind != HVC_REPORT_PLAN && hvc_action_changed(a)));
+	json_object_object_add(o, "error_kind", json_error_kind(a->error_kind));
 	if (kind != HVC_REPORT_PLAN) {
 		json_add_string(o, "result", hvc_result_to_string(a->result));
 		json_add_string(o, "result_message", a->result_msg);
@@ -334,12 +343,16 @@ struct json_object *hvc_report_guest_json(
 	json_add_string(o, "address_source", gp->reach.address_source);
 	json_object_object_add(o, "addresses_refused", json_strv(gp->reach.addresses_refused));
 	json_add_string(o, "inspect_error", gp->reach.inspect_error);
+	json_object_object_add(o, "inspect_error_kind", json_error_kind(gp->reach.error_kind));
 	json_add_string(o, "identity", hvc_identity_to_string(gp->reach.identity));
 	json_add_string(o, "identity_detail", gp->reach.identity_detail);
 	json_object_object_add(o, "facts", facts_json(&gp->guest->facts));
 	for (size_t i = 0; i < gp->n_actions; i++)
 		json_object_array_add(actions, action_json(&gp->actions[i], kind));
 	json_object_object_add(o, "actions", actions);
+	json_object_object_add(o, "changed",
+		json_object_new_boolean(kind != HVC_REPORT_PLAN && hvc_guest_plan_changed(gp)));
+	json_object_object_add(o, "error_kind", json_error_kind(gp->error_kind));
 	if (kind != HVC_REPORT_PLAN) {
 		json_add_string(o, "result", hvc_result_to_string(gp->result));
 		json_add_string(o, "result_message", gp->result_msg);

@@ -82,21 +82,38 @@ static bool wants_guest(const struct hvc_guest_plan *gp)
 	return false;
 }
 
-/* Every guest-side action still without a result gets this failure. */
-static void fail_guest_side(struct hvc_guest_plan *gp, const char *msg)
+/* Every guest-side action still without a result gets this failure, of kind. */
+static void fail_guest_side(struct hvc_guest_plan *gp, const char *msg, enum hvc_error_kind kind)
 {
 	for (size_t i = 0; i < gp->n_actions; i++) {
 		struct hvc_action *a = &gp->actions[i];
-		if (hvc_action_kind_is_guest_side(a->kind) && a->result == HVC_RESULT_NONE)
-			hvc_action_set_result(a,
-				a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED, "%s", msg);
+		if (!hvc_action_kind_is_guest_side(a->kind) || a->result != HVC_RESULT_NONE)
+			continue;
+		hvc_action_set_result(
+			a, a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED, "%s", msg);
+		if (a->result == HVC_RESULT_FAILED)
+			a->error_kind = kind;
 	}
 }
 
+/* The kind of a failed run_guest_script(): no session, or what broke the run. */
+static enum hvc_error_kind script_error_kind(const struct hvc_guest_access *ga, int r)
+{
+	if (!ga || !ga->session)
+		return ga && ga->why_not_kind != HVC_ERRKIND_NONE ? ga->why_not_kind
+								  : HVC_ERRKIND_NO_ACCESS;
+	return hvc_error_kind_of(r, HVC_ERRKIND_GUEST_SCRIPT);
+}
+
+/* The guest's result; a failed one keeps the kind the plan or its first failed action gave. */
 static void set_guest_result(struct hvc_guest_plan *gp, enum hvc_result r, const char *msg)
 {
 	gp->result = r;
 	free_and_strdup(&gp->result_msg, msg);
+	if (r != HVC_RESULT_FAILED)
+		gp->error_kind = HVC_ERRKIND_NONE;
+	else if (gp->error_kind == HVC_ERRKIND_NONE)
+		gp->error_kind = HVC_ERRKIND_OTHER;
 }
 
 /* Actions that need no work get their result from their planned state. */
@@ -114,6 +131,8 @@ static void settle_unchanged(struct hvc_action *a)
 	case HVC_ACTION_BLOCKED:
 		hvc_action_set_result(a, a->check_only ? HVC_RESULT_SKIPPED : HVC_RESULT_FAILED,
 			"%s", strna(a->note));
+		if (a->result == HVC_RESULT_FAILED)
+			a->error_kind = HVC_ERRKIND_BLOCKED;
 		break;
 	default:
 		break;
@@ -139,6 +158,7 @@ static const char *deferred_message(const struct hvc_guest_plan *gp)
 static void judge(struct hvc_guest_plan *gp)
 {
 	const char *first_failure = NULL;
+	enum hvc_error_kind kind = HVC_ERRKIND_NONE;
 	bool deferred = false, applied = false;
 
 	for (size_t i = 0; i < gp->n_actions; i++) {
@@ -146,8 +166,10 @@ static void judge(struct hvc_guest_plan *gp)
 		switch (a->result) {
 		case HVC_RESULT_FAILED:
 		case HVC_RESULT_STALE:
-			if (!first_failure)
+			if (!first_failure) {
 				first_failure = a->result_msg;
+				kind = a->error_kind;
+			}
 			break;
 		case HVC_RESULT_DEFERRED:
 			deferred = true;
@@ -161,6 +183,7 @@ static void judge(struct hvc_guest_plan *gp)
 	}
 	if (first_failure) {
 		_cleanup_free_ char *m = xstrdup(first_failure);
+		gp->error_kind = kind;
 		set_guest_result(gp, HVC_RESULT_FAILED, m);
 	} else if (deferred) {
 		set_guest_result(gp, HVC_RESULT_DEFERRED, deferred_message(gp));
@@ -176,6 +199,7 @@ void hvc_rollout_guest(
 {
 	struct hvc_error err = { 0 };
 	bool guest_lost = false;
+	int r;
 
 	switch (gp->status) {
 	case HVC_PLAN_SKIPPED:
@@ -203,13 +227,15 @@ void hvc_rollout_guest(
 
 	if (wants_guest(gp)) {
 		if (gp->guest->state == HVC_STATE_PAUSED) {
-			fail_guest_side(gp, "the guest is paused and cannot be reached");
-		} else if (run_guest_script(gp, ga, false, &err) < 0) {
+			fail_guest_side(gp, "the guest is paused and cannot be reached",
+				HVC_ERRKIND_PAUSED);
+		} else if ((r = run_guest_script(gp, ga, false, &err)) < 0) {
 			/* A session that existed and broke: stop here, change nothing on the host. */
 			guest_lost = ga && ga->session;
-			fail_guest_side(gp, err.msg);
+			fail_guest_side(gp, err.msg, script_error_kind(ga, r));
 		}
-		fail_guest_side(gp, "the apply script reported nothing for this step");
+		fail_guest_side(gp, "the apply script reported nothing for this step",
+			HVC_ERRKIND_GUEST_SCRIPT);
 	}
 
 	for (size_t i = 0; i < gp->n_actions; i++) {
@@ -289,6 +315,7 @@ void hvc_rollback_guest(
 	struct hvc_error err = { 0 };
 	bool guest_failed = false;
 	const struct hvc_guest *g = gp->guest;
+	int r;
 
 	if (gp->status == HVC_PLAN_SKIPPED || gp->status == HVC_PLAN_NOTHING) {
 		set_guest_result(gp,
@@ -299,11 +326,12 @@ void hvc_rollback_guest(
 	for (size_t i = 0; i < gp->n_actions; i++)
 		settle_unchanged(&gp->actions[i]);
 	if (wants_guest(gp)) {
-		if (run_guest_script(gp, ga, true, &err) < 0) {
+		if ((r = run_guest_script(gp, ga, true, &err)) < 0) {
 			guest_failed = true;
-			fail_guest_side(gp, err.msg);
+			fail_guest_side(gp, err.msg, script_error_kind(ga, r));
 		}
-		fail_guest_side(gp, "the rollback script reported nothing for this step");
+		fail_guest_side(gp, "the rollback script reported nothing for this step",
+			HVC_ERRKIND_GUEST_SCRIPT);
 	}
 	for (size_t i = 0; i < gp->n_actions; i++) {
 		struct hvc_action *a = &gp->actions[i];

@@ -10,6 +10,7 @@ struct hvc_guest_access {
 	struct hvc_transport *transport;
 	struct hvc_session *session; /* NULL: the guest cannot be reached */
 	const char *why_not; /* why session is NULL, for the report */
+	enum hvc_error_kind why_not_kind; /* its kind */
 };
 
 /*

@@ -22,16 +22,6 @@ void hvc_state_load_recorded(struct hvc_guest *g)
 		free_and_strdup(&g->recorded_profile, g->record.profile);
 }
 
-static bool changed_something(const struct hvc_guest_plan *gp)
-{
-	for (size_t i = 0; i < gp->n_actions; i++)
-		if (gp->actions[i].result == HVC_RESULT_APPLIED ||
-			(gp->actions[i].result == HVC_RESULT_DEFERRED &&
-				gp->actions[i].state == HVC_ACTION_PENDING))
-			return true;
-	return false;
-}
-
 static void record_one(
 	const char *dir, const struct hvc_guest_plan *gp, bool rollback, char ***warnings)
 {
@@ -41,7 +31,7 @@ static void record_one(
 
 	if (!gp->guest->uuid[0])
 		return;
-	if (!rollback && changed_something(gp)) {
+	if (!rollback && hvc_guest_plan_changed(gp)) {
 		struct json_object *o = hvc_report_guest_json(gp, HVC_REPORT_ROLLOUT);
 		_cleanup_free_ char *now = now_iso8601();
 		json_object_object_add(o, "time", json_object_new_string(now));

@@ -503,3 +503,48 @@ int hvc_check_trusted(const char *path, int fd, bool want_dir, struct hvc_error 
 	}
 	return 0;
 }
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int hvc_natural_cmp(const char *a, const char *b)
+{
+	const char *x = a ? a : "", *y = b ? b : "";
+
+	while (*x && *y) {
+		if (is_digit(*x) && is_digit(*y)) {
+			const char *xs, *ys;
+			size_t xn = 0, yn = 0;
+
+			while (*x == '0')
+				x++;
+			while (*y == '0')
+				y++;
+			xs = x;
+			ys = y;
+			while (is_digit(xs[xn]))
+				xn++;
+			while (is_digit(ys[yn]))
+				yn++;
+			/* More significant digits: the larger number; as many: the first difference. */
+			if (xn != yn)
+				return xn < yn ? -1 : 1;
+			for (size_t i = 0; i < xn; i++)
+				if (xs[i] != ys[i])
+					return xs[i] < ys[i] ? -1 : 1;
+			x += xn;
+			y += yn;
+			continue;
+		}
+		if (*x != *y)
+			return (unsigned char)*x < (unsigned char)*y ? -1 : 1;
+		x++;
+		y++;
+	}
+	if (*x || *y)
+		return *x ? 1 : -1;
+	/* Equal as numbers (leading zeros): byte order decides, so no two names tie. */
+	return strcmp(a ? a : "", b ? b : "");
+}

@@ -123,6 +123,14 @@ enum {
 	HVC_ESCAPE_KEEP_NEWLINE = 1 << 1,
 };
 char *hvc_escape(const char *s, size_t len, unsigned flags);
+
+/*
+ * Natural order of names, for reports: runs of ASCII digits compare as numbers
+ * (guest2 before guest10, leading zeros ignored), everything else byte by
+ * byte; names equal that way (guest01, guest1) fall back to strcmp(), so the
+ * order is total. NULL sorts as "". The one comparator for guest names.
+ */
+int hvc_natural_cmp(const char *a, const char *b);
 /* For a terminal: hvc_escape(s, strlen(s), HVC_ESCAPE_CONTROLS); NULL gives "". Caller frees. */
 char *hvc_escape_terminal(const char *s);
 /* For JSON: valid UTF-8, invalid bytes as \xNN (json-c escapes controls); NULL gives NULL. */

@@ -272,7 +272,7 @@ static int compare_domain_names(const void *a, const void *b)
 	const char *x = virDomainGetName(*(virDomainPtr const *)a);
 	const char *y = virDomainGetName(*(virDomainPtr const *)b);
 
-	return strcmp(x ? x : "", y ? y : "");
+	return hvc_natural_cmp(x, y);
 }
 
 /*

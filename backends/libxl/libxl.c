@@ -423,7 +423,8 @@ static struct hvc_guest *read_guest(struct libxl_backend *lb, const libxl_dominf
 
 static int compare_guest_names(const void *a, const void *b)
 {
-	return strcmp((*(struct hvc_guest *const *)a)->name, (*(struct hvc_guest *const *)b)->name);
+	return hvc_natural_cmp(
+		(*(struct hvc_guest *const *)a)->name, (*(struct hvc_guest *const *)b)->name);
 }
 
 static int libxl_list_guests(struct hvc_backend *b, bool include_inactive,

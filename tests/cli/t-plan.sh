@@ -31,6 +31,12 @@ for n, x in g.items():
         assert x["status_reason"], n
     else:
         assert x["remedy"]["profile"] or x["remedy"]["reason"], n'
+check "json: plan changes nothing: changed false, no error_kind on guests that did not fail" json_check '
+for n, x in g.items():
+    assert x["changed"] is False, n
+    assert all(a["changed"] is False and a["error_kind"] is None for a in x["actions"]), n
+    if x["status"] not in ("failed", "blocked"):
+        assert x["error_kind"] is None, (n, x["error_kind"])'
 check "json: direct-boot guest: host <cmdline> before/after exact" json_check '
 a = [a for a in g["centos6-db"]["actions"] if a["kind"] == "host-cmdline"]
 assert len(a) == 1, a
@@ -100,5 +106,20 @@ check "list: all guests incl. shut-off, with boot path" sh -c '[ '$rc' -eq 0 ] &
 run -c "$FLEET" list --json
 check "list --json: 10 guests" json_check '
 assert len(d["guests"]) == 10, len(d["guests"])'
+
+# Natural order within a connection: numbers in names compare as numbers.
+{
+	echo "<node>"
+	for name in guest10 guest2 guest1 guest01 db guest20; do
+		echo "<domain type='test'><name>$name</name><memory>1024</memory><os><type>hvm</type></os></domain>"
+	done
+	echo "</node>"
+} >"$TMP/numbered.xml"
+run -c "test://$TMP/numbered.xml" list --json
+check "list --json: names in natural order (guest2 before guest10)" json_check '
+n = [x["name"] for x in d["guests"]]
+assert n == ["db", "guest01", "guest1", "guest2", "guest10", "guest20"], n'
+run -c "test://$TMP/numbered.xml" plan
+check "plan: the table in natural order" sh -c 'awk "NR > 1 && /^[a-z]/ { print \$1 }" "$1" | head -6 | tr "\n" " " | grep -qx "db guest01 guest1 guest2 guest10 guest20 "' sh "$TMP/out"
 
 finish

@@ -18,6 +18,23 @@ check "rollout: transient guest skipped" json_check '
 assert g["transient-el6"]["result"] == "skipped", g["transient-el6"]'
 check "rollout: guest without a remedy is skipped, not failed" json_check '
 assert g["debian12-web"]["result"] == "skipped", g["debian12-web"]["result"]'
+check "rollout: changed: the written host cmdline and its guest, not the failed or skipped" json_check '
+db = g["centos6-db"]
+a = {x["kind"]: x for x in db["actions"]}
+assert a["host-cmdline"]["changed"] is True, a["host-cmdline"]
+assert a["live-clocksource"]["changed"] is False and a["timesync"]["changed"] is False, a
+assert db["changed"] is True, db
+assert g["legacy app (centos 6)"]["changed"] is False
+assert g["debian12-web"]["changed"] is False and g["transient-el6"]["changed"] is False'
+check "rollout: error_kind: no-address, paused; null where nothing failed" json_check '
+a = {x["kind"]: x for x in g["centos6-db"]["actions"]}
+assert a["live-clocksource"]["error_kind"] == "no-address", a["live-clocksource"]
+assert a["host-cmdline"]["error_kind"] is None and a["timesync"]["error_kind"] is None, a
+assert g["centos6-db"]["error_kind"] == "no-address", g["centos6-db"]["error_kind"]
+assert g["centos6-db"]["inspect_error_kind"] == "no-address"
+p = g["el6-batch-paused"]
+assert p["error_kind"] == "paused" and p["inspect_error_kind"] == "paused", p
+assert g["debian12-web"]["error_kind"] is None and g["transient-el6"]["error_kind"] is None'
 check "rollout: summary counts" json_check '
 s = d["summary"]
 assert s["guests"] == 9 and s["failed"] >= 1, s

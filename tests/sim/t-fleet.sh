@@ -76,6 +76,13 @@ for n, x in g.items():
 check_json "plan: unreachable guests fail with the reason" '
 assert g["g17"]["status"] == "failed" and "refused" in g["g17"]["status_reason"].lower(), g["g17"]["status_reason"]
 assert g["g18"]["status"] == "failed" and "auth" in g["g18"]["status_reason"].lower(), g["g18"]["status_reason"]'
+check_json "plan: error_kind says why, for scripts: refused, auth; none elsewhere" '
+assert g["g17"]["error_kind"] == "refused" and g["g17"]["inspect_error_kind"] == "refused", g["g17"]["error_kind"]
+assert g["g18"]["error_kind"] == "auth" and g["g18"]["inspect_error_kind"] == "auth", g["g18"]["error_kind"]
+for n, x in g.items():
+    assert x["changed"] is False, n
+    if kind[n] not in ("closed", "noauth"):
+        assert x["error_kind"] is None and x["inspect_error_kind"] is None, (n, x["error_kind"])'
 
 # --- rollout ---
 rc=0; HV rollout --all-guests --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
@@ -93,6 +100,16 @@ for n, x in g.items():
         assert k["live-clocksource"]["result"] == "applied", k["live-clocksource"]
         assert k["guest-bootloader"]["result"] in ("applied", "deferred"), k["guest-bootloader"]'
 check_json "rollout: JSON summary counts the failures" 'assert d["summary"]["failed"] == 2, d["summary"]'
+check_json "rollout: changed where a change was made, error_kind only on the failed" '
+for n, x in g.items():
+    if kind[n] in ("closed", "noauth"):
+        assert x["changed"] is False and x["error_kind"] in ("refused", "auth"), (n, x["error_kind"])
+        continue
+    assert x["error_kind"] is None, (n, x["error_kind"])
+    made = [a["kind"] for a in x["actions"] if a["changed"]]
+    assert x["changed"] == bool(made), (n, made)
+    if kind[n] == "el6-kvm":
+        assert "guest-bootloader" in made and "live-clocksource" in made, (n, made)'
 for i in 1 7 13; do
 	if [ "$(cat "$SIM/guests/g$i/sys/devices/system/clocksource/clocksource0/current_clocksource")" = kvm-clock ]; then
 		ok "g$i: current_clocksource is kvm-clock in the guest"
@@ -130,6 +147,9 @@ for n, x in g.items():
     assert x["result"] in ("in-place", "deferred", "skipped"), (n, x["result"])
     for a in x["actions"]:
         assert a["result"] != "applied", (n, a)'
+check_json "second rollout: changed is false for every guest and action" '
+for n, x in g.items():
+    assert x["changed"] is False, (n, [(a["kind"], a["result"]) for a in x["actions"] if a["changed"]])'
 manifest "$TMP/m2"
 cmp -s "$TMP/m1" "$TMP/m2" && ok "second rollout: no file in any guest changed" ||
 	{ not_ok "second rollout changed files"; diff "$TMP/m1" "$TMP/m2" | head -20 | sed 's/^/# /'; }
@@ -297,6 +317,8 @@ check_json "unknown host keys are refused, with the fingerprint and the way out"
 for n in ("g1", "g2"):
     r = g[n]["status_reason"]
     assert g[n]["status"] == "failed" and "SHA256:" in r and "--accept-new" in r, r'
+check_json "unknown host keys: error_kind host-key" '
+assert [g[n]["error_kind"] for n in ("g1", "g2")] == ["host-key", "host-key"], d["guests"]'
 [ ! -s "$kh" ] && ok "nothing recorded without --accept-new" || not_ok "keys recorded without --accept-new"
 rc=0; HVK --accept-new plan --json g1 g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "--accept-new: guests inspected" '
@@ -324,6 +346,7 @@ x = g["g1"]
 assert x["result"] == "failed" and x["status"] == "failed", (x["status"], x["result"])
 assert "host key changed for 5e1a0000-0000-4000-8000-000000000001" in x["status_reason"], x["status_reason"]
 assert "ssh-keygen -R" in x["status_reason"], x["status_reason"]'
+check_json "identity: a changed host key is error_kind host-key" 'assert g["g1"]["error_kind"] == "host-key", g["g1"]["error_kind"]'
 kh2=$TMP/known_hosts.identity
 : >"$kh2"
 rc=0; run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$kh2" --no-agent --accept-new \
@@ -334,6 +357,7 @@ assert x["status"] == "blocked" and x["result"] == "failed", (x["status"], x["re
 assert x["identity"] == "mismatch", x["identity"]
 assert "not this guest" in x["status_reason"] and "5e1a0000-0000-4000-8000-000000000002" in x["status_reason"], x["status_reason"]
 assert not x["facts"]["inspected"], "facts of another guest kept"'
+check_json "identity: the blocked guest is error_kind identity" 'assert g["g1"]["error_kind"] == "identity", g["g1"]["error_kind"]'
 [ $rc -eq 1 ] && [ ! -s "$kh2" ] && ok "identity: exit 1, and g2's key was not pinned for g1" ||
 	{ not_ok "identity: rc=$rc, known_hosts: $(cat "$kh2")"; }
 manifest "$TMP/id1"
@@ -490,6 +514,10 @@ assert nr, "nothing was interrupted (the run finished within 0.4 s?)"
 for n, x in g.items():
     if n not in nr:
         assert x["result"] != "none", (n, x["result"])'
+check_json "interrupted rollout: the guests not reached are error_kind interrupted" '
+for n, x in g.items():
+    if x["result_message"] and "not reached" in x["result_message"]:
+        assert x["error_kind"] == "interrupted", (n, x["error_kind"])'
 { [ $rc -eq 1 ] && grep -q "interrupted" "$TMP/err"; } && ok "interrupted rollout: exit 1, says so" ||
 	{ not_ok "interrupted rollout: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
 

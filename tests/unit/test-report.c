@@ -110,7 +110,8 @@ static void make_plan(struct hvc_plan *plan)
 	for (size_t i = 0; i < guests.n; i++) {
 		struct hvc_guest_plan *gp = hvc_plan_add(plan);
 		if (guests.guests[i]->error)
-			hvc_plan_guest_failed(guests.guests[i], guests.guests[i]->error, gp);
+			hvc_plan_guest_failed(
+				guests.guests[i], HVC_ERRKIND_BACKEND, guests.guests[i]->error, gp);
 		else
 			hvc_plan_guest(&profiles, guests.guests[i], NULL, gp);
 	}

@@ -1,4 +1,5 @@
-/* test-util.c: the one escape for text from guests (terminal and JSON), and its checks. */
+/* test-util.c: the one escape for text from guests (terminal and JSON), its checks, the natural
+ * order of names and the error kind table. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -183,9 +184,79 @@ static void test_write_atomic(void)
 	rmdir(dir);
 }
 
+static int natural_qsort(const void *a, const void *b)
+{
+	return hvc_natural_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Natural order of guest names: numbers as numbers, the rest byte by byte, a total order. */
+static void test_natural_cmp(void)
+{
+	static const struct {
+		const char *a, *b;
+		int want;
+	} cmp_rows[] = {
+		{ "guest2", "guest10", -1 },
+		{ "guest10", "guest2", 1 },
+		{ "guest10", "guest10", 0 },
+		{ "web9-db", "web10-db", -1 },
+		{ "a2b10", "a2b9", 1 },
+		{ "guest", "guest1", -1 },
+		{ "guest01", "guest1", -1 }, /* equal as numbers: byte order decides */
+		{ "guest007", "guest8", -1 },
+		{ "99999999999999999999999", "100000000000000000000000", -1 }, /* past 64 bits */
+		{ "Web", "web", -1 },
+		{ "x-1", "x1", -1 }, /* '-' < '1' byte-wise */
+		{ "Ωmega2", "Ωmega10", -1 },
+		{ "", "a", -1 },
+		{ NULL, "", 0 },
+	};
+	const char *names[] = { "guest10", "guest2", "guest1", "guest01", "db", "guest", "guest20a",
+		"guest20" };
+	_cleanup_strv_free_ char **sorted = NULL;
+	_cleanup_free_ char *joined = NULL;
+
+	for (size_t i = 0; i < ELEMENTSOF(cmp_rows); i++) {
+		int r = hvc_natural_cmp(cmp_rows[i].a, cmp_rows[i].b);
+		int s = hvc_natural_cmp(cmp_rows[i].b, cmp_rows[i].a);
+		CHECK_INTEQ((r > 0) - (r < 0), cmp_rows[i].want);
+		CHECK_INTEQ((s > 0) - (s < 0), -cmp_rows[i].want);
+	}
+	qsort(names, ELEMENTSOF(names), sizeof(*names), natural_qsort);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		strv_push(&sorted, names[i]);
+	joined = strv_join(sorted, " ");
+	CHECK_STREQ(joined, "db guest guest01 guest1 guest2 guest10 guest20 guest20a");
+}
+
+/* The one table from an error code to the JSON error_kind; unknown codes take the fallback. */
+static void test_error_kind(void)
+{
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-ECONNREFUSED, HVC_ERRKIND_OTHER)),
+		"refused");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-ETIMEDOUT, HVC_ERRKIND_OTHER)),
+		"timeout");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-ENOKEY, HVC_ERRKIND_OTHER)),
+		"host-key");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-EKEYREJECTED, HVC_ERRKIND_OTHER)),
+		"host-key");
+	CHECK_STREQ(
+		hvc_error_kind_to_string(hvc_error_kind_of(-EACCES, HVC_ERRKIND_OTHER)), "auth");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-EHOSTUNREACH, HVC_ERRKIND_OTHER)),
+		"unreachable");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-EPROTO, HVC_ERRKIND_OTHER)),
+		"guest-script");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-EIO, HVC_ERRKIND_UNREACHABLE)),
+		"unreachable");
+	CHECK_STREQ(hvc_error_kind_to_string(hvc_error_kind_of(-EIO, HVC_ERRKIND_GUEST_SCRIPT)),
+		"guest-script");
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
+		HVC_TEST(test_natural_cmp),
+		HVC_TEST(test_error_kind),
 		HVC_TEST(test_escape_rows),
 		HVC_TEST(test_escape_flags),
 		HVC_TEST(test_escape_exhaustive),
