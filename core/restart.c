@@ -187,6 +187,26 @@ static struct hvc_guest *scratch_guest(const struct hvc_guest *g)
 }
 
 /*
+ * The domain's UUID now, by its name, from the hypervisor (never from the guest): xl gives a
+ * domain whose configuration has no uuid= a new one at each start, a reboot included. The
+ * identity check then compares the guest with the domain it is now.
+ */
+static void refresh_uuid(struct hvc_backend *b, struct hvc_guest *c)
+{
+	struct hvc_guest_list l = { 0 };
+	struct hvc_error err = { 0 };
+
+	if (!c->name || hvc_backend_list_guests(b, false, &l, &err) < 0) {
+		hvc_guest_list_finish(&l);
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (streq_ptr(l.guests[i]->name, c->name) && l.guests[i]->uuid[0])
+			memcpy(c->uuid, l.guests[i]->uuid, sizeof(c->uuid));
+	hvc_guest_list_finish(&l);
+}
+
+/*
  * Reach, inspect and verify the guest (trying "not yet" answers until
  * until_ms, as --wait-ssh does). 0 with *ret the inspected guest; < 0 with
  * *ret_why saying why not.
@@ -201,6 +221,7 @@ static int probe(const struct hvc_engine *e, const struct hvc_engine_target *t, 
 	int r;
 
 	pt.guest = scratch_guest(t->guest);
+	refresh_uuid(t->backend, pt.guest);
 	sp.guest = pt.guest;
 	pe.wait_until_ms = until_ms;
 	/* Ctrl-C stops the run after the batch in flight: not in the middle of a restart. */
@@ -318,7 +339,7 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 	struct hvc_guest *g = t->guest, *after = NULL;
 	struct hvc_backend *b = t->backend;
 	struct hvc_error err = { 0 };
-	_cleanup_free_ char *why = NULL;
+	_cleanup_free_ char *why = NULL, *uuid_note = NULL;
 	int64_t down_ms = 1000LL * o->down_timeout_s;
 	bool reboot = rs->needed == HVC_RESTART_ACTION_REBOOT, start = !reboot;
 	int r;
@@ -384,14 +405,19 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 		return;
 	}
 	rs->boot_id_after = xstrdup_or_null(after->facts.boot_id);
+	if (!streq(after->uuid, g->uuid))
+		uuid_note = xasprintf("; the domain came back with a new UUID %s (xl gives a "
+				      "configuration without uuid= a new one at each start)",
+			after->uuid);
 	rs->differences = hvc_restart_verify(gp, &after->facts);
 	rs->verification = rs->differences ? HVC_VERIFY_FAILED : HVC_VERIFY_VERIFIED;
-	set_result(rs, HVC_RESTART_DONE, "%s; %s",
+	set_result(rs, HVC_RESTART_DONE, "%s; %s%s",
 		rs->action == HVC_RESTART_ACTION_REBOOT ? "rebooted"
 			: rs->action == HVC_RESTART_ACTION_FORCE_OFF
 			? "powered off after the graceful timeout, started"
 			: "shut down, started",
-		rs->differences ? "the remedy is not in effect" : "the remedy is in effect");
+		rs->differences ? "the remedy is not in effect" : "the remedy is in effect",
+		uuid_note ? uuid_note : "");
 	hvc_guest_free(after);
 	settle_guest(gp);
 }
