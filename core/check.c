@@ -126,7 +126,7 @@ static void parse_ntpq(char *const *out, struct hvc_clock_check *c)
 		if (strncmp(*l, "ntpq ", 5) != 0)
 			continue;
 		s = *l + 5;
-		if (*s == '*') {
+		if (*s == '*' || *s == 'o') { /* the system peer; o: the same through PPS */
 			_cleanup_strv_free_ char **w = strv_split(s + 1, " ");
 			double ms;
 			c->ts_synced = HVC_YES;
@@ -136,7 +136,7 @@ static void parse_ntpq(char *const *out, struct hvc_clock_check *c)
 			}
 			return;
 		}
-		if (strchr(" +-#ox.", *s) && s[1] >= '0' && s[1] <= '9')
+		if (*s && strchr(" +-#ox.", *s) && s[1] >= '0' && s[1] <= '9')
 			peers = true;
 	}
 	if (peers)

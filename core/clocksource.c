@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "core/clocksource.h"
+#include "core/cmdline.h"
 #include "core/util.h"
 
 HVC_ENUM_IMPL(
@@ -24,15 +25,9 @@ static const struct {
 	{ "jiffies", HVC_CS_COST_SYSCALL, 0, 0, "jiffies: a syscall, tick resolution" },
 };
 
-/* "4.19.0-x" -> 4, 19; false if it does not start MAJOR.MINOR. */
-static bool release_version(const char *release, int *major, int *minor)
-{
-	return release && sscanf(release, "%d.%d", major, minor) == 2;
-}
-
 enum hvc_cs_cost hvc_clocksource_cost(const char *name, const char *release, const char **ret_why)
 {
-	int ma, mi;
+	unsigned long v[3];
 
 	if (ret_why)
 		*ret_why = NULL;
@@ -43,9 +38,10 @@ enum hvc_cs_cost hvc_clocksource_cost(const char *name, const char *release, con
 			continue;
 		if (ret_why)
 			*ret_why = table[i].why;
-		if (table[i].since_major && release_version(release, &ma, &mi) &&
-			(ma < table[i].since_major ||
-				(ma == table[i].since_major && mi < table[i].since_minor)))
+		if (table[i].since_major && hvc_linux_release_version(release, v) &&
+			(v[0] < (unsigned long)table[i].since_major ||
+				(v[0] == (unsigned long)table[i].since_major &&
+					v[1] < (unsigned long)table[i].since_minor)))
 			return HVC_CS_COST_SYSCALL;
 		return table[i].cost;
 	}

@@ -558,8 +558,7 @@ const char *hvc_linux_gen_to_string(enum hvc_linux_gen gen)
 	return gen < HVC_LINUX_GEN_LAST ? gen_names[gen] : "unknown";
 }
 
-/* "2.6.32-754.el6.x86_64" -> 2, 6, 32; false if it does not start like a Linux release. */
-static bool release_version(const char *release, unsigned long v[3])
+bool hvc_linux_release_version(const char *release, unsigned long v[3])
 {
 	const char *p = release;
 	char *end;
@@ -583,7 +582,7 @@ enum hvc_linux_gen hvc_linux_gen_from_release(const char *release)
 {
 	unsigned long v[3];
 
-	if (!release_version(release, v))
+	if (!hvc_linux_release_version(release, v))
 		return HVC_LINUX_GEN_UNKNOWN;
 	if (v[0] == 2 && v[2] <= 25)
 		return HVC_LINUX_GEN_2_6_18;
@@ -600,7 +599,7 @@ size_t hvc_linux_cmdline_max(const char *release, bool xen_pv)
 	/* COMMAND_LINE_SIZE counts the NUL; so does Xen's MAX_GUEST_CMDLINE. */
 	size_t max = 2047;
 
-	if (!release_version(release, v) || (v[0] == 2 && v[2] <= 26))
+	if (!hvc_linux_release_version(release, v) || (v[0] == 2 && v[2] <= 26))
 		max = 255;
 	return xen_pv && max > 1023 ? 1023 : max;
 }

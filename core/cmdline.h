@@ -122,6 +122,12 @@ enum hvc_linux_gen {
 	HVC_LINUX_GEN_LAST,
 };
 
+/*
+ * "2.6.32-754.el6.x86_64" -> 2, 6, 32 (a missing part is 0); false if it does not start like
+ * a Linux release (2.6 to 99).
+ */
+bool hvc_linux_release_version(const char *release, unsigned long v[3]);
+
 /* The generation of a release (`uname -r`, or from a kernel file name); NULL or odd: UNKNOWN. */
 enum hvc_linux_gen hvc_linux_gen_from_release(const char *release);
 /* "unknown", "2.6.18-2.6.25", "2.6.26-3.14", "3.15-4.1", "4.2+" */

@@ -1052,7 +1052,7 @@ int hvc_time_parse(const char *out, size_t len, int64_t *ret_ns, bool *ret_whole
 	nd = dot ? (size_t)(dot - v) : strlen(v);
 	if (dot)
 		nf = strlen(dot + 1);
-	if (nd < 1 || nd > 12 || strspn(v, "0123456789") != nd || (dot && (nf < 1 || nf > 9)) ||
+	if (nd < 1 || nd > 10 || strspn(v, "0123456789") != nd || (dot && (nf < 1 || nf > 9)) ||
 		(dot && strspn(dot + 1, "0123456789") != nf)) {
 		ret = hvc_error_set(
 			err, -EPROTO, "guest clock report: 'clock' is not SECONDS[.FRACTION]");
@@ -1060,6 +1060,11 @@ int hvc_time_parse(const char *out, size_t len, int64_t *ret_ns, bool *ret_whole
 	}
 	for (size_t i = 0; i < nd; i++)
 		sec = sec * 10 + (v[i] - '0');
+	/* 10 digits fit an int64 of seconds, but not every one of nanoseconds */
+	if (sec > (INT64_MAX - 999999999) / 1000000000LL) {
+		ret = hvc_error_set(err, -EPROTO, "guest clock report: 'clock' is out of range");
+		goto out;
+	}
 	for (size_t i = 0; i < 9; i++)
 		ns = ns * 10 + (i < nf ? dot[1 + i] - '0' : 0);
 	*ret_ns = sec * 1000000000LL + ns;

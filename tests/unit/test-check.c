@@ -213,6 +213,14 @@ static void test_timesync(void)
 		"==============================================================================",
 		"ntpq  192.168.1.1     .INIT.          16 u    -   64    0    0.000    0.000   "
 		"0.000",
+		/* an empty line of ntpq's: nothing after the prefix */
+		"ntpq ",
+		NULL,
+	};
+	/* a PPS peer (tally o) is the system peer too */
+	static const char *const ntpq_pps[] = {
+		"ntpq o127.127.22.0    .PPS.            0 l   12   16  377    0.000    0.002   "
+		"0.001",
 		NULL,
 	};
 	static const char *const tdc_no[] = {
@@ -244,6 +252,8 @@ static void test_timesync(void)
 	CHECK(x.c.ts_has_offset && x.c.ts_offset_s < -0.00124 && x.c.ts_offset_s > -0.00126);
 	judge_timesync(&x, "ntpd", ntpq_no);
 	CHECK_INTEQ(x.c.ts_synced, HVC_NO);
+	judge_timesync(&x, "ntpd", ntpq_pps);
+	CHECK_INTEQ(x.c.ts_synced, HVC_YES);
 	judge_timesync(&x, "systemd-timesyncd", tdc_no);
 	CHECK_INTEQ(x.c.ts_synced, HVC_NO);
 	CHECK_STREQ(x.c.ts_tool, "timedatectl");
@@ -340,6 +350,10 @@ static void test_time_parse(void)
 		{ "hvclock-time 1\nclock 1\x1b\nend\n", -EBADMSG, 0, false },
 		{ "hvclock-time 1\nclock 1\n", -EPROTO, 0, false },
 		{ "hvclock-time 1\nclock 9999999999999\nend\n", -EPROTO, 0, false },
+		/* more seconds than fit an int64 of nanoseconds: refused, no overflow */
+		{ "hvclock-time 1\nclock 999999999999.5\nend\n", -EPROTO, 0, false },
+		{ "hvclock-time 1\nclock 9999999999.5\nend\n", -EPROTO, 0, false },
+		{ "hvclock-time 1\nclock 9223372035.5\nend\n", 0, 9223372035500000000LL, false },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
 		struct hvc_error err = { 0 };
