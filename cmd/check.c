@@ -56,7 +56,7 @@ static void host_check(const struct hvc_check_thresholds *t, const struct hvc_gu
 }
 
 int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const struct hvc_plan *plan,
-	struct hvc_clock_check *checks)
+	struct hvc_clock_check *checks, const char *const *unseen)
 {
 	const struct hvc_ctx *ctx = run->ctx;
 	struct hvc_clock_check host = { 0 };
@@ -70,8 +70,11 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 	_cleanup_free_ char *prom_error = NULL;
 	int r;
 
-	for (size_t i = 0; i < plan->n; i++)
+	for (size_t i = 0; i < plan->n; i++) {
 		hvc_check_judge(&cfg->check, &plan->guests[i], &checks[i]);
+		if (unseen[i])
+			hvc_check_named_unseen(&checks[i], unseen[i]);
+	}
 	if (plan->host)
 		host_check(&cfg->check, plan->host, &host);
 	worst = hvc_check_worst(&cr);

@@ -81,8 +81,16 @@ int hvc_run_option(void *data, int val, const char *arg)
 
 static void on_signal(int sig)
 {
+	/* Said at once (write(2) is async-signal-safe); the run may take a while to wind down. */
+	static const char msg[] =
+		"\nhvclock: interrupted: finishing the guests in flight, starting no other (a second "
+		"signal stops at once, and may leave a guest being restarted shut off)\n";
+	ssize_t n;
+
 	(void)sig;
 	interrupted = 1;
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
 }
 
 static void install_signals(void)
@@ -538,7 +546,13 @@ int hvc_run(struct hvc_run *run)
 	}
 
 	if (run->check) {
-		r = hvc_check_report(run, &cfg, &plan, checks);
+		const char **unseen = xcalloc(plan.n + 1, sizeof(*unseen));
+
+		for (size_t i = 0; i < plan.n; i++)
+			if (run->n_names > 0)
+				unseen[i] = named_not_seen(&plan.guests[i], HVC_ENGINE_PLAN);
+		r = hvc_check_report(run, &cfg, &plan, checks, unseen);
+		free(unseen);
 		goto out;
 	}
 	print_report(ctx, &plan, run->mode);

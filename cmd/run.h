@@ -29,10 +29,11 @@ struct hvc_check_cli {
 struct hvc_config;
 /*
  * `hvclock check`, after the engine (cmd/check.c): judge checks[i] (plan->guests[i]'s
- * samples) and the host row, print, write --prometheus; the exit code.
+ * samples) and the host row, print, write --prometheus; the exit code. unseen[i]: why a guest
+ * named on the command line was not looked at (NULL: it was, or it was not named).
  */
 int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const struct hvc_plan *plan,
-	struct hvc_clock_check *checks);
+	struct hvc_clock_check *checks, const char *const *unseen);
 
 /*
  * Load the configuration and profiles, take the lock (rollout, rollback),

@@ -96,10 +96,13 @@ int hvc_backend_wait_state(struct hvc_backend *b, const struct hvc_guest *g, enu
 	enum hvc_state st = HVC_STATE_UNKNOWN;
 
 	for (;;) {
-		int r = hvc_backend_guest_state(b, g, &st, err);
-		if (r < 0)
-			return r;
-		if (st == want)
+		struct hvc_error last = { 0 };
+		int r = hvc_backend_guest_state(b, g, &st, &last);
+
+		/* A state that cannot be read now (the daemon restarting) is asked again. */
+		if (r == -EOPNOTSUPP || (r < 0 && hvc_now_ms() >= end))
+			return hvc_error_set(err, r, "%s", last.msg);
+		if (r >= 0 && st == want)
 			return 0;
 		if (hvc_now_ms() >= end)
 			break;

@@ -228,6 +228,14 @@ static void raise_to(struct hvc_clock_check *c, enum hvc_health h, char *reason)
 	strv_consume(&c->reasons, reason);
 }
 
+void hvc_check_named_unseen(struct hvc_clock_check *c, const char *why)
+{
+	if (!c->skipped)
+		return;
+	c->skipped = false;
+	raise_to(c, HVC_HEALTH_UNKNOWN, xasprintf("named but not looked at: %s", why));
+}
+
 static int health_rank(enum hvc_health h)
 {
 	return h == HVC_HEALTH_CRITICAL   ? 3
@@ -616,6 +624,10 @@ char *hvc_check_prometheus(const struct hvc_check_run *r, const char *host, int6
 			const struct hvc_guest_plan *gp = row_plan(r, i_);
 			const struct hvc_clock_check *c = row_check(r, i_);
 			_cleanup_free_ char *g = hvc_prometheus_label(gp->guest->name);
+			_cleanup_free_ char *u = hvc_prometheus_label(gp->guest->uuid);
+			/* the UUID too: two connections may each have a guest of one name */
+			_cleanup_free_ char *l =
+				xasprintf("guest=\"%s\",uuid=\"%s\",host=\"%s\"", g, u, h);
 			const char *mn = metrics[m].name;
 
 			if (c->skipped)
@@ -624,31 +636,27 @@ char *hvc_check_prometheus(const struct hvc_check_run *r, const char *host, int6
 			case 0:
 			case 1:
 				if (c->measured)
-					prom_printf(&b, "%s{guest=\"%s\",host=\"%s\"} %.9g\n", mn,
-						g, h, m == 0 ? c->offset_s : c->error_s);
+					prom_printf(&b, "%s{%s} %.9g\n", mn, l,
+						m == 0 ? c->offset_s : c->error_s);
 				break;
 			case 2:
-				prom_printf(&b, "%s{guest=\"%s\",host=\"%s\"} %d\n", mn, g, h,
-					(int)c->health);
+				prom_printf(&b, "%s{%s} %d\n", mn, l, (int)c->health);
 				break;
 			case 3:
 				if (c->symptoms >= 0)
-					prom_printf(&b, "%s{guest=\"%s\",host=\"%s\"} %ld\n", mn, g,
-						h, c->symptoms);
+					prom_printf(&b, "%s{%s} %ld\n", mn, l, c->symptoms);
 				break;
 			case 4:
 				if (c->ts_synced != HVC_UNKNOWN)
-					prom_printf(&b, "%s{guest=\"%s\",host=\"%s\"} %d\n", mn, g,
-						h, c->ts_synced == HVC_YES);
+					prom_printf(&b, "%s{%s} %d\n", mn, l,
+						c->ts_synced == HVC_YES);
 				break;
 			case 5:
 				if (gp->guest->facts.current_clocksource) {
 					_cleanup_free_ char *cs = hvc_prometheus_label(
 						gp->guest->facts.current_clocksource);
-					prom_printf(&b,
-						"%s{guest=\"%s\",host=\"%s\",clocksource=\"%s\","
-						"cost=\"%s\"} 1\n",
-						mn, g, h, cs, hvc_cs_cost_to_string(c->cost));
+					prom_printf(&b, "%s{%s,clocksource=\"%s\",cost=\"%s\"} 1\n",
+						mn, l, cs, hvc_cs_cost_to_string(c->cost));
 				}
 				break;
 			}

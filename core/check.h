@@ -86,6 +86,12 @@ void hvc_check_timesync(const struct hvc_facts *f, struct hvc_clock_check *c);
 void hvc_check_judge(const struct hvc_check_thresholds *t, const struct hvc_guest_plan *gp,
 	struct hvc_clock_check *c);
 
+/*
+ * A guest named on the command line that was skipped (shut off, transient): unknown, with
+ * why, not skipped: a check of a named guest never passes without looking at it.
+ */
+void hvc_check_named_unseen(struct hvc_clock_check *c, const char *why);
+
 /* The checks of a run: checks[i] is plan->guests[i]'s; host (may be NULL) plan->host's. */
 struct hvc_check_run {
 	const struct hvc_plan *plan;

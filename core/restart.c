@@ -297,6 +297,21 @@ static int wait_new_boot(const struct hvc_engine *e, const struct hvc_engine_tar
 
 /* --- one guest --- */
 
+/* After a failed wait for a shutdown: start the guest if it is shut off; says what it did. */
+static const char *start_if_off(struct hvc_backend *b, const struct hvc_guest *g)
+{
+	struct hvc_error err = { 0 };
+	enum hvc_state st = HVC_STATE_UNKNOWN;
+
+	if (hvc_backend_guest_state(b, g, &st, &err) < 0)
+		return "it may be shut off: check it and start it";
+	if (st != HVC_STATE_SHUTOFF)
+		return "it is not shut off: left as it is";
+	if (hvc_backend_power(b, g, HVC_POWER_START, &err) < 0)
+		return "it is shut off and could not be started again: start it";
+	return "it was shut off and has been started again";
+}
+
 static int power_off(struct hvc_backend *b, const struct hvc_guest *g, struct hvc_error *err)
 {
 	int r = hvc_backend_power(b, g, HVC_POWER_OFF, err);
@@ -355,11 +370,16 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 		r = wait_reboot_begins(e, t, rs->boot_id_before, hvc_now_ms() + down_ms, &after);
 	} else {
 		r = hvc_backend_power(b, g, HVC_POWER_SHUTDOWN, &err);
-		if (r >= 0)
-			r = hvc_backend_wait_state(
-				b, g, HVC_STATE_SHUTOFF, down_ms, STATE_POLL_MS, &err);
-		if (r < 0 && r != -ETIMEDOUT) {
+		if (r < 0) {
 			set_result(rs, HVC_RESTART_FAILED, "%s", err.msg);
+			return;
+		}
+		r = hvc_backend_wait_state(b, g, HVC_STATE_SHUTOFF, down_ms, STATE_POLL_MS, &err);
+		if (r < 0 && r != -ETIMEDOUT) {
+			/* Asked to shut down, state unknown: it may be off now, and must not stay so. */
+			set_result(rs, HVC_RESTART_FAILED,
+				"shutdown requested, then its state could not be read: %s; %s", err.msg,
+				start_if_off(b, g));
 			return;
 		}
 	}
@@ -384,6 +404,7 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 			return;
 		}
 		rs->action = HVC_RESTART_ACTION_FORCE_OFF;
+		hvc_error_clear(&err);
 		if (power_off(b, g, &err) < 0) {
 			set_result(rs, HVC_RESTART_FAILED, "did not %s within %d s; %s", what,
 				o->down_timeout_s, err.msg);
@@ -391,6 +412,7 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 		}
 		start = true;
 	}
+	hvc_error_clear(&err);
 	if (start && hvc_backend_power(b, g, HVC_POWER_START, &err) < 0) {
 		set_result(rs, HVC_RESTART_FAILED, "left shut off: %s", err.msg);
 		return;

@@ -14,13 +14,22 @@ check "table: remedy state from the plan" sh -c 'grep -q "^centos6-db .* pending
 check "table: summary" sh -c 'tail -1 '"$TMP/out"' | grep -qx "summary: 0 ok, 0 warning, 0 critical, 8 unknown, 1 skipped"'
 check "table: nothing on stderr (no dom0 warning for a read-only check)" err_lines 0
 
+run -c "$FLEET" check --nagios retired-vm
+check "nagios: a named guest that is shut off is unknown (exit 3), never ok" sh -c '[ '$rc' -eq 3 ] && grep -q "^HVCLOCK UNKNOWN - 0 critical, 0 warning, 1 unknown, 0 ok: retired-vm: named but not looked at: the guest is not running" '"$TMP/out"
+run -c "$FLEET" check transient-el6
+check "a named transient guest: exit 1, unknown with the reason" sh -c '[ '$rc' -eq 1 ] && grep -q "^transient-el6 .*unknown" '"$TMP/out"' && grep -q "named but not looked at: transient guest" '"$TMP/out"
+
 run -c "$FLEET" check --nagios
 check "nagios: unknown is exit 3" rc_is 3
 check "nagios: one line" sh -c '[ "$(wc -l <'"$TMP/out"')" -eq 1 ]'
 check "nagios: status and counts, then the performance data" sh -c 'grep -q "^HVCLOCK UNKNOWN - 0 critical, 0 warning, 8 unknown, 0 ok: centos6-db: not inspected: .* | critical=0 warning=0 unknown=8 ok=0$" '"$TMP/out"
 
-run -c "$FLEET" check --nagios transient-el6
-check "nagios: only skipped guests: OK, exit 0" rc_is 0
+# skip = yes in the configuration: the operator asked for it (a named guest that could not be
+# looked at is unknown, above)
+printf '[guest:centos6-db]\nskip = yes\n' >"$TMP/skip.conf"
+chmod 600 "$TMP/skip.conf"
+run --config "$TMP/skip.conf" -c "$FLEET" check --nagios centos6-db
+check "nagios: only guests skipped by the configuration: OK, exit 0" rc_is 0
 check "nagios: OK line" sh -c 'grep -qx "HVCLOCK OK - 0 critical, 0 warning, 0 unknown, 0 ok | critical=0 warning=0 unknown=0 ok=0" '"$TMP/out"
 
 run -c "$FLEET" check --nagios no-such-guest

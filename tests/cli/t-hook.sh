@@ -71,6 +71,10 @@ rm -f "$TMP/args" "$TMP/finished"
 HVCLOCK_HOOK_DETACH=systemd-run HVCLOCK_HOOK_WAIT_SSH=120 hook web2 started begin -
 check "started (systemd-run): exit 0" rc_is 0
 check "started (systemd-run): --no-block, then flock LOCK hvclock rollout --wait-ssh 120 -- GUEST" sh -c "grep -qx -- '--no-block' '$TMP/sdrun' && [ \"\$(sed -n '/^flock\$/,\$p' '$TMP/sdrun')\" = \"\$(printf '%s\n' flock '$TMP/hook.lock' hvclock rollout --wait-ssh 120 -- web2)\" ]"
+# systemd expands $VAR and ${VAR} in a unit's command line: a name with $ reaches it as $$
+HVCLOCK_HOOK_DETACH=systemd-run hook 'a$X${Y}b$' started begin -
+check "started (systemd-run): each \$ of the name is written \$\$ for the service manager" \
+	sh -c "[ \"\$(tail -n 1 '$TMP/sdrun')\" = 'a\$\$X\$\${Y}b\$\$' ]"
 
 # Two guests started together: both hooks return at once; the second rollout starts only when
 # the first has ended.

@@ -149,9 +149,9 @@ check "nagios: ... UNKNOWN line with the cause" grep -q "^HVCLOCK UNKNOWN - 0 cr
 mkdir -p "$TMP/prom"
 rc=0; HV check -q --prometheus "$TMP/prom/hvclock.prom" >/dev/null 2>"$TMP/err" || rc=$?
 check "prometheus: written" test -s "$TMP/prom/hvclock.prom"
-check "prometheus: g3's offset" grep -qE '^hvclock_guest_clock_offset_seconds\{guest="g3",host="[^"]+"\} -(4\.9|5\.0)' "$TMP/prom/hvclock.prom"
-check "prometheus: g3's health is 2" grep -qE '^hvclock_guest_clock_health\{guest="g3",host="[^"]+"\} 2$' "$TMP/prom/hvclock.prom"
-check "prometheus: g4's symptoms and time sync" sh -c 'grep -qE "^hvclock_guest_clock_symptoms\{guest=\"g4\",host=\"[^\"]+\"\} 2$" "$1" && grep -qE "^hvclock_guest_timesync_synchronized\{guest=\"g4\",host=\"[^\"]+\"\} 0$" "$1"' sh "$TMP/prom/hvclock.prom"
+check "prometheus: g3's offset" grep -qE '^hvclock_guest_clock_offset_seconds\{guest="g3",uuid="[0-9a-f-]{36}",host="[^"]+"\} -(4\.9|5\.0)' "$TMP/prom/hvclock.prom"
+check "prometheus: g3's health is 2" grep -qE '^hvclock_guest_clock_health\{guest="g3",uuid="[0-9a-f-]{36}",host="[^"]+"\} 2$' "$TMP/prom/hvclock.prom"
+check "prometheus: g4's symptoms and time sync" sh -c 'grep -qE "^hvclock_guest_clock_symptoms\{guest=\"g4\",uuid=\"[0-9a-f-]{36}\",host=\"[^\"]+\"\} 2$" "$1" && grep -qE "^hvclock_guest_timesync_synchronized\{guest=\"g4\",uuid=\"[0-9a-f-]{36}\",host=\"[^\"]+\"\} 0$" "$1"' sh "$TMP/prom/hvclock.prom"
 if command -v promtool >/dev/null 2>&1; then
 	check "prometheus: promtool accepts the file" sh -c 'promtool check metrics <"$1"' sh "$TMP/prom/hvclock.prom"
 else

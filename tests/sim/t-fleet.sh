@@ -518,7 +518,9 @@ check_json "interrupted rollout: the guests not reached are error_kind interrupt
 for n, x in g.items():
     if x["result_message"] and "not reached" in x["result_message"]:
         assert x["error_kind"] == "interrupted", (n, x["error_kind"])'
-{ [ $rc -eq 1 ] && grep -q "interrupted" "$TMP/err"; } && ok "interrupted rollout: exit 1, says so" ||
+{ [ $rc -eq 1 ] && grep -q "^hvclock: interrupted: finishing the guests in flight, starting no other" "$TMP/err" &&
+	grep -q "^hvclock: interrupted: guests in flight were finished" "$TMP/err"; } &&
+	ok "interrupted rollout: exit 1, says so at the signal and at the end" ||
 	{ not_ok "interrupted rollout: rc=$rc"; sed 's/^/# /' "$TMP/err"; }
 
 tap_done
