@@ -110,7 +110,7 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 	} else {
 		hvc_check_text(stdout, &cr, ctx->quiet);
 	}
-	fflush(stdout);
+	hvc_stdout_flush();
 	run->check->reported = true;
 	hvc_clock_check_finish(&host);
 	return r;
