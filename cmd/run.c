@@ -83,7 +83,8 @@ static void on_signal(int sig)
 {
 	/* Said at once (write(2) is async-signal-safe); the run may take a while to wind down. */
 	static const char msg[] =
-		"\nhvclock: interrupted: finishing the guests in flight, starting no other (a second "
+		"\nhvclock: interrupted: finishing the guests in flight, starting no other (a "
+		"second "
 		"signal stops at once, and may leave a guest being restarted shut off)\n";
 	ssize_t n;
 

@@ -648,8 +648,8 @@ char *hvc_check_prometheus(const struct hvc_check_run *r, const char *host, int6
 				break;
 			case 4:
 				if (c->ts_synced != HVC_UNKNOWN)
-					prom_printf(&b, "%s{%s} %d\n", mn, l,
-						c->ts_synced == HVC_YES);
+					prom_printf(
+						&b, "%s{%s} %d\n", mn, l, c->ts_synced == HVC_YES);
 				break;
 			case 5:
 				if (gp->guest->facts.current_clocksource) {

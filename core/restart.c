@@ -346,7 +346,6 @@ static void settle_guest(struct hvc_guest_plan *gp)
 	}
 }
 
-
 static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_target *t,
 	struct hvc_guest_plan *gp, const struct hvc_restart_options *o)
 {
@@ -378,8 +377,8 @@ static void restart_guest(const struct hvc_engine *e, const struct hvc_engine_ta
 		if (r < 0 && r != -ETIMEDOUT) {
 			/* Asked to shut down, state unknown: it may be off now, and must not stay so. */
 			set_result(rs, HVC_RESTART_FAILED,
-				"shutdown requested, then its state could not be read: %s; %s", err.msg,
-				start_if_off(b, g));
+				"shutdown requested, then its state could not be read: %s; %s",
+				err.msg, start_if_off(b, g));
 			return;
 		}
 	}

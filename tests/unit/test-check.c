@@ -414,7 +414,8 @@ static void test_prometheus(void)
 		"hvclock_guest_clock_health{guest=\"bad\\\\xffbyte\",uuid=\"\",host=\"host\\\"1\"} "
 		"2\n"));
 	CHECK(strstr(text,
-		"hvclock_guest_clocksource_info{guest=\"web\\\"01\\\\\\nx\",uuid=\"\",host=\"host\\\"1\","
+		"hvclock_guest_clocksource_info{guest=\"web\\\"01\\\\\\nx\",uuid=\"\",host="
+		"\"host\\\"1\","
 		"clocksource=\"kvm-clock\",cost=\"vdso-if-stable\"} 1\n"));
 	CHECK(strstr(text, "# TYPE hvclock_guest_clock_offset_seconds gauge\n"));
 	CHECK(strstr(text, "hvclock_check_timestamp_seconds{host=\"host\\\"1\"} 1700000000\n"));
