@@ -558,6 +558,23 @@ t "fault: d2 is still running, in the same boot" \
 gssh d2 'umount /sbin/shutdown && umount /etc/acpi/PWRF/00000080' </dev/null
 mark "rollout --restart: d2 ignoring the shutdown request, left running"
 
+# hvclock check: d1's clock is set 5 s ahead inside the guest (these guests run no time sync
+# daemon); check measures it NTP-style within its error bound (busybox date has whole seconds)
+hv check --json d1
+ctx_set check.off0 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["guests"][0]["offset_seconds"])' "$RUN/out")"
+ctx_set check.err0 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["guests"][0]["offset_error_seconds"])' "$RUN/out")"
+check_json "check d1 before: exit 0 or 1, one guest measured" '
+assert rc in (0, 1), rc
+assert g["d1"]["offset_seconds"] is not None and g["d1"]["samples"] > 0, g["d1"]'
+gssh d1 'date -s "@$(($(date +%s) + 5))" >/dev/null' </dev/null
+hv check --json d1
+cp "$RUN/out" "$RUN/check-ahead.json"
+check_json "check d1 set 5 s ahead (date -s): the offset within its error bound of the truth, critical, exit 1" '
+x = g["d1"]
+o0, e0, o, e = float(ctx["check.off0"]), float(ctx["check.err0"]), x["offset_seconds"], x["offset_error_seconds"]
+# date -s takes whole seconds: the clock moved by 4 < s <= 5
+assert o0 + 4 - e0 - e <= o <= o0 + 5 + e0 + e, (o0, e0, o, e)
+assert x["health"] == "critical" and rc == 1, (x["health"], x["reasons"], rc)'
 for x in d1 d2 g1; do ctx_set "boot.$x" "$(boot_id "$x")"; done
 HV_TIMEOUT=900 hv rollout "${PROFILE[@]}" --restart --canary --batch 2 --wait-ssh 240 --all-guests --json
 cp "$RUN/out" "$RUN/restart.json"
@@ -576,6 +593,14 @@ for n, how in want.items():
 assert d["summary"]["restart"] == {"verified": 3, "failed": 0, "not_restarted": 0, "not_needed": 0}, d["summary"]'
 for x in d1 d2 g1; do wait_boot "$x" "$(ctx_get boot.$x)" 30 || not_ok "$x did not come back"; done
 mark "rollout --restart --canary --batch 2 (shutdown+start d1 d2, reboot g1)"
+# after its power-cycle d1 set its clock from the emulated RTC again: the 5 s are gone. Not
+# more: the RTC has whole seconds, TCG boots slowly and these guests run no time sync daemon
+# (a clock within 1 s needs one), so the health is whatever that gives
+hv check --json d1
+check_json "check d1 after rollout --restart: the 5 s are gone (within 2.5 s of the host, the RTC read at boot)" '
+x = g["d1"]
+assert abs(x["offset_seconds"]) <= 2.5 + x["offset_error_seconds"], (x["offset_seconds"], x["offset_error_seconds"], x["health"])'
+mark "check: a clock 5 s ahead measured, and back after the restart"
 for x in d1 d2 g1; do
 	snap "$x" "$RUN/$x.2"
 	f=$RUN/$x.2
