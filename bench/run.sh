@@ -97,9 +97,13 @@ fresh_lab() { # N
 	SIM=$LAB "$simfleet" fleet-xml "$OUT/fleet.xml"
 }
 
-# hvclock rollout --all-guests on the fresh lab; checks the result and the guest trees.
-run_hvclock() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
-	local d=$OUT/hvclock-$1-$2 rc=0 b0
+# hvclock COMMAND --all-guests on the lab, timed: "rollout" on the fresh lab (checks the result
+# and the guest trees), "check" on the lab the rollout just changed (read-only: every guest must be
+# reached and measured, over one SSH connection each).
+run_hvclock_cmd() { # COMMAND N REP -> "wall user sys maxrss_kib machine_busy_s"
+	local cmd=$1 d=$OUT/$1-$2-$3 rc=0 b0
+	shift
+	[ "$cmd" = check ] || d=$OUT/hvclock-$1-$2
 	mkdir -p "$d"
 	b0=$(busy_s)
 	(
@@ -107,38 +111,25 @@ run_hvclock() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
 		export HVCLOCK_LOCK_FILE=$d/run/lock HVCLOCK_CONFIG=/dev/null
 		exec "$RUSAGE" "$d/time" "$HVCLOCK" -c "test://$OUT/fleet.xml" \
 			-i "$LAB/client/id_ed25519" --known-hosts "$LAB/client/known_hosts" --no-agent \
-			--parallel "$PAR" rollout --all-guests --json >"$d/out.json" 2>"$d/err"
+			--parallel "$PAR" "$cmd" --all-guests --json >"$d/out.json" 2>"$d/err"
 	) || rc=$?
 	echo "$b0 $(busy_s)" >"$d/busy"
-	[ $rc = 0 ] || { tail -5 "$d/err" >&2; die "hvclock rollout exited $rc (N=$1, $d)"; }
-	python3 "$here/tree.py" hvclock "$d/out.json" "$LAB" >"$d/results" ||
-		die "hvclock's rollout is not a clean run (N=$1, $d)"
-	python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "hvclock left other guest trees (N=$1)"
-	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
-}
-
-# hvclock check --all-guests on the lab the rollout just changed (read-only): every guest must be
-# reached and measured, over one SSH connection each.
-run_check() { # N REP -> "wall user sys maxrss_kib machine_busy_s"
-	local d=$OUT/check-$1-$2 rc=0 b0
-	mkdir -p "$d"
-	b0=$(busy_s)
-	(
-		export HVCLOCK_PROFILES_DIR=$top/templates/profiles HVCLOCK_STATE_DIR=$d/state
-		export HVCLOCK_LOCK_FILE=$d/run/lock HVCLOCK_CONFIG=/dev/null
-		exec "$RUSAGE" "$d/time" "$HVCLOCK" -c "test://$OUT/fleet.xml" \
-			-i "$LAB/client/id_ed25519" --known-hosts "$LAB/client/known_hosts" --no-agent \
-			--parallel "$PAR" check --all-guests --json >"$d/out.json" 2>"$d/err"
-	) || rc=$?
-	echo "$b0 $(busy_s)" >"$d/busy"
-	# 1 is "not every guest is ok" (the sim kinds carry symptom lines): a result, not a failure.
-	[ $rc = 0 ] || [ $rc = 1 ] || { tail -5 "$d/err" >&2; die "hvclock check exited $rc (N=$1, $d)"; }
-	python3 -c '
+	case $cmd/$rc in
+	rollout/0 | check/0 | check/1) ;; # check: 1 is "not every guest is ok" (the sim kinds carry symptom lines)
+	*) tail -5 "$d/err" >&2; die "hvclock $cmd exited $rc (N=$1, $d)" ;;
+	esac
+	if [ "$cmd" = rollout ]; then
+		python3 "$here/tree.py" hvclock "$d/out.json" "$LAB" >"$d/results" ||
+			die "hvclock's rollout is not a clean run (N=$1, $d)"
+		python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "hvclock left other guest trees (N=$1)"
+	else
+		python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 bad = [x["name"] for x in d["guests"] if x["offset_seconds"] is None or x["samples"] != 4]
 sys.exit("not measured: %s" % " ".join(bad) if bad else 0)' "$d/out.json" ||
-		die "hvclock check did not measure every guest (N=$1, $d)"
+			die "hvclock check did not measure every guest (N=$1, $d)"
+	fi
 	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
 }
 
@@ -198,7 +189,7 @@ for n in "${NS[@]}"; do
 		for mode in hvclock curve25519 default; do
 			fresh_lab "$n"
 			case $mode in
-			hvclock) r=$(run_hvclock "$n" "$rep") ;;
+			hvclock) r=$(run_hvclock_cmd rollout "$n" "$rep") ;;
 			curve25519) r=$(run_floor "$n" "$rep" curve25519-sha256) ;;
 			default) r=$(run_floor "$n" "$rep" "") ;;
 			esac
@@ -208,7 +199,7 @@ for n in "${NS[@]}"; do
 			log "N=$n P=$PAR rep $rep $mode: wall ${wall}s user ${user}s sys ${sys}s" \
 				"maxrss ${rss}KiB; machine busy ${busy} CPU-s"
 			if [ "$mode" = hvclock ]; then # check, on the lab the rollout changed
-				read -r wall user sys rss busy <<<"$(run_check "$n" "$rep")"
+				read -r wall user sys rss busy <<<"$(run_hvclock_cmd check "$n" "$rep")"
 				printf '%s\tcheck\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$rep" "$wall" "$user" \
 					"$sys" "$rss" "$busy" >>"$OUT/results.tsv"
 				log "N=$n P=$PAR rep $rep check: wall ${wall}s user ${user}s sys ${sys}s" \
