@@ -11,13 +11,16 @@ HOOK=$(cd "$(dirname "$0")/../.." && pwd)/docs/examples/libvirt-hook-qemu
 command -v setsid >/dev/null || skip_all "no setsid (util-linux)"
 
 mkdir "$TMP/bin"
-# The hvclock stand-in: its argv, one per line, then wait for the release FIFO.
+# The hvclock stand-in: its argv, one per line; says so on the started FIFO; waits for the
+# release FIFO; says so on the ended FIFO. The test waits on those, never on time.
 cat >"$TMP/bin/hvclock" <<EOS
 #!/bin/sh
 printf '%s\n' "\$@" >"$TMP/args.tmp"
 mv "$TMP/args.tmp" "$TMP/args"
+echo >"$TMP/started"
 cat "$TMP/release" >/dev/null
 : >"$TMP/finished"
+echo >"$TMP/ended"
 EOS
 cat >"$TMP/bin/systemd-run" <<EOS
 #!/bin/sh
@@ -32,25 +35,19 @@ hook() {
 		HVCLOCK_HOOK_LOCK="$TMP/hook.lock" \
 		timeout 20 "$HOOK" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
 }
-# wait_for FILE: up to 20 s
-wait_for() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e "$1" ]
-}
+# started / ended: the stand-in hvclock got that far (20 s: a hang guard, not a timing)
+started() { timeout 20 cat "$TMP/started" >/dev/null && [ -e "$TMP/args" ]; }
+ended() { timeout 20 cat "$TMP/ended" >/dev/null && [ -e "$TMP/finished" ]; }
 args_are() { [ "$(cat "$TMP/args")" = "$(printf '%s\n' "$@")" ]; }
 
-mkfifo "$TMP/release"
+mkfifo "$TMP/release" "$TMP/started" "$TMP/ended"
 HVCLOCK_HOOK_DETACH=setsid hook web1 started begin -
 check "started (setsid): exit 0 at once, hvclock still running" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/finished' ]"
-check "started (setsid): hvclock was started" wait_for "$TMP/args"
+check "started (setsid): hvclock was started" started
 check "started (setsid): rollout --wait-ssh 300 -- GUEST" args_are rollout --wait-ssh 300 -- web1
 check "started (setsid): hvclock in a session of its own (not the hook's)" sh -c "pid=\$(pgrep -f '^/bin/sh $TMP/bin/hvclock' | head -1) && [ -n \"\$pid\" ] && [ \"\$(ps -o sid= -p \$pid)\" != \"\$(ps -o sid= -p $$)\" ]"
 echo >"$TMP/release"
-check "started (setsid): hvclock finished once released" wait_for "$TMP/finished"
+check "started (setsid): hvclock finished once released" ended
 rm -f "$TMP/args" "$TMP/finished"
 
 for op in prepare start stopped release reconnect migrate; do
@@ -62,9 +59,9 @@ done
 name='-x; touch '"$TMP"'/pwned $(touch '"$TMP"'/pwned2)'
 HVCLOCK_HOOK_DETACH=setsid HVCLOCK_HOOK_WAIT_SSH='1; touch x' hook "$name" started begin -
 check "hostile name: exit 0" rc_is 0
-check "hostile name: one argument after --; a bad --wait-ssh falls back to 300" sh -c "wait_for() { i=0; while [ ! -e \"\$1\" ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i+1)); done; [ -e \"\$1\" ]; }; wait_for '$TMP/args' && [ \"\$(cat '$TMP/args')\" = \"\$(printf '%s\n' rollout --wait-ssh 300 -- '$name')\" ]"
+check "hostile name: one argument after --; a bad --wait-ssh falls back to 300" sh -c "timeout 20 cat '$TMP/started' >/dev/null && [ \"\$(cat '$TMP/args')\" = \"\$(printf '%s\n' rollout --wait-ssh 300 -- '$name')\" ]"
 echo >"$TMP/release"
-wait_for "$TMP/finished" || :
+ended || :
 check "hostile name: nothing ran it as shell" sh -c "[ ! -e '$TMP/pwned' ] && [ ! -e '$TMP/pwned2' ]"
 rm -f "$TMP/args" "$TMP/finished"
 
@@ -80,18 +77,18 @@ check "started (systemd-run): each \$ of the name is written \$\$ for the servic
 # the first has ended.
 HVCLOCK_HOOK_DETACH=setsid hook a1 started begin -
 check "two guests: the first hook returns" rc_is 0
-check "two guests: the first rollout runs" wait_for "$TMP/args"
+check "two guests: the first rollout runs" started
 args_are rollout --wait-ssh 300 -- a1 || not_ok "two guests: the first rollout is a1's"
 mv "$TMP/args" "$TMP/args-a1"
 HVCLOCK_HOOK_DETACH=setsid hook a2 started begin -
 check "two guests: the second hook returns while the first rollout runs" sh -c "[ $rc -eq 0 ] && [ ! -e '$TMP/finished' ]"
 check "two guests: the second rollout waits for the first" sh -c "[ ! -e '$TMP/args' ]"
 echo >"$TMP/release"
-check "two guests: the first ends" wait_for "$TMP/finished"
-check "two guests: then the second runs" wait_for "$TMP/args"
+check "two guests: the first ends" ended
+check "two guests: then the second runs" started
 check "two guests: ... for a2" args_are rollout --wait-ssh 300 -- a2
 rm -f "$TMP/finished"
 echo >"$TMP/release"
-check "two guests: the second ends" wait_for "$TMP/finished"
+check "two guests: the second ends" ended
 
 finish
