@@ -79,6 +79,11 @@ struct hvc_backend_impl {
 	/* Optional (with power). The guest's state now; a domain that is gone is shut off. */
 	int (*guest_state)(struct hvc_backend *b, const struct hvc_guest *g, enum hvc_state *ret,
 		struct hvc_error *err);
+	/*
+	 * A domain may come back from a restart with a new UUID (xl gives one whose config has
+	 * no uuid= a new one at each start): rollout --restart then reads it again by name.
+	 */
+	bool uuid_per_start;
 };
 
 struct hvc_backend {

@@ -196,7 +196,9 @@ static void refresh_uuid(struct hvc_backend *b, struct hvc_guest *c)
 	struct hvc_guest_list l = { 0 };
 	struct hvc_error err = { 0 };
 
-	if (!c->name || hvc_backend_list_guests(b, false, &l, &err) < 0) {
+	/* Only where UUIDs change: a listing per probe is not free on a big remote host. */
+	if (!b->impl->uuid_per_start || !c->name ||
+		hvc_backend_list_guests(b, false, &l, &err) < 0) {
 		hvc_guest_list_finish(&l);
 		return;
 	}

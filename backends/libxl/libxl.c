@@ -632,4 +632,5 @@ const struct hvc_backend_impl hvc_libxl_backend_impl = {
 	.power = libxl_power,
 	.power_ops = 1u << HVC_POWER_SHUTDOWN | 1u << HVC_POWER_REBOOT | 1u << HVC_POWER_OFF,
 	.guest_state = libxl_guest_state,
+	.uuid_per_start = true,
 };
