@@ -138,6 +138,57 @@ static bool parse_address(
 	return true;
 }
 
+/* [host:] ssh = [USER@]HOST[:PORT]: the user a token, the rest an address. */
+static bool parse_host_ssh(
+	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	struct hvc_host_config *h = (struct hvc_host_config *)((char *)target -
+		offsetof(struct hvc_host_config, ssh_address));
+	const char *at = strchr(v, '@');
+	_cleanup_free_ char *user = at ? xstrndup(v, (size_t)(at - v)) : NULL;
+	_cleanup_free_ char *host = NULL;
+	unsigned port;
+
+	if (user && !hvc_token_valid(HVC_TOKEN_USER, user))
+		return ini_fail(ini, "invalid user name in ssh = '%s'", v);
+	if (hvc_parse_address(at ? at + 1 : v, &host, &port) < 0)
+		return ini_fail(ini, "invalid ssh '%s' ([USER@]HOST[:PORT])", v);
+	free_and_strdup(&h->ssh_user, user);
+	free_and_strdup(&h->ssh_address, at ? at + 1 : v);
+	return true;
+}
+
+/* [host:] uri: printable ASCII, no space, a scheme ("qemu+ssh://h/system", "xl://"). */
+static bool parse_uri(
+	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	size_t scheme = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789+");
+
+	for (const char *p = v; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			return ini_fail(
+				ini, "invalid uri '%s' (no spaces or control characters)", v);
+	if (scheme == 0 || v[scheme] != ':' || strlen(v) > 1024)
+		return ini_fail(
+			ini, "invalid uri '%s' (SCHEME:..., e.g. qemu+ssh://host/system)", v);
+	free_and_strdup(target, v);
+	return true;
+}
+
+static bool parse_jump(
+	struct ini *ini, _unused_ const char *key, const char *v, _unused_ int ltype, void *target)
+{
+	bool b;
+
+	if (strcasecmp(v, "auto") == 0)
+		*(int *)target = HVC_JUMP_AUTO;
+	else if (ini_bool_value(v, &b) == 0)
+		*(int *)target = b ? HVC_JUMP_YES : HVC_JUMP_NO;
+	else
+		return ini_fail(ini, "invalid jump '%s' (yes, no or auto)", v);
+	return true;
+}
+
 /* [check] offset-warn, offset-crit: seconds, 0.001-3600, decimals allowed. */
 static bool parse_offset(
 	struct ini *ini, const char *key, const char *v, _unused_ int ltype, void *target)
@@ -193,18 +244,51 @@ static bool guest_begin(struct ini *ini, const char *name, void *userdata, void 
 	return true;
 }
 
+/* [host:NAME]: a label of host name characters (it names the host in reports and in -c). */
+static bool host_begin(struct ini *ini, const char *name, void *userdata, void **ret_object)
+{
+	struct hvc_config *c = userdata;
+	struct hvc_host_config *h;
+	const char *label = name + 5;
+	size_t len = strlen(label);
+
+	if (len == 0 || len > HVC_TOKEN_NAME_MAX || label[0] == '-' ||
+		strspn(label,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len)
+		return ini_fail(
+			ini, "invalid host name [%s] (letters, digits, '.', '_', '-')", name);
+	c->hosts = xrealloc(c->hosts, c->n_hosts + 1, sizeof(*c->hosts));
+	h = &c->hosts[c->n_hosts++];
+	*h = (struct hvc_host_config){ .name = xstrdup(label), .jump = HVC_JUMP_UNSET };
+	*ret_object = h;
+	return true;
+}
+
+/* The [host:NAME] section has ended: it has its uri. */
+static bool host_end(struct ini *ini, void *userdata)
+{
+	const struct hvc_config *c = userdata;
+	const struct hvc_host_config *h = &c->hosts[c->n_hosts - 1];
+
+	if (!h->uri)
+		return ini_fail_at(ini, ini_section_line(ini), "[host:%s] has no uri", h->name);
+	return true;
+}
+
 #define C(f) offsetof(struct hvc_config, f)
 #define G(f) offsetof(struct hvc_guest_config, f)
+#define H(f) offsetof(struct hvc_host_config, f)
 
 static const struct ini_section conf_sections[] = {
 	{ "ssh", NULL, NULL,
 		"(known: user, identity, port, known-hosts, agent, connect-timeout, "
 		"command-timeout, guest-deadline)" },
-	{ "run", NULL, NULL, "(known: parallel, restart)" },
+	{ "run", NULL, NULL, "(known: parallel, parallel-per-host, restart)" },
 	{ "check", NULL, check_end,
 		"(known: offset-warn, offset-crit, symptoms-warn, symptoms-crit)" },
 	{ "guest:", guest_begin, NULL,
 		"(known: address, profile, skip, verify-identity, restart)" },
+	{ "host:", host_begin, host_end, "(known: uri, parallel, jump, ssh)" },
 };
 
 static const struct ini_item conf_items[] = {
@@ -217,6 +301,7 @@ static const struct ini_item conf_items[] = {
 	{ "ssh", "command-timeout", parse_seconds, 0, C(command_timeout_s), 0 },
 	{ "ssh", "guest-deadline", parse_seconds, 0, C(guest_deadline_s), 0 },
 	{ "run", "parallel", parse_parallel, 0, C(parallel), 0 },
+	{ "run", "parallel-per-host", parse_parallel, 0, C(parallel_per_host), 0 },
 	{ "run", "restart", parse_bool, 0, C(restart), 0 },
 	{ "check", "offset-warn", parse_offset, 0, C(check.offset_warn_s), 0 },
 	{ "check", "offset-crit", parse_offset, 0, C(check.offset_crit_s), 0 },
@@ -227,6 +312,10 @@ static const struct ini_item conf_items[] = {
 	{ "guest:", "skip", parse_skip, 1, G(skip), 0 },
 	{ "guest:", "verify-identity", parse_bool, 0, G(verify_identity), 0 },
 	{ "guest:", "restart", parse_bool, 0, G(restart), 0 },
+	{ "host:", "uri", parse_uri, 0, H(uri), 0 },
+	{ "host:", "parallel", parse_parallel, 0, H(parallel), 0 },
+	{ "host:", "jump", parse_jump, 0, H(jump), 0 },
+	{ "host:", "ssh", parse_host_ssh, 0, H(ssh_address), 0 },
 };
 
 static const struct ini_schema conf_schema = {
@@ -234,7 +323,7 @@ static const struct ini_schema conf_schema = {
 	.n_sections = ELEMENTSOF(conf_sections),
 	.items = conf_items,
 	.n_items = ELEMENTSOF(conf_items),
-	.sections_hint = "(known: [ssh], [run], [check], [guest:NAME])",
+	.sections_hint = "(known: [ssh], [run], [check], [guest:NAME], [host:NAME])",
 	.outside_hint = " (the file starts with a [section])",
 	/* hvclock.conf.example: sections of commented-out keys, usable as it is */
 	.empty_sections_ok = true,
@@ -299,6 +388,13 @@ void hvc_config_finish(struct hvc_config *c)
 		free(c->guests[i].profile);
 	}
 	free(c->guests);
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		free(c->hosts[i].name);
+		free(c->hosts[i].uri);
+		free(c->hosts[i].ssh_user);
+		free(c->hosts[i].ssh_address);
+	}
+	free(c->hosts);
 	memset(c, 0, sizeof(*c));
 	c->agent = -1;
 	c->restart = -1;
@@ -320,5 +416,13 @@ const struct hvc_guest_config *hvc_config_guest(
 	for (size_t i = 0; i < c->n_guests; i++)
 		if (streq(c->guests[i].name, name) || strcasecmp(c->guests[i].name, uuid) == 0)
 			return &c->guests[i];
+	return NULL;
+}
+
+const struct hvc_host_config *hvc_config_host(const struct hvc_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_hosts; i++)
+		if (streq(c->hosts[i].name, name))
+			return &c->hosts[i];
 	return NULL;
 }

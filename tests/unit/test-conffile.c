@@ -94,6 +94,19 @@ static const struct bad bad_cases[] = {
 		"invalid symptoms-warn 'many' (0-100000; 0: never)" },
 	{ "[check]\noffset-warn = 2\n", 2, "offset-warn (2) is above offset-crit (1)" },
 	{ "[check]\njitter = 1\n", 2, "unknown key 'jitter' in [check]" },
+	{ "[host:h1]\nparallel = 2\n[run]\nparallel = 1\n", 1, "[host:h1] has no uri" },
+	{ "[host:h1]\n", 1, "[host:h1] has no uri" },
+	{ "[host:-x]\nuri = test:///default\n", 1, "invalid host name [host:-x]" },
+	{ "[host:a/b]\nuri = test:///default\n", 1, "invalid host name" },
+	{ "[host:h]\nuri = qemu+ssh://h/system x\n", 2, "invalid uri" },
+	{ "[host:h]\nuri = /system\n", 2, "invalid uri '/system' (SCHEME:" },
+	{ "[host:h]\nuri = test:///d\njump = maybe\n", 3,
+		"invalid jump 'maybe' (yes, no or auto)" },
+	{ "[host:h]\nuri = test:///d\nssh = -oProxyCommand=x\n", 3, "invalid ssh" },
+	{ "[host:h]\nuri = test:///d\nssh = a;b@h\n", 3, "invalid user name in ssh" },
+	{ "[host:h]\nuri = test:///d\nparallel = 0\n", 3, "invalid parallel '0'" },
+	{ "[run]\nparallel-per-host = 300\n", 2, "invalid parallel '300'" },
+	{ "[host:h]\nuri = test:///d\naddress = x\n", 3, "unknown key 'address' in [host:h]" },
 };
 
 static void test_bad(void)
@@ -185,6 +198,45 @@ static void test_addresses(void)
 	}
 }
 
+/* [host:NAME] sections in file order; ssh = split into user and address; [run] parallel-per-host. */
+static void test_hosts(void)
+{
+	char path[] = "/tmp/hvclock-conf-XXXXXX";
+	int fd = mkstemp(path);
+	struct hvc_config c;
+	struct hvc_error err = { 0 };
+	const struct hvc_host_config *h;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	f = fopen(path, "we");
+	fputs("[run]\nparallel-per-host = 4\n"
+	      "[host:kvm-02.example]\nuri = qemu+ssh://root@kvm-02/system?no_tty=1\n"
+	      "jump = auto\nssh = admin@10.0.0.2:2222\n"
+	      "[host:kvm-01]\nuri = test:///default\nparallel = 2\njump = no\n"
+	      "[host:xen1]\nuri = xen+ssh://xen1/system\njump = yes\nssh = [fd00::1]\n",
+		f);
+	fclose(f);
+	CHECK_INTEQ(hvc_config_load(path, true, &c, &err), 0);
+	CHECK_INTEQ(c.parallel_per_host, 4);
+	CHECK_INTEQ(c.n_hosts, 3);
+	CHECK_STREQ(c.hosts[0].name, "kvm-02.example");
+	CHECK_STREQ(c.hosts[0].uri, "qemu+ssh://root@kvm-02/system?no_tty=1");
+	CHECK_INTEQ(c.hosts[0].jump, HVC_JUMP_AUTO);
+	CHECK_STREQ(c.hosts[0].ssh_user, "admin");
+	CHECK_STREQ(c.hosts[0].ssh_address, "10.0.0.2:2222");
+	CHECK_INTEQ(c.hosts[0].parallel, 0);
+	h = hvc_config_host(&c, "kvm-01");
+	CHECK(h && streq(h->uri, "test:///default") && h->parallel == 2 && h->jump == HVC_JUMP_NO);
+	CHECK(h && !h->ssh_user && !h->ssh_address);
+	h = hvc_config_host(&c, "xen1");
+	CHECK(h && h->jump == HVC_JUMP_YES && !h->ssh_user && streq(h->ssh_address, "[fd00::1]"));
+	CHECK(hvc_config_host(&c, "kvm-03") == NULL);
+	hvc_config_finish(&c);
+	unlink(path);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
@@ -193,6 +245,7 @@ int main(void)
 		HVC_TEST(test_bad),
 		HVC_TEST(test_addresses),
 		HVC_TEST(test_check_thresholds),
+		HVC_TEST(test_hosts),
 	};
 	return hvc_test_run(tests, ELEMENTSOF(tests));
 }
