@@ -425,6 +425,7 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_engine_target *targets = NULL;
 	struct hvc_clock_check *checks = NULL;
 	struct hvc_error terr = { 0 };
+	struct hvc_jumps jumps = { 0 };
 	struct hvc_guest *host = NULL;
 	struct hvc_backend *host_backend = NULL;
 	char **names = NULL;
@@ -481,6 +482,10 @@ int hvc_run(struct hvc_run *run)
 		hvc_log_error("warning: guests will not be inspected: %s", terr.msg);
 		engine.no_transport = terr.msg;
 	}
+	if (hvc_jumps_make(ctx, &cfg, engine.transport, &jumps, &terr) < 0) {
+		hvc_log_error("%s", terr.msg);
+		goto out;
+	}
 	if (writes && hvc_lock_take(&lock_fd) < 0)
 		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */
@@ -522,6 +527,7 @@ int hvc_run(struct hvc_run *run)
 			.no_restart =
 				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
 			.check = checks ? &checks[i] : NULL,
+			.transport = hvc_jumps_for(&jumps, &cfg, backends[i]->uri),
 		};
 	}
 
@@ -576,6 +582,7 @@ out:
 	hvc_guest_free(host);
 	free(names);
 	free(targets);
+	hvc_jumps_finish(&jumps);
 	hvc_transport_destroy(engine.transport);
 	hvc_engine_finish(&engine);
 	free(guests);
