@@ -3,7 +3,8 @@
 #
 #   SIM=DIR [SIM_KINDS="k1 k2 ..."] simfleet.sh start N [BASEPORT]
 #       start guests g1..gN (kinds rotate through SIM_KINDS), guest i on 127.0.0.1:BASEPORT+i
-#       (BASEPORT defaults to 2200; every port must be free). On a lab that is running, adds
+#       (BASEPORT defaults to 2200; every port must be free). SIM_LISTEN=ADDR: the guests listen on
+#       ADDR instead of 127.0.0.1 (e.g. an address inside a network namespace: tests/fleet/t-jump.sh). On a lab that is running, adds
 #       N guests after the last one instead (g(M+1)..g(M+N) on BASEPORT+1..BASEPORT+N).
 #   SIM=DIR simfleet.sh stop             kill the sshds and every process rooted in a guest,
 #                                        undo mounts
@@ -593,7 +594,7 @@ start() {
 		[ "$kind" = noauth ] && ak=$ST/empty_keys
 		cat >"$ST/sshd-$g.conf" <<EOF
 Port $port
-ListenAddress 127.0.0.1
+ListenAddress ${SIM_LISTEN:-127.0.0.1}
 HostKey $hk
 AuthorizedKeysFile $ak
 StrictModes no
@@ -610,8 +611,8 @@ MaxSessions 50
 Subsystem sftp internal-sftp
 EOF
 		hostile_sshd_conf "$g" "$kind" >>"$ST/sshd-$g.conf"
-		printf '%s %s\n' "[127.0.0.1]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
-		echo "$g 127.0.0.1 $port $kind" >>"$ST/new"
+		printf '%s %s\n' "[${SIM_LISTEN:-127.0.0.1}]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
+		echo "$g ${SIM_LISTEN:-127.0.0.1} $port $kind" >>"$ST/new"
 		rm -f "$ST/sshd-$g.pid"
 		[ "$kind" = closed ] && continue # nothing listens: "Connection refused"
 		if [ "$kind" = hostile-version ]; then
