@@ -92,6 +92,51 @@ struct hvc_transport *hvc_jumps_for(
 	return NULL;
 }
 
+/* The [USER@]HOST[:PORT] part of a URI ("" for none). */
+static bool uri_names_host(const char *uri)
+{
+	const char *p = uri ? strstr(uri, "://") : NULL;
+
+	return p && p[3] && p[3] != '/';
+}
+
+int hvc_host_remote_transport(const struct hvc_config *cfg, const char *uri,
+	const struct hvc_transport *direct, struct hvc_transport **ret, struct hvc_error *err)
+{
+	const struct hvc_host_config *h = NULL;
+	struct hvc_host_config tmp = { 0 };
+	_cleanup_free_ char *user = NULL, *host = NULL;
+	unsigned port;
+	int r;
+
+	*ret = NULL;
+	for (size_t i = 0; i < cfg->n_hosts && !h; i++)
+		if (uri && streq(cfg->hosts[i].uri, uri))
+			h = &cfg->hosts[i];
+	if (!(h && h->ssh_address) && !uri_names_host(uri))
+		return 0; /* dom0 is here */
+	if (!h) {
+		tmp.name = (char *)uri;
+		tmp.uri = (char *)uri;
+		h = &tmp;
+	}
+	if (!direct)
+		return hvc_error_set(err, -EOPNOTSUPP, "host %s: a remote dom0 needs SSH", h->name);
+	r = hvc_host_ssh_address(h, &user, &host, &port, err);
+#if HVC_HAS_SSH
+	if (r == 0) {
+		struct hvc_ssh_jump w = {
+			.label = h->name, .host = host, .port = port, .user = user
+		};
+		r = hvc_ssh_host_transport_new(direct, &w, ret, err);
+	}
+#else
+	if (r == 0)
+		r = hvc_error_set(err, -EOPNOTSUPP, "host %s: no SSH transport", h->name);
+#endif
+	return r;
+}
+
 void hvc_jumps_finish(struct hvc_jumps *j)
 {
 	for (size_t i = 0; j->ts && i < j->n; i++)

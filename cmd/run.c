@@ -391,7 +391,7 @@ static void print_report(
 
 /*
  * The host row: dom0's scripts run through the local transport, with the same
- * limits as the guests'. rollback touches the host only when it is named or
+ * limits as the guests'; a remote dom0's over SSH (cmd/jump.c). rollback touches the host only when it is named or
  * with --all-guests: other guests may still need it.
  */
 static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
@@ -404,8 +404,10 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 
 	if (run->mode == HVC_ENGINE_ROLLBACK && !run->all && !named)
 		return;
-	set_limits(run->ctx, cfg, &o);
-	hvc_local_transport_new(&o, &t, &err);
+	if (hvc_host_remote_transport(cfg, b->uri, e->transport, &t, &err) == 0 && !t) {
+		set_limits(run->ctx, cfg, &o);
+		hvc_local_transport_new(&o, &t, &err);
+	}
 	/* check: the host row always (its clock, time sync and symptoms). */
 	hvc_engine_host(e, t, t ? NULL : err.msg, host, b, named || run->check, plan);
 	hvc_transport_destroy(t);

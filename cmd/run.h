@@ -49,6 +49,13 @@ struct hvc_transport *hvc_jumps_for(
 	const struct hvc_jumps *j, const struct hvc_config *cfg, const char *uri);
 void hvc_jumps_finish(struct hvc_jumps *j);
 /*
+ * The host row of the connection uri: a remote dom0 (the uri names a host, or its [host:NAME]
+ * has ssh =) is reached over SSH at hvc_host_ssh_address(), with direct's options (0 and *ret);
+ * else 0 and *ret NULL (local). < 0: err says why the remote dom0 cannot be reached.
+ */
+int hvc_host_remote_transport(const struct hvc_config *cfg, const char *uri,
+	const struct hvc_transport *direct, struct hvc_transport **ret, struct hvc_error *err);
+/*
  * `hvclock check`, after the engine (cmd/check.c): judge checks[i] (plan->guests[i]'s
  * samples) and the host row, print, write --prometheus; the exit code. unseen[i]: why a guest
  * named on the command line was not looked at (NULL: it was, or it was not named).

@@ -44,6 +44,9 @@ struct ssh_transport {
 	struct hvc_transport base;
 	char *lock_path;
 	struct jump_host *jump; /* NULL: guests are connected to directly */
+	/* hvc_ssh_host_transport_new(): where connect(NULL host) goes */
+	char *fixed_host, *fixed_user;
+	unsigned fixed_port;
 };
 
 /* A session: struct ssh_conn first (core/transport.h), then libssh's state. */
@@ -815,7 +818,13 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	int r;
 
 	*ret_session = NULL;
-	if (t->jump)
+	if (!host && t->fixed_host) {
+		/* A remote dom0: its key under its own name; nothing more to verify for a host. */
+		r = connect_session(
+			t, t->fixed_host, t->fixed_port, NULL, t->fixed_user, -1, &s, err);
+		if (r == 0 && s->new_entry && (r = record_host_key(s, err)) < 0)
+			session_free(s);
+	} else if (t->jump)
 		r = jump_connect(t, host, port, key_alias, &s, err);
 	else
 		r = connect_session(t, host, port, key_alias, base->options.user, -1, &s, err);
@@ -1604,6 +1613,8 @@ static void ssh_transport_destroy(struct hvc_transport *base)
 	free((char *)base->options.identity);
 	free((char *)base->options.known_hosts);
 	jump_free(t->jump);
+	free(t->fixed_host);
+	free(t->fixed_user);
 	free(t->lock_path);
 	free(t);
 }
@@ -1665,6 +1676,29 @@ int hvc_ssh_transport_new(
 		o->max_output = DEFAULT_MAX_OUTPUT;
 	t->lock_path = xasprintf("%s.lock", kh);
 	*ret = &t->base;
+	return 0;
+}
+
+int hvc_ssh_host_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *where,
+	struct hvc_transport **ret, struct hvc_error *err)
+{
+	struct ssh_transport *t;
+	int r;
+
+	*ret = NULL;
+	if (!direct || direct->impl != &hvc_ssh_transport_impl)
+		return hvc_error_set(
+			err, -EINVAL, "host %s: the transport is not SSH", strna(where->label));
+	if (!host_name_ok(where->host) || where->port > 65535)
+		return hvc_error_set(err, -EINVAL, "host %s: invalid ssh address '%s'",
+			strna(where->label), strna(where->host));
+	r = hvc_ssh_transport_new(&direct->options, ret, err);
+	if (r < 0)
+		return r;
+	t = ssh_transport_from_transport(*ret);
+	t->fixed_host = xstrdup(where->host);
+	t->fixed_port = where->port ? where->port : 22;
+	t->fixed_user = xstrdup(where->user && *where->user ? where->user : t->base.options.user);
 	return 0;
 }
 

@@ -116,5 +116,14 @@ struct hvc_ssh_jump {
 int hvc_ssh_jump_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *j,
 	struct hvc_transport **ret, struct hvc_error *err);
 
+/*
+ * A remote dom0's host row: a transport whose connect(NULL host) reaches the host at
+ * where->host:port as where->user (where->only_if_unreachable is ignored), its key checked
+ * under its own known_hosts name ("[host]:port") and, with accept_new, recorded at once;
+ * named hosts are connected to as by direct.
+ */
+int hvc_ssh_host_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *where,
+	struct hvc_transport **ret, struct hvc_error *err);
+
 /* The implementation table (its name is "ssh"); a transport is SSH iff its impl points here. */
 extern const struct hvc_transport_impl hvc_ssh_transport_impl;

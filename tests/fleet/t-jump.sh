@@ -40,17 +40,36 @@ ip -n "$HNS" addr add 10.78.0.1/24 dev hvj1 && ip -n "$HNS" link set hvj1 up &&
 	ip -n "$HNS" addr add 10.78.1.1/24 dev gbr0 && ip -n "$HNS" link set gbr0 up ||
 	bail "the guests' network in the host (no bridge or dummy link type)"
 
-# Four guests inside the host namespace, on 10.78.1.1.
-export SIM_KINDS="el6-kvm xenlinux-pv modern-kvm el7-kvm-grubby" SIM_LISTEN=10.78.1.1
+# Five guests inside the host namespace, on 10.78.1.1; g5 (Debian pvops, update-grub) plays a
+# remote dom0 below and is left out of the guests' fleet.
+export SIM_KINDS="el6-kvm xenlinux-pv modern-kvm el7-kvm-grubby modern-xen-pv" SIM_LISTEN=10.78.1.1
 for try in 1 2 3; do
 	base=$((20000 + (($$ * 7 + try * 1009) % 600) * 16))
 	"$sim/simfleet.sh" stop >/dev/null 2>&1
 	rm -rf "$SIM"
 	mkdir -p "$SIM"
-	inh "$sim/simfleet.sh" start 4 "$base" >"$TMP/start.log" 2>&1 && break
+	inh "$sim/simfleet.sh" start 5 "$base" >"$TMP/start.log" 2>&1 && break
 	[ $try = 3 ] && { diag <"$TMP/start.log"; bail "the guests did not start"; }
 done
-"$sim/simfleet.sh" fleet-xml "$TMP/fleet.xml"
+"$sim/simfleet.sh" fleet-xml "$TMP/all.xml"
+# The guests' fleet: g1..g4; the dom0 fleet: Domain-0 (played by g5, over SSH) and g2.
+python3 - "$TMP/all.xml" "$TMP/fleet.xml" "$TMP/fleet-dom0.xml" <<'PY'
+import sys, copy, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]); node = t.getroot()
+d0 = copy.deepcopy(t)
+for dom in node.findall("domain"):
+    if dom.findtext("name") == "g5":
+        node.remove(dom)
+t.write(sys.argv[2])
+n0 = d0.getroot()
+for dom in n0.findall("domain"):
+    if dom.findtext("name") != "g2":
+        n0.remove(dom)
+n0.append(ET.fromstring("<domain type='test'><name>Domain-0</name>"
+    "<uuid>00000000-0000-0000-0000-000000000000</uuid><memory unit='MiB'>1024</memory>"
+    "<vcpu>1</vcpu><os><type arch='x86_64'>xen</type></os></domain>"))
+d0.write(sys.argv[3])
+PY
 FLEET="test://$TMP/fleet.xml"
 
 # The host's own sshd (no chroot): the client's key for root, forwarding allowed, every login logged.
@@ -86,6 +105,7 @@ sed -i "s|^10.78.0.1 .*|10.78.0.1 $(cut -d' ' -f1,2 "$TMP/otherkey.pub")|" "$TMP
 	echo "ssh = 10.78.0.1"
 	echo "jump = yes"
 	while read -r g host port _; do
+		[ "$g" = g5 ] && continue
 		printf '[guest:%s]\naddress = %s:%s\n' "$g" "$host" "$port"
 	done < <("$sim/simfleet.sh" inventory)
 } >"$TMP/hvclock.conf"
@@ -171,6 +191,45 @@ for n, x in g.items():
     assert x["status"] == "failed" and not x["facts"]["inspected"], (n, x["status"])
     assert "via host h1: host key changed" in r and "ssh-keygen -R" in r and "10.78.0.1" in r, r'
 [ "$(logins)" -eq "$l0" ] && ok "host key changed: no login to the host" || not_ok "host key changed: logged in anyway"
+
+# --- a remote dom0: the host row's scripts run in that dom0 over SSH (its ssh =), not here ---
+# hvclock runs in the host namespace (where the sim dom0's sshd is); HVCLOCK_LOCAL_ROOT (what
+# makes the test driver's Domain-0 a host row) points into an empty tree: a run through the
+# local transport would find no dom0 there.
+D0=$SIM/guests/g5
+d0port=$("$sim/simfleet.sh" inventory | awk '$1 == "g5" { print $3 }')
+echo 'GRUB_CMDLINE_XEN="dom0_mem=1024M,max:1024M"' >>"$D0/etc/default/grub"
+chroot "$D0" /usr/sbin/update-grub >/dev/null 2>&1
+cp "$D0/etc/default/grub" "$TMP/dom0-grub.orig"
+mkdir -p "$TMP/not-dom0"
+printf '[host:d0]\nuri = test://%s\nssh = 10.78.1.1:%s\n' "$TMP/fleet-dom0.xml" "$d0port" >"$TMP/d0.conf"
+chmod 600 "$TMP/d0.conf"
+printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$HNS" "$REAL_HVCLOCK" >"$TMP/hvclock-host"
+chmod 755 "$TMP/hvclock-host"
+HVCLOCK=$TMP/hvclock-host
+HVD() { HVCLOCK_LOCAL_ROOT=$TMP/not-dom0 run_hvclock --config "$TMP/d0.conf" -c "test://$TMP/fleet-dom0.xml" \
+	-i "$SIM/client/id_ed25519" --known-hosts "$TMP/kh" --no-agent --connect-timeout 10 "$@"; }
+rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+[ $rc -eq 4 ] && ok "remote dom0: plan exit 4" || { not_ok "remote dom0: plan exit $rc"; diag <"$TMP/err"; }
+check_json "remote dom0: the host row inspected over SSH in that dom0 (update-grub), its change planned" '
+h = d["host"]
+assert h and h["name"] == "Domain-0" and h["facts"]["inspected"], h and h["inspect_error"]
+assert h["facts"]["bootloader"] == "update-grub", h["facts"]["bootloader"]
+a = h["actions"][0]
+assert a["target"].startswith("dom0 /etc/default/grub GRUB_CMDLINE_LINUX") and a["after"] == "clocksource=jiffies", a'
+rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+[ $rc -eq 0 ] && ok "remote dom0: rollout exit 0" || { not_ok "remote dom0: rollout exit $rc"; diag <"$TMP/err"; }
+diff "$TMP/dom0-grub.orig" "$D0/etc/default/grub" >"$TMP/grub.diff"
+grep -q '^> GRUB_CMDLINE_LINUX="clocksource=jiffies"$' "$TMP/grub.diff" &&
+	ok "remote dom0: GRUB_CMDLINE_LINUX written in that dom0" ||
+	{ not_ok "remote dom0: /etc/default/grub of the remote dom0"; diag <"$TMP/grub.diff"; }
+[ -z "$(ls -A "$TMP/not-dom0")" ] && ok "remote dom0: nothing run through the local transport" ||
+	not_ok "remote dom0: the local tree was touched"
+sed -i "s|^\[10.78.1.1\]:$d0port .*|[10.78.1.1]:$d0port $(cut -d' ' -f1,2 "$TMP/otherkey.pub")|" "$TMP/kh"
+rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
+check_json "remote dom0: a changed key refuses the host row, with the ssh-keygen -R line" "
+h = d['host']
+assert h['status'] == 'failed' and 'ssh-keygen -R' in h['status_reason'] and '[10.78.1.1]:$d0port' in h['status_reason'], h['status_reason']"
 
 HVCLOCK=$REAL_HVCLOCK
 tap_done
