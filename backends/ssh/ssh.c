@@ -58,6 +58,8 @@ struct ssh_conn {
 	char *key_name; /* the known_hosts name of its key: the alias, or "[host]:port" */
 	char *new_entry; /* accept_new: the known_hosts line for an unknown key, not yet written */
 	const char *user; /* the login user (borrowed: the transport's or the jump host's) */
+	int fwd_fd; /* the jump channel's socketpair end (SSH_OPTIONS_FD), ours to close; or -1 */
+	bool is_host; /* a hypervisor host (jump host, remote dom0), not a guest: for messages */
 	int64_t connected; /* monotonic ms at the start of connect */
 	int64_t deadline; /* connected + guest deadline */
 	bool lost; /* connection gone: every later exec fails at once */
@@ -380,14 +382,17 @@ static int refuse_key(
 		return hvc_error_set(err, -EKEYREJECTED,
 			"%s: host key type changed for %s (offered %s %s, %s records another "
 			"type): "
-			"refusing; if the guest was re-created, run: ssh-keygen -R '%s' -f %s",
+			"refusing; if the %s, run: ssh-keygen -R '%s' -f %s",
 			s->where, s->key_name, ssh_key_type_to_char(ssh_key_type(key)), fp, kh,
-			s->key_name, kh);
+			s->is_host ? "host was re-installed" : "guest was re-created", s->key_name,
+			kh);
 	default:
 		return hvc_error_set(err, -EKEYREJECTED,
-			"%s: host key changed for %s (offered %s): refusing; if the guest was "
-			"re-created, run: ssh-keygen -R '%s' -f %s",
-			s->where, s->key_name, fp, s->key_name, kh);
+			"%s: host key changed for %s (offered %s): refusing; if the %s, run: "
+			"ssh-keygen -R '%s' -f %s",
+			s->where, s->key_name, fp,
+			s->is_host ? "host was re-installed" : "guest was re-created", s->key_name,
+			kh);
 	}
 }
 
@@ -654,6 +659,9 @@ static void session_free(struct ssh_conn *s)
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
 	}
+	/* libssh never closes an SSH_OPTIONS_FD socket: its EOF ends the jump channel. */
+	if (s->fwd_fd >= 0)
+		close(s->fwd_fd);
 	free(s->where);
 	free(s->key_name);
 	free(s->new_entry);
@@ -696,7 +704,7 @@ static char *hostkey_algorithms(const char *types)
  * session from here on) or, with fd < 0, a TCP connection of its own.
  */
 static int connect_session(struct ssh_transport *t, const char *host, unsigned port,
-	const char *key_alias, const char *user, int fd, struct ssh_conn **ret_conn,
+	const char *key_alias, const char *user, int fd, bool is_host, struct ssh_conn **ret_conn,
 	struct hvc_error *err)
 {
 	struct hvc_transport *base = &t->base;
@@ -732,7 +740,9 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 	s->base.impl = &hvc_ssh_transport_impl;
 	s->base.transport = base;
 	s->t = t;
+	s->fwd_fd = fd;
 	s->user = user;
+	s->is_host = is_host;
 	s->where = xasprintf("%s:%u", ssh_host, port);
 	/* OpenSSH's names: "[host]:port", plain "host" on port 22; or the alias (HostKeyAlias). */
 	s->key_name = key_alias ? xstrdup(key_alias)
@@ -744,8 +754,6 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 
 	s->ssh = ssh_new();
 	if (!s->ssh) {
-		if (fd >= 0)
-			close(fd);
 		session_free(s);
 		return hvc_error_set(
 			err, -ENOMEM, "%s:%u: cannot create a libssh session", host, port);
@@ -763,9 +771,6 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 		(fd >= 0 && ssh_options_set(s->ssh, SSH_OPTIONS_FD, &fd) < 0)) {
 		r = hvc_error_set(err, -EINVAL, "%s: cannot set SSH options: %s", s->where,
 			ssh_get_error(s->ssh));
-		/* A set SSH_OPTIONS_FD is closed by ssh_free(); one not set is still ours. */
-		if (fd >= 0 && ssh_get_fd(s->ssh) != fd)
-			close(fd);
 		session_free(s);
 		return r;
 	}
@@ -821,13 +826,14 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	if (!host && t->fixed_host) {
 		/* A remote dom0: its key under its own name; nothing more to verify for a host. */
 		r = connect_session(
-			t, t->fixed_host, t->fixed_port, NULL, t->fixed_user, -1, &s, err);
+			t, t->fixed_host, t->fixed_port, NULL, t->fixed_user, -1, true, &s, err);
 		if (r == 0 && s->new_entry && (r = record_host_key(s, err)) < 0)
 			session_free(s);
 	} else if (t->jump)
 		r = jump_connect(t, host, port, key_alias, &s, err);
 	else
-		r = connect_session(t, host, port, key_alias, base->options.user, -1, &s, err);
+		r = connect_session(
+			t, host, port, key_alias, base->options.user, -1, false, &s, err);
 	if (r < 0)
 		return r;
 	*ret_session = &s->base;
@@ -1405,7 +1411,7 @@ static int jump_up(struct ssh_transport *t, int64_t deadline, struct hvc_error *
 	pthread_mutex_unlock(&j->lock);
 
 	/* The host's key under its own name ("[host]:port"); a new one is recorded at once. */
-	r = connect_session(t, j->host, j->port, NULL, j->user, -1, &c, &e);
+	r = connect_session(t, j->host, j->port, NULL, j->user, -1, true, &c, &e);
 	if (r == 0 && c->new_entry) {
 		r = record_host_key(c, &e);
 		if (r < 0) {
@@ -1428,8 +1434,7 @@ static int jump_up(struct ssh_transport *t, int64_t deadline, struct hvc_error *
 	} else {
 		/* "not reached: host H key changed ..." for every guest behind it. */
 		j->state = JUMP_FAILED;
-		hvc_error_set(&j->fail, r, "via host %s: %s%s", j->label,
-			r == -EKEYREJECTED ? "host key changed: " : "", e.msg);
+		hvc_error_set(&j->fail, r, "via host %s: %s", j->label, e.msg);
 		hvc_error_set(err, r, "%s", j->fail.msg);
 		if (j->conn) {
 			session_free(j->conn);
@@ -1533,12 +1538,12 @@ static int jump_connect(struct ssh_transport *t, const char *host, unsigned port
 		return hvc_error_set(
 			err, -EINVAL, "%s:%u: invalid host name or port", strna(host), port);
 	if (j->only_if_unreachable && directly_reachable(host, port, o->connect_timeout_ms))
-		return connect_session(t, host, port, key_alias, o->user, -1, ret_conn, err);
+		return connect_session(t, host, port, key_alias, o->user, -1, false, ret_conn, err);
 	r = jump_channel(t, host, port, deadline, &fd, err);
 	if (r < 0)
 		return r;
 	/* The guest's key is checked as for a direct guest (under its alias). */
-	r = connect_session(t, host, port, key_alias, o->user, fd, ret_conn, err);
+	r = connect_session(t, host, port, key_alias, o->user, fd, false, ret_conn, err);
 	if (r < 0) {
 		hvc_error_prefix(err, "via host %s", j->label);
 		return r;

@@ -173,6 +173,7 @@ check_json "--jump no: every guest not reached, unreachable, no jump" '
 for n, x in g.items():
     assert x["jump"] is None and not x["facts"]["inspected"], (n, x)
     assert x["status"] == "failed" and x["error_kind"] == "unreachable", (n, x["status"], x["error_kind"], x["status_reason"])'
+grep -o '"status_reason": "[^"]*"' "$TMP/out.json" | head -1 | diag
 [ "$took" -lt 8 ] && ok "--jump no: fails fast (ENETUNREACH), ${took}s" || not_ok "--jump no: took ${took}s"
 
 # --- jump = auto: the unroutable guests go through the host ---
@@ -189,7 +190,8 @@ check_json "host key changed: every guest not reached: host h1 key changed, with
 for n, x in g.items():
     r = x["status_reason"]
     assert x["status"] == "failed" and not x["facts"]["inspected"], (n, x["status"])
-    assert "via host h1: host key changed" in r and "ssh-keygen -R" in r and "10.78.0.1" in r, r'
+    assert "via host h1: 10.78.0.1:22: host key changed for 10.78.0.1" in r and "ssh-keygen -R" in r, r'
+grep -o '"status_reason": "[^"]*"' "$TMP/out.json" | head -1 | diag
 [ "$(logins)" -eq "$l0" ] && ok "host key changed: no login to the host" || not_ok "host key changed: logged in anyway"
 
 # --- a remote dom0: the host row's scripts run in that dom0 over SSH (its ssh =), not here ---
@@ -230,6 +232,8 @@ rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$
 check_json "remote dom0: a changed key refuses the host row, with the ssh-keygen -R line" "
 h = d['host']
 assert h['status'] == 'failed' and 'ssh-keygen -R' in h['status_reason'] and '[10.78.1.1]:$d0port' in h['status_reason'], h['status_reason']"
+
+grep -o '"status_reason": "[^"]*"' "$TMP/out.json" | tail -1 | diag
 
 HVCLOCK=$REAL_HVCLOCK
 tap_done
