@@ -3,9 +3,10 @@
 #
 #   SIM=DIR [SIM_KINDS="k1 k2 ..."] simfleet.sh start N [BASEPORT]
 #       start guests g1..gN (kinds rotate through SIM_KINDS), guest i on 127.0.0.1:BASEPORT+i
-#       (BASEPORT defaults to 2200; every port must be free). SIM_LISTEN=ADDR: the guests listen on
-#       ADDR instead of 127.0.0.1 (e.g. an address inside a network namespace: tests/fleet/t-jump.sh). On a lab that is running, adds
+#       (BASEPORT defaults to 2200; every port must be free). On a lab that is running, adds
 #       N guests after the last one instead (g(M+1)..g(M+N) on BASEPORT+1..BASEPORT+N).
+#       SIM_LISTEN=ADDR: the guests listen on ADDR, not 127.0.0.1 (an address in a network
+#       namespace: tests/fleet/t-jump.sh runs this script there).
 #   SIM=DIR simfleet.sh stop             kill the sshds and every process rooted in a guest,
 #                                        undo mounts
 #   SIM=DIR simfleet.sh inventory        "name host port kind" lines
