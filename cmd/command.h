@@ -47,6 +47,8 @@ struct hvc_ctx {
 	int wait_ssh_s; /* --wait-ssh: keep trying to reach a guest this long */
 	bool no_verify_identity; /* --no-verify-identity: a guest that reports no UUID may change */
 	char **guest_addresses; /* --guest-address NAME=HOST[:PORT], repeatable */
+	bool jump_set; /* --jump given: jump (enum hvc_jump) overrides every [host:] jump = */
+	int jump;
 };
 
 struct hvc_command {

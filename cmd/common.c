@@ -144,6 +144,17 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 		return seconds_arg(arg, "--wait-ssh", 1, 3600, &ctx->wait_ssh_s);
 	case HVC_OPT_DEADLINE:
 		return seconds_arg(arg, "--deadline", 1, 3600, &ctx->guest_deadline_s);
+	case HVC_OPT_JUMP:
+		if (streq(arg, "auto"))
+			ctx->jump = HVC_JUMP_AUTO;
+		else if (streq(arg, "yes") || streq(arg, "no"))
+			ctx->jump = streq(arg, "yes") ? HVC_JUMP_YES : HVC_JUMP_NO;
+		else {
+			hvc_usage_error(NULL, "invalid --jump '%s' (yes, no or auto)", arg);
+			return -1;
+		}
+		ctx->jump_set = true;
+		return 1;
 	case HVC_OPT_GUEST_ADDRESS: {
 		const char *eq = strchr(arg, '=');
 		_cleanup_free_ char *host = NULL;

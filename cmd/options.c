@@ -39,6 +39,9 @@ const struct hvc_option hvc_options[] = {
 	{ "parallel", HVC_OPT_PARALLEL, "N", "guests handled at once (default: 16)", HVC_IN_ALL },
 	{ "wait-ssh", HVC_OPT_WAIT_SSH, "SECONDS",
 	  "keep trying a guest that is still booting, up to SECONDS", HVC_IN_ALL },
+	{ "jump", HVC_OPT_JUMP, "yes|no|auto",
+	  "reach guests through an SSH session to their host (default:\n"
+	  "jump = of the host's [host:NAME] section, else no)", HVC_IN_ALL },
 	{ "connect-timeout", HVC_OPT_CONNECT_TIMEOUT, "SECONDS",
 	  "per guest: connect, key exchange, authentication (default: 10)", HVC_IN_ALL },
 	{ "command-timeout", HVC_OPT_COMMAND_TIMEOUT, "SECONDS",

@@ -49,6 +49,7 @@ enum {
 	HVC_OPT_RESTART_TIMEOUT,
 	HVC_OPT_PROMETHEUS,
 	HVC_OPT_NAGIOS,
+	HVC_OPT_JUMP,
 };
 
 struct hvc_option {

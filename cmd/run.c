@@ -391,7 +391,7 @@ static void print_report(
 
 /*
  * The host row: dom0's scripts run through the local transport, with the same
- * limits as the guests'. rollback touches the host only when it is named or
+ * limits as the guests'; a remote dom0's over SSH (cmd/jump.c). rollback touches the host only when it is named or
  * with --all-guests: other guests may still need it.
  */
 static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
@@ -404,8 +404,10 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 
 	if (run->mode == HVC_ENGINE_ROLLBACK && !run->all && !named)
 		return;
-	set_limits(run->ctx, cfg, &o);
-	hvc_local_transport_new(&o, &t, &err);
+	if (hvc_host_remote_transport(cfg, b->uri, e->transport, &t, &err) == 0 && !t) {
+		set_limits(run->ctx, cfg, &o);
+		hvc_local_transport_new(&o, &t, &err);
+	}
 	/* check: the host row always (its clock, time sync and symptoms). */
 	hvc_engine_host(e, t, t ? NULL : err.msg, host, b, named || run->check, plan);
 	hvc_transport_destroy(t);
@@ -425,6 +427,7 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_engine_target *targets = NULL;
 	struct hvc_clock_check *checks = NULL;
 	struct hvc_error terr = { 0 };
+	struct hvc_jumps jumps = { 0 };
 	struct hvc_guest *host = NULL;
 	struct hvc_backend *host_backend = NULL;
 	char **names = NULL;
@@ -481,6 +484,10 @@ int hvc_run(struct hvc_run *run)
 		hvc_log_error("warning: guests will not be inspected: %s", terr.msg);
 		engine.no_transport = terr.msg;
 	}
+	if (hvc_jumps_make(ctx, &cfg, engine.transport, &jumps, &terr) < 0) {
+		hvc_log_error("%s", terr.msg);
+		goto out;
+	}
 	if (writes && hvc_lock_take(&lock_fd) < 0)
 		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */
@@ -522,6 +529,7 @@ int hvc_run(struct hvc_run *run)
 			.no_restart =
 				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
 			.check = checks ? &checks[i] : NULL,
+			.transport = hvc_jumps_for(&jumps, &cfg, backends[i]->uri),
 		};
 	}
 
@@ -576,6 +584,7 @@ out:
 	hvc_guest_free(host);
 	free(names);
 	free(targets);
+	hvc_jumps_finish(&jumps);
 	hvc_transport_destroy(engine.transport);
 	hvc_engine_finish(&engine);
 	free(guests);

@@ -41,6 +41,7 @@ _hvclock() {
 		case $arg in
 		FILE | PATH) _filedir ;;
 		DIR) _filedir -d ;;
+		'yes|no|auto') _hvclock_reply "yes no auto" ;;
 		NAME)
 			if [[ $prev == -p || $prev == --profile ]]; then
 				local dir

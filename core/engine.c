@@ -84,6 +84,12 @@ void hvc_engine_finish(struct hvc_engine *e)
 
 /* --- reaching a guest --- */
 
+static struct hvc_transport *target_transport(
+	const struct hvc_engine *e, const struct hvc_engine_target *t)
+{
+	return t->transport ? t->transport : e->transport;
+}
+
 /*
  * Where to reach a guest: --guest-address, config, domain metadata, then the
  * hypervisor's first usable address (the ones refused go to reach).
@@ -196,7 +202,7 @@ static int verify_identity(const struct hvc_engine *e, const struct hvc_engine_t
 		reach->error_kind = HVC_ERRKIND_IDENTITY;
 		return -EPERM;
 	}
-	if (hvc_session_pin_key(e->transport, session, &err) < 0) {
+	if (hvc_session_pin_key(target_transport(e, t), session, &err) < 0) {
 		free_and_strdup(&reach->inspect_error, err.msg);
 		reach->error_kind = hvc_error_kind_of(err.code, HVC_ERRKIND_HOST_KEY);
 		return -EIO;
@@ -216,7 +222,7 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 	int r;
 
 	*ret_session = NULL;
-	if (!e->transport) {
+	if (!target_transport(e, t)) {
 		reach->inspect_error =
 			xstrdup(e->no_transport ? e->no_transport : "no guest access");
 		reach->error_kind = HVC_ERRKIND_NO_ACCESS;
@@ -245,7 +251,7 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 			if (!port)
 				port = e->default_port;
 			/* The key is pinned to the domain, not to the address (HostKeyAlias). */
-			r = hvc_transport_connect_as(e->transport, host, port,
+			r = hvc_transport_connect_as(target_transport(e, t), host, port,
 				t->guest->uuid[0] ? t->guest->uuid : NULL, ret_session, &err);
 		}
 		/* "Not yet" answers only: no lease yet, nothing listening yet, no banner yet. */
@@ -282,19 +288,21 @@ static int reach_and_inspect(const struct hvc_engine *e, const struct hvc_engine
 	reach->address = strchr(host, ':') ? xasprintf("[%s]:%u", host, port)
 					   : xasprintf("%s:%u", host, port);
 	reach->address_source = TAKE_PTR(source);
+	if (*ret_session && (*ret_session)->via)
+		reach->jump = xstrdup((*ret_session)->via);
 	if (!*ret_session) {
 		reach->inspect_error = xstrdup(err.msg);
 		reach->error_kind = hvc_error_kind_of(err.code, HVC_ERRKIND_UNREACHABLE);
 		return -EIO;
 	}
-	r = inspect(e->transport, *ret_session, e->sysctl_keys, e->check, t->guest,
+	r = inspect(target_transport(e, t), *ret_session, e->sysctl_keys, e->check, t->guest,
 		&reach->inspect_error);
 	if (r < 0)
 		reach->error_kind = hvc_error_kind_of(r, HVC_ERRKIND_GUEST_SCRIPT);
 	if (r >= 0)
 		r = verify_identity(e, t, gp, *ret_session);
 	if (r < 0) {
-		hvc_session_disconnect(e->transport, *ret_session);
+		hvc_session_disconnect(target_transport(e, t), *ret_session);
 		*ret_session = NULL;
 	}
 	return r;
@@ -354,7 +362,7 @@ void hvc_engine_guest(
 {
 	struct hvc_guest *g = t->guest;
 	struct hvc_session *session = NULL;
-	struct hvc_guest_access access = { .transport = e->transport };
+	struct hvc_guest_access access = { .transport = target_transport(e, t) };
 	bool needs_guest;
 	int r;
 
@@ -395,7 +403,7 @@ void hvc_engine_guest(
 	}
 	hvc_plan_guest(e->profiles, g, t->forced, gp);
 	if (e->check && t->check && session)
-		sample_clock(e->transport, session, t->check);
+		sample_clock(target_transport(e, t), session, t->check);
 	if (e->mode == HVC_ENGINE_ROLLOUT)
 		hvc_rollout_guest(t->backend, gp, &access);
 finish:
@@ -403,7 +411,7 @@ finish:
 	if (e->mode != HVC_ENGINE_PLAN && gp->result == HVC_RESULT_NONE)
 		hvc_rollout_guest(t->backend, gp, &access);
 	if (session)
-		hvc_session_disconnect(e->transport, session);
+		hvc_session_disconnect(target_transport(e, t), session);
 }
 
 static void *worker(void *arg)

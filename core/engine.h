@@ -56,6 +56,9 @@ struct hvc_engine_target {
 	bool allow_unverified; /* a guest that reports no UUID may be changed */
 	bool no_restart; /* restart = no in the configuration: rollout --restart leaves it */
 	struct hvc_clock_check *check; /* e->check: the clock samples go here (the caller's) */
+	/* How this guest is reached (borrowed): e.g. through its host (a jump); NULL:
+	 * e->transport. A session made through a host says so in its via. */
+	struct hvc_transport *transport;
 };
 
 /*

@@ -981,6 +981,7 @@ void hvc_reach_finish(struct hvc_reach *r)
 {
 	free(r->address);
 	free(r->address_source);
+	free(r->jump);
 	free(r->inspect_error);
 	free(r->identity_detail);
 	strv_free(r->addresses_refused);

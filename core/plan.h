@@ -85,6 +85,7 @@ struct hvc_reach {
 	/* "--guest-address", "configuration", "domain metadata", "libvirt lease", "libvirt arp",
 	 * "libvirt agent" */
 	char *address_source;
+	char *jump; /* the label of the host the guest was reached through, NULL: directly */
 	char *inspect_error; /* set when the guest could not be inspected (plan is host-only) */
 	enum hvc_identity identity; /* is the guest reached the domain meant? */
 	char *identity_detail; /* what was compared, for people */

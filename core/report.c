@@ -341,6 +341,7 @@ struct json_object *hvc_report_guest_json(
 	json_object_object_add(o, "remedy", remedy);
 	json_add_string(o, "address", gp->reach.address);
 	json_add_string(o, "address_source", gp->reach.address_source);
+	json_add_string(o, "jump", gp->reach.jump);
 	json_object_object_add(o, "addresses_refused", json_strv(gp->reach.addresses_refused));
 	json_add_string(o, "inspect_error", gp->reach.inspect_error);
 	json_object_object_add(o, "inspect_error_kind", json_error_kind(gp->reach.error_kind));
@@ -642,7 +643,10 @@ static void print_guest(
 	}
 	if (gp->reach.address) {
 		_cleanup_free_ char *addr = hvc_escape_terminal(gp->reach.address);
-		fprintf(f, "  access:   %s (from %s)\n", addr, strna(gp->reach.address_source));
+		_cleanup_free_ char *via =
+			gp->reach.jump ? hvc_escape_terminal(gp->reach.jump) : NULL;
+		fprintf(f, "  access:   %s (from %s)%s%s\n", addr, strna(gp->reach.address_source),
+			via ? " via " : "", via ? via : "");
 	}
 	STRV_FOREACH (a, gp->reach.addresses_refused) {
 		_cleanup_free_ char *e = hvc_escape_terminal(*a);

@@ -27,6 +27,7 @@ struct hvc_transport_impl;
 struct hvc_session {
 	const struct hvc_transport_impl *impl; /* the transport's, for its down-cast check */
 	struct hvc_transport *transport; /* the transport it was made by (borrowed) */
+	const char *via; /* the label of the host it runs through (a jump), else NULL */
 };
 
 struct hvc_transport_options {

@@ -288,8 +288,8 @@ static bool is_dom0(struct libvirt_backend *lb, virDomainPtr dom, const struct h
 }
 
 /*
- * The host row on a local libxl driver (xen:///system): hvclock runs in dom0.
- * Through a remote URI (xen+ssh://) dom0 is another machine: no host row.
+ * The host row on libvirt's libxl driver: dom0. Local (xen:///system): hvclock runs in dom0;
+ * through a remote URI (xen+ssh://) the caller reaches that dom0 over SSH (cmd/jump.c).
  * Tests: on the test driver a Domain-0 in the fleet stands for dom0, but only
  * while $HVCLOCK_LOCAL_ROOT points the local transport into a throw-away tree
  * (a test fleet must never change the machine it runs on).
@@ -300,8 +300,6 @@ static int libvirt_host(struct hvc_backend *b, struct hvc_guest **ret, struct hv
 	char uuid[VIR_UUID_STRING_BUFLEN] = "";
 	const char *name, *root = getenv("HVCLOCK_LOCAL_ROOT");
 	virDomainPtr dom;
-	xmlURIPtr u;
-	bool local;
 
 	if (lb->is_test_driver) {
 		if (!root || !*root)
@@ -311,11 +309,6 @@ static int libvirt_host(struct hvc_backend *b, struct hvc_guest **ret, struct hv
 			return 0;
 	} else {
 		if (!lb->is_xen)
-			return 0;
-		u = xmlParseURI(b->uri);
-		local = u && (!u->server || !*u->server);
-		xmlFreeURI(u);
-		if (!local)
 			return 0;
 		dom = virDomainLookupByID(lb->conn, 0);
 		if (!dom)

@@ -6,7 +6,10 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netdb.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,9 +38,15 @@
 /* Longest wait inside the exec loop: stderr data and window updates do not end a wait. */
 #define SLICE_MS 50
 
+struct jump_host;
+
 struct ssh_transport {
 	struct hvc_transport base;
 	char *lock_path;
+	struct jump_host *jump; /* NULL: guests are connected to directly */
+	/* hvc_ssh_host_transport_new(): where connect(NULL host) goes */
+	char *fixed_host, *fixed_user;
+	unsigned fixed_port;
 };
 
 /* A session: struct ssh_conn first (core/transport.h), then libssh's state. */
@@ -48,6 +57,9 @@ struct ssh_conn {
 	char *where; /* "host:port" (IPv6 in brackets), first word of every message */
 	char *key_name; /* the known_hosts name of its key: the alias, or "[host]:port" */
 	char *new_entry; /* accept_new: the known_hosts line for an unknown key, not yet written */
+	const char *user; /* the login user (borrowed: the transport's or the jump host's) */
+	int fwd_fd; /* the jump channel's socketpair end (SSH_OPTIONS_FD), ours to close; or -1 */
+	bool is_host; /* a hypervisor host (jump host, remote dom0), not a guest: for messages */
 	int64_t connected; /* monotonic ms at the start of connect */
 	int64_t deadline; /* connected + guest deadline */
 	bool lost; /* connection gone: every later exec fails at once */
@@ -370,14 +382,17 @@ static int refuse_key(
 		return hvc_error_set(err, -EKEYREJECTED,
 			"%s: host key type changed for %s (offered %s %s, %s records another "
 			"type): "
-			"refusing; if the guest was re-created, run: ssh-keygen -R '%s' -f %s",
+			"refusing; if the %s, run: ssh-keygen -R '%s' -f %s",
 			s->where, s->key_name, ssh_key_type_to_char(ssh_key_type(key)), fp, kh,
-			s->key_name, kh);
+			s->is_host ? "host was re-installed" : "guest was re-created", s->key_name,
+			kh);
 	default:
 		return hvc_error_set(err, -EKEYREJECTED,
-			"%s: host key changed for %s (offered %s): refusing; if the guest was "
-			"re-created, run: ssh-keygen -R '%s' -f %s",
-			s->where, s->key_name, fp, s->key_name, kh);
+			"%s: host key changed for %s (offered %s): refusing; if the %s, run: "
+			"ssh-keygen -R '%s' -f %s",
+			s->where, s->key_name, fp,
+			s->is_host ? "host was re-installed" : "guest was re-created", s->key_name,
+			kh);
 	}
 }
 
@@ -561,7 +576,7 @@ static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *
 	}
 	if (!o->identity)
 		return hvc_error_set(err, -EACCES, "%s: authentication failed for user '%s': %s",
-			s->where, o->user,
+			s->where, s->user,
 			agent_tried ? "no ssh-agent key was accepted and no identity file is set"
 				    : "no identity file is set and SSH_AUTH_SOCK is not set");
 
@@ -589,7 +604,7 @@ static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *
 	case SSH_AUTH_DENIED:
 		return hvc_error_set(err, -EACCES,
 			"%s: authentication failed for user '%s': key %s was denied%s", s->where,
-			o->user, o->identity,
+			s->user, o->identity,
 			agent_tried             ? " (ssh-agent keys too)"
 				: sock && *sock ? " (ssh-agent not used)"
 						: "");
@@ -597,7 +612,7 @@ static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *
 		return hvc_error_set(err, -EACCES,
 			"%s: authentication failed for user '%s': the guest wants more than a "
 			"public key (partial success)",
-			s->where, o->user);
+			s->where, s->user);
 	default:
 		return auth_error(s, deadline, rc, "public key authentication", err);
 	}
@@ -644,6 +659,9 @@ static void session_free(struct ssh_conn *s)
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
 	}
+	/* libssh never closes an SSH_OPTIONS_FD socket: its EOF ends the jump channel. */
+	if (s->fwd_fd >= 0)
+		close(s->fwd_fd);
 	free(s->where);
 	free(s->key_name);
 	free(s->new_entry);
@@ -681,10 +699,15 @@ static char *hostkey_algorithms(const char *types)
 	return ret;
 }
 
-static int ssh_transport_connect(struct hvc_transport *base, const char *host, unsigned port,
-	const char *key_alias, struct hvc_session **ret_session, struct hvc_error *err)
+/*
+ * One SSH session to host:port as user, over fd (a jump channel's socketpair end, owned by the
+ * session from here on) or, with fd < 0, a TCP connection of its own.
+ */
+static int connect_session(struct ssh_transport *t, const char *host, unsigned port,
+	const char *key_alias, const char *user, int fd, bool is_host, struct ssh_conn **ret_conn,
+	struct hvc_error *err)
 {
-	struct ssh_transport *t = ssh_transport_from_transport(base);
+	struct hvc_transport *base = &t->base;
 	const struct hvc_transport_options *o = &base->options;
 	struct ssh_conn *s;
 	int64_t connect_deadline;
@@ -692,15 +715,21 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	int iport, verbosity = SSH_LOG_NOLOG, strict = 1, nodelay = 1, r;
 	bool no = false;
 
-	*ret_session = NULL;
+	*ret_conn = NULL;
 	if (port == 0)
 		port = 22;
-	if (!host_name_ok(host) || port > 65535)
+	if (!host_name_ok(host) || port > 65535) {
+		if (fd >= 0)
+			close(fd);
 		return hvc_error_set(
 			err, -EINVAL, "%s:%u: invalid host name or port", strna(host), port);
+	}
 	pthread_once(&init_once, init_libssh);
-	if (init_result != 0)
+	if (init_result != 0) {
+		if (fd >= 0)
+			close(fd);
 		return hvc_error_set(err, -EIO, "%s:%u: libssh initialisation failed", host, port);
+	}
 	/* IPv6 literals: libssh wants them in brackets (else "a::1" reads as host "a:" port 1). */
 	name = host[0] == '[' && host[strlen(host) - 1] == ']'
 		? xstrndup(host + 1, strlen(host) - 2)
@@ -711,6 +740,9 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 	s->base.impl = &hvc_ssh_transport_impl;
 	s->base.transport = base;
 	s->t = t;
+	s->fwd_fd = fd;
+	s->user = user;
+	s->is_host = is_host;
 	s->where = xasprintf("%s:%u", ssh_host, port);
 	/* OpenSSH's names: "[host]:port", plain "host" on port 22; or the alias (HostKeyAlias). */
 	s->key_name = key_alias ? xstrdup(key_alias)
@@ -731,11 +763,12 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 		ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_HOST, ssh_host) < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &iport) < 0 ||
-		ssh_options_set(s->ssh, SSH_OPTIONS_USER, o->user) < 0 ||
+		ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
 		ssh_options_set(s->ssh, SSH_OPTIONS_STRICTHOSTKEYCHECK, &strict) < 0 ||
-		ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &nodelay) < 0) {
+		ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &nodelay) < 0 ||
+		(fd >= 0 && ssh_options_set(s->ssh, SSH_OPTIONS_FD, &fd) < 0)) {
 		r = hvc_error_set(err, -EINVAL, "%s: cannot set SSH options: %s", s->where,
 			ssh_get_error(s->ssh));
 		session_free(s);
@@ -775,6 +808,34 @@ static int ssh_transport_connect(struct hvc_transport *base, const char *host, u
 		session_free(s);
 		return r;
 	}
+	*ret_conn = s;
+	return 0;
+}
+
+static int jump_connect(struct ssh_transport *t, const char *host, unsigned port,
+	const char *key_alias, struct ssh_conn **ret_conn, struct hvc_error *err);
+
+static int ssh_transport_connect(struct hvc_transport *base, const char *host, unsigned port,
+	const char *key_alias, struct hvc_session **ret_session, struct hvc_error *err)
+{
+	struct ssh_transport *t = ssh_transport_from_transport(base);
+	struct ssh_conn *s = NULL;
+	int r;
+
+	*ret_session = NULL;
+	if (!host && t->fixed_host) {
+		/* A remote dom0: its key under its own name; nothing more to verify for a host. */
+		r = connect_session(
+			t, t->fixed_host, t->fixed_port, NULL, t->fixed_user, -1, true, &s, err);
+		if (r == 0 && s->new_entry && (r = record_host_key(s, err)) < 0)
+			session_free(s);
+	} else if (t->jump)
+		r = jump_connect(t, host, port, key_alias, &s, err);
+	else
+		r = connect_session(
+			t, host, port, key_alias, base->options.user, -1, false, &s, err);
+	if (r < 0)
+		return r;
 	*ret_session = &s->base;
 	return 0;
 }
@@ -1018,6 +1079,534 @@ static int ssh_session_pin_key(struct hvc_session *base, struct hvc_error *err)
 	return r;
 }
 
+/* --- jump: guests reached through an SSH session to their host --- */
+
+/* One guest's direct-tcpip channel and the pump's end of its socketpair. */
+struct fwd {
+	ssh_channel ch;
+	int fd;
+	char buf[CHUNK]; /* from the channel, not yet written to fd */
+	size_t len, off;
+	bool remote_eof, shut_wr;
+	struct fwd *next;
+};
+
+/* A worker's request to the pump: open a channel to host:port. */
+struct open_req {
+	const char *host;
+	unsigned port;
+	int64_t deadline;
+	int fd; /* the worker's end of the socketpair */
+	int r;
+	struct hvc_error err;
+	bool done;
+	struct open_req *next;
+};
+
+enum jump_state { JUMP_NONE, JUMP_CONNECTING, JUMP_UP, JUMP_FAILED };
+
+struct jump_host {
+	char *label, *host, *user;
+	unsigned port;
+	bool only_if_unreachable;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum jump_state state;
+	struct hvc_error fail; /* JUMP_FAILED: why (for every later guest) */
+	struct ssh_conn *conn; /* the host session: the pump's once JUMP_UP */
+	pthread_t pump;
+	bool pump_started;
+	int wake[2]; /* a byte on wake[1]: new requests or stop */
+	bool stop;
+	struct open_req *reqs;
+	unsigned channels; /* open or being opened, <= HVC_SSH_JUMP_CHANNELS */
+};
+
+static void jump_wake(struct jump_host *j)
+{
+	ssize_t n;
+
+	do
+		n = write(j->wake[1], "x", 1);
+	while (n < 0 && errno == EINTR);
+}
+
+/* Wait on j->cond until deadline (monotonic ms); false when the time is up. */
+static bool jump_wait(struct jump_host *j, int64_t deadline)
+{
+	struct timespec abs;
+	int ms = hvc_left_ms(deadline);
+
+	if (ms <= 0)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_sec += ms / 1000;
+	abs.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&j->cond, &j->lock, &abs);
+	return true;
+}
+
+static void fwd_release(struct jump_host *j, struct fwd *f)
+{
+	if (!ssh_channel_is_closed(f->ch)) {
+		set_budget(j->conn->ssh, hvc_now_ms() + 1000);
+		ssh_channel_close(f->ch);
+	}
+	ssh_channel_free(f->ch);
+	close(f->fd);
+	free(f);
+	pthread_mutex_lock(&j->lock);
+	j->channels--;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* In the pump: open the channel req asks for, and its socketpair. */
+static void pump_open(struct jump_host *j, struct open_req *req, struct fwd **fwds)
+{
+	ssh_session hs = j->conn->ssh;
+	ssh_channel ch = ssh_channel_new(hs);
+	int sp[2], rc;
+
+	req->fd = -1;
+	if (!ch) {
+		req->r = hvc_error_set(&req->err, connection_lost(hs) ? -ECONNRESET : -EIO,
+			"%s:%u: via host %s: cannot make a channel: %s", req->host, req->port,
+			j->label, ssh_get_error(hs));
+		return;
+	}
+	set_budget(hs, req->deadline);
+	rc = ssh_channel_open_forward(ch, req->host, (int)req->port, "127.0.0.1", 0);
+	if (rc != SSH_OK) {
+		const char *msg = ssh_get_error(hs);
+
+		req->r = hvc_error_set(&req->err,
+			connection_lost(hs)              ? -ECONNRESET
+				: rc == SSH_AGAIN        ? -ETIMEDOUT
+				: strstr(msg, "refused") ? -ECONNREFUSED
+							 : -EHOSTUNREACH,
+			"%s:%u: via host %s: the host cannot connect to the guest: %s", req->host,
+			req->port, j->label, msg);
+		ssh_channel_free(ch);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		req->r = hvc_error_set(&req->err, -errno, "%s:%u: via host %s: socketpair: %s",
+			req->host, req->port, j->label, strerror(errno));
+		ssh_channel_close(ch);
+		ssh_channel_free(ch);
+		return;
+	}
+	fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
+	struct fwd *f = xcalloc(1, sizeof(*f));
+	f->ch = ch;
+	f->fd = sp[0];
+	f->next = *fwds;
+	*fwds = f;
+	req->fd = sp[1];
+	req->r = 0;
+}
+
+/*
+ * Move what can move without waiting, both ways; true if anything moved. *done when the
+ * forward is over: the guest session closed its end, or the channel closed and all it sent
+ * was written out.
+ */
+static bool pump_step(struct jump_host *j, struct fwd *f, bool *done)
+{
+	char in[CHUNK];
+	bool moved = false;
+	ssize_t n;
+
+	*done = false;
+	/* channel -> guest session */
+	if (f->len == 0 && !f->remote_eof) {
+		int rn = ssh_channel_read_nonblocking(f->ch, f->buf, sizeof(f->buf), 0);
+
+		if (rn > 0) {
+			f->len = (size_t)rn;
+			f->off = 0;
+			moved = true;
+		} else if (rn == SSH_EOF || ssh_channel_is_eof(f->ch) ||
+			ssh_channel_is_closed(f->ch) || rn < 0) {
+			f->remote_eof = true;
+		}
+	}
+	if (f->len > 0) {
+		n = write(f->fd, f->buf + f->off, f->len - f->off);
+		if (n > 0) {
+			f->off += (size_t)n;
+			if (f->off == f->len)
+				f->len = 0;
+			moved = true;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			*done = true; /* the guest session is gone */
+			return moved;
+		}
+	}
+	if (f->remote_eof && f->len == 0 && !f->shut_wr) {
+		shutdown(f->fd, SHUT_WR);
+		f->shut_wr = true;
+		moved = true;
+	}
+	/* guest session -> channel, only as much as the window takes (never wait on it) */
+	if (!ssh_channel_is_closed(f->ch)) {
+		uint32_t win = ssh_channel_window_size(f->ch);
+
+		if (win > 0) {
+			n = read(f->fd, in, win < sizeof(in) ? win : sizeof(in));
+			if (n > 0) {
+				set_budget(j->conn->ssh, hvc_now_ms() + 10000);
+				if (ssh_channel_write(f->ch, in, (uint32_t)n) != n) {
+					*done = true;
+					return true;
+				}
+				moved = true;
+			} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				*done = true; /* the guest session ended: its channel goes too */
+				return true;
+			}
+		}
+	} else if (f->shut_wr) {
+		*done = true;
+	}
+	return moved;
+}
+
+static void *pump_main(void *arg)
+{
+	struct jump_host *j = arg;
+	struct fwd *fwds = NULL;
+	bool moved = false;
+
+	for (;;) {
+		struct open_req *reqs;
+		struct pollfd *pfd;
+		size_t n = 0, cap = 2;
+		bool any_reading = false, stop;
+
+		pthread_mutex_lock(&j->lock);
+		stop = j->stop;
+		reqs = j->reqs;
+		j->reqs = NULL;
+		pthread_mutex_unlock(&j->lock);
+		if (stop)
+			break;
+		for (struct open_req *q = reqs, *next; q; q = next) {
+			next = q->next;
+			pump_open(j, q, &fwds);
+			pthread_mutex_lock(&j->lock);
+			if (q->r < 0)
+				j->channels--;
+			q->done = true;
+			pthread_cond_broadcast(&j->cond);
+			pthread_mutex_unlock(&j->lock);
+		}
+		moved = false;
+		for (struct fwd **pp = &fwds; *pp;) {
+			struct fwd *f = *pp;
+			bool done;
+
+			if (pump_step(j, f, &done))
+				moved = true;
+			if (done) {
+				*pp = f->next;
+				fwd_release(j, f);
+				continue;
+			}
+			pp = &f->next;
+		}
+		if (connection_lost(j->conn->ssh)) {
+			/* Every guest behind the host loses its connection; later ones fail at once. */
+			while (fwds) {
+				struct fwd *f = fwds;
+				fwds = f->next;
+				fwd_release(j, f);
+			}
+			pthread_mutex_lock(&j->lock);
+			j->state = JUMP_FAILED;
+			hvc_error_set(&j->fail, -ECONNRESET, "via host %s: %s: connection lost: %s",
+				j->label, j->conn->where, ssh_get_error(j->conn->ssh));
+			pthread_cond_broadcast(&j->cond);
+			pthread_mutex_unlock(&j->lock);
+			break;
+		}
+		for (struct fwd *f = fwds; f; f = f->next)
+			cap++;
+		pfd = xcalloc(cap, sizeof(*pfd));
+		pfd[n++] = (struct pollfd){ .fd = j->wake[0], .events = POLLIN };
+		for (struct fwd *f = fwds; f; f = f->next) {
+			short ev = 0;
+
+			if (f->len > 0)
+				ev |= POLLOUT;
+			else if (!f->remote_eof)
+				any_reading = true;
+			if (ssh_channel_window_size(f->ch) > 0)
+				ev |= POLLIN;
+			pfd[n++] = (struct pollfd){ .fd = f->fd, .events = ev };
+		}
+		/* The host's socket only when a channel would take its data (no busy loop). */
+		if (any_reading)
+			pfd[n++] =
+				(struct pollfd){ .fd = ssh_get_fd(j->conn->ssh), .events = POLLIN };
+		poll(pfd, n, moved ? 0 : 200);
+		if (pfd[0].revents & POLLIN) {
+			char drain[64];
+			while (read(j->wake[0], drain, sizeof(drain)) > 0)
+				;
+		}
+		free(pfd);
+	}
+	while (fwds) {
+		struct fwd *f = fwds;
+		fwds = f->next;
+		fwd_release(j, f);
+	}
+	/* Requests that came too late (stop or a lost host): fail them. */
+	pthread_mutex_lock(&j->lock);
+	for (struct open_req *q = j->reqs; q; q = q->next) {
+		q->r = hvc_error_set(&q->err, -ECONNRESET, "%s:%u: via host %s: no host session",
+			q->host, q->port, j->label);
+		q->done = true;
+		j->channels--;
+	}
+	j->reqs = NULL;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+/* The host session, made once (the first guest makes it; the others wait), then the pump's. */
+static int jump_up(struct ssh_transport *t, int64_t deadline, struct hvc_error *err)
+{
+	struct jump_host *j = t->jump;
+	struct hvc_error e = { 0 };
+	struct ssh_conn *c = NULL;
+	int r;
+
+	pthread_mutex_lock(&j->lock);
+	while (j->state == JUMP_CONNECTING)
+		if (!jump_wait(j, deadline))
+			break;
+	if (j->state == JUMP_UP) {
+		pthread_mutex_unlock(&j->lock);
+		return 0;
+	}
+	if (j->state == JUMP_FAILED) {
+		r = hvc_error_set(err, j->fail.code, "%s", j->fail.msg);
+		pthread_mutex_unlock(&j->lock);
+		return r;
+	}
+	if (j->state == JUMP_CONNECTING) {
+		pthread_mutex_unlock(&j->lock);
+		return hvc_error_set(err, -ETIMEDOUT,
+			"via host %s: timed out waiting for the host session", j->label);
+	}
+	j->state = JUMP_CONNECTING;
+	pthread_mutex_unlock(&j->lock);
+
+	/* The host's key under its own name ("[host]:port"); a new one is recorded at once. */
+	r = connect_session(t, j->host, j->port, NULL, j->user, -1, true, &c, &e);
+	if (r == 0 && c->new_entry) {
+		r = record_host_key(c, &e);
+		if (r < 0) {
+			session_free(c);
+			c = NULL;
+		}
+	}
+	if (r == 0 && pipe2(j->wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		r = hvc_error_set(&e, -errno, "pipe: %s", strerror(errno));
+	pthread_mutex_lock(&j->lock);
+	if (r == 0) {
+		j->conn = c;
+		r = -pthread_create(&j->pump, NULL, pump_main, j);
+		if (r < 0)
+			hvc_error_set(&e, r, "cannot start a thread: %s", strerror(-r));
+	}
+	if (r == 0) {
+		j->state = JUMP_UP;
+		j->pump_started = true;
+	} else {
+		/* "not reached: host H key changed ..." for every guest behind it. */
+		j->state = JUMP_FAILED;
+		hvc_error_set(&j->fail, r, "via host %s: %s", j->label, e.msg);
+		hvc_error_set(err, r, "%s", j->fail.msg);
+		if (j->conn) {
+			session_free(j->conn);
+			j->conn = NULL;
+		}
+	}
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	return r;
+}
+
+/* A channel to host:port through the host session: *ret_fd is the guest session's end. */
+static int jump_channel(struct ssh_transport *t, const char *host, unsigned port, int64_t deadline,
+	int *ret_fd, struct hvc_error *err)
+{
+	struct jump_host *j = t->jump;
+	struct open_req req = { .host = host, .port = port, .deadline = deadline, .fd = -1 };
+	int r = jump_up(t, deadline, err);
+
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&j->lock);
+	while (j->state == JUMP_UP && j->channels >= HVC_SSH_JUMP_CHANNELS)
+		if (!jump_wait(j, deadline))
+			break;
+	if (j->state != JUMP_UP) {
+		r = hvc_error_set(err, j->fail.code, "%s", j->fail.msg);
+		pthread_mutex_unlock(&j->lock);
+		return r;
+	}
+	if (j->channels >= HVC_SSH_JUMP_CHANNELS) {
+		pthread_mutex_unlock(&j->lock);
+		return hvc_error_set(err, -ETIMEDOUT,
+			"%s:%u: via host %s: all %d channels stayed busy until the connect timeout",
+			host, port, j->label, HVC_SSH_JUMP_CHANNELS);
+	}
+	j->channels++;
+	req.next = j->reqs;
+	j->reqs = &req;
+	jump_wake(j);
+	/* The pump answers every request (bounded by req.deadline, or at its end). */
+	while (!req.done)
+		pthread_cond_wait(&j->cond, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+	if (req.r < 0)
+		return hvc_error_set(err, req.r, "%s", req.err.msg);
+	*ret_fd = req.fd;
+	return 0;
+}
+
+/* jump = auto: is host:port reachable from here? (the rule in ssh.h) */
+static bool directly_reachable(const char *host, unsigned port, int timeout_ms)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char sport[16], name[256];
+	bool ok = false;
+	int fd, e = 0;
+	socklen_t elen = sizeof(e);
+
+	if (timeout_ms > 2000)
+		timeout_ms = 2000;
+	snprintf(name, sizeof(name), "%s", host);
+	if (name[0] == '[' && name[strlen(name) - 1] == ']') {
+		memmove(name, name + 1, strlen(name));
+		name[strlen(name) - 1] = '\0';
+	}
+	snprintf(sport, sizeof(sport), "%u", port);
+	if (getaddrinfo(name, sport, &hints, &ai) != 0 || !ai)
+		return false;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			ok = true;
+		} else if (errno == EINPROGRESS) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			if (poll(&p, 1, timeout_ms) == 1 &&
+				getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0)
+				ok = e == 0 || e == ECONNREFUSED;
+		} else {
+			ok = errno == ECONNREFUSED;
+		}
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return ok;
+}
+
+static int jump_connect(struct ssh_transport *t, const char *host, unsigned port,
+	const char *key_alias, struct ssh_conn **ret_conn, struct hvc_error *err)
+{
+	const struct hvc_transport_options *o = &t->base.options;
+	struct jump_host *j = t->jump;
+	int64_t deadline = hvc_now_ms() + o->connect_timeout_ms;
+	int fd = -1, r;
+
+	if (port == 0)
+		port = 22;
+	if (!host_name_ok(host) || port > 65535)
+		return hvc_error_set(
+			err, -EINVAL, "%s:%u: invalid host name or port", strna(host), port);
+	if (j->only_if_unreachable && directly_reachable(host, port, o->connect_timeout_ms))
+		return connect_session(t, host, port, key_alias, o->user, -1, false, ret_conn, err);
+	r = jump_channel(t, host, port, deadline, &fd, err);
+	if (r < 0)
+		return r;
+	/* The guest's key is checked as for a direct guest (under its alias). */
+	r = connect_session(t, host, port, key_alias, o->user, fd, false, ret_conn, err);
+	if (r < 0) {
+		hvc_error_prefix(err, "via host %s", j->label);
+		return r;
+	}
+	(*ret_conn)->base.via = j->label;
+	return 0;
+}
+
+static void jump_free(struct jump_host *j)
+{
+	if (!j)
+		return;
+	if (j->pump_started) {
+		pthread_mutex_lock(&j->lock);
+		j->stop = true;
+		pthread_mutex_unlock(&j->lock);
+		jump_wake(j);
+		pthread_join(j->pump, NULL);
+	}
+	if (j->conn)
+		session_free(j->conn);
+	if (j->wake[0] >= 0) {
+		close(j->wake[0]);
+		close(j->wake[1]);
+	}
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j->label);
+	free(j->host);
+	free(j->user);
+	free(j);
+}
+
+int hvc_ssh_jump_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *jo,
+	struct hvc_transport **ret, struct hvc_error *err)
+{
+	struct ssh_transport *t;
+	struct jump_host *j;
+	int r;
+
+	*ret = NULL;
+	if (!direct || direct->impl != &hvc_ssh_transport_impl)
+		return hvc_error_set(err, -EINVAL, "jump: the guests' transport is not SSH");
+	if (!host_name_ok(jo->host) || jo->port > 65535)
+		return hvc_error_set(err, -EINVAL, "host %s: invalid ssh address '%s'",
+			strna(jo->label), strna(jo->host));
+	r = hvc_ssh_transport_new(&direct->options, ret, err);
+	if (r < 0)
+		return r;
+	t = ssh_transport_from_transport(*ret);
+	j = xcalloc(1, sizeof(*j));
+	j->label = xstrdup(jo->label ? jo->label : jo->host);
+	j->host = xstrdup(jo->host);
+	j->port = jo->port ? jo->port : 22;
+	j->user = xstrdup(jo->user && *jo->user ? jo->user : t->base.options.user);
+	j->only_if_unreachable = jo->only_if_unreachable;
+	j->wake[0] = j->wake[1] = -1;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	t->jump = j;
+	return 0;
+}
+
 static void ssh_transport_destroy(struct hvc_transport *base)
 {
 	struct ssh_transport *t;
@@ -1028,6 +1617,9 @@ static void ssh_transport_destroy(struct hvc_transport *base)
 	free((char *)base->options.user);
 	free((char *)base->options.identity);
 	free((char *)base->options.known_hosts);
+	jump_free(t->jump);
+	free(t->fixed_host);
+	free(t->fixed_user);
 	free(t->lock_path);
 	free(t);
 }
@@ -1089,6 +1681,29 @@ int hvc_ssh_transport_new(
 		o->max_output = DEFAULT_MAX_OUTPUT;
 	t->lock_path = xasprintf("%s.lock", kh);
 	*ret = &t->base;
+	return 0;
+}
+
+int hvc_ssh_host_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *where,
+	struct hvc_transport **ret, struct hvc_error *err)
+{
+	struct ssh_transport *t;
+	int r;
+
+	*ret = NULL;
+	if (!direct || direct->impl != &hvc_ssh_transport_impl)
+		return hvc_error_set(
+			err, -EINVAL, "host %s: the transport is not SSH", strna(where->label));
+	if (!host_name_ok(where->host) || where->port > 65535)
+		return hvc_error_set(err, -EINVAL, "host %s: invalid ssh address '%s'",
+			strna(where->label), strna(where->host));
+	r = hvc_ssh_transport_new(&direct->options, ret, err);
+	if (r < 0)
+		return r;
+	t = ssh_transport_from_transport(*ret);
+	t->fixed_host = xstrdup(where->host);
+	t->fixed_port = where->port ? where->port : 22;
+	t->fixed_user = xstrdup(where->user && *where->user ? where->user : t->base.options.user);
 	return 0;
 }
 

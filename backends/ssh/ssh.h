@@ -82,5 +82,48 @@ int hvc_ssh_transport_new(const struct hvc_transport_options *opts, struct hvc_t
  */
 bool hvc_ssh_agent_wanted(bool explicit_identity, int agent_option, int agent_config);
 
+/*
+ * Jump (OpenSSH's ProxyJump): a transport whose guests are reached through one SSH session to
+ * their hypervisor host, a direct-tcpip channel per guest (ssh_channel_open_forward), the
+ * guest's own SSH session running over it (SSH_OPTIONS_FD, a socketpair). libssh sessions are
+ * not thread-safe: the host session is made at the first connect() and then owned by one pump
+ * thread, which opens the channels and moves the bytes between each channel and its socketpair.
+ * At most HVC_SSH_JUMP_CHANNELS channels are open at once per host session (a further connect()
+ * waits for one to close, within its connect timeout); direct-tcpip channels are not sessions,
+ * so sshd's MaxSessions does not count them, and one TCP connection passes MaxStartups once.
+ *
+ * The host's key is checked under its own known_hosts name ("[host]:port", "host" on port
+ * 22), the guest's under its alias as for direct guests; --accept-new records a new host key
+ * at once (no identity to verify for a host). A host session that fails (key changed,
+ * refused, lost) fails every guest behind it for the rest of the run: "via host LABEL: ...".
+ *
+ * only_if_unreachable (jump = auto): connect() first tries a TCP connection to the guest's
+ * address from here, bounded by min(2 s, the connect timeout); it goes through the host only
+ * when that fails with ENETUNREACH, EHOSTUNREACH, ENETDOWN or EADDRNOTAVAIL, or gets no answer
+ * in time; connected or refused means "reachable", and the guest is connected to directly.
+ * A session through the host has via = label.
+ */
+#define HVC_SSH_JUMP_CHANNELS 8
+struct hvc_ssh_jump {
+	const char *label; /* the host's name ([host:NAME]), in messages and the reach */
+	const char *host; /* the host's sshd: name or address */
+	unsigned port; /* 0 = 22 */
+	const char *user; /* NULL = the transport's user */
+	bool only_if_unreachable; /* jump = auto */
+};
+
+/* A jump transport with direct's options (direct is not kept). */
+int hvc_ssh_jump_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *j,
+	struct hvc_transport **ret, struct hvc_error *err);
+
+/*
+ * A remote dom0's host row: a transport whose connect(NULL host) reaches the host at
+ * where->host:port as where->user (where->only_if_unreachable is ignored), its key checked
+ * under its own known_hosts name ("[host]:port") and, with accept_new, recorded at once;
+ * named hosts are connected to as by direct.
+ */
+int hvc_ssh_host_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *where,
+	struct hvc_transport **ret, struct hvc_error *err);
+
 /* The implementation table (its name is "ssh"); a transport is SSH iff its impl points here. */
 extern const struct hvc_transport_impl hvc_ssh_transport_impl;

@@ -84,6 +84,7 @@ sample() {
 	NAME=HOST*) echo "x=127.0.0.1" ;;
 	DIR) echo /tmp ;;
 	NAME) echo root ;;
+	"yes|no|auto") echo auto ;;
 	-) ;;
 	*) echo /dev/null ;;
 	esac

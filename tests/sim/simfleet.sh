@@ -5,6 +5,8 @@
 #       start guests g1..gN (kinds rotate through SIM_KINDS), guest i on 127.0.0.1:BASEPORT+i
 #       (BASEPORT defaults to 2200; every port must be free). On a lab that is running, adds
 #       N guests after the last one instead (g(M+1)..g(M+N) on BASEPORT+1..BASEPORT+N).
+#       SIM_LISTEN=ADDR: the guests listen on ADDR, not 127.0.0.1 (an address in a network
+#       namespace: tests/fleet/t-jump.sh runs this script there).
 #   SIM=DIR simfleet.sh stop             kill the sshds and every process rooted in a guest,
 #                                        undo mounts
 #   SIM=DIR simfleet.sh inventory        "name host port kind" lines
@@ -593,7 +595,7 @@ start() {
 		[ "$kind" = noauth ] && ak=$ST/empty_keys
 		cat >"$ST/sshd-$g.conf" <<EOF
 Port $port
-ListenAddress 127.0.0.1
+ListenAddress ${SIM_LISTEN:-127.0.0.1}
 HostKey $hk
 AuthorizedKeysFile $ak
 StrictModes no
@@ -610,8 +612,8 @@ MaxSessions 50
 Subsystem sftp internal-sftp
 EOF
 		hostile_sshd_conf "$g" "$kind" >>"$ST/sshd-$g.conf"
-		printf '%s %s\n' "[127.0.0.1]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
-		echo "$g 127.0.0.1 $port $kind" >>"$ST/new"
+		printf '%s %s\n' "[${SIM_LISTEN:-127.0.0.1}]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
+		echo "$g ${SIM_LISTEN:-127.0.0.1} $port $kind" >>"$ST/new"
 		rm -f "$ST/sshd-$g.pid"
 		[ "$kind" = closed ] && continue # nothing listens: "Connection refused"
 		if [ "$kind" = hostile-version ]; then
@@ -648,12 +650,12 @@ file_static() {
 }
 
 stop() {
-	local pid p r
+	local pid p
 	# Listeners whose pid file went with an earlier lab (a retry wiped it): found by config path.
-	for p in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
-		*"sshd -f $ST/sshd-"*) kill -CONT "${p#/proc/}" 2>/dev/null; kill "${p#/proc/}" 2>/dev/null || true ;;
-		esac
+	# (one pgrep and one find, not a process per /proc entry: a busy machine has thousands)
+	for p in $(pgrep -f -- "sshd -f $ST/sshd-" 2>/dev/null); do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	if [ -f "$ST/pids" ]; then
 		while read -r pid; do
@@ -662,9 +664,8 @@ stop() {
 		done <"$ST/pids"
 	fi
 	# leftovers of hung commands: processes whose root directory is inside a guest
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case $r in "$GR"/*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+	for p in $(find /proc -mindepth 2 -maxdepth 2 -name root -lname "$GR/*" -printf '%h\n' 2>/dev/null); do
+		kill -KILL "${p#/proc/}" 2>/dev/null || true
 	done
 	if [ -f "$ST/mounts" ]; then
 		while read -r p; do umount "$p" 2>/dev/null || true; done <"$ST/mounts"

@@ -1466,6 +1466,72 @@ static bool load_inventory(const char *path)
 	return n_guests > 0;
 }
 
+/*
+ * Jump: guests reached through one SSH session to a "host" (a lab guest's sshd, which forwards
+ * direct-tcpip like any sshd), at most HVC_SSH_JUMP_CHANNELS at once: the next connect waits for
+ * a free channel within its connect timeout, and gets one once a session ends.
+ */
+static void test_jump_channels(void)
+{
+	struct hvc_transport_options o = base_options(lab_known_hosts);
+	struct hvc_transport *direct = new_transport(&o), *t = NULL;
+	const struct guest *gs[64] = { NULL };
+	size_t n = healthy_guests(gs, ELEMENTSOF(gs));
+	struct hvc_session *s[HVC_SSH_JUMP_CHANNELS + 1] = { NULL };
+	struct hvc_error err = { 0 };
+	int64_t t0;
+
+	CHECK(direct && n >= 2);
+	if (!direct || n < 2)
+		return;
+	{
+		struct hvc_ssh_jump j = { .label = "h0", .host = gs[0]->host, .port = gs[0]->port };
+		CHECK_INTEQ(hvc_ssh_jump_transport_new(direct, &j, &t, &err), 0);
+	}
+	hvc_transport_destroy(direct);
+	if (!t)
+		return;
+	for (size_t i = 0; i < HVC_SSH_JUMP_CHANNELS; i++) {
+		const struct guest *g = gs[1 + i % (n - 1)];
+		_cleanup_free_ char *kind_line = xasprintf("%s\n", g->kind);
+		struct hvc_exec_result r = { 0 };
+
+		t0 = now_ms();
+		CHECK_INTEQ(hvc_transport_connect(t, g->host, g->port, &s[i], &err), 0);
+		if (!s[i]) {
+			printf("# %s\n", err.msg);
+			continue;
+		}
+		CHECK_STREQ(s[i]->via, "h0");
+		CHECK_INTEQ(hvc_session_exec(t, s[i], "cat /etc/hvsim-kind", NULL, 0, &r, &err), 0);
+		CHECK_STREQ(r.out, kind_line);
+		hvc_exec_result_finish(&r);
+		printf("# session %zu to %s via h0: %lld ms\n", i, g->name,
+			(long long)(now_ms() - t0));
+	}
+	/* All channels busy: nothing frees one, so this connect runs into its timeout. */
+	t0 = now_ms();
+	CHECK_INTEQ(
+		hvc_transport_connect(t, gs[1]->host, gs[1]->port, &s[HVC_SSH_JUMP_CHANNELS], &err),
+		-ETIMEDOUT);
+	CHECK(contains(err.msg, "channels stayed busy"));
+	printf("# connect with %d channels busy: %lld ms: %s\n", HVC_SSH_JUMP_CHANNELS,
+		(long long)(now_ms() - t0), err.msg);
+	/* One session ends: its channel goes, and the next connect gets it. */
+	hvc_session_disconnect(t, s[0]);
+	s[0] = NULL;
+	hvc_error_clear(&err);
+	CHECK_INTEQ(
+		hvc_transport_connect(t, gs[1]->host, gs[1]->port, &s[HVC_SSH_JUMP_CHANNELS], &err),
+		0);
+	if (err.code)
+		printf("# %s\n", err.msg);
+	for (size_t i = 0; i <= HVC_SSH_JUMP_CHANNELS; i++)
+		if (s[i])
+			hvc_session_disconnect(t, s[i]);
+	hvc_transport_destroy(t);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
@@ -1487,6 +1553,7 @@ int main(void)
 		HVC_TEST(test_huge_output),
 		HVC_TEST(test_dropped_connection),
 		HVC_TEST(test_parallel_sessions),
+		HVC_TEST(test_jump_channels),
 	};
 	const char *inv = getenv("HVC_TEST_SSH_INVENTORY");
 
