@@ -164,6 +164,48 @@ static char *uri_never_prompt(const char *uri)
 	return xasprintf("%.*s%sno_tty=1%s", (int)end, uri, sep, uri + end);
 }
 
+/*
+ * A remote open that failed on the host's SSH key gets a message an operator
+ * can act on instead of OpenSSH's banner: the host, the cause, and what to
+ * run. The ssh transport quotes the ssh binary's stderr ("Host key
+ * verification failed.", after "REMOTE HOST IDENTIFICATION HAS CHANGED" when
+ * the key changed); the libssh transports fail in the auth callback that
+ * refuses to accept an unknown or changed key. Other failures: libvirt's own.
+ */
+static int open_error(const char *uri, struct hvc_error *err)
+{
+	const char *m = last_error();
+	_cleanup_free_ char *host = NULL;
+	xmlURIPtr u = uri ? xmlParseURI(uri) : NULL;
+
+	if (u && u->server && *u->server)
+		host = u->port > 0 && u->port != 22 ? xasprintf("[%s]:%d", u->server, u->port)
+						    : xstrdup(u->server);
+	xmlFreeURI(u);
+	if (host && strstr(m, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+		return hvc_error_set(err, -EKEYREJECTED,
+			"cannot connect to '%s': host %s has another SSH host key than the one in "
+			"known_hosts (OpenSSH refused it); if that is expected (the host was "
+			"reinstalled), remove the old key with: ssh-keygen -R '%s'",
+			uri, host, host);
+	if (host && strstr(m, "Host key verification failed"))
+		return hvc_error_set(err, -ENOKEY,
+			"cannot connect to '%s': host %s: its SSH host key is not in known_hosts "
+			"and "
+			"hvclock never asks (OpenSSH: Host key verification failed); check its "
+			"fingerprint and record it (ssh %s once, as the user running hvclock)",
+			uri, host, host);
+	if (host && strstr(m, "decision to accept host key"))
+		return hvc_error_set(err, -ENOKEY,
+			"cannot connect to '%s': host %s: its SSH host key is unknown or changed "
+			"(libvirt's libssh transport checks known_hosts= of the URI, default "
+			"~/.ssh/known_hosts, and hvclock never accepts a key): check it, then fix "
+			"that file (ssh-keygen -R '%s' removes an old key)",
+			uri, host, host);
+	return hvc_error_set(
+		err, -EIO, "cannot connect to '%s': %s", uri ? uri : "(default URI)", m);
+}
+
 static int libvirt_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err)
 {
@@ -199,8 +241,7 @@ static int libvirt_open(
 		batch_uri ? batch_uri : uri, &refusing_auth, read_only ? VIR_CONNECT_RO : 0);
 	xmlSetGenericErrorFunc(old_xml_ctx, old_xml_func);
 	if (!conn)
-		return hvc_error_set(err, -EIO, "cannot connect to '%s': %s",
-			uri ? uri : "(default URI)", last_error());
+		return open_error(uri, err);
 	/* The URI as the operator wrote it names the host, not the one with no_tty added. */
 	canonical = batch_uri ? NULL : virConnectGetURI(conn);
 
@@ -430,8 +471,7 @@ static void bulk_states(struct listed *ls, int n)
 
 		for (int p = 0; i >= 0 && p < recs[r]->nparams; p++) {
 			const virTypedParameter *tp = &recs[r]->params[p];
-			if (streq(tp->field, "state.state") &&
-				tp->type == VIR_TYPED_PARAM_INT) {
+			if (streq(tp->field, "state.state") && tp->type == VIR_TYPED_PARAM_INT) {
 				ls[i].state = tp->value.i;
 				ls[i].state_known = true;
 			}
