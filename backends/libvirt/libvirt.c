@@ -9,6 +9,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/globals.h>
+#include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/uri.h>
 #include <libxml/xmlschemastypes.h>
@@ -206,6 +207,13 @@ static int open_error(const char *uri, struct hvc_error *err)
 		err, -EIO, "cannot connect to '%s': %s", uri ? uri : "(default URI)", m);
 }
 
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init_once(void)
+{
+	xmlInitParser();
+}
+
 static int libvirt_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err)
 {
@@ -217,6 +225,12 @@ static int libvirt_open(
 	char *canonical;
 
 	virSetErrorFunc(NULL, silent_error_func);
+	/*
+	 * libxml2 2.9 initializes itself on first use, unlocked: the listing's
+	 * threads parse at once, and two first uses race (LeakSanitizer saw the
+	 * loser's mutex). Once, before any thread parses.
+	 */
+	pthread_once(&xml_once, xml_init_once);
 	/*
 	 * Register libxml2's Relax-NG type libraries here, in the main thread:
 	 * VALIDATE defines from several workers at once otherwise race to do it,
