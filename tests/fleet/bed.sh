@@ -22,6 +22,7 @@
 # then e.g.  bed.sh ctl BED virsh -c test+ssh://root@10.79.1.1$BED/h1/fleet.xml list --all
 
 FLEET_NET=10.79
+FLEET_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 fleet_addr() { echo "$FLEET_NET.$1.1"; } # host K's address
 
@@ -178,6 +179,10 @@ fleet_down() { # BED: every host's daemons by PID; the namespaces go with their 
 	for s in "$bed"/h[0-9]*; do
 		[ -d "$s" ] || continue
 		k=${s##*/h}
+		if [ -d "$s/sim/state" ] && [ -s "$s/ns.pid" ]; then # fleet_sim_guests' guests
+			fleet_ns "$bed" "$k" env SIM="$s/sim" "$FLEET_HERE/../sim/simfleet.sh" \
+				stop >/dev/null 2>&1 || :
+		fi
 		for f in "$s"/run/qemu/*.pid; do fleet_kill KILL "$f" qemu-system || :; done
 		fleet_kill TERM "$s/ssh/sshd.pid" sshd || :
 		fleet_kill TERM "$s/run/libvirtd.pid" libvirtd || :
@@ -214,13 +219,14 @@ fleet_test_xml() {
 }
 
 # fleet_sim_guests BED K N: N simulated sshd guests (tests/sim/simfleet.sh) INSIDE host K's network
-# namespace, on 127.0.0.1 there: not routable from the controller. For the jump work (issue 13 item 5);
-# the guests' files are BED/h K/sim (see simfleet.sh). Unused by the tier so far.
+# namespace, on 127.0.0.1:2301.. there: not routable from the controller, reachable from the host's
+# sshd (direct-tcpip, like ProxyJump). For the jump work (issue 13 item 5); not on a bridge yet
+# (simfleet.sh listens on 127.0.0.1 only). The guests' files: BED/hK/sim (see simfleet.sh); the key
+# they accept: BED/hK/sim/client/id_ed25519. Unused by the tier so far (tried by hand: 2 guests, 23 s).
 fleet_sim_guests() {
-	local bed=$1 k=$2 n=$3 here
-	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	local bed=$1 k=$2 n=$3
 	mkdir -p "$bed/h$k/sim"
-	fleet_ns "$bed" "$k" env SIM="$bed/h$k/sim" "$here/../sim/simfleet.sh" start "$n" 2300
+	fleet_ns "$bed" "$k" env SIM="$bed/h$k/sim" "$FLEET_HERE/../sim/simfleet.sh" start "$n" 2300
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
