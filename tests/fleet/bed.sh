@@ -130,6 +130,8 @@ fleet_host_up() { # BED K
 		UsePAM no
 		StrictModes no
 		MaxStartups 100:30:200
+		# what hvclock's libssh negotiates anyway; OpenSSH's default sntrup761 costs more CPU
+		KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org
 		Subsystem sftp internal-sftp
 	EOF
 	# shellcheck disable=SC2016 # expanded by the inner shell
@@ -196,10 +198,10 @@ fleet_down() { # BED: every host's daemons by PID; the namespaces go with their 
 }
 
 # fleet_test_xml OUT N [PREFIX]: a test-driver node file with N running persistent direct-kernel guests
-# PREFIX1..PREFIXN (fixed UUIDs from the prefix's checksum), every third one shut off.
+# PREFIX1..PREFIXN (fixed UUIDs: the prefix's CRC, the number), every third one shut off.
 fleet_test_xml() {
 	local out=$1 n=$2 p=${3:-vm} i h
-	h=$(printf '%s' "$p" | cksum | cut -c1-8)
+	h=$(printf '%s' "$p" | cksum | cut -d' ' -f1)
 	{
 		echo "<node>"
 		echo "  <cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads></cpu>"
@@ -207,7 +209,7 @@ fleet_test_xml() {
 		for i in $(seq 1 "$n"); do
 			echo "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
 			echo "    <name>$p$i</name>"
-			printf "    <uuid>%08d-0000-4000-8000-%012d</uuid>\n" "$h" "$i"
+			printf "    <uuid>%08x-0000-4000-8000-%012d</uuid>\n" "$h" "$i"
 			[ $((i % 3)) -ne 0 ] || echo "    <test:runstate>5</test:runstate>"
 			echo "    <memory>262144</memory>"
 			echo "    <os><type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz-5.10.0-28-amd64</kernel>"

@@ -43,6 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 SIM_KINDS="el6-kvm xenlinux-pv" sim_lab_start 2 12000 600
+t_lab=$SECONDS
 fleet_up "$BED" 2 >"$TMP/bed.log" 2>&1 || {
 	diag <"$TMP/bed.log"
 	bail "the bed did not come up"
@@ -61,6 +62,7 @@ for k in 1 2; do
 		ET.ElementTree(node).write(out)
 	PY
 done
+t_bed=$((SECONDS - t_lab))
 URI1="test+ssh://root@$(fleet_addr 1)$BED/h1/fleet.xml"
 URI2="test+ssh://root@$(fleet_addr 2)$BED/h2/fleet.xml"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
@@ -148,4 +150,5 @@ else
 	diag <"$TMP/err"
 fi
 
+echo "# times (s): lab of 2 sim guests $t_lab, bed of 2 hosts $t_bed, all $SECONDS; load $(cut -d' ' -f1 /proc/loadavg)"
 tap_done
