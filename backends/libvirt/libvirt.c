@@ -191,10 +191,10 @@ static int open_error(const char *uri, struct hvc_error *err)
 			uri, host, host);
 	if (host && strstr(m, "Host key verification failed"))
 		return hvc_error_set(err, -ENOKEY,
-			"cannot connect to '%s': host %s: its SSH host key is not in known_hosts "
-			"and "
-			"hvclock never asks (OpenSSH: Host key verification failed); check its "
-			"fingerprint and record it (ssh %s once, as the user running hvclock)",
+			"cannot connect to '%s': host %s: its SSH host key is not in "
+			"known_hosts and hvclock never asks (OpenSSH: Host key verification "
+			"failed); check its fingerprint and record it (ssh %s once, as the user "
+			"running hvclock)",
 			uri, host, host);
 	if (host && strstr(m, "decision to accept host key"))
 		return hvc_error_set(err, -ENOKEY,
@@ -537,8 +537,6 @@ static void *list_worker(void *arg)
 {
 	struct list_pool *p = arg;
 
-	/* libxml2's handler is per thread (see libvirt_open). */
-	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
 	for (;;) {
 		int i;
 
@@ -549,6 +547,13 @@ static void *list_worker(void *arg)
 			return NULL;
 		p->ls[i].g = read_guest(p->lb, &p->ls[i]);
 	}
+}
+
+/* A listing thread of its own: libxml2's error handler is per thread (see libvirt_open). */
+static void *list_thread(void *arg)
+{
+	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
+	return list_worker(arg);
 }
 
 /*
@@ -562,14 +567,21 @@ static void *list_worker(void *arg)
 static void read_guests_parallel(struct libvirt_backend *lb, struct listed *ls, int n)
 {
 	struct list_pool p = { .lb = lb, .ls = ls, .n = n };
+	xmlGenericErrorFunc old_xml_func;
 	pthread_t th[LIST_THREADS];
+	void *old_xml_ctx;
 	int started = 0;
 
 	pthread_mutex_init(&p.lock, NULL);
 	for (int i = 0; i < LIST_THREADS && i < n - 1; i++)
-		if (pthread_create(&th[started], NULL, list_worker, &p) == 0)
+		if (pthread_create(&th[started], NULL, list_thread, &p) == 0)
 			started++;
-	list_worker(&p); /* this thread too; alone when no thread started */
+	/* This thread too (alone when no thread started), silenced for the time being. */
+	old_xml_func = xmlGenericError;
+	old_xml_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
+	list_worker(&p);
+	xmlSetGenericErrorFunc(old_xml_ctx, old_xml_func);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.lock);
