@@ -25,7 +25,7 @@ if [ $# -gt 0 ]; then BINS=("$@"); else BINS=("${HVCLOCK:-$top/build-rel/cmd/hvc
 # shellcheck source=../tests/fleet/bed.sh
 . "$top/tests/fleet/bed.sh"
 proxy=
-trap '[ -z "$proxy" ] || kill "$proxy" 2>/dev/null; fleet_down "$BED"' EXIT
+trap '[ -z "$proxy" ] || kill "$proxy" 2>/dev/null || :; fleet_down "$BED"' EXIT
 fleet_up "$BED" 1
 fleet_test_xml "$BED/h1/fleet.xml" "$N" vm
 fleet_test_xml "$BED/h1/empty.xml" 0 vm
@@ -38,6 +38,7 @@ if tc qdisc add dev hvf1 root netem delay "${DELAY}ms" 2>/dev/null; then
 	rtt=$(ping -c 5 -q "$(fleet_addr 1)" | sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
 else
 	PORT=:2022
+	rm -f "$BED/proxy.pid"
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	fleet_ns "$BED" 1 sh -c 'echo $$ >"$1" && shift && exec "$@"' sh "$BED/proxy.pid" \
 		python3 "$here/delayproxy.py" "$(fleet_addr 1)" 2022 "$(fleet_addr 1)" 22 \
