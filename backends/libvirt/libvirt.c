@@ -1,12 +1,15 @@
 /* libvirt.c: the libvirt backend: connect, list guests and redefine them through libvirt's API. */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <string.h>
 #include <strings.h>
 #include <stdio.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/globals.h>
+#include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/uri.h>
 #include <libxml/xmlschemastypes.h>
@@ -111,6 +114,106 @@ static virConnectAuth refusing_auth = {
 	.cbdata = NULL,
 };
 
+/* Whether the query (raw, "a=1&b=2", ';' also separates) sets the parameter NAME. */
+static bool query_has_param(const char *query, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *q = query; q && *q;) {
+		size_t n = strcspn(q, "&;");
+		if (n >= len && strncmp(q, name, len) == 0 && (n == len || q[len] == '='))
+			return true;
+		q += n;
+		q += *q ? 1 : 0;
+	}
+	return false;
+}
+
+/*
+ * Never prompt: libvirt's ssh transport runs the ssh binary, which asks on
+ * the terminal for an unknown host key or a password. no_tty=1 makes libvirt
+ * run it with BatchMode=yes (and no terminal), so both are errors instead.
+ * Returns the URI to open, with "no_tty=1" appended to the query when the
+ * transport is ssh and the URI does not set no_tty itself, or NULL to open
+ * URI as given. Every other byte of the URI is kept. The in-process
+ * transports (+libssh, +libssh2) ask through the auth callback, which refuses.
+ */
+static char *uri_never_prompt(const char *uri)
+{
+	xmlURIPtr u;
+	const char *sep;
+	bool ssh, has;
+	size_t end;
+
+	if (!uri)
+		return NULL;
+	u = xmlParseURI(uri);
+	if (!u)
+		return NULL; /* libvirt reports the bad URI */
+	ssh = u->scheme && str_endswith(u->scheme, "+ssh");
+	has = query_has_param(u->query_raw, "no_tty");
+	xmlFreeURI(u);
+	if (!ssh || has)
+		return NULL;
+	end = strcspn(uri, "#");
+	if (!memchr(uri, '?', end))
+		sep = "?";
+	else if (strchr("?&;", uri[end - 1]))
+		sep = "";
+	else
+		sep = "&";
+	return xasprintf("%.*s%sno_tty=1%s", (int)end, uri, sep, uri + end);
+}
+
+/*
+ * A remote open that failed on the host's SSH key gets a message an operator
+ * can act on instead of OpenSSH's banner: the host, the cause, and what to
+ * run. The ssh transport quotes the ssh binary's stderr ("Host key
+ * verification failed.", after "REMOTE HOST IDENTIFICATION HAS CHANGED" when
+ * the key changed); the libssh transports fail in the auth callback that
+ * refuses to accept an unknown or changed key. Other failures: libvirt's own.
+ */
+static int open_error(const char *uri, struct hvc_error *err)
+{
+	const char *m = last_error();
+	_cleanup_free_ char *host = NULL;
+	xmlURIPtr u = uri ? xmlParseURI(uri) : NULL;
+
+	if (u && u->server && *u->server)
+		host = u->port > 0 && u->port != 22 ? xasprintf("[%s]:%d", u->server, u->port)
+						    : xstrdup(u->server);
+	xmlFreeURI(u);
+	if (host && strstr(m, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+		return hvc_error_set(err, -EKEYREJECTED,
+			"cannot connect to '%s': host %s has another SSH host key than the one in "
+			"known_hosts (OpenSSH refused it); if that is expected (the host was "
+			"reinstalled), remove the old key with: ssh-keygen -R '%s'",
+			uri, host, host);
+	if (host && strstr(m, "Host key verification failed"))
+		return hvc_error_set(err, -ENOKEY,
+			"cannot connect to '%s': host %s: its SSH host key is not in "
+			"known_hosts and hvclock never asks (OpenSSH: Host key verification "
+			"failed); check its fingerprint and record it (ssh %s once, as the user "
+			"running hvclock)",
+			uri, host, host);
+	if (host && strstr(m, "decision to accept host key"))
+		return hvc_error_set(err, -ENOKEY,
+			"cannot connect to '%s': host %s: its SSH host key is unknown or changed "
+			"(libvirt's libssh transport checks known_hosts= of the URI, default "
+			"~/.ssh/known_hosts, and hvclock never accepts a key): check it, then fix "
+			"that file (ssh-keygen -R '%s' removes an old key)",
+			uri, host, host);
+	return hvc_error_set(
+		err, -EIO, "cannot connect to '%s': %s", uri ? uri : "(default URI)", m);
+}
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init_once(void)
+{
+	xmlInitParser();
+}
+
 static int libvirt_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err)
 {
@@ -118,9 +221,16 @@ static int libvirt_open(
 	xmlGenericErrorFunc old_xml_func;
 	void *old_xml_ctx;
 	virConnectPtr conn;
+	_cleanup_free_ char *batch_uri = uri_never_prompt(uri);
 	char *canonical;
 
 	virSetErrorFunc(NULL, silent_error_func);
+	/*
+	 * libxml2 2.9 initializes itself on first use, unlocked: the listing's
+	 * threads parse at once, and two first uses race (LeakSanitizer saw the
+	 * loser's mutex). Once, before any thread parses.
+	 */
+	pthread_once(&xml_once, xml_init_once);
 	/*
 	 * Register libxml2's Relax-NG type libraries here, in the main thread:
 	 * VALIDATE defines from several workers at once otherwise race to do it,
@@ -141,12 +251,13 @@ static int libvirt_open(
 	old_xml_func = xmlGenericError;
 	old_xml_ctx = xmlGenericErrorContext;
 	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
-	conn = virConnectOpenAuth(uri, &refusing_auth, read_only ? VIR_CONNECT_RO : 0);
+	conn = virConnectOpenAuth(
+		batch_uri ? batch_uri : uri, &refusing_auth, read_only ? VIR_CONNECT_RO : 0);
 	xmlSetGenericErrorFunc(old_xml_ctx, old_xml_func);
 	if (!conn)
-		return hvc_error_set(err, -EIO, "cannot connect to '%s': %s",
-			uri ? uri : "(default URI)", last_error());
-	canonical = virConnectGetURI(conn);
+		return open_error(uri, err);
+	/* The URI as the operator wrote it names the host, not the one with no_tty added. */
+	canonical = batch_uri ? NULL : virConnectGetURI(conn);
 
 	lb = xcalloc(1, sizeof(*lb));
 	hvc_backend_init(&lb->base, &hvc_libvirt_backend_impl,
@@ -189,27 +300,39 @@ static enum hvc_state state_from_libvirt(int state)
 	}
 }
 
-/* Everything but name and uuid. -ENOENT: the domain is gone. */
-static int read_guest_details(virDomainPtr dom, struct hvc_guest *g, struct hvc_error *err)
-{
-	_cleanup_free_ char *xml = NULL, *live = NULL;
-	int state, reason, persistent, active, r;
+/*
+ * What the listing learned for all guests at once (a few calls in total
+ * instead of several per guest): *_known false means ask this guest alone.
+ */
+struct listed {
+	virDomainPtr dom;
+	struct hvc_guest *g; /* NULL: the domain vanished meanwhile */
+	bool state_known, persistent_known;
+	int state;
+	bool persistent;
+};
 
-	if (virDomainGetState(dom, &state, &reason, 0) < 0)
+/* Everything but name and uuid. -ENOENT: the domain is gone. */
+static int read_guest_details(const struct listed *l, struct hvc_guest *g, struct hvc_error *err)
+{
+	virDomainPtr dom = l->dom;
+	_cleanup_free_ char *xml = NULL, *live = NULL;
+	int state = l->state, reason, persistent = l->persistent, active, r;
+
+	if (!l->state_known && virDomainGetState(dom, &state, &reason, 0) < 0)
 		return hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
 			"cannot read the guest state: %s", last_error());
 	g->state = state_from_libvirt(state);
 
-	persistent = virDomainIsPersistent(dom);
+	if (!l->persistent_known)
+		persistent = virDomainIsPersistent(dom);
 	if (persistent < 0)
 		return hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
 			"cannot tell whether the guest is persistent: %s", last_error());
 	g->persistent = persistent == 1;
 
-	active = virDomainIsActive(dom);
-	if (active < 0)
-		return hvc_error_set(err, last_error_is_no_domain() ? -ENOENT : -EIO,
-			"cannot tell whether the guest is running: %s", last_error());
+	/* Running or not as listed: a listed domain carries its ID, -1 when inactive. */
+	active = virDomainGetID(dom) != (unsigned int)-1;
 
 	/*
 	 * The next-boot definition: that is what hvclock reads and changes. Without
@@ -241,21 +364,21 @@ static int read_guest_details(virDomainPtr dom, struct hvc_guest *g, struct hvc_
 }
 
 /* A guest for the listing, or NULL when the domain vanished meanwhile. */
-static struct hvc_guest *read_guest(struct libvirt_backend *lb, virDomainPtr dom)
+static struct hvc_guest *read_guest(struct libvirt_backend *lb, const struct listed *l)
 {
 	struct hvc_guest *g = hvc_guest_new();
 	struct hvc_error e = { 0 };
 	char uuid[VIR_UUID_STRING_BUFLEN];
-	const char *name = virDomainGetName(dom);
+	const char *name = virDomainGetName(l->dom);
 	int r;
 
 	g->backend = xstrdup("libvirt");
 	g->uri = xstrdup(lb->base.uri);
 	g->name = xstrdup(name ? name : "");
-	if (virDomainGetUUIDString(dom, uuid) == 0)
+	if (virDomainGetUUIDString(l->dom, uuid) == 0)
 		snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 
-	r = read_guest_details(dom, g, &e);
+	r = read_guest_details(l, g, &e);
 	if (r == -ENOENT) {
 		hvc_guest_free(g);
 		return NULL;
@@ -324,29 +447,172 @@ static int libvirt_host(struct hvc_backend *b, struct hvc_guest **ret, struct hv
 	return 0;
 }
 
+/* Index of the listed domain with UUID u, or -1. */
+static int find_listed(const struct listed *ls, int n, virDomainPtr dom)
+{
+	unsigned char u[VIR_UUID_BUFLEN], v[VIR_UUID_BUFLEN];
+
+	if (virDomainGetUUID(dom, u) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (virDomainGetUUID(ls[i].dom, v) == 0 && memcmp(u, v, sizeof(u)) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The states of all listed domains in one call (virDomainListGetStats); a
+ * domain missing from the answer, or a driver without it, is asked alone.
+ */
+static void bulk_states(struct listed *ls, int n)
+{
+	_cleanup_free_ virDomainPtr *doms = xcalloc((size_t)n + 1, sizeof(*doms));
+	virDomainStatsRecordPtr *recs = NULL;
+	int nrecs;
+
+	for (int i = 0; i < n; i++)
+		doms[i] = ls[i].dom;
+	nrecs = virDomainListGetStats(doms, VIR_DOMAIN_STATS_STATE, &recs, 0);
+	for (int r = 0; r < nrecs; r++) {
+		int i = find_listed(ls, n, recs[r]->dom);
+
+		for (int p = 0; i >= 0 && p < recs[r]->nparams; p++) {
+			const virTypedParameter *tp = &recs[r]->params[p];
+			if (streq(tp->field, "state.state") && tp->type == VIR_TYPED_PARAM_INT) {
+				ls[i].state = tp->value.i;
+				ls[i].state_known = true;
+			}
+		}
+	}
+	if (recs)
+		virDomainStatsRecordListFree(recs);
+	virResetLastError();
+}
+
+/*
+ * Persistent or not for all listed domains in one call: the transient ones
+ * are listed once more on their own. A failing call leaves each to be asked alone.
+ */
+static void bulk_persistent(
+	struct libvirt_backend *lb, struct listed *ls, int n, unsigned int flags)
+{
+	virDomainPtr *tr = NULL;
+	int nt =
+		virConnectListAllDomains(lb->conn, &tr, flags | VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+
+	if (nt < 0) {
+		virResetLastError();
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		ls[i].persistent = true;
+		ls[i].persistent_known = true;
+	}
+	for (int t = 0; t < nt; t++) {
+		int i = find_listed(ls, n, tr[t]);
+		if (i >= 0)
+			ls[i].persistent = false;
+		virDomainFree(tr[t]);
+	}
+	free(tr);
+}
+
+struct list_pool {
+	struct libvirt_backend *lb;
+	struct listed *ls;
+	int n;
+	int next;
+	pthread_mutex_t lock;
+};
+
+/* One of the listing threads: reads the next guest's XML until none is left. */
+static void *list_worker(void *arg)
+{
+	struct list_pool *p = arg;
+
+	for (;;) {
+		int i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next < p->n ? p->next++ : -1;
+		pthread_mutex_unlock(&p->lock);
+		if (i < 0)
+			return NULL;
+		p->ls[i].g = read_guest(p->lb, &p->ls[i]);
+	}
+}
+
+/* A listing thread of its own: libxml2's error handler is per thread (see libvirt_open). */
+static void *list_thread(void *arg)
+{
+	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
+	return list_worker(arg);
+}
+
+/*
+ * The per-guest reads (domain XML, 1 or 2 calls) from a few threads on the one
+ * connection: libvirt's client is thread-safe and keeps several calls in
+ * flight, so over a remote link the guests cost about one round trip per
+ * LIST_THREADS guests instead of one each.
+ */
+#define LIST_THREADS 8
+
+static void read_guests_parallel(struct libvirt_backend *lb, struct listed *ls, int n)
+{
+	struct list_pool p = { .lb = lb, .ls = ls, .n = n };
+	xmlGenericErrorFunc old_xml_func;
+	pthread_t th[LIST_THREADS];
+	void *old_xml_ctx;
+	int started = 0;
+
+	pthread_mutex_init(&p.lock, NULL);
+	for (int i = 0; i < LIST_THREADS && i < n - 1; i++)
+		if (pthread_create(&th[started], NULL, list_thread, &p) == 0)
+			started++;
+	/* This thread too (alone when no thread started), silenced for the time being. */
+	old_xml_func = xmlGenericError;
+	old_xml_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, silent_xml_error_func);
+	list_worker(&p);
+	xmlSetGenericErrorFunc(old_xml_ctx, old_xml_func);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+}
+
 static int libvirt_list_guests(struct hvc_backend *b, bool include_inactive,
 	struct hvc_guest_list *out, struct hvc_error *err)
 {
 	struct libvirt_backend *lb = libvirt_backend_from_backend(b);
+	unsigned int flags = include_inactive ? 0 : VIR_CONNECT_LIST_DOMAINS_ACTIVE;
 	virDomainPtr *doms = NULL;
+	struct listed *ls;
 	int n;
 
-	n = virConnectListAllDomains(
-		lb->conn, &doms, include_inactive ? 0 : VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	n = virConnectListAllDomains(lb->conn, &doms, flags);
 	if (n < 0)
 		return hvc_error_set(
 			err, -EIO, "cannot list guests on '%s': %s", b->uri, last_error());
 
 	/* Deterministic output: by name, byte order. */
 	qsort(doms, (size_t)n, sizeof(*doms), compare_domain_names);
+	ls = xcalloc((size_t)n + 1, sizeof(*ls));
+	for (int i = 0; i < n; i++)
+		ls[i].dom = doms[i];
+	if (n > 0) {
+		bulk_states(ls, n);
+		bulk_persistent(lb, ls, n, flags);
+		read_guests_parallel(lb, ls, n);
+	}
 	for (int i = 0; i < n; i++) {
-		struct hvc_guest *g = read_guest(lb, doms[i]);
+		struct hvc_guest *g = ls[i].g;
 		if (g && is_dom0(lb, doms[i], g))
 			hvc_guest_free(g); /* the host itself, not a guest: see libvirt_host() */
 		else if (g)
 			hvc_guest_list_append(out, g);
 		virDomainFree(doms[i]);
 	}
+	free(ls);
 	free(doms);
 	return 0;
 }

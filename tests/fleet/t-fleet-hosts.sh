@@ -1,0 +1,154 @@
+#!/bin/bash
+# t-fleet-hosts.sh: hvclock against two "hypervisor hosts" (tests/fleet/bed.sh: namespaces, each with
+# its own sshd and libvirtd, over veth links) through libvirt's remote protocol (test+ssh://): plan
+# across both hosts, the listing over the link equal to the local one, never a prompt (unknown host
+# key on a terminal), a changed host key refused with the ssh-keygen -R line.
+# The test runs as the controller: in a private mount namespace whose /root is the bed's controller
+# home (libvirt's ssh transport runs the ssh binary, which reads root's ~/.ssh; the machine's is
+# never touched).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, sshd, libvirtd)"
+[ -x /usr/sbin/libvirtd ] || skip_all "no /usr/sbin/libvirtd (libvirt-daemon)"
+[ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (openssh-server)"
+command -v virt-ssh-helper >/dev/null || command -v nc >/dev/null ||
+	skip_all "neither virt-ssh-helper nor nc for libvirt's ssh transport"
+command -v script >/dev/null || skip_all "no script (bsdutils) for the terminal test"
+: "${HVCLOCK:?}"
+. "$here/bed.sh"
+BED=${HVC_FLEET_DIR:-$top/build-fleet/hosts}
+mkdir -p "$BED"
+BED=$(realpath "$BED")
+
+if [ -z "${HVC_FLEET_CTL:-}" ]; then
+	unshare --mount --net --propagation private true 2>/dev/null ||
+		skip_all "cannot make mount and network namespaces here"
+	fleet_ctl_keys "$BED"
+	san_cleanup # the re-executed test makes its own
+	rm -rf "$HVC_JSON_LOG"
+	HVC_FLEET_CTL=1 fleet_ctl "$BED" "$0" "$@"
+	exit $?
+fi
+
+# simulated guests (one per host), reached from the controller at their hvclock:address
+here=$top/tests/sim # lab.sh's functions run simfleet.sh from $here
+. "$here/lab.sh"
+sim_lab_dir fleet-hosts
+cleanup() {
+	fleet_down "$BED"
+	sim_lab_cleanup
+}
+trap cleanup EXIT
+SIM_KINDS="el6-kvm xenlinux-pv" sim_lab_start 2 12000 600
+t_lab=$SECONDS
+fleet_up "$BED" 2 >"$TMP/bed.log" 2>&1 || {
+	diag <"$TMP/bed.log"
+	bail "the bed did not come up"
+}
+"$top/tests/sim/simfleet.sh" fleet-xml "$TMP/all.xml"
+# host K: guest gK of the lab and three address-less test guests hK-vm1..3 (vm3 shut off)
+for k in 1 2; do
+	fleet_test_xml "$TMP/t$k.xml" 3 "h$k-vm"
+	python3 - "$TMP/all.xml" "$TMP/t$k.xml" "g$k" "$BED/h$k/fleet.xml" <<-'PY'
+		import sys, xml.etree.ElementTree as ET
+		lab, extra, name, out = sys.argv[1:]
+		node = ET.parse(extra).getroot()
+		for d in ET.parse(lab).getroot().findall("domain"):
+		    if d.findtext("name") == name:
+		        node.append(d)
+		ET.ElementTree(node).write(out)
+	PY
+done
+t_bed=$((SECONDS - t_lab))
+URI1="test+ssh://root@$(fleet_addr 1)$BED/h1/fleet.xml"
+URI2="test+ssh://root@$(fleet_addr 2)$BED/h2/fleet.xml"
+export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
+HV() { run_hvclock -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" --no-agent \
+	--connect-timeout 20 "$@"; }
+
+# --- plan across both hosts over ssh ---
+rc=0
+HV -c "$URI1" -c "$URI2" plan --json >"$TMP/plan.json" 2>"$TMP/err" || rc=$?
+if [ $rc -eq 4 ]; then ok "plan over two hosts: exit 4 (changes pending)"; else
+	not_ok "plan over two hosts: exit $rc, expected 4"
+	diag <"$TMP/err"
+fi
+if python3 - "$TMP/plan.json" "$URI1" "$URI2" 2>"$TMP/py.err" <<-'PY'
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	g = {x["name"]: x for x in d["guests"]}
+	assert sorted(g) == ["g1", "g2", "h1-vm1", "h1-vm2", "h2-vm1", "h2-vm2"], sorted(g)
+	for k, uri in ((1, sys.argv[2]), (2, sys.argv[3])):
+	    for n in ("g%d" % k, "h%d-vm1" % k, "h%d-vm2" % k):
+	        assert g[n]["uri"] == uri, (n, g[n]["uri"], uri)
+	    assert g["g%d" % k]["facts"]["inspected"], g["g%d" % k].get("inspect_error")
+	assert g["g1"]["remedy"]["profile"] == "el6-kvm", g["g1"]["remedy"]
+	assert g["g2"]["remedy"]["profile"] == "xen-wa1", g["g2"]["remedy"]
+PY
+then ok "plan: each host's guests under its own URI, the lab guests inspected over SSH"; else
+	not_ok "plan: each host's guests under its own URI, the lab guests inspected over SSH"
+	diag <"$TMP/py.err"
+fi
+
+# --- the listing through the remote daemon equals the in-process one (bulk calls, parallel reads) ---
+rc=0
+HV -c "$URI1" list --json >"$TMP/remote.json" 2>"$TMP/err" || rc=$?
+HV -c "test://$BED/h1/fleet.xml" list --json >"$TMP/local.json" 2>>"$TMP/err" || rc=$?
+if [ $rc -eq 0 ] && python3 - "$TMP/remote.json" "$TMP/local.json" 2>"$TMP/py.err" <<-'PY'; then
+	import json, sys
+	r, l = (json.load(open(f)) for f in sys.argv[1:3])
+	strip = lambda d: [{k: v for k, v in x.items() if k != "uri"} for x in d["guests"]]
+	assert strip(r) == strip(l), (strip(r), strip(l))
+	assert len(r["guests"]) == 4 and [x["state"] for x in r["guests"]].count("shutoff") == 1, r
+PY
+	ok "list over ssh: the same guests, states and facts as the in-process test driver"
+else
+	not_ok "list over ssh: the same guests, states and facts as the in-process test driver (exit $rc)"
+	diag <"$TMP/err"
+	diag <"$TMP/py.err"
+fi
+
+# --- never prompt: host 2's key unknown, hvclock on a terminal ---
+# (timeout 60 is a hang guard, not a timing check: before no_tty=1, ssh asked on the terminal forever)
+fleet_forget_host "$BED" 2
+rc=0
+timeout 60 script -qec "'$HVCLOCK' -c '$URI2' list 2>'$TMP/tty.err'" /dev/null </dev/null \
+	>"$TMP/tty.out" 2>&1 || rc=$?
+if [ $rc -eq 3 ] && [ "$(wc -l <"$TMP/tty.err")" -eq 1 ] &&
+	grep -q "host $(fleet_addr 2): its SSH host key is not in known_hosts" "$TMP/tty.err" &&
+	! grep -q 'yes/no' "$TMP/tty.out"; then
+	ok "unknown host key on a terminal: exit 3 with one line naming the host, no prompt"
+else
+	not_ok "unknown host key on a terminal: exit $rc (124: hung), expected 3 and one line"
+	cat "$TMP/tty.err" "$TMP/tty.out" | diag
+fi
+rc=0
+timeout 60 script -qec "'$HVCLOCK' -c '${URI2/+ssh:/+libssh:}' list 2>'$TMP/tty.err'" /dev/null \
+	</dev/null >"$TMP/tty.out" 2>&1 || rc=$?
+if [ $rc -eq 3 ] && [ "$(wc -l <"$TMP/tty.err")" -eq 1 ] &&
+	grep -q "host $(fleet_addr 2): its SSH host key is unknown or changed" "$TMP/tty.err"; then
+	ok "unknown host key over +libssh on a terminal: exit 3 with one line, no prompt"
+else
+	not_ok "unknown host key over +libssh on a terminal: exit $rc (124: hung), expected 3 and one line"
+	cat "$TMP/tty.err" "$TMP/tty.out" | diag
+fi
+
+# --- a host's key changed: refused, with the line to run ---
+fleet_known_host "$BED" 2
+fleet_rekey "$BED" 2 || bail "host 2: sshd did not restart with its new key"
+rc=0
+HV -c "$URI1" -c "$URI2" plan >"$TMP/out" 2>"$TMP/err" || rc=$?
+if [ $rc -eq 3 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+	grep -q "host $(fleet_addr 2) has another SSH host key" "$TMP/err" &&
+	grep -q "ssh-keygen -R '$(fleet_addr 2)'" "$TMP/err" && ! grep -q '@@@' "$TMP/err"; then
+	ok "changed host key: refused, one line with the host and the ssh-keygen -R line"
+else
+	not_ok "changed host key: exit $rc, expected 3 and one line with ssh-keygen -R"
+	diag <"$TMP/err"
+fi
+
+echo "# times (s): lab of 2 sim guests $t_lab, bed of 2 hosts $t_bed, all $SECONDS; load $(cut -d' ' -f1 /proc/loadavg)"
+tap_done
