@@ -17,6 +17,7 @@ struct hvc_run {
 	int batch, max_failed, restart_timeout_s;
 	const char *restart_only; /* the first staging option given, for "needs --restart" */
 	struct hvc_check_cli *check; /* `hvclock check` (mode PLAN): its options; else NULL */
+	struct hvc_table_opts table; /* -o, --noheadings, --raw (checked first by hvc_run()) */
 };
 
 /* `hvclock check`'s options (cmd/check.c). */

@@ -123,7 +123,8 @@ static char *render_text(const struct hvc_plan *plan, enum hvc_report_kind kind)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	hvc_report_plan_text(f, plan, kind, false, false);
+	struct hvc_report_opts o = { 0 };
+	hvc_report_plan_text(f, stderr, plan, kind, &o);
 	fclose(f);
 	return buf;
 }
@@ -224,7 +225,7 @@ static void test_list(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	hvc_report_list_text(f, &guests);
+	hvc_report_list_text(f, &guests, &(struct hvc_table_opts){ 0 });
 	fclose(f);
 	compare(buf, "report/list.txt");
 	free(buf);
@@ -303,7 +304,7 @@ static void test_hostile_fields(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	hvc_report_list_text(f, &one);
+	hvc_report_list_text(f, &one, &(struct hvc_table_opts){ 0 });
 	fclose(f);
 	CHECK(terminal_safe(buf));
 	free(buf);
