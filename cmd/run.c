@@ -433,6 +433,7 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_clock_check *checks = NULL;
 	struct hvc_error terr = { 0 };
 	struct hvc_guest *host = NULL;
+	struct hvc_progress *progress;
 	struct hvc_backend *host_backend = NULL;
 	char **names = NULL;
 	size_t n = 0, n_names = 0;
@@ -536,7 +537,9 @@ int hvc_run(struct hvc_run *run)
 
 	if (writes)
 		install_signals();
+	progress = hvc_progress_start(ctx, &engine, n);
 	hvc_engine_run(&engine, targets, n, &plan);
+	hvc_progress_stop(progress, &engine);
 	if (host && !interrupted)
 		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
 	else if (run->mode != HVC_ENGINE_ROLLBACK && !run->check)

@@ -55,6 +55,15 @@ int hvc_run_argv(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_en
 int hvc_run_option(void *data, int val, const char *arg);
 
 /*
+ * The progress line on stderr (cmd/progress.c): started before hvc_engine_run() with the
+ * number of guests, it sets e's progress callback; stopped after it, it prints the final
+ * count and clears the line. NULL (nothing shown) unless stderr is a terminal and not -q.
+ */
+struct hvc_progress;
+struct hvc_progress *hvc_progress_start(const struct hvc_ctx *ctx, struct hvc_engine *e, size_t n);
+void hvc_progress_stop(struct hvc_progress *p, struct hvc_engine *e);
+
+/*
  * Take the lock of the runs that change things ($HVCLOCK_LOCK_FILE, default
  * /run/hvclock/lock), held by *ret_fd until it is closed (or the process ends).
  * Refused (-1, one line on stderr naming the PID that holds it, or the path and
