@@ -64,6 +64,11 @@ for c in list plan check; do
 		grep -q "^hvclock: unknown column '"'"'nosuch'"'"' for --output (known: GUEST, HOST, " '"$TMP/err"' && [ ! -s '"$TMP/out"' ]'
 done
 
+for c in list plan rollout rollback check; do
+	run help "$c"
+	check "help $c: the column names of its table" sh -c 'grep -q "^Columns of its table (-o, --output): GUEST, HOST, " '"$TMP/out"
+done
+
 # --- a terminal's width, and none elsewhere ---
 # on_pty COLS ROWS ARGS...: hvclock with stdout on a terminal of that size (stderr to a file);
 # what it printed (CR LF made LF) in $TMP/out
