@@ -174,6 +174,39 @@ check "plan, stderr a terminal: the report on stdout is the same" sh -c \
 	'[ '$rc' -eq 4 ] && grep -q "^9 guests: 5 with changes pending" '"$TMP/out"
 rc=0; err_on_pty -c "$FLEET" plan -q || rc=$?
 check "plan -q, stderr a terminal: no progress line" sh -c '! grep -q "in flight" '"$TMP/err"
+# Ctrl-C with the line shown: the immediate message keeps a line of its own, the line is cleared.
+# A guest whose address refuses connections, with --wait-ssh, stays in flight until the signal.
+ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" && : >"$TMP/known_hosts"
+python3 - "$HVCLOCK" -c "$FLEET" -i "$TMP/id" --known-hosts "$TMP/known_hosts" --parallel 1 \
+	--wait-ssh 600 --guest-address centos6-db=127.0.0.1:1 rollout --all-guests >"$TMP/err" <<PY
+import os, pty, select, signal, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdout=open("$TMP/out", "w"), stderr=s, stdin=subprocess.DEVNULL)
+os.close(s)
+data, sent = b"", False
+while True:
+    if not sent and b"in flight 1 " in data:
+        p.send_signal(signal.SIGINT)
+        sent = True
+    r, _, _ = select.select([m], [], [], 120)
+    if not r:
+        p.kill()
+        break
+    try:
+        b = os.read(m, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+print("rc=%d sent=%s" % (p.wait(), sent))
+print(repr(data))
+PY
+check "rollout, Ctrl-C under the progress line: the message at once, on a line of its own" \
+	err_has '/ in flight 1 / failed 0 / left 8\r\nhvclock: interrupted: finishing the guests in flight'
+check "rollout, Ctrl-C: the line ends with the count, cleared, then the end message; exit 1" sh -c \
+	'grep -q "^rc=1 sent=True" '"$TMP/err"' && grep -qF "hvclock: done 1 / in flight 0 / failed 1 / left 8\\r\\x1b[K" '"$TMP/err"' &&
+	grep -qF "hvclock: interrupted: guests in flight were finished" '"$TMP/err"
 run -c "$FLEET" rollout --all-guests
 check "rollout, stderr not a terminal: no progress bytes at all" sh -c \
 	'! grep -q "in flight" '"$TMP/err"' && ! grep -q "$(printf "\\r")" '"$TMP/err"
