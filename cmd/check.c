@@ -108,7 +108,7 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 		hvc_report_print_json(stdout, doc);
 		json_object_put(doc);
 	} else {
-		hvc_check_text(stdout, &cr, ctx->quiet);
+		hvc_check_text(stdout, &cr, ctx->quiet, &run->table);
 	}
 	hvc_stdout_flush();
 	run->check->reported = true;

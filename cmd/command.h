@@ -7,6 +7,7 @@
 #include "core/backend.h"
 #include "core/plan.h"
 #include "core/profile.h"
+#include "core/table.h"
 #include "cmd/options.h"
 
 /* Exit codes: defined once here, documented in README.md, hvclock(1) and `hvclock help`. */
@@ -31,6 +32,9 @@ struct hvc_ctx {
 	bool json;
 	bool quiet;
 	int verbose;
+	char **columns; /* -o/--output, split at commas; NULL: the table's default */
+	bool noheadings; /* --noheadings */
+	bool raw; /* --raw */
 	const char *profiles_dir;
 	const char *command;
 
@@ -124,6 +128,23 @@ void hvc_fleet_close(struct hvc_fleet *f);
  */
 int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 	struct hvc_guest ***ret_guests, struct hvc_backend ***ret_backends, size_t *ret_n);
+
+/*
+ * The table options (-o, --noheadings, --raw, whether stdout is a terminal) for a table of
+ * cols: 0, or HVC_EXIT_USAGE after a one-line error naming an unknown column and the known
+ * ones. ret borrows ctx.
+ */
+int hvc_table_options(const struct hvc_ctx *ctx, const struct hvc_command *cmd,
+	const struct hvc_column *cols, struct hvc_table_opts *ret);
+/*
+ * A plan, rollout or rollback report with more guests than this is compact (the table, then
+ * only the guests that need attention in detail): on a terminal, its rows less three; else
+ * HVC_COMPACT_NOT_A_TERMINAL.
+ */
+#define HVC_COMPACT_NOT_A_TERMINAL 20
+size_t hvc_compact_over(void);
+/* The columns of cmd's table (list, check, or plan's for the others). */
+const struct hvc_column *hvc_command_columns(const struct hvc_command *cmd);
 
 /* Load the profile set from ctx->profiles_dir / $HVCLOCK_PROFILES_DIR / the installed dir. */
 int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret);

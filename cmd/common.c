@@ -4,11 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "backends/registry.h"
 #include "cmd/command.h"
+#include "core/check.h"
 #include "core/conffile.h"
+#include "core/report.h"
 #include "core/token.h"
 
 /* Every message to stderr: one line, escaped (errors quote guests, SSH servers, names). */
@@ -100,6 +104,16 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 	case 'v':
 		ctx->verbose++;
 		return 1;
+	case 'o':
+		strv_free(ctx->columns);
+		ctx->columns = strv_split(arg, ",");
+		return 1;
+	case HVC_OPT_NOHEADINGS:
+		ctx->noheadings = true;
+		return 1;
+	case HVC_OPT_RAW:
+		ctx->raw = true;
+		return 1;
 	case HVC_OPT_PROFILES_DIR:
 		ctx->profiles_dir = arg;
 		return 1;
@@ -176,7 +190,47 @@ void hvc_ctx_finish(struct hvc_ctx *ctx)
 {
 	strv_free(ctx->uris);
 	strv_free(ctx->guest_addresses);
-	ctx->uris = ctx->guest_addresses = NULL;
+	strv_free(ctx->columns);
+	ctx->uris = ctx->guest_addresses = ctx->columns = NULL;
+}
+
+const struct hvc_column *hvc_command_columns(const struct hvc_command *cmd)
+{
+	if (cmd == &hvc_cmd_list)
+		return hvc_report_list_columns;
+	if (cmd == &hvc_cmd_check)
+		return hvc_check_columns;
+	return hvc_report_plan_columns;
+}
+
+size_t hvc_compact_over(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		/* the header, the blank line and the summary line take three rows */
+		return ws.ws_row > 4 ? ws.ws_row - 3u : 1;
+	return HVC_COMPACT_NOT_A_TERMINAL;
+}
+
+int hvc_table_options(const struct hvc_ctx *ctx, const struct hvc_command *cmd,
+	const struct hvc_column *cols, struct hvc_table_opts *ret)
+{
+	const char *unknown = NULL;
+
+	if (ctx->columns &&
+		(!ctx->columns[0] || hvc_table_check_columns(cols, ctx->columns, &unknown) < 0)) {
+		_cleanup_free_ char *known = hvc_table_column_names(cols, ", ");
+		return hvc_usage_error(cmd, "unknown column '%s' for --output (known: %s)",
+			unknown ? unknown : "", known);
+	}
+	*ret = (struct hvc_table_opts){
+		.columns = ctx->columns,
+		.noheadings = ctx->noheadings,
+		.raw = ctx->raw,
+		.terminal = isatty(STDOUT_FILENO),
+	};
+	return 0;
 }
 
 int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)

@@ -7,6 +7,7 @@
  *   options [COMMAND]  the options taken before the command, or after COMMAND:
  *                      "--name" or "--name ARG", and "-x" or "-x ARG" for a short letter
  *   arguments          the options that take an argument, wherever taken (same form)
+ *   columns [COMMAND]  the column names of COMMAND's table for -o/--output (default: plan's)
  *   guests             the guest names of the connections (-c, else the default one), as
  *                      `hvclock list` finds them; a name a shell would split is left out
  */
@@ -57,6 +58,17 @@ int hvc_complete_run(struct hvc_ctx *ctx, int argc, char **argv)
 		print_options(HVC_IN_ALL, true);
 		return HVC_EXIT_OK;
 	}
+	if (streq(what, "columns") && argc <= 3) {
+		const struct hvc_command *cmd =
+			argc == 3 ? hvc_command_find(argv[2]) : &hvc_cmd_plan;
+		_cleanup_free_ char *names = NULL;
+
+		if (!cmd)
+			return hvc_usage_error(NULL, "__complete: unknown command '%s'", argv[2]);
+		names = hvc_table_column_names(hvc_command_columns(cmd), "\n");
+		printf("%s\n", names);
+		return HVC_EXIT_OK;
+	}
 	if (streq(what, "guests") && argc == 2) {
 		struct hvc_fleet fleet;
 
@@ -69,6 +81,7 @@ int hvc_complete_run(struct hvc_ctx *ctx, int argc, char **argv)
 		hvc_fleet_close(&fleet);
 		return HVC_EXIT_OK;
 	}
-	return hvc_usage_error(
-		NULL, "__complete: expected commands, options [COMMAND], arguments or guests");
+	return hvc_usage_error(NULL,
+		"__complete: expected commands, options [COMMAND], arguments, columns "
+		"[COMMAND] or guests");
 }

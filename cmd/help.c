@@ -32,6 +32,9 @@ static int help_run(struct hvc_ctx *ctx, int argc, char **argv)
 					cmd->name);
 				hvc_options_print_help(stdout, cmd->in, HVC_IN_MAIN);
 			}
+			_cleanup_free_ char *cols =
+				hvc_table_column_names(hvc_command_columns(cmd), ", ");
+			printf("\nColumns of its table (-o, --output): %s\n", cols);
 		}
 		return HVC_EXIT_OK;
 	}

@@ -19,12 +19,15 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 {
 	struct hvc_fleet fleet;
 	struct hvc_guest_list all = { 0 };
+	struct hvc_table_opts table;
 	int r;
 
 	if (hvc_options_parse(ctx, &hvc_cmd_list, argc, argv, NULL, NULL, &r) < 0)
 		return r;
 	if (optind < argc)
 		return hvc_usage_error(&hvc_cmd_list, "unexpected argument '%s'", argv[optind]);
+	if (hvc_table_options(ctx, &hvc_cmd_list, hvc_report_list_columns, &table) != 0)
+		return HVC_EXIT_USAGE;
 	if (hvc_fleet_open(ctx, true, true, &fleet) < 0)
 		return HVC_EXIT_CANNOT_START;
 
@@ -40,7 +43,7 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 		hvc_report_print_json(stdout, doc);
 		json_object_put(doc);
 	} else {
-		hvc_report_list_text(stdout, &all);
+		hvc_report_list_text(stdout, &all, &table);
 	}
 	hvc_stdout_flush();
 	free(all.guests);

@@ -14,8 +14,16 @@ const struct hvc_option hvc_options[] = {
 	  "then qemu:///system)", HVC_IN_ALL },
 	{ "json", HVC_OPT_JSON, NULL, "machine-readable output on stdout (docs/json-schema.md)",
 	  HVC_IN_ALL },
-	{ "quiet", 'q', NULL, "print only the summary and the failed guests", HVC_IN_ALL },
-	{ "verbose", 'v', NULL, "print more evidence", HVC_IN_ALL },
+	{ "quiet", 'q', NULL, "print only the names of the guests that need attention", HVC_IN_ALL },
+	{ "verbose", 'v', NULL, "every guest in detail, with all the evidence", HVC_IN_ALL },
+	{ "output", 'o', "COLUMNS",
+	  "the table's columns, comma-separated, in this order (names in\n"
+	  "any case: `hvclock help COMMAND` lists them)", HVC_IN_ALL },
+	{ "noheadings", HVC_OPT_NOHEADINGS, NULL, "print the table without its header line",
+	  HVC_IN_ALL },
+	{ "raw", HVC_OPT_RAW, NULL,
+	  "the table in raw form: one space between columns, blanks in\n"
+	  "a cell as \\x20", HVC_IN_ALL },
 	{ "profiles-dir", HVC_OPT_PROFILES_DIR, "DIR",
 	  "remedy profiles (default: $HVCLOCK_PROFILES_DIR, then installed)", HVC_IN_ALL },
 	{ "config", HVC_OPT_CONFIG, "PATH",

@@ -50,6 +50,8 @@ enum {
 	HVC_OPT_PROMETHEUS,
 	HVC_OPT_NAGIOS,
 	HVC_OPT_JUMP,
+	HVC_OPT_NOHEADINGS,
+	HVC_OPT_RAW,
 };
 
 struct hvc_option {

@@ -371,9 +371,10 @@ static void warn_dom0_elsewhere(const struct hvc_plan *plan)
 		list, strv_length(names) > 1 ? "" : "s");
 }
 
-static void print_report(
-	const struct hvc_ctx *ctx, const struct hvc_plan *plan, enum hvc_engine_mode mode)
+static void print_report(const struct hvc_run *run, const struct hvc_plan *plan)
 {
+	const struct hvc_ctx *ctx = run->ctx;
+	enum hvc_engine_mode mode = run->mode;
 	enum hvc_report_kind kind = mode == HVC_ENGINE_PLAN ? HVC_REPORT_PLAN
 		: mode == HVC_ENGINE_ROLLOUT                ? HVC_REPORT_ROLLOUT
 							    : HVC_REPORT_ROLLBACK;
@@ -384,7 +385,13 @@ static void print_report(
 		hvc_report_print_json(stdout, doc);
 		json_object_put(doc);
 	} else {
-		hvc_report_plan_text(stdout, plan, kind, ctx->verbose > 0, ctx->quiet);
+		struct hvc_report_opts o = {
+			.verbose = ctx->verbose > 0,
+			.quiet = ctx->quiet,
+			.compact_over = hvc_compact_over(),
+			.table = run->table,
+		};
+		hvc_report_plan_text(stdout, stderr, plan, kind, &o);
 	}
 	hvc_stdout_flush();
 }
@@ -429,6 +436,7 @@ int hvc_run(struct hvc_run *run)
 	struct hvc_error terr = { 0 };
 	struct hvc_jumps jumps = { 0 };
 	struct hvc_guest *host = NULL;
+	struct hvc_progress *progress;
 	struct hvc_backend *host_backend = NULL;
 	char **names = NULL;
 	size_t n = 0, n_names = 0;
@@ -446,6 +454,8 @@ int hvc_run(struct hvc_run *run)
 	if (run->restart_only && !run->restart)
 		return hvc_usage_error(
 			run->cmd, "option '--%s' needs --restart", run->restart_only);
+	if (hvc_table_options(ctx, run->cmd, hvc_command_columns(run->cmd), &run->table) != 0)
+		return HVC_EXIT_USAGE;
 	if (load_config(ctx, &cfg) < 0)
 		return HVC_EXIT_CANNOT_START;
 	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)
@@ -535,7 +545,9 @@ int hvc_run(struct hvc_run *run)
 
 	if (writes)
 		install_signals();
+	progress = hvc_progress_start(ctx, &engine, n);
 	hvc_engine_run(&engine, targets, n, &plan);
+	hvc_progress_stop(progress, &engine);
 	if (host && !interrupted)
 		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
 	else if (run->mode != HVC_ENGINE_ROLLBACK && !run->check)
@@ -564,7 +576,7 @@ int hvc_run(struct hvc_run *run)
 		free(unseen);
 		goto out;
 	}
-	print_report(ctx, &plan, run->mode);
+	print_report(run, &plan);
 	if (writes) {
 		_cleanup_strv_free_ char **warnings = NULL;
 		hvc_state_record(&plan, run->mode == HVC_ENGINE_ROLLBACK, &warnings);

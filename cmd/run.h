@@ -17,6 +17,7 @@ struct hvc_run {
 	int batch, max_failed, restart_timeout_s;
 	const char *restart_only; /* the first staging option given, for "needs --restart" */
 	struct hvc_check_cli *check; /* `hvclock check` (mode PLAN): its options; else NULL */
+	struct hvc_table_opts table; /* -o, --noheadings, --raw (checked first by hvc_run()) */
 };
 
 /* `hvclock check`'s options (cmd/check.c). */
@@ -80,6 +81,15 @@ int hvc_run_argv(struct hvc_ctx *ctx, const struct hvc_command *cmd, enum hvc_en
  * the struct hvc_run data; for hvc_options_parse().
  */
 int hvc_run_option(void *data, int val, const char *arg);
+
+/*
+ * The progress line on stderr (cmd/progress.c): started before hvc_engine_run() with the
+ * number of guests, it sets e's progress callback; stopped after it, it prints the final
+ * count and clears the line. NULL (nothing shown) unless stderr is a terminal and not -q.
+ */
+struct hvc_progress;
+struct hvc_progress *hvc_progress_start(const struct hvc_ctx *ctx, struct hvc_engine *e, size_t n);
+void hvc_progress_stop(struct hvc_progress *p, struct hvc_engine *e);
 
 /*
  * Take the lock of the runs that change things ($HVCLOCK_LOCK_FILE, default

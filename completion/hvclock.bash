@@ -42,6 +42,11 @@ _hvclock() {
 		FILE | PATH) _filedir ;;
 		DIR) _filedir -d ;;
 		'yes|no|auto') _hvclock_reply "yes no auto" ;;
+		COLUMNS)
+			# a comma-separated list: complete its last name, keep what comes before
+			local pre=${cur%"${cur##*,}"}
+			mapfile -t COMPREPLY < <(compgen -P "$pre" -W "$("$hvclock" __complete columns $cmd 2>/dev/null)" -- "${cur##*,}")
+			;;
 		NAME)
 			if [[ $prev == -p || $prev == --profile ]]; then
 				local dir

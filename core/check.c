@@ -377,31 +377,92 @@ static char *timesync_text(const struct hvc_clock_check *c)
 						 : "");
 }
 
-void hvc_check_text(FILE *f, const struct hvc_check_run *r, bool quiet)
+/* A row of the check table. */
+struct check_row {
+	const struct hvc_guest_plan *gp;
+	const struct hvc_clock_check *c;
+};
+
+static char *col_guest(const void *r)
+{
+	return hvc_escape_terminal(((const struct check_row *)r)->gp->guest->name);
+}
+static char *col_host(const void *r)
+{
+	return NULL; /* the guest's host label: "-" until guests carry one */
+}
+static char *col_health(const void *r)
+{
+	const struct hvc_clock_check *c = ((const struct check_row *)r)->c;
+	return xstrdup(c->skipped ? "skipped" : hvc_health_to_string(c->health));
+}
+static char *col_offset(const void *r)
+{
+	return offset_text(((const struct check_row *)r)->c);
+}
+static char *col_timesync(const void *r)
+{
+	return timesync_text(((const struct check_row *)r)->c);
+}
+static char *col_symptoms(const void *r)
+{
+	const struct hvc_clock_check *c = ((const struct check_row *)r)->c;
+	return c->symptoms < 0 ? NULL : xasprintf("%ld", c->symptoms);
+}
+static char *col_clocksource(const void *r)
+{
+	const struct check_row *row = r;
+	_cleanup_free_ char *cs =
+		hvc_escape_terminal(strna(row->gp->guest->facts.current_clocksource));
+	return xasprintf("%s (%s)", cs, hvc_cs_cost_to_string(row->c->cost));
+}
+static char *col_remedy(const void *r)
+{
+	const struct hvc_clock_check *c = ((const struct check_row *)r)->c;
+	return c->skipped ? NULL : hvc_escape_terminal(c->remedy);
+}
+
+/* clang-format off */
+const struct hvc_column hvc_check_columns[] = {
+	{ "GUEST", NULL, HVC_COL_DEFAULT, col_guest },
+	{ "HOST", NULL, 0, col_host },
+	{ "HEALTH", NULL, HVC_COL_DEFAULT, col_health },
+	{ "OFFSET", NULL, HVC_COL_DEFAULT, col_offset },
+	{ "TIMESYNC", NULL, HVC_COL_DEFAULT | HVC_COL_TRUNC, col_timesync },
+	{ "SYMPTOMS", NULL, HVC_COL_DEFAULT, col_symptoms },
+	{ "CLOCKSOURCE", "CLOCKSOURCE (COST)", HVC_COL_DEFAULT, col_clocksource },
+	{ "REMEDY", NULL, HVC_COL_DEFAULT | HVC_COL_TRUNC, col_remedy },
+	{ NULL, NULL, 0, NULL },
+};
+/* clang-format on */
+
+void hvc_check_text(
+	FILE *f, const struct hvc_check_run *r, bool quiet, const struct hvc_table_opts *o)
 {
 	struct counts k;
+	size_t n = 0;
+	_cleanup_free_ struct check_row *rows = xcalloc(r->plan->n + 1, sizeof(*rows));
+	_cleanup_free_ const void **p = xcalloc(r->plan->n + 1, sizeof(*p));
 
-	if (!quiet)
-		fprintf(f, "%-20s %-8s %-20s %-30s %-8s %-28s %s\n", "GUEST", "HEALTH", "OFFSET",
-			"TIMESYNC", "SYMPTOMS", "CLOCKSOURCE (COST)", "REMEDY");
 	ROWS(r)
 	{
-		const struct hvc_guest_plan *gp = row_plan(r, i_);
 		const struct hvc_clock_check *c = row_check(r, i_);
-		const struct hvc_facts *fa = &gp->guest->facts;
-		_cleanup_free_ char *name = hvc_escape_terminal(gp->guest->name);
-		_cleanup_free_ char *off = offset_text(c), *ts = timesync_text(c);
-		_cleanup_free_ char *cs = hvc_escape_terminal(strna(fa->current_clocksource));
-		_cleanup_free_ char *cscost =
-			xasprintf("%s (%s)", cs, hvc_cs_cost_to_string(c->cost));
-
 		if (quiet && (c->skipped || c->health == HVC_HEALTH_OK))
 			continue;
-		_cleanup_free_ char *sy =
-			c->symptoms < 0 ? xstrdup("-") : xasprintf("%ld", c->symptoms);
-		fprintf(f, "%-20s %-8s %-20s %-30s %-8s %-28s %s\n", name,
-			c->skipped ? "skipped" : hvc_health_to_string(c->health), off, ts, sy,
-			cscost, c->skipped ? "-" : c->remedy);
+		rows[n] = (struct check_row){ row_plan(r, i_), c };
+		p[n] = &rows[n];
+		n++;
+	}
+	if (!quiet)
+		hvc_table_print(f, hvc_check_columns, HVC_COL_DEFAULT, o, p, n);
+	/* Then why each row that has reasons is judged so. */
+	for (size_t i = 0; i < n; i++) {
+		const struct hvc_clock_check *c = rows[i].c;
+		if (!quiet && !c->reasons && !c->last_symptom)
+			continue;
+		_cleanup_free_ char *name = hvc_escape_terminal(rows[i].gp->guest->name);
+		fprintf(f, "%s%s: %s\n", quiet && i == 0 ? "" : "\n", name,
+			c->skipped ? "skipped" : hvc_health_to_string(c->health));
 		STRV_FOREACH (why, c->reasons) {
 			_cleanup_free_ char *w = hvc_escape_terminal(*why);
 			fprintf(f, "  why: %s\n", w);
@@ -412,9 +473,9 @@ void hvc_check_text(FILE *f, const struct hvc_check_run *r, bool quiet)
 		}
 	}
 	count(r, &k);
-	fprintf(f, "summary: %zu ok, %zu warning, %zu critical, %zu unknown, %zu skipped\n",
-		k.n[HVC_HEALTH_OK], k.n[HVC_HEALTH_WARNING], k.n[HVC_HEALTH_CRITICAL],
-		k.n[HVC_HEALTH_UNKNOWN], k.skipped);
+	fprintf(f, "%ssummary: %zu ok, %zu warning, %zu critical, %zu unknown, %zu skipped\n",
+		n || !quiet ? "\n" : "", k.n[HVC_HEALTH_OK], k.n[HVC_HEALTH_WARNING],
+		k.n[HVC_HEALTH_CRITICAL], k.n[HVC_HEALTH_UNKNOWN], k.skipped);
 }
 
 static struct json_object *jstr(const char *s)

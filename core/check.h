@@ -15,6 +15,7 @@
 
 #include "core/clocksource.h"
 #include "core/plan.h"
+#include "core/table.h"
 
 /* Ordered as Nagios' exit codes, which they are (--nagios). */
 enum hvc_health {
@@ -103,7 +104,14 @@ struct hvc_check_run {
 
 /* The worst health (critical > warning > unknown > ok) of every judged row. */
 enum hvc_health hvc_check_worst(const struct hvc_check_run *r);
-void hvc_check_text(FILE *f, const struct hvc_check_run *r, bool quiet);
+/* The check table's columns (core/table.h). */
+extern const struct hvc_column hvc_check_columns[];
+/*
+ * The table (o: --output, --noheadings, --raw, the terminal), then why each row is judged
+ * as it is, then the summary line. quiet: no table, only the rows not ok, then the summary.
+ */
+void hvc_check_text(
+	FILE *f, const struct hvc_check_run *r, bool quiet, const struct hvc_table_opts *o);
 struct json_object *hvc_check_json(const struct hvc_check_run *r);
 /* The Nagios plugin line (no newline): "HVCLOCK CRITICAL - ... | perfdata". Caller frees. */
 char *hvc_check_nagios(const struct hvc_check_run *r);

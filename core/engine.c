@@ -429,7 +429,14 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (!j)
 			return NULL;
+		if (p->e->progress)
+			p->e->progress(p->e->progress_data, false, false);
 		hvc_engine_guest(p->e, j->t, j->gp);
+		if (p->e->progress)
+			p->e->progress(p->e->progress_data, true,
+				j->gp->status == HVC_PLAN_FAILED ||
+					j->gp->status == HVC_PLAN_BLOCKED ||
+					j->gp->result == HVC_RESULT_FAILED);
 	}
 }
 

@@ -38,6 +38,13 @@ struct hvc_engine {
 	/* `hvclock check` (mode PLAN): the inspection adds the time sync tools' output, and each
 	 * reached guest gets HVC_CHECK_SAMPLES clock samples over its session (target->check). */
 	bool check;
+	/*
+	 * hvc_engine_run(): called by a worker as it takes a guest (done false) and when it is
+	 * through with it (done true; failed: the guest failed or is blocked). From several
+	 * threads at once: keep it short and thread-safe. NULL: not called.
+	 */
+	void (*progress)(void *data, bool done, bool failed);
+	void *progress_data;
 };
 
 /* Defaults, and the sysctl keys the inspection asks about from profiles. */

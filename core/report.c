@@ -38,24 +38,6 @@ static void text_end(struct text_out *t, FILE *f)
 	free(t->buf);
 }
 
-/* Display width of UTF-8 text, counting code points (good enough for names and paths). */
-static size_t display_width(const char *s)
-{
-	size_t w = 0;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		if ((*c & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-static void print_padded(FILE *f, const char *s, size_t width)
-{
-	size_t w = display_width(s);
-	fputs(s, f);
-	while (w++ < width + 2)
-		fputc(' ', f);
-}
-
 static const char *status_text(const struct hvc_guest_plan *gp)
 {
 	switch (gp->status) {
@@ -103,43 +85,69 @@ static const char *result_text(enum hvc_result r)
 
 /* ---- list ---- */
 
-static void list_text(FILE *f, const struct hvc_guest_list *l)
+static char *cell_name(const struct hvc_guest *g)
 {
-	static const char *const head[] = { "GUEST", "STATE", "KIND", "BOOT", "PERSISTENT", "URI" };
-	size_t w[ELEMENTSOF(head)];
-	char kind[64];
-
-	for (size_t c = 0; c < ELEMENTSOF(head); c++)
-		w[c] = strlen(head[c]);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct hvc_guest *g = l->guests[i];
-		_cleanup_free_ char *name = hvc_escape_terminal(g->name);
-		size_t ws[] = { display_width(name), strlen(hvc_state_to_string(g->state)),
-			strlen(hvc_guest_kind(g, kind, sizeof(kind))),
-			strlen(hvc_boot_path_to_string(g->boot)), 3, display_width(g->uri) };
-		for (size_t c = 0; c < ELEMENTSOF(head); c++)
-			if (ws[c] > w[c])
-				w[c] = ws[c];
-	}
-	for (size_t c = 0; c < ELEMENTSOF(head); c++)
-		c + 1 < ELEMENTSOF(head) ? print_padded(f, head[c], w[c]) : (void)fputs(head[c], f);
-	fputc('\n', f);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct hvc_guest *g = l->guests[i];
-		_cleanup_free_ char *name = hvc_escape_terminal(g->name);
-		print_padded(f, name, w[0]);
-		print_padded(f, hvc_state_to_string(g->state), w[1]);
-		print_padded(f, hvc_guest_kind(g, kind, sizeof(kind)), w[2]);
-		print_padded(f, hvc_boot_path_to_string(g->boot), w[3]);
-		print_padded(f, g->persistent ? "yes" : "no", w[4]);
-		fprintf(f, "%s\n", g->uri);
-	}
+	return hvc_escape_terminal(g->name);
 }
 
-void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l)
+static char *cell_kind(const struct hvc_guest *g)
+{
+	char kind[64];
+	return xstrdup(hvc_guest_kind(g, kind, sizeof(kind)));
+}
+
+static char *list_guest(const void *r)
+{
+	return cell_name(r);
+}
+static char *list_state(const void *r)
+{
+	return xstrdup(hvc_state_to_string(((const struct hvc_guest *)r)->state));
+}
+static char *list_kind(const void *r)
+{
+	return cell_kind(r);
+}
+static char *list_boot(const void *r)
+{
+	return xstrdup(hvc_boot_path_to_string(((const struct hvc_guest *)r)->boot));
+}
+static char *list_persistent(const void *r)
+{
+	return xstrdup(((const struct hvc_guest *)r)->persistent ? "yes" : "no");
+}
+static char *list_uri(const void *r)
+{
+	return hvc_escape_terminal(((const struct hvc_guest *)r)->uri);
+}
+static char *list_uuid(const void *r)
+{
+	return xstrdup_or_null(((const struct hvc_guest *)r)->uuid);
+}
+static char *list_host(const void *r)
+{
+	return NULL; /* the guest's host label: "-" until guests carry one */
+}
+
+/* clang-format off */
+const struct hvc_column hvc_report_list_columns[] = {
+	{ "GUEST", NULL, HVC_COL_DEFAULT, list_guest },
+	{ "HOST", NULL, 0, list_host },
+	{ "STATE", NULL, HVC_COL_DEFAULT, list_state },
+	{ "KIND", NULL, HVC_COL_DEFAULT, list_kind },
+	{ "BOOT", NULL, HVC_COL_DEFAULT, list_boot },
+	{ "PERSISTENT", NULL, HVC_COL_DEFAULT, list_persistent },
+	{ "URI", NULL, HVC_COL_DEFAULT | HVC_COL_TRUNC, list_uri },
+	{ "UUID", NULL, 0, list_uuid },
+	{ NULL, NULL, 0, NULL },
+};
+/* clang-format on */
+
+void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l, const struct hvc_table_opts *o)
 {
 	struct text_out t;
-	list_text(text_begin(&t), l);
+	hvc_table_print(text_begin(&t), hvc_report_list_columns, HVC_COL_DEFAULT, o,
+		(const void *const *)l->guests, l->n);
 	text_end(&t, f);
 }
 
@@ -562,39 +570,75 @@ static void print_evidence(FILE *f, const struct hvc_facts *fa, bool verbose)
 	}
 }
 
-static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind)
+static char *plan_guest(const void *r)
 {
-	const char *last = kind == HVC_REPORT_PLAN ? "STATUS" : "RESULT";
-	size_t w[4] = { 5, 4, 4, 6 };
-	char kbuf[64];
+	return cell_name(((const struct hvc_guest_plan *)r)->guest);
+}
+static char *plan_host(const void *r)
+{
+	return NULL; /* the guest's host label: "-" until guests carry one */
+}
+static char *plan_kind(const void *r)
+{
+	return cell_kind(((const struct hvc_guest_plan *)r)->guest);
+}
+static char *plan_boot(const void *r)
+{
+	return xstrdup(hvc_boot_path_to_string(((const struct hvc_guest_plan *)r)->guest->boot));
+}
+static char *plan_state(const void *r)
+{
+	return xstrdup(hvc_state_to_string(((const struct hvc_guest_plan *)r)->guest->state));
+}
+static char *plan_remedy(const void *r)
+{
+	const struct hvc_profile *p = ((const struct hvc_guest_plan *)r)->decision.profile;
+	return p ? xstrdup(p->name) : NULL;
+}
+static char *plan_status(const void *r)
+{
+	return xstrdup(status_text(r));
+}
+static char *plan_result(const void *r)
+{
+	return xstrdup(result_text(((const struct hvc_guest_plan *)r)->result));
+}
+static char *plan_address(const void *r)
+{
+	const char *a = ((const struct hvc_guest_plan *)r)->reach.address;
+	return a ? hvc_escape_terminal(a) : NULL;
+}
+static char *plan_uuid(const void *r)
+{
+	return xstrdup_or_null(((const struct hvc_guest_plan *)r)->guest->uuid);
+}
 
-	for (size_t i = 0; i < p->n + !!p->host; i++) {
-		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
-		_cleanup_free_ char *name = hvc_escape_terminal(gp->guest->name);
-		const struct hvc_profile *pr = gp->decision.profile;
-		size_t ws[] = { display_width(name),
-			strlen(hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf))),
-			strlen(hvc_boot_path_to_string(gp->guest->boot)),
-			pr ? strlen(pr->name) : 1 };
-		for (size_t c = 0; c < 4; c++)
-			if (ws[c] > w[c])
-				w[c] = ws[c];
-	}
-	print_padded(f, "GUEST", w[0]);
-	print_padded(f, "KIND", w[1]);
-	print_padded(f, "BOOT", w[2]);
-	print_padded(f, "REMEDY", w[3]);
-	fprintf(f, "%s\n", last);
-	for (size_t i = 0; i < p->n + !!p->host; i++) {
-		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
-		_cleanup_free_ char *name = hvc_escape_terminal(gp->guest->name);
-		print_padded(f, name, w[0]);
-		print_padded(f, hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf)), w[1]);
-		print_padded(f, hvc_boot_path_to_string(gp->guest->boot), w[2]);
-		print_padded(f, gp->decision.profile ? gp->decision.profile->name : "-", w[3]);
-		fprintf(f, "%s\n",
-			kind == HVC_REPORT_PLAN ? status_text(gp) : result_text(gp->result));
-	}
+/* clang-format off */
+const struct hvc_column hvc_report_plan_columns[] = {
+	{ "GUEST", NULL, HVC_COL_DEFAULT, plan_guest },
+	{ "HOST", NULL, 0, plan_host },
+	{ "KIND", NULL, HVC_COL_DEFAULT, plan_kind },
+	{ "BOOT", NULL, HVC_COL_DEFAULT, plan_boot },
+	{ "STATE", NULL, 0, plan_state },
+	{ "REMEDY", NULL, HVC_COL_DEFAULT | HVC_COL_TRUNC, plan_remedy },
+	{ "STATUS", NULL, HVC_COL_DEFAULT_PLAN, plan_status },
+	{ "RESULT", NULL, HVC_COL_DEFAULT_APPLY, plan_result },
+	{ "ADDRESS", NULL, HVC_COL_TRUNC, plan_address },
+	{ "UUID", NULL, 0, plan_uuid },
+	{ NULL, NULL, 0, NULL },
+};
+/* clang-format on */
+
+static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind,
+	const struct hvc_table_opts *o)
+{
+	size_t n = p->n + !!p->host;
+	_cleanup_free_ const void **rows = xcalloc(n ? n : 1, sizeof(*rows));
+
+	for (size_t i = 0; i < n; i++)
+		rows[i] = i < p->n ? &p->guests[i] : p->host;
+	hvc_table_print(f, hvc_report_plan_columns,
+		kind == HVC_REPORT_PLAN ? HVC_COL_DEFAULT_PLAN : HVC_COL_DEFAULT_APPLY, o, rows, n);
 }
 
 static void print_restart(FILE *f, const struct hvc_restart *rs)
@@ -718,30 +762,65 @@ static void restart_summary(FILE *f, const struct hvc_plan *p)
 	}
 }
 
-static void plan_text(
-	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet)
+bool hvc_report_needs_attention(const struct hvc_guest_plan *gp, enum hvc_report_kind kind)
+{
+	if (gp->status == HVC_PLAN_FAILED || gp->status == HVC_PLAN_BLOCKED ||
+		gp->error_kind == HVC_ERRKIND_INTERRUPTED)
+		return true;
+	if (kind == HVC_REPORT_PLAN)
+		return gp->status == HVC_PLAN_PENDING || gp->status == HVC_PLAN_POWER_CYCLE;
+	if (gp->restart && gp->restart->result != HVC_RESTART_NOT_NEEDED &&
+		!(gp->restart->result == HVC_RESTART_DONE &&
+			gp->restart->verification == HVC_VERIFY_VERIFIED))
+		return true;
+	return gp->result == HVC_RESULT_FAILED || gp->result == HVC_RESULT_STALE ||
+		(gp->result == HVC_RESULT_DEFERRED && !gp->restart);
+}
+
+/* -q: the names on f; why the failed ones failed, one line each, on err. */
+static void quiet_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_report_kind kind)
+{
+	for (size_t i = 0; i < p->n + !!p->host; i++) {
+		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
+		if (!hvc_report_needs_attention(gp, kind))
+			continue;
+		_cleanup_free_ char *n = hvc_escape_terminal(gp->guest->name);
+		fprintf(f, "%s\n", n);
+		if (kind == HVC_REPORT_PLAN &&
+			(gp->status == HVC_PLAN_FAILED || gp->status == HVC_PLAN_BLOCKED)) {
+			_cleanup_free_ char *why = hvc_escape_terminal(strna(gp->status_reason));
+			fprintf(err, "hvclock: %s: %s: %s\n", n, status_text(gp), why);
+		} else if (kind != HVC_REPORT_PLAN && gp->result == HVC_RESULT_FAILED) {
+			_cleanup_free_ char *why = hvc_escape_terminal(strna(gp->result_msg));
+			fprintf(err, "hvclock: %s: failed: %s\n", n, why);
+		}
+	}
+	if (kind == HVC_REPORT_ROLLOUT)
+		restart_summary(err, p);
+}
+
+static void plan_text(FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind,
+	const struct hvc_report_opts *o)
 {
 	struct hvc_plan_counts c;
+	size_t rows = p->n + !!p->host, detailed = 0;
+	bool compact = !o->verbose && o->compact_over && rows > o->compact_over;
 
-	if (!quiet) {
-		print_table(f, p, kind);
-		for (size_t i = 0; i < p->n; i++)
-			print_guest(f, &p->guests[i], kind, verbose);
-		if (p->host)
-			print_guest(f, p->host, kind, verbose);
-		fputc('\n', f);
+	print_table(f, p, kind, &o->table);
+	for (size_t i = 0; i < rows; i++) {
+		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
+		if (compact && !hvc_report_needs_attention(gp, kind))
+			continue;
+		print_guest(f, gp, kind, o->verbose);
+		detailed++;
 	}
+	fputc('\n', f);
+	if (compact)
+		fprintf(f,
+			"%zu of %zu guests in detail: those that need attention (-v shows every "
+			"guest)\n",
+			detailed, rows);
 	if (kind == HVC_REPORT_PLAN) {
-		if (quiet)
-			for (size_t i = 0; i < p->n; i++) {
-				const struct hvc_guest_plan *gp = &p->guests[i];
-				if (gp->status != HVC_PLAN_FAILED && gp->status != HVC_PLAN_BLOCKED)
-					continue;
-				_cleanup_free_ char *n = hvc_escape_terminal(gp->guest->name);
-				_cleanup_free_ char *why =
-					hvc_escape_terminal(strna(gp->status_reason));
-				fprintf(f, "%s: %s: %s\n", n, status_text(gp), why);
-			}
 		hvc_plan_count(p, &c);
 		fprintf(f,
 			"%zu guests: %zu with changes pending, %zu nothing to do, %zu waiting for "
@@ -752,15 +831,6 @@ static void plan_text(
 	} else {
 		struct rollout_counts r;
 		count_results(p, &r);
-		if (quiet)
-			for (size_t i = 0; i < p->n; i++)
-				if (p->guests[i].result == HVC_RESULT_FAILED) {
-					_cleanup_free_ char *n =
-						hvc_escape_terminal(p->guests[i].guest->name);
-					_cleanup_free_ char *why =
-						hvc_escape_terminal(strna(p->guests[i].result_msg));
-					fprintf(f, "%s: failed: %s\n", n, why);
-				}
 		fprintf(f,
 			"%zu guests: %zu applied, %zu already in place, %zu deferred until "
 			"power-cycle/reboot, %zu skipped, %zu failed\n",
@@ -778,10 +848,16 @@ static void plan_text(
 	}
 }
 
-void hvc_report_plan_text(
-	FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind, bool verbose, bool quiet)
+void hvc_report_plan_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_report_kind kind,
+	const struct hvc_report_opts *o)
 {
-	struct text_out t;
-	plan_text(text_begin(&t), p, kind, verbose, quiet);
+	struct text_out t, e;
+	if (o->quiet) {
+		quiet_text(text_begin(&t), text_begin(&e), p, kind);
+		text_end(&t, f);
+		text_end(&e, err);
+		return;
+	}
+	plan_text(text_begin(&t), p, kind, o);
 	text_end(&t, f);
 }

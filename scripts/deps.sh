@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="meson ninja-build gcc pkg-config libc6-dev
-libvirt-dev libvirt-clients libxml2-dev libjson-c-dev libssh-dev libxen-dev
+libvirt-dev libvirt-clients libxml2-dev libjson-c-dev libsmartcols-dev libssh-dev libxen-dev
 python3 python3-jsonschema openssh-server openssh-client busybox-static dash clang
 qemu-system-x86 libvirt-daemon-system libvirt-daemon-driver-qemu dnsmasq-base libxml2-utils
 cpio kmod e2fsprogs fdisk xz-utils util-linux iproute2 file

@@ -73,6 +73,12 @@ mkdir "$TMP/d" && : >"$TMP/d/key"
 complete plan -i "$TMP/d/k"
 check "-i FILE: files" words "$TMP/d/key"
 
+complete list -o UUID,G
+check "list -o UUID,G: list's column names after the comma" words UUID,GUEST
+
+complete check --output ""
+check "check --output: check's column names" words GUEST HOST HEALTH OFFSET TIMESYNC SYMPTOMS CLOCKSOURCE REMEDY
+
 complete --connect ""
 check "--connect URI: nothing offered" words
 

@@ -98,7 +98,9 @@ check "the same URI twice: guests listed once" json_check '
 assert len(d["guests"]) == 1, d["guests"]'
 
 run -c "$FLEET" -q plan
-check "quiet: only the summary line" sh -c '[ $(wc -l <'"$TMP/out"') -eq 1 ]'
+printf '%s\n' centos6-db el6-batch-paused "legacy app (centos 6)" "web 01 (spaces)" xen-classic-web >"$TMP/want"
+check "quiet: only the names of the guests with changes pending, one a line, in natural order" cmp -s "$TMP/want" "$TMP/out"
+check "quiet: nothing on stderr but the dom0 warning (nothing failed)" sh -c '! grep -v "also changes dom0" '"$TMP/err"
 
 run -c "$FLEET" list
 check "list: all guests incl. shut-off, with boot path" sh -c '[ '$rc' -eq 0 ] && grep -q "^retired-vm  *shutoff" '"$TMP/out"' && grep -q "^xen-pvops-mail  *running  *xen pv  *bootloader" '"$TMP/out"

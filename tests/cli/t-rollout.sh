@@ -89,7 +89,8 @@ assert d["summary"]["restart"] == {"verified": 0, "failed": 0, "not_restarted": 
 printf '[guest:centos6-db]\nrestart = no\n' >"$TMP/restart.conf"
 chmod 600 "$TMP/restart.conf"
 run --config "$TMP/restart.conf" -c "$FLEET" rollout --restart -q --profile el5-kvm-x86-64 centos6-db
-check "rollout --restart: restart = no in the configuration is never restarted, and said so" sh -c '[ '$rc' -eq 0 ] && grep -q "^  centos6-db: skipped: restart = no in the configuration$" '"$TMP/out"
+check "rollout --restart: restart = no in the configuration is never restarted, and said so (-q: on stderr)" sh -c '[ '$rc' -eq 0 ] && grep -q "^  centos6-db: skipped: restart = no in the configuration$" '"$TMP/err"
+check "rollout --restart -q: stdout names the guest that still waits for its restart, only it" sh -c '[ "$(cat '"$TMP/out"')" = centos6-db ]'
 run -c "$FLEET" rollout centos6-db --json
 check "rollout without --restart: no restart object" json_check '
 assert "restart" not in g["centos6-db"] and "restart" not in d["summary"], g["centos6-db"]'

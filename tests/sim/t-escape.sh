@@ -139,7 +139,7 @@ safe "rollback --json: stderr has no raw control, C1 or invalid UTF-8" "$TMP/rol
 rc=0; HV -q rollout --all-guests >"$TMP/rollout-q.out" 2>"$TMP/rollout-q.err" || rc=$?
 safe "rollout -q: the failure lines have no raw control, C1 or invalid UTF-8" \
 	"$TMP/rollout-q.out" "$TMP/rollout-q.err"
-shows "rollout -q: the failure lines quote the guests' text, escaped" "$TMP/rollout-q.out" \
+shows "rollout -q: the failure lines (stderr) quote the guests' text, escaped" "$TMP/rollout-q.err" \
 	"hostile stderr $SHOWN end" "(banner: SSH-1.5-$SHOWN)"
 rc=0; HV rollout --all-guests --json >"$TMP/rollout.json" 2>"$TMP/rollout-json.err" || rc=$?
 json_ok "rollout --json: python3 -m json.tool accepts it; strict UTF-8" "$TMP/rollout.json"

@@ -123,7 +123,8 @@ static char *render_text(const struct hvc_plan *plan, enum hvc_report_kind kind)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	hvc_report_plan_text(f, plan, kind, false, false);
+	struct hvc_report_opts o = { 0 };
+	hvc_report_plan_text(f, stderr, plan, kind, &o);
 	fclose(f);
 	return buf;
 }
@@ -153,6 +154,54 @@ static void test_plan_text(void)
 	compare(t, "report/plan.txt");
 	/* Whatever the golden file says: a terminal escape from a guest name never gets through. */
 	CHECK(strchr(t, '\x1b') == NULL);
+	hvc_plan_finish(&plan);
+}
+
+/* More rows than compact_over: the table, then in detail only the rows that need attention. */
+static void test_plan_compact_and_quiet(void)
+{
+	struct hvc_plan plan = { 0 };
+	struct hvc_report_opts o = { .compact_over = 6 };
+	char *buf = NULL, *ebuf = NULL;
+	size_t len = 0, elen = 0;
+	FILE *f, *e;
+
+	make_plan(&plan);
+	f = open_memstream(&buf, &len);
+	hvc_report_plan_text(f, stderr, &plan, HVC_REPORT_PLAN, &o);
+	fclose(f);
+	CHECK(strstr(buf, "\nmodern  ") && strstr(buf, "\ntransient  ")); /* in the table */
+	CHECK(strstr(buf, "\nel6-direct: changes pending\n") && strstr(buf, "\nbroken: failed\n") &&
+		strstr(buf, "\nDomain-0: changes pending\n"));
+	CHECK(!strstr(buf, "\nmodern: ") && !strstr(buf, "\ntransient: "));
+	CHECK(strstr(buf,
+		"\n5 of 7 guests in detail: those that need attention (-v shows every "
+		"guest)\n"));
+	free(buf);
+
+	/* 7 rows fit in 7: every guest in detail; and with verbose whatever the size. */
+	for (int i = 0; i < 2; i++) {
+		o = (struct hvc_report_opts){ .compact_over = i ? 1 : 7, .verbose = i };
+		f = open_memstream(&buf, &len);
+		hvc_report_plan_text(f, stderr, &plan, HVC_REPORT_PLAN, &o);
+		fclose(f);
+		CHECK(strstr(buf, "\nmodern: no remedy\n") && !strstr(buf, "guests in detail"));
+		free(buf);
+	}
+
+	/* -q: the names that need attention on f, why the failed one failed on err. */
+	o = (struct hvc_report_opts){ .quiet = true };
+	f = open_memstream(&buf, &len);
+	e = open_memstream(&ebuf, &elen);
+	hvc_report_plan_text(f, e, &plan, HVC_REPORT_PLAN, &o);
+	fclose(f);
+	fclose(e);
+	CHECK(streq(buf, "el6-direct\nel6 disk \\x1b[31mred\nxen-old\nbroken\nDomain-0\n"));
+	CHECK(strncmp(ebuf, "hvclock: broken: failed: ", 25) == 0 && !strchr(ebuf + 25, '\n')[1]);
+	if (hvc_test_case_failed)
+		printf("# %s# %s", buf, ebuf);
+	free(buf);
+	free(ebuf);
 	hvc_plan_finish(&plan);
 }
 
@@ -224,7 +273,7 @@ static void test_list(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	hvc_report_list_text(f, &guests);
+	hvc_report_list_text(f, &guests, &(struct hvc_table_opts){ 0 });
 	fclose(f);
 	compare(buf, "report/list.txt");
 	free(buf);
@@ -303,7 +352,7 @@ static void test_hostile_fields(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	hvc_report_list_text(f, &one);
+	hvc_report_list_text(f, &one, &(struct hvc_table_opts){ 0 });
 	fclose(f);
 	CHECK(terminal_safe(buf));
 	free(buf);
@@ -317,6 +366,7 @@ int main(void)
 {
 	static const struct hvc_test tests[] = {
 		HVC_TEST(test_plan_text),
+		HVC_TEST(test_plan_compact_and_quiet),
 		HVC_TEST(test_plan_json),
 		HVC_TEST(test_rollout_text_and_json),
 		HVC_TEST(test_list),
