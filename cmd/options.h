@@ -49,6 +49,7 @@ enum {
 	HVC_OPT_RESTART_TIMEOUT,
 	HVC_OPT_PROMETHEUS,
 	HVC_OPT_NAGIOS,
+	HVC_OPT_WAIT_LOCK,
 };
 
 struct hvc_option {
