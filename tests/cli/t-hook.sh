@@ -102,6 +102,7 @@ cat >"$TMP/hook.conf" <<EOS
 # a comment
 HVCLOCK_HOOK_WAIT_SSH=77
 HVCLOCK_HOOK_WAIT_LOCK=99
+HVCLOCK_HOOK_ACCEPT_NEW=yes
 LIBVIRT_DEFAULT_URI=test:///a b
 FOO=bar
 HVCLOCK_HOOK_LOG=\$(touch $TMP/pwned3)
@@ -109,7 +110,7 @@ EOS
 CONF=$TMP/hook.conf HVCLOCK_HOOK_DETACH=setsid hook c1 started begin -
 check "settings file: exit 0" rc_is 0
 check "settings file: hvclock started" started
-check "settings file: --wait-ssh and --wait-lock from it" args_are rollout --wait-ssh 77 --wait-lock 99 -- c1
+check "settings file: --wait-ssh, --wait-lock and --accept-new from it" args_are rollout --wait-ssh 77 --wait-lock 99 --accept-new -- c1
 check "settings file: LIBVIRT_DEFAULT_URI passed to hvclock, FOO not" sh -c "[ \"\$(cat '$TMP/env')\" = \"\$(printf '%s\n' 'test:///a b' unset)\" ]"
 echo >"$TMP/release"
 check "settings file: hvclock ends" ended
