@@ -154,6 +154,12 @@ waited() {
 }
 check "lock held: the hook's hvclock waits for it, saying so once" waited
 check "lock held: ... and has not given up" sh -c "[ ! -e '$TMP/real-rc' ]"
+# --wait-lock is a bound: still held after it, exit 3 and one line that says so
+run -c "$FLEET" rollout --wait-lock 1 debian12-web
+check "--wait-lock 1, lock held throughout: exit 3, says it waited and that the holder did not finish" sh -c "[ $rc -eq 3 ] &&
+	[ \"\$(sed 's/(pid [0-9]*)/(pid N)/; s/(lock [^)]*)/(lock L)/' '$TMP/err')\" = \"\$(printf '%s\n' \
+		'hvclock: waiting up to 1 s for another hvclock run (pid N) to finish (lock L)' \
+		'hvclock: another hvclock run (pid N) is changing guests (lock L); it did not finish within --wait-lock')\" ]"
 exec 9>&-
 check "lock freed: the hook's hvclock ends" sh -c "timeout 60 cat '$TMP/real-ended' >/dev/null"
 check "lock freed: it did its rollout (a report; not exit 3, no refusal)" sh -c "[ \"\$(cat '$TMP/real-rc')\" != 3 ] && grep -q '^1 guests:' '$TMP/hook.log' && ! grep -q 'is changing guests' '$TMP/hook.log'"
