@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/run.h"
@@ -52,7 +53,42 @@ fail:
 	return -1;
 }
 
-int hvc_lock_take(int *ret_fd)
+/* The PID the holder wrote into the lock file, or "" (buf of size n). */
+static void read_holder(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	strstrip(buf);
+}
+
+/*
+ * flock() the file, waiting up to wait_s seconds while another process holds it (checked
+ * every LOCK_POLL_MS: flock has no timeout of its own). 0, or -1 with errno.
+ */
+#define LOCK_POLL_MS 200
+static int lock_wait(int fd, const char *path, int wait_s)
+{
+	int64_t until = hvc_now_ms() + 1000LL * wait_s;
+	bool said = false;
+	char buf[32];
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if ((errno != EWOULDBLOCK && errno != EAGAIN) || hvc_now_ms() >= until)
+			return -1;
+		if (!said) {
+			read_holder(fd, buf, sizeof(buf));
+			hvc_log_error("waiting up to %d s for another hvclock run (pid %s) to "
+				      "finish (lock %s)",
+				wait_s, *buf ? buf : "unknown", path);
+			said = true;
+		}
+		struct timespec ts = { 0, LOCK_POLL_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+int hvc_lock_take(int *ret_fd, int wait_s)
 {
 	const char *path = getenv("HVCLOCK_LOCK_FILE"), *base;
 	_cleanup_free_ char *dir = NULL;
@@ -88,14 +124,16 @@ int hvc_lock_take(int *ret_fd)
 		close(fd);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		strstrip(buf);
-		if (errno == EWOULDBLOCK || errno == EAGAIN || n >= 0)
+	if (lock_wait(fd, path, wait_s) < 0) {
+		if (errno == EWOULDBLOCK || errno == EAGAIN) {
+			read_holder(fd, buf, sizeof(buf));
 			hvc_log_error("another hvclock run (pid %s) is changing guests (lock %s); "
-				      "wait for it to finish",
-				*buf ? buf : "unknown", path);
+				      "%s",
+				*buf ? buf : "unknown", path,
+				wait_s ? "it did not finish within --wait-lock"
+				       : "wait for it to finish (or use --wait-lock SECONDS)");
+		} else
+			hvc_log_error("cannot lock %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}

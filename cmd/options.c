@@ -65,6 +65,9 @@ const struct hvc_option hvc_options[] = {
 	{ "all-guests", HVC_OPT_ALL_GUESTS, NULL,
 	  "every guest that is not shut off (plan, rollout, rollback, check)",
 	  HVC_IN_PLAN | HVC_IN_ROLLOUT | HVC_IN_ROLLBACK | HVC_IN_CHECK },
+	{ "wait-lock", HVC_OPT_WAIT_LOCK, "SECONDS",
+	  "wait up to SECONDS for another run's lock instead of exit 3\n"
+	  "(rollout, rollback)", HVC_IN_ROLLOUT | HVC_IN_ROLLBACK },
 	{ "restart", HVC_OPT_RESTART, NULL,
 	  "then restart each guest whose change waits for it (power-cycle\n"
 	  "or reboot, as planned) and verify the remedy in it (rollout)", HVC_IN_ROLLOUT },

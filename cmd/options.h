@@ -52,6 +52,7 @@ enum {
 	HVC_OPT_JUMP,
 	HVC_OPT_NOHEADINGS,
 	HVC_OPT_RAW,
+	HVC_OPT_WAIT_LOCK,
 };
 
 struct hvc_option {

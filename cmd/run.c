@@ -61,6 +61,8 @@ int hvc_run_option(void *data, int val, const char *arg)
 			return hvc_number_option(
 				arg, "--restart-timeout", 1, 3600, &run->restart_timeout_s);
 		return 0;
+	case HVC_OPT_WAIT_LOCK:
+		return hvc_number_option(arg, "--wait-lock", 1, 86400, &run->wait_lock_s);
 	case HVC_OPT_PROMETHEUS:
 		if (!run->check || !*arg)
 			break;
@@ -498,7 +500,7 @@ int hvc_run(struct hvc_run *run)
 		hvc_log_error("%s", terr.msg);
 		goto out;
 	}
-	if (writes && hvc_lock_take(&lock_fd) < 0)
+	if (writes && hvc_lock_take(&lock_fd, run->wait_lock_s) < 0)
 		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */
 	if (hvc_fleet_open(ctx, !writes, true, &fleet) < 0)

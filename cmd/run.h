@@ -15,6 +15,7 @@ struct hvc_run {
 	/* rollout --restart and its staging options (0 / false: not given) */
 	bool restart, canary, force_off;
 	int batch, max_failed, restart_timeout_s;
+	int wait_lock_s; /* --wait-lock: wait this long for the lock (0: refuse at once) */
 	const char *restart_only; /* the first staging option given, for "needs --restart" */
 	struct hvc_check_cli *check; /* `hvclock check` (mode PLAN): its options; else NULL */
 	struct hvc_table_opts table; /* -o, --noheadings, --raw (checked first by hvc_run()) */
@@ -94,7 +95,9 @@ void hvc_progress_stop(struct hvc_progress *p, struct hvc_engine *e);
 /*
  * Take the lock of the runs that change things ($HVCLOCK_LOCK_FILE, default
  * /run/hvclock/lock), held by *ret_fd until it is closed (or the process ends).
+ * Held by another run: wait up to wait_s seconds for it (0: not at all), with one
+ * line on stderr when the waiting starts.
  * Refused (-1, one line on stderr naming the PID that holds it, or the path and
  * the cause): the caller exits 3.
  */
-int hvc_lock_take(int *ret_fd);
+int hvc_lock_take(int *ret_fd, int wait_s);

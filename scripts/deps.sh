@@ -10,7 +10,7 @@ qemu-system-x86 libvirt-daemon-system libvirt-daemon-driver-qemu dnsmasq-base li
 cpio kmod e2fsprogs fdisk xz-utils util-linux iproute2 file
 systemd grub-common grub2-common
 dpkg-dev debhelper fakeroot lintian bash-completion
-ansible-core python3-prometheus-client"
+ansible-core python3-prometheus-client virtinst python3-yaml"
 
 missing=""
 for p in $PKGS; do

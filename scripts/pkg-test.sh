@@ -127,6 +127,9 @@ fi
 check "man pages installed" sh -c "[ -f /usr/share/man/man1/hvclock.1.gz ] && [ -f /usr/share/man/man5/hvclock.conf.5.gz ]"
 check "profiles and guest scripts installed" sh -c "ls /usr/share/hvclock/profiles/*.profile >/dev/null && [ -f /usr/share/hvclock/guest/inspect.sh ]"
 check "the libvirt hook example and the example configuration installed" sh -c "[ -f /usr/share/doc/hvclock/examples/libvirt-hook-qemu ] && [ -f /usr/share/doc/hvclock/hvclock.conf.example ]"
+check "the examples installed as they are (not compressed; the scripts executable)" sh -c "cd /usr/share/doc/hvclock/examples &&
+	[ -x libvirt-hook-qemu ] && [ -x virt-install-hvclock.sh ] && [ -f cloud-init-user-data.yaml ] &&
+	[ -f terraform-libvirt.tf ] && [ -f ansible-hvclock.yml ]"
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	out=$(bash -c '. /usr/share/bash-completion/bash_completion
 		. /usr/share/bash-completion/completions/hvclock

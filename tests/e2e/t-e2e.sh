@@ -806,6 +806,96 @@ for x in p1 d2; do
 done
 mark "provisioned guests power-cycled and verified"
 
+# ======================================================================================
+# 9. the libvirt hook (docs/examples/libvirt-hook-qemu, as shipped) on this libvirtd: starting a
+# guest ends, with no other action, with its remedy applied, and libvirtd answers meanwhile; a
+# restart by `hvclock rollout --restart` runs the hook again, whose rollout waits for the lock
+# ======================================================================================
+mkdir -p "$S/etc/hooks"
+install -m 755 "$top/docs/examples/libvirt-hook-qemu" "$S/etc/hooks/qemu"
+# libvirtd gives hooks almost no environment: the settings file beside the hook
+cat >"$RUN/hook-hvclock.conf" <<EOF
+[ssh]
+identity = $G/id_ed25519
+known-hosts = $KH
+agent = no
+connect-timeout = 10
+[guest:p2]
+profile = e2e-hpet
+EOF
+cat >"$S/etc/hooks/hvclock-hook.conf" <<EOF
+# the test's: its hvclock, state, lock and configuration
+HVCLOCK_HOOK_HVCLOCK=$HVCLOCK
+HVCLOCK_HOOK_WAIT_SSH=240
+HVCLOCK_HOOK_ACCEPT_NEW=yes
+HVCLOCK_HOOK_LOG=$RUN/hook.log
+HVCLOCK_CONFIG=$RUN/hook-hvclock.conf
+HVCLOCK_PROFILES_DIR=$here/profiles
+HVCLOCK_STATE_DIR=$HVCLOCK_STATE_DIR
+HVCLOCK_LOCK_FILE=$HVCLOCK_LOCK_FILE
+EOF
+: >"$RUN/hook.log"
+if bed_ns "$S" test -d /run/systemd/system; then detach=systemd-run; else detach=setsid; fi
+echo "# hook: detached with $detach (the bed's /run is its own tmpfs: no /run/systemd/system)"
+# libvirtd looks for its hooks when it starts
+bed_libvirtd_stop "$S"
+bed_libvirtd_start "$S" || bail "libvirtd did not start again with the hook"
+bed_define "$S" "$G" p2 direct || bail "cannot define p2"
+ctx_set "xml.p2" "$(xml_cmdline p2 --inactive)"
+hook_busy() { pgrep -f -- "rollout --wait-ssh 240 --wait-lock 3600 --accept-new -- p2" >/dev/null; }
+# hook_watch SECONDS: while the hook's hvclock runs, `virsh list` (bounded by 10 s) every second;
+# their slowest time in $slowest, their number in $lists; 1 if still running after SECONDS
+hook_watch() {
+	local t1=$(($(date +%s) + $1)) t
+	slowest=0 lists=0
+	while hook_busy; do
+		[ "$(date +%s)" -lt "$t1" ] || return 1
+		t=$(date +%s.%N)
+		bed_ns "$S" timeout 10 virsh -q -c qemu:///system list --name >/dev/null || { slowest=timeout; return 0; }
+		t=$(el "$t")
+		lists=$((lists + 1))
+		[ "$slowest" = timeout ] || slowest=$(echo "$t $slowest" | awk '{ print ($1 > $2 ? $1 : $2) }')
+		sleep 1
+	done
+}
+ts=$(date +%s.%N)
+bed_virsh "$S" start p2 >/dev/null || bail "cannot start p2"
+start_s=$(el "$ts")
+t "hook: virsh start p2 returns (${start_s} s, the hook included) with the hook's hvclock still running" hook_busy
+hook_watch 400
+hrc=$?
+echo "# hook: virsh start p2 took $start_s s; $lists x virsh list while the hook's hvclock ran, the slowest $slowest s; that rollout ended $(el "$ts") s after the start"
+t "hook: libvirtd answers while the hook's rollout runs (virsh list within 10 s; slowest $slowest s)" \
+	sh -c "[ $lists -ge 1 ] && [ '$slowest' != timeout ]"
+t "hook: the rollout it started ended (within 400 s)" [ $hrc = 0 ]
+t "hook: its report: p2 done, the <cmdline> deferred until the power-cycle, nothing failed" \
+	grep -qx '1 guests: 0 applied, 0 already in place, 1 deferred until power-cycle/reboot, 0 skipped, 0 failed' "$RUN/hook.log"
+snap p2 "$RUN/p2.1"
+t "hook: in p2: clocksource hpet (live), the drop-in applied (kernel.panic 17)" \
+	[ "$(sv "$RUN/p2.1" cs)/$(sv "$RUN/p2.1" panic)" = hpet/17 ]
+t "hook: p2's persistent <cmdline> has clocksource=hpet" \
+	[ "$(words "$(xml_cmdline p2 --inactive)")" = "$(words "$(ctx_get xml.p2) clocksource=hpet")" ]
+grep -q '0 failed$' "$RUN/hook.log" || diag <"$RUN/hook.log"
+mark "hook: virsh start -> remedy applied"
+
+# hvclock's own restart starts p2 again: libvirtd runs the hook's "started" while this rollout holds
+# hvclock's lock; the hook's rollout waits for it (--wait-lock), then finds p2 done
+ctx_set "boot.p2" "$(boot_id p2)"
+: >"$RUN/hook.log"
+HV_TIMEOUT=900 hv rollout "${PROFILE[@]}" --restart --wait-ssh 240 p2 --json
+check_json "hook: rollout --restart p2 (exit 0, verified) while the hook runs for p2 again" '
+assert rc == 0, rc
+assert g["p2"]["result"] == "applied", (g["p2"]["result"], g["p2"]["result_message"])'
+hook_watch 400
+hrc=$?
+t "hook: the restart ran the hook, whose hvclock waited for the restarting run's lock" \
+	grep -q '^hvclock: waiting up to 3600 s for another hvclock run (pid [0-9]*) to finish' "$RUN/hook.log"
+t "hook: ... then did its rollout: p2 already in place, no refusal (within 400 s)" sh -c "[ $hrc = 0 ] &&
+	grep -qx '1 guests: 0 applied, 1 already in place, 0 deferred until power-cycle/reboot, 0 skipped, 0 failed' '$RUN/hook.log' &&
+	! grep -q 'is changing guests' '$RUN/hook.log'"
+grep -q 'already in place, 0 deferred' "$RUN/hook.log" || diag <"$RUN/hook.log"
+mark "hook: re-run by rollout --restart waits for the lock"
+
 echo "# times per step:"
 printf '#   %s\n' "${TIMES[@]}"
 tap_done
