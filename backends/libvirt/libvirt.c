@@ -1,6 +1,7 @@
 /* libvirt.c: the libvirt backend: connect, list guests and redefine them through libvirt's API. */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <strings.h>
 #include <stdio.h>
 
@@ -111,6 +112,22 @@ static virConnectAuth refusing_auth = {
 	.cbdata = NULL,
 };
 
+/*
+ * Register libxml2's Relax-NG type libraries before any worker defines:
+ * VALIDATE defines from several workers at once otherwise race to do it,
+ * and the loser prints "Relax-NG types library failed to register".
+ * The same for the XML Schema datatypes Relax-NG uses: libxml2 2.9 builds
+ * them on first use, unlocked, and the loser of that race leaks the
+ * winner's tables (LeakSanitizer saw it with parallel validating defines).
+ */
+static pthread_once_t xml_types_once = PTHREAD_ONCE_INIT;
+
+static void init_xml_types(void)
+{
+	xmlRelaxNGInitTypes();
+	xmlSchemaInitTypes();
+}
+
 static int libvirt_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err)
 {
@@ -121,18 +138,8 @@ static int libvirt_open(
 	char *canonical;
 
 	virSetErrorFunc(NULL, silent_error_func);
-	/*
-	 * Register libxml2's Relax-NG type libraries here, in the main thread:
-	 * VALIDATE defines from several workers at once otherwise race to do it,
-	 * and the loser prints "Relax-NG types library failed to register".
-	 */
-	xmlRelaxNGInitTypes();
-	/*
-	 * The same for the XML Schema datatypes Relax-NG uses: libxml2 2.9 builds
-	 * them on first use, unlocked, and the loser of that race leaks the
-	 * winner's tables (LeakSanitizer saw it with parallel validating defines).
-	 */
-	xmlSchemaInitTypes();
+	/* Once, before any define: hosts are opened from several threads at once. */
+	pthread_once(&xml_types_once, init_xml_types);
 	/*
 	 * Opening test:///missing.xml makes libxml2 (inside libvirt) print "I/O
 	 * warning : failed to load external entity" through its per-thread generic
@@ -573,6 +580,12 @@ static int libvirt_guest_state(struct hvc_backend *b, const struct hvc_guest *g,
 	return r;
 }
 
+/* A remote connection whose link or daemon went away answers 0 (or -1) from then on. */
+static bool libvirt_alive(struct hvc_backend *b)
+{
+	return virConnectIsAlive(libvirt_backend_from_backend(b)->conn) == 1;
+}
+
 const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.name = "libvirt",
 	.open = libvirt_open,
@@ -585,4 +598,5 @@ const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.power_ops = 1u << HVC_POWER_SHUTDOWN | 1u << HVC_POWER_START | 1u << HVC_POWER_REBOOT |
 		1u << HVC_POWER_OFF,
 	.guest_state = libvirt_guest_state,
+	.alive = libvirt_alive,
 };
