@@ -172,6 +172,7 @@ void hvc_guest_free(struct hvc_guest *g)
 		return;
 	free(g->backend);
 	free(g->uri);
+	free(g->host);
 	free(g->name);
 	free(g->boot_detail);
 	free(g->kernel);

@@ -212,6 +212,7 @@ struct hvc_record {
 struct hvc_guest {
 	char *backend; /* "libvirt", "libxl" */
 	char *uri; /* the connection it was found through */
+	char *host; /* the label of its host (cmd/common.c, hvc_fleet_open()); NULL: not set */
 	char *name;
 	char uuid[37];
 	enum hvc_state state;

@@ -182,6 +182,7 @@ static struct json_object *guest_json(const struct hvc_guest *g)
 	json_add_string(o, "uuid", g->uuid);
 	json_add_string(o, "backend", g->backend);
 	json_add_string(o, "uri", g->uri);
+	json_add_string(o, "host", g->host);
 	json_add_string(o, "state", hvc_state_to_string(g->state));
 	json_object_object_add(o, "persistent", json_object_new_boolean(g->persistent));
 	json_add_string(o, "hypervisor", hvc_hypervisor_to_string(g->hypervisor));
@@ -414,6 +415,27 @@ static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
 	}
 }
 
+/* The hypervisor hosts of the run: each opened and listed ("ok"), or its error. */
+static struct json_object *hosts_json(const struct hvc_plan *p)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		const struct hvc_plan_host *h = &p->hosts[i];
+		struct json_object *o = json_object_new_object();
+
+		json_add_string(o, "name", h->name);
+		json_add_string(o, "uri", h->uri);
+		json_add_string(o, "status", h->error ? "failed" : "ok");
+		json_add_string(o, "error", h->error);
+		json_object_object_add(
+			o, "error_kind", h->error ? json_error_kind(h->error_kind) : NULL);
+		json_object_object_add(o, "guests", json_object_new_int64((int64_t)h->guests));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan"
@@ -427,6 +449,7 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
 	json_object_object_add(doc, "guests", guests);
 	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
+	json_object_object_add(doc, "hosts", hosts_json(p));
 
 	hvc_plan_count(p, &c);
 	json_object_object_add(sum, "guests", json_object_new_int64((int64_t)c.guests));
@@ -564,7 +587,9 @@ static void print_evidence(FILE *f, const struct hvc_facts *fa, bool verbose)
 static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	const char *last = kind == HVC_REPORT_PLAN ? "STATUS" : "RESULT";
-	size_t w[4] = { 5, 4, 4, 6 };
+	size_t w[4] = { 5, 4, 4, 6 }, wh = 4;
+	/* Several hosts in the run: which host each guest is on. */
+	bool hosts = p->n_hosts > 1;
 	char kbuf[64];
 
 	for (size_t i = 0; i < p->n + !!p->host; i++) {
@@ -578,7 +603,14 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 		for (size_t c = 0; c < 4; c++)
 			if (ws[c] > w[c])
 				w[c] = ws[c];
+		if (hosts && gp->guest->host) {
+			_cleanup_free_ char *h = hvc_escape_terminal(gp->guest->host);
+			if (display_width(h) > wh)
+				wh = display_width(h);
+		}
 	}
+	if (hosts)
+		print_padded(f, "HOST", wh);
 	print_padded(f, "GUEST", w[0]);
 	print_padded(f, "KIND", w[1]);
 	print_padded(f, "BOOT", w[2]);
@@ -587,6 +619,11 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 	for (size_t i = 0; i < p->n + !!p->host; i++) {
 		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
 		_cleanup_free_ char *name = hvc_escape_terminal(gp->guest->name);
+		if (hosts) {
+			_cleanup_free_ char *h =
+				hvc_escape_terminal(gp->guest->host ? gp->guest->host : "-");
+			print_padded(f, h, wh);
+		}
 		print_padded(f, name, w[0]);
 		print_padded(f, hvc_guest_kind(gp->guest, kbuf, sizeof(kbuf)), w[1]);
 		print_padded(f, hvc_boot_path_to_string(gp->guest->boot), w[2]);
@@ -763,6 +800,14 @@ static void plan_text(
 			p->n, r.applied, r.in_place, r.deferred, r.skipped, r.failed);
 		restart_summary(f, p);
 	}
+	/* One line per host that failed: its guests are not above. */
+	for (size_t i = 0; i < p->n_hosts; i++)
+		if (p->hosts[i].error) {
+			_cleanup_free_ char *n = hvc_escape_terminal(p->hosts[i].name);
+			_cleanup_free_ char *u = hvc_escape_terminal(p->hosts[i].uri);
+			_cleanup_free_ char *e = hvc_escape_terminal(p->hosts[i].error);
+			fprintf(f, "host %s (%s): failed: %s\n", n, u, e);
+		}
 	if (p->host) {
 		const struct hvc_guest_plan *h = p->host;
 		_cleanup_free_ char *n = hvc_escape_terminal(h->guest->name);
