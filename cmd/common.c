@@ -257,7 +257,8 @@ static void fleet_add(struct hvc_fleet *f, const char *name, const char *uri, in
 }
 
 /* The hosts of the run, in order: -c (a [host:] NAME or a URI), else [host:], else the default. */
-static int fleet_hosts(const struct hvc_ctx *ctx, const struct hvc_config *cfg, struct hvc_fleet *f)
+static void fleet_hosts(
+	const struct hvc_ctx *ctx, const struct hvc_config *cfg, struct hvc_fleet *f)
 {
 	size_t n_cfg = cfg ? cfg->n_hosts : 0;
 
@@ -267,12 +268,6 @@ static int fleet_hosts(const struct hvc_ctx *ctx, const struct hvc_config *cfg, 
 		for (size_t i = 0; !h && i < n_cfg; i++)
 			if (streq(cfg->hosts[i].uri, *c))
 				h = &cfg->hosts[i];
-		if (!h && !strchr(*c, ':')) {
-			hvc_log_error("-c '%s': no [host:%s] in the configuration, and not a URI "
-				      "(SCHEME:...)",
-				*c, *c);
-			return -1;
-		}
 		fleet_add(f, h ? h->name : NULL, h ? h->uri : *c, h ? h->parallel : 0);
 	}
 	for (size_t i = 0; !ctx->uris && i < n_cfg; i++)
@@ -281,7 +276,6 @@ static int fleet_hosts(const struct hvc_ctx *ctx, const struct hvc_config *cfg, 
 		const char *env = getenv("LIBVIRT_DEFAULT_URI");
 		fleet_add(f, NULL, env && *env ? env : "qemu:///system", 0);
 	}
-	return 0;
 }
 
 struct fleet_job {
@@ -304,7 +298,12 @@ static void fleet_open_host(struct fleet_job *j, size_t i)
 		r = hvc_backend_list_guests(
 			f->backends[i], j->include_inactive, &f->lists[i], &err);
 	if (r < 0) {
-		h->error = xstrdup(err.msg);
+		/* Not a URI: libvirt's uri_aliases may know it; else it was meant as a [host:]. */
+		if (!strchr(h->uri, ':'))
+			h->error = xasprintf(
+				"%s (and no [host:%s] in the configuration)", err.msg, h->uri);
+		else
+			h->error = xstrdup(err.msg);
 		/* Nothing was reached: a host-side failure unless the cause says more. */
 		h->error_kind = hvc_error_kind_of(err.code, HVC_ERRKIND_BACKEND);
 		if (h->error_kind == HVC_ERRKIND_OTHER)
@@ -345,10 +344,7 @@ int hvc_fleet_open(struct hvc_ctx *ctx, const struct hvc_config *cfg, bool read_
 	pthread_t *threads;
 
 	memset(f, 0, sizeof(*f));
-	if (fleet_hosts(ctx, cfg, f) < 0) {
-		hvc_fleet_close(f);
-		return -1;
-	}
+	fleet_hosts(ctx, cfg, f);
 	f->backends = xcalloc(f->n, sizeof(*f->backends));
 	f->lists = xcalloc(f->n, sizeof(*f->lists));
 	/* Opening a remote host costs round trips: the hosts at once, in a bounded pool. */
