@@ -79,6 +79,10 @@ assert a["result"] == "deferred" and a["changed"] is True, a
 assert g["centos6-db"]["host"] == "kvm1"
 assert [x["status"] for x in d["hosts"]] == ["ok", "failed", "ok", "failed"], d["hosts"]'
 
+run $C -c kvm1 -c kvm2 check --nagios
+check "check --nagios: a host down is UNKNOWN, naming the host" sh -c \
+	'[ '"$rc"' -eq 3 ] && grep -q "^HVCLOCK UNKNOWN - host kvm2 (test://.*): failed: cannot connect" '"$TMP/out"
+
 run $C --parallel-per-host 0 plan
 check "--parallel-per-host 0: usage error" sh -c '[ '"$rc"' -eq 2 ] && grep -qF "invalid --parallel-per-host" '"$TMP/err"
 run $C -c kvm1 --parallel-per-host 1 --parallel 4 plan
