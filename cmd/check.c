@@ -79,6 +79,16 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 		host_check(&cfg->check, plan->host, &host);
 	worst = hvc_check_worst(&cr);
 	r = worst == HVC_HEALTH_OK ? HVC_EXIT_OK : HVC_EXIT_FAILED;
+	/* A host that could not be listed: its guests were not looked at (said on stderr too). */
+	for (size_t i = 0; i < plan->n_hosts && !prom_error; i++)
+		if (plan->hosts[i].error) {
+			_cleanup_free_ char *m = xasprintf("host %s (%s): failed: %s",
+				plan->hosts[i].name, plan->hosts[i].uri, plan->hosts[i].error);
+			prom_error = hvc_escape_terminal(m);
+			if (worst == HVC_HEALTH_OK)
+				worst = HVC_HEALTH_UNKNOWN;
+			r = HVC_EXIT_FAILED;
+		}
 
 	if (run->check->prometheus) {
 		struct hvc_error err = { 0 };
@@ -91,6 +101,7 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 		if (hvc_write_file_atomic(run->check->prometheus, text, strlen(text), 0644, &err) <
 			0) {
 			hvc_log_error("%s", err.msg);
+			free(prom_error);
 			prom_error = hvc_escape_terminal(err.msg);
 			worst = HVC_HEALTH_UNKNOWN;
 			r = HVC_EXIT_FAILED;
@@ -98,7 +109,7 @@ int hvc_check_report(struct hvc_run *run, const struct hvc_config *cfg, const st
 	}
 	if (run->check->nagios) {
 		_cleanup_free_ char *line = hvc_check_nagios(&cr);
-		if (prom_error)
+		if (prom_error && worst == HVC_HEALTH_UNKNOWN)
 			printf("HVCLOCK UNKNOWN - %s\n", prom_error);
 		else
 			printf("%s\n", line);

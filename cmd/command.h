@@ -47,6 +47,7 @@ struct hvc_ctx {
 	bool no_agent; /* --no-agent */
 	bool agent; /* --agent: the agent too, even with an explicit identity */
 	int parallel; /* --parallel */
+	int parallel_per_host; /* --parallel-per-host */
 	int connect_timeout_s, command_timeout_s, guest_deadline_s;
 	int wait_ssh_s; /* --wait-ssh: keep trying to reach a guest this long */
 	bool no_verify_identity; /* --no-verify-identity: a guest that reports no UUID may change */
@@ -108,17 +109,40 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg);
 int hvc_number_option(const char *arg, const char *name, int min, int max, int *ret);
 
 /*
- * A fleet: the backends of every --connect URI and the guests they list.
- * Opening is all-or-nothing: any unreachable URI is an error (exit 3).
+ * A fleet: the hosts of the run (-c URI or [host:NAME] names; else every [host:] section of
+ * hvclock.conf; else the default URI), each opened and listed in its own thread, at most
+ * --parallel at once. A host that cannot be opened or listed is one host's error
+ * (hosts[i].error, backends[i] NULL, lists[i] empty); the others go on.
  */
+struct hvc_fleet_host {
+	char *name; /* its label: the [host:] NAME, else the URI's host, else "localhost" */
+	char *uri;
+	int parallel; /* [host:] parallel: at most this many of its guests at once; 0 not set */
+	char *error; /* NULL: opened and listed */
+	enum hvc_error_kind error_kind;
+};
+
 struct hvc_fleet {
 	struct hvc_backend **backends;
 	struct hvc_guest_list *lists; /* one per backend, same index */
+	struct hvc_fleet_host *hosts; /* same index */
 	size_t n;
 };
 
-int hvc_fleet_open(
-	struct hvc_ctx *ctx, bool read_only, bool include_inactive, struct hvc_fleet *ret);
+/*
+ * 0 when at least one host answered (the failed ones are in hosts[]); -1 when none did or the
+ * configuration names no such host (each error printed; exit 3). cfg may be NULL (no [host:]).
+ */
+struct hvc_config;
+int hvc_fleet_open(struct hvc_ctx *ctx, const struct hvc_config *cfg, bool read_only,
+	bool include_inactive, struct hvc_fleet *ret);
+/* The host of backend b in f (NULL if none). */
+const struct hvc_fleet_host *hvc_fleet_host_of(
+	const struct hvc_fleet *f, const struct hvc_backend *b);
+/* Print each failed host's error line to stderr; true if any failed. */
+bool hvc_fleet_log_failed(const struct hvc_fleet *f);
+/* Load hvclock.conf (--config, $HVCLOCK_CONFIG, the default): -1 after one line on stderr. */
+int hvc_ctx_load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg);
 void hvc_fleet_close(struct hvc_fleet *f);
 
 /*

@@ -1,5 +1,6 @@
 /* common.c: what several commands share: errors, usage, fleet opening, guest selection. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "cmd/command.h"
 #include "core/check.h"
 #include "core/conffile.h"
+#include "core/error.h"
 #include "core/report.h"
 #include "core/token.h"
 
@@ -150,6 +152,8 @@ int hvc_common_option(struct hvc_ctx *ctx, int opt, const char *arg)
 		return 1;
 	case HVC_OPT_PARALLEL:
 		return seconds_arg(arg, "--parallel", 1, 256, &ctx->parallel);
+	case HVC_OPT_PARALLEL_PER_HOST:
+		return seconds_arg(arg, "--parallel-per-host", 1, 256, &ctx->parallel_per_host);
 	case HVC_OPT_CONNECT_TIMEOUT:
 		return seconds_arg(arg, "--connect-timeout", 1, 3600, &ctx->connect_timeout_s);
 	case HVC_OPT_COMMAND_TIMEOUT:
@@ -253,48 +257,224 @@ int hvc_ctx_load_profiles(struct hvc_ctx *ctx, struct hvc_profile_set *ret)
 	return 0;
 }
 
-int hvc_fleet_open(struct hvc_ctx *ctx, bool read_only, bool include_inactive, struct hvc_fleet *f)
+int hvc_ctx_load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg)
 {
-	size_t n;
+	struct hvc_error err = { 0 };
+	const char *path = ctx->config_path, *env = getenv("HVCLOCK_CONFIG");
+	_cleanup_free_ char *def = xasprintf("%s/hvclock/hvclock.conf", HVC_SYSCONFDIR);
+	bool explicit = true;
 
-	if (!ctx->uris) {
-		const char *env = getenv("LIBVIRT_DEFAULT_URI");
-		strv_push(&ctx->uris, env && *env ? env : "qemu:///system");
+	/* Only the default file may be missing; a path someone wrote down must exist. */
+	if (!path && env && *env)
+		path = env;
+	if (!path) {
+		path = def;
+		explicit = false;
 	}
-	/* The same URI given twice would list every guest twice. */
-	char **uris = NULL;
-	STRV_FOREACH (u, ctx->uris)
-		if (!strv_contains(uris, *u))
-			strv_push(&uris, *u);
-	strv_free(ctx->uris);
-	ctx->uris = uris;
-	n = strv_length(ctx->uris);
-	memset(f, 0, sizeof(*f));
-	f->backends = xcalloc(n, sizeof(*f->backends));
-	f->lists = xcalloc(n, sizeof(*f->lists));
-	for (size_t i = 0; i < n; i++) {
-		struct hvc_error err = { 0 };
-		if (hvc_backend_open(ctx->uris[i], read_only, &f->backends[i], &err) < 0 ||
-			hvc_backend_list_guests(
-				f->backends[i], include_inactive, &f->lists[i], &err) < 0) {
-			hvc_log_error("%s", err.msg);
-			f->n = i + 1;
-			hvc_fleet_close(f);
-			return -1;
-		}
-		f->n = i + 1;
+	if (hvc_config_load(path, explicit, cfg, &err) < 0) {
+		hvc_log_error("%s", err.msg);
+		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A URI's host label: its host part ("qemu+ssh://root@kvm1:2222/system" -> "kvm1"), or
+ * "localhost" for a local URI ("qemu:///system", "test:///PATH", "xl://").
+ */
+static char *uri_host_label(const char *uri)
+{
+	const char *p = strstr(uri, "://"), *end;
+
+	if (!p)
+		return xstrdup("localhost");
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	for (const char *at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (close)
+			return xstrndup(p + 1, (size_t)(close - p - 1));
+	}
+	end = p + strcspn(p, ":/?#");
+	return end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup("localhost");
+}
+
+static void fleet_add(struct hvc_fleet *f, const char *name, const char *uri, int parallel)
+{
+	struct hvc_fleet_host *h;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (streq(f->hosts[i].uri, uri))
+			return; /* the same URI twice would list every guest twice */
+	f->hosts = xrealloc(f->hosts, f->n + 1, sizeof(*f->hosts));
+	h = &f->hosts[f->n++];
+	*h = (struct hvc_fleet_host){ .uri = xstrdup(uri), .parallel = parallel };
+	h->name = name ? xstrdup(name) : uri_host_label(uri);
+	/* Labels name one host each: a second one with the same label is named by its URI. */
+	for (size_t i = 0; i + 1 < f->n; i++)
+		if (streq(f->hosts[i].name, h->name)) {
+			free_and_strdup(&h->name, uri);
+			break;
+		}
+}
+
+/* The hosts of the run, in order: -c (a [host:] NAME or a URI), else [host:], else the default. */
+static void fleet_hosts(
+	const struct hvc_ctx *ctx, const struct hvc_config *cfg, struct hvc_fleet *f)
+{
+	size_t n_cfg = cfg ? cfg->n_hosts : 0;
+
+	STRV_FOREACH (c, ctx->uris) {
+		const struct hvc_host_config *h = n_cfg ? hvc_config_host(cfg, *c) : NULL;
+
+		for (size_t i = 0; !h && i < n_cfg; i++)
+			if (streq(cfg->hosts[i].uri, *c))
+				h = &cfg->hosts[i];
+		fleet_add(f, h ? h->name : NULL, h ? h->uri : *c, h ? h->parallel : 0);
+	}
+	for (size_t i = 0; !ctx->uris && i < n_cfg; i++)
+		fleet_add(f, cfg->hosts[i].name, cfg->hosts[i].uri, cfg->hosts[i].parallel);
+	if (f->n == 0) {
+		const char *env = getenv("LIBVIRT_DEFAULT_URI");
+		fleet_add(f, NULL, env && *env ? env : "qemu:///system", 0);
+	}
+}
+
+struct fleet_job {
+	struct hvc_fleet *f;
+	bool read_only, include_inactive;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+/* One host, whole, in one thread: open, list, label its guests. */
+static void fleet_open_host(struct fleet_job *j, size_t i)
+{
+	struct hvc_fleet *f = j->f;
+	struct hvc_fleet_host *h = &f->hosts[i];
+	struct hvc_error err = { 0 };
+	int r;
+
+	r = hvc_backend_open(h->uri, j->read_only, &f->backends[i], &err);
+	if (r >= 0)
+		r = hvc_backend_list_guests(
+			f->backends[i], j->include_inactive, &f->lists[i], &err);
+	if (r < 0) {
+		/* Not a URI: libvirt's uri_aliases may know it; else it was meant as a [host:]. */
+		if (!strchr(h->uri, ':'))
+			h->error = xasprintf(
+				"%s (and no [host:%s] in the configuration)", err.msg, h->uri);
+		else
+			h->error = xstrdup(err.msg);
+		/* Nothing was reached: a host-side failure unless the cause says more. */
+		h->error_kind = hvc_error_kind_of(err.code, HVC_ERRKIND_BACKEND);
+		if (h->error_kind == HVC_ERRKIND_OTHER)
+			h->error_kind = HVC_ERRKIND_BACKEND;
+		hvc_guest_list_finish(&f->lists[i]);
+		hvc_backend_destroy(f->backends[i]);
+		f->backends[i] = NULL;
+		return;
+	}
+	for (size_t k = 0; k < f->lists[i].n; k++)
+		free_and_strdup(&f->lists[i].guests[k]->host, h->name);
+}
+
+static void *fleet_worker(void *arg)
+{
+	struct fleet_job *j = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->f->n)
+			return NULL;
+		fleet_open_host(j, i);
+	}
+}
+
+int hvc_fleet_open(struct hvc_ctx *ctx, const struct hvc_config *cfg, bool read_only,
+	bool include_inactive, struct hvc_fleet *f)
+{
+	struct fleet_job job = {
+		.f = f, .read_only = read_only, .include_inactive = include_inactive
+	};
+	int parallel = ctx->parallel ? ctx->parallel : cfg && cfg->parallel ? cfg->parallel : 16;
+	size_t n_threads, started = 0, ok = 0;
+	pthread_t *threads;
+
+	memset(f, 0, sizeof(*f));
+	fleet_hosts(ctx, cfg, f);
+	f->backends = xcalloc(f->n, sizeof(*f->backends));
+	f->lists = xcalloc(f->n, sizeof(*f->lists));
+	/* Opening a remote host costs round trips: the hosts at once, in a bounded pool. */
+	n_threads = f->n < (size_t)parallel ? f->n : (size_t)parallel;
+	threads = xcalloc(n_threads, sizeof(*threads));
+	pthread_mutex_init(&job.lock, NULL);
+	for (size_t i = 0; f->n > 1 && i < n_threads; i++)
+		if (pthread_create(&threads[started], NULL, fleet_worker, &job) == 0)
+			started++;
+	if (started == 0)
+		fleet_worker(&job);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&job.lock);
+	free(threads);
+	for (size_t i = 0; i < f->n; i++)
+		ok += !f->hosts[i].error;
+	if (ok == 0) {
+		hvc_fleet_log_failed(f);
+		hvc_fleet_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+bool hvc_fleet_log_failed(const struct hvc_fleet *f)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->hosts[i].error) {
+			/* The backend's message names the URI; one host alone keeps it as it was. */
+			if (f->n == 1)
+				hvc_log_error("%s", f->hosts[i].error);
+			else
+				hvc_log_error(
+					"host %s: failed: %s", f->hosts[i].name, f->hosts[i].error);
+			any = true;
+		}
+	return any;
+}
+
+const struct hvc_fleet_host *hvc_fleet_host_of(
+	const struct hvc_fleet *f, const struct hvc_backend *b)
+{
+	for (size_t i = 0; b && i < f->n; i++)
+		if (f->backends[i] == b)
+			return &f->hosts[i];
+	return NULL;
 }
 
 void hvc_fleet_close(struct hvc_fleet *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
-		hvc_guest_list_finish(&f->lists[i]);
-		hvc_backend_destroy(f->backends[i]);
+		if (f->lists)
+			hvc_guest_list_finish(&f->lists[i]);
+		if (f->backends)
+			hvc_backend_destroy(f->backends[i]);
+		free(f->hosts[i].name);
+		free(f->hosts[i].uri);
+		free(f->hosts[i].error);
 	}
 	free(f->backends);
 	free(f->lists);
+	free(f->hosts);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -342,7 +522,16 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 		if (hits != 1) {
 			/* The logger escapes the name. */
 			const char *name = names[k];
-			if (hits == 0)
+			_cleanup_strv_free_ char **failed = NULL;
+			for (size_t b = 0; b < f->n; b++)
+				if (f->hosts[b].error)
+					strv_push(&failed, f->hosts[b].name);
+			_cleanup_free_ char *list = failed ? strv_join(failed, ", ") : NULL;
+			if (hits == 0 && failed)
+				hvc_log_error("guest '%s' not found on the hosts that answered "
+					      "(%s failed)",
+					name, list);
+			else if (hits == 0)
 				hvc_log_error("guest '%s' not found on %s", name,
 					f->n == 1 ? f->backends[0]->uri : "any connection");
 			else

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "cmd/command.h"
+#include "core/conffile.h"
 
 static void print_options(unsigned mask, bool only_with_arg)
 {
@@ -71,8 +72,13 @@ int hvc_complete_run(struct hvc_ctx *ctx, int argc, char **argv)
 	}
 	if (streq(what, "guests") && argc == 2) {
 		struct hvc_fleet fleet;
+		struct hvc_config cfg = { 0 };
+		/* The [host:] sections name the hosts; a broken file only means the default. */
+		int r = hvc_ctx_load_config(ctx, &cfg);
 
-		if (hvc_fleet_open(ctx, true, true, &fleet) < 0)
+		r = hvc_fleet_open(ctx, r < 0 ? NULL : &cfg, true, true, &fleet);
+		hvc_config_finish(&cfg);
+		if (r < 0)
 			return HVC_EXIT_CANNOT_START;
 		for (size_t b = 0; b < fleet.n; b++)
 			for (size_t i = 0; i < fleet.lists[b].n; i++)

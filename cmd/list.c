@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd/command.h"
+#include "core/conffile.h"
 #include "core/report.h"
 
 static int list_run(struct hvc_ctx *ctx, int argc, char **argv);
@@ -20,6 +21,8 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 	struct hvc_fleet fleet;
 	struct hvc_guest_list all = { 0 };
 	struct hvc_table_opts table;
+	struct hvc_config cfg = { 0 };
+	bool failed;
 	int r;
 
 	if (hvc_options_parse(ctx, &hvc_cmd_list, argc, argv, NULL, NULL, &r) < 0)
@@ -28,7 +31,11 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 		return hvc_usage_error(&hvc_cmd_list, "unexpected argument '%s'", argv[optind]);
 	if (hvc_table_options(ctx, &hvc_cmd_list, hvc_report_list_columns, &table) != 0)
 		return HVC_EXIT_USAGE;
-	if (hvc_fleet_open(ctx, true, true, &fleet) < 0)
+	if (hvc_ctx_load_config(ctx, &cfg) < 0)
+		return HVC_EXIT_CANNOT_START;
+	r = hvc_fleet_open(ctx, &cfg, true, true, &fleet);
+	hvc_config_finish(&cfg);
+	if (r < 0)
 		return HVC_EXIT_CANNOT_START;
 
 	/* One list across connections; the guests stay owned by the fleet. */
@@ -47,6 +54,8 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 	}
 	hvc_stdout_flush();
 	free(all.guests);
+	/* One host down is that host's error: the others are listed. */
+	failed = hvc_fleet_log_failed(&fleet);
 	hvc_fleet_close(&fleet);
-	return HVC_EXIT_OK;
+	return failed ? HVC_EXIT_FAILED : HVC_EXIT_OK;
 }

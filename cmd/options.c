@@ -10,7 +10,8 @@
 /* clang-format off */
 const struct hvc_option hvc_options[] = {
 	{ "connect", 'c', "URI",
-	  "hypervisor connection; repeatable (default: $LIBVIRT_DEFAULT_URI,\n"
+	  "hypervisor connection, or a [host:NAME] of the configuration;\n"
+	  "repeatable (default: every [host:], else $LIBVIRT_DEFAULT_URI,\n"
 	  "then qemu:///system)", HVC_IN_ALL },
 	{ "json", HVC_OPT_JSON, NULL, "machine-readable output on stdout (docs/json-schema.md)",
 	  HVC_IN_ALL },
@@ -45,6 +46,9 @@ const struct hvc_option hvc_options[] = {
 	{ "no-verify-identity", HVC_OPT_NO_VERIFY_IDENTITY, NULL,
 	  "change guests that report no UUID (default: refuse)", HVC_IN_ALL },
 	{ "parallel", HVC_OPT_PARALLEL, "N", "guests handled at once (default: 16)", HVC_IN_ALL },
+	{ "parallel-per-host", HVC_OPT_PARALLEL_PER_HOST, "N",
+	  "guests of one host handled at once (default: no limit\n"
+	  "but --parallel)", HVC_IN_ALL },
 	{ "wait-ssh", HVC_OPT_WAIT_SSH, "SECONDS",
 	  "keep trying a guest that is still booting, up to SECONDS", HVC_IN_ALL },
 	{ "jump", HVC_OPT_JUMP, "yes|no|auto",

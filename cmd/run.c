@@ -205,9 +205,28 @@ static const char *named_not_seen(const struct hvc_guest_plan *gp, enum hvc_engi
 	return NULL;
 }
 
+/* The report's hosts: every host of the fleet, with its error if it failed. */
+static void plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan)
+{
+	plan->hosts = xcalloc(f->n ? f->n : 1, sizeof(*plan->hosts));
+	plan->n_hosts = f->n;
+	for (size_t i = 0; i < f->n; i++)
+		plan->hosts[i] = (struct hvc_plan_host){
+			.name = xstrdup(f->hosts[i].name),
+			.uri = xstrdup(f->backends[i] ? f->backends[i]->uri : f->hosts[i].uri),
+			.error = xstrdup_or_null(f->hosts[i].error),
+			.error_kind = f->hosts[i].error_kind,
+			.guests = f->lists[i].n,
+		};
+}
+
 static int exit_code(const struct hvc_run *run, const struct hvc_plan *plan)
 {
 	bool pending = false, waiting = false, failed = false;
+
+	for (size_t i = 0; i < plan->n_hosts; i++)
+		if (plan->hosts[i].error)
+			failed = true; /* one host down is that host's error */
 
 	for (size_t i = 0; i < plan->n + !!plan->host; i++) {
 		const struct hvc_guest_plan *gp = i < plan->n ? &plan->guests[i] : plan->host;
@@ -292,27 +311,6 @@ static int check_access_files(const struct hvc_ctx *ctx, const struct hvc_config
 	return 0;
 }
 
-static int load_config(const struct hvc_ctx *ctx, struct hvc_config *cfg)
-{
-	struct hvc_error err = { 0 };
-	const char *path = ctx->config_path, *env = getenv("HVCLOCK_CONFIG");
-	_cleanup_free_ char *def = xasprintf("%s/hvclock/hvclock.conf", HVC_SYSCONFDIR);
-	bool explicit = true;
-
-	/* Only the default file may be missing; a path someone wrote down must exist. */
-	if (!path && env && *env)
-		path = env;
-	if (!path) {
-		path = def;
-		explicit = false;
-	}
-	if (hvc_config_load(path, explicit, cfg, &err) < 0) {
-		hvc_log_error("%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- the host row (Xen dom0) --- */
 
 /* The first connection that offers a host row; a backend that fails to say is warned about. */
@@ -322,11 +320,14 @@ static struct hvc_guest *find_host(struct hvc_fleet *f, struct hvc_backend **ret
 		struct hvc_error err = { 0 };
 		struct hvc_guest *h = NULL;
 
+		if (!f->backends[i])
+			continue; /* a host that failed */
 		if (hvc_backend_host(f->backends[i], &h, &err) < 0) {
 			hvc_log_error("warning: no host row: %s", err.msg);
 			continue;
 		}
 		if (h) {
+			free_and_strdup(&h->host, f->hosts[i].name);
 			*ret_backend = f->backends[i];
 			return h;
 		}
@@ -458,7 +459,7 @@ int hvc_run(struct hvc_run *run)
 			run->cmd, "option '--%s' needs --restart", run->restart_only);
 	if (hvc_table_options(ctx, run->cmd, hvc_command_columns(run->cmd), &run->table) != 0)
 		return HVC_EXIT_USAGE;
-	if (load_config(ctx, &cfg) < 0)
+	if (hvc_ctx_load_config(ctx, &cfg) < 0)
 		return HVC_EXIT_CANNOT_START;
 	if (hvc_ctx_load_profiles(ctx, &profiles) < 0)
 		goto out;
@@ -503,7 +504,7 @@ int hvc_run(struct hvc_run *run)
 	if (writes && hvc_lock_take(&lock_fd, run->wait_lock_s) < 0)
 		goto out;
 	/* plan never writes: a read-only connection is enough and safer. */
-	if (hvc_fleet_open(ctx, !writes, true, &fleet) < 0)
+	if (hvc_fleet_open(ctx, &cfg, !writes, true, &fleet) < 0)
 		goto out;
 	host = find_host(&fleet, &host_backend);
 	names = xcalloc(run->n_names + 1, sizeof(*names));
@@ -527,7 +528,13 @@ int hvc_run(struct hvc_run *run)
 	for (size_t i = 0; i < n; i++) {
 		const struct hvc_guest_config *gc =
 			hvc_config_guest(&cfg, guests[i]->name, guests[i]->uuid);
+		const struct hvc_fleet_host *fh = hvc_fleet_host_of(&fleet, backends[i]);
 		targets[i] = (struct hvc_engine_target){
+			.host = guests[i]->host,
+			/* [host:] parallel wins for its host, then --parallel-per-host, then [run]. */
+			.host_parallel = fh && fh->parallel
+				? fh->parallel
+				: pick(ctx->parallel_per_host, cfg.parallel_per_host, 0),
 			.guest = guests[i],
 			.backend = backends[i],
 			.forced = forced            ? forced
@@ -568,6 +575,7 @@ int hvc_run(struct hvc_run *run)
 		hvc_engine_restart(&engine, targets, n, &ro, &plan);
 	}
 
+	plan_hosts(&fleet, &plan);
 	if (run->check) {
 		const char **unseen = xcalloc(plan.n + 1, sizeof(*unseen));
 
@@ -576,6 +584,8 @@ int hvc_run(struct hvc_run *run)
 				unseen[i] = named_not_seen(&plan.guests[i], HVC_ENGINE_PLAN);
 		r = hvc_check_report(run, &cfg, &plan, checks, unseen);
 		free(unseen);
+		/* check's own exit codes stay; a failed host is said on stderr. */
+		hvc_fleet_log_failed(&fleet);
 		goto out;
 	}
 	print_report(run, &plan);

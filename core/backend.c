@@ -55,6 +55,11 @@ int hvc_backend_guest_addresses(struct hvc_backend *b, const struct hvc_guest *g
 	return b->impl->guest_addresses(b, g, ret, ret_n, err);
 }
 
+bool hvc_backend_alive(struct hvc_backend *b)
+{
+	return !b || !b->impl->alive || b->impl->alive(b);
+}
+
 int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err)
 {
 	*ret = NULL;

@@ -84,6 +84,11 @@ struct hvc_backend_impl {
 	 * no uuid= a new one at each start): rollout --restart then reads it again by name.
 	 */
 	bool uuid_per_start;
+	/*
+	 * Optional (NULL: always alive). Whether the connection still answers, asked before
+	 * each guest (libvirt: virConnectIsAlive()); false: the host's connection was lost.
+	 */
+	bool (*alive)(struct hvc_backend *b);
 };
 
 struct hvc_backend {
@@ -106,6 +111,8 @@ int hvc_backend_set_boot_cmdline(struct hvc_backend *b, const struct hvc_guest *
 	const char *expect_old, const char *new_cmdline, const struct hvc_record *rec,
 	struct hvc_error *err);
 
+/* The alive op; true without one, and for b NULL. */
+bool hvc_backend_alive(struct hvc_backend *b);
 /* NULL op: no host (returns 0 with *ret = NULL). */
 int hvc_backend_host(struct hvc_backend *b, struct hvc_guest **ret, struct hvc_error *err);
 

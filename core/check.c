@@ -389,7 +389,8 @@ static char *col_guest(const void *r)
 }
 static char *col_host(const void *r)
 {
-	return NULL; /* the guest's host label: "-" until guests carry one */
+	const char *h = ((const struct check_row *)r)->gp->guest->host;
+	return h ? hvc_escape_terminal(h) : NULL;
 }
 static char *col_health(const void *r)
 {
@@ -424,8 +425,8 @@ static char *col_remedy(const void *r)
 
 /* clang-format off */
 const struct hvc_column hvc_check_columns[] = {
+	{ "HOST", NULL, HVC_COL_DEFAULT_HOSTS, col_host },
 	{ "GUEST", NULL, HVC_COL_DEFAULT, col_guest },
-	{ "HOST", NULL, 0, col_host },
 	{ "HEALTH", NULL, HVC_COL_DEFAULT, col_health },
 	{ "OFFSET", NULL, HVC_COL_DEFAULT, col_offset },
 	{ "TIMESYNC", NULL, HVC_COL_DEFAULT | HVC_COL_TRUNC, col_timesync },
@@ -454,7 +455,9 @@ void hvc_check_text(
 		n++;
 	}
 	if (!quiet)
-		hvc_table_print(f, hvc_check_columns, HVC_COL_DEFAULT, o, p, n);
+		hvc_table_print(f, hvc_check_columns,
+			HVC_COL_DEFAULT | (r->plan->n_hosts > 1 ? HVC_COL_DEFAULT_HOSTS : 0), o, p,
+			n);
 	/* Then why each row that has reasons is judged so. */
 	for (size_t i = 0; i < n; i++) {
 		const struct hvc_clock_check *c = rows[i].c;

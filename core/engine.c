@@ -17,15 +17,28 @@
 struct job {
 	const struct hvc_engine_target *t;
 	struct hvc_guest_plan *gp;
+	size_t host; /* index into pool.hosts */
 	bool started;
+};
+
+/* A host of the run: its guests in flight, its cap, whether its connection was lost. */
+struct pool_host {
+	const char *name; /* borrowed; NULL: the guests that name none */
+	int in_flight;
+	int cap; /* 0: none */
+	bool lost;
 };
 
 struct pool {
 	const struct hvc_engine *e;
 	struct job *jobs;
 	size_t n_jobs;
-	size_t next;
+	struct pool_host *hosts;
+	size_t n_hosts;
 	pthread_mutex_t lock;
+	pthread_cond_t slot; /* a guest ended: a host slot may be free */
+	pthread_cond_t settle; /* a worker took a guest, waits or ended (e->test_max_per_host) */
+	int workers, busy, waiting, ended; /* workers: started or being started */
 };
 
 static bool stopped(const struct hvc_engine *e)
@@ -414,30 +427,108 @@ finish:
 		hvc_session_disconnect(target_transport(e, t), session);
 }
 
+static bool host_full(const struct pool_host *h)
+{
+	return h->cap > 0 && h->in_flight >= h->cap;
+}
+
+/* The first guest not started whose host has a free slot; NULL: none now. Under p->lock. */
+static struct job *next_job(struct pool *p, bool *ret_more)
+{
+	*ret_more = false;
+	for (size_t i = 0; i < p->n_jobs; i++) {
+		struct job *j = &p->jobs[i];
+		if (j->started)
+			continue;
+		if (!host_full(&p->hosts[j->host]))
+			return j;
+		*ret_more = true;
+	}
+	return NULL;
+}
+
+/* Tests: wait until no worker can take another guest, then count. Under p->lock. */
+static void test_settle(struct pool *p)
+{
+	while (p->busy + p->waiting + p->ended < p->workers)
+		pthread_cond_wait(&p->settle, &p->lock);
+	for (size_t h = 0; h < p->n_hosts; h++)
+		if (p->hosts[h].in_flight > *p->e->test_max_per_host)
+			*p->e->test_max_per_host = p->hosts[h].in_flight;
+}
+
+static void fail_lost(const struct job *j, const char *host)
+{
+	_cleanup_free_ char *why = xasprintf(
+		"not reached: connection to host %s lost", host ? host : j->t->backend->uri);
+
+	hvc_plan_guest_failed(j->t->guest, HVC_ERRKIND_UNREACHABLE, why, j->gp);
+	j->gp->result = HVC_RESULT_FAILED;
+	free_and_strdup(&j->gp->result_msg, why);
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
 
+	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct job *j = NULL;
+		struct pool_host *h;
+		bool more = false;
 
-		pthread_mutex_lock(&p->lock);
-		if (!stopped(p->e) && p->next < p->n_jobs) {
-			j = &p->jobs[p->next++];
-			j->started = true;
+		if (!stopped(p->e))
+			j = next_job(p, &more);
+		if (!j && more) {
+			/* Every guest left is on a host with no free slot: wait for one to end. */
+			p->waiting++;
+			pthread_cond_broadcast(&p->settle);
+			pthread_cond_wait(&p->slot, &p->lock);
+			p->waiting--;
+			continue;
 		}
-		pthread_mutex_unlock(&p->lock);
 		if (!j)
-			return NULL;
+			break;
+		h = &p->hosts[j->host];
+		j->started = true;
+		h->in_flight++;
+		p->busy++;
+		pthread_cond_broadcast(&p->settle);
+		if (p->e->test_max_per_host)
+			test_settle(p);
+		pthread_mutex_unlock(&p->lock);
 		if (p->e->progress)
 			p->e->progress(p->e->progress_data, false, false);
-		hvc_engine_guest(p->e, j->t, j->gp);
+		/* Asked before each guest: a lost host's guests are not started. */
+		pthread_mutex_lock(&p->lock);
+		if (!h->lost) {
+			pthread_mutex_unlock(&p->lock);
+			bool alive = hvc_backend_alive(j->t->backend);
+			pthread_mutex_lock(&p->lock);
+			if (!alive)
+				h->lost = true;
+		}
+		if (h->lost) {
+			fail_lost(j, h->name);
+			pthread_mutex_unlock(&p->lock);
+		} else {
+			pthread_mutex_unlock(&p->lock);
+			hvc_engine_guest(p->e, j->t, j->gp);
+		}
 		if (p->e->progress)
 			p->e->progress(p->e->progress_data, true,
 				j->gp->status == HVC_PLAN_FAILED ||
 					j->gp->status == HVC_PLAN_BLOCKED ||
 					j->gp->result == HVC_RESULT_FAILED);
+		pthread_mutex_lock(&p->lock);
+		h->in_flight--;
+		p->busy--;
+		pthread_cond_broadcast(&p->slot);
 	}
+	p->ended++;
+	pthread_cond_broadcast(&p->settle);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
 }
 
 /* Run every job in a pool of at most n threads; a failing thread start just means fewer. */
@@ -451,14 +542,40 @@ static void run_pool(struct pool *p, int n)
 	if (n < 1)
 		n = 1;
 	threads = xcalloc((size_t)n, sizeof(*threads));
+	p->workers = n;
 	for (int i = 0; i < n; i++)
 		if (pthread_create(&threads[started], NULL, worker, p) == 0)
 			started++;
+	if (started < n) {
+		pthread_mutex_lock(&p->lock);
+		p->workers = started ? started : 1;
+		pthread_cond_broadcast(&p->settle);
+		pthread_mutex_unlock(&p->lock);
+	}
 	if (started == 0)
 		worker(p);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+}
+
+/* The host of each job: one pool_host per distinct target->host, its cap the largest given. */
+static void pool_hosts(struct pool *p)
+{
+	p->hosts = xcalloc(p->n_jobs + 1, sizeof(*p->hosts));
+	for (size_t i = 0; i < p->n_jobs; i++) {
+		const struct hvc_engine_target *t = p->jobs[i].t;
+		size_t h;
+
+		for (h = 0; h < p->n_hosts; h++)
+			if (streq_ptr(p->hosts[h].name, t->host))
+				break;
+		if (h == p->n_hosts)
+			p->hosts[p->n_hosts++] = (struct pool_host){ .name = t->host };
+		if (t->host_parallel > p->hosts[h].cap)
+			p->hosts[h].cap = t->host_parallel;
+		p->jobs[i].host = h;
+	}
 }
 
 void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *targets, size_t n,
@@ -475,8 +592,13 @@ void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *
 	/* plan->guests may have moved while growing: point the jobs at the final array. */
 	for (size_t i = 0; i < n; i++)
 		pool.jobs[i].gp = &plan->guests[i];
+	pool_hosts(&pool);
 	pthread_mutex_init(&pool.lock, NULL);
+	pthread_cond_init(&pool.slot, NULL);
+	pthread_cond_init(&pool.settle, NULL);
 	run_pool(&pool, e->parallel);
+	pthread_cond_destroy(&pool.settle);
+	pthread_cond_destroy(&pool.slot);
 	pthread_mutex_destroy(&pool.lock);
 	for (size_t i = 0; i < n; i++)
 		if (!pool.jobs[i].started) {
@@ -488,6 +610,7 @@ void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *
 			gp->result_msg = xstrdup("not reached: the run was interrupted");
 			gp->error_kind = HVC_ERRKIND_INTERRUPTED;
 		}
+	free(pool.hosts);
 	free(pool.jobs);
 }
 

@@ -45,6 +45,12 @@ struct hvc_engine {
 	 */
 	void (*progress)(void *data, bool done, bool failed);
 	void *progress_data;
+	/*
+	 * Tests only (tests/unit/test-engine.c); NULL: off. Each guest starts only once every
+	 * worker has a guest, waits for a slot of its host or has ended, and the most guests of
+	 * one host in flight at that moment is stored here: the per-host cap, without timing.
+	 */
+	int *test_max_per_host;
 };
 
 /* Defaults, and the sysctl keys the inspection asks about from profiles. */
@@ -66,6 +72,8 @@ struct hvc_engine_target {
 	/* How this guest is reached (borrowed): e.g. through its host (a jump); NULL:
 	 * e->transport. A session made through a host says so in its via. */
 	struct hvc_transport *transport;
+	const char *host; /* the label of the guest's host (borrowed); NULL: one host */
+	int host_parallel; /* at most this many guests of host at once; 0: only e->parallel */
 };
 
 /*
@@ -90,8 +98,11 @@ int hvc_engine_reach(const struct hvc_engine *e, const struct hvc_engine_target 
  * Every target in a pool of at most e->parallel threads (fewer if threads
  * cannot be started; none: the calling thread works). plan must have no guests;
  * plan->guests[i] is targets[i]'s, so the report order is fixed before any work.
- * Guests not started because e->stop was set are skipped, result none, "not
- * reached: the run was interrupted".
+ * A worker takes the first guest not started whose host (target->host) has fewer
+ * than target->host_parallel guests in flight. Guests not started because e->stop
+ * was set are skipped, result none, "not reached: the run was interrupted". Before
+ * each guest the host's connection is asked (hvc_backend_alive()); once it is lost,
+ * that host's guests not yet started fail "not reached: connection to host H lost".
  */
 void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *targets, size_t n,
 	struct hvc_plan *plan);

@@ -172,6 +172,7 @@ void hvc_guest_free(struct hvc_guest *g)
 		return;
 	free(g->backend);
 	free(g->uri);
+	free(g->host);
 	free(g->name);
 	free(g->boot_detail);
 	free(g->kernel);
@@ -334,4 +335,12 @@ enum hvc_identity hvc_identity_check(
 	*ret_detail = xstrdup("the guest reports no UUID (no readable SMBIOS product_uuid or "
 			      "/sys/hypervisor/uuid)");
 	return allow_unknown ? HVC_IDENTITY_ALLOWED : HVC_IDENTITY_UNKNOWN;
+}
+
+bool hvc_guests_several_hosts(struct hvc_guest *const *gs, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (!streq_ptr(gs[i]->host, gs[0]->host))
+			return true;
+	return false;
 }

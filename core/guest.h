@@ -212,6 +212,7 @@ struct hvc_record {
 struct hvc_guest {
 	char *backend; /* "libvirt", "libxl" */
 	char *uri; /* the connection it was found through */
+	char *host; /* the label of its host (cmd/common.c, hvc_fleet_open()); NULL: not set */
 	char *name;
 	char uuid[37];
 	enum hvc_state state;
@@ -329,3 +330,6 @@ enum hvc_identity hvc_identity_check(
 
 /* Short human label: "xen pv", "kvm". */
 const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len);
+
+/* Whether gs[0..n) are on more than one host (their host labels differ). */
+bool hvc_guests_several_hosts(struct hvc_guest *const *gs, size_t n);

@@ -1042,6 +1042,14 @@ void hvc_plan_finish(struct hvc_plan *plan)
 	}
 	hvc_profile_free(plan->host_profile);
 	plan->host_profile = NULL;
+	for (size_t i = 0; i < plan->n_hosts; i++) {
+		free(plan->hosts[i].name);
+		free(plan->hosts[i].uri);
+		free(plan->hosts[i].error);
+	}
+	free(plan->hosts);
+	plan->hosts = NULL;
+	plan->n_hosts = 0;
 }
 
 void hvc_plan_count(const struct hvc_plan *plan, struct hvc_plan_counts *c)

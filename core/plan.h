@@ -114,9 +114,20 @@ struct hvc_guest_plan {
 	enum hvc_error_kind error_kind;
 };
 
+/* A hypervisor host of the run (JSON "hosts"): its connection opened and listed, or not. */
+struct hvc_plan_host {
+	char *name; /* its label, as the guests' host */
+	char *uri;
+	char *error; /* NULL: opened and listed; else one line (the host's guests are not in guests) */
+	enum hvc_error_kind error_kind;
+	size_t guests; /* how many guests it listed */
+};
+
 struct hvc_plan {
 	struct hvc_guest_plan *guests;
 	size_t n;
+	struct hvc_plan_host *hosts; /* every host of the run, in the run's order (owned) */
+	size_t n_hosts;
 	/* The host row (Xen dom0), or NULL: see hvc_plan_host(). */
 	struct hvc_guest_plan *host;
 	struct hvc_profile *host_profile; /* what host's actions come from (owned) */

@@ -90,6 +90,11 @@ static char *cell_name(const struct hvc_guest *g)
 	return hvc_escape_terminal(g->name);
 }
 
+static char *cell_host(const struct hvc_guest *g)
+{
+	return g->host ? hvc_escape_terminal(g->host) : NULL;
+}
+
 static char *cell_kind(const struct hvc_guest *g)
 {
 	char kind[64];
@@ -126,13 +131,13 @@ static char *list_uuid(const void *r)
 }
 static char *list_host(const void *r)
 {
-	return NULL; /* the guest's host label: "-" until guests carry one */
+	return cell_host(r);
 }
 
 /* clang-format off */
 const struct hvc_column hvc_report_list_columns[] = {
+	{ "HOST", NULL, HVC_COL_DEFAULT_HOSTS, list_host },
 	{ "GUEST", NULL, HVC_COL_DEFAULT, list_guest },
-	{ "HOST", NULL, 0, list_host },
 	{ "STATE", NULL, HVC_COL_DEFAULT, list_state },
 	{ "KIND", NULL, HVC_COL_DEFAULT, list_kind },
 	{ "BOOT", NULL, HVC_COL_DEFAULT, list_boot },
@@ -146,8 +151,10 @@ const struct hvc_column hvc_report_list_columns[] = {
 void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l, const struct hvc_table_opts *o)
 {
 	struct text_out t;
-	hvc_table_print(text_begin(&t), hvc_report_list_columns, HVC_COL_DEFAULT, o,
-		(const void *const *)l->guests, l->n);
+	hvc_table_print(text_begin(&t), hvc_report_list_columns,
+		HVC_COL_DEFAULT |
+			(hvc_guests_several_hosts(l->guests, l->n) ? HVC_COL_DEFAULT_HOSTS : 0),
+		o, (const void *const *)l->guests, l->n);
 	text_end(&t, f);
 }
 
@@ -190,6 +197,7 @@ static struct json_object *guest_json(const struct hvc_guest *g)
 	json_add_string(o, "uuid", g->uuid);
 	json_add_string(o, "backend", g->backend);
 	json_add_string(o, "uri", g->uri);
+	json_add_string(o, "host", g->host);
 	json_add_string(o, "state", hvc_state_to_string(g->state));
 	json_object_object_add(o, "persistent", json_object_new_boolean(g->persistent));
 	json_add_string(o, "hypervisor", hvc_hypervisor_to_string(g->hypervisor));
@@ -423,6 +431,27 @@ static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
 	}
 }
 
+/* The hypervisor hosts of the run: each opened and listed ("ok"), or its error. */
+static struct json_object *hosts_json(const struct hvc_plan *p)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < p->n_hosts; i++) {
+		const struct hvc_plan_host *h = &p->hosts[i];
+		struct json_object *o = json_object_new_object();
+
+		json_add_string(o, "name", h->name);
+		json_add_string(o, "uri", h->uri);
+		json_add_string(o, "status", h->error ? "failed" : "ok");
+		json_add_string(o, "error", h->error);
+		json_object_object_add(
+			o, "error_kind", h->error ? json_error_kind(h->error_kind) : NULL);
+		json_object_object_add(o, "guests", json_object_new_int64((int64_t)h->guests));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan"
@@ -436,6 +465,7 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
 	json_object_object_add(doc, "guests", guests);
 	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
+	json_object_object_add(doc, "hosts", hosts_json(p));
 
 	hvc_plan_count(p, &c);
 	json_object_object_add(sum, "guests", json_object_new_int64((int64_t)c.guests));
@@ -576,7 +606,7 @@ static char *plan_guest(const void *r)
 }
 static char *plan_host(const void *r)
 {
-	return NULL; /* the guest's host label: "-" until guests carry one */
+	return cell_host(((const struct hvc_guest_plan *)r)->guest);
 }
 static char *plan_kind(const void *r)
 {
@@ -615,8 +645,8 @@ static char *plan_uuid(const void *r)
 
 /* clang-format off */
 const struct hvc_column hvc_report_plan_columns[] = {
+	{ "HOST", NULL, HVC_COL_DEFAULT_HOSTS, plan_host },
 	{ "GUEST", NULL, HVC_COL_DEFAULT, plan_guest },
-	{ "HOST", NULL, 0, plan_host },
 	{ "KIND", NULL, HVC_COL_DEFAULT, plan_kind },
 	{ "BOOT", NULL, HVC_COL_DEFAULT, plan_boot },
 	{ "STATE", NULL, 0, plan_state },
@@ -638,7 +668,9 @@ static void print_table(FILE *f, const struct hvc_plan *p, enum hvc_report_kind 
 	for (size_t i = 0; i < n; i++)
 		rows[i] = i < p->n ? &p->guests[i] : p->host;
 	hvc_table_print(f, hvc_report_plan_columns,
-		kind == HVC_REPORT_PLAN ? HVC_COL_DEFAULT_PLAN : HVC_COL_DEFAULT_APPLY, o, rows, n);
+		(kind == HVC_REPORT_PLAN ? HVC_COL_DEFAULT_PLAN : HVC_COL_DEFAULT_APPLY) |
+			(p->n_hosts > 1 ? HVC_COL_DEFAULT_HOSTS : 0),
+		o, rows, n);
 }
 
 static void print_restart(FILE *f, const struct hvc_restart *rs)
@@ -837,6 +869,14 @@ static void plan_text(FILE *f, const struct hvc_plan *p, enum hvc_report_kind ki
 			p->n, r.applied, r.in_place, r.deferred, r.skipped, r.failed);
 		restart_summary(f, p);
 	}
+	/* One line per host that failed: its guests are not above. */
+	for (size_t i = 0; i < p->n_hosts; i++)
+		if (p->hosts[i].error) {
+			_cleanup_free_ char *n = hvc_escape_terminal(p->hosts[i].name);
+			_cleanup_free_ char *u = hvc_escape_terminal(p->hosts[i].uri);
+			_cleanup_free_ char *e = hvc_escape_terminal(p->hosts[i].error);
+			fprintf(f, "host %s (%s): failed: %s\n", n, u, e);
+		}
 	if (p->host) {
 		const struct hvc_guest_plan *h = p->host;
 		_cleanup_free_ char *n = hvc_escape_terminal(h->guest->name);

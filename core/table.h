@@ -15,6 +15,7 @@ enum {
 	HVC_COL_DEFAULT_APPLY = 1 << 1, /* shown without --output by rollout and rollback */
 	HVC_COL_DEFAULT = HVC_COL_DEFAULT_PLAN | HVC_COL_DEFAULT_APPLY,
 	HVC_COL_TRUNC = 1 << 2, /* may be cut to fit the terminal (never when not a terminal) */
+	HVC_COL_DEFAULT_HOSTS = 1 << 3, /* shown without --output when the run has several hosts */
 };
 
 struct hvc_column {

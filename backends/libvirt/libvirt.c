@@ -207,11 +207,22 @@ static int open_error(const char *uri, struct hvc_error *err)
 		err, -EIO, "cannot connect to '%s': %s", uri ? uri : "(default URI)", m);
 }
 
+/*
+ * libxml2 once, before any thread parses or defines: hosts are opened and
+ * guests listed from several threads at once. libxml2 2.9 initializes itself
+ * on first use, unlocked (two first uses race; LeakSanitizer saw the loser's
+ * mutex). VALIDATE defines from several workers register the Relax-NG type
+ * libraries, and the loser prints "Relax-NG types library failed to
+ * register"; the XML Schema datatypes Relax-NG uses are built on first use,
+ * unlocked, and the loser of that race leaks the winner's tables.
+ */
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
 static void xml_init_once(void)
 {
 	xmlInitParser();
+	xmlRelaxNGInitTypes();
+	xmlSchemaInitTypes();
 }
 
 static int libvirt_open(
@@ -225,24 +236,8 @@ static int libvirt_open(
 	char *canonical;
 
 	virSetErrorFunc(NULL, silent_error_func);
-	/*
-	 * libxml2 2.9 initializes itself on first use, unlocked: the listing's
-	 * threads parse at once, and two first uses race (LeakSanitizer saw the
-	 * loser's mutex). Once, before any thread parses.
-	 */
+	/* libxml2 once, before any thread parses: see xml_init_once(). */
 	pthread_once(&xml_once, xml_init_once);
-	/*
-	 * Register libxml2's Relax-NG type libraries here, in the main thread:
-	 * VALIDATE defines from several workers at once otherwise race to do it,
-	 * and the loser prints "Relax-NG types library failed to register".
-	 */
-	xmlRelaxNGInitTypes();
-	/*
-	 * The same for the XML Schema datatypes Relax-NG uses: libxml2 2.9 builds
-	 * them on first use, unlocked, and the loser of that race leaks the
-	 * winner's tables (LeakSanitizer saw it with parallel validating defines).
-	 */
-	xmlSchemaInitTypes();
 	/*
 	 * Opening test:///missing.xml makes libxml2 (inside libvirt) print "I/O
 	 * warning : failed to load external entity" through its per-thread generic
@@ -832,6 +827,12 @@ static int libvirt_guest_state(struct hvc_backend *b, const struct hvc_guest *g,
 	return r;
 }
 
+/* A remote connection whose link or daemon went away answers 0 (or -1) from then on. */
+static bool libvirt_alive(struct hvc_backend *b)
+{
+	return virConnectIsAlive(libvirt_backend_from_backend(b)->conn) == 1;
+}
+
 const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.name = "libvirt",
 	.open = libvirt_open,
@@ -844,4 +845,5 @@ const struct hvc_backend_impl hvc_libvirt_backend_impl = {
 	.power_ops = 1u << HVC_POWER_SHUTDOWN | 1u << HVC_POWER_START | 1u << HVC_POWER_REBOOT |
 		1u << HVC_POWER_OFF,
 	.guest_state = libvirt_guest_state,
+	.alive = libvirt_alive,
 };

@@ -1,0 +1,94 @@
+#!/bin/sh
+# t-hosts.sh: many hosts in one run: [host:] sections and -c NAME, one host down is that host's
+# error (exit 1, its row, the others planned and rolled out), the HOST column, JSON host and hosts[].
+# Hosts are test:/// fleet files; a missing and an invalid file are the hosts that are down.
+. "$(dirname "$0")/lib.sh"
+
+DATA=$(dirname "$HVC_DEMO_FLEET")
+ARCH="test://$DATA/libvirt/arch.xml"
+printf '<node><domain type="test"><name>broken</name>\n' >"$TMP/invalid.xml"
+cat >"$TMP/hosts.conf" <<CONF
+[host:kvm1]
+uri = $FLEET
+[host:kvm2]
+uri = test://$TMP/missing.xml
+[host:kvm3]
+uri = $ARCH
+parallel = 1
+[host:kvm4]
+uri = test://$TMP/invalid.xml
+CONF
+C="--config $TMP/hosts.conf"
+
+run $C plan
+check "every [host:]: exit 1 (two hosts down), not 3" rc_is 1
+check "HOST column first in the table" sh -c 'head -1 '"$TMP/out"' | grep -q "^HOST  *GUEST  *KIND  *BOOT  *REMEDY  *STATUS"'
+check "a guest of kvm1 and one of kvm3 planned, with their host" sh -c 'grep -q "^kvm1  *centos6-db  *kvm  *direct-kernel  *el6-kvm  *changes pending" '"$TMP/out"' && grep -q "^kvm3  " '"$TMP/out"
+check "the missing host's row: host, URI, cause" out_has "host kvm2 (test://$TMP/missing.xml): failed: cannot connect to 'test://$TMP/missing.xml': "
+check "the invalid host's row" out_has "host kvm4 (test://$TMP/invalid.xml): failed: cannot connect to "
+
+run $C plan --json
+check "json: exit 1" rc_is 1
+check "json: hosts[] in file order, ok or failed with the error" json_check '
+h = d["hosts"]
+assert [x["name"] for x in h] == ["kvm1", "kvm2", "kvm3", "kvm4"], h
+assert [x["status"] for x in h] == ["ok", "failed", "ok", "failed"], h
+assert h[1]["error"].startswith("cannot connect to ") and h[1]["error_kind"] == "backend", h[1]
+assert h[0]["error"] is None and h[0]["error_kind"] is None and h[0]["guests"] == 10, h[0]
+assert h[2]["guests"] == 3 and h[3]["guests"] == 0, h'
+check "json: each guest names its host" json_check '
+hosts = {x["host"] for x in d["guests"]}
+assert hosts == {"kvm1", "kvm3"}, hosts
+assert g["centos6-db"]["host"] == "kvm1"'
+
+run $C -c kvm1 -c kvm3 plan
+check "-c NAME -c NAME: exit 4 (changes pending, no host down)" rc_is 4
+check "-c NAME: only those hosts" sh -c '! grep -q "^kvm2\|host kvm2" '"$TMP/out"' && grep -q "^kvm3 " '"$TMP/out"
+
+run $C -c "$FLEET" plan --json
+check "-c URI of a [host:]: labelled by its NAME, one host: no failure" json_check '
+assert [x["name"] for x in d["hosts"]] == ["kvm1"], d["hosts"]
+assert {x["host"] for x in d["guests"]} == {"kvm1"}'
+run $C -c kvm1 plan
+check "one host: no HOST column" sh -c 'head -1 '"$TMP/out"' | grep -q "^GUEST  *KIND"'
+
+run -c "$FLEET" -c "$ARCH" plan --json
+check "no [host:]: two local URIs, the second labelled by its URI" json_check '
+assert [x["name"] for x in d["hosts"]] == ["localhost", "'"$ARCH"'"], d["hosts"]'
+
+run $C -c nosuch plan
+check "-c NAME with no such [host:]: exit 3" rc_is 3
+check "-c NAME with no such [host:]: one line, libvirt's cause and the missing [host:]" sh -c \
+	'[ "$(wc -l <'"$TMP/err"')" -eq 1 ] && grep -q "(and no \[host:nosuch\] in the configuration)\$" '"$TMP/err"
+
+run $C -c kvm2 -c kvm4 plan
+check "every host down: exit 3, each host named" sh -c '[ '"$rc"' -eq 3 ] && grep -q "host kvm2: failed: cannot connect" '"$TMP/err"' && grep -q "host kvm4: failed: " '"$TMP/err"
+
+run $C -c kvm1 -c kvm2 plan no-such-guest
+check "a guest not found while a host failed: says which hosts answered" \
+	err_has "guest 'no-such-guest' not found on the hosts that answered (kvm2 failed)"
+check "a guest not found: exit 3" rc_is 3
+
+run $C list
+check "list: one host down is exit 1, the others listed" sh -c '[ '"$rc"' -eq 1 ] && grep -q "^centos6-db " '"$TMP/out"' && grep -q "host kvm2: failed: cannot connect" '"$TMP/err"
+
+run $C rollout --all-guests --json
+check "rollout: exit 1; the answering hosts' guests rolled out, the down host in hosts[]" json_check '
+a = [a for a in g["centos6-db"]["actions"] if a["kind"] == "host-cmdline"][0]
+assert a["result"] == "deferred" and a["changed"] is True, a
+assert g["centos6-db"]["host"] == "kvm1"
+assert [x["status"] for x in d["hosts"]] == ["ok", "failed", "ok", "failed"], d["hosts"]'
+
+run $C -c kvm1 -c kvm2 check --nagios
+check "check --nagios: a host down is UNKNOWN, naming the host" sh -c \
+	'[ '"$rc"' -eq 3 ] && grep -q "^HVCLOCK UNKNOWN - host kvm2 (test://.*): failed: cannot connect" '"$TMP/out"
+
+run $C --parallel-per-host 0 plan
+check "--parallel-per-host 0: usage error" sh -c '[ '"$rc"' -eq 2 ] && grep -qF "invalid --parallel-per-host" '"$TMP/err"
+run $C -c kvm1 --parallel-per-host 1 --parallel 4 plan
+check "--parallel-per-host 1: the plan is the same (exit 4)" rc_is 4
+printf '[run]\nparallel-per-host = 2\n' >"$TMP/pph.conf"
+run --config "$TMP/pph.conf" -c "$FLEET" plan
+check "[run] parallel-per-host is read" rc_is 4
+
+finish
