@@ -5,6 +5,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 #include <libxml/xmlsave.h>
 #include <libxml/xmlstring.h>
 
@@ -388,7 +389,8 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 	return 0;
 }
 
-int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_error *err)
+/* The DOM way of hvc_libvirt_xml_get_cmdline(): its errors are parse_domain_doc()'s. */
+static int get_cmdline_doc(const char *xml, char **ret_cmdline, struct hvc_error *err)
 {
 	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
 	int r;
@@ -397,6 +399,67 @@ int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_
 	if (r < 0)
 		return r;
 	*ret_cmdline = path_text(doc, NULL, "/domain/os/cmdline");
+	return 0;
+}
+
+/*
+ * Read with libxml2's streaming reader, which builds no tree and stops at the
+ * first /domain/os/cmdline (the live XML of every running guest is read for
+ * it alone). Anything unexpected (not well-formed, another root, a DTD) is
+ * handed to the DOM way, for the same result and message as hvc_libvirt_xml_parse().
+ */
+int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_error *err)
+{
+	static const char *const path[] = { "domain", "os", "cmdline" };
+	xmlTextReaderPtr rd;
+	char *found = NULL;
+	bool root_ok = false;
+	int r, depth, matched = 0; /* elements of path open around the reader */
+
+	if (!xml || strlen(xml) > INT_MAX)
+		return get_cmdline_doc(xml, ret_cmdline, err);
+	rd = xmlReaderForMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!rd)
+		return get_cmdline_doc(xml, ret_cmdline, err);
+	while ((r = xmlTextReaderRead(rd)) == 1) {
+		int type = xmlTextReaderNodeType(rd);
+
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE)
+			break; /* entities the reader's text would leave out: the DOM way */
+		depth = xmlTextReaderDepth(rd);
+		if (type == XML_READER_TYPE_END_ELEMENT && depth < matched)
+			matched = depth;
+		if (type != XML_READER_TYPE_ELEMENT || depth != matched)
+			continue;
+		if (!xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST_STR(path[depth])) ||
+			xmlTextReaderConstNamespaceUri(rd)) {
+			if (depth == 0)
+				break; /* not <domain>: the DOM way says so */
+			continue;
+		}
+		root_ok = true;
+		if (depth < 2) {
+			if (!xmlTextReaderIsEmptyElement(rd))
+				matched = depth + 1;
+			continue;
+		}
+		{
+			xmlChar *c = xmlTextReaderReadString(rd);
+
+			found = xstrdup(c ? (const char *)c : "");
+			xmlFree(c);
+			break;
+		}
+	}
+	xmlFreeTextReader(rd);
+	if (r < 0 || (r == 1 && !found) || !root_ok) {
+		free(found);
+		return get_cmdline_doc(xml, ret_cmdline, err);
+	}
+	if (found && !*found)
+		free(TAKE_PTR(found));
+	*ret_cmdline = found;
 	return 0;
 }
 
