@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -17,13 +18,16 @@ const struct hvc_backend_entry hvc_backends[] = {
 		/* qemu://, xen://, test:// and their +ssh forms: libvirt's own schemes. */
 		.name = "libvirt",
 		.schemes = NULL,
-		.impl = HVC_HAS_LIBVIRT ? &hvc_libvirt_backend_impl : NULL,
+		.impl = HVC_HAS_LIBVIRT && !HVC_LIBVIRT_MODULE ? &hvc_libvirt_backend_impl : NULL,
+		.module = HVC_LIBVIRT_MODULE ? "libvirt" : NULL,
+		.package = "hvclock",
 	},
 	{
 		.name = "libxl",
 		.schemes = (const char *const[]){ "xl", "libxl", NULL },
 		.impl = HVC_HAS_LIBXL && !HVC_LIBXL_MODULE ? &hvc_libxl_backend_impl : NULL,
 		.module = HVC_LIBXL_MODULE ? "libxl" : NULL,
+		.package = "hvclock-xen",
 	},
 	{ .name = NULL },
 };
@@ -61,10 +65,18 @@ bool hvc_uri_is_libxl(const char *uri)
 char *hvc_backend_module_path(const struct hvc_backend_entry *e)
 {
 	const char *dir = getenv("HVCLOCK_MODULE_DIR");
+	_cleanup_free_ char *exe = NULL, *uninstalled = NULL;
 
 	if (!e->module)
 		return NULL;
-	return xasprintf("%s/%s.so", dir && *dir ? dir : HVC_MODULEDIR, e->module);
+	if (!dir || !*dir) {
+		/* The build tree's binary loads the build tree's modules (as its profiles). */
+		exe = realpath("/proc/self/exe", NULL);
+		uninstalled = realpath(HVC_UNINSTALLED_EXE, NULL);
+		dir = exe && uninstalled && streq(exe, uninstalled) ? HVC_UNINSTALLED_MODULEDIR
+								    : HVC_MODULEDIR;
+	}
+	return xasprintf("%s/%s.so", dir, e->module);
 }
 
 /*
@@ -93,8 +105,8 @@ static int module_impl(const struct hvc_backend_entry *e, const char *uri,
 		if (r == -ENOENT)
 			return hvc_error_set(err, -EOPNOTSUPP,
 				"cannot connect to '%s': the %s backend is not installed (%s is "
-				"missing; Debian: package hvclock-xen)",
-				uri, e->name, path);
+				"missing; Debian: package %s)",
+				uri, e->name, path, e->package);
 		return hvc_error_set(
 			err, r, "cannot connect to '%s': %s: %s", uri, path, strerror(-r));
 	}

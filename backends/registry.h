@@ -25,6 +25,7 @@ struct hvc_backend_entry {
 	 * never loads its libraries. It exports hvc_NAME_backend_impl. NULL: none.
 	 */
 	const char *module;
+	const char *package; /* the Debian package that installs the module */
 };
 
 /* Every backend hvclock knows, compiled in or not; ends with a row whose name is NULL. */

@@ -478,46 +478,119 @@ void hvc_fleet_close(struct hvc_fleet *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void select_add(struct hvc_guest ***gs, struct hvc_backend ***bs, size_t *n,
-	struct hvc_guest *g, struct hvc_backend *b)
+/*
+ * hvc_fleet_select() with names: the fleet sorted by name and by UUID, looked
+ * up by binary search, and the selection's duplicates dropped after a sort, so
+ * naming n guests of a fleet of N costs (n + N) log N, not n x N.
+ */
+struct fleet_ref {
+	struct hvc_guest *g;
+	struct hvc_backend *b;
+	size_t pos; /* order in the selection */
+};
+
+static int name_key_cmp(const char *key, const struct fleet_ref *r)
 {
-	for (size_t i = 0; i < *n; i++)
-		if ((*gs)[i] == g)
-			return; /* named twice */
-	*gs = xrealloc(*gs, *n + 1, sizeof(**gs));
-	*bs = xrealloc(*bs, *n + 1, sizeof(**bs));
-	(*gs)[*n] = g;
-	(*bs)[*n] = b;
-	(*n)++;
+	return strcmp(key, r->g->name);
+}
+
+static int uuid_key_cmp(const char *key, const struct fleet_ref *r)
+{
+	return strcasecmp(key, r->g->uuid);
+}
+
+static int ref_name_cmp(const void *a, const void *b)
+{
+	return name_key_cmp(((const struct fleet_ref *)a)->g->name, b);
+}
+
+static int ref_uuid_cmp(const void *a, const void *b)
+{
+	return uuid_key_cmp(((const struct fleet_ref *)a)->g->uuid, b);
+}
+
+static int ref_guest_cmp(const void *a, const void *b)
+{
+	const struct fleet_ref *x = a, *y = b;
+
+	if (x->g != y->g)
+		return (uintptr_t)x->g < (uintptr_t)y->g ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int ref_pos_cmp(const void *a, const void *b)
+{
+	const struct fleet_ref *x = a, *y = b;
+
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The refs of v (n, sorted by cmp) whose key is key: [*ret_first, *ret_first + return). */
+static size_t ref_range(const struct fleet_ref *v, size_t n, const char *key,
+	int (*cmp)(const char *, const struct fleet_ref *), size_t *ret_first)
+{
+	size_t lo = 0, hi = n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp(key, &v[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < n && cmp(key, &v[end]) == 0; end++)
+		;
+	*ret_first = lo;
+	return end - lo;
 }
 
 int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 	struct hvc_guest ***ret_guests, struct hvc_backend ***ret_backends, size_t *ret_n)
 {
-	struct hvc_guest **gs = NULL;
-	struct hvc_backend **bs = NULL;
-	size_t n = 0;
+	_cleanup_free_ struct fleet_ref *by_name = NULL, *by_uuid = NULL, *sel = NULL;
+	struct hvc_guest **gs;
+	struct hvc_backend **bs;
+	size_t total = 0, n = 0;
+
+	for (size_t b = 0; b < f->n; b++)
+		total += f->lists[b].n;
+	gs = xcalloc(total + 1, sizeof(*gs));
+	bs = xcalloc(total + 1, sizeof(*bs));
 
 	/* Without names: every guest that is not shut off (named ones are reported as such). */
-	for (size_t b = 0; b < f->n && n_names == 0; b++)
-		for (size_t i = 0; i < f->lists[b].n; i++)
-			if (f->lists[b].guests[i]->state != HVC_STATE_SHUTOFF)
-				select_add(&gs, &bs, &n, f->lists[b].guests[i], f->backends[b]);
-
-	for (size_t k = 0; k < n_names; k++) {
-		struct hvc_guest *found = NULL;
-		struct hvc_backend *found_b = NULL;
-		size_t hits = 0;
-
+	if (n_names == 0) {
 		for (size_t b = 0; b < f->n; b++)
-			for (size_t i = 0; i < f->lists[b].n; i++) {
-				struct hvc_guest *g = f->lists[b].guests[i];
-				if (streq(g->name, names[k]) ||
-					strcasecmp(g->uuid, names[k]) == 0) {
-					found = g;
-					found_b = f->backends[b];
-					hits++;
+			for (size_t i = 0; i < f->lists[b].n; i++)
+				if (f->lists[b].guests[i]->state != HVC_STATE_SHUTOFF) {
+					gs[n] = f->lists[b].guests[i];
+					bs[n++] = f->backends[b];
 				}
+		goto out;
+	}
+
+	by_name = xcalloc(total + 1, sizeof(*by_name));
+	by_uuid = xcalloc(total + 1, sizeof(*by_uuid));
+	for (size_t b = 0; b < f->n; b++)
+		for (size_t i = 0; i < f->lists[b].n; i++)
+			by_name[n++] = (struct fleet_ref){ .g = f->lists[b].guests[i],
+				.b = f->backends[b] };
+	memcpy(by_uuid, by_name, total * sizeof(*by_name));
+	qsort(by_name, total, sizeof(*by_name), ref_name_cmp);
+	qsort(by_uuid, total, sizeof(*by_uuid), ref_uuid_cmp);
+
+	sel = xcalloc(n_names, sizeof(*sel));
+	for (size_t k = 0; k < n_names; k++) {
+		size_t first, m, hits;
+
+		m = ref_range(by_name, total, names[k], name_key_cmp, &first);
+		hits = m;
+		if (m > 0)
+			sel[k] = by_name[first];
+		m = ref_range(by_uuid, total, names[k], uuid_key_cmp, &first);
+		for (size_t i = first; i < first + m; i++)
+			if (!streq(by_uuid[i].g->name, names[k])) { /* else counted above */
+				hits++;
+				sel[k] = by_uuid[i];
 			}
 		if (hits != 1) {
 			/* The logger escapes the name. */
@@ -542,8 +615,21 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 			free(bs);
 			return -ENOENT;
 		}
-		select_add(&gs, &bs, &n, found, found_b);
+		sel[k].pos = k;
 	}
+
+	/* A guest named twice (by name and by UUID, say) is selected once, where first named. */
+	qsort(sel, n_names, sizeof(*sel), ref_guest_cmp);
+	n = 0;
+	for (size_t k = 0; k < n_names; k++)
+		if (k == 0 || sel[k].g != sel[k - 1].g)
+			sel[n++] = sel[k];
+	qsort(sel, n, sizeof(*sel), ref_pos_cmp);
+	for (size_t k = 0; k < n; k++) {
+		gs[k] = sel[k].g;
+		bs[k] = sel[k].b;
+	}
+out:
 	*ret_guests = gs;
 	*ret_backends = bs;
 	*ret_n = n;

@@ -225,7 +225,10 @@ struct hvc_guest {
 	/* The kernel cmdline the host holds for the next boot; has_cmdline false = no element/key. */
 	bool has_cmdline;
 	char *cmdline;
-	/* The cmdline of the running instance as the host sees it (libvirt live XML); NULL = unknown. */
+	/*
+	 * The cmdline of the running instance as the host sees it (libvirt live XML); NULL =
+	 * unknown, and not read where the host's line does not reach the kernel.
+	 */
 	char *live_cmdline;
 	/* Where a host-side cmdline change is written, for people: "domain XML <os><cmdline>". */
 	char *cmdline_location;

@@ -244,6 +244,11 @@ char *hvc_escape(const char *s, size_t len, unsigned flags)
 	uint32_t c;
 
 	while (i < len) {
+		/* Printable ASCII, most of every report: as is, without decoding. */
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			*o++ = (char)p[i++];
+			continue;
+		}
 		k = utf8_char(p + i, len - i, &c);
 		if (k == 0) {
 			o += sprintf(o, "\\x%02x", p[i]);

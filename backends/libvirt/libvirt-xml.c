@@ -1,14 +1,13 @@
-/* libvirt-xml.c: read and edit libvirt domain XML with libxml2 + XPath, never by string edits. */
+/* libvirt-xml.c: read and edit libvirt domain XML with libxml2, never by string edits. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 #include <libxml/xmlsave.h>
 #include <libxml/xmlstring.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "backends/libvirt/libvirt-xml.h"
 
@@ -20,18 +19,6 @@ static void xml_doc_freep(xmlDocPtr *p)
 		xmlFreeDoc(*p);
 }
 
-static void xpath_ctx_freep(xmlXPathContextPtr *p)
-{
-	if (*p)
-		xmlXPathFreeContext(*p);
-}
-
-static void xpath_obj_freep(xmlXPathObjectPtr *p)
-{
-	if (*p)
-		xmlXPathFreeObject(*p);
-}
-
 static void xml_charp_freep(xmlChar **p)
 {
 	if (*p)
@@ -39,8 +26,6 @@ static void xml_charp_freep(xmlChar **p)
 }
 
 #define _cleanup_xml_doc_ _cleanup_(xml_doc_freep)
-#define _cleanup_xpath_ctx_ _cleanup_(xpath_ctx_freep)
-#define _cleanup_xpath_obj_ _cleanup_(xpath_obj_freep)
 #define _cleanup_xml_free_ _cleanup_(xml_charp_freep)
 
 #define BAD_CAST_STR(s) ((const xmlChar *)(s))
@@ -100,30 +85,72 @@ static int parse_domain_doc(const char *xml, xmlDocPtr *ret_doc, struct hvc_erro
 	return 0;
 }
 
-static xmlXPathContextPtr new_xpath(xmlDocPtr doc)
+/* node is the element name[0..len) in namespace ns (NULL: in none). */
+static bool is_element(xmlNodePtr node, const xmlChar *ns, const char *name, size_t len)
 {
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-
-	if (!ctx) {
-		fputs("hvclock: out of memory\n", stderr);
-		abort();
-	}
-	xmlXPathRegisterNs(
-		ctx, BAD_CAST_STR(HVC_LIBVIRT_XML_NS_PREFIX), BAD_CAST_STR(HVC_LIBVIRT_XML_NS));
-	xmlXPathRegisterNs(ctx, BAD_CAST_STR("libosinfo"), BAD_CAST_STR(HVC_LIBOSINFO_XML_NS));
-	return ctx;
+	if (node->type != XML_ELEMENT_NODE || strlen((const char *)node->name) != len ||
+		memcmp(node->name, name, len) != 0)
+		return false;
+	return ns ? node->ns && node->ns->href && xmlStrEqual(node->ns->href, ns) : !node->ns;
 }
 
-/* First node expr selects (relative to rel, or the document), or NULL. Borrowed. */
-static xmlNodePtr xpath_node(xmlXPathContextPtr ctx, xmlNodePtr rel, const char *expr)
+/*
+ * The first node path selects below from, in document order, as the XPath of
+ * the same text would, without an XPath context (the listing reads every
+ * domain's XML: a context and an evaluation per lookup cost more than the
+ * parse itself). path: element names separated by '/' ("os/type";
+ * "hvclock:state", "libosinfo:os" with those two prefixes; no prefix: no
+ * namespace); the last step may be "@NAME" (an attribute without namespace);
+ * a leading '/' starts at the document. Borrowed.
+ */
+static xmlNodePtr path_node(xmlDocPtr doc, xmlNodePtr from, const char *path)
 {
-	_cleanup_xpath_obj_ xmlXPathObjectPtr obj = NULL;
+	const char *step = path, *slash, *colon, *name;
+	const xmlChar *ns = NULL;
+	size_t len;
 
-	ctx->node = rel ? rel : (xmlNodePtr)ctx->doc;
-	obj = xmlXPathEvalExpression(BAD_CAST_STR(expr), ctx);
-	if (!obj || obj->type != XPATH_NODESET || !obj->nodesetval || obj->nodesetval->nodeNr == 0)
+	if (*path == '/') {
+		from = (xmlNodePtr)doc;
+		step = path + 1;
+	}
+	if (!from)
 		return NULL;
-	return obj->nodesetval->nodeTab[0];
+	if (*step == '@') {
+		for (xmlAttrPtr a = from->type == XML_ELEMENT_NODE ? from->properties : NULL; a;
+			a = a->next)
+			if (!a->ns && xmlStrEqual(a->name, BAD_CAST_STR(step + 1)))
+				return (xmlNodePtr)a;
+		return NULL;
+	}
+	slash = strchr(step, '/');
+	len = slash ? (size_t)(slash - step) : strlen(step);
+	colon = memchr(step, ':', len);
+	name = step;
+	if (colon) {
+		size_t plen = (size_t)(colon - step);
+
+		if (plen == strlen(HVC_LIBVIRT_XML_NS_PREFIX) &&
+			memcmp(step, HVC_LIBVIRT_XML_NS_PREFIX, plen) == 0)
+			ns = BAD_CAST_STR(HVC_LIBVIRT_XML_NS);
+		else if (plen == strlen("libosinfo") && memcmp(step, "libosinfo", plen) == 0)
+			ns = BAD_CAST_STR(HVC_LIBOSINFO_XML_NS);
+		else
+			abort(); /* a path in this file with an unknown prefix */
+		name = colon + 1;
+		len -= plen + 1;
+	}
+	for (xmlNodePtr c = from->children; c; c = c->next) {
+		xmlNodePtr found;
+
+		if (!is_element(c, ns, name, len))
+			continue;
+		if (!slash)
+			return c;
+		found = path_node(doc, c, slash + 1);
+		if (found)
+			return found;
+	}
+	return NULL;
 }
 
 /* The text content of node, or NULL. */
@@ -137,10 +164,10 @@ static char *node_text(xmlNodePtr node)
 	return xstrdup(c ? (const char *)c : "");
 }
 
-/* The text of the first node expr selects; NULL when there is none or it is empty. */
-static char *xpath_text(xmlXPathContextPtr ctx, xmlNodePtr rel, const char *expr)
+/* The text of the first node path_node() finds; NULL when there is none or it is empty. */
+static char *path_text(xmlDocPtr doc, xmlNodePtr from, const char *path)
 {
-	char *s = node_text(xpath_node(ctx, rel, expr));
+	char *s = node_text(path_node(doc, from, path));
 
 	if (s && !*s) {
 		free(s);
@@ -258,7 +285,7 @@ static const char *xen_bootloader(enum hvc_hypervisor hv, enum hvc_guest_type t,
 	return NULL;
 }
 
-static void parse_record(xmlXPathContextPtr ctx, xmlNodePtr state, struct hvc_record *rec)
+static void parse_record(xmlDocPtr doc, xmlNodePtr state, struct hvc_record *rec)
 {
 	xmlNodePtr n;
 	_cleanup_free_ char *port = NULL;
@@ -269,9 +296,9 @@ static void parse_record(xmlXPathContextPtr ctx, xmlNodePtr state, struct hvc_re
 	rec->cmdline_changed = attr_bool(state, "cmdline-changed");
 	rec->had_cmdline = attr_bool(state, "had-cmdline");
 	/* An element that is present but empty is an empty cmdline, absent is none. */
-	rec->old_cmdline = node_text(xpath_node(ctx, state, "hvclock:old-cmdline"));
-	rec->new_cmdline = node_text(xpath_node(ctx, state, "hvclock:new-cmdline"));
-	n = xpath_node(ctx, state, "hvclock:address");
+	rec->old_cmdline = node_text(path_node(doc, state, "hvclock:old-cmdline"));
+	rec->new_cmdline = node_text(path_node(doc, state, "hvclock:new-cmdline"));
+	n = path_node(doc, state, "hvclock:address");
 	if (n) {
 		rec->address = attr_text(n, "host");
 		port = attr_text(n, "port");
@@ -288,7 +315,6 @@ static void parse_record(xmlXPathContextPtr ctx, xmlNodePtr state, struct hvc_re
 int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error *err)
 {
 	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
-	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
 	_cleanup_free_ char *uuid = NULL, *domtype = NULL, *ostype = NULL, *kernel = NULL,
 			    *bootloader = NULL, *loader = NULL, *name = NULL;
 	const char *hostbl;
@@ -299,26 +325,25 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 	r = parse_domain_doc(xml, &doc, err);
 	if (r < 0)
 		return r;
-	ctx = new_xpath(doc);
 
-	name = xpath_text(ctx, NULL, "/domain/name");
+	name = path_text(doc, NULL, "/domain/name");
 	if (name) {
 		free(g->name);
 		g->name = TAKE_PTR(name);
 	}
-	uuid = xpath_text(ctx, NULL, "/domain/uuid");
+	uuid = path_text(doc, NULL, "/domain/uuid");
 	if (uuid && strlen(uuid) < sizeof(g->uuid))
 		snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
 
-	if (!xpath_node(ctx, NULL, "/domain/os") || !xpath_node(ctx, NULL, "/domain/os/type"))
+	if (!path_node(doc, NULL, "/domain/os") || !path_node(doc, NULL, "/domain/os/type"))
 		return hvc_error_set(err, -EINVAL, "domain XML has no <os> element");
 
 	domtype = attr_text(xmlDocGetRootElement(doc), "type");
-	ostype = xpath_text(ctx, NULL, "/domain/os/type");
+	ostype = path_text(doc, NULL, "/domain/os/type");
 	classify(domtype, ostype, &g->hypervisor, &g->type);
 
-	kernel = xpath_text(ctx, NULL, "/domain/os/kernel");
-	bootloader = xpath_text(ctx, NULL, "/domain/bootloader");
+	kernel = path_text(doc, NULL, "/domain/os/kernel");
+	bootloader = path_text(doc, NULL, "/domain/bootloader");
 	free(g->kernel);
 	g->kernel = NULL;
 	free(g->boot_detail);
@@ -338,43 +363,103 @@ int hvc_libvirt_xml_parse(const char *xml, struct hvc_guest *g, struct hvc_error
 			: xasprintf("bootloader %s", path_basename(hostbl));
 	} else {
 		/* Includes a <bootloader> on HVM/KVM, which libvirt does not run. */
-		loader = xpath_text(ctx, NULL, "/domain/os/loader");
+		loader = path_text(doc, NULL, "/domain/os/loader");
 		g->boot = HVC_BOOT_FIRMWARE;
 		g->boot_detail = loader ? xasprintf("firmware %s", loader) : xstrdup("firmware");
 	}
 
 	free(g->cmdline);
-	g->cmdline = xpath_text(ctx, NULL, "/domain/os/cmdline");
+	g->cmdline = path_text(doc, NULL, "/domain/os/cmdline");
 	g->has_cmdline = g->cmdline != NULL;
 	free_and_strdup(&g->cmdline_location, CMDLINE_LOCATION);
 	/* libvirt's libxl driver rebuilds a Xen domain on reboot (libxlDomainCleanup() drops the transient definition; measured in tests/e2e/xen); QEMU does not. */
 	g->reboot_applies = g->hypervisor == HVC_HYPERVISOR_XEN;
 
 	free(g->os_id);
-	g->os_id = xpath_text(ctx, NULL, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id");
+	g->os_id = path_text(doc, NULL, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id");
 	free(g->arch);
-	g->arch = xpath_text(ctx, NULL, "/domain/os/type/@arch");
+	g->arch = path_text(doc, NULL, "/domain/os/type/@arch");
 
-	state = xpath_node(ctx, NULL, "/domain/metadata/hvclock:state");
+	state = path_node(doc, NULL, "/domain/metadata/hvclock:state");
 	g->has_record = state != NULL;
 	if (state)
-		parse_record(ctx, state, &g->record);
+		parse_record(doc, state, &g->record);
 	else
 		hvc_record_finish(&g->record);
 	return 0;
 }
 
-int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_error *err)
+/* The DOM way of hvc_libvirt_xml_get_cmdline(): its errors are parse_domain_doc()'s. */
+static int get_cmdline_doc(const char *xml, char **ret_cmdline, struct hvc_error *err)
 {
 	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
-	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
 	int r;
 
 	r = parse_domain_doc(xml, &doc, err);
 	if (r < 0)
 		return r;
-	ctx = new_xpath(doc);
-	*ret_cmdline = xpath_text(ctx, NULL, "/domain/os/cmdline");
+	*ret_cmdline = path_text(doc, NULL, "/domain/os/cmdline");
+	return 0;
+}
+
+/*
+ * Read with libxml2's streaming reader, which builds no tree and stops at the
+ * first /domain/os/cmdline (the live XML of every running guest is read for
+ * it alone). Anything unexpected (not well-formed, another root, a DTD) is
+ * handed to the DOM way, for the same result and message as hvc_libvirt_xml_parse().
+ */
+int hvc_libvirt_xml_get_cmdline(const char *xml, char **ret_cmdline, struct hvc_error *err)
+{
+	static const char *const path[] = { "domain", "os", "cmdline" };
+	xmlTextReaderPtr rd;
+	char *found = NULL;
+	bool root_ok = false;
+	int r, depth, matched = 0; /* elements of path open around the reader */
+
+	if (!xml || strlen(xml) > INT_MAX)
+		return get_cmdline_doc(xml, ret_cmdline, err);
+	rd = xmlReaderForMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!rd)
+		return get_cmdline_doc(xml, ret_cmdline, err);
+	while ((r = xmlTextReaderRead(rd)) == 1) {
+		int type = xmlTextReaderNodeType(rd);
+
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE)
+			break; /* entities the reader's text would leave out: the DOM way */
+		depth = xmlTextReaderDepth(rd);
+		if (type == XML_READER_TYPE_END_ELEMENT && depth < matched)
+			matched = depth;
+		if (type != XML_READER_TYPE_ELEMENT || depth != matched)
+			continue;
+		if (!xmlStrEqual(xmlTextReaderConstLocalName(rd), BAD_CAST_STR(path[depth])) ||
+			xmlTextReaderConstNamespaceUri(rd)) {
+			if (depth == 0)
+				break; /* not <domain>: the DOM way says so */
+			continue;
+		}
+		root_ok = true;
+		if (depth < 2) {
+			if (!xmlTextReaderIsEmptyElement(rd))
+				matched = depth + 1;
+			continue;
+		}
+		{
+			xmlChar *c = xmlTextReaderReadString(rd);
+
+			found = xstrdup(c ? (const char *)c : "");
+			xmlFree(c);
+			break;
+		}
+	}
+	xmlFreeTextReader(rd);
+	if (r < 0 || (r == 1 && !found) || !root_ok) {
+		free(found);
+		return get_cmdline_doc(xml, ret_cmdline, err);
+	}
+	if (found && !*found)
+		free(TAKE_PTR(found));
+	*ret_cmdline = found;
 	return 0;
 }
 
@@ -476,21 +561,22 @@ static xmlNodePtr new_record_node(xmlDocPtr doc, const struct hvc_record *rec)
 }
 
 /* Replace every hvclock record under /domain/metadata by rec (none if NULL). */
-static void put_record(xmlXPathContextPtr ctx, const struct hvc_record *rec)
+static void put_record(xmlDocPtr doc, const struct hvc_record *rec)
 {
-	_cleanup_xpath_obj_ xmlXPathObjectPtr olds = NULL;
-	xmlDocPtr doc = ctx->doc;
-	xmlNodePtr root = xmlDocGetRootElement(doc), metadata, st = NULL;
-	int n = 0;
+	static const char *const identity[] = { "name", "uuid", "genid", "title", "description" };
+	xmlNodePtr root = xmlDocGetRootElement(doc), metadata, first, next, st = NULL;
 
-	metadata = xpath_node(ctx, NULL, "/domain/metadata");
+	metadata = path_node(doc, NULL, "/domain/metadata");
 	if (!metadata && !rec)
 		return;
 	if (!metadata) {
 		/* libvirt's schema takes <metadata> after the identity elements, like virt-install. */
-		xmlNodePtr ref = xpath_node(ctx, NULL,
-			"/domain/*[self::name or self::uuid or self::genid or self::title or "
-			"self::description][last()]");
+		xmlNodePtr ref = NULL;
+
+		for (xmlNodePtr c = root->children; c; c = c->next)
+			for (size_t i = 0; i < sizeof(identity) / sizeof(identity[0]); i++)
+				if (is_element(c, NULL, identity[i], strlen(identity[i])))
+					ref = c;
 		metadata = xmlNewDocNode(doc, NULL, BAD_CAST_STR("metadata"), NULL);
 		if (ref)
 			add_after_indented(ref, metadata);
@@ -500,20 +586,20 @@ static void put_record(xmlXPathContextPtr ctx, const struct hvc_record *rec)
 			xmlAddChild(root, metadata);
 	}
 
-	ctx->node = metadata;
-	olds = xmlXPathEvalExpression(BAD_CAST_STR("hvclock:state"), ctx);
-	if (olds && olds->type == XPATH_NODESET && olds->nodesetval)
-		n = olds->nodesetval->nodeNr;
+	first = path_node(doc, metadata, HVC_LIBVIRT_XML_NS_PREFIX ":state");
 	if (rec) {
 		st = new_record_node(doc, rec);
 		/* Keep the record where it was. */
-		if (n > 0)
-			add_after_indented(olds->nodesetval->nodeTab[0], st);
+		if (first)
+			add_after_indented(first, st);
 		else
 			append_child_indented(metadata, st);
 	}
-	for (int i = 0; i < n; i++)
-		remove_node(olds->nodesetval->nodeTab[i]);
+	for (xmlNodePtr c = metadata->children; c; c = next) {
+		next = c->next;
+		if (c != st && is_element(c, BAD_CAST_STR(HVC_LIBVIRT_XML_NS), "state", 5))
+			remove_node(c);
+	}
 }
 
 static int save_doc(xmlDocPtr doc, char **ret_xml, struct hvc_error *err)
@@ -539,7 +625,6 @@ int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const c
 	const struct hvc_record *rec, char **ret_xml, struct hvc_error *err)
 {
 	_cleanup_xml_doc_ xmlDocPtr doc = NULL;
-	_cleanup_xpath_ctx_ xmlXPathContextPtr ctx = NULL;
 	_cleanup_free_ char *cur = NULL, *domtype = NULL, *ostype = NULL;
 	xmlNodePtr os, cmd, ref;
 	enum hvc_hypervisor hv;
@@ -562,19 +647,18 @@ int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const c
 	r = parse_domain_doc(xml, &doc, err);
 	if (r < 0)
 		return r;
-	ctx = new_xpath(doc);
 
-	os = xpath_node(ctx, NULL, "/domain/os");
-	if (!os || !xpath_node(ctx, os, "type"))
+	os = path_node(doc, NULL, "/domain/os");
+	if (!os || !path_node(doc, os, "type"))
 		return hvc_error_set(err, -EINVAL, "domain XML has no <os> element");
 
-	cmd = xpath_node(ctx, os, "cmdline");
-	cur = xpath_text(ctx, os, "cmdline");
+	cmd = path_node(doc, os, "cmdline");
+	cur = path_text(doc, os, "cmdline");
 	if (!streq_ptr(cur, norm_cmdline(expect_old)))
 		return hvc_error_set(err, -ESTALE, "kernel command line changed since it was read");
 
 	if (new_cmdline) {
-		_cleanup_free_ char *kernel = xpath_text(ctx, os, "kernel");
+		_cleanup_free_ char *kernel = path_text(doc, os, "kernel");
 
 		/* An empty <kernel/> is none (libvirt's virXPathString()). */
 		if (!kernel) {
@@ -586,11 +670,11 @@ int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const c
 			 * neither (libvirt runs pygrub then), is fine: libxl passes the
 			 * cmdline to it and pygrub appends it to the GRUB entry.
 			 */
-			_cleanup_free_ char *bl = xpath_text(ctx, NULL, "/domain/bootloader");
+			_cleanup_free_ char *bl = path_text(doc, NULL, "/domain/bootloader");
 			bool bl_default;
 
 			domtype = attr_text(xmlDocGetRootElement(doc), "type");
-			ostype = xpath_text(ctx, os, "type");
+			ostype = path_text(doc, os, "type");
 			classify(domtype, ostype, &hv, &t);
 			if (!xen_bootloader(hv, t, NULL, bl, &bl_default))
 				return hvc_error_set(err, -EINVAL,
@@ -601,20 +685,20 @@ int hvc_libvirt_xml_set_cmdline(const char *xml, const char *expect_old, const c
 		if (!cmd) {
 			cmd = xmlNewDocNode(doc, NULL, BAD_CAST_STR("cmdline"), NULL);
 			/* The schema wants kernel, initrd, cmdline in that order. */
-			ref = xpath_node(ctx, os, "initrd");
+			ref = path_node(doc, os, "initrd");
 			if (!ref)
-				ref = xpath_node(ctx, os, "kernel");
+				ref = path_node(doc, os, "kernel");
 			if (!ref)
-				ref = xpath_node(ctx, os, "type");
+				ref = path_node(doc, os, "type");
 			add_after_indented(ref, cmd);
 		}
 		set_text(cmd, new_cmdline);
 	} else {
-		while ((cmd = xpath_node(ctx, os, "cmdline")))
+		while ((cmd = path_node(doc, os, "cmdline")))
 			remove_node(cmd);
 	}
 
-	put_record(ctx, rec);
+	put_record(doc, rec);
 	return save_doc(doc, ret_xml, err);
 }
 

@@ -341,7 +341,12 @@ static int read_guest_details(const struct listed *l, struct hvc_guest *g, struc
 	if (r < 0)
 		return r;
 
-	if (active == 1) {
+	/*
+	 * The running line as the host sees it matters only where the host's line
+	 * reaches the kernel (core/plan.c): a firmware-booted guest's live XML is
+	 * not read (the second XML per domain; most guests of a KVM host).
+	 */
+	if (active == 1 && hvc_boot_path_host_cmdline_reaches_kernel(g->boot)) {
 		char *c = NULL;
 
 		live = virDomainGetXMLDesc(dom, 0);

@@ -97,6 +97,12 @@ run -c "$FLEET" -c "$FLEET" plan --json centos6-db
 check "the same URI twice: guests listed once" json_check '
 assert len(d["guests"]) == 1, d["guests"]'
 
+# Selection by a sorted index (cmd/common.c): a guest named again, by name or by UUID in any
+# case, is planned once, and the guests come in the order first named.
+run -c "$FLEET" plan --json xen-classic-web centos6-db 4A1C6E2B-9F0D-4E57-8B3A-1C2D3E4F5001 xen-classic-web
+check "a guest named twice (by name and by UUID): planned once, in the order named" json_check '
+assert [x["name"] for x in d["guests"]] == ["xen-classic-web", "centos6-db"], d["guests"]'
+
 run -c "$FLEET" -q plan
 printf '%s\n' centos6-db el6-batch-paused "legacy app (centos 6)" "web 01 (spaces)" xen-classic-web >"$TMP/want"
 check "quiet: only the names of the guests with changes pending, one a line, in natural order" cmp -s "$TMP/want" "$TMP/out"
