@@ -49,8 +49,8 @@ run -c "$FLEET" list -o uuid,Guest --noheadings
 check "list -o uuid,Guest --noheadings: the columns in that order, no header" sh -c \
 	'[ "$(head -1 '"$TMP/out"')" = "4a1c6e2b-9f0d-4e57-8b3a-1c2d3e4f5001  centos6-db" ] && [ $(wc -l <'"$TMP/out"') -eq 10 ]'
 run -c "$FLEET" plan -o GUEST,status,HOST
-check "plan -o GUEST,status,HOST: the header names them, HOST is - with one host" sh -c \
-	'head -1 '"$TMP/out"' | grep -qx "GUEST  *STATUS  *HOST" && grep -q "^centos6-db  *changes pending  *-$" '"$TMP/out"
+check "plan -o GUEST,status,HOST: the header names them, HOST is the one host's label" sh -c \
+	'head -1 '"$TMP/out"' | grep -qx "GUEST  *STATUS  *HOST" && grep -q "^centos6-db  *changes pending  *localhost$" '"$TMP/out"
 run -c "$FLEET" check --output guest,HEALTH,clocksource
 check "check --output: its own column names" sh -c \
 	'head -1 '"$TMP/out"' | grep -qx "GUEST  *HEALTH  *CLOCKSOURCE (COST)"'
@@ -61,12 +61,12 @@ for c in list plan check; do
 	run -c "$FLEET" "$c" -o GUEST,nosuch
 	check "$c -o GUEST,nosuch: exit 2, one line naming the column and the known ones" sh -c \
 		'[ '$rc' -eq 2 ] && [ $(grep -c "^hvclock: " '"$TMP/err"') -eq 1 ] &&
-		grep -q "^hvclock: unknown column '"'"'nosuch'"'"' for --output (known: GUEST, HOST, " '"$TMP/err"' && [ ! -s '"$TMP/out"' ]'
+		grep -q "^hvclock: unknown column '"'"'nosuch'"'"' for --output (known: HOST, GUEST, " '"$TMP/err"' && [ ! -s '"$TMP/out"' ]'
 done
 
 for c in list plan rollout rollback check; do
 	run help "$c"
-	check "help $c: the column names of its table" sh -c 'grep -q "^Columns of its table (-o, --output): GUEST, HOST, " '"$TMP/out"
+	check "help $c: the column names of its table" sh -c 'grep -q "^Columns of its table (-o, --output): HOST, GUEST, " '"$TMP/out"
 done
 
 # --- a terminal's width, and none elsewhere ---
