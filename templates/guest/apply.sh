@@ -23,19 +23,44 @@ hvc_result() {
 # True if the state file holds exactly the line $1 (or, with a second argument, a line
 # starting with $1).
 hvc_state_has() {
-	[ -f "$HVC_STATE" ] || return 1
-	while IFS= read -r hvc_sl; do
-		case $hvc_sl in
-		"$1") return 0 ;;
-		"$1"*) [ $# -lt 2 ] || return 0 ;;
-		esac
-	done <"$HVC_STATE"
+	if [ -f "$HVC_STATE" ]; then
+		while IFS= read -r hvc_sl; do
+			case $hvc_sl in
+			"$1") return 0 ;;
+			"$1"*) [ $# -lt 2 ] || return 0 ;;
+			esac
+		done <"$HVC_STATE"
+	fi
+	# and the lines not yet written (hvc_state_begin)
+	case $HVC_NL$hvc_spend in
+	*"$HVC_NL$1$HVC_NL"*) return 0 ;;
+	*"$HVC_NL$1"*) [ $# -lt 2 ] || return 0 ;;
+	esac
 	return 1
 }
 
 # Append a line to the state file (atomically, before the change it records is made). The
-# shell copies the old lines (a small file; no cat).
+# shell copies the old lines (a small file; no cat). Between hvc_state_begin and
+# hvc_state_commit the lines are kept and written at once by the commit, which must come before
+# the change they record.
+hvc_sbatch=
+hvc_spend=
+hvc_state_begin() {
+	hvc_sbatch=yes
+	hvc_spend=
+}
+hvc_state_commit() {
+	hvc_sbatch=
+	[ -n "$hvc_spend" ] || return 0
+	hvc_sl=${hvc_spend%"$HVC_NL"}
+	hvc_spend=
+	hvc_state_add "$hvc_sl"
+}
 hvc_state_add() {
+	if [ -n "$hvc_sbatch" ]; then
+		hvc_spend=$hvc_spend$1$HVC_NL
+		return 0
+	fi
 	if [ ! -d "$HVC_DIR" ]; then
 		mkdir -p "$HVC_DIR" && chmod 700 "$HVC_DIR" || return 1
 	fi
@@ -507,6 +532,7 @@ hvc_boot_grubby() {
 	set -- /etc/default/grub /boot/grub2/grubenv /boot/grub2/grub.cfg /boot/grub/grub.conf \
 		/boot/efi/EFI/*/grub.cfg /boot/efi/EFI/*/grubenv /boot/loader/entries/*.conf
 	set -f
+	hvc_state_begin # one write of the state file for all the records below
 	for hvc_p in "$@"; do
 		if [ ! -f "$hvc_p" ] || [ -L "$hvc_p" ]; then
 			continue
@@ -515,11 +541,12 @@ hvc_boot_grubby() {
 		*"$HVC_NL"*) continue ;;
 		esac
 		if ! hvc_backup bootloader "$hvc_p"; then
+			hvc_state_commit || :
 			hvc_result bootloader failed "cannot keep the original of $hvc_p"
 			return 0
 		fi
 	done
-	if ! hvc_state_once "bootloader grubby" "bootloader "; then
+	if ! hvc_state_once "bootloader grubby" "bootloader " || ! hvc_state_commit; then
 		hvc_result bootloader failed "cannot write $HVC_STATE"
 		return 0
 	fi
@@ -912,16 +939,17 @@ hvc_step_sysctl() {
 	if [ -z "$hvc_err" ] && [ "$hvc_need" = yes ]; then
 		# shellcheck disable=SC2086
 		set -- $hvc_sysctls
+		hvc_state_begin # the live values in one write of the state file
 		while [ $# -ge 2 ]; do
 			hvc_sysctl_path "$1"
 			if [ -f "$hvc_sp" ]; then
 				hvc_read1 "$hvc_sp" || :
 				# the value as the kernel prints it (tabs and all), to write it back
-				hvc_state_once "sysctl $1 $hvc_r" "sysctl $1 " ||
-					hvc_err="cannot write $HVC_STATE"
+				hvc_state_once "sysctl $1 $hvc_r" "sysctl $1 " || :
 			fi
 			shift 2
 		done
+		hvc_state_commit || hvc_err="cannot write $HVC_STATE"
 		if [ -z "$hvc_err" ] && [ ! -d "${HVC_DROPIN%/*}" ]; then
 			hvc_d=${HVC_DROPIN%/*}
 			if hvc_state_once "absentdir sysctl $hvc_d" "absentdir sysctl $hvc_d" &&
@@ -938,7 +966,7 @@ hvc_step_sysctl() {
 				hvc_err="cannot replace $HVC_DROPIN"
 			fi
 		fi
-		rm -f "$hvc_tmp"
+		[ ! -e "$hvc_tmp" ] || rm -f "$hvc_tmp"
 		hvc_rc=0
 		if [ -z "$hvc_err" ]; then
 			hvc_hook sysctl-written
