@@ -93,6 +93,8 @@ lab_stop() {
 		wait "$NSUNSHARE" 2>/dev/null || true
 		NSINIT=
 	fi
+	# its pid list holds the namespace's PIDs: never for a simfleet stop outside it
+	rm -f "$LAB/state/pids"
 }
 # Forks inside the lab's namespace so far: the last PID handed out there (the probe takes one).
 lab_pids() { nsenter -t "$NSINIT" --pid -- cat /proc/sys/kernel/ns_last_pid; }
@@ -114,8 +116,7 @@ busy_s() {
 
 # A fresh lab of N guests (healthy kinds rotating) and its fleet file.
 fresh_lab() { # N
-	lab_stop
-	SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+	lab_stop # the namespace's end ends every process of the lab
 	rm -rf "$LAB"
 	mkdir -p "$LAB"
 	(
