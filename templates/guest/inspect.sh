@@ -139,13 +139,9 @@ hvc_inspect() {
 		/etc/SuSE-release /sys/class/dmi/id/product_uuid /sys/hypervisor/uuid \
 		"$HVC_CS/current_clocksource" "$HVC_CS/available_clocksource" /proc/cmdline \
 		/proc/sys/xen/independent_wallclock /proc/uptime /proc/sys/kernel/random/boot_id "$@"
-	# the running kernel's release: /proc/sys/kernel/osrelease is what uname(2) reports
-	hvc_rel=
-	if hvc_read1 /proc/sys/kernel/osrelease; then
+	hvc_rel=$(uname -r 2>/dev/null) || hvc_rel=
+	if [ -z "$hvc_rel" ] && hvc_read1 /proc/sys/kernel/osrelease; then
 		hvc_rel=$hvc_r
-	fi
-	if [ -z "$hvc_rel" ]; then
-		hvc_rel=$(uname -r 2>/dev/null) || hvc_rel=
 	fi
 	hvc_put kernel-release "$hvc_rel"
 	hvc_os_release
