@@ -13,14 +13,19 @@ TARGET_RATIO = 1.0
 TARGET_CPU_MS = 5.0
 TARGET_RSS_MIB = 64.0
 TARGET_RSS_N = 256
+TARGET_MIN_WALL = 0.9  # rollout vs the minimal-job floor
+TARGET_MIN_GUEST = 1.5  # guest-side CPU and processes vs the minimal job's
 
 rows = collections.defaultdict(list)
 with open(sys.argv[1]) as f:
     next(f)
     for line in f:
-        n, mode, _rep, wall, user, sys_, rss, busy = line.split("\t")
+        f_ = line.rstrip("\n").split("\t")
+        n, mode, _rep, wall, user, sys_, rss, busy = f_[:8]
+        gcpu, gforks = (f_[8], f_[9]) if len(f_) >= 10 else ("nan", "nan")
         rows[(int(n), mode)].append(
-            (float(wall), float(user) + float(sys_), int(rss) / 1024.0, float(busy)))
+            (float(wall), float(user) + float(sys_), int(rss) / 1024.0, float(busy),
+             float(gcpu), float(gforks)))
 par = sys.argv[2]
 machine = sys.argv[3]
 
@@ -79,6 +84,24 @@ for n in ns:
         cells.append("%.0f ms, %.0f %%" % (1000 * busy / n, 100 * busy / (wall * os.cpu_count())))
     print("| %d | %s |" % (n, " | ".join(cells)))
 print()
+print("guest side per guest (every sshd of the lab and all it started: sshd's session processes,"
+      " the shells, the scripts and their tools; lab cgroup's cpuacct.usage and its PID"
+      " namespace's PIDs), median:")
+gmodes = [m for m in ("hvclock", "check", "minimal", "curve25519", "default") if any(
+    (n, m) in rows for n in ns)]
+print("| N | " + " | ".join("%s: guest CPU ms, processes" % m for m in gmodes) +
+      " | rollout / minimal: wall, guest CPU, processes |")
+print("|---|" + "|".join("---" for _ in gmodes) + "|---|")
+for n in ns:
+    cells = ["%.1f ms, %.1f" % (1000 * med(n, m, 4) / n, med(n, m, 5) / n) for m in gmodes]
+    if (n, "minimal") in rows:
+        cells.append("%.2fx, %.2fx, %.2fx" % (
+            med(n, "hvclock", 0) / med(n, "minimal", 0), med(n, "hvclock", 4) / med(n, "minimal", 4),
+            med(n, "hvclock", 5) / med(n, "minimal", 5)))
+    else:
+        cells.append("-")
+    print("| %d | %s |" % (n, " | ".join(cells)))
+print()
 print("targets:")
 for n in ns:
     hv, fc = med(n, "hvclock", 0), med(n, "curve25519", 0)
@@ -91,5 +114,14 @@ for n in ns:
         line += ", peak RSS %.1f MiB (<= %.0f: %s)" % (
             rss, TARGET_RSS_MIB, "PASS" if rss <= TARGET_RSS_MIB else "MISS")
     print(line)
+    if (n, "minimal") in rows:
+        w = med(n, "hvclock", 0) / med(n, "minimal", 0)
+        c = med(n, "hvclock", 4) / med(n, "minimal", 4)
+        p = med(n, "hvclock", 5) / med(n, "minimal", 5)
+        print("  N=%-4d vs the minimal job: wall %.2fx (<= %.1fx: %s), guest CPU %.2fx and "
+              "processes %.2fx (<= %.1fx: %s, %s)" % (
+                  n, w, TARGET_MIN_WALL, "PASS" if w <= TARGET_MIN_WALL else "MISS", c, p,
+                  TARGET_MIN_GUEST, "PASS" if c <= TARGET_MIN_GUEST else "MISS",
+                  "PASS" if p <= TARGET_MIN_GUEST else "MISS"))
 if TARGET_RSS_N not in ns:
     print("  peak RSS target (<= %.0f MiB at %d guests): not measured in this run" % (TARGET_RSS_MIB, TARGET_RSS_N))

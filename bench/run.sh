@@ -13,6 +13,8 @@
 #                      missing, recompiled if present)
 #      HVCLOCK         the binary (default BENCH_BUILD/cmd/hvclock)
 #      BENCH_OUT       where raw results go (default a new /tmp/hvclock-bench.XXXXXX)
+#      BENCH_HOG       1: one CPU-bound process (sh -c 'while :; do :; done', not pinned) runs
+#                      beside every measurement
 # Run as root. Every lab it starts is stopped on exit, also on error or Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +38,7 @@ die() {
 log() { echo "bench: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "run as root (the lab is chroots behind sshd)"
-for x in /usr/sbin/sshd ssh xargs python3 meson cc; do
+for x in /usr/sbin/sshd ssh xargs python3 meson cc unshare nsenter; do
 	command -v "$x" >/dev/null || die "missing $x"
 done
 maxn=0
@@ -75,9 +77,34 @@ cc -O2 -Wall -o "$RUSAGE" "$here/rusage.c" || die "cannot compile bench/rusage.c
 LAB=$ROOT/lab
 CAP=$ROOT/cap
 
+# The guest side of every lab (its sshds and all they start) runs in a PID namespace of its own
+# (the forks: the namespace's last PID before and after a run) and in a cpuacct cgroup (its CPU:
+# cpuacct.usage before and after). NSINIT is the namespace's first process (a bash that reaps).
+CG=/sys/fs/cgroup/cpuacct/hvclock-bench-$$
+[ -d /sys/fs/cgroup/cpuacct ] || die "no cgroup v1 cpuacct hierarchy at /sys/fs/cgroup/cpuacct"
+mkdir -p "$CG"
+NSINIT=
+NSUNSHARE=
+HOG=
+lab_stop() {
+	if [ -n "$NSINIT" ]; then
+		nsenter -t "$NSINIT" --pid --mount -- env SIM="$LAB" "$simfleet" stop >/dev/null 2>&1 || true
+		kill "$NSINIT" 2>/dev/null || true
+		wait "$NSUNSHARE" 2>/dev/null || true
+		NSINIT=
+	fi
+	# its pid list holds the namespace's PIDs: never for a simfleet stop outside it
+	rm -f "$LAB/state/pids"
+}
+# Forks inside the lab's namespace so far: the last PID handed out there (the probe takes one).
+lab_pids() { nsenter -t "$NSINIT" --pid -- cat /proc/sys/kernel/ns_last_pid; }
+lab_cpu_ns() { cat "$CG/cpuacct.usage"; }
+
 cleanup() {
-	SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+	lab_stop
 	SIM=$CAP "$simfleet" stop >/dev/null 2>&1 || true
+	[ -z "$HOG" ] || kill "$HOG" 2>/dev/null || true
+	rmdir "$CG" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -89,23 +116,48 @@ busy_s() {
 
 # A fresh lab of N guests (healthy kinds rotating) and its fleet file.
 fresh_lab() { # N
-	SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+	lab_stop # the namespace's end ends every process of the lab
 	rm -rf "$LAB"
 	mkdir -p "$LAB"
-	SIM=$LAB SIM_KINDS=$KINDS "$simfleet" start "$1" "$BASE" >"$OUT/start.log" 2>&1 ||
-		{ cat "$OUT/start.log" >&2; die "the lab did not start"; }
+	(
+		echo "$BASHPID" >"$CG/cgroup.procs"
+		# shellcheck disable=SC2016 # the namespace's init: reaps whatever it inherits
+		exec unshare --pid --mount --fork --mount-proc bash -c 'trap "exit 0" TERM
+			while :; do sleep 3600 & wait; done'
+	) &
+	NSUNSHARE=$!
+	NSINIT=
+	for _ in $(seq 100); do # the namespace's init, once unshare has forked it
+		NSINIT=$(pgrep -P "$NSUNSHARE" -x bash || true)
+		[ -z "$NSINIT" ] || break
+		sleep 0.05
+	done
+	[ -n "$NSINIT" ] || die "no PID namespace for the lab"
+	(
+		echo "$BASHPID" >"$CG/cgroup.procs"
+		exec nsenter -t "$NSINIT" --pid --mount -- env SIM="$LAB" SIM_KINDS="$KINDS" \
+			"$simfleet" start "$1" "$BASE"
+	) >"$OUT/start.log" 2>&1 || { cat "$OUT/start.log" >&2; die "the lab did not start"; }
 	SIM=$LAB "$simfleet" fleet-xml "$OUT/fleet.xml"
 }
 
 # hvclock COMMAND --all-guests on the lab, timed: "rollout" on the fresh lab (checks the result
 # and the guest trees), "check" on the lab the rollout just changed (read-only: every guest must be
 # reached and measured, over one SSH connection each).
-run_hvclock_cmd() { # COMMAND N REP -> "wall user sys maxrss_kib machine_busy_s"
+# Every run prints "wall user sys maxrss_kib machine_busy_s guest_cpu_s guest_forks": the last
+# two for the whole guest side (every sshd and what it started: the shells, the scripts, their
+# tools), from the lab's cgroup and PID namespace (guest_side).
+guest_side() { # DIR -> "guest_cpu_s guest_forks"
+	awk '{ printf "%.3f %d\n", ($3 - $1) / 1e9, $4 - $2 - 1 }' "$1/guest"
+}
+
+run_hvclock_cmd() { # COMMAND N REP -> "wall user sys maxrss_kib machine_busy_s guest..."
 	local cmd=$1 d=$OUT/$1-$2-$3 rc=0 b0
 	shift
 	[ "$cmd" = check ] || d=$OUT/hvclock-$1-$2
 	mkdir -p "$d"
 	b0=$(busy_s)
+	g0="$(lab_cpu_ns) $(lab_pids)"
 	(
 		export HVCLOCK_PROFILES_DIR=$top/templates/profiles HVCLOCK_STATE_DIR=$d/state
 		export HVCLOCK_LOCK_FILE=$d/run/lock HVCLOCK_CONFIG=/dev/null
@@ -114,6 +166,7 @@ run_hvclock_cmd() { # COMMAND N REP -> "wall user sys maxrss_kib machine_busy_s"
 			--parallel "$PAR" "$cmd" --all-guests --json >"$d/out.json" 2>"$d/err"
 	) || rc=$?
 	echo "$b0 $(busy_s)" >"$d/busy"
+	echo "$g0 $(lab_cpu_ns) $(lab_pids)" >"$d/guest"
 	case $cmd/$rc in
 	rollout/0 | check/0 | check/1) ;; # check: 1 is "not every guest is ok" (the sim kinds carry symptom lines)
 	*) tail -5 "$d/err" >&2; die "hvclock $cmd exited $rc (N=$1, $d)" ;;
@@ -130,18 +183,20 @@ bad = [x["name"] for x in d["guests"] if x["offset_seconds"] is None or x["sampl
 sys.exit("not measured: %s" % " ".join(bad) if bad else 0)' "$d/out.json" ||
 			die "hvclock check did not measure every guest (N=$1, $d)"
 	fi
-	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
 }
 
 # The floor: one ssh per guest through xargs -P, stdin = the captured job of its kind.
 # KEX: "curve25519-sha256", or "" for OpenSSH's default.
-run_floor() { # N REP KEX -> "wall user sys maxrss_kib machine_busy_s"
-	local d=$OUT/floor-${3:-default}-$1-$2 rc=0 b0
+# JOBS (default OUT/jobs: hvclock's captured requests) or "minimal": the minimal job (below).
+run_floor() { # N REP KEX [JOBS] -> "wall user sys maxrss_kib machine_busy_s guest..."
+	local d=$OUT/floor-${3:-default}${4:+-$4}-$1-$2 rc=0 b0 g0
 	mkdir -p "$d/out"
 	SIM=$LAB "$simfleet" inventory | while read -r _ _ port kind; do
-		echo "$port $OUT/jobs/$kind.job"
+		if [ "${4:-}" = minimal ]; then echo "$port $OUT/minimal.job"; else echo "$port $OUT/jobs/$kind.job"; fi
 	done >"$d/args"
 	b0=$(busy_s)
+	g0="$(lab_cpu_ns) $(lab_pids)"
 	(
 		export FLOOR_KEX=$3 FLOOR_KEY=$LAB/client/id_ed25519 FLOOR_KH=$LAB/client/known_hosts
 		export FLOOR_OUT=$d/out
@@ -152,10 +207,16 @@ run_floor() { # N REP KEX -> "wall user sys maxrss_kib machine_busy_s"
 				/bin/sh -s <"$1" >"$FLOOR_OUT/$0.out" 2>"$FLOOR_OUT/$0.err"'
 	) || rc=$?
 	echo "$b0 $(busy_s)" >"$d/busy"
+	echo "$g0 $(lab_cpu_ns) $(lab_pids)" >"$d/guest"
 	[ $rc = 0 ] || { cat "$d"/out/*.err | sort | uniq -c | head -5 >&2; die "floor ($3) exited $rc (N=$1, $d)"; }
-	python3 "$here/tree.py" floor "$d/out" "$LAB" "$OUT/jobs" || die "floor run not clean (N=$1)"
-	python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "the floor left other guest trees (N=$1)"
-	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy")"
+	if [ "${4:-}" = minimal ]; then # its own checks: every guest reported, switched, read back
+		[ "$(grep -l -x 'minimal-job ok' "$d"/out/*.out | wc -l)" = "$1" ] ||
+			die "the minimal job did not finish on every guest (N=$1, $d)"
+	else
+		python3 "$here/tree.py" floor "$d/out" "$LAB" "$OUT/jobs" || die "floor run not clean (N=$1)"
+		python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "the floor left other guest trees (N=$1)"
+	fi
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
 }
 
 # What the floor's per-guest "sh -c 'exec ssh ...'" wrapper itself costs (no ssh, no lab).
@@ -166,7 +227,7 @@ run_wrapper() { # N
 	# shellcheck disable=SC2016
 	FLOOR_OUT=$d/out "$RUSAGE" "$d/time" xargs -a "$d/args" -P "$PAR" -n 2 \
 		sh -c 'exec cat <"$1" >"$FLOOR_OUT/$0.out"'
-	echo "$(tail -1 "$d/time") 0"
+	echo "$(tail -1 "$d/time") 0 0 0"
 }
 
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -183,29 +244,56 @@ SIM=$CAP HVCLOCK=$HVCLOCK "$here/capture.sh" "$OUT" "$CAPBASE" "$PAR" >"$OUT/cap
 	die "capture failed"
 sed 's/^/bench:   /' "$OUT/capture.txt" >&2
 
-printf 'n\tmode\trep\twall\tuser\tsys\tmaxrss_kib\tmachine_busy\n' >"$OUT/results.tsv"
+# The minimal-job floor: only what the job needs, in one `sh -s` per guest: read the clocksource
+# files, /proc/cmdline and the kernel log lines; write one sysctl drop-in and load it; switch
+# the clocksource; edit GRUB_CMDLINE_LINUX with one sed (where /etc/default/grub exists); read
+# back. No backups, no record, no lock: the cheapest job that does the change at all.
+cat >"$OUT/minimal.job" <<'EOF'
+cs=/sys/devices/system/clocksource/clocksource0
+cat "$cs/current_clocksource" "$cs/available_clocksource" /proc/cmdline
+dmesg | grep -i -E 'clocksource|tsc|time went backwards|unstable|kvm-clock|xen'
+printf 'kernel.panic = 5\n' >/etc/sysctl.d/90-hvclock-min.conf
+sysctl -p /etc/sysctl.d/90-hvclock-min.conf
+echo tsc >"$cs/current_clocksource"
+if [ -f /etc/default/grub ]; then
+	sed -i 's/^GRUB_CMDLINE_LINUX="/&clocksource=tsc /' /etc/default/grub
+	grep '^GRUB_CMDLINE_LINUX=' /etc/default/grub
+fi
+read -r c <"$cs/current_clocksource" && [ "$c" = tsc ] && echo minimal-job ok
+EOF
+
+if [ "${BENCH_HOG:-0}" = 1 ]; then
+	sh -c 'while :; do :; done' &
+	HOG=$!
+	log "a CPU-bound process (pid $HOG, not pinned) runs beside every measurement"
+fi
+
+printf 'n\tmode\trep\twall\tuser\tsys\tmaxrss_kib\tmachine_busy\tguest_cpu\tguest_forks\n' \
+	>"$OUT/results.tsv"
+row() { # N MODE REP "wall user sys rss busy guest_cpu guest_forks"
+	local wall user sys rss busy gcpu gforks
+	read -r wall user sys rss busy gcpu gforks <<<"$4"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$wall" "$user" "$sys" \
+		"$rss" "$busy" "$gcpu" "$gforks" >>"$OUT/results.tsv"
+	log "N=$1 P=$PAR rep $3 $2: wall ${wall}s user ${user}s sys ${sys}s maxrss ${rss}KiB;" \
+		"machine busy ${busy} CPU-s; guest side ${gcpu} CPU-s, ${gforks} processes"
+}
 for n in "${NS[@]}"; do
 	for rep in $(seq 1 "$REPS"); do
-		for mode in hvclock curve25519 default; do
+		for mode in hvclock curve25519 minimal default; do
 			fresh_lab "$n"
 			case $mode in
 			hvclock) r=$(run_hvclock_cmd rollout "$n" "$rep") ;;
 			curve25519) r=$(run_floor "$n" "$rep" curve25519-sha256) ;;
+			minimal) r=$(run_floor "$n" "$rep" curve25519-sha256 minimal) ;;
 			default) r=$(run_floor "$n" "$rep" "") ;;
 			esac
-			read -r wall user sys rss busy <<<"$r"
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$mode" "$rep" "$wall" "$user" "$sys" \
-				"$rss" "$busy" >>"$OUT/results.tsv"
-			log "N=$n P=$PAR rep $rep $mode: wall ${wall}s user ${user}s sys ${sys}s" \
-				"maxrss ${rss}KiB; machine busy ${busy} CPU-s"
+			row "$n" "$mode" "$rep" "$r"
 			if [ "$mode" = hvclock ]; then # check, on the lab the rollout changed
-				read -r wall user sys rss busy <<<"$(run_hvclock_cmd check "$n" "$rep")"
-				printf '%s\tcheck\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$rep" "$wall" "$user" \
-					"$sys" "$rss" "$busy" >>"$OUT/results.tsv"
-				log "N=$n P=$PAR rep $rep check: wall ${wall}s user ${user}s sys ${sys}s" \
-					"maxrss ${rss}KiB"
+				row "$n" check "$rep" "$(run_hvclock_cmd check "$n" "$rep")"
 			fi
-			if [ "$rep" = 1 ] && [ "$mode" != hvclock ]; then # which KEX the floor really used
+			if [ "$rep" = 1 ] && { [ "$mode" = curve25519 ] || [ "$mode" = default ]; }; then
+				# which KEX the floor really used
 				kex=()
 				[ "$mode" = default ] || kex=(-o KexAlgorithms=curve25519-sha256)
 				ssh -v "${kex[@]}" -o BatchMode=yes -i "$LAB/client/id_ed25519" \
@@ -215,11 +303,9 @@ for n in "${NS[@]}"; do
 			fi
 		done
 	done
-	read -r wall user sys rss busy <<<"$(run_wrapper "$n")"
-	printf '%s\twrapper\t1\t%s\t%s\t%s\t%s\t%s\n' "$n" "$wall" "$user" "$sys" "$rss" "$busy" \
-		>>"$OUT/results.tsv"
+	row "$n" wrapper 1 "$(run_wrapper "$n")"
 done
-SIM=$LAB "$simfleet" stop >/dev/null 2>&1 || true
+lab_stop
 
 python3 "$here/report.py" "$OUT/results.tsv" "$PAR" \
 	"$START; $MACHINE; load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg); \

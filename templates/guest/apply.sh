@@ -23,29 +23,83 @@ hvc_result() {
 # True if the state file holds exactly the line $1 (or, with a second argument, a line
 # starting with $1).
 hvc_state_has() {
-	[ -f "$HVC_STATE" ] || return 1
-	while IFS= read -r hvc_sl; do
-		case $hvc_sl in
-		"$1") return 0 ;;
-		"$1"*) [ $# -lt 2 ] || return 0 ;;
-		esac
-	done <"$HVC_STATE"
+	if [ -f "$HVC_STATE" ]; then
+		while IFS= read -r hvc_sl; do
+			case $hvc_sl in
+			"$1") return 0 ;;
+			"$1"*) [ $# -lt 2 ] || return 0 ;;
+			esac
+		done <"$HVC_STATE"
+	fi
+	# and the lines not yet written (hvc_state_begin)
+	case $HVC_NL$hvc_spend in
+	*"$HVC_NL$1$HVC_NL"*) return 0 ;;
+	*"$HVC_NL$1"*) [ $# -lt 2 ] || return 0 ;;
+	esac
 	return 1
 }
 
-# Append a line to the state file (atomically, before the change it records is made).
+# Append a line to the state file (atomically, before the change it records is made). The
+# shell copies the old lines (a small file; no cat). Between hvc_state_begin and
+# hvc_state_commit the lines are kept and written at once by the commit, which must come before
+# the change they record.
+hvc_sbatch=
+hvc_spend=
+hvc_state_begin() {
+	hvc_sbatch=yes
+	hvc_spend=
+}
+hvc_state_commit() {
+	hvc_sbatch=
+	[ -n "$hvc_spend" ] || return 0
+	hvc_sl=${hvc_spend%"$HVC_NL"}
+	hvc_spend=
+	hvc_state_add "$hvc_sl"
+}
 hvc_state_add() {
+	if [ -n "$hvc_sbatch" ]; then
+		hvc_spend=$hvc_spend$1$HVC_NL
+		return 0
+	fi
 	if [ ! -d "$HVC_DIR" ]; then
 		mkdir -p "$HVC_DIR" && chmod 700 "$HVC_DIR" || return 1
 	fi
 	{
 		if [ -f "$HVC_STATE" ]; then
-			cat "$HVC_STATE"
+			while IFS= read -r hvc_sl || [ -n "$hvc_sl" ]; do
+				printf '%s\n' "$hvc_sl"
+			done <"$HVC_STATE"
 		else
 			echo "hvclock-guest-state 1"
 		fi
 		printf '%s\n' "$1"
-	} >"$HVC_STATE.tmp" && mv -f "$HVC_STATE.tmp" "$HVC_STATE"
+	} >"$HVC_STATE.tmp" && mv -f "$HVC_STATE.tmp" "$HVC_STATE" &&
+		hvc_flush_add "$HVC_STATE" && hvc_flush_add "$HVC_DIR"
+}
+
+# What this run wrote, to be flushed at its end (hvc_flush): each path once, one a line.
+hvc_flushl=
+hvc_flush_add() {
+	case $HVC_NL$hvc_flushl in
+	*"$HVC_NL$1$HVC_NL"*) ;;
+	*) hvc_flushl=$hvc_flushl$1$HVC_NL ;;
+	esac
+}
+
+# hvclock tells the operator to power-cycle (destroy + start): what was written must be on
+# disk by then, not in the page cache. "sync FILE..." fsyncs just those (coreutils 8.24 and
+# later, busybox 1.27 and later); older ones ignore the names and sync every filesystem, as
+# this did before. Nothing written: nothing to flush.
+hvc_flush() {
+	[ -n "$hvc_flushl" ] || return 0
+	set --
+	hvc_ifs=$IFS
+	IFS=$HVC_NL
+	for hvc_p in $hvc_flushl; do
+		set -- "$@" "$hvc_p"
+	done
+	IFS=$hvc_ifs
+	sync -- "$@" 2>/dev/null || :
 }
 
 # Record line $1 unless a line starting with $2 is there already: the first original wins.
@@ -54,15 +108,27 @@ hvc_state_once() {
 }
 
 # Keep the first original of file $2 (or that it did not exist) under category $1.
+# Every file apply changes is passed here first, so it is also flushed at the end (the file
+# and its directory: the changes are written as a new file renamed over the old).
+hvc_dirok=
 hvc_backup() {
+	hvc_flush_add "$2"
+	hvc_flush_add "${2%/*}"
 	if hvc_state_has "saved $1 $2" || hvc_state_has "absent $1 $2"; then
 		return 0
 	fi
 	if [ -e "$2" ]; then
 		hvc_b=$HVC_BACKUP$2
-		# hvclock's directory first, 0700: the backups may hold anything the guest had.
-		{ [ -d "$HVC_DIR" ] || mkdir -m 700 -p "$HVC_DIR"; } && chmod 700 "$HVC_DIR" &&
-			mkdir -p "${hvc_b%/*}" && cp -p "$2" "$hvc_b.tmp" && mv -f "$hvc_b.tmp" "$hvc_b" &&
+		# hvclock's directory first, 0700 (once a run): the backups may hold anything the
+		# guest had. The copy needs no temporary name: until the state line below names it,
+		# a backup counts for nothing (a run cut short makes it again).
+		if [ -z "$hvc_dirok" ]; then
+			{ [ -d "$HVC_DIR" ] || mkdir -m 700 -p "$HVC_DIR"; } && chmod 700 "$HVC_DIR" ||
+				return 1
+			hvc_dirok=yes
+		fi
+		{ [ -d "${hvc_b%/*}" ] || mkdir -p "${hvc_b%/*}"; } && cp -p "$2" "$hvc_b" &&
+			hvc_flush_add "$hvc_b" && hvc_flush_add "${hvc_b%/*}" &&
 			hvc_state_add "saved $1 $2"
 	else
 		hvc_state_add "absent $1 $2"
@@ -466,6 +532,7 @@ hvc_boot_grubby() {
 	set -- /etc/default/grub /boot/grub2/grubenv /boot/grub2/grub.cfg /boot/grub/grub.conf \
 		/boot/efi/EFI/*/grub.cfg /boot/efi/EFI/*/grubenv /boot/loader/entries/*.conf
 	set -f
+	hvc_state_begin # one write of the state file for all the records below
 	for hvc_p in "$@"; do
 		if [ ! -f "$hvc_p" ] || [ -L "$hvc_p" ]; then
 			continue
@@ -474,11 +541,12 @@ hvc_boot_grubby() {
 		*"$HVC_NL"*) continue ;;
 		esac
 		if ! hvc_backup bootloader "$hvc_p"; then
+			hvc_state_commit || :
 			hvc_result bootloader failed "cannot keep the original of $hvc_p"
 			return 0
 		fi
 	done
-	if ! hvc_state_once "bootloader grubby" "bootloader "; then
+	if ! hvc_state_once "bootloader grubby" "bootloader " || ! hvc_state_commit; then
 		hvc_result bootloader failed "cannot write $HVC_STATE"
 		return 0
 	fi
@@ -871,16 +939,17 @@ hvc_step_sysctl() {
 	if [ -z "$hvc_err" ] && [ "$hvc_need" = yes ]; then
 		# shellcheck disable=SC2086
 		set -- $hvc_sysctls
+		hvc_state_begin # the live values in one write of the state file
 		while [ $# -ge 2 ]; do
 			hvc_sysctl_path "$1"
 			if [ -f "$hvc_sp" ]; then
 				hvc_read1 "$hvc_sp" || :
 				# the value as the kernel prints it (tabs and all), to write it back
-				hvc_state_once "sysctl $1 $hvc_r" "sysctl $1 " ||
-					hvc_err="cannot write $HVC_STATE"
+				hvc_state_once "sysctl $1 $hvc_r" "sysctl $1 " || :
 			fi
 			shift 2
 		done
+		hvc_state_commit || hvc_err="cannot write $HVC_STATE"
 		if [ -z "$hvc_err" ] && [ ! -d "${HVC_DROPIN%/*}" ]; then
 			hvc_d=${HVC_DROPIN%/*}
 			if hvc_state_once "absentdir sysctl $hvc_d" "absentdir sysctl $hvc_d" &&
@@ -897,7 +966,7 @@ hvc_step_sysctl() {
 				hvc_err="cannot replace $HVC_DROPIN"
 			fi
 		fi
-		rm -f "$hvc_tmp"
+		[ ! -e "$hvc_tmp" ] || rm -f "$hvc_tmp"
 		hvc_rc=0
 		if [ -z "$hvc_err" ]; then
 			hvc_hook sysctl-written
@@ -1545,10 +1614,12 @@ hvc_main() {
 	fi
 	hvc_hook apply-locked
 	export HVC_DOM0
-	# hvclock tells the operator to power-cycle (destroy + start): what was written must be
-	# on disk by then, not in the page cache.
 	hvc_rc=0
 	hvc_apply </dev/null || hvc_rc=$?
-	sync 2>/dev/null || :
+	if [ "$hvc_mode" = rollback ]; then
+		sync 2>/dev/null || : # rollback writes back what the state names: every filesystem
+	else
+		hvc_flush
+	fi
 	return $hvc_rc
 }

@@ -11,38 +11,61 @@ HVC_LOG_RE='clocksource|tsc|time went backwards|unstable|skew is too large|kvm-c
 HVC_LOG_RE="$HVC_LOG_RE|paravirtualized kernel|xen version|mhz processor|lpj=|read-back delay"
 HVC_LOG_RE="$HVC_LOG_RE|hrtimer: interrupt took|self-detected stall|soft lockup"
 
-# Kernel log lines that count as evidence (docs/remedies.md §5a): printable, the last 200.
-hvc_logfilter() {
-	tr -c '\n\040-\176' '?' | grep -i -E "$HVC_LOG_RE" | tail -n 200 | cut -c 1-1000
+# Kernel log lines that count as evidence (docs/remedies.md §5a), in one awk: every byte
+# outside printable ASCII made "?", the lines that match (case-insensitive), the last 200, each
+# cut to 1000 bytes, as report lines. The first line printed is "+" if the input had any
+# non-empty line, else "-" (the source printed nothing: try the next).
+# shellcheck disable=SC2016 # an awk program
+HVC_AWK_LOG='
+{
+	if ($0 != "")
+		any = 1
+	gsub(/[^ -~]/, "?")
+	if (tolower($0) ~ ENVIRON["HVC_LOG_RE"])
+		keep[n++ % 200] = substr($0, 1, 1000)
 }
+END {
+	print(any ? "+" : "-")
+	for (i = (n > 200 ? n - 200 : 0); i < n; i++)
+		print "log " keep[i % 200]
+}'
 
-# True if the command prints anything.
-hvc_nonempty() {
-	[ -n "$("$@" 2>/dev/null </dev/null | head -c 4096 | tr -d '\n')" ]
+# hvc_log as HVC_AWK_LOG printed it -> the report lines alone; false if the source had no
+# non-empty line.
+hvc_log_had() {
+	case $hvc_log in
+	+*)
+		hvc_log=${hvc_log#+}
+		hvc_log=${hvc_log#"$HVC_NL"}
+		return 0
+		;;
+	esac
+	hvc_log=
+	return 1
 }
 
 hvc_log() {
 	hvc_src=none
 	hvc_log=
-	if command -v dmesg >/dev/null 2>&1 && hvc_nonempty dmesg; then
+	export HVC_LOG_RE
+	if command -v dmesg >/dev/null 2>&1 &&
+		{ hvc_log=$(dmesg 2>/dev/null </dev/null | awk "$HVC_AWK_LOG") || :; } && hvc_log_had; then
 		hvc_src=dmesg
-		hvc_log=$(dmesg 2>/dev/null </dev/null | hvc_logfilter) || :
-	elif command -v journalctl >/dev/null 2>&1 && hvc_nonempty journalctl -k -q --no-pager; then
+	elif command -v journalctl >/dev/null 2>&1 &&
+		{ hvc_log=$(journalctl -k -q --no-pager 2>/dev/null </dev/null |
+			awk "$HVC_AWK_LOG") || :; } && hvc_log_had; then
 		hvc_src=journalctl
-		hvc_log=$(journalctl -k -q --no-pager 2>/dev/null </dev/null | hvc_logfilter) || :
 	elif [ -s /var/log/kern.log ] && [ -r /var/log/kern.log ]; then
 		hvc_src=kern.log
-		hvc_log=$(hvc_logfilter </var/log/kern.log) || :
+		hvc_log=$(awk "$HVC_AWK_LOG" /var/log/kern.log 2>/dev/null) || :
+		hvc_log_had || :
 	elif [ -s /var/log/messages ] && [ -r /var/log/messages ]; then
 		hvc_src=messages
-		hvc_log=$(hvc_logfilter </var/log/messages) || :
+		hvc_log=$(awk "$HVC_AWK_LOG" /var/log/messages 2>/dev/null) || :
+		hvc_log_had || :
 	fi
 	hvc_put log-source "$hvc_src"
-	printf '%s\n' "$hvc_log" | while IFS= read -r hvc_l; do
-		if [ -n "$hvc_l" ]; then
-			printf 'log %s\n' "$hvc_l"
-		fi
-	done
+	[ -z "$hvc_log" ] || printf '%s\n' "$hvc_log"
 }
 
 hvc_os_release() {
@@ -107,6 +130,15 @@ hvc_inspect() {
 		echo "end"
 		return 0
 	fi
+	# every small file this report reads, in one awk (hvc_read1 then reads the cache)
+	for hvc_k in $hvc_keys; do
+		hvc_sysctl_path "$hvc_k"
+		set -- "$@" "$hvc_sp"
+	done
+	hvc_read_all /proc/sys/kernel/osrelease /etc/redhat-release /etc/system-release \
+		/etc/SuSE-release /sys/class/dmi/id/product_uuid /sys/hypervisor/uuid \
+		"$HVC_CS/current_clocksource" "$HVC_CS/available_clocksource" /proc/cmdline \
+		/proc/sys/xen/independent_wallclock /proc/uptime /proc/sys/kernel/random/boot_id "$@"
 	hvc_rel=$(uname -r 2>/dev/null) || hvc_rel=
 	if [ -z "$hvc_rel" ] && hvc_read1 /proc/sys/kernel/osrelease; then
 		hvc_rel=$hvc_r
@@ -197,7 +229,10 @@ hvc_inspect() {
 	hvc_put sysctl-boot "$hvc_sb"
 	if [ -n "$hvc_keys" ]; then
 		hvc_sysctl_conf_get "$hvc_keys"
-		printf '%s\n' "$hvc_sc" | head -n 200 | while IFS= read -r hvc_l; do
+		hvc_i=0
+		printf '%s\n' "$hvc_sc" | while IFS= read -r hvc_l; do
+			hvc_i=$((hvc_i + 1))
+			[ "$hvc_i" -le 200 ] || break
 			case $hvc_l in
 			'') ;;
 			"open "*) hvc_put sysctl-conf-open "${hvc_l#open }" ;;
@@ -206,7 +241,7 @@ hvc_inspect() {
 		done
 	fi
 	if [ -n "$hvc_keys" ] && [ "${hvc_sb%% *}" = sysctl.d ]; then
-		hvc_sysctl_files "$hvc_keys" | awk '/^sysctl-set / && ++n > 200 { next } { print }'
+		hvc_sysctl_files "$hvc_keys"
 	fi
 	if [ -f "$HVC_DROPIN" ] && [ -r "$HVC_DROPIN" ]; then
 		echo "dropin-begin"
@@ -266,12 +301,33 @@ hvc_sysctl_boot() {
 	hvc_sb="sysctl.conf${hvc_first:+ $hvc_first}"
 }
 
+# $1 with A-F made a-f -> hvc_u (only a UUID's 36 characters: anything longer is no UUID).
+hvc_lower() {
+	hvc_u=$1
+	[ "${#1}" = 36 ] || return 0
+	hvc_u=
+	hvc_x=$1
+	while [ -n "$hvc_x" ]; do
+		hvc_c=${hvc_x%"${hvc_x#?}"}
+		hvc_x=${hvc_x#?}
+		case $hvc_c in
+		A) hvc_c=a ;;
+		B) hvc_c=b ;;
+		C) hvc_c=c ;;
+		D) hvc_c=d ;;
+		E) hvc_c=e ;;
+		F) hvc_c=f ;;
+		esac
+		hvc_u=$hvc_u$hvc_c
+	done
+}
+
 # The UUIDs this system reports for itself: SMBIOS (KVM, Xen HVM) and Xen's own (PV, PVH);
 # lower case, and only well-formed ones. hvclock compares them with the domain's.
 hvc_uuids() {
 	for hvc_f in /sys/class/dmi/id/product_uuid:uuid-dmi /sys/hypervisor/uuid:uuid-xen; do
 		hvc_read1 "${hvc_f%%:*}" || continue
-		hvc_u=$(printf '%s\n' "$hvc_r" | tr 'A-F' 'a-f')
+		hvc_lower "$hvc_r"
 		case $hvc_u in
 		[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-*)
 			case ${hvc_u#????????-} in

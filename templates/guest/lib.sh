@@ -11,6 +11,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 HVC_NL='
 '
+HVC_TAB='	'
 HVC_CS=/sys/devices/system/clocksource/clocksource0
 HVC_DROPIN=/etc/sysctl.d/90-hvclock.conf
 # Where a guest whose boot reads only /etc/sysctl.conf gets hvclock's keys: a block between
@@ -143,13 +144,39 @@ hvc_put() {
 	fi
 }
 
-# First line of a file -> hvc_r; returns 1 if it is not readable.
+# First line of a file -> hvc_r; returns 1 if it is not readable. From hvc_read_all's cache
+# when it holds the file (one awk for many files), else one head.
 hvc_read1() {
 	hvc_r=
 	[ -r "$1" ] || return 1
+	case $hvc_rc1 in
+	*"$HVC_NL$1$HVC_TAB"*)
+		hvc_r=${hvc_rc1#*"$HVC_NL$1$HVC_TAB"}
+		hvc_r=${hvc_r%%"$HVC_NL"*}
+		return 0
+		;;
+	esac
 	# Not the shell's read: dash and busybox read one byte per read(2), and the kernel's
 	# integer sysctls answer EOF at any offset but 0 ("60" would come back as "6").
 	hvc_r=$(head -n 1 "$1" 2>/dev/null) || :
+}
+
+# The first lines of the readable files among the arguments -> the cache hvc_read1 reads, in
+# one awk (awk reads from offset 0 with a large buffer, like head). A file that is empty, or
+# whose name holds a tab or newline, is left to hvc_read1's own read.
+hvc_rc1=$HVC_NL
+hvc_read_all() {
+	hvc_n=$#
+	for hvc_f in "$@"; do
+		case $hvc_f in *"$HVC_NL"* | *"$HVC_TAB"*) continue ;; esac
+		if [ -f "$hvc_f" ] && [ -r "$hvc_f" ]; then
+			set -- "$@" "$hvc_f"
+		fi
+	done
+	shift "$hvc_n" # what is left: the readable ones
+	[ $# -gt 0 ] || return 0
+	# shellcheck disable=SC2016 # an awk program
+	hvc_rc1=$HVC_NL$(awk 'FNR == 1 { print FILENAME "\t" $0 }' "$@" 2>/dev/null)$HVC_NL || :
 }
 
 # Words of $1 joined by single spaces -> hvc_w.
@@ -161,7 +188,18 @@ hvc_words() {
 
 # /proc/sys path of a sysctl key -> hvc_sp.
 hvc_sysctl_path() {
-	hvc_sp=/proc/sys/$(printf '%s' "$1" | tr . /)
+	hvc_sp=
+	hvc_x=$1
+	while :; do
+		case $hvc_x in
+		*.*)
+			hvc_sp=$hvc_sp${hvc_x%%.*}/
+			hvc_x=${hvc_x#*.}
+			;;
+		*) break ;;
+		esac
+	done
+	hvc_sp=/proc/sys/$hvc_sp$hvc_x
 }
 
 # The boot loader tool hvclock would use -> hvc_bl; with "none", hvc_bl_why says what was found
@@ -930,7 +968,12 @@ hvc_sysctl_files() {
 		done
 	done
 	set -f
-	printf '%s' "$hvc_fs" | head -n 200 | while IFS= read -r hvc_f; do
+	# no pipelines: the counts live in this shell (names hold no blank or newline)
+	hvc_nf=0
+	hvc_ns=0
+	for hvc_f in $hvc_fs; do
+		hvc_nf=$((hvc_nf + 1))
+		[ "$hvc_nf" -le 200 ] || break
 		hvc_t=
 		if [ -L "$hvc_f" ]; then
 			hvc_t=$(readlink -f "$hvc_f" 2>/dev/null) || hvc_t=
@@ -940,12 +983,26 @@ hvc_sysctl_files() {
 		echo "sysctl-file $hvc_f${hvc_t:+ $hvc_t}"
 		[ -f "$hvc_f" ] || continue
 		[ -r "$hvc_f" ] || continue
-		HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
-			HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_f" 2>/dev/null |
-			while IFS=' ' read -r hvc_ln _ hvc_l; do
-				[ "$hvc_ln" != open ] || continue
-				hvc_put sysctl-set "$hvc_f $hvc_ln $hvc_l"
+		hvc_o=$(HVC_AWK_MODE=get HVC_AWK_KEYS=$1 HVC_CONF_BEGIN=$HVC_CONF_BEGIN \
+			HVC_CONF_END=$HVC_CONF_END awk "$HVC_AWK_SYSCTLCONF" "$hvc_f" 2>/dev/null) || :
+		hvc_ifs=$IFS
+		IFS=$HVC_NL
+		for hvc_l in $hvc_o; do
+			IFS=$hvc_ifs
+			case $hvc_l in '' | "open "*) continue ;; esac
+			hvc_ns=$((hvc_ns + 1))
+			[ "$hvc_ns" -le 200 ] || break
+			# "LINE CLASS KEY [VALUE]" (a space after KEY when VALUE is empty) -> "LINE KEY [VALUE]"
+			hvc_r=${hvc_l#* * }
+			while :; do
+				case $hvc_r in
+				*' ') hvc_r=${hvc_r% } ;;
+				*) break ;;
+				esac
 			done
+			hvc_put sysctl-set "$hvc_f ${hvc_l%% *} $hvc_r"
+		done
+		IFS=$hvc_ifs
 	done
 }
 
