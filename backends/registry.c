@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -79,13 +80,29 @@ char *hvc_backend_module_path(const struct hvc_backend_entry *e)
 	return xasprintf("%s/%s.so", dir, e->module);
 }
 
+static int module_impl_locked(const struct hvc_backend_entry *e, const char *uri,
+	const struct hvc_backend_impl **ret, struct hvc_error *err);
+
+static int module_impl(const struct hvc_backend_entry *e, const char *uri,
+	const struct hvc_backend_impl **ret, struct hvc_error *err)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int r;
+
+	pthread_mutex_lock(&lock);
+	r = module_impl_locked(e, uri, ret, err);
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
 /*
  * The operations of a module backend: its file checked like hvclock's other
  * trusted input (root's, not writable by others, nor any directory above it),
  * then that same file loaded (through /proc/self/fd) and kept for the process.
- * Called from the main thread only (connections are opened before any worker).
+ * Hosts are opened from several threads at once (cmd/common.c): one at a time
+ * here, so a module is checked and loaded once.
  */
-static int module_impl(const struct hvc_backend_entry *e, const char *uri,
+static int module_impl_locked(const struct hvc_backend_entry *e, const char *uri,
 	const struct hvc_backend_impl **ret, struct hvc_error *err)
 {
 	static const struct hvc_backend_impl *loaded[8];

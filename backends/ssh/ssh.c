@@ -58,7 +58,9 @@ struct ssh_conn {
 	char *key_name; /* the known_hosts name of its key: the alias, or "[host]:port" */
 	char *new_entry; /* accept_new: the known_hosts line for an unknown key, not yet written */
 	const char *user; /* the login user (borrowed: the transport's or the jump host's) */
-	int fwd_fd; /* the jump channel's socketpair end (SSH_OPTIONS_FD), ours to close; or -1 */
+	int fwd_fd; /* the jump channel's socketpair end (SSH_OPTIONS_FD); or -1 */
+	dev_t fwd_dev; /* fwd_fd's identity: libssh closes it itself on a socket error or EOF, */
+	ino_t fwd_ino; /* and its number may be another thread's file by then */
 	bool is_host; /* a hypervisor host (jump host, remote dom0), not a guest: for messages */
 	int64_t connected; /* monotonic ms at the start of connect */
 	int64_t deadline; /* connected + guest deadline */
@@ -659,9 +661,18 @@ static void session_free(struct ssh_conn *s)
 		ssh_disconnect(s->ssh);
 		ssh_free(s->ssh);
 	}
-	/* libssh never closes an SSH_OPTIONS_FD socket: its EOF ends the jump channel. */
-	if (s->fwd_fd >= 0)
-		close(s->fwd_fd);
+	/*
+	 * libssh closes an SSH_OPTIONS_FD socket on a socket error or EOF, not at
+	 * ssh_free(): closed here when it is still this socketpair end (a socket's
+	 * inode is unique while it is open), so a number reused by another thread
+	 * is never closed. Its EOF ends the jump channel.
+	 */
+	if (s->fwd_fd >= 0) {
+		struct stat st;
+		if (fstat(s->fwd_fd, &st) == 0 && st.st_dev == s->fwd_dev &&
+			st.st_ino == s->fwd_ino)
+			close(s->fwd_fd);
+	}
 	free(s->where);
 	free(s->key_name);
 	free(s->new_entry);
@@ -741,6 +752,13 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 	s->base.transport = base;
 	s->t = t;
 	s->fwd_fd = fd;
+	if (fd >= 0) {
+		struct stat st;
+		if (fstat(fd, &st) == 0) {
+			s->fwd_dev = st.st_dev;
+			s->fwd_ino = st.st_ino;
+		}
+	}
 	s->user = user;
 	s->is_host = is_host;
 	s->where = xasprintf("%s:%u", ssh_host, port);
@@ -1436,10 +1454,9 @@ static int jump_up(struct ssh_transport *t, int64_t deadline, struct hvc_error *
 		j->state = JUMP_FAILED;
 		hvc_error_set(&j->fail, r, "via host %s: %s", j->label, e.msg);
 		hvc_error_set(err, r, "%s", j->fail.msg);
-		if (j->conn) {
-			session_free(j->conn);
-			j->conn = NULL;
-		}
+		/* A connected session whose pipe or thread could not be made is freed too. */
+		session_free(j->conn ? j->conn : c);
+		j->conn = NULL;
 	}
 	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
