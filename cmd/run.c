@@ -355,13 +355,16 @@ static bool take_host_name(const struct hvc_guest *host, char **names, size_t *n
  * Remedies with a dom0 part, but no host row here (a remote xen+ssh:// host,
  * or a test fleet): say that half of the remedy is left to a run in dom0.
  */
-static void warn_dom0_elsewhere(const struct hvc_plan *plan)
+static void warn_dom0_elsewhere(const struct hvc_plan *plan, const struct hvc_guest *host)
 {
 	_cleanup_strv_free_ char **names = NULL;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct hvc_guest_plan *gp = &plan->guests[i];
 		const struct hvc_profile *p = gp->decision.profile;
+		/* The host row's own guests: their dom0 part is in that row. */
+		if (host && streq_ptr(gp->guest->host, host->host))
+			continue;
 		if (p && hvc_profile_has_host_part(p) && gp->status != HVC_PLAN_SKIPPED &&
 			gp->status != HVC_PLAN_FAILED && !strv_contains(names, p->name))
 			strv_push(&names, p->name);
@@ -507,6 +510,11 @@ int hvc_run(struct hvc_run *run)
 	if (hvc_fleet_open(ctx, &cfg, !writes, true, &fleet) < 0)
 		goto out;
 	host = find_host(&fleet, &host_backend);
+	if (host && !host->host) {
+		/* Its dom0 part is planned from the guests of its own host only. */
+		const struct hvc_fleet_host *fh = hvc_fleet_host_of(&fleet, host_backend);
+		host->host = fh ? xstrdup(fh->name) : NULL;
+	}
 	names = xcalloc(run->n_names + 1, sizeof(*names));
 	memcpy(names, run->names, run->n_names * sizeof(*names));
 	n_names = run->n_names;
@@ -550,6 +558,12 @@ int hvc_run(struct hvc_run *run)
 			.check = checks ? &checks[i] : NULL,
 			.transport = hvc_jumps_for(&jumps, &cfg, backends[i]->uri),
 		};
+		/* Through the host: no more guests at once than its session has channels, so
+		 * the others wait in the engine, not for a channel inside their connect timeout. */
+		if (targets[i].transport &&
+			(!targets[i].host_parallel ||
+				targets[i].host_parallel > HVC_SSH_JUMP_CHANNELS))
+			targets[i].host_parallel = HVC_SSH_JUMP_CHANNELS;
 	}
 
 	if (writes)
@@ -559,8 +573,9 @@ int hvc_run(struct hvc_run *run)
 	hvc_progress_stop(progress, &engine);
 	if (host && !interrupted)
 		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
-	else if (run->mode != HVC_ENGINE_ROLLBACK && !run->check)
-		warn_dom0_elsewhere(&plan);
+	/* One host row per run: the other hosts' guests' dom0 parts are left to a run there. */
+	if (run->mode != HVC_ENGINE_ROLLBACK && !run->check && !interrupted)
+		warn_dom0_elsewhere(&plan, host);
 	if (run->restart) {
 		struct hvc_restart_options ro = {
 			.batch = run->batch ? run->batch : 1,

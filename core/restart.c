@@ -230,7 +230,7 @@ static int probe(const struct hvc_engine *e, const struct hvc_engine_target *t, 
 	pe.stop = NULL;
 	r = hvc_engine_reach(&pe, &pt, &sp, &s);
 	if (s)
-		hvc_session_disconnect(e->transport, s);
+		hvc_session_disconnect(pt.transport ? pt.transport : e->transport, s);
 	if (r < 0) {
 		free(*ret_why);
 		*ret_why = xstrdup(
