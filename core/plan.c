@@ -898,6 +898,9 @@ void hvc_plan_host(struct hvc_plan *plan, struct hvc_guest *host, bool named)
 		if (!p || g->status == HVC_PLAN_SKIPPED || g->status == HVC_PLAN_FAILED ||
 			g->status == HVC_PLAN_NO_REMEDY || !hvc_profile_has_host_part(p))
 			continue;
+		/* Several hosts in the run: only this dom0's own guests (host->host, its label). */
+		if (host->host && !streq_ptr(g->guest->host, host->host))
+			continue;
 		if (strv_contains(names, p->name))
 			continue;
 		if (merge_items(&cmdline, &conflict, p->host_cmdline_set, true, p->name) ||

@@ -144,7 +144,8 @@ void hvc_plan_guest(const struct hvc_profile_set *set, struct hvc_guest *g,
 
 /*
  * Plan the host row: host (is_host, inspected locally) gets the union of the
- * [host] sections of the profiles chosen for the guests of plan (cmdline-set
+ * [host] sections of the profiles chosen for the guests of plan on its own host
+ * (those whose host label is host->host; NULL: every guest) (cmdline-set
  * as a guest-bootloader action on the host's own boot loader, sysctls only
  * where the key exists on the host). Two profiles that want different values
  * for one parameter or key block the row. Without any [host] part the row is

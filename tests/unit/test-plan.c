@@ -1207,6 +1207,7 @@ static void test_host_row(void)
 static void test_host_row_absent_blocked(void)
 {
 	struct host_fixture f;
+	const struct hvc_action *a;
 
 	/* No chosen profile has a [host] part: no host row, unless the host was named. */
 	for (int named = 0; named <= 1; named++) {
@@ -1246,6 +1247,20 @@ static void test_host_row_absent_blocked(void)
 	hvc_plan_host(&f.plan, f.dom0, false);
 	CHECK(f.plan.host && f.plan.host->status == HVC_PLAN_BLOCKED &&
 		strstr(f.plan.host->status_reason, "'kernel.x=2' (two) and 'kernel.x=1'"));
+	host_teardown(&f);
+
+	/* Several hosts in the run: the dom0 row takes only its own host's guests' parts. */
+	host_setup(&f, "quiet", "quiet");
+	f.dom0->host = xstrdup("xen-a");
+	host_add_guest(&f, "a", host_profile("one", "clocksource=jiffies", NULL), HVC_PLAN_PENDING);
+	host_add_guest(&f, "b", host_profile("two", "clocksource=tsc", NULL), HVC_PLAN_PENDING);
+	f.guests[0]->host = xstrdup("xen-a");
+	f.guests[1]->host = xstrdup("xen-b");
+	hvc_plan_host(&f.plan, f.dom0, false);
+	CHECK(f.plan.host && f.plan.host->status == HVC_PLAN_PENDING &&
+		streq(f.plan.host->decision.profile->name, "one"));
+	a = f.plan.host ? find(f.plan.host, HVC_ACTION_GUEST_BOOTLOADER) : NULL;
+	CHECK(a && streq(a->after, "quiet clocksource=jiffies"));
 	host_teardown(&f);
 
 	/* dom0 without a boot loader hvclock can edit: blocked, said so. */
