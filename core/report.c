@@ -810,8 +810,22 @@ bool hvc_report_needs_attention(const struct hvc_guest_plan *gp, enum hvc_report
 }
 
 /* -q: the names on f; why the failed ones failed, one line each, on err. */
+/* One line per host that failed (prefix: "" in the report, "hvclock: " on stderr). */
+static void print_failed_hosts(FILE *f, const struct hvc_plan *p, const char *prefix)
+{
+	for (size_t i = 0; i < p->n_hosts; i++)
+		if (p->hosts[i].error) {
+			_cleanup_free_ char *n = hvc_escape_terminal(p->hosts[i].name);
+			_cleanup_free_ char *u = hvc_escape_terminal(p->hosts[i].uri);
+			_cleanup_free_ char *e = hvc_escape_terminal(p->hosts[i].error);
+			fprintf(f, "%shost %s (%s): failed: %s\n", prefix, n, u, e);
+		}
+}
+
 static void quiet_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_report_kind kind)
 {
+	/* Its guests are not named on stdout: say so where the reasons go. */
+	print_failed_hosts(err, p, "hvclock: ");
 	for (size_t i = 0; i < p->n + !!p->host; i++) {
 		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
 		if (!hvc_report_needs_attention(gp, kind))
@@ -869,14 +883,7 @@ static void plan_text(FILE *f, const struct hvc_plan *p, enum hvc_report_kind ki
 			p->n, r.applied, r.in_place, r.deferred, r.skipped, r.failed);
 		restart_summary(f, p);
 	}
-	/* One line per host that failed: its guests are not above. */
-	for (size_t i = 0; i < p->n_hosts; i++)
-		if (p->hosts[i].error) {
-			_cleanup_free_ char *n = hvc_escape_terminal(p->hosts[i].name);
-			_cleanup_free_ char *u = hvc_escape_terminal(p->hosts[i].uri);
-			_cleanup_free_ char *e = hvc_escape_terminal(p->hosts[i].error);
-			fprintf(f, "host %s (%s): failed: %s\n", n, u, e);
-		}
+	print_failed_hosts(f, p, "");
 	if (p->host) {
 		const struct hvc_guest_plan *h = p->host;
 		_cleanup_free_ char *n = hvc_escape_terminal(h->guest->name);

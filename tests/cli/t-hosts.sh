@@ -69,6 +69,10 @@ check "a guest not found while a host failed: says which hosts answered" \
 	err_has "guest 'no-such-guest' not found on the hosts that answered (kvm2 failed)"
 check "a guest not found: exit 3" rc_is 3
 
+run $C -c kvm1 -c kvm2 -q plan
+check "-q: the host down is named on stderr (its guests are not on stdout)" \
+	err_has "hvclock: host kvm2 (test:///"
+
 run $C list
 check "list: one host down is exit 1, the others listed (HOST column)" sh -c '[ '"$rc"' -eq 1 ] && grep -q "^kvm1  *centos6-db " '"$TMP/out"' && grep -q "host kvm2: failed: cannot connect" '"$TMP/err"
 
