@@ -1119,6 +1119,7 @@ struct open_req {
 	struct hvc_error err;
 	bool done;
 	struct open_req *next;
+	ssh_channel ch; /* the pump's, while the host has not answered the open */
 };
 
 enum jump_state { JUMP_NONE, JUMP_CONNECTING, JUMP_UP, JUMP_FAILED };
@@ -1183,50 +1184,95 @@ static void fwd_release(struct jump_host *j, struct fwd *f)
 	pthread_mutex_unlock(&j->lock);
 }
 
-/* In the pump: open the channel req asks for, and its socketpair. */
-static void pump_open(struct jump_host *j, struct open_req *req, struct fwd **fwds)
+/* The pump is through with req (open, or failed: its channel slot is free again). */
+static void pump_req_done(struct jump_host *j, struct open_req *req)
+{
+	pthread_mutex_lock(&j->lock);
+	if (req->r < 0)
+		j->channels--;
+	req->done = true;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/*
+ * Ask the host for req's channel without waiting for its answer, so the other
+ * channels keep moving while the host's sshd connects (a paused or firewalled
+ * guest can take it long): SSH_AGAIN until the host answers, asked again on the
+ * pump's next turns until req->deadline.
+ */
+static int pump_open_ask(ssh_session hs, struct open_req *req)
+{
+	int rc;
+
+	ssh_set_blocking(hs, 0);
+	rc = ssh_channel_open_forward(req->ch, req->host, (int)req->port, "127.0.0.1", 0);
+	ssh_set_blocking(hs, 1);
+	return rc;
+}
+
+/* The host answered req's open (rc), or its deadline passed (SSH_AGAIN): its socketpair. */
+static void pump_open_end(struct jump_host *j, struct open_req *req, int rc, struct fwd **fwds)
 {
 	ssh_session hs = j->conn->ssh;
-	ssh_channel ch = ssh_channel_new(hs);
-	int sp[2], rc;
+	ssh_channel ch = req->ch;
+	int sp[2];
 
-	req->fd = -1;
-	if (!ch) {
-		req->r = hvc_error_set(&req->err, connection_lost(hs) ? -ECONNRESET : -EIO,
-			"%s:%u: via host %s: cannot make a channel: %s", req->host, req->port,
-			j->label, ssh_get_error(hs));
-		return;
-	}
-	set_budget(hs, req->deadline);
-	rc = ssh_channel_open_forward(ch, req->host, (int)req->port, "127.0.0.1", 0);
-	if (rc != SSH_OK) {
+	req->ch = NULL;
+	if (rc == SSH_AGAIN) {
+		req->r = hvc_error_set(&req->err, -ETIMEDOUT,
+			"%s:%u: via host %s: the host did not connect to the guest before the "
+			"connect timeout",
+			req->host, req->port, j->label);
+		ssh_channel_free(ch);
+	} else if (rc != SSH_OK) {
 		const char *msg = ssh_get_error(hs);
 
 		req->r = hvc_error_set(&req->err,
 			connection_lost(hs)              ? -ECONNRESET
-				: rc == SSH_AGAIN        ? -ETIMEDOUT
 				: strstr(msg, "refused") ? -ECONNREFUSED
 							 : -EHOSTUNREACH,
 			"%s:%u: via host %s: the host cannot connect to the guest: %s", req->host,
 			req->port, j->label, msg);
 		ssh_channel_free(ch);
-		return;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+	} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
 		req->r = hvc_error_set(&req->err, -errno, "%s:%u: via host %s: socketpair: %s",
 			req->host, req->port, j->label, strerror(errno));
 		ssh_channel_close(ch);
 		ssh_channel_free(ch);
-		return;
+	} else {
+		fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
+		struct fwd *f = xcalloc(1, sizeof(*f));
+		f->ch = ch;
+		f->fd = sp[0];
+		f->next = *fwds;
+		*fwds = f;
+		req->fd = sp[1];
+		req->r = 0;
 	}
-	fcntl(sp[0], F_SETFL, fcntl(sp[0], F_GETFL) | O_NONBLOCK);
-	struct fwd *f = xcalloc(1, sizeof(*f));
-	f->ch = ch;
-	f->fd = sp[0];
-	f->next = *fwds;
-	*fwds = f;
-	req->fd = sp[1];
-	req->r = 0;
+	pump_req_done(j, req);
+}
+
+/* In the pump: ask for the channel req wants; true while the host has not answered. */
+static bool pump_open(struct jump_host *j, struct open_req *req, struct fwd **fwds)
+{
+	ssh_session hs = j->conn->ssh;
+	int rc;
+
+	req->fd = -1;
+	req->ch = ssh_channel_new(hs);
+	if (!req->ch) {
+		req->r = hvc_error_set(&req->err, connection_lost(hs) ? -ECONNRESET : -EIO,
+			"%s:%u: via host %s: cannot make a channel: %s", req->host, req->port,
+			j->label, ssh_get_error(hs));
+		pump_req_done(j, req);
+		return false;
+	}
+	rc = pump_open_ask(hs, req);
+	if (rc == SSH_AGAIN && hvc_now_ms() < req->deadline)
+		return true;
+	pump_open_end(j, req, rc, fwds);
+	return false;
 }
 
 /*
@@ -1299,6 +1345,7 @@ static void *pump_main(void *arg)
 {
 	struct jump_host *j = arg;
 	struct fwd *fwds = NULL;
+	struct open_req *pending = NULL; /* opens the host has not answered yet */
 	bool moved = false;
 
 	for (;;) {
@@ -1316,15 +1363,25 @@ static void *pump_main(void *arg)
 			break;
 		for (struct open_req *q = reqs, *next; q; q = next) {
 			next = q->next;
-			pump_open(j, q, &fwds);
-			pthread_mutex_lock(&j->lock);
-			if (q->r < 0)
-				j->channels--;
-			q->done = true;
-			pthread_cond_broadcast(&j->cond);
-			pthread_mutex_unlock(&j->lock);
+			if (pump_open(j, q, &fwds)) {
+				q->next = pending;
+				pending = q;
+			}
 		}
 		moved = false;
+		for (struct open_req **pp = &pending; *pp;) {
+			struct open_req *q = *pp;
+			int rc = hvc_now_ms() < q->deadline ? pump_open_ask(j->conn->ssh, q)
+							    : SSH_AGAIN;
+
+			if (rc == SSH_AGAIN && hvc_now_ms() < q->deadline) {
+				pp = &q->next;
+				continue;
+			}
+			*pp = q->next;
+			pump_open_end(j, q, rc, &fwds);
+			moved = true;
+		}
 		for (struct fwd **pp = &fwds; *pp;) {
 			struct fwd *f = *pp;
 			bool done;
@@ -1368,11 +1425,18 @@ static void *pump_main(void *arg)
 				ev |= POLLIN;
 			pfd[n++] = (struct pollfd){ .fd = f->fd, .events = ev };
 		}
-		/* The host's socket only when a channel would take its data (no busy loop). */
-		if (any_reading)
+		/* The host's socket only when a channel would take its data, or an open waits
+		 * for the host's answer (no busy loop); a pending open's deadline bounds the wait. */
+		int wait_ms = moved ? 0 : 200;
+		for (struct open_req *q = pending; q; q = q->next) {
+			int64_t left = q->deadline - hvc_now_ms();
+			if (left < wait_ms)
+				wait_ms = left > 0 ? (int)left : 0;
+		}
+		if (any_reading || pending)
 			pfd[n++] =
 				(struct pollfd){ .fd = ssh_get_fd(j->conn->ssh), .events = POLLIN };
-		poll(pfd, n, moved ? 0 : 200);
+		poll(pfd, n, wait_ms);
 		if (pfd[0].revents & POLLIN) {
 			char drain[64];
 			while (read(j->wake[0], drain, sizeof(drain)) > 0)
@@ -1386,6 +1450,15 @@ static void *pump_main(void *arg)
 		fwd_release(j, f);
 	}
 	/* Requests that came too late (stop or a lost host): fail them. */
+	while (pending) {
+		struct open_req *q = pending;
+		pending = q->next;
+		ssh_channel_free(q->ch);
+		q->ch = NULL;
+		q->r = hvc_error_set(&q->err, -ECONNRESET, "%s:%u: via host %s: no host session",
+			q->host, q->port, j->label);
+		pump_req_done(j, q);
+	}
 	pthread_mutex_lock(&j->lock);
 	for (struct open_req *q = j->reqs; q; q = q->next) {
 		q->r = hvc_error_set(&q->err, -ECONNRESET, "%s:%u: via host %s: no host session",
