@@ -93,6 +93,16 @@ out=$(ienv hvclock --version 2>&1)
 echo "$out" | diag
 check "installed hvclock --version: $version, backend libvirt" sh -c "echo '$out' | grep -qx 'hvclock $version (backends: libvirt.*)'"
 
+# The package's libvirt backend is a module: what starts without it (tests/cli/t-startup.sh,
+# which the default build of the main tiers skips), run against the installed hvclock.
+rc=0
+env -i PATH=/usr/bin:/bin HVCLOCK=/usr/bin/hvclock HVC_LIBVIRT_MODULE=1 HVCLOCK_CONFIG=/dev/null \
+	HVC_DEMO_FLEET="$top/tests/data/demo-fleet.xml" HVCLOCK_PROFILES_DIR=/usr/share/hvclock/profiles \
+	sh "$top/tests/cli/t-startup.sh" >"$W/startup.tap" 2>&1 || rc=$?
+sed 's/^/  /' "$W/startup.tap" | diag
+check "installed hvclock: --version, --help, completion and xl:/// load no libvirt.so; a libvirt URI loads the module (t-startup.sh: $(grep -c '^ok' "$W/startup.tap") ok, $(grep -c '^not ok' "$W/startup.tap") not ok)" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^ok' '$W/startup.tap' && ! grep -q '^not ok\|SKIP' '$W/startup.tap'"
+
 # The README's demo fleet, through the installed paths (/usr/share/hvclock/profiles).
 rc=0
 ienv hvclock -c "test://$top/tests/data/demo-fleet.xml" plan --json >"$W/plan.json" 2>"$W/plan.err" || rc=$?
