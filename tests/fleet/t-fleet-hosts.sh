@@ -225,6 +225,7 @@ if timeout 120 cat "$GT/tmp/hvc-reached" >/dev/null; then # g2 is held at its FI
 	[ -n "$sshpid" ] && kill -KILL "$sshpid" && fleet_wait 60 sh -c "! kill -0 $sshpid 2>/dev/null" &&
 		dropped=yes
 	# (bounded: a reader gone at the guest's deadline would block the write)
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	timeout 60 sh -c 'echo go >"$1"' sh "$GT/tmp/hvc-release" || kill -KILL $hv
 else
 	kill -KILL $hv
