@@ -225,6 +225,33 @@ static void xml_init_once(void)
 	xmlSchemaInitTypes();
 }
 
+/*
+ * libvirt's event loop, in a thread of its own, once before the first connection: without one a
+ * remote connection notices its link gone (the ssh process killed, the daemon away) only at its
+ * next call, so virConnectIsAlive() stays true; with it, the client reads the hangup as it comes,
+ * and keepalive (virConnectSetKeepAlive) finds a link that went silent.
+ */
+static pthread_once_t event_once = PTHREAD_ONCE_INIT;
+static bool event_loop;
+
+static void *event_thread(void *arg)
+{
+	(void)arg;
+	while (virEventRunDefaultImpl() == 0)
+		;
+	return NULL;
+}
+
+static void event_init_once(void)
+{
+	pthread_t t;
+
+	if (virEventRegisterDefaultImpl() < 0 || pthread_create(&t, NULL, event_thread, NULL) != 0)
+		return;
+	pthread_detach(t);
+	event_loop = true;
+}
+
 static int libvirt_open(
 	const char *uri, bool read_only, struct hvc_backend **ret, struct hvc_error *err)
 {
@@ -238,6 +265,7 @@ static int libvirt_open(
 	virSetErrorFunc(NULL, silent_error_func);
 	/* libxml2 once, before any thread parses: see xml_init_once(). */
 	pthread_once(&xml_once, xml_init_once);
+	pthread_once(&event_once, event_init_once);
 	/*
 	 * Opening test:///missing.xml makes libxml2 (inside libvirt) print "I/O
 	 * warning : failed to load external entity" through its per-thread generic
@@ -251,6 +279,9 @@ static int libvirt_open(
 	xmlSetGenericErrorFunc(old_xml_ctx, old_xml_func);
 	if (!conn)
 		return open_error(uri, err);
+	/* A silent link: every 5 s a ping, 3 unanswered close it (local drivers: no-op). */
+	if (event_loop)
+		(void)virConnectSetKeepAlive(conn, 5, 3);
 	/* The URI as the operator wrote it names the host, not the one with no_tty added. */
 	canonical = batch_uri ? NULL : virConnectGetURI(conn);
 

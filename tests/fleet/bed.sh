@@ -108,6 +108,12 @@ fleet_libvirtd_stop() { # BED K: stop host K's libvirtd (its sshd stays: the hos
 	rm -f "$s/run/libvirt-sock"
 }
 
+fleet_libvirtd_start() { # BED K: host K's libvirtd (again), until its socket answers
+	local bed=$1 k=$2
+	fleet_ns "$bed" "$k" libvirtd -d -p /run/libvirt/libvirtd.pid || return 1
+	fleet_wait 30 test -S "$bed/h$k/run/libvirt-sock" || { echo "h$k: libvirtd did not start" >&2; return 1; }
+}
+
 fleet_host_up() { # BED K
 	local bed=$1 k=$2 s=$1/h$2 pid
 	rm -rf "${s:?}"
@@ -159,8 +165,7 @@ fleet_host_up() { # BED K
 		fleet_ns "$bed" "$k" ip addr add "$(fleet_addr "$k")/24" dev eth0 &&
 		fleet_ns "$bed" "$k" ip link set eth0 up || return 1
 	fleet_ns "$bed" "$k" virtlogd -d -p /run/libvirt/virtlogd.pid &&
-		fleet_ns "$bed" "$k" libvirtd -d -p /run/libvirt/libvirtd.pid || return 1
-	fleet_wait 30 test -S "$s/run/libvirt-sock" || { echo "h$k: libvirtd did not start" >&2; return 1; }
+		fleet_libvirtd_start "$bed" "$k" || return 1
 	fleet_sshd_start "$bed" "$k" || { cat "$s/ssh/sshd.log" >&2; return 1; }
 	fleet_known_host "$bed" "$k"
 }

@@ -2,7 +2,9 @@
 # t-fleet-hosts.sh: hvclock against two "hypervisor hosts" (tests/fleet/bed.sh: namespaces, each with
 # its own sshd and libvirtd, over veth links) through libvirt's remote protocol (test+ssh://): plan
 # across both hosts, the listing over the link equal to the local one, never a prompt (unknown host
-# key on a terminal), a changed host key refused with the ssh-keygen -R line.
+# key on a terminal), a changed host key refused with the ssh-keygen -R line, a host's libvirtd
+# stopped (that host's row fails), a host's link dropped mid-run (its guests not yet started: not
+# reached).
 # The test runs as the controller: in a private mount namespace whose /root is the bed's controller
 # home (libvirt's ssh transport runs the ssh binary, which reads root's ~/.ssh; the machine's is
 # never touched).
@@ -42,26 +44,31 @@ cleanup() {
 	sim_lab_cleanup
 }
 trap cleanup EXIT
-SIM_KINDS="el6-kvm xenlinux-pv" sim_lab_start 2 12000 600
+SIM_KINDS="el6-kvm xenlinux-pv el6-kvm" sim_lab_start 3 12000 600
 t_lab=$SECONDS
 fleet_up "$BED" 2 >"$TMP/bed.log" 2>&1 || {
 	diag <"$TMP/bed.log"
 	bail "the bed did not come up"
 }
 "$top/tests/sim/simfleet.sh" fleet-xml "$TMP/all.xml"
-# host K: guest gK of the lab and three address-less test guests hK-vm1..3 (vm3 shut off)
-for k in 1 2; do
-	fleet_test_xml "$TMP/t$k.xml" 3 "h$k-vm"
-	python3 - "$TMP/all.xml" "$TMP/t$k.xml" "g$k" "$BED/h$k/fleet.xml" <<-'PY'
+# host K: guest gK of the lab and three address-less test guests hK-vm1..3 (vm3 shut off);
+# host 2's drop.xml (the link-drop scenario): its fleet.xml and the lab's g3, a second reached guest
+host_xml() { # OUT TEST-XML LAB-GUEST...
+	python3 - "$TMP/all.xml" "$@" <<-'PY'
 		import sys, xml.etree.ElementTree as ET
-		lab, extra, name, out = sys.argv[1:]
+		lab, out, extra, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 		node = ET.parse(extra).getroot()
 		for d in ET.parse(lab).getroot().findall("domain"):
-		    if d.findtext("name") == name:
+		    if d.findtext("name") in names:
 		        node.append(d)
 		ET.ElementTree(node).write(out)
 	PY
+}
+for k in 1 2; do
+	fleet_test_xml "$TMP/t$k.xml" 3 "h$k-vm"
+	host_xml "$BED/h$k/fleet.xml" "$TMP/t$k.xml" "g$k"
 done
+host_xml "$BED/h2/drop.xml" "$TMP/t2.xml" g2 g3
 t_bed=$((SECONDS - t_lab))
 URI1="test+ssh://root@$(fleet_addr 1)$BED/h1/fleet.xml"
 URI2="test+ssh://root@$(fleet_addr 2)$BED/h2/fleet.xml"
@@ -157,5 +164,96 @@ else
 	diag <"$TMP/out"
 fi
 
-echo "# times (s): lab of 2 sim guests $t_lab, bed of 2 hosts $t_bed, all $SECONDS; load $(cut -d' ' -f1 /proc/loadavg)"
+# --- host 2's libvirtd stopped: its row fails, host 1 planned ---
+fleet_known_host "$BED" 2 # host 2's new key (above) trusted from here on
+fleet_libvirtd_stop "$BED" 2
+rc=0
+HV -c "$URI1" -c "$URI2" plan >"$TMP/out" 2>"$TMP/err" || rc=$?
+if [ $rc -eq 1 ] && [ "$(grep -c "$(fleet_addr 2)" "$TMP/out")" -eq 1 ] &&
+	grep '^host ' "$TMP/out" | grep -F "host $(fleet_addr 2) ($URI2): failed: " | grep -q 'libvirt-sock' &&
+	grep -q '^g1: changes pending' "$TMP/out" && ! grep -q '^g2' "$TMP/out"; then
+	ok "host 2's libvirtd stopped: exit 1, its row failed in one line naming the cause; host 1 planned"
+	grep "^host $(fleet_addr 2) " "$TMP/out" | diag
+else
+	not_ok "host 2's libvirtd stopped: exit $rc, expected 1, host 2's row failed (one line), host 1 planned"
+	diag <"$TMP/err"
+	diag <"$TMP/out"
+fi
+rc=0
+HV -c "$URI1" -c "$URI2" plan --json >"$TMP/down.json" 2>"$TMP/err" || rc=$?
+if [ $rc -eq 1 ] && python3 - "$TMP/down.json" "$URI1" "$URI2" 2>"$TMP/py.err" <<-'PY'; then
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	h = {x["uri"]: x for x in d["hosts"]}
+	assert h[sys.argv[2]]["status"] == "ok", h[sys.argv[2]]
+	x = h[sys.argv[3]]
+	assert x["status"] == "failed" and x["error_kind"] and x["error"], x
+	assert "\n" not in x["error"], x["error"]
+	g = {x["name"]: x for x in d["guests"]}
+	assert sorted(g) == ["g1", "h1-vm1", "h1-vm2"], sorted(g)
+	assert g["g1"]["facts"]["inspected"] and g["g1"]["remedy"]["profile"] == "el6-kvm", g["g1"]
+PY
+	ok "host 2's libvirtd stopped, JSON: its hosts[] entry failed with error and error_kind; host 1's guests planned"
+else
+	not_ok "host 2's libvirtd stopped, JSON: exit $rc, expected 1, host 2 failed with error_kind, host 1 planned"
+	diag <"$TMP/err"
+	diag <"$TMP/py.err"
+fi
+fleet_libvirtd_start "$BED" 2 || bail "host 2: libvirtd did not start again"
+
+# --- host 2's link dropped mid-run: its guests not yet started are not reached ---
+# One guest of host 2 at a time (--parallel-per-host 1); g2's inspection holds in the guest (its
+# uname reads a FIFO) while the test kills the ssh process libvirt runs for host 2 (hvclock's
+# child), then lets g2 go on: g3, started after, finds the connection lost. No timing: the test
+# waits for g2 to be at the FIFO, and for the ssh process to be gone.
+GT=$SIM/guests/g2
+cp "$GT/bin/uname" "$TMP/uname.g2"
+rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release" # its own copy, not the shared one
+mkfifo "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release"
+{ echo '#!/bin/sh'; echo 'echo >/tmp/hvc-reached; read x </tmp/hvc-release'; tail -n +2 "$TMP/uname.g2"; } >"$GT/bin/uname"
+chmod 755 "$GT/bin/uname"
+URI2D="test+ssh://root@$(fleet_addr 2)$BED/h2/drop.xml"
+"$HVCLOCK" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" --no-agent \
+	--connect-timeout 20 -c "$URI1" -c "$URI2D" --parallel-per-host 1 plan --json \
+	>"$TMP/drop.json" 2>"$TMP/drop.err" &
+hv=$!
+dropped=no
+if timeout 120 cat "$GT/tmp/hvc-reached" >/dev/null; then # g2 is held at its FIFO
+	sshpid=$(pgrep -P $hv -f "$(fleet_addr 2)" | head -n 1)
+	# until libvirt's client has reaped it (it does when it closes the connection): no longer
+	# a zombie of hvclock's; only then is host 2's connection known lost
+	[ -n "$sshpid" ] && kill -KILL "$sshpid" && fleet_wait 60 sh -c "! kill -0 $sshpid 2>/dev/null" &&
+		dropped=yes
+	# (bounded: a reader gone at the guest's deadline would block the write)
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	timeout 60 sh -c 'echo go >"$1"' sh "$GT/tmp/hvc-release" || kill -KILL $hv
+else
+	kill -KILL $hv
+fi
+rc=0
+wait $hv || rc=$?
+rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release"
+cp "$TMP/uname.g2" "$GT/bin/uname"
+[ $rc -ne 1 ] || json_schema_validate "$TMP/drop.err" plan --json >>"$TMP/drop.json"
+if [ $dropped = yes ] && [ $rc -eq 1 ] && python3 - "$TMP/drop.json" "$(fleet_addr 2)" 2>"$TMP/py.err" <<-'PY'; then
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	g = {x["name"]: x for x in d["guests"]}
+	lost = "not reached: connection to host %s lost" % sys.argv[2]
+	assert g["g3"]["status"] == "failed" and g["g3"]["status_reason"] == lost, g["g3"]
+	assert g["g3"]["error_kind"] == "unreachable" and not (g["g3"]["facts"] or {}).get("inspected"), g["g3"]
+	assert g["g2"]["facts"]["inspected"], g["g2"]  # in flight at the drop: finished
+	assert g["g1"]["facts"]["inspected"] and g["g1"]["remedy"]["profile"] == "el6-kvm", g["g1"]
+	for n in ("h1-vm1", "h1-vm2"):
+	    assert lost not in json.dumps(g[n]), g[n]
+PY
+	ok "link to host 2 dropped mid-run: exit 1, its guest not yet started 'not reached: connection to host lost'; host 1 planned"
+	diag <"$TMP/drop.err"
+else
+	not_ok "link to host 2 dropped mid-run: dropped=$dropped, exit $rc (expected 1), g3 not reached, host 1 planned"
+	diag <"$TMP/drop.err"
+	diag <"$TMP/py.err"
+fi
+
+echo "# times (s): lab of 3 sim guests $t_lab, bed of 2 hosts $t_bed, all $SECONDS; load $(cut -d' ' -f1 /proc/loadavg)"
 tap_done
