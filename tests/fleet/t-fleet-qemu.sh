@@ -1,11 +1,11 @@
 #!/bin/bash
-# t-fleet-qemu.sh: a real QEMU guest behind a fleet host (issue 13's test bed). Host 1 of the fleet
-# bed (tests/fleet/bed.sh: a namespace with its own sshd and libvirtd, 10.79.1.1) runs one Debian
+# t-fleet-qemu.sh: a real QEMU guest behind a fleet host (issue 13's test bed). Host 5 of the fleet
+# bed (tests/fleet/bed.sh: a namespace with its own sshd and libvirtd, 10.79.5.1) runs one Debian
 # guest (tests/e2e/mkguest.sh's image, QEMU/TCG unless KVM works) on an isolated libvirt network with
-# DHCP on a bridge inside that namespace (10.80.1.0/24: the controller has no route there). From the
-# controller, hvclock with a [host:h1] section (qemu+ssh://, jump = yes): the guest listed over the
-# remote connection, its address from the lease, reached through the host, inspected, planned, rolled
-# out (read back inside the guest); with --jump no it is not reached.
+# DHCP on a bridge inside that namespace (10.80.1.0/24: no route of the controller's own leads there).
+# From the controller, hvclock with a [host:h1] section (qemu+ssh://, jump = yes): the guest listed
+# over the remote connection, its address from the lease, reached through the host, inspected,
+# planned, rolled out (read back inside the guest); with --jump no it is not reached.
 # env: HVCLOCK, HVC_FLEET_DIR (the bed), HVC_E2E_CACHE (mkguest.sh's cache, shared with the e2e tier)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,15 +71,20 @@ fi
 KVER=$(cat "$G/kver")
 t_image=$SECONDS
 
-# --- host 1, its guests' network, the guest ---
-fleet_up "$BED" 1 >"$TMP/bed.log" 2>&1 || {
+# --- the host, its guests' network, the guest ---
+# Host number K=5: a host's veth (hvfK) and 10.79.K.0/24 are the root namespace's, so tiers that
+# meson runs at once need their own numbers (fleet-hosts: 1 and 2; bench/listing.sh: 1).
+K=5
+fleet_down "$BED"
+fleet_ctl_keys "$BED"
+fleet_host_up "$BED" $K >"$TMP/bed.log" 2>&1 || {
 	diag <"$TMP/bed.log"
 	bail "the bed did not come up"
 }
-H1=$BED/h1
-hv1() { fleet_ns "$BED" 1 virsh -q -c qemu:///system "$@"; }
+HA=$(fleet_addr $K) H1=$BED/h$K
+hv1() { fleet_ns "$BED" $K virsh -q -c qemu:///system "$@"; }
 hv1 capabilities 2>"$TMP/caps.err" | grep -q "<domain type='qemu'" ||
-	skip_all "host 1's libvirtd has no usable qemu driver: $(head -n 1 "$TMP/caps.err")"
+	skip_all "host h1 ($HA): its libvirtd has no usable qemu driver: $(head -n 1 "$TMP/caps.err")"
 GIP=10.80.1.11 MAC=52:54:00:80:01:0b
 cat >"$H1/net.xml" <<EOF
 <network>
@@ -96,7 +101,7 @@ EOF
 { hv1 net-define "$H1/net.xml" && hv1 net-start hvfq; } >/dev/null 2>"$TMP/net.err" ||
 	{
 		diag <"$TMP/net.err"
-		bail "host 1: the guests' network did not start"
+		bail "host h1 ($HA): the guests' network did not start"
 	}
 # KVM only where hardware virtualisation really works (as t-e2e.sh decides); else TCG
 if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo && [ ! -d /sys/module/kvm_pvm ]; then
@@ -145,18 +150,18 @@ EOF
 { hv1 define "$H1/q1.xml" && hv1 start q1; } >/dev/null 2>"$TMP/start.err" || {
 	diag <"$TMP/start.err"
 	tail -n 5 "$H1/log/libvirtd.log" | diag
-	bail "host 1: the guest did not start"
+	bail "host h1 ($HA): the guest did not start"
 }
-# gssh CMD: the test's own access to the guest, from inside host 1 (not hvclock's)
+# gssh CMD: the test's own access to the guest, from inside the host (not hvclock's)
 gssh() {
-	fleet_ns "$BED" 1 ssh -i "$G/id_ed25519" -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+	fleet_ns "$BED" $K ssh -i "$G/id_ed25519" -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
 		-o LogLevel=ERROR -o ConnectTimeout=5 -o BatchMode=yes "root@$GIP" "$@" </dev/null
 }
 # the boot, with a generous bound (a hang guard: TCG boots take 20-60 s on a quiet machine)
 booted() { [ "$(gssh echo up 2>/dev/null)" = up ]; }
 fleet_wait 300 booted || {
 	tail -n 15 "$H1/log/qemu/q1-console.log" 2>/dev/null | tr -d '\r' | diag
-	bail "host 1: the guest q1 answered no SSH within 300 s"
+	bail "host h1 ($HA): the guest q1 answered no SSH within 300 s"
 }
 t_boot=$((SECONDS - t_image))
 
@@ -164,11 +169,11 @@ t_boot=$((SECONDS - t_image))
 # The host's sshd lets the image's key in too (hvclock's -i is its one identity, for the host
 # session and the guests; libvirt's ssh transport uses the controller's own key).
 cat "$G/id_ed25519.pub" >>"$H1/ssh/authorized_keys"
-grep "^$(fleet_addr 1) " "$BED/ctl/home/.ssh/known_hosts" >"$TMP/kh" # the host's key; the guest's: new
+grep "^$HA " "$BED/ctl/home/.ssh/known_hosts" >"$TMP/kh" # the host's key; the guest's: new
 cat >"$TMP/hvclock.conf" <<EOF
 [host:h1]
-uri = qemu+ssh://root@$(fleet_addr 1)/system
-ssh = $(fleet_addr 1)
+uri = qemu+ssh://root@$HA/system
+ssh = $HA
 jump = yes
 EOF
 chmod 600 "$TMP/hvclock.conf"
@@ -191,6 +196,10 @@ check_json() { # NAME PYTHON (d = the JSON document, g = guests by name)
 	fi
 }
 
+# The link to the host must still be ours (a bed of another run with the same host number would
+# have replaced it, and the controller's connection would go out the default route instead).
+ip route get "$HA" | grep -q " dev hvf$K " || bail "no route to $HA over hvf$K (another bed using host $K?)"
+
 # --- plan: listed over qemu+ssh://, the lease's address, through the host, inspected inside ---
 t0=$SECONDS
 rc=0
@@ -203,7 +212,7 @@ fi
 check_json "plan: q1 listed on h1 over qemu+ssh://, its address from the lease, reached via h1, inspected ($KVER), e2e-hpet planned" "
 assert sorted(g) == ['q1'], sorted(g)
 x = g['q1']
-assert x['host'] == 'h1' and x['uri'] == 'qemu+ssh://root@$(fleet_addr 1)/system', (x['host'], x['uri'])
+assert x['host'] == 'h1' and x['uri'] == 'qemu+ssh://root@$HA/system', (x['host'], x['uri'])
 assert x['address'].split(':')[0] == '$GIP' and x['address_source'] == 'libvirt lease', (x['address'], x['address_source'])
 assert x['jump'] == 'h1' and x['identity'] == 'verified', (x['jump'], x['identity'])
 f = x['facts']
