@@ -119,7 +119,11 @@ fleet_host_up() { # BED K
 	rm -rf "${s:?}"
 	mkdir -p "$s/etc/qemu/networks/autostart" "$s/etc/nwfilter" "$s/run" "$s/lib" "$s/cache" \
 		"$s/log" "$s/ssh"
+	mkdir -p "$s/log/qemu" "$s/disks"
 	echo 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"' >"$s/etc/libvirtd.conf"
+	# real guests (t-fleet-qemu.sh): QEMU as root, no relabelling, no per-guest mount namespace (e2e bed)
+	printf '%s\n' 'user = "root"' 'group = "root"' 'dynamic_ownership = 0' 'remember_owner = 0' \
+		'security_driver = "none"' 'namespaces = [ ]' >"$s/etc/qemu.conf"
 	: >"$s/etc/virtlogd.conf"
 	: >"$s/etc/libvirt.conf"
 	ssh-keygen -q -t ed25519 -N '' -C "fleet-h$k" -f "$s/ssh/host_ed25519"
@@ -191,6 +195,7 @@ fleet_down() { # BED: every host's daemons by PID; the namespaces go with their 
 				stop >/dev/null 2>&1 || :
 		fi
 		for f in "$s"/run/qemu/*.pid; do fleet_kill KILL "$f" qemu-system || :; done
+		for f in "$s"/run/network/*.pid; do fleet_kill TERM "$f" dnsmasq || :; done
 		fleet_kill TERM "$s/ssh/sshd.pid" sshd || :
 		fleet_kill TERM "$s/run/libvirtd.pid" libvirtd || :
 		fleet_kill TERM "$s/run/virtlogd.pid" virtlogd || :
