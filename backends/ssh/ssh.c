@@ -1667,6 +1667,20 @@ static void jump_free(struct jump_host *j)
 	free(j);
 }
 
+/* A transport for a host's sshd (jump, remote dom0): direct's options, where's address checked. */
+static int host_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *where,
+	struct hvc_transport **ret, struct hvc_error *err)
+{
+	*ret = NULL;
+	if (!direct || direct->impl != &hvc_ssh_transport_impl)
+		return hvc_error_set(
+			err, -EINVAL, "host %s: the transport is not SSH", strna(where->label));
+	if (!host_name_ok(where->host) || where->port > 65535)
+		return hvc_error_set(err, -EINVAL, "host %s: invalid ssh address '%s'",
+			strna(where->label), strna(where->host));
+	return hvc_ssh_transport_new(&direct->options, ret, err);
+}
+
 int hvc_ssh_jump_transport_new(const struct hvc_transport *direct, const struct hvc_ssh_jump *jo,
 	struct hvc_transport **ret, struct hvc_error *err)
 {
@@ -1674,13 +1688,7 @@ int hvc_ssh_jump_transport_new(const struct hvc_transport *direct, const struct 
 	struct jump_host *j;
 	int r;
 
-	*ret = NULL;
-	if (!direct || direct->impl != &hvc_ssh_transport_impl)
-		return hvc_error_set(err, -EINVAL, "jump: the guests' transport is not SSH");
-	if (!host_name_ok(jo->host) || jo->port > 65535)
-		return hvc_error_set(err, -EINVAL, "host %s: invalid ssh address '%s'",
-			strna(jo->label), strna(jo->host));
-	r = hvc_ssh_transport_new(&direct->options, ret, err);
+	r = host_transport_new(direct, jo, ret, err);
 	if (r < 0)
 		return r;
 	t = ssh_transport_from_transport(*ret);
@@ -1780,14 +1788,7 @@ int hvc_ssh_host_transport_new(const struct hvc_transport *direct, const struct 
 	struct ssh_transport *t;
 	int r;
 
-	*ret = NULL;
-	if (!direct || direct->impl != &hvc_ssh_transport_impl)
-		return hvc_error_set(
-			err, -EINVAL, "host %s: the transport is not SSH", strna(where->label));
-	if (!host_name_ok(where->host) || where->port > 65535)
-		return hvc_error_set(err, -EINVAL, "host %s: invalid ssh address '%s'",
-			strna(where->label), strna(where->host));
-	r = hvc_ssh_transport_new(&direct->options, ret, err);
+	r = host_transport_new(direct, where, ret, err);
 	if (r < 0)
 		return r;
 	t = ssh_transport_from_transport(*ret);
