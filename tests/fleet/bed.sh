@@ -58,6 +58,25 @@ fleet_wait() { # SECONDS CMD...: until CMD succeeds (polled every 0.1 s), else f
 	return 1
 }
 
+# fleet_tier_enter NAME SCRIPT ARGS...: BED is the tier's bed directory (HVC_FLEET_DIR, else
+# $top/build-fleet/NAME; absolute). The first time, SCRIPT runs again as the controller
+# (fleet_ctl: its own mount and network namespaces, /root = BED/ctl/home) and the caller exits
+# with its status; in the controller, it returns.
+fleet_tier_enter() {
+	BED=${HVC_FLEET_DIR:-$top/build-fleet/$1}
+	shift
+	mkdir -p "$BED"
+	BED=$(realpath "$BED")
+	[ -z "${HVC_FLEET_CTL:-}" ] || return 0
+	unshare --mount --net --propagation private true 2>/dev/null ||
+		skip_all "cannot make mount and network namespaces here"
+	fleet_ctl_keys "$BED"
+	san_cleanup # the re-executed test makes its own
+	rm -rf "$HVC_JSON_LOG"
+	HVC_FLEET_CTL=1 fleet_ctl "$BED" "$@"
+	exit $?
+}
+
 fleet_ctl_keys() { # BED: the controller's home, its key, an empty known_hosts
 	local c=$1/ctl/home
 	mkdir -p "$c/.ssh"

@@ -21,19 +21,7 @@ command -v virt-ssh-helper >/dev/null || command -v nc >/dev/null ||
 command -v script >/dev/null || skip_all "no script (bsdutils) for the terminal test"
 : "${HVCLOCK:?}"
 . "$here/bed.sh"
-BED=${HVC_FLEET_DIR:-$top/build-fleet/hosts}
-mkdir -p "$BED"
-BED=$(realpath "$BED")
-
-if [ -z "${HVC_FLEET_CTL:-}" ]; then
-	unshare --mount --net --propagation private true 2>/dev/null ||
-		skip_all "cannot make mount and network namespaces here"
-	fleet_ctl_keys "$BED"
-	san_cleanup # the re-executed test makes its own
-	rm -rf "$HVC_JSON_LOG"
-	HVC_FLEET_CTL=1 fleet_ctl "$BED" "$0" "$@"
-	exit $?
-fi
+fleet_tier_enter hosts "$0" "$@"
 
 # simulated guests (one per host), reached from the controller at their hvclock:address
 here=$top/tests/sim # lab.sh's functions run simfleet.sh from $here

@@ -29,19 +29,7 @@ command -v virt-ssh-helper >/dev/null || command -v nc >/dev/null ||
 	skip_all "neither virt-ssh-helper nor nc for libvirt's ssh transport"
 : "${HVCLOCK:?}"
 . "$here/bed.sh"
-BED=${HVC_FLEET_DIR:-$top/build-fleet/qemu}
-mkdir -p "$BED"
-BED=$(realpath "$BED")
-
-if [ -z "${HVC_FLEET_CTL:-}" ]; then
-	unshare --mount --net --propagation private true 2>/dev/null ||
-		skip_all "cannot make mount and network namespaces here"
-	fleet_ctl_keys "$BED"
-	san_cleanup # the re-executed test makes its own
-	rm -rf "$HVC_JSON_LOG"
-	HVC_FLEET_CTL=1 fleet_ctl "$BED" "$0" "$@"
-	exit $?
-fi
+fleet_tier_enter qemu "$0" "$@"
 
 TMP=$BED/run
 rm -rf "$TMP"
