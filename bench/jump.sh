@@ -226,12 +226,16 @@ capture() {
 # --- one measured run: "wall cpu_per_guest logins peak_channels" ---
 LOGN=0
 sshd_log_mark() { LOGN=$(wc -l <"$BED/h1/ssh/sshd.log"); }
-# host logins and the most channels open at once in the host's sshd (all its processes) since the mark
-sshd_log_figures() {
-	tail -n +$((LOGN + 1)) "$BED/h1/ssh/sshd.log" | awk '
+# Host logins since the mark, and the most direct-tcpip channels open at once in the host's sshd
+# (all its processes; one log, in the order written): a channel counts from its open request to
+# its "free" line, which sshd writes once both ends have sent their close. An `ssh -W` session
+# (ssh -J) carries one channel and ends without a "free" line: its "Disconnected" line ends it.
+sshd_log_figures() { # CONTENDER
+	tail -n +$((LOGN + 1)) "$BED/h1/ssh/sshd.log" | awk -v per_login="$([ "$1" = sshJ ] && echo 1)" '
 		/Accepted publickey/ { l++ }
 		/server_request_direct_tcpip:/ { c++; if (c > m) m = c }
-		/: free: direct-tcpip/ { c-- }
+		/: free: direct-tcpip/ && !per_login { c-- }
+		/^Disconnected from user/ && per_login { c-- }
 		END { print l + 0, m + 0 }'
 }
 
@@ -286,7 +290,7 @@ run_one() { # CONTENDER N DELAY REP
 		die "$c exited $rc (N=$n, delay $d, $dir)"
 		;;
 	esac
-	echo "$(awk -v n="$n" '{ printf "%.3f %.2f", $1, ($2 + $3) * 1000 / n }' "$dir/time") $(sshd_log_figures)"
+	echo "$(awk -v n="$n" '{ printf "%.3f %.2f", $1, ($2 + $3) * 1000 / n }' "$dir/time") $(sshd_log_figures "$c")"
 }
 
 T0=$SECONDS
