@@ -249,7 +249,7 @@ run_one() { # CONTENDER N DELAY REP
 	jump | direct)
 		local mode=yes
 		[ "$c" = jump ] || mode=no
-		HVCLOCK_STATE_DIR=$dir/state HVCLOCK_LOCK_FILE=$dir/lock "$RUSAGE" "$dir/time" "$HVCLOCK" \
+		HVCLOCK_STATE_DIR=$dir/state HVCLOCK_LOCK_FILE=$dir/lock "$RUSAGE" -a "$dir/time" "$HVCLOCK" \
 			--config "$OUT/conf-$c-$d" -c "test://$OUT/fleet.xml" -i "$SIM/client/id_ed25519" \
 			--known-hosts "$OUT/known_hosts" --no-agent --parallel "$PAR" --connect-timeout 20 \
 			--jump "$mode" plan --json >"$dir/out.json" 2>"$dir/err" || rc=$?
@@ -259,7 +259,7 @@ run_one() { # CONTENDER N DELAY REP
 		SIM=$SIM "$simfleet" inventory | awk '{ print $1, $3 }' >"$dir/list"
 		# the guest's address as the host sees it (the hop from there is the host's own bridge)
 		# shellcheck disable=SC2016 # expanded by the per-guest shell
-		"$RUSAGE" "$dir/time" xargs -P "$PAR" -n 2 -a "$dir/list" sh -c 'exec ssh -F "$0" \
+		"$RUSAGE" -a "$dir/time" xargs -P "$PAR" -n 2 -a "$dir/list" sh -c 'exec ssh -F "$0" \
 			-J "root@$1:$2" -p "$7" "root@$3" /bin/sh -s <"$4/$6" >"$5/$6.out" 2>"$5/$6.err"' \
 			"$OUT/ssh_config" "$HOST" "$port" "$GNET.1" "$OUT/jobs" "$dir/out" || rc=$?
 		;;
