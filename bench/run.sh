@@ -15,6 +15,8 @@
 #      BENCH_OUT       where raw results go (default a new /tmp/hvclock-bench.XXXXXX)
 #      BENCH_HOG       1: one CPU-bound process (sh -c 'while :; do :; done', not pinned) runs
 #                      beside every measurement
+#      BENCH_ANSIBLE   1: also Ansible (ansible-playbook, forks P, pipelining, the minimal job as
+#                      three raw tasks) on the same fresh labs
 # Run as root. Every lab it starts is stopped on exit, also on error or Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -219,6 +221,59 @@ run_floor() { # N REP KEX [JOBS] -> "wall user sys maxrss_kib machine_busy_s gue
 	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
 }
 
+# Ansible doing the minimal job (below) as three raw tasks per guest: read; write, load, switch;
+# boot loader and read back. forks = P, no fact gathering, pipelining, and its usual ssh
+# multiplexing (ControlPersist: one connection per guest for the three tasks, as Ansible is run in
+# practice). The masters ControlPersist leaves behind are ended after the run: their CPU is in the
+# machine and guest-side figures, not in ansible-playbook's own (wait4) figures.
+run_ansible() { # N REP -> "wall user sys maxrss_kib machine_busy_s guest..."
+	local d=$OUT/ansible-$1-$2 rc=0 b0 g0 cs=/sys/devices/system/clocksource/clocksource0
+	mkdir -p "$d/cp" "$d/out"
+	SIM=$LAB "$simfleet" inventory | while read -r name _ port _; do
+		echo "$name ansible_host=127.0.0.1 ansible_port=$port"
+	done >"$d/hosts"
+	cat >"$d/ansible.cfg" <<EOF
+[defaults]
+inventory = $d/hosts
+forks = $PAR
+gathering = explicit
+retry_files_enabled = False
+stdout_callback = minimal
+[ssh_connection]
+pipelining = True
+control_path_dir = $d/cp
+ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o KexAlgorithms=curve25519-sha256 -o BatchMode=yes -o UserKnownHostsFile=$LAB/client/known_hosts
+EOF
+	cat >"$d/play.yml" <<EOF
+- hosts: all
+  gather_facts: false
+  tasks:
+    - raw: cat $cs/current_clocksource $cs/available_clocksource /proc/cmdline; dmesg | grep -i -E 'clocksource|tsc|time went backwards|unstable|kvm-clock|xen' || true
+    - raw: printf 'kernel.panic = 5\\n' >/etc/sysctl.d/90-hvclock-min.conf; sysctl -p /etc/sysctl.d/90-hvclock-min.conf; echo tsc >$cs/current_clocksource
+    - raw: if [ -f /etc/default/grub ]; then sed -i 's/^GRUB_CMDLINE_LINUX="/&clocksource=tsc /' /etc/default/grub && grep '^GRUB_CMDLINE_LINUX=' /etc/default/grub; fi; read -r c <$cs/current_clocksource && [ "\$c" = tsc ] && echo minimal-job ok
+      register: last
+    - copy:
+        content: "{{ last.stdout }}"
+        dest: "$d/out/{{ inventory_hostname }}"
+      delegate_to: localhost
+EOF
+	b0=$(busy_s)
+	g0="$(lab_cpu_ns) $(lab_pids)"
+	(
+		cd "$d"
+		export ANSIBLE_CONFIG=$d/ansible.cfg ANSIBLE_PRIVATE_KEY_FILE=$LAB/client/id_ed25519
+		export ANSIBLE_REMOTE_USER=root ANSIBLE_LOCAL_TEMP=$d/tmp ANSIBLE_HOME=$d/home
+		exec "$RUSAGE" "$d/time" ansible-playbook "$d/play.yml" >"$d/log" 2>&1
+	) || rc=$?
+	echo "$b0 $(busy_s)" >"$d/busy"
+	echo "$g0 $(lab_cpu_ns) $(lab_pids)" >"$d/guest"
+	pkill -f -- "$d/cp/" 2>/dev/null || true # the masters ControlPersist left
+	[ $rc = 0 ] || { tail -5 "$d/log" >&2; die "ansible-playbook exited $rc (N=$1, $d)"; }
+	[ "$(grep -l "^minimal-job ok" "$d"/out/* 2>/dev/null | wc -l)" = "$1" ] ||
+		die "Ansible did not do the minimal job on every guest (N=$1, $d)"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
+}
+
 # What the floor's per-guest "sh -c 'exec ssh ...'" wrapper itself costs (no ssh, no lab).
 run_wrapper() { # N
 	local d=$OUT/wrapper-$1
@@ -262,6 +317,14 @@ fi
 read -r c <"$cs/current_clocksource" && [ "$c" = tsc ] && echo minimal-job ok
 EOF
 
+ANSIBLE_MODE=
+if [ "${BENCH_ANSIBLE:-0}" = 1 ]; then
+	command -v ansible-playbook >/dev/null ||
+		die "BENCH_ANSIBLE=1 needs ansible-playbook (apt-get install ansible-core)"
+	ANSIBLE_MODE=ansible
+	log "Ansible: $(ansible-playbook --version 2>/dev/null | head -1)"
+fi
+
 if [ "${BENCH_HOG:-0}" = 1 ]; then
 	sh -c 'while :; do :; done' &
 	HOG=$!
@@ -280,13 +343,14 @@ row() { # N MODE REP "wall user sys rss busy guest_cpu guest_forks"
 }
 for n in "${NS[@]}"; do
 	for rep in $(seq 1 "$REPS"); do
-		for mode in hvclock curve25519 minimal default; do
+		for mode in hvclock curve25519 minimal default $ANSIBLE_MODE; do
 			fresh_lab "$n"
 			case $mode in
 			hvclock) r=$(run_hvclock_cmd rollout "$n" "$rep") ;;
 			curve25519) r=$(run_floor "$n" "$rep" curve25519-sha256) ;;
 			minimal) r=$(run_floor "$n" "$rep" curve25519-sha256 minimal) ;;
 			default) r=$(run_floor "$n" "$rep" "") ;;
+			ansible) r=$(run_ansible "$n" "$rep") ;;
 			esac
 			row "$n" "$mode" "$rep" "$r"
 			if [ "$mode" = hvclock ]; then # check, on the lab the rollout changed
