@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -130,19 +131,38 @@ static bool query_has_param(const char *query, const char *name)
 }
 
 /*
- * Never prompt: libvirt's ssh transport runs the ssh binary, which asks on
- * the terminal for an unknown host key or a password. no_tty=1 makes libvirt
- * run it with BatchMode=yes (and no terminal), so both are errors instead.
- * Returns the URI to open, with "no_tty=1" appended to the query when the
- * transport is ssh and the URI does not set no_tty itself, or NULL to open
- * URI as given. Every other byte of the URI is kept. The in-process
- * transports (+libssh, +libssh2) ask through the auth callback, which refuses.
+ * The ssh a +ssh URI runs when it names none (command=): hvclock-ssh, ssh with a bound on the
+ * connect and the SSH banner exchange (ConnectTimeout) and on a silent link (ServerAliveInterval),
+ * where the user's ssh_config sets none. libvirt runs ssh with no timeout of its own: a host that
+ * accepts the TCP connection and then says nothing (a stopped sshd, a firewall that answers for
+ * it) would hang the open forever. This build tree's copy for an uninstalled hvclock; NULL (plain
+ * ssh) when the script is missing.
  */
-static char *uri_never_prompt(const char *uri)
+static const char *ssh_wrapper(void)
+{
+	_cleanup_free_ char *exe = realpath("/proc/self/exe", NULL);
+	_cleanup_free_ char *uninstalled = realpath(HVC_UNINSTALLED_EXE, NULL);
+	const char *w = exe && uninstalled && streq(exe, uninstalled) ? HVC_UNINSTALLED_SSH_WRAPPER
+								      : HVC_SSH_WRAPPER;
+
+	return access(w, X_OK) == 0 ? w : NULL;
+}
+
+/*
+ * Never prompt, never hang: libvirt's ssh transport runs the ssh binary, which asks on the
+ * terminal for an unknown host key or a password. no_tty=1 makes libvirt run it with
+ * BatchMode=yes (and no terminal), so both are errors instead; command=hvclock-ssh bounds the
+ * connect (ssh_wrapper()). Returns the URI to open, with "no_tty=1" and "command=..." appended
+ * to the query when the transport is ssh and the URI does not set them itself, or NULL to open
+ * URI as given. Every other byte of the URI is kept. The in-process transports (+libssh,
+ * +libssh2) ask through the auth callback, which refuses.
+ */
+static char *uri_batch(const char *uri)
 {
 	xmlURIPtr u;
-	const char *sep;
-	bool ssh, has;
+	const char *sep, *wrapper = NULL;
+	_cleanup_free_ char *add = NULL;
+	bool ssh, tty, cmd;
 	size_t end;
 
 	if (!uri)
@@ -151,10 +171,19 @@ static char *uri_never_prompt(const char *uri)
 	if (!u)
 		return NULL; /* libvirt reports the bad URI */
 	ssh = u->scheme && str_endswith(u->scheme, "+ssh");
-	has = query_has_param(u->query_raw, "no_tty");
+	tty = query_has_param(u->query_raw, "no_tty");
+	cmd = query_has_param(u->query_raw, "command");
 	xmlFreeURI(u);
-	if (!ssh || has)
+	if (ssh && !cmd)
+		wrapper = ssh_wrapper();
+	if (!ssh || (tty && !wrapper))
 		return NULL;
+	if (wrapper) {
+		xmlChar *esc = xmlURIEscapeStr((const xmlChar *)wrapper, (const xmlChar *)"/");
+		add = xasprintf("%scommand=%s", tty ? "" : "no_tty=1&", esc ? (char *)esc : "");
+		xmlFree(esc);
+	} else
+		add = xstrdup("no_tty=1");
 	end = strcspn(uri, "#");
 	if (!memchr(uri, '?', end))
 		sep = "?";
@@ -162,7 +191,7 @@ static char *uri_never_prompt(const char *uri)
 		sep = "";
 	else
 		sep = "&";
-	return xasprintf("%.*s%sno_tty=1%s", (int)end, uri, sep, uri + end);
+	return xasprintf("%.*s%s%s%s", (int)end, uri, sep, add, uri + end);
 }
 
 /*
@@ -203,6 +232,13 @@ static int open_error(const char *uri, struct hvc_error *err)
 			"~/.ssh/known_hosts, and hvclock never accepts a key): check it, then fix "
 			"that file (ssh-keygen -R '%s' removes an old key)",
 			uri, host, host);
+	/* ssh's ConnectTimeout (hvclock-ssh's or the user's): the host took the TCP connection, or
+	 * none, and never finished the SSH handshake. */
+	if (host && strstr(m, "timed out"))
+		return hvc_error_set(err, -ETIMEDOUT,
+			"cannot connect to '%s': timeout: host %s did not complete the SSH "
+			"connection in time (%s)",
+			uri, host, m);
 	return hvc_error_set(
 		err, -EIO, "cannot connect to '%s': %s", uri ? uri : "(default URI)", m);
 }
@@ -259,7 +295,7 @@ static int libvirt_open(
 	xmlGenericErrorFunc old_xml_func;
 	void *old_xml_ctx;
 	virConnectPtr conn;
-	_cleanup_free_ char *batch_uri = uri_never_prompt(uri);
+	_cleanup_free_ char *batch_uri = uri_batch(uri);
 	char *canonical;
 
 	virSetErrorFunc(NULL, silent_error_func);

@@ -1,8 +1,10 @@
 #!/bin/bash
 # bed.sh: the fleet test bed (issue 13): "hypervisor hosts" made of namespaces, each with its own
-# sshd (root by key only, its own host key) and its own libvirtd, reachable from the controller (the
-# root network namespace, where hvclock runs) over a veth link on 10.79.K.0/24: the controller is
-# 10.79.K.2, host K is 10.79.K.1. (The e2e bed uses 10.77.*, the jump work 10.78.*.)
+# sshd (root by key only, its own host key) and its own libvirtd, reachable from the controller
+# (where hvclock runs) over a veth link on 10.79.K.0/24: the controller is 10.79.K.2, host K is
+# 10.79.K.1. (The e2e bed uses 10.77.*, the jump work 10.78.*.) A tier's controller has a network
+# namespace of its own (fleet_tier_enter): its links and addresses are nobody else's, so tiers that
+# run at once (meson, two checkouts) cannot collide; by hand (bed.sh up) they are the root's.
 #
 # Each host is a private mount + network namespace (the e2e bed's recipe, tests/e2e/bed.sh): /run is a
 # tmpfs inside, /etc/libvirt, /run/libvirt, /var/lib/libvirt, /var/log/libvirt are bind mounts of
@@ -32,12 +34,20 @@ fleet_ns() { # BED K CMD...: run CMD inside host K's namespaces
 	nsenter -t "$(cat "$s/ns.pid")" -m -n --wd=/ -- "$@"
 }
 
-fleet_ctl() { # BED CMD...: CMD as the controller: root netns, /root = BED/ctl/home
+fleet_ctl() { # BED CMD...: CMD as the controller: this netns, /root = BED/ctl/home
 	local bed=$1
 	shift
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private -- sh -c 'mount --bind "$1" /root && shift && exec "$@"' \
 		sh "$bed/ctl/home" "$@"
+}
+
+fleet_ctl_own_net() { # BED CMD...: fleet_ctl in a new network namespace (only its lo, up)
+	local bed=$1
+	shift
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare --mount --net --propagation private -- sh -c \
+		'ip link set lo up && mount --bind "$1" /root && shift && exec "$@"' sh "$bed/ctl/home" "$@"
 }
 
 # fleet_kill SIGNAL PIDFILE WORD: kill the PID in PIDFILE only if its command line has WORD
@@ -60,8 +70,10 @@ fleet_wait() { # SECONDS CMD...: until CMD succeeds (polled every 0.1 s), else f
 
 # fleet_tier_enter NAME SCRIPT ARGS...: BED is the tier's bed directory (HVC_FLEET_DIR, else
 # $top/build-fleet/NAME; absolute). The first time, SCRIPT runs again as the controller
-# (fleet_ctl: its own mount and network namespaces, /root = BED/ctl/home) and the caller exits
-# with its status; in the controller, it returns.
+# (fleet_ctl_own_net: its own mount and network namespaces, /root = BED/ctl/home) and the caller
+# exits with its status; in the controller, it returns. The hosts' links (hvfK, 10.79.K.0/24, and
+# whatever the tier adds) are made in the controller's namespace: they go with it, and another
+# tier's, or another checkout's, same-numbered host is in another namespace.
 fleet_tier_enter() {
 	BED=${HVC_FLEET_DIR:-$top/build-fleet/$1}
 	shift
@@ -73,7 +85,7 @@ fleet_tier_enter() {
 	fleet_ctl_keys "$BED"
 	san_cleanup # the re-executed test makes its own
 	rm -rf "$HVC_JSON_LOG"
-	HVC_FLEET_CTL=1 fleet_ctl "$BED" "$@"
+	HVC_FLEET_CTL=1 fleet_ctl_own_net "$BED" "$@"
 	exit $?
 }
 

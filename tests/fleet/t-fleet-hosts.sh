@@ -5,9 +5,9 @@
 # key on a terminal), a changed host key refused with the ssh-keygen -R line, a host's libvirtd
 # stopped (that host's row fails), a host's link dropped mid-run (its guests not yet started: not
 # reached).
-# The test runs as the controller: in a private mount namespace whose /root is the bed's controller
-# home (libvirt's ssh transport runs the ssh binary, which reads root's ~/.ssh; the machine's is
-# never touched).
+# The test runs as the controller: in private mount and network namespaces (the bed's links are the
+# test's own), /root is the bed's controller home (libvirt's ssh transport runs the ssh binary, which
+# reads root's ~/.ssh; the machine's is never touched).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -189,59 +189,120 @@ else
 fi
 fleet_libvirtd_start "$BED" 2 || bail "host 2: libvirtd did not start again"
 
-# --- host 2's link dropped mid-run: its guests not yet started are not reached ---
-# One guest of host 2 at a time (--parallel-per-host 1); g2's inspection holds in the guest (its
-# uname reads a FIFO) while the test kills the ssh process libvirt runs for host 2 (hvclock's
-# child), then lets g2 go on: g3, started after, finds the connection lost. No timing: the test
-# waits for g2 to be at the FIFO, and for the ssh process to be gone.
-GT=$SIM/guests/g2
-cp "$GT/bin/uname" "$TMP/uname.g2"
-rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release" # its own copy, not the shared one
-mkfifo "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release"
-{ echo '#!/bin/sh'; echo 'echo >/tmp/hvc-reached; read x </tmp/hvc-release'; tail -n +2 "$TMP/uname.g2"; } >"$GT/bin/uname"
-chmod 755 "$GT/bin/uname"
-URI2D="test+ssh://root@$(fleet_addr 2)$BED/h2/drop.xml"
-"$HVCLOCK" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" --no-agent \
-	--connect-timeout 20 -c "$URI1" -c "$URI2D" --parallel-per-host 1 plan --json \
-	>"$TMP/drop.json" 2>"$TMP/drop.err" &
-hv=$!
-dropped=no
-if timeout 120 cat "$GT/tmp/hvc-reached" >/dev/null; then # g2 is held at its FIFO
-	sshpid=$(pgrep -P $hv -f "$(fleet_addr 2)" | head -n 1)
-	# until libvirt's client has reaped it (it does when it closes the connection): no longer
-	# a zombie of hvclock's; only then is host 2's connection known lost
-	[ -n "$sshpid" ] && kill -KILL "$sshpid" && fleet_wait 60 sh -c "! kill -0 $sshpid 2>/dev/null" &&
-		dropped=yes
-	# (bounded: a reader gone at the guest's deadline would block the write)
-	# shellcheck disable=SC2016 # expanded by the inner shell
-	timeout 60 sh -c 'echo go >"$1"' sh "$GT/tmp/hvc-release" || kill -KILL $hv
-else
-	kill -KILL $hv
-fi
+# --- host 2 silent: its sshd stopped (SIGSTOP), the kernel still takes the TCP connection into
+# the listen backlog and no SSH banner ever comes. libvirt runs ssh with no timeout; hvclock has it
+# run hvclock-ssh (ConnectTimeout 30), so that host's open ends with a timeout row and the other
+# host is planned; host 2 alone: exit 3. (timeout 300 is a hang guard, not a timing check: without
+# the bound ssh waits for the banner forever.) Both runs at once: one wait for the bound.
+fleet_kill STOP "$BED/h2/ssh/sshd.pid" sshd || bail "host 2: cannot stop its sshd"
+hvq() { timeout 300 "$HVCLOCK" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
+	--no-agent --connect-timeout 20 "$@"; }
+hvq -c "$URI1" -c "$URI2" plan >"$TMP/silent.out" 2>"$TMP/silent.err" &
+p_both=$!
+hvq -c "$URI2" plan >"$TMP/silent2.out" 2>"$TMP/silent2.err" &
+p_one=$!
 rc=0
-wait $hv || rc=$?
-rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release"
-cp "$TMP/uname.g2" "$GT/bin/uname"
-[ $rc -ne 1 ] || json_schema_validate "$TMP/drop.err" plan --json >>"$TMP/drop.json"
-if [ $dropped = yes ] && [ $rc -eq 1 ] && python3 - "$TMP/drop.json" "$(fleet_addr 2)" 2>"$TMP/py.err" <<-'PY'; then
-	import json, sys
-	d = json.load(open(sys.argv[1]))
-	g = {x["name"]: x for x in d["guests"]}
-	lost = "not reached: connection to host %s lost" % sys.argv[2]
-	assert g["g3"]["status"] == "failed" and g["g3"]["status_reason"] == lost, g["g3"]
-	assert g["g3"]["error_kind"] == "unreachable" and not (g["g3"]["facts"] or {}).get("inspected"), g["g3"]
-	assert g["g2"]["facts"]["inspected"], g["g2"]  # in flight at the drop: finished
-	assert g["g1"]["facts"]["inspected"] and g["g1"]["remedy"]["profile"] == "el6-kvm", g["g1"]
-	for n in ("h1-vm1", "h1-vm2"):
-	    assert lost not in json.dumps(g[n]), g[n]
-PY
-	ok "link to host 2 dropped mid-run: exit 1, its guest not yet started 'not reached: connection to host lost'; host 1 planned"
-	diag <"$TMP/drop.err"
+wait $p_both || rc=$?
+rc2=0
+wait $p_one || rc2=$?
+fleet_kill CONT "$BED/h2/ssh/sshd.pid" sshd || bail "host 2: cannot continue its sshd"
+if [ $rc -eq 1 ] && [ "$(grep -c "$(fleet_addr 2)" "$TMP/silent.out")" -eq 1 ] &&
+	grep '^host ' "$TMP/silent.out" | grep -F "host $(fleet_addr 2) ($URI2): failed: " |
+	grep -q 'timeout: host .* did not complete the SSH connection in time' &&
+	grep -q '^g1: changes pending' "$TMP/silent.out" && ! grep -q '^g2' "$TMP/silent.out"; then
+	ok "host 2 silent (sshd stopped): exit 1, its row failed with a timeout; host 1 planned"
+	grep "^host $(fleet_addr 2) " "$TMP/silent.out" | diag
 else
-	not_ok "link to host 2 dropped mid-run: dropped=$dropped, exit $rc (expected 1), g3 not reached, host 1 planned"
-	diag <"$TMP/drop.err"
-	diag <"$TMP/py.err"
+	not_ok "host 2 silent (sshd stopped): exit $rc (124: hung), expected 1, host 2's row a timeout, host 1 planned"
+	diag <"$TMP/silent.err"
+	diag <"$TMP/silent.out"
 fi
+if [ $rc2 -eq 3 ] && [ "$(wc -l <"$TMP/silent2.err")" -eq 1 ] &&
+	grep -q "timeout: host $(fleet_addr 2) did not complete" "$TMP/silent2.err"; then
+	ok "host 2 silent, the only host: exit 3 with one line naming the timeout"
+else
+	not_ok "host 2 silent, the only host: exit $rc2 (124: hung), expected 3 and one timeout line"
+	diag <"$TMP/silent2.err"
+fi
+
+# --- host 2's link lost mid-run: its guests not yet started are not reached ---
+# One guest of host 2 at a time (--parallel-per-host 1); g2's inspection holds in the guest (its
+# uname reads a FIFO) while the test cuts host 2's link, then lets g2 go on: g3, started after, finds
+# the connection lost. Two ways to lose it:
+#   closed  the ssh process libvirt runs for host 2 (hvclock's child) killed: a closed socket
+#   silent  the controller's end of host 2's link down: nothing comes back, nothing is refused;
+#           libvirt's keepalive (5 s x 3) or hvclock-ssh's ServerAliveInterval (5 s x 3) gives up
+# No timing: the test waits for g2 to be at the FIFO, then for the ssh process to be gone: libvirt
+# reaps it when it closes the connection, so from then on the connection is known lost whatever the
+# load (the bound, 120 s, is only there for a run that never notices; --command-timeout and
+# --deadline are far above it, so g2 is not cut while it is held).
+GT=$SIM/guests/g2
+URI2D="test+ssh://root@$(fleet_addr 2)$BED/h2/drop.xml"
+cp "$GT/bin/uname" "$TMP/uname.g2"
+drop_run() { # closed|silent: sets rc and dropped; the report in $TMP/drop.json, drop.err
+	local how=$1 sshpid hv
+	rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release" # its own copy, not the shared one
+	mkfifo "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release"
+	{ echo '#!/bin/sh'; echo 'echo >/tmp/hvc-reached; read x </tmp/hvc-release'; tail -n +2 "$TMP/uname.g2"; } >"$GT/bin/uname"
+	chmod 755 "$GT/bin/uname"
+	"$HVCLOCK" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" --no-agent \
+		--connect-timeout 20 --command-timeout 600 --deadline 900 -c "$URI1" -c "$URI2D" \
+		--parallel-per-host 1 plan --json >"$TMP/drop.json" 2>"$TMP/drop.err" &
+	hv=$!
+	dropped=no
+	if timeout 120 cat "$GT/tmp/hvc-reached" >/dev/null; then # g2 is held at its FIFO
+		sshpid=$(pgrep -P $hv -f "$(fleet_addr 2)" | head -n 1)
+		if [ -n "$sshpid" ]; then
+			case $how in
+			closed) kill -KILL "$sshpid" ;;
+			silent) ip link set "hvf2" down ;;
+			esac
+			# until libvirt's client has reaped it (it does when it closes the connection): no
+			# longer a zombie of hvclock's; only then is host 2's connection known lost
+			fleet_wait 120 sh -c "! kill -0 $sshpid 2>/dev/null" && dropped=yes
+		fi
+		# (bounded: a reader gone at the guest's deadline would block the write; a link never
+		# known lost would leave g3 on a dead connection: that run is over, not waited for)
+		# shellcheck disable=SC2016,SC2015 # expanded by the inner shell; kill if either fails
+		[ $dropped = yes ] && timeout 60 sh -c 'echo go >"$1"' sh "$GT/tmp/hvc-release" ||
+			kill -KILL $hv
+	else
+		kill -KILL $hv
+	fi
+	rc=0
+	wait $hv || rc=$?
+	ip link set "hvf2" up
+	rm -f "$GT/bin/uname" "$GT/tmp/hvc-reached" "$GT/tmp/hvc-release"
+	cp "$TMP/uname.g2" "$GT/bin/uname"
+	[ $rc -ne 1 ] || json_schema_validate "$TMP/drop.err" plan --json >>"$TMP/drop.json"
+}
+drop_check() { # TITLE: the report of drop_run
+	if [ $dropped = yes ] && [ $rc -eq 1 ] && python3 - "$TMP/drop.json" "$(fleet_addr 2)" 2>"$TMP/py.err" <<-'PY'; then
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		g = {x["name"]: x for x in d["guests"]}
+		lost = "not reached: connection to host %s lost" % sys.argv[2]
+		assert g["g3"]["status"] == "failed" and g["g3"]["status_reason"] == lost, g["g3"]
+		assert g["g3"]["error_kind"] == "unreachable" and not (g["g3"]["facts"] or {}).get("inspected"), g["g3"]
+		assert g["g2"]["facts"]["inspected"], g["g2"]  # in flight at the drop: finished
+		assert g["g1"]["facts"]["inspected"] and g["g1"]["remedy"]["profile"] == "el6-kvm", g["g1"]
+		for n in ("h1-vm1", "h1-vm2"):
+		    assert lost not in json.dumps(g[n]), g[n]
+	PY
+		ok "$1: exit 1, its guest not yet started 'not reached: connection to host lost'; host 1 planned"
+		diag <"$TMP/drop.err"
+	else
+		not_ok "$1: dropped=$dropped, exit $rc (expected 1), g3 not reached, host 1 planned"
+		diag <"$TMP/drop.err"
+		diag <"$TMP/py.err"
+	fi
+}
+drop_run closed
+drop_check "link to host 2 closed mid-run (its ssh killed)"
+t0=$SECONDS
+drop_run silent
+drop_check "link to host 2 silent mid-run (the controller's end down)"
+echo "# the silent link: noticed and the run done in $((SECONDS - t0)) s"
 
 echo "# times (s): lab of 3 sim guests $t_lab, bed of 2 hosts $t_bed, all $SECONDS; load $(cut -d' ' -f1 /proc/loadavg)"
 tap_done

@@ -60,8 +60,7 @@ KVER=$(cat "$G/kver")
 t_image=$SECONDS
 
 # --- the host, its guests' network, the guest ---
-# Host number K=5: a host's veth (hvfK) and 10.79.K.0/24 are the root namespace's, so tiers that
-# meson runs at once need their own numbers (fleet-hosts: 1 and 2; bench/listing.sh: 1).
+# Host number K=5 (any would do: the tier's links are in its own network namespace, bed.sh).
 K=5
 fleet_down "$BED"
 fleet_ctl_keys "$BED"
@@ -184,9 +183,8 @@ check_json() { # NAME PYTHON (d = the JSON document, g = guests by name)
 	fi
 }
 
-# The link to the host must still be ours (a bed of another run with the same host number would
-# have replaced it, and the controller's connection would go out the default route instead).
-ip route get "$HA" | grep -q " dev hvf$K " || bail "no route to $HA over hvf$K (another bed using host $K?)"
+# The controller reaches the host over the bed's link (its own namespace: no other bed's hvf$K).
+ip route get "$HA" | grep -q " dev hvf$K " || bail "no route to $HA over hvf$K"
 
 # --- plan: listed over qemu+ssh://, the lease's address, through the host, inspected inside ---
 t0=$SECONDS
