@@ -139,6 +139,9 @@ int hvc_fleet_open(struct hvc_ctx *ctx, const struct hvc_config *cfg, bool read_
 /* The host of backend b in f (NULL if none). */
 const struct hvc_fleet_host *hvc_fleet_host_of(
 	const struct hvc_fleet *f, const struct hvc_backend *b);
+/* The report's hosts (plan->hosts, empty before): every host of f, with its error if it failed. */
+struct hvc_plan;
+void hvc_fleet_plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan);
 /* Print each failed host's error line to stderr; true if any failed. */
 bool hvc_fleet_log_failed(const struct hvc_fleet *f);
 /* Load hvclock.conf (--config, $HVCLOCK_CONFIG, the default): -1 after one line on stderr. */

@@ -452,6 +452,20 @@ bool hvc_fleet_log_failed(const struct hvc_fleet *f)
 	return any;
 }
 
+void hvc_fleet_plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan)
+{
+	plan->hosts = xcalloc(f->n ? f->n : 1, sizeof(*plan->hosts));
+	plan->n_hosts = f->n;
+	for (size_t i = 0; i < f->n; i++)
+		plan->hosts[i] = (struct hvc_plan_host){
+			.name = xstrdup(f->hosts[i].name),
+			.uri = xstrdup(f->backends[i] ? f->backends[i]->uri : f->hosts[i].uri),
+			.error = xstrdup_or_null(f->hosts[i].error),
+			.error_kind = f->hosts[i].error_kind,
+			.guests = f->lists[i].n,
+		};
+}
+
 const struct hvc_fleet_host *hvc_fleet_host_of(
 	const struct hvc_fleet *f, const struct hvc_backend *b)
 {

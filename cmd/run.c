@@ -205,21 +205,6 @@ static const char *named_not_seen(const struct hvc_guest_plan *gp, enum hvc_engi
 	return NULL;
 }
 
-/* The report's hosts: every host of the fleet, with its error if it failed. */
-static void plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan)
-{
-	plan->hosts = xcalloc(f->n ? f->n : 1, sizeof(*plan->hosts));
-	plan->n_hosts = f->n;
-	for (size_t i = 0; i < f->n; i++)
-		plan->hosts[i] = (struct hvc_plan_host){
-			.name = xstrdup(f->hosts[i].name),
-			.uri = xstrdup(f->backends[i] ? f->backends[i]->uri : f->hosts[i].uri),
-			.error = xstrdup_or_null(f->hosts[i].error),
-			.error_kind = f->hosts[i].error_kind,
-			.guests = f->lists[i].n,
-		};
-}
-
 static int exit_code(const struct hvc_run *run, const struct hvc_plan *plan)
 {
 	bool pending = false, waiting = false, failed = false;
@@ -590,7 +575,7 @@ int hvc_run(struct hvc_run *run)
 		hvc_engine_restart(&engine, targets, n, &ro, &plan);
 	}
 
-	plan_hosts(&fleet, &plan);
+	hvc_fleet_plan_hosts(&fleet, &plan);
 	if (run->check) {
 		const char **unseen = xcalloc(plan.n + 1, sizeof(*unseen));
 

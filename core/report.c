@@ -271,13 +271,35 @@ struct json_object *hvc_report_document(const char *command)
 	return o;
 }
 
-struct json_object *hvc_report_list_json(const struct hvc_guest_list *l)
+struct json_object *hvc_report_hosts_json(const struct hvc_plan_host *hosts, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hvc_plan_host *h = &hosts[i];
+		struct json_object *o = json_object_new_object();
+
+		json_add_string(o, "name", h->name);
+		json_add_string(o, "uri", h->uri);
+		json_add_string(o, "status", h->error ? "failed" : "ok");
+		json_add_string(o, "error", h->error);
+		json_object_object_add(
+			o, "error_kind", h->error ? json_error_kind(h->error_kind) : NULL);
+		json_object_object_add(o, "guests", json_object_new_int64((int64_t)h->guests));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+struct json_object *hvc_report_list_json(
+	const struct hvc_guest_list *l, const struct hvc_plan_host *hosts, size_t n_hosts)
 {
 	struct json_object *doc = hvc_report_document("list");
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
 		json_object_array_add(a, guest_json(l->guests[i]));
 	json_object_object_add(doc, "guests", a);
+	json_object_object_add(doc, "hosts", hvc_report_hosts_json(hosts, n_hosts));
 	return doc;
 }
 
@@ -431,27 +453,6 @@ static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
 	}
 }
 
-/* The hypervisor hosts of the run: each opened and listed ("ok"), or its error. */
-static struct json_object *hosts_json(const struct hvc_plan *p)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < p->n_hosts; i++) {
-		const struct hvc_plan_host *h = &p->hosts[i];
-		struct json_object *o = json_object_new_object();
-
-		json_add_string(o, "name", h->name);
-		json_add_string(o, "uri", h->uri);
-		json_add_string(o, "status", h->error ? "failed" : "ok");
-		json_add_string(o, "error", h->error);
-		json_object_object_add(
-			o, "error_kind", h->error ? json_error_kind(h->error_kind) : NULL);
-		json_object_object_add(o, "guests", json_object_new_int64((int64_t)h->guests));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan"
@@ -465,7 +466,7 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
 	json_object_object_add(doc, "guests", guests);
 	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
-	json_object_object_add(doc, "hosts", hosts_json(p));
+	json_object_object_add(doc, "hosts", hvc_report_hosts_json(p->hosts, p->n_hosts));
 
 	hvc_plan_count(p, &c);
 	json_object_object_add(sum, "guests", json_object_new_int64((int64_t)c.guests));

@@ -95,4 +95,14 @@ printf '[run]\nparallel-per-host = 2\n' >"$TMP/pph.conf"
 run --config "$TMP/pph.conf" -c "$FLEET" plan
 check "[run] parallel-per-host is read" rc_is 4
 
+# list --json: hosts[] as plan's (one function for both), here with several -c URIs, one failing.
+run -c "$FLEET" -c "test://$TMP/missing.xml" -c "$ARCH" list --json
+check "list --json: exit 1, hosts[] in -c order, ok or failed with the error" json_check '
+h = d["hosts"]
+assert [x["uri"] for x in h] == ["'"$FLEET"'", "test://'"$TMP"'/missing.xml", "'"$ARCH"'"], h
+assert [x["status"] for x in h] == ["ok", "failed", "ok"], h
+assert h[0]["name"] == "localhost" and h[0]["guests"] == 10 and h[0]["error"] is None, h[0]
+assert h[1]["error"].startswith("cannot connect to ") and h[1]["error_kind"] == "backend", h[1]
+assert h[2]["guests"] == 3 and h[2]["error_kind"] is None, h[2]' && rc_is 1
+
 finish
