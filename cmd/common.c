@@ -558,6 +558,36 @@ static size_t ref_range(const struct fleet_ref *v, size_t n, const char *key,
 	return end - lo;
 }
 
+/*
+ * The guests key names on backend b (NULL: on any): by name, or by UUID (a guest whose name
+ * is key is counted once). The last one found goes to *ret; the labels of their hosts, each
+ * once, are added to *hosts. Returns how many.
+ */
+static size_t key_matches(const struct fleet_ref *by_name, const struct fleet_ref *by_uuid,
+	size_t total, const char *key, const struct hvc_backend *b, struct fleet_ref *ret,
+	char ***hosts)
+{
+	size_t first, m, hits = 0;
+
+	m = ref_range(by_name, total, key, name_key_cmp, &first);
+	for (size_t i = first; i < first + m; i++)
+		if (!b || by_name[i].b == b) {
+			hits++;
+			*ret = by_name[i];
+			if (by_name[i].g->host && !strv_contains(*hosts, by_name[i].g->host))
+				strv_push(hosts, by_name[i].g->host);
+		}
+	m = ref_range(by_uuid, total, key, uuid_key_cmp, &first);
+	for (size_t i = first; i < first + m; i++)
+		if ((!b || by_uuid[i].b == b) && !streq(by_uuid[i].g->name, key)) {
+			hits++;
+			*ret = by_uuid[i];
+			if (by_uuid[i].g->host && !strv_contains(*hosts, by_uuid[i].g->host))
+				strv_push(hosts, by_uuid[i].g->host);
+		}
+	return hits;
+}
+
 int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 	struct hvc_guest ***ret_guests, struct hvc_backend ***ret_backends, size_t *ret_n)
 {
@@ -594,18 +624,17 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 
 	sel = xcalloc(n_names, sizeof(*sel));
 	for (size_t k = 0; k < n_names; k++) {
-		size_t first, m, hits;
+		_cleanup_strv_free_ char **hosts = NULL;
+		size_t hits = key_matches(by_name, by_uuid, total, names[k], NULL, &sel[k], &hosts);
 
-		m = ref_range(by_name, total, names[k], name_key_cmp, &first);
-		hits = m;
-		if (m > 0)
-			sel[k] = by_name[first];
-		m = ref_range(by_uuid, total, names[k], uuid_key_cmp, &first);
-		for (size_t i = first; i < first + m; i++)
-			if (!streq(by_uuid[i].g->name, names[k])) { /* else counted above */
-				hits++;
-				sel[k] = by_uuid[i];
-			}
+		/* HOST/NAME (what -q prints with several hosts): NAME or UUID on that host. */
+		for (size_t b = 0; hits == 0 && b < f->n; b++) {
+			size_t len = strlen(f->hosts[b].name);
+			if (f->backends[b] && strncmp(names[k], f->hosts[b].name, len) == 0 &&
+				names[k][len] == '/')
+				hits += key_matches(by_name, by_uuid, total, names[k] + len + 1,
+					f->backends[b], &sel[k], &hosts);
+		}
 		if (hits != 1) {
 			/* The logger escapes the name. */
 			const char *name = names[k];
@@ -614,6 +643,7 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 				if (f->hosts[b].error)
 					strv_push(&failed, f->hosts[b].name);
 			_cleanup_free_ char *list = failed ? strv_join(failed, ", ") : NULL;
+			_cleanup_free_ char *on = hosts ? strv_join(hosts, ", ") : NULL;
 			if (hits == 0 && failed)
 				hvc_log_error("guest '%s' not found on the hosts that answered "
 					      "(%s failed)",
@@ -621,6 +651,10 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 			else if (hits == 0)
 				hvc_log_error("guest '%s' not found on %s", name,
 					f->n == 1 ? f->backends[0]->uri : "any connection");
+			else if (strv_length(hosts) > 1)
+				hvc_log_error("guest name '%s' is ambiguous (%zu guests, on hosts "
+					      "%s); name it HOST/NAME or by UUID",
+					name, hits, on);
 			else
 				hvc_log_error("guest name '%s' is ambiguous (%zu guests); name it "
 					      "by UUID",

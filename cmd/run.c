@@ -327,7 +327,12 @@ static bool take_host_name(const struct hvc_guest *host, char **names, size_t *n
 	bool found = false;
 
 	for (size_t i = 0; i < *n; i++) {
-		if (host && (streq(names[i], host->name) || strcasecmp(names[i], host->uuid) == 0))
+		/* -q with several hosts prints it as HOST/NAME. */
+		_cleanup_free_ char *q =
+			host && host->host ? xasprintf("%s/%s", host->host, host->name) : NULL;
+		if (host &&
+			(streq(names[i], host->name) || strcasecmp(names[i], host->uuid) == 0 ||
+				streq_ptr(names[i], q)))
 			found = true;
 		else
 			names[kept++] = names[i];

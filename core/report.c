@@ -810,7 +810,6 @@ bool hvc_report_needs_attention(const struct hvc_guest_plan *gp, enum hvc_report
 		(gp->result == HVC_RESULT_DEFERRED && !gp->restart);
 }
 
-/* -q: the names on f; why the failed ones failed, one line each, on err. */
 /* One line per host that failed (prefix: "" in the report, "hvclock: " on stderr). */
 static void print_failed_hosts(FILE *f, const struct hvc_plan *p, const char *prefix)
 {
@@ -823,6 +822,11 @@ static void print_failed_hosts(FILE *f, const struct hvc_plan *p, const char *pr
 		}
 }
 
+/*
+ * -q: the names on f; why the failed ones failed, one line each, on err. With several hosts a
+ * name is HOST/NAME (the HOST column's label): guests of two hosts may share a name, and the
+ * selection takes the same form back.
+ */
 static void quiet_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	/* Its guests are not named on stdout: say so where the reasons go. */
@@ -831,7 +835,10 @@ static void quiet_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_re
 		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
 		if (!hvc_report_needs_attention(gp, kind))
 			continue;
-		_cleanup_free_ char *n = hvc_escape_terminal(gp->guest->name);
+		_cleanup_free_ char *q = p->n_hosts > 1 && gp->guest->host
+			? xasprintf("%s/%s", gp->guest->host, gp->guest->name)
+			: NULL;
+		_cleanup_free_ char *n = hvc_escape_terminal(q ? q : gp->guest->name);
 		fprintf(f, "%s\n", n);
 		if (kind == HVC_REPORT_PLAN &&
 			(gp->status == HVC_PLAN_FAILED || gp->status == HVC_PLAN_BLOCKED)) {
