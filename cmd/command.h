@@ -118,6 +118,9 @@ struct hvc_fleet_host {
 	char *name; /* its label: the [host:] NAME, else the URI's host, else "localhost" */
 	char *uri;
 	int parallel; /* [host:] parallel: at most this many of its guests at once; 0 not set */
+	/* its [host:] section: index into the configuration's hosts (-1: a URI of none); the
+	 * section it came from, not its URI, which the backend may have canonicalized */
+	int config;
 	char *error; /* NULL: opened and listed */
 	enum hvc_error_kind error_kind;
 };

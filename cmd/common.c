@@ -302,7 +302,8 @@ static char *uri_host_label(const char *uri)
 	return end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup("localhost");
 }
 
-static void fleet_add(struct hvc_fleet *f, const char *name, const char *uri, int parallel)
+static void fleet_add(
+	struct hvc_fleet *f, const char *name, const char *uri, int parallel, int config)
 {
 	struct hvc_fleet_host *h;
 
@@ -311,7 +312,7 @@ static void fleet_add(struct hvc_fleet *f, const char *name, const char *uri, in
 			return; /* the same URI twice would list every guest twice */
 	f->hosts = xrealloc(f->hosts, f->n + 1, sizeof(*f->hosts));
 	h = &f->hosts[f->n++];
-	*h = (struct hvc_fleet_host){ .uri = xstrdup(uri), .parallel = parallel };
+	*h = (struct hvc_fleet_host){ .uri = xstrdup(uri), .parallel = parallel, .config = config };
 	h->name = name ? xstrdup(name) : uri_host_label(uri);
 	/* Labels name one host each: a second one with the same label is named by its URI. */
 	for (size_t i = 0; i + 1 < f->n; i++)
@@ -333,13 +334,14 @@ static void fleet_hosts(
 		for (size_t i = 0; !h && i < n_cfg; i++)
 			if (streq(cfg->hosts[i].uri, *c))
 				h = &cfg->hosts[i];
-		fleet_add(f, h ? h->name : NULL, h ? h->uri : *c, h ? h->parallel : 0);
+		fleet_add(f, h ? h->name : NULL, h ? h->uri : *c, h ? h->parallel : 0,
+			h ? (int)(h - cfg->hosts) : -1);
 	}
 	for (size_t i = 0; !ctx->uris && i < n_cfg; i++)
-		fleet_add(f, cfg->hosts[i].name, cfg->hosts[i].uri, cfg->hosts[i].parallel);
+		fleet_add(f, cfg->hosts[i].name, cfg->hosts[i].uri, cfg->hosts[i].parallel, (int)i);
 	if (f->n == 0) {
 		const char *env = getenv("LIBVIRT_DEFAULT_URI");
-		fleet_add(f, NULL, env && *env ? env : "qemu:///system", 0);
+		fleet_add(f, NULL, env && *env ? env : "qemu:///system", 0, -1);
 	}
 }
 

@@ -398,8 +398,8 @@ static void print_report(const struct hvc_run *run, const struct hvc_plan *plan)
  * with --all-guests: other guests may still need it.
  */
 static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
-	const struct hvc_config *cfg, struct hvc_plan *plan, struct hvc_guest *host,
-	struct hvc_backend *b, bool named)
+	const struct hvc_config *cfg, const struct hvc_fleet_host *fh, struct hvc_plan *plan,
+	struct hvc_guest *host, struct hvc_backend *b, bool named)
 {
 	struct hvc_transport_options o = { 0 };
 	struct hvc_transport *t = NULL;
@@ -407,7 +407,7 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 
 	if (run->mode == HVC_ENGINE_ROLLBACK && !run->all && !named)
 		return;
-	if (hvc_host_remote_transport(cfg, b->uri, e->transport, &t, &err) == 0 && !t) {
+	if (hvc_host_remote_transport(cfg, fh, b->uri, e->transport, &t, &err) == 0 && !t) {
 		set_limits(run->ctx, cfg, &o);
 		hvc_local_transport_new(&o, &t, &err);
 	}
@@ -546,7 +546,7 @@ int hvc_run(struct hvc_run *run)
 			.no_restart =
 				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
 			.check = checks ? &checks[i] : NULL,
-			.transport = hvc_jumps_for(&jumps, &cfg, backends[i]->uri),
+			.transport = hvc_jumps_for(&jumps, fh),
 		};
 		/* Through the host: no more guests at once than its session has channels, so
 		 * the others wait in the engine, not for a channel inside their connect timeout. */
@@ -562,7 +562,8 @@ int hvc_run(struct hvc_run *run)
 	hvc_engine_run(&engine, targets, n, &plan);
 	hvc_progress_stop(progress, &engine);
 	if (host && !interrupted)
-		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
+		run_host(&engine, run, &cfg, hvc_fleet_host_of(&fleet, host_backend), &plan, host,
+			host_backend, host_named);
 	/* One host row per run: the other hosts' guests' dom0 parts are left to a run there. */
 	if (run->mode != HVC_ENGINE_ROLLBACK && !run->check && !interrupted)
 		warn_dom0_elsewhere(&plan, host);

@@ -133,4 +133,16 @@ check "HOST/NAME of no such host: not found, exit 3" sh -c '[ '"$rc"' -eq 3 ] &&
 run $T -c kvm1 plan -q
 check "-q, one host: bare names as before" sh -c 'grep -qx "centos6-db" '"$TMP/out"' && ! grep -q / '"$TMP/out"
 
+# A jump is the [host:] section's, also when libvirt names the connection otherwise: test:/PATH
+# is opened as test:///PATH (virConnectGetURI()). The jump host answers nowhere: the guest says
+# "via host".
+ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" && : >"$TMP/known_hosts"
+printf '[host:kvmj]\nuri = test:%s\njump = yes\nssh = 127.0.0.1:1\n' "$HVC_DEMO_FLEET" >"$TMP/jump.conf"
+run --config "$TMP/jump.conf" -i "$TMP/id" --known-hosts "$TMP/known_hosts" --connect-timeout 5 \
+	plan --json centos6-db --guest-address centos6-db=127.0.0.1:1
+check "jump: the host's URI is canonicalized, its guest still goes through the jump" json_check '
+assert d["hosts"][0]["uri"] == "'"$FLEET"'", d["hosts"]
+e = g["centos6-db"]["inspect_error"]
+assert e.startswith("via host kvmj: "), e'
+
 finish
