@@ -118,6 +118,9 @@ struct hvc_fleet_host {
 	char *name; /* its label: the [host:] NAME, else the URI's host, else "localhost" */
 	char *uri;
 	int parallel; /* [host:] parallel: at most this many of its guests at once; 0 not set */
+	/* its [host:] section: index into the configuration's hosts (-1: a URI of none); the
+	 * section it came from, not its URI, which the backend may have canonicalized */
+	int config;
 	char *error; /* NULL: opened and listed */
 	enum hvc_error_kind error_kind;
 };
@@ -139,6 +142,9 @@ int hvc_fleet_open(struct hvc_ctx *ctx, const struct hvc_config *cfg, bool read_
 /* The host of backend b in f (NULL if none). */
 const struct hvc_fleet_host *hvc_fleet_host_of(
 	const struct hvc_fleet *f, const struct hvc_backend *b);
+/* The report's hosts (plan->hosts, empty before): every host of f, with its error if it failed. */
+struct hvc_plan;
+void hvc_fleet_plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan);
 /* Print each failed host's error line to stderr; true if any failed. */
 bool hvc_fleet_log_failed(const struct hvc_fleet *f);
 /* Load hvclock.conf (--config, $HVCLOCK_CONFIG, the default): -1 after one line on stderr. */

@@ -302,7 +302,8 @@ static char *uri_host_label(const char *uri)
 	return end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup("localhost");
 }
 
-static void fleet_add(struct hvc_fleet *f, const char *name, const char *uri, int parallel)
+static void fleet_add(
+	struct hvc_fleet *f, const char *name, const char *uri, int parallel, int config)
 {
 	struct hvc_fleet_host *h;
 
@@ -311,7 +312,7 @@ static void fleet_add(struct hvc_fleet *f, const char *name, const char *uri, in
 			return; /* the same URI twice would list every guest twice */
 	f->hosts = xrealloc(f->hosts, f->n + 1, sizeof(*f->hosts));
 	h = &f->hosts[f->n++];
-	*h = (struct hvc_fleet_host){ .uri = xstrdup(uri), .parallel = parallel };
+	*h = (struct hvc_fleet_host){ .uri = xstrdup(uri), .parallel = parallel, .config = config };
 	h->name = name ? xstrdup(name) : uri_host_label(uri);
 	/* Labels name one host each: a second one with the same label is named by its URI. */
 	for (size_t i = 0; i + 1 < f->n; i++)
@@ -333,13 +334,14 @@ static void fleet_hosts(
 		for (size_t i = 0; !h && i < n_cfg; i++)
 			if (streq(cfg->hosts[i].uri, *c))
 				h = &cfg->hosts[i];
-		fleet_add(f, h ? h->name : NULL, h ? h->uri : *c, h ? h->parallel : 0);
+		fleet_add(f, h ? h->name : NULL, h ? h->uri : *c, h ? h->parallel : 0,
+			h ? (int)(h - cfg->hosts) : -1);
 	}
 	for (size_t i = 0; !ctx->uris && i < n_cfg; i++)
-		fleet_add(f, cfg->hosts[i].name, cfg->hosts[i].uri, cfg->hosts[i].parallel);
+		fleet_add(f, cfg->hosts[i].name, cfg->hosts[i].uri, cfg->hosts[i].parallel, (int)i);
 	if (f->n == 0) {
 		const char *env = getenv("LIBVIRT_DEFAULT_URI");
-		fleet_add(f, NULL, env && *env ? env : "qemu:///system", 0);
+		fleet_add(f, NULL, env && *env ? env : "qemu:///system", 0, -1);
 	}
 }
 
@@ -452,6 +454,20 @@ bool hvc_fleet_log_failed(const struct hvc_fleet *f)
 	return any;
 }
 
+void hvc_fleet_plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan)
+{
+	plan->hosts = xcalloc(f->n ? f->n : 1, sizeof(*plan->hosts));
+	plan->n_hosts = f->n;
+	for (size_t i = 0; i < f->n; i++)
+		plan->hosts[i] = (struct hvc_plan_host){
+			.name = xstrdup(f->hosts[i].name),
+			.uri = xstrdup(f->backends[i] ? f->backends[i]->uri : f->hosts[i].uri),
+			.error = xstrdup_or_null(f->hosts[i].error),
+			.error_kind = f->hosts[i].error_kind,
+			.guests = f->lists[i].n,
+		};
+}
+
 const struct hvc_fleet_host *hvc_fleet_host_of(
 	const struct hvc_fleet *f, const struct hvc_backend *b)
 {
@@ -544,6 +560,36 @@ static size_t ref_range(const struct fleet_ref *v, size_t n, const char *key,
 	return end - lo;
 }
 
+/*
+ * The guests key names on backend b (NULL: on any): by name, or by UUID (a guest whose name
+ * is key is counted once). The last one found goes to *ret; the labels of their hosts, each
+ * once, are added to *hosts. Returns how many.
+ */
+static size_t key_matches(const struct fleet_ref *by_name, const struct fleet_ref *by_uuid,
+	size_t total, const char *key, const struct hvc_backend *b, struct fleet_ref *ret,
+	char ***hosts)
+{
+	size_t first, m, hits = 0;
+
+	m = ref_range(by_name, total, key, name_key_cmp, &first);
+	for (size_t i = first; i < first + m; i++)
+		if (!b || by_name[i].b == b) {
+			hits++;
+			*ret = by_name[i];
+			if (by_name[i].g->host && !strv_contains(*hosts, by_name[i].g->host))
+				strv_push(hosts, by_name[i].g->host);
+		}
+	m = ref_range(by_uuid, total, key, uuid_key_cmp, &first);
+	for (size_t i = first; i < first + m; i++)
+		if ((!b || by_uuid[i].b == b) && !streq(by_uuid[i].g->name, key)) {
+			hits++;
+			*ret = by_uuid[i];
+			if (by_uuid[i].g->host && !strv_contains(*hosts, by_uuid[i].g->host))
+				strv_push(hosts, by_uuid[i].g->host);
+		}
+	return hits;
+}
+
 int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 	struct hvc_guest ***ret_guests, struct hvc_backend ***ret_backends, size_t *ret_n)
 {
@@ -580,18 +626,17 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 
 	sel = xcalloc(n_names, sizeof(*sel));
 	for (size_t k = 0; k < n_names; k++) {
-		size_t first, m, hits;
+		_cleanup_strv_free_ char **hosts = NULL;
+		size_t hits = key_matches(by_name, by_uuid, total, names[k], NULL, &sel[k], &hosts);
 
-		m = ref_range(by_name, total, names[k], name_key_cmp, &first);
-		hits = m;
-		if (m > 0)
-			sel[k] = by_name[first];
-		m = ref_range(by_uuid, total, names[k], uuid_key_cmp, &first);
-		for (size_t i = first; i < first + m; i++)
-			if (!streq(by_uuid[i].g->name, names[k])) { /* else counted above */
-				hits++;
-				sel[k] = by_uuid[i];
-			}
+		/* HOST/NAME (what -q prints with several hosts): NAME or UUID on that host. */
+		for (size_t b = 0; hits == 0 && b < f->n; b++) {
+			size_t len = strlen(f->hosts[b].name);
+			if (f->backends[b] && strncmp(names[k], f->hosts[b].name, len) == 0 &&
+				names[k][len] == '/')
+				hits += key_matches(by_name, by_uuid, total, names[k] + len + 1,
+					f->backends[b], &sel[k], &hosts);
+		}
 		if (hits != 1) {
 			/* The logger escapes the name. */
 			const char *name = names[k];
@@ -600,6 +645,7 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 				if (f->hosts[b].error)
 					strv_push(&failed, f->hosts[b].name);
 			_cleanup_free_ char *list = failed ? strv_join(failed, ", ") : NULL;
+			_cleanup_free_ char *on = hosts ? strv_join(hosts, ", ") : NULL;
 			if (hits == 0 && failed)
 				hvc_log_error("guest '%s' not found on the hosts that answered "
 					      "(%s failed)",
@@ -607,6 +653,10 @@ int hvc_fleet_select(struct hvc_fleet *f, char **names, size_t n_names,
 			else if (hits == 0)
 				hvc_log_error("guest '%s' not found on %s", name,
 					f->n == 1 ? f->backends[0]->uri : "any connection");
+			else if (strv_length(hosts) > 1)
+				hvc_log_error("guest name '%s' is ambiguous (%zu guests, on hosts "
+					      "%s); name it HOST/NAME or by UUID",
+					name, hits, on);
 			else
 				hvc_log_error("guest name '%s' is ambiguous (%zu guests); name it "
 					      "by UUID",

@@ -83,13 +83,10 @@ int hvc_jumps_make(const struct hvc_ctx *ctx, const struct hvc_config *cfg,
 	return 0;
 }
 
-struct hvc_transport *hvc_jumps_for(
-	const struct hvc_jumps *j, const struct hvc_config *cfg, const char *uri)
+struct hvc_transport *hvc_jumps_for(const struct hvc_jumps *j, const struct hvc_fleet_host *h)
 {
-	for (size_t i = 0; i < j->n && i < cfg->n_hosts; i++)
-		if (j->ts[i] && uri && streq(cfg->hosts[i].uri, uri))
-			return j->ts[i];
-	return NULL;
+	/* By the section the host came from: its backend's URI may be libvirt's canonical form. */
+	return h && h->config >= 0 && (size_t)h->config < j->n ? j->ts[h->config] : NULL;
 }
 
 /* The [USER@]HOST[:PORT] part of a URI ("" for none). */
@@ -100,19 +97,19 @@ static bool uri_names_host(const char *uri)
 	return p && p[3] && p[3] != '/';
 }
 
-int hvc_host_remote_transport(const struct hvc_config *cfg, const char *uri,
-	const struct hvc_transport *direct, struct hvc_transport **ret, struct hvc_error *err)
+int hvc_host_remote_transport(const struct hvc_config *cfg, const struct hvc_fleet_host *fh,
+	const char *uri, const struct hvc_transport *direct, struct hvc_transport **ret,
+	struct hvc_error *err)
 {
-	const struct hvc_host_config *h = NULL;
+	const struct hvc_host_config *h = fh && fh->config >= 0 && (size_t)fh->config < cfg->n_hosts
+		? &cfg->hosts[fh->config]
+		: NULL;
 	struct hvc_host_config tmp = { 0 };
 	_cleanup_free_ char *user = NULL, *host = NULL;
 	unsigned port;
 	int r;
 
 	*ret = NULL;
-	for (size_t i = 0; i < cfg->n_hosts && !h; i++)
-		if (uri && streq(cfg->hosts[i].uri, uri))
-			h = &cfg->hosts[i];
 	if (!(h && h->ssh_address) && !uri_names_host(uri))
 		return 0; /* dom0 is here */
 	if (!h) {

@@ -46,9 +46,12 @@ static int list_run(struct hvc_ctx *ctx, int argc, char **argv)
 		}
 	errno = 0; /* hvc_stdout_flush(): the cause of a failed write */
 	if (ctx->json) {
-		struct json_object *doc = hvc_report_list_json(&all);
+		struct hvc_plan hosts = { 0 };
+		hvc_fleet_plan_hosts(&fleet, &hosts);
+		struct json_object *doc = hvc_report_list_json(&all, hosts.hosts, hosts.n_hosts);
 		hvc_report_print_json(stdout, doc);
 		json_object_put(doc);
+		hvc_plan_finish(&hosts);
 	} else {
 		hvc_report_list_text(stdout, &all, &table);
 	}

@@ -205,21 +205,6 @@ static const char *named_not_seen(const struct hvc_guest_plan *gp, enum hvc_engi
 	return NULL;
 }
 
-/* The report's hosts: every host of the fleet, with its error if it failed. */
-static void plan_hosts(const struct hvc_fleet *f, struct hvc_plan *plan)
-{
-	plan->hosts = xcalloc(f->n ? f->n : 1, sizeof(*plan->hosts));
-	plan->n_hosts = f->n;
-	for (size_t i = 0; i < f->n; i++)
-		plan->hosts[i] = (struct hvc_plan_host){
-			.name = xstrdup(f->hosts[i].name),
-			.uri = xstrdup(f->backends[i] ? f->backends[i]->uri : f->hosts[i].uri),
-			.error = xstrdup_or_null(f->hosts[i].error),
-			.error_kind = f->hosts[i].error_kind,
-			.guests = f->lists[i].n,
-		};
-}
-
 static int exit_code(const struct hvc_run *run, const struct hvc_plan *plan)
 {
 	bool pending = false, waiting = false, failed = false;
@@ -342,7 +327,12 @@ static bool take_host_name(const struct hvc_guest *host, char **names, size_t *n
 	bool found = false;
 
 	for (size_t i = 0; i < *n; i++) {
-		if (host && (streq(names[i], host->name) || strcasecmp(names[i], host->uuid) == 0))
+		/* -q with several hosts prints it as HOST/NAME. */
+		_cleanup_free_ char *q =
+			host && host->host ? xasprintf("%s/%s", host->host, host->name) : NULL;
+		if (host &&
+			(streq(names[i], host->name) || strcasecmp(names[i], host->uuid) == 0 ||
+				streq_ptr(names[i], q)))
 			found = true;
 		else
 			names[kept++] = names[i];
@@ -408,8 +398,8 @@ static void print_report(const struct hvc_run *run, const struct hvc_plan *plan)
  * with --all-guests: other guests may still need it.
  */
 static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
-	const struct hvc_config *cfg, struct hvc_plan *plan, struct hvc_guest *host,
-	struct hvc_backend *b, bool named)
+	const struct hvc_config *cfg, const struct hvc_fleet_host *fh, struct hvc_plan *plan,
+	struct hvc_guest *host, struct hvc_backend *b, bool named)
 {
 	struct hvc_transport_options o = { 0 };
 	struct hvc_transport *t = NULL;
@@ -417,7 +407,7 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 
 	if (run->mode == HVC_ENGINE_ROLLBACK && !run->all && !named)
 		return;
-	if (hvc_host_remote_transport(cfg, b->uri, e->transport, &t, &err) == 0 && !t) {
+	if (hvc_host_remote_transport(cfg, fh, b->uri, e->transport, &t, &err) == 0 && !t) {
 		set_limits(run->ctx, cfg, &o);
 		hvc_local_transport_new(&o, &t, &err);
 	}
@@ -556,7 +546,7 @@ int hvc_run(struct hvc_run *run)
 			.no_restart =
 				!hvc_config_restart_allowed(&cfg, guests[i]->name, guests[i]->uuid),
 			.check = checks ? &checks[i] : NULL,
-			.transport = hvc_jumps_for(&jumps, &cfg, backends[i]->uri),
+			.transport = hvc_jumps_for(&jumps, fh),
 		};
 		/* Through the host: no more guests at once than its session has channels, so
 		 * the others wait in the engine, not for a channel inside their connect timeout. */
@@ -572,7 +562,8 @@ int hvc_run(struct hvc_run *run)
 	hvc_engine_run(&engine, targets, n, &plan);
 	hvc_progress_stop(progress, &engine);
 	if (host && !interrupted)
-		run_host(&engine, run, &cfg, &plan, host, host_backend, host_named);
+		run_host(&engine, run, &cfg, hvc_fleet_host_of(&fleet, host_backend), &plan, host,
+			host_backend, host_named);
 	/* One host row per run: the other hosts' guests' dom0 parts are left to a run there. */
 	if (run->mode != HVC_ENGINE_ROLLBACK && !run->check && !interrupted)
 		warn_dom0_elsewhere(&plan, host);
@@ -590,7 +581,7 @@ int hvc_run(struct hvc_run *run)
 		hvc_engine_restart(&engine, targets, n, &ro, &plan);
 	}
 
-	plan_hosts(&fleet, &plan);
+	hvc_fleet_plan_hosts(&fleet, &plan);
 	if (run->check) {
 		const char **unseen = xcalloc(plan.n + 1, sizeof(*unseen));
 

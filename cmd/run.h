@@ -46,17 +46,18 @@ struct hvc_jumps {
 /* direct: the guests' transport (NULL: no jumps). An error is a set-up error. */
 int hvc_jumps_make(const struct hvc_ctx *ctx, const struct hvc_config *cfg,
 	const struct hvc_transport *direct, struct hvc_jumps *ret, struct hvc_error *err);
-/* The jump transport for the guests of the connection uri, or NULL (directly). */
-struct hvc_transport *hvc_jumps_for(
-	const struct hvc_jumps *j, const struct hvc_config *cfg, const char *uri);
+/* The jump transport for the guests of fleet host h (its [host:] section's), or NULL (directly). */
+struct hvc_transport *hvc_jumps_for(const struct hvc_jumps *j, const struct hvc_fleet_host *h);
 void hvc_jumps_finish(struct hvc_jumps *j);
 /*
- * The host row of the connection uri: a remote dom0 (the uri names a host, or its [host:NAME]
- * has ssh =) is reached over SSH at hvc_host_ssh_address(), with direct's options (0 and *ret);
- * else 0 and *ret NULL (local). < 0: err says why the remote dom0 cannot be reached.
+ * The host row of fleet host fh (NULL: none), connected at uri: a remote dom0 (the uri names a
+ * host, or fh's [host:NAME] has ssh =) is reached over SSH at hvc_host_ssh_address(), with
+ * direct's options (0 and *ret); else 0 and *ret NULL (local). < 0: err says why the remote
+ * dom0 cannot be reached.
  */
-int hvc_host_remote_transport(const struct hvc_config *cfg, const char *uri,
-	const struct hvc_transport *direct, struct hvc_transport **ret, struct hvc_error *err);
+int hvc_host_remote_transport(const struct hvc_config *cfg, const struct hvc_fleet_host *fh,
+	const char *uri, const struct hvc_transport *direct, struct hvc_transport **ret,
+	struct hvc_error *err);
 /*
  * `hvclock check`, after the engine (cmd/check.c): judge checks[i] (plan->guests[i]'s
  * samples) and the host row, print, write --prometheus; the exit code. unseen[i]: why a guest

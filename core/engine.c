@@ -16,7 +16,8 @@
 /* One guest's work, done by one worker; everything in it belongs to that worker. */
 struct job {
 	const struct hvc_engine_target *t;
-	struct hvc_guest_plan *gp;
+	struct hvc_guest_plan *gp; /* hvc_engine_run()'s; NULL in hvc_engine_pool()'s */
+	size_t index; /* in the caller's order */
 	size_t host; /* index into pool.hosts */
 	bool started;
 };
@@ -39,6 +40,10 @@ struct pool {
 	pthread_cond_t slot; /* a guest ended: a host slot may be free */
 	pthread_cond_t settle; /* a worker took a guest, waits or ended (e->test_max_per_host) */
 	int workers, busy, waiting, ended; /* workers: started or being started */
+	/* One job's work, called without lock; NULL: the engine's guest (engine_job()). */
+	void (*work)(void *data, size_t index);
+	void *data;
+	bool no_stop; /* every job runs, whatever e->stop says (the caller checks it) */
 };
 
 static bool stopped(const struct hvc_engine *e)
@@ -467,6 +472,35 @@ static void fail_lost(const struct job *j, const char *host)
 	free_and_strdup(&j->gp->result_msg, why);
 }
 
+/* The engine's guest, in a worker (p->lock not held): the host's connection, then the guest. */
+static void engine_job(struct pool *p, struct job *j)
+{
+	struct pool_host *h = &p->hosts[j->host];
+
+	if (p->e->progress)
+		p->e->progress(p->e->progress_data, false, false);
+	/* Asked before each guest: a lost host's guests are not started. */
+	pthread_mutex_lock(&p->lock);
+	if (!h->lost) {
+		pthread_mutex_unlock(&p->lock);
+		bool alive = hvc_backend_alive(j->t->backend);
+		pthread_mutex_lock(&p->lock);
+		if (!alive)
+			h->lost = true;
+	}
+	if (h->lost) {
+		fail_lost(j, h->name);
+		pthread_mutex_unlock(&p->lock);
+	} else {
+		pthread_mutex_unlock(&p->lock);
+		hvc_engine_guest(p->e, j->t, j->gp);
+	}
+	if (p->e->progress)
+		p->e->progress(p->e->progress_data, true,
+			j->gp->status == HVC_PLAN_FAILED || j->gp->status == HVC_PLAN_BLOCKED ||
+				j->gp->result == HVC_RESULT_FAILED);
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
@@ -477,7 +511,7 @@ static void *worker(void *arg)
 		struct pool_host *h;
 		bool more = false;
 
-		if (!stopped(p->e))
+		if (p->no_stop || !stopped(p->e))
 			j = next_job(p, &more);
 		if (!j && more) {
 			/* Every guest left is on a host with no free slot: wait for one to end. */
@@ -497,29 +531,10 @@ static void *worker(void *arg)
 		if (p->e->test_max_per_host)
 			test_settle(p);
 		pthread_mutex_unlock(&p->lock);
-		if (p->e->progress)
-			p->e->progress(p->e->progress_data, false, false);
-		/* Asked before each guest: a lost host's guests are not started. */
-		pthread_mutex_lock(&p->lock);
-		if (!h->lost) {
-			pthread_mutex_unlock(&p->lock);
-			bool alive = hvc_backend_alive(j->t->backend);
-			pthread_mutex_lock(&p->lock);
-			if (!alive)
-				h->lost = true;
-		}
-		if (h->lost) {
-			fail_lost(j, h->name);
-			pthread_mutex_unlock(&p->lock);
-		} else {
-			pthread_mutex_unlock(&p->lock);
-			hvc_engine_guest(p->e, j->t, j->gp);
-		}
-		if (p->e->progress)
-			p->e->progress(p->e->progress_data, true,
-				j->gp->status == HVC_PLAN_FAILED ||
-					j->gp->status == HVC_PLAN_BLOCKED ||
-					j->gp->result == HVC_RESULT_FAILED);
+		if (p->work)
+			p->work(p->data, j->index);
+		else
+			engine_job(p, j);
 		pthread_mutex_lock(&p->lock);
 		h->in_flight--;
 		p->busy--;
@@ -578,6 +593,32 @@ static void pool_hosts(struct pool *p)
 	}
 }
 
+/* p's jobs (filled in) in at most parallel workers, under the per-host caps. */
+static void run_jobs(struct pool *p, int parallel)
+{
+	pool_hosts(p);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->slot, NULL);
+	pthread_cond_init(&p->settle, NULL);
+	run_pool(p, parallel);
+	pthread_cond_destroy(&p->settle);
+	pthread_cond_destroy(&p->slot);
+	pthread_mutex_destroy(&p->lock);
+}
+
+void hvc_engine_pool(const struct hvc_engine *e, const struct hvc_engine_target *const *targets,
+	size_t n, int parallel, void (*work)(void *data, size_t index), void *data)
+{
+	struct pool pool = { .e = e, .n_jobs = n, .work = work, .data = data, .no_stop = true };
+
+	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
+	for (size_t i = 0; i < n; i++)
+		pool.jobs[i] = (struct job){ .t = targets[i], .index = i };
+	run_jobs(&pool, parallel);
+	free(pool.hosts);
+	free(pool.jobs);
+}
+
 void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *targets, size_t n,
 	struct hvc_plan *plan)
 {
@@ -587,19 +628,13 @@ void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *
 	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
 	for (size_t i = 0; i < n; i++) {
 		pool.jobs[i].t = &targets[i];
+		pool.jobs[i].index = i;
 		hvc_plan_add(plan);
 	}
 	/* plan->guests may have moved while growing: point the jobs at the final array. */
 	for (size_t i = 0; i < n; i++)
 		pool.jobs[i].gp = &plan->guests[i];
-	pool_hosts(&pool);
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_cond_init(&pool.slot, NULL);
-	pthread_cond_init(&pool.settle, NULL);
-	run_pool(&pool, e->parallel);
-	pthread_cond_destroy(&pool.settle);
-	pthread_cond_destroy(&pool.slot);
-	pthread_mutex_destroy(&pool.lock);
+	run_jobs(&pool, e->parallel);
 	for (size_t i = 0; i < n; i++)
 		if (!pool.jobs[i].started) {
 			struct hvc_guest_plan *gp = &plan->guests[i];

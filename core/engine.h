@@ -108,6 +108,16 @@ void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *
 	struct hvc_plan *plan);
 
 /*
+ * The same worker pool for another phase over the targets (rollout --restart's batches,
+ * core/restart.c): work(data, i) for each targets[i], in at most parallel threads, a worker
+ * taking the first one not started whose host has a free slot (hvc_engine_run()'s per-host
+ * rule: target->host, target->host_parallel). Every one runs (e->stop is the caller's to
+ * check); e->test_max_per_host is honoured.
+ */
+void hvc_engine_pool(const struct hvc_engine *e, const struct hvc_engine_target *const *targets,
+	size_t n, int parallel, void (*work)(void *data, size_t index), void *data);
+
+/*
  * The host row, after the guests: inspect host (is_host, from the backend's
  * host()) through local, a session of the local transport (NULL: no_local says
  * why, and the row fails with it), then plan it from the [host] parts of the

@@ -271,13 +271,35 @@ struct json_object *hvc_report_document(const char *command)
 	return o;
 }
 
-struct json_object *hvc_report_list_json(const struct hvc_guest_list *l)
+struct json_object *hvc_report_hosts_json(const struct hvc_plan_host *hosts, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hvc_plan_host *h = &hosts[i];
+		struct json_object *o = json_object_new_object();
+
+		json_add_string(o, "name", h->name);
+		json_add_string(o, "uri", h->uri);
+		json_add_string(o, "status", h->error ? "failed" : "ok");
+		json_add_string(o, "error", h->error);
+		json_object_object_add(
+			o, "error_kind", h->error ? json_error_kind(h->error_kind) : NULL);
+		json_object_object_add(o, "guests", json_object_new_int64((int64_t)h->guests));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+struct json_object *hvc_report_list_json(
+	const struct hvc_guest_list *l, const struct hvc_plan_host *hosts, size_t n_hosts)
 {
 	struct json_object *doc = hvc_report_document("list");
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < l->n; i++)
 		json_object_array_add(a, guest_json(l->guests[i]));
 	json_object_object_add(doc, "guests", a);
+	json_object_object_add(doc, "hosts", hvc_report_hosts_json(hosts, n_hosts));
 	return doc;
 }
 
@@ -431,27 +453,6 @@ static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
 	}
 }
 
-/* The hypervisor hosts of the run: each opened and listed ("ok"), or its error. */
-static struct json_object *hosts_json(const struct hvc_plan *p)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < p->n_hosts; i++) {
-		const struct hvc_plan_host *h = &p->hosts[i];
-		struct json_object *o = json_object_new_object();
-
-		json_add_string(o, "name", h->name);
-		json_add_string(o, "uri", h->uri);
-		json_add_string(o, "status", h->error ? "failed" : "ok");
-		json_add_string(o, "error", h->error);
-		json_object_object_add(
-			o, "error_kind", h->error ? json_error_kind(h->error_kind) : NULL);
-		json_object_object_add(o, "guests", json_object_new_int64((int64_t)h->guests));
-		json_object_array_add(a, o);
-	}
-	return a;
-}
-
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan"
@@ -465,7 +466,7 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
 	json_object_object_add(doc, "guests", guests);
 	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
-	json_object_object_add(doc, "hosts", hosts_json(p));
+	json_object_object_add(doc, "hosts", hvc_report_hosts_json(p->hosts, p->n_hosts));
 
 	hvc_plan_count(p, &c);
 	json_object_object_add(sum, "guests", json_object_new_int64((int64_t)c.guests));
@@ -809,7 +810,6 @@ bool hvc_report_needs_attention(const struct hvc_guest_plan *gp, enum hvc_report
 		(gp->result == HVC_RESULT_DEFERRED && !gp->restart);
 }
 
-/* -q: the names on f; why the failed ones failed, one line each, on err. */
 /* One line per host that failed (prefix: "" in the report, "hvclock: " on stderr). */
 static void print_failed_hosts(FILE *f, const struct hvc_plan *p, const char *prefix)
 {
@@ -822,6 +822,11 @@ static void print_failed_hosts(FILE *f, const struct hvc_plan *p, const char *pr
 		}
 }
 
+/*
+ * -q: the names on f; why the failed ones failed, one line each, on err. With several hosts a
+ * name is HOST/NAME (the HOST column's label): guests of two hosts may share a name, and the
+ * selection takes the same form back.
+ */
 static void quiet_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	/* Its guests are not named on stdout: say so where the reasons go. */
@@ -830,7 +835,10 @@ static void quiet_text(FILE *f, FILE *err, const struct hvc_plan *p, enum hvc_re
 		const struct hvc_guest_plan *gp = i < p->n ? &p->guests[i] : p->host;
 		if (!hvc_report_needs_attention(gp, kind))
 			continue;
-		_cleanup_free_ char *n = hvc_escape_terminal(gp->guest->name);
+		_cleanup_free_ char *q = p->n_hosts > 1 && gp->guest->host
+			? xasprintf("%s/%s", gp->guest->host, gp->guest->name)
+			: NULL;
+		_cleanup_free_ char *n = hvc_escape_terminal(q ? q : gp->guest->name);
 		fprintf(f, "%s\n", n);
 		if (kind == HVC_REPORT_PLAN &&
 			(gp->status == HVC_PLAN_FAILED || gp->status == HVC_PLAN_BLOCKED)) {

@@ -30,7 +30,13 @@ extern const struct hvc_column hvc_report_plan_columns[];
  * borrow l.
  */
 void hvc_report_list_text(FILE *f, const struct hvc_guest_list *l, const struct hvc_table_opts *o);
-struct json_object *hvc_report_list_json(const struct hvc_guest_list *l);
+struct json_object *hvc_report_list_json(
+	const struct hvc_guest_list *l, const struct hvc_plan_host *hosts, size_t n_hosts);
+/*
+ * The hypervisor hosts of the run (JSON "hosts" of list, plan, rollout, rollback, check): each
+ * opened and listed ("ok"), or its error.
+ */
+struct json_object *hvc_report_hosts_json(const struct hvc_plan_host *hosts, size_t n);
 
 /* How a plan, rollout or rollback is printed for people. */
 struct hvc_report_opts {

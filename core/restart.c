@@ -1,6 +1,5 @@
 /* restart.c: rollout --restart: the restart each guest needs, staged in batches, and the verification after it. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -484,29 +483,24 @@ struct restart_job {
 	const struct hvc_restart_options *o;
 };
 
-static void *restart_thread(void *arg)
+static void restart_work(void *data, size_t i)
 {
-	struct restart_job *j = arg;
+	struct restart_job *j = &((struct restart_job *)data)[i];
 	restart_guest(j->e, j->t, j->gp, j->o);
-	return NULL;
 }
 
-/* The guests of one batch at once; a thread that cannot start means that guest in this one. */
-static void run_batch(struct restart_job *jobs, size_t n)
+/*
+ * The guests of one batch at once, but no more of one host at once than its cap (the engine's
+ * pool and rule: --parallel-per-host, [host:] parallel, a jump host's channels).
+ */
+static void run_batch(const struct hvc_engine *e, struct restart_job *jobs, size_t n)
 {
-	pthread_t *th = xcalloc(n, sizeof(*th));
-	bool *started = xcalloc(n, sizeof(*started));
+	const struct hvc_engine_target **ts = xcalloc(n ? n : 1, sizeof(*ts));
 
 	for (size_t i = 0; i < n; i++)
-		started[i] = pthread_create(&th[i], NULL, restart_thread, &jobs[i]) == 0;
-	for (size_t i = 0; i < n; i++)
-		if (!started[i])
-			restart_thread(&jobs[i]);
-	for (size_t i = 0; i < n; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
-	free(started);
-	free(th);
+		ts[i] = jobs[i].t;
+	hvc_engine_pool(e, ts, n, (int)n, restart_work, jobs);
+	free(ts);
 }
 
 void hvc_engine_restart(const struct hvc_engine *e, const struct hvc_engine_target *targets,
@@ -562,7 +556,7 @@ void hvc_engine_restart(const struct hvc_engine *e, const struct hvc_engine_targ
 		}
 		if (size > n_jobs - done)
 			size = n_jobs - done;
-		run_batch(&jobs[done], size);
+		run_batch(e, &jobs[done], size);
 		for (size_t i = done; i < done + size; i++)
 			batch_failed += hvc_restart_failed(jobs[i].gp->restart);
 		failed += batch_failed;

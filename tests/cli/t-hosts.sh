@@ -95,4 +95,54 @@ printf '[run]\nparallel-per-host = 2\n' >"$TMP/pph.conf"
 run --config "$TMP/pph.conf" -c "$FLEET" plan
 check "[run] parallel-per-host is read" rc_is 4
 
+# list --json: hosts[] as plan's (one function for both), here with several -c URIs, one failing.
+run -c "$FLEET" -c "test://$TMP/missing.xml" -c "$ARCH" list --json
+check "list --json: exit 1, hosts[] in -c order, ok or failed with the error" json_check '
+h = d["hosts"]
+assert [x["uri"] for x in h] == ["'"$FLEET"'", "test://'"$TMP"'/missing.xml", "'"$ARCH"'"], h
+assert [x["status"] for x in h] == ["ok", "failed", "ok"], h
+assert h[0]["name"] == "localhost" and h[0]["guests"] == 10 and h[0]["error"] is None, h[0]
+assert h[1]["error"].startswith("cannot connect to ") and h[1]["error_kind"] == "backend", h[1]
+assert h[2]["guests"] == 3 and h[2]["error_kind"] is None, h[2]' && rc_is 1
+
+# -q with several hosts: HOST/NAME, and the selection takes it back. Two hosts, the same guests.
+cp "$HVC_DEMO_FLEET" "$TMP/twin.xml"
+printf '[host:kvm1]\nuri = %s\n[host:twin]\nuri = test://%s/twin.xml\n' "$FLEET" "$TMP" >"$TMP/twins.conf"
+T="--config $TMP/twins.conf"
+run $T plan -q
+cp "$TMP/out" "$TMP/quiet"
+check "-q, two hosts: HOST/NAME, each guest once per host" sh -c \
+	'grep -qx "kvm1/centos6-db" '"$TMP/quiet"' && grep -qx "twin/centos6-db" '"$TMP/quiet"' && ! grep -v "^kvm1/\|^twin/" '"$TMP/quiet"
+set --
+while IFS= read -r l; do set -- "$@" "$l"; done <"$TMP/quiet"
+run $T plan --json "$@"
+check "plan -q fed back (one argument a line): exactly those guests, each on its host" json_check '
+want = [l.rstrip("\n") for l in open("'"$TMP/quiet"'")]
+got = [x["host"] + "/" + x["name"] for x in d["guests"]]
+assert got == want, (got, want)'
+run $T plan --json twin/centos6-db
+check "HOST/NAME selects the guest of that host only" json_check '
+assert [(x["host"], x["name"]) for x in d["guests"]] == [("twin", "centos6-db")], d["guests"]'
+run $T plan --json twin/4a1c6e2b-9f0d-4e57-8b3a-1c2d3e4f5001 # centos6-db
+check "HOST/UUID selects the guest of that host only" json_check '
+assert [(x["host"], x["name"]) for x in d["guests"]] == [("twin", "centos6-db")], d["guests"]'
+run $T plan centos6-db
+check "a bare name on two hosts: exit 3, one line naming both hosts" sh -c '[ '"$rc"' -eq 3 ] && [ "$(wc -l <'"$TMP/err"')" -eq 1 ] && grep -qF "guest name '"'centos6-db'"' is ambiguous (2 guests, on hosts kvm1, twin); name it HOST/NAME or by UUID" '"$TMP/err"
+run $T plan nosuch/centos6-db
+check "HOST/NAME of no such host: not found, exit 3" sh -c '[ '"$rc"' -eq 3 ] && grep -qF "guest '"'nosuch/centos6-db'"' not found" '"$TMP/err"
+run $T -c kvm1 plan -q
+check "-q, one host: bare names as before" sh -c 'grep -qx "centos6-db" '"$TMP/out"' && ! grep -q / '"$TMP/out"
+
+# A jump is the [host:] section's, also when libvirt names the connection otherwise: test:/PATH
+# is opened as test:///PATH (virConnectGetURI()). The jump host answers nowhere: the guest says
+# "via host".
+ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" && : >"$TMP/known_hosts"
+printf '[host:kvmj]\nuri = test:%s\njump = yes\nssh = 127.0.0.1:1\n' "$HVC_DEMO_FLEET" >"$TMP/jump.conf"
+run --config "$TMP/jump.conf" -i "$TMP/id" --known-hosts "$TMP/known_hosts" --connect-timeout 5 \
+	plan --json centos6-db --guest-address centos6-db=127.0.0.1:1
+check "jump: the host's URI is canonicalized, its guest still goes through the jump" json_check '
+assert d["hosts"][0]["uri"] == "'"$FLEET"'", d["hosts"]
+e = g["centos6-db"]["inspect_error"]
+assert e.startswith("via host kvmj: "), e'
+
 finish

@@ -277,7 +277,15 @@ static void test_list(void)
 	fclose(f);
 	compare(buf, "report/list.txt");
 	free(buf);
-	_cleanup_free_ char *j = render_json(hvc_report_list_json(&guests));
+	/* hosts[]: the same objects as plan's, one answered and one that failed. */
+	const struct hvc_plan_host hosts[] = {
+		{ .name = "localhost", .uri = "test:///default", .guests = guests.n },
+		{ .name = "kvm2",
+			.uri = "qemu+ssh://kvm2/system",
+			.error = "cannot connect to 'qemu+ssh://kvm2/system': Connection refused",
+			.error_kind = HVC_ERRKIND_BACKEND },
+	};
+	_cleanup_free_ char *j = render_json(hvc_report_list_json(&guests, hosts, 2));
 	compare(j, "report/list.json");
 }
 
@@ -356,7 +364,7 @@ static void test_hostile_fields(void)
 	fclose(f);
 	CHECK(terminal_safe(buf));
 	free(buf);
-	_cleanup_free_ char *j = render_json(hvc_report_list_json(&one));
+	_cleanup_free_ char *j = render_json(hvc_report_list_json(&one, NULL, 0));
 	CHECK(utf8_valid(j));
 	hvc_plan_finish(&plan);
 	hvc_guest_list_finish(&one);

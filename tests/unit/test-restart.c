@@ -1,4 +1,6 @@
-/* test-restart.c: rollout --restart's pure parts: which restart a plan needs, what is verified in the new boot. */
+/* test-restart.c: rollout --restart: which restart a plan needs, what is verified in the new boot, the batches' per-host cap. */
+#include <errno.h>
+
 #include "core/restart.h"
 #include "tests/harness.h"
 
@@ -106,12 +108,77 @@ static void test_failed(void)
 	CHECK(!hvc_restart_failed(&rs));
 }
 
+/* A backend whose every power request is refused at once: the restart's scheduling is all that runs. */
+static int power_refused(_unused_ struct hvc_backend *b, _unused_ const struct hvc_guest *g,
+	_unused_ enum hvc_power what, struct hvc_error *err)
+{
+	return hvc_error_set(err, -EPERM, "refused");
+}
+
+/*
+ * Twelve guests waiting for a power-cycle, six on host a and six on host b, all in one batch of
+ * twelve, each host capped at per_host (0: none): the most of one host in flight at once
+ * (e.test_max_per_host: the engine's count, without timing).
+ */
+static int restart_max_per_host(int per_host)
+{
+	static const struct hvc_backend_impl impl = { .name = "test",
+		.power = power_refused,
+		.power_ops = 1u << HVC_POWER_SHUTDOWN | 1u << HVC_POWER_START };
+	struct hvc_backend b = { .impl = &impl, .uri = (char *)"test:///x" };
+	struct hvc_restart_options o = { .batch = 12, .down_timeout_s = 1, .up_timeout_s = 1 };
+	struct hvc_profile_set set = { 0 };
+	struct hvc_engine_target t[12];
+	struct hvc_plan plan = { 0 };
+	struct hvc_engine e;
+	int max = 0;
+
+	hvc_engine_init(&e, HVC_ENGINE_ROLLOUT, &set);
+	e.test_max_per_host = &max;
+	for (size_t i = 0; i < 12; i++) {
+		struct hvc_guest *g = hvc_guest_new();
+		struct hvc_guest_plan *gp = hvc_plan_add(&plan);
+
+		g->name = xasprintf("g%zu", i);
+		g->state = HVC_STATE_RUNNING;
+		g->persistent = true;
+		g->facts.boot_id = xstrdup("boot-1");
+		gp->guest = g;
+		gp->result = HVC_RESULT_DEFERRED;
+		gp->reach.identity = HVC_IDENTITY_VERIFIED;
+		add(gp, HVC_ACTION_HOST_CMDLINE, HVC_RESULT_DEFERRED, "power-cycle");
+		t[i] = (struct hvc_engine_target){ .guest = g,
+			.backend = &b,
+			.host = i < 6 ? "a" : "b",
+			.host_parallel = per_host };
+	}
+	hvc_engine_restart(&e, t, 12, &o, &plan);
+	for (size_t i = 0; i < plan.n; i++) {
+		CHECK_INTEQ(plan.guests[i].restart->result, HVC_RESTART_FAILED);
+		CHECK_STREQ(plan.guests[i].restart->reason, "refused");
+		hvc_guest_free(plan.guests[i].guest);
+		plan.guests[i].guest = NULL;
+	}
+	hvc_plan_finish(&plan);
+	hvc_engine_finish(&e);
+	return max;
+}
+
+/* A batch restarts its guests at once, but no more of one host than --parallel-per-host. */
+static void test_batch_per_host(void)
+{
+	CHECK_INTEQ(restart_max_per_host(0), 6);
+	CHECK_INTEQ(restart_max_per_host(1), 1);
+	CHECK_INTEQ(restart_max_per_host(2), 2);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
 		HVC_TEST(test_needed),
 		HVC_TEST(test_verify),
 		HVC_TEST(test_failed),
+		HVC_TEST(test_batch_per_host),
 	};
 
 	return hvc_test_run(tests, ELEMENTSOF(tests));
