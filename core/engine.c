@@ -497,6 +497,7 @@ static void *worker(void *arg)
 		if (p->e->test_max_per_host)
 			test_settle(p);
 		pthread_mutex_unlock(&p->lock);
+		int64_t taken_ms = hvc_now_ms();
 		if (p->e->progress)
 			p->e->progress(p->e->progress_data, false, false);
 		/* Asked before each guest: a lost host's guests are not started. */
@@ -515,6 +516,7 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			hvc_engine_guest(p->e, j->t, j->gp);
 		}
+		j->gp->elapsed_ms = hvc_now_ms() - taken_ms;
 		if (p->e->progress)
 			p->e->progress(p->e->progress_data, true,
 				j->gp->status == HVC_PLAN_FAILED ||
@@ -624,6 +626,7 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 	struct hvc_guest_access access = { 0 };
 	_cleanup_free_ char *why = NULL;
 	enum hvc_error_kind kind = HVC_ERRKIND_NONE;
+	int64_t start_ms = hvc_now_ms();
 	int r;
 
 	if (!t) {
@@ -663,8 +666,10 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 		if (plan->host && e->mode == HVC_ENGINE_ROLLOUT)
 			hvc_rollout_guest(b, plan->host, &access);
 	}
-	if (plan->host)
-		plan->host->reach.identity = HVC_IDENTITY_LOCAL;
 	if (s)
 		hvc_session_disconnect(t, s);
+	if (plan->host) {
+		plan->host->reach.identity = HVC_IDENTITY_LOCAL;
+		plan->host->elapsed_ms = hvc_now_ms() - start_ms;
+	}
 }
