@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""guest-profile.py OUT KIND...: every fork and execve on one lab guest's side, grouped.
+"""guest-profile.py [--matrix] OUT KIND...: every fork and execve on one lab guest's side, grouped.
 
 Reads OUT/trace-rollout.KIND and OUT/trace-minimal.KIND (strace -f -e trace=process on the
 guest's sshd listener, bench/guest-profile.sh) and prints, per kind, a table of what the
@@ -22,6 +22,7 @@ processes were, in four groups:
 A fork counts where its child belongs (the child of a fork that then execs `cp` counts as
 `cp`); an execve counts where it runs. Failed execve calls (dash trying the PATH) are not
 counted; a child whose every execve failed is listed as "NAME (not found)".
+--matrix: one table instead, a column per kind (bench/README.md's).
 """
 import collections
 import os
@@ -184,9 +185,45 @@ def classify(procs, root, minimal):
     return out, len(shells)
 
 
+def matrix(out, kinds, order):
+    """One table: a row per (group, what), a column per kind, cells "forks / execve"."""
+    cells = collections.defaultdict(dict)
+    tot = collections.defaultdict(lambda: [0, 0])
+    for kind in kinds:
+        for run in ("rollout", "minimal"):
+            procs, root = parse("%s/trace-%s.%s" % (out, run, kind))
+            for g, lab, f, e in classify(procs, root, run == "minimal")[0]:
+                key = (run == "minimal", order.index(g), g, lab)
+                c = cells[key].setdefault(kind, [0, 0])
+                c[0] += f
+                c[1] += e
+                t = tot[(run == "minimal", order.index(g), g, kind)]
+                t[0] += f
+                t[1] += e
+    print("### Every fork / execve, per kind\n")
+    print("| group | what | " + " | ".join(kinds) + " |")
+    print("|---|---|" + "|".join("---" for _ in kinds) + "|")
+    last = None
+    for key in sorted(cells):
+        mini, gi, g, lab = key
+        if last is not None and last != (mini, gi):
+            print("| **%s%s** | | %s |" % ("minimal job: " if last[0] else "", order[last[1]], " | ".join(
+                "**%d / %d**" % tuple(tot[(last[0], last[1], order[last[1]], k)]) for k in kinds)))
+        last = (mini, gi)
+        print("| %s | %s | %s |" % (g, lab, " | ".join(
+            "%d / %d" % tuple(cells[key][k]) if k in cells[key] else "" for k in kinds)))
+    if last is not None:
+        print("| **%s%s** | | %s |" % ("minimal job: " if last[0] else "", order[last[1]], " | ".join(
+            "**%d / %d**" % tuple(tot[(last[0], last[1], order[last[1]], k)]) for k in kinds)))
+    print()
+
+
 def main():
     out, kinds = sys.argv[1], sys.argv[2:]
     order = ("session", "job", "safety", "shell")
+    if out == "--matrix":
+        matrix(kinds[0], kinds[1:], order)
+        return
     summary = []
     for kind in kinds:
         rows = {}
