@@ -17,6 +17,8 @@
 #                      beside every measurement
 #      BENCH_ANSIBLE   1: also Ansible (ansible-playbook, forks P, pipelining, the minimal job as
 #                      three raw tasks) on the same fresh labs
+#      BENCH_ONLY      the runs to make, of: hvclock (the rollout) check curve25519 minimal
+#                      default (default: all of them); e.g. BENCH_ONLY=hvclock at 1024 guests
 # Run as root. Every lab it starts is stopped on exit, also on error or Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +33,8 @@ BUILD=${BENCH_BUILD:-/tmp/bench-build}
 HVCLOCK_GIVEN=${HVCLOCK:-}
 HVCLOCK=${HVCLOCK:-$BUILD/cmd/hvclock}
 if [ $# -gt 0 ]; then NS=("$@"); else NS=(16 64 256); fi
+ONLY=" ${BENCH_ONLY:-hvclock check curve25519 minimal default ansible} "
+wanted() { [[ $ONLY == *" $1 "* ]]; }
 KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
 
 die() {
@@ -49,6 +53,22 @@ for n in "${NS[@]}"; do
 	if [ "$n" -gt "$maxn" ]; then maxn=$n; fi
 done
 [[ $PAR =~ ^[1-9][0-9]*$ ]] || die "BENCH_PARALLEL must be a positive integer"
+for m in $ONLY; do
+	case $m in hvclock | check | curve25519 | minimal | default) ;; *) die "BENCH_ONLY: unknown run '$m'" ;; esac
+done
+if wanted check && ! wanted hvclock; then die "BENCH_ONLY: check runs on the lab the rollout (hvclock) changed"; fi
+# The lab's limits. Each guest is one sshd of its own (its own descriptors, MaxStartups per
+# sshd), so the lab needs no more per process; hvclock holds about 3 descriptors per guest in
+# flight (P) plus its files. The soft descriptor limit goes to the hard one for hvclock, the
+# floors and every sshd of the lab (inherited); processes: the lab's PID namespace has a pid_max
+# of its own (checked in fresh_lab), the host needs N sshds + 2 P sessions of ~10 processes.
+ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((4 * PAR + 256)) ] ||
+	die "descriptor limit $(ulimit -n) too low for P=$PAR"
+need=$((maxn + 40 * PAR + $(ps -e --no-headers | wc -l) + 1000))
+[ "$(cat /proc/sys/kernel/pid_max)" -ge "$need" ] ||
+	die "kernel.pid_max $(cat /proc/sys/kernel/pid_max) < $need processes (running + N sshds + sessions)"
+[ "$(cat /proc/sys/kernel/threads-max)" -ge "$need" ] || die "kernel.threads-max < $need"
 CAPBASE=$((BASE + maxn + 10))
 [ $((CAPBASE + 12)) -lt 32768 ] || die "ports $BASE..$((CAPBASE + 12)) reach the ephemeral range (32768+)"
 
@@ -135,6 +155,13 @@ fresh_lab() { # N
 		sleep 0.05
 	done
 	[ -n "$NSINIT" ] || die "no PID namespace for the lab"
+	# guest_forks is the namespace's last PID after minus before: it must not wrap around. A
+	# rollout forks ~45-80 processes per guest; the namespace's own pid_max (Linux >= 6.14;
+	# older kernels: the host's) must stay above that for the whole run.
+	local nsmax
+	nsmax=$(nsenter -t "$NSINIT" --pid --mount -- cat /proc/sys/kernel/pid_max)
+	[ "$nsmax" -gt $((200 * $1 + 1000)) ] ||
+		die "pid_max in the lab's namespace ($nsmax) is below 200 forks x $1 guests: the fork count would wrap"
 	(
 		echo "$BASHPID" >"$CG/cgroup.procs"
 		exec nsenter -t "$NSINIT" --pid --mount -- env SIM="$LAB" SIM_KINDS="$KINDS" \
@@ -151,6 +178,14 @@ fresh_lab() { # N
 # tools), from the lab's cgroup and PID namespace (guest_side).
 guest_side() { # DIR -> "guest_cpu_s guest_forks"
 	awk '{ printf "%.3f %d\n", ($3 - $1) / 1e9, $4 - $2 - 1 }' "$1/guest"
+}
+# The time each guest held a worker: median and p95 (nearest rank) of the guests' elapsed_ms in
+# hvclock's JSON. The floors have no per-guest figure (xargs times only the whole run): "nan nan".
+held_ms() { # OUT.JSON -> "median p95"
+	python3 -c '
+import json, math, statistics, sys
+v = sorted(g["elapsed_ms"] for g in json.load(open(sys.argv[1]))["guests"])
+print(statistics.median(v), v[max(0, math.ceil(0.95 * len(v)) - 1)])' "$1"
 }
 
 run_hvclock_cmd() { # COMMAND N REP -> "wall user sys maxrss_kib machine_busy_s guest..."
@@ -185,12 +220,12 @@ bad = [x["name"] for x in d["guests"] if x["offset_seconds"] is None or x["sampl
 sys.exit("not measured: %s" % " ".join(bad) if bad else 0)' "$d/out.json" ||
 			die "hvclock check did not measure every guest (N=$1, $d)"
 	fi
-	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d") $(held_ms "$d/out.json")"
 }
 
 # The floor: one ssh per guest through xargs -P, stdin = the captured job of its kind.
 # KEX: "curve25519-sha256", or "" for OpenSSH's default.
-# JOBS (default OUT/jobs: hvclock's captured requests) or "minimal": the minimal job (below).
+# JOBS (default OUT/jobs: hvclock's captured requests) or "minimal": bench/minimal.job.
 run_floor() { # N REP KEX [JOBS] -> "wall user sys maxrss_kib machine_busy_s guest..."
 	local d=$OUT/floor-${3:-default}${4:+-$4}-$1-$2 rc=0 b0 g0
 	mkdir -p "$d/out"
@@ -218,7 +253,7 @@ run_floor() { # N REP KEX [JOBS] -> "wall user sys maxrss_kib machine_busy_s gue
 		python3 "$here/tree.py" floor "$d/out" "$LAB" "$OUT/jobs" || die "floor run not clean (N=$1)"
 		python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "the floor left other guest trees (N=$1)"
 	fi
-	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d") nan nan"
 }
 
 # Ansible doing the minimal job (below) as three raw tasks per guest: read; write, load, switch;
@@ -271,7 +306,7 @@ EOF
 	[ $rc = 0 ] || { tail -5 "$d/log" >&2; die "ansible-playbook exited $rc (N=$1, $d)"; }
 	[ "$(grep -l "^minimal-job ok" "$d"/out/* 2>/dev/null | wc -l)" = "$1" ] ||
 		die "Ansible did not do the minimal job on every guest (N=$1, $d)"
-	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d")"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d") nan nan"
 }
 
 # What the floor's per-guest "sh -c 'exec ssh ...'" wrapper itself costs (no ssh, no lab).
@@ -282,7 +317,7 @@ run_wrapper() { # N
 	# shellcheck disable=SC2016
 	FLOOR_OUT=$d/out "$RUSAGE" "$d/time" xargs -a "$d/args" -P "$PAR" -n 2 \
 		sh -c 'exec cat <"$1" >"$FLOOR_OUT/$0.out"'
-	echo "$(tail -1 "$d/time") 0 0 0"
+	echo "$(tail -1 "$d/time") 0 0 0 nan nan"
 }
 
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -303,19 +338,7 @@ sed 's/^/bench:   /' "$OUT/capture.txt" >&2
 # files, /proc/cmdline and the kernel log lines; write one sysctl drop-in and load it; switch
 # the clocksource; edit GRUB_CMDLINE_LINUX with one sed (where /etc/default/grub exists); read
 # back. No backups, no record, no lock: the cheapest job that does the change at all.
-cat >"$OUT/minimal.job" <<'EOF'
-cs=/sys/devices/system/clocksource/clocksource0
-cat "$cs/current_clocksource" "$cs/available_clocksource" /proc/cmdline
-dmesg | grep -i -E 'clocksource|tsc|time went backwards|unstable|kvm-clock|xen'
-printf 'kernel.panic = 5\n' >/etc/sysctl.d/90-hvclock-min.conf
-sysctl -p /etc/sysctl.d/90-hvclock-min.conf
-echo tsc >"$cs/current_clocksource"
-if [ -f /etc/default/grub ]; then
-	sed -i 's/^GRUB_CMDLINE_LINUX="/&clocksource=tsc /' /etc/default/grub
-	grep '^GRUB_CMDLINE_LINUX=' /etc/default/grub
-fi
-read -r c <"$cs/current_clocksource" && [ "$c" = tsc ] && echo minimal-job ok
-EOF
+cp "$here/minimal.job" "$OUT/minimal.job"
 
 ANSIBLE_MODE=
 if [ "${BENCH_ANSIBLE:-0}" = 1 ]; then
@@ -331,19 +354,22 @@ if [ "${BENCH_HOG:-0}" = 1 ]; then
 	log "a CPU-bound process (pid $HOG, not pinned) runs beside every measurement"
 fi
 
-printf 'n\tmode\trep\twall\tuser\tsys\tmaxrss_kib\tmachine_busy\tguest_cpu\tguest_forks\n' \
+printf 'n\tmode\trep\twall\tuser\tsys\tmaxrss_kib\tmachine_busy\tguest_cpu\tguest_forks\theld_median_ms\theld_p95_ms\tload1\n' \
 	>"$OUT/results.tsv"
-row() { # N MODE REP "wall user sys rss busy guest_cpu guest_forks"
-	local wall user sys rss busy gcpu gforks
-	read -r wall user sys rss busy gcpu gforks <<<"$4"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$wall" "$user" "$sys" \
-		"$rss" "$busy" "$gcpu" "$gforks" >>"$OUT/results.tsv"
+row() { # N MODE REP "wall user sys rss busy guest_cpu guest_forks held_median held_p95"
+	local wall user sys rss busy gcpu gforks hmed hp95 load
+	read -r wall user sys rss busy gcpu gforks hmed hp95 <<<"$4"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$wall" "$user" \
+		"$sys" "$rss" "$busy" "$gcpu" "$gforks" "$hmed" "$hp95" "$load" >>"$OUT/results.tsv"
 	log "N=$1 P=$PAR rep $3 $2: wall ${wall}s user ${user}s sys ${sys}s maxrss ${rss}KiB;" \
-		"machine busy ${busy} CPU-s; guest side ${gcpu} CPU-s, ${gforks} processes"
+		"machine busy ${busy} CPU-s; guest side ${gcpu} CPU-s, ${gforks} processes;" \
+		"held a worker: median ${hmed} ms, p95 ${hp95} ms; load ${load}"
 }
 for n in "${NS[@]}"; do
 	for rep in $(seq 1 "$REPS"); do
 		for mode in hvclock curve25519 minimal default $ANSIBLE_MODE; do
+			wanted "$mode" || continue
 			fresh_lab "$n"
 			case $mode in
 			hvclock) r=$(run_hvclock_cmd rollout "$n" "$rep") ;;
@@ -353,7 +379,7 @@ for n in "${NS[@]}"; do
 			ansible) r=$(run_ansible "$n" "$rep") ;;
 			esac
 			row "$n" "$mode" "$rep" "$r"
-			if [ "$mode" = hvclock ]; then # check, on the lab the rollout changed
+			if [ "$mode" = hvclock ] && wanted check; then # check, on the lab the rollout changed
 				row "$n" check "$rep" "$(run_hvclock_cmd check "$n" "$rep")"
 			fi
 			if [ "$rep" = 1 ] && { [ "$mode" = curve25519 ] || [ "$mode" = default ]; }; then
@@ -367,7 +393,9 @@ for n in "${NS[@]}"; do
 			fi
 		done
 	done
-	row "$n" wrapper 1 "$(run_wrapper "$n")"
+	if wanted curve25519 || wanted minimal || wanted default; then
+		row "$n" wrapper 1 "$(run_wrapper "$n")"
+	fi
 done
 lab_stop
 

@@ -550,6 +550,7 @@ static struct json_object *row_json(
 	json_object_object_add(rm, "state", c->skipped ? NULL : jstr(c->remedy));
 	json_object_object_add(rm, "timesync_required", jstr(c->timesync_required));
 	json_object_object_add(o, "remedy", rm);
+	json_object_object_add(o, "elapsed_ms", json_object_new_int64(gp->elapsed_ms));
 	return o;
 }
 

@@ -476,6 +476,7 @@ static void fail_lost(const struct job *j, const char *host)
 static void engine_job(struct pool *p, struct job *j)
 {
 	struct pool_host *h = &p->hosts[j->host];
+	int64_t taken_ms = hvc_now_ms();
 
 	if (p->e->progress)
 		p->e->progress(p->e->progress_data, false, false);
@@ -495,6 +496,7 @@ static void engine_job(struct pool *p, struct job *j)
 		pthread_mutex_unlock(&p->lock);
 		hvc_engine_guest(p->e, j->t, j->gp);
 	}
+	j->gp->elapsed_ms = hvc_now_ms() - taken_ms;
 	if (p->e->progress)
 		p->e->progress(p->e->progress_data, true,
 			j->gp->status == HVC_PLAN_FAILED || j->gp->status == HVC_PLAN_BLOCKED ||
@@ -659,6 +661,7 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 	struct hvc_guest_access access = { 0 };
 	_cleanup_free_ char *why = NULL;
 	enum hvc_error_kind kind = HVC_ERRKIND_NONE;
+	int64_t start_ms = hvc_now_ms();
 	int r;
 
 	if (!t) {
@@ -698,8 +701,10 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 		if (plan->host && e->mode == HVC_ENGINE_ROLLOUT)
 			hvc_rollout_guest(b, plan->host, &access);
 	}
-	if (plan->host)
-		plan->host->reach.identity = HVC_IDENTITY_LOCAL;
 	if (s)
 		hvc_session_disconnect(t, s);
+	if (plan->host) {
+		plan->host->reach.identity = HVC_IDENTITY_LOCAL;
+		plan->host->elapsed_ms = hvc_now_ms() - start_ms;
+	}
 }

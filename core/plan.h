@@ -112,6 +112,9 @@ struct hvc_guest_plan {
 	struct hvc_restart *restart;
 	/* why the plan failed or is blocked, or (rollout) why result is failed */
 	enum hvc_error_kind error_kind;
+	/* hvc_engine_run()/hvc_engine_host(): ms (monotonic) from a worker taking the guest to its
+	 * result; 0: not run by the engine */
+	int64_t elapsed_ms;
 };
 
 /* A hypervisor host of the run (JSON "hosts"): its connection opened and listed, or not. */

@@ -392,6 +392,7 @@ struct json_object *hvc_report_guest_json(
 	json_object_object_add(o, "changed",
 		json_object_new_boolean(kind != HVC_REPORT_PLAN && hvc_guest_plan_changed(gp)));
 	json_object_object_add(o, "error_kind", json_error_kind(gp->error_kind));
+	json_object_object_add(o, "elapsed_ms", json_object_new_int64(gp->elapsed_ms));
 	if (kind != HVC_REPORT_PLAN) {
 		json_add_string(o, "result", hvc_result_to_string(gp->result));
 		json_add_string(o, "result_message", gp->result_msg);

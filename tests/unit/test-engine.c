@@ -1,4 +1,8 @@
-/* test-engine.c: the engine's worker pool: the per-host cap, a host whose connection is lost. */
+/* test-engine.c: the engine's worker pool: the per-host cap, a host whose connection is lost,
+ * the time each guest holds a worker. */
+#include <errno.h>
+#include <time.h>
+
 #include "core/engine.h"
 #include "tests/harness.h"
 
@@ -103,6 +107,35 @@ static void test_lost(void)
 	hvc_plan_finish(&plan);
 }
 
+/*
+ * elapsed_ms: from the worker taking the guest to its result, so the host's liveness question
+ * (asked by the worker for each guest) is inside it. It answers after 30 ms of CLOCK_MONOTONIC:
+ * a lower bound the monotonic clock guarantees however slow the machine is (no upper bound).
+ */
+static bool alive_slow(_unused_ struct hvc_backend *b)
+{
+	struct timespec ts = { .tv_nsec = 30 * 1000 * 1000 };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+	return true;
+}
+
+static void test_elapsed(void)
+{
+	static const struct hvc_backend_impl impl = { .name = "test", .alive = alive_slow };
+	static const char *const two[] = { "h1", "h2" };
+	struct hvc_backend b = { .impl = &impl, .uri = (char *)"test:///x" };
+	struct hvc_plan plan = { 0 };
+
+	run(two, ELEMENTSOF(two), 2, 0, &b, NULL, &plan);
+	for (size_t i = 0; i < plan.n; i++) {
+		CHECK_STREQ(plan.guests[i].status_reason, "listing failed");
+		CHECK(plan.guests[i].elapsed_ms >= 30);
+	}
+	hvc_plan_finish(&plan);
+}
+
 int main(void)
 {
 	static const struct hvc_test tests[] = {
@@ -110,6 +143,7 @@ int main(void)
 		HVC_TEST(test_cap_one),
 		HVC_TEST(test_cap_two),
 		HVC_TEST(test_lost),
+		HVC_TEST(test_elapsed),
 	};
 
 	return hvc_test_run(tests, ELEMENTSOF(tests));
