@@ -141,6 +141,7 @@ l = json.load(open('list.json'))['guests']
 assert [x['uri'] for x in gs] == ['$RURI'] * len(l), [x['uri'] for x in gs]
 strip = lambda xs: [{k: v for k, v in x.items() if k not in ('uri', 'host')} for x in xs]
 assert strip(gs) == strip(l), (strip(gs), strip(l))"
+RT1=$(date +%s)
 rc=0
 R plan --profile xen-wa2 --json "$NAME" >rplan.json 2>rplan.err || rc=$?
 if [ "$rc" -eq 4 ]; then ok "remote plan: exit 4 (changes pending)"; else not_ok "remote plan: exit 4, got $rc"; diag <rplan.err; fi
@@ -153,13 +154,15 @@ check_json "remote plan: host row Domain-0 computed in dom0 over SSH: evidence a
 l = json.load(open('plan.json'))['host']
 assert h is not None, 'no host row'
 assert h['uri'] == '$RURI', h['uri']
+assert h['boot_detail'].endswith('changed in that dom0 over SSH'), h['boot_detail']
+assert 'over SSH' in h['identity_detail'], h['identity_detail']
 for k in ('name', 'uuid', 'hypervisor', 'type', 'status', 'remedy', 'actions'):
     assert h[k] == l[k], (k, h[k], l[k])
 for k in ('inspected', 'kernel_release', 'os_release', 'current_clocksource', 'available_clocksources',
           'proc_cmdline', 'timesync', 'timesync_active', 'bootloader', 'bootloader_file',
           'bootloader_default_file', 'uuid_xen', 'hvclock_state_in_guest'):
     assert h['facts'][k] == l['facts'][k], (k, h['facts'][k], l['facts'][k])"
-echo "remote list + plan from this machine: $(($(date +%s) - RT0)) s" | diag
+echo "from this machine over xen+ssh://: list $((RT1 - RT0)) s, plan $(($(date +%s) - RT1)) s" | diag
 
 # ---- rollout ----
 rc=0
