@@ -407,12 +407,20 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 
 	if (run->mode == HVC_ENGINE_ROLLBACK && !run->all && !named)
 		return;
-	if (hvc_host_remote_transport(cfg, fh, b->uri, e->transport, &t, &err) == 0 && !t) {
+	int r = hvc_host_remote_transport(cfg, fh, b->uri, e->transport, &t, &err);
+	bool remote = r < 0 || t; /* local: 0 and no transport */
+
+	if (r == 0 && !t) {
 		set_limits(run->ctx, cfg, &o);
 		hvc_local_transport_new(&o, &t, &err);
 	}
+	if (remote)
+		hvc_guest_dom0_over_ssh(host);
 	/* check: the host row always (its clock, time sync and symptoms). */
 	hvc_engine_host(e, t, t ? NULL : err.msg, host, b, named || run->check, plan);
+	if (remote && t && plan->host)
+		free_and_strdup(&plan->host->reach.identity_detail,
+			"dom0 over SSH: its host key checked in known_hosts under its own name");
 	hvc_transport_destroy(t);
 }
 

@@ -231,6 +231,11 @@ char *hvc_kernel_release_from_path(const char *path)
 	return NULL;
 }
 
+/* The host row's boot_detail, before where its changes are made. */
+#define DOM0_BOOT_DETAIL                                                   \
+	"dom0 of this host: its kernel line is in the host's boot loader " \
+	"(GRUB_CMDLINE_LINUX; the hypervisor's GRUB_CMDLINE_XEN is never touched); "
+
 struct hvc_guest *hvc_guest_new_dom0(const char *backend, const char *uri, const char *name,
 	const char *uuid, enum hvc_guest_type type)
 {
@@ -246,12 +251,15 @@ struct hvc_guest *hvc_guest_new_dom0(const char *backend, const char *uri, const
 	g->hypervisor = HVC_HYPERVISOR_XEN;
 	g->type = type;
 	g->boot = HVC_BOOT_FIRMWARE;
-	g->boot_detail = xstrdup("dom0 of this host: its kernel line is in the host's boot loader "
-				 "(GRUB_CMDLINE_LINUX; the hypervisor's GRUB_CMDLINE_XEN is never "
-				 "touched); changed locally, not over SSH");
+	g->boot_detail = xstrdup(DOM0_BOOT_DETAIL "changed locally, not over SSH");
 	g->cmdline_location = xstrdup("the host's boot loader");
 	g->reboot_applies = true;
 	return g;
+}
+
+void hvc_guest_dom0_over_ssh(struct hvc_guest *g)
+{
+	free_and_strdup(&g->boot_detail, DOM0_BOOT_DETAIL "changed in that dom0 over SSH");
 }
 
 const char *hvc_guest_kind(const struct hvc_guest *g, char *buf, size_t len)

@@ -271,6 +271,8 @@ struct hvc_guest *hvc_guest_new(void);
  */
 struct hvc_guest *hvc_guest_new_dom0(const char *backend, const char *uri, const char *name,
 	const char *uuid, enum hvc_guest_type type);
+/* The dom0 row of a remote host (its scripts run there over SSH): says so in boot_detail. */
+void hvc_guest_dom0_over_ssh(struct hvc_guest *g);
 /* Frees g and everything it owns; accepts NULL. */
 void hvc_guest_free(struct hvc_guest *g);
 /* Every fact unknown; hvc_facts_finish() frees what f owns and leaves it unknown. */

@@ -219,6 +219,11 @@ assert h and h["name"] == "Domain-0" and h["facts"]["inspected"], h and h["inspe
 assert h["facts"]["bootloader"] == "update-grub", h["facts"]["bootloader"]
 a = h["actions"][0]
 assert a["target"].startswith("dom0 /etc/default/grub GRUB_CMDLINE_LINUX") and a["after"] == "clocksource=jiffies", a'
+check_json "remote dom0: the host row says it was reached over SSH (boot_detail, identity_detail), not locally" '
+h = d["host"]
+assert h["boot_detail"].endswith("changed in that dom0 over SSH"), h["boot_detail"]
+assert "locally" not in h["boot_detail"], h["boot_detail"]
+assert h["identity"] == "local" and "over SSH" in h["identity_detail"], (h["identity"], h["identity_detail"])'
 rc=0; HVD rollout --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 0 ] && ok "remote dom0: rollout exit 0" || { not_ok "remote dom0: rollout exit $rc"; diag <"$TMP/err"; }
 diff "$TMP/dom0-grub.orig" "$D0/etc/default/grub" >"$TMP/grub.diff"

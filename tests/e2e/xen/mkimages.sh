@@ -114,6 +114,9 @@ mkcpio() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"; }
 [ -f "$OUT/ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$OUT/ssh/id_ed25519"
 [ -f "$OUT/ssh/dropbear_ed25519_host_key" ] ||
 	LD_LIBRARY_PATH=$XLIB "$X/usr/bin/dropbearkey" -t ed25519 -f "$OUT/ssh/dropbear_ed25519_host_key" >/dev/null
+# its public half as known_hosts wants it (t-xen-libvirt.sh pins dom0's key on this machine)
+LD_LIBRARY_PATH=$XLIB "$X/usr/bin/dropbearkey" -y -f "$OUT/ssh/dropbear_ed25519_host_key" |
+	grep '^ssh-ed25519 ' | cut -d' ' -f1,2 >"$OUT/ssh/dropbear_ed25519_host_key.pub"
 
 # ---- domU: busybox + dropbear + xen-netfront ----
 R=$OUT/domu-root
@@ -153,11 +156,13 @@ printf '127.0.0.1 localhost\n127.0.1.1 dom0\n' >"$R/etc/hosts"
 printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm), hvclock e2e Xen host"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' \
 	>"$R/etc/os-release"
 copy "$HVCLOCK" /usr/bin/hvclock
-# libvirt (monolithic libvirtd with only its libxl connection driver, virsh): not started at boot
+# libvirt (monolithic libvirtd with only its libxl connection driver, virsh, virt-ssh-helper): not started at boot
 if [ -f "$LVSTAMP" ]; then
 	LVLIB=/usr/lib/x86_64-linux-gnu/libvirt
 	copy "$X/usr/sbin/libvirtd"
 	copy "$X/usr/bin/virsh"
+	# what libvirt's remote client runs in dom0 over ssh (xen+ssh://, proxy=auto): busybox's nc has no -U
+	copy "$X/usr/bin/virt-ssh-helper"
 	copy "$X$LVLIB/connection-driver/libvirt_driver_libxl.so"
 	mkdir -p "$R/usr/share/libvirt" "$R/etc/libvirt" "$R/var/lib/libvirt/libxl" "$R/var/log/libvirt/libxl" \
 		"$R/var/cache/libvirt"

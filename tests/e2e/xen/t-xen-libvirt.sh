@@ -7,7 +7,10 @@
 #   2. A PV domU (direct kernel, busybox initramfs: files/lvdomu.xml) defined and started through libvirt.
 #   3. hvclock -c xen:///system, profile xen-wa2 forced on it: list (Domain-0 is not a guest), plan (the
 #      domain XML's <os><cmdline>, pending until the guest's reboot; the host row Domain-0 with dom0's
-#      GRUB_CMDLINE_LINUX), rollout (the persistent definition rewritten, deferred).
+#      GRUB_CMDLINE_LINUX), rollout (the persistent definition rewritten, deferred). Before the rollout,
+#      hvclock on this machine against the same dom0 remotely (xen+ssh://root@127.0.0.1:PORT/system, the
+#      forwarded port; virt-ssh-helper in dom0): list and plan equal dom0's own, the host row's scripts
+#      run in dom0 over SSH, the domU reached through dom0 (jump = yes).
 #   4. The domU rebooted from inside: libvirt's libxl driver starts it again as a new Xen domain, from its
 #      persistent definition (libxlDomainCleanup() -> virDomainObjRemoveTransientDef()): /proc/cmdline
 #      and current_clocksource in the domU.
@@ -109,6 +112,57 @@ assert 'GRUB_CMDLINE_LINUX' in b['target'], b
 assert b['state'] == 'pending' and b['takes_effect'] == 'reboot', b
 assert b['before'] == '$ORIG_LINUX', (b['before'], 'dom0 has GRUB_CMDLINE_LINUX=\"$ORIG_LINUX\"')
 assert b['after'] == '$ORIG_LINUX clocksource=jiffies', b['after']"
+
+# ---- the same host from outside: hvclock here, xen+ssh:// to dom0 ----
+# libvirt's remote client runs ssh here and virt-ssh-helper in dom0 (dropbear; busybox's nc has no -U).
+# That ssh reads root's ~/.ssh: hvclock runs as the fleet bed's controller (fleet_ctl: a private mount
+# namespace whose /root is OUT/ctl/home), with the tier's key and a known_hosts that pins dom0's key.
+# hvclock's own SSH (the host row in dom0, the domU through dom0: jump = yes) checks its known_hosts:
+# dom0 under [127.0.0.1]:PORT, the domU under its UUID (the same dropbear key, mkimages.sh).
+RURI="xen+ssh://root@127.0.0.1:$PORT/system"
+RT0=$(date +%s)
+UUID=$(V "domuuid $NAME" | tr -d '[:space:]')
+mkdir -p "$OUT/ctl/home/.ssh"
+chmod 700 "$OUT/ctl/home" "$OUT/ctl/home/.ssh"
+install -m 600 "$KEY" "$OUT/ctl/home/.ssh/id_ed25519"
+DKEY=$(cat "$OUT/ssh/dropbear_ed25519_host_key.pub")
+echo "[127.0.0.1]:$PORT $DKEY" >"$OUT/ctl/home/.ssh/known_hosts"
+printf '[127.0.0.1]:%s %s\n%s %s\n' "$PORT" "$DKEY" "$UUID" "$DKEY" >"$OUT/ctl/known_hosts"
+printf '[host:dom0]\nuri = %s\njump = yes\n' "$RURI" >"$OUT/ctl/hvclock.conf"
+printf '#!/bin/bash\n. %q\nfleet_ctl %q %q "$@"\n' "$HERE/../../fleet/bed.sh" "$OUT" "$HVCLOCK" >"$OUT/ctl/hvclock"
+chmod 755 "$OUT/ctl/hvclock"
+R() { HVCLOCK=$OUT/ctl/hvclock run_hvclock --config "$OUT/ctl/hvclock.conf" -c "$RURI" -i "$KEY" \
+	--known-hosts "$OUT/ctl/known_hosts" --no-agent --connect-timeout 30 --guest-address "$NAME=10.99.0.2" "$@"; }
+rc=0
+R list --json >rlist.json 2>rlist.err || rc=$?
+[ "$rc" -eq 0 ] || { not_ok "remote list: exit 0, got $rc"; diag <rlist.err; }
+check_json "remote list ($RURI, from this machine): the same guests as the list in dom0" rlist.json "
+l = json.load(open('list.json'))['guests']
+assert [x['uri'] for x in gs] == ['$RURI'] * len(l), [x['uri'] for x in gs]
+strip = lambda xs: [{k: v for k, v in x.items() if k not in ('uri', 'host')} for x in xs]
+assert strip(gs) == strip(l), (strip(gs), strip(l))"
+RT1=$(date +%s)
+rc=0
+R plan --profile xen-wa2 --json "$NAME" >rplan.json 2>rplan.err || rc=$?
+if [ "$rc" -eq 4 ]; then ok "remote plan: exit 4 (changes pending)"; else not_ok "remote plan: exit 4, got $rc"; diag <rplan.err; fi
+check_json "remote plan: $NAME reached through dom0's SSH session (jump), its actions as in dom0's plan" rplan.json "
+assert g['facts']['inspected'], g.get('inspect_error')
+assert g.get('jump'), g.get('jump')
+l = json.load(open('plan.json'))['guests'][0]
+assert g['actions'] == l['actions'], (g['actions'], l['actions'])"
+check_json "remote plan: host row Domain-0 computed in dom0 over SSH: evidence and remedy as in dom0's own plan" rplan.json "
+l = json.load(open('plan.json'))['host']
+assert h is not None, 'no host row'
+assert h['uri'] == '$RURI', h['uri']
+assert h['boot_detail'].endswith('changed in that dom0 over SSH'), h['boot_detail']
+assert 'over SSH' in h['identity_detail'], h['identity_detail']
+for k in ('name', 'uuid', 'hypervisor', 'type', 'status', 'remedy', 'actions'):
+    assert h[k] == l[k], (k, h[k], l[k])
+for k in ('inspected', 'kernel_release', 'os_release', 'current_clocksource', 'available_clocksources',
+          'proc_cmdline', 'timesync', 'timesync_active', 'bootloader', 'bootloader_file',
+          'bootloader_default_file', 'uuid_xen', 'hvclock_state_in_guest'):
+    assert h['facts'][k] == l['facts'][k], (k, h['facts'][k], l['facts'][k])"
+echo "from this machine over xen+ssh://: list $((RT1 - RT0)) s, plan $(($(date +%s) - RT1)) s" | diag
 
 # ---- rollout ----
 rc=0
