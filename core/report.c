@@ -1,10 +1,14 @@
 /* report.c: text tables and JSON documents for list, plan and rollout. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "core/report.h"
 #include "core/clocksource.h"
 #include "core/restart.h"
+
+#include <json-c/printbuf.h>
 
 /*
  * Text reports are composed in memory and written through hvc_escape() in one place, so
@@ -454,6 +458,68 @@ static void count_results(const struct hvc_plan *p, struct rollout_counts *c)
 	}
 }
 
+/*
+ * A plan document's "guests" array is not a tree of every guest: at 1000 guests that tree
+ * (json-c's objects and hash tables) is about 20 KiB a guest, 20 MiB in all, on top of the
+ * output text. It is an empty array whose serializer builds one guest's object at a time,
+ * renders it and frees it. The bytes are json-c's own: each guest is rendered by
+ * json_object_to_json_string_ext() at level 0 and moved to its level by indenting every line
+ * (a rendered string holds no raw newline: JSON escapes it); the brackets and separators are
+ * those of json-c's array writer for these flags (the report golden files compare them).
+ */
+struct guests_stream {
+	const struct hvc_plan *p;
+	enum hvc_report_kind kind;
+};
+
+static int pb_puts(struct printbuf *pb, const char *s)
+{
+	return printbuf_memappend(pb, s, (int)strlen(s));
+}
+
+static void stream_indent(struct printbuf *pb, int level, int flags)
+{
+	if (flags & JSON_C_TO_STRING_PRETTY)
+		for (int i = 0; i < level; i++)
+			pb_puts(pb, "  ");
+}
+
+static int guests_stream_write(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	const struct guests_stream *st = json_object_get_userdata(jso);
+	bool pretty = flags & JSON_C_TO_STRING_PRETTY;
+
+	pb_puts(pb, pretty ? "[\n" : "[");
+	for (size_t i = 0; i < st->p->n; i++) {
+		struct json_object *g = hvc_report_guest_json(&st->p->guests[i], st->kind);
+		const char *t = json_object_to_json_string_ext(g, flags);
+
+		if (i > 0)
+			pb_puts(pb, pretty ? ",\n" : ",");
+		if ((flags & JSON_C_TO_STRING_SPACED) && !pretty)
+			pb_puts(pb, " ");
+		stream_indent(pb, level + 1, flags);
+		for (const char *nl; (nl = strchr(t, '\n')); t = nl + 1) {
+			printbuf_memappend(pb, t, (int)(nl - t + 1));
+			stream_indent(pb, level + 1, flags);
+		}
+		printbuf_memappend(pb, t, (int)strlen(t));
+		json_object_put(g);
+	}
+	if (pretty) {
+		if (st->p->n)
+			pb_puts(pb, "\n");
+		stream_indent(pb, level, flags);
+	}
+	return pb_puts(pb, (flags & JSON_C_TO_STRING_SPACED) && !pretty ? " ]" : "]");
+}
+
+static void guests_stream_free(struct json_object *jso, void *userdata)
+{
+	(void)jso;
+	free(userdata);
+}
+
 struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_report_kind kind)
 {
 	struct json_object *doc = hvc_report_document(kind == HVC_REPORT_PLAN ? "plan"
@@ -463,8 +529,10 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 	struct json_object *sum = json_object_new_object();
 	struct hvc_plan_counts c;
 
-	for (size_t i = 0; i < p->n; i++)
-		json_object_array_add(guests, hvc_report_guest_json(&p->guests[i], kind));
+	struct guests_stream *st = xmalloc(sizeof(*st));
+
+	*st = (struct guests_stream){ .p = p, .kind = kind };
+	json_object_set_serializer(guests, guests_stream_write, st, guests_stream_free);
 	json_object_object_add(doc, "guests", guests);
 	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
 	json_object_object_add(doc, "hosts", hvc_report_hosts_json(p->hosts, p->n_hosts));
