@@ -962,6 +962,42 @@ static void test_guest_deadline(void)
 	hvc_transport_destroy(t);
 }
 
+/*
+ * A command that works for a while before it answers costs the client a wake-up per packet,
+ * not one per time slice: the calling thread's voluntary context switches (each blocking wait
+ * that slept) over a 2 s command stay few (50 ms slices made it 40 and more).
+ */
+static void test_exec_waits_without_slices(void)
+{
+	const struct guest *g[1] = { NULL };
+	struct hvc_transport_options o = base_options(lab_known_hosts);
+	struct hvc_transport *t;
+	struct hvc_session *s = NULL;
+	struct hvc_error err = { 0 };
+	struct hvc_exec_result r = { 0 };
+	struct rusage before, after;
+	long waits;
+
+	CHECK(healthy_guests(g, 1) == 1);
+	t = new_transport(&o);
+	if (hvc_transport_connect(t, g[0]->host, g[0]->port, &s, &err) < 0) {
+		printf("# %s\n", err.msg);
+		CHECK(false);
+		hvc_transport_destroy(t);
+		return;
+	}
+	getrusage(RUSAGE_THREAD, &before);
+	CHECK_INTEQ(hvc_session_exec(t, s, "sleep 2; echo done", NULL, 0, &r, &err), 0);
+	getrusage(RUSAGE_THREAD, &after);
+	CHECK_STREQ(r.out, "done\n");
+	waits = after.ru_nvcsw - before.ru_nvcsw;
+	printf("# 'sleep 2; echo done': %ld voluntary context switches in the exec\n", waits);
+	CHECK(waits < 15);
+	hvc_exec_result_finish(&r);
+	hvc_session_disconnect(t, s);
+	hvc_transport_destroy(t);
+}
+
 /* Peak RSS in KiB since the last reset_peak_rss() (VmHWM; Linux resets it on "5" > clear_refs). */
 static long peak_rss_kib(void)
 {
@@ -1550,6 +1586,7 @@ int main(void)
 		HVC_TEST(test_hung_banner),
 		HVC_TEST(test_hung_command),
 		HVC_TEST(test_guest_deadline),
+		HVC_TEST(test_exec_waits_without_slices),
 		HVC_TEST(test_huge_output),
 		HVC_TEST(test_dropped_connection),
 		HVC_TEST(test_parallel_sessions),
