@@ -1093,6 +1093,9 @@ static int run_channel(struct exec_state *x, const char *command, const char *in
 			return rc;
 		if (ssh_channel_is_eof(x->ch) || ssh_channel_is_closed(x->ch))
 			break;
+		/* Stdin left and room in the guest's window: write on, do not wait. */
+		if (!eof_sent && ssh_channel_window_size(x->ch) > 0)
+			continue;
 		rc = wait_for_input(x);
 		if (rc != EXEC_OK)
 			return rc;
