@@ -35,8 +35,8 @@
 #define DEFAULT_MAX_OUTPUT ((size_t)16 << 20)
 #define STDERR_KEEP ((size_t)64 << 10)
 #define CHUNK 32768
-/* Longest wait inside the exec loop: stderr data and window updates do not end a wait. */
-#define SLICE_MS 50
+/* Longest wait inside the exec loop for the socket to become readable (a safety net only). */
+#define SLICE_MS 1000
 
 struct jump_host;
 
@@ -47,6 +47,10 @@ struct ssh_transport {
 	/* hvc_ssh_host_transport_new(): where connect(NULL host) goes */
 	char *fixed_host, *fixed_user;
 	unsigned fixed_port;
+	/* The identity, parsed at the first connection that needs it and shared by all (libssh
+	 * only reads a key to sign with it); a key that fails to load is tried again, per guest. */
+	pthread_mutex_t identity_lock;
+	ssh_key identity_key;
 };
 
 /* A session: struct ssh_conn first (core/transport.h), then libssh's state. */
@@ -294,6 +298,37 @@ enum kh_state {
 };
 
 /*
+ * Whether the known_hosts line [p, end) may be one for name: a plain host list (no hash, marker,
+ * wildcard or negation) that does not list name is not; anything else goes to libssh's parser.
+ * A fleet's file has a line per guest: each connection parses its own, not every guest's.
+ */
+static bool line_may_name(const char *p, const char *end, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '#' || *p == '\r')
+		return false; /* blank or comment: skipped by the caller too */
+	if (*p == '|' || *p == '@')
+		return true;
+	while (p < end && *p != ' ' && *p != '\t') {
+		const char *tok = p;
+
+		while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
+			if (*p == '*' || *p == '?' || *p == '!')
+				return true;
+			p++;
+		}
+		if ((size_t)(p - tok) == nlen && strncasecmp(tok, name, nlen) == 0)
+			return true;
+		if (p < end && *p == ',')
+			p++;
+	}
+	return false;
+}
+
+/*
  * Look key up for name in the known_hosts text (OpenSSH's rules: a matching
  * line with this key wins; else one with the same key type means changed).
  * ret_types gets the key types recorded for name ("ssh-ed25519,ssh-rsa"), if
@@ -308,13 +343,20 @@ static enum kh_state kh_lookup(
 
 	for (const char *p = text ? text : ""; *p;) {
 		const char *end = strchr(p, '\n');
-		_cleanup_free_ char *line = xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+		_cleanup_free_ char *line = NULL;
 		struct ssh_knownhosts_entry *e = NULL;
-		char *l = line;
+		char *l;
 		int rc;
 
-		p = end ? end + 1 : p + strlen(p);
+		if (!end)
+			end = p + strlen(p);
 		lineno++;
+		if (!line_may_name(p, end, name)) {
+			p = *end ? end + 1 : end;
+			continue;
+		}
+		l = line = xstrndup(p, (size_t)(end - p));
+		p = *end ? end + 1 : end;
 		l += strspn(l, " \t");
 		l[strcspn(l, "\r")] = '\0';
 		if (!*l || *l == '#')
@@ -483,11 +525,14 @@ out:
 	return r;
 }
 
-/* Check the offered key against known_hosts under s->key_name; accept_new keeps it pending. */
-static int verify_host_key(struct ssh_conn *s, struct hvc_error *err)
+/*
+ * Check the offered key against known_hosts under s->key_name; accept_new keeps it pending.
+ * text: the file as read for this connection's host key algorithms (one read per connection).
+ */
+static int verify_host_key(struct ssh_conn *s, const char *text, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
-	_cleanup_free_ char *text = NULL, *fp = NULL;
+	_cleanup_free_ char *fp = NULL;
 	enum kh_state state;
 	ssh_key key = NULL;
 	size_t line = 0;
@@ -496,11 +541,6 @@ static int verify_host_key(struct ssh_conn *s, struct hvc_error *err)
 	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK)
 		return hvc_error_set(
 			err, -EIO, "%s: no host key: %s", s->where, ssh_get_error(s->ssh));
-	text = kh_read(s->where, o->known_hosts, err);
-	if (!text) {
-		ssh_key_free(key);
-		return err ? err->code : -EIO;
-	}
 	state = kh_lookup(text, s->key_name, key, NULL, &line);
 	switch (state) {
 	case KH_OK:
@@ -555,6 +595,22 @@ static int auth_error(
 	return hvc_error_set(err, -EIO, "%s: %s failed: %s", s->where, what, ssh_get_error(s->ssh));
 }
 
+/* The transport's identity key (borrowed), parsed once per transport. */
+static int identity_key(struct ssh_transport *t, ssh_key *ret, struct passphrase_probe *probe)
+{
+	int rc = SSH_OK;
+
+	pthread_mutex_lock(&t->identity_lock);
+	if (!t->identity_key)
+		rc = ssh_pki_import_privkey_file(
+			t->base.options.identity, NULL, refuse_passphrase, probe, &t->identity_key);
+	if (rc != SSH_OK)
+		t->identity_key = NULL;
+	*ret = t->identity_key;
+	pthread_mutex_unlock(&t->identity_lock);
+	return rc;
+}
+
 static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *err)
 {
 	const struct hvc_transport_options *o = &s->t->base.options;
@@ -582,7 +638,7 @@ static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *
 			agent_tried ? "no ssh-agent key was accepted and no identity file is set"
 				    : "no identity file is set and SSH_AUTH_SOCK is not set");
 
-	rc = ssh_pki_import_privkey_file(o->identity, NULL, refuse_passphrase, &probe, &key);
+	rc = identity_key(s->t, &key, &probe);
 	if (rc != SSH_OK) {
 		if (probe.asked)
 			return hvc_error_set(err, -EACCES,
@@ -598,8 +654,7 @@ static int authenticate(struct ssh_conn *s, int64_t deadline, struct hvc_error *
 			s->where, o->identity);
 	}
 	set_budget(s->ssh, deadline);
-	rc = ssh_userauth_publickey(s->ssh, NULL, key);
-	ssh_key_free(key);
+	rc = ssh_userauth_publickey(s->ssh, NULL, key); /* key: the transport's */
 	switch (rc) {
 	case SSH_AUTH_SUCCESS:
 		return 0;
@@ -722,7 +777,7 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 	const struct hvc_transport_options *o = &base->options;
 	struct ssh_conn *s;
 	int64_t connect_deadline;
-	_cleanup_free_ char *name = NULL, *ssh_host = NULL;
+	_cleanup_free_ char *name = NULL, *ssh_host = NULL, *kh_text = NULL;
 	int iport, verbosity = SSH_LOG_NOLOG, strict = 1, nodelay = 1, r;
 	bool no = false;
 
@@ -797,16 +852,17 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 	 * hvclock checks the host key itself, under key_name (libssh would look
 	 * it up under the address): ask for the key types recorded there.
 	 */
+	kh_text = kh_read(s->where, o->known_hosts, err);
+	if (!kh_text) {
+		r = err ? err->code : -EIO;
+		session_free(s);
+		return r;
+	}
 	{
-		_cleanup_free_ char *text = kh_read(s->where, o->known_hosts, err), *types = NULL;
+		_cleanup_free_ char *types = NULL;
 		size_t line;
 
-		if (!text) {
-			r = err ? err->code : -EIO;
-			session_free(s);
-			return r;
-		}
-		kh_lookup(text, s->key_name, NULL, &types, &line);
+		kh_lookup(kh_text, s->key_name, NULL, &types, &line);
 		if (types) {
 			_cleanup_free_ char *algs = hostkey_algorithms(types);
 			(void)ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS, algs);
@@ -819,7 +875,7 @@ static int connect_session(struct ssh_transport *t, const char *host, unsigned p
 		session_free(s);
 		return r;
 	}
-	r = verify_host_key(s, err);
+	r = verify_host_key(s, kh_text, err);
 	if (r == 0)
 		r = authenticate(s, connect_deadline, err);
 	if (r < 0) {
@@ -942,6 +998,37 @@ static int drain(struct exec_state *x, int is_stderr, struct hvc_obuf *b, size_t
 	}
 }
 
+/*
+ * Sleep until the connection has bytes to read (data on either stream, EOF, a window update)
+ * or the deadline; at most SLICE_MS as a safety net. Not a timed slice per turn: a guest that
+ * works for seconds before it answers costs a wake-up per packet, not one per slice.
+ * Both streams were drained just before, which may have read more stdout from the socket into
+ * libssh's buffer: asked once more without waiting, so nothing already there is slept on.
+ */
+static int wait_for_input(struct exec_state *x)
+{
+	ssh_session ssh = x->s->ssh;
+	struct pollfd p = { .fd = ssh_get_fd(ssh), .events = POLLIN };
+	int rc = ssh_channel_poll(x->ch, 0), ms;
+
+	if (rc == SSH_ERROR)
+		return EXEC_ERROR;
+	if (rc != 0) /* stdout data or EOF: the next turn reads it */
+		return EXEC_OK;
+	ms = hvc_left_ms(x->deadline);
+	if (ms > SLICE_MS)
+		ms = SLICE_MS;
+	if (ms <= 0)
+		return EXEC_OK; /* the loop reports the deadline */
+	if (p.fd < 0) {
+		rc = ssh_channel_poll_timeout(x->ch, ms, 0);
+		return rc == SSH_ERROR ? EXEC_ERROR : EXEC_OK;
+	}
+	if (poll(&p, 1, ms) < 0 && errno != EINTR)
+		return EXEC_ERROR;
+	return EXEC_OK;
+}
+
 static int run_channel(struct exec_state *x, const char *command, const char *in, size_t in_len,
 	struct hvc_obuf *out, struct hvc_obuf *errb, int *ret_status)
 {
@@ -1006,11 +1093,12 @@ static int run_channel(struct exec_state *x, const char *command, const char *in
 			return rc;
 		if (ssh_channel_is_eof(x->ch) || ssh_channel_is_closed(x->ch))
 			break;
-		/* Wait for stdout data or EOF; stderr and window updates wait for the next turn. */
-		rc = hvc_left_ms(x->deadline);
-		rc = ssh_channel_poll_timeout(x->ch, rc < SLICE_MS ? rc : SLICE_MS, 0);
-		if (rc == SSH_ERROR)
-			return EXEC_ERROR;
+		/* Stdin left and room in the guest's window: write on, do not wait. */
+		if (!eof_sent && ssh_channel_window_size(x->ch) > 0)
+			continue;
+		rc = wait_for_input(x);
+		if (rc != EXEC_OK)
+			return rc;
 	}
 
 	/* EOF seen: the exit status comes with or before the channel close. */
@@ -1719,6 +1807,8 @@ static void ssh_transport_destroy(struct hvc_transport *base)
 	free(t->fixed_host);
 	free(t->fixed_user);
 	free(t->lock_path);
+	ssh_key_free(t->identity_key);
+	pthread_mutex_destroy(&t->identity_lock);
 	free(t);
 }
 
@@ -1778,6 +1868,7 @@ int hvc_ssh_transport_new(
 	if (o->max_output == 0)
 		o->max_output = DEFAULT_MAX_OUTPUT;
 	t->lock_path = xasprintf("%s.lock", kh);
+	pthread_mutex_init(&t->identity_lock, NULL);
 	*ret = &t->base;
 	return 0;
 }

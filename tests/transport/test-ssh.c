@@ -524,6 +524,77 @@ static void test_unknown_host_key_refused(void)
 	hvc_transport_destroy(t);
 }
 
+/* The guest's line of the lab's known_hosts ("[host]:port TYPE B64\n"). */
+static char *lab_line_of(const struct guest *g)
+{
+	_cleanup_free_ char *all = hvc_test_read_file(lab_known_hosts);
+	_cleanup_free_ char *tag = xasprintf("[%s]:%u ", g->host, g->port);
+
+	for (char *line = all, *end; all && *line; line = end) {
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		if (strncmp(line, tag, strlen(tag)) == 0)
+			return xstrndup(line, (size_t)(end - line));
+	}
+	return NULL;
+}
+
+/*
+ * Only lines that may name the guest are parsed: the guest's key is still found as a hashed
+ * line (ssh-keygen -H), under a wildcard pattern and in a list of names, among the other
+ * guests' lines.
+ */
+static void test_known_hosts_forms(void)
+{
+	const struct guest *g[1] = { NULL };
+	_cleanup_free_ char *kh = NULL, *rest = NULL, *line = NULL, *port = NULL;
+	struct hvc_error err = { 0 };
+
+	CHECK(healthy_guests(g, 1) == 1);
+	kh = known_hosts_without(g[0]);
+	line = lab_line_of(g[0]);
+	CHECK(kh && line);
+	if (!kh || !line)
+		return;
+	rest = hvc_test_read_file(kh);
+	port = xasprintf("%u", g[0]->port);
+	for (int form = 0; form < 3; form++) {
+		_cleanup_free_ char *mine = NULL, *text = NULL, *cmd = NULL;
+		struct hvc_transport_options o = base_options(kh);
+		struct hvc_transport *t;
+		struct hvc_session *s = NULL;
+		const char *keypart = strchr(line, ' ');
+
+		if (form == 2) /* the port's last digit as "?" */
+			mine = xasprintf("other.example,[%s]:%.*s?%s", g[0]->host,
+				(int)strlen(port) - 1, port, keypart);
+		else if (form == 1)
+			mine = xasprintf("other.example,%s", line);
+		else
+			mine = xstrdup(line);
+		text = xasprintf("%s%s", strna(rest), mine);
+		CHECK(write_file(kh, text));
+		if (form == 0) {
+			cmd = xasprintf("ssh-keygen -q -H -f '%s' >/dev/null 2>&1", kh);
+			CHECK(system(cmd) == 0);
+			free(text);
+			text = hvc_test_read_file(kh);
+			CHECK(text && strstr(text, "|1|") != NULL);
+		}
+		t = new_transport(&o);
+		hvc_error_clear(&err);
+		CHECK_INTEQ(hvc_transport_connect(t, g[0]->host, g[0]->port, &s, &err), 0);
+		printf("# form %d (%s): %s\n", form,
+			form == 0           ? "hashed"
+				: form == 1 ? "name list"
+					    : "wildcard",
+			s ? "connected" : err.msg);
+		if (s)
+			hvc_session_disconnect(t, s);
+		hvc_transport_destroy(t);
+	}
+}
+
 struct racer {
 	struct hvc_transport *t;
 	const struct guest *g;
@@ -958,6 +1029,42 @@ static void test_guest_deadline(void)
 	t0 = now_ms();
 	CHECK_INTEQ(hvc_session_exec(t, s, "true", NULL, 0, &r, &err), -ETIMEDOUT);
 	CHECK(now_ms() - t0 < 100);
+	hvc_session_disconnect(t, s);
+	hvc_transport_destroy(t);
+}
+
+/*
+ * A command that works for a while before it answers costs the client a wake-up per packet,
+ * not one per time slice: the calling thread's voluntary context switches (each blocking wait
+ * that slept) over a 2 s command stay few (50 ms slices made it 40 and more).
+ */
+static void test_exec_waits_without_slices(void)
+{
+	const struct guest *g[1] = { NULL };
+	struct hvc_transport_options o = base_options(lab_known_hosts);
+	struct hvc_transport *t;
+	struct hvc_session *s = NULL;
+	struct hvc_error err = { 0 };
+	struct hvc_exec_result r = { 0 };
+	struct rusage before, after;
+	long waits;
+
+	CHECK(healthy_guests(g, 1) == 1);
+	t = new_transport(&o);
+	if (hvc_transport_connect(t, g[0]->host, g[0]->port, &s, &err) < 0) {
+		printf("# %s\n", err.msg);
+		CHECK(false);
+		hvc_transport_destroy(t);
+		return;
+	}
+	getrusage(RUSAGE_THREAD, &before);
+	CHECK_INTEQ(hvc_session_exec(t, s, "sleep 2; echo done", NULL, 0, &r, &err), 0);
+	getrusage(RUSAGE_THREAD, &after);
+	CHECK_STREQ(r.out, "done\n");
+	waits = after.ru_nvcsw - before.ru_nvcsw;
+	printf("# 'sleep 2; echo done': %ld voluntary context switches in the exec\n", waits);
+	CHECK(waits < 15);
+	hvc_exec_result_finish(&r);
 	hvc_session_disconnect(t, s);
 	hvc_transport_destroy(t);
 }
@@ -1542,6 +1649,7 @@ int main(void)
 		HVC_TEST(test_unknown_host_key_refused),
 		HVC_TEST(test_accept_new_records_once),
 		HVC_TEST(test_changed_key_refused),
+		HVC_TEST(test_known_hosts_forms),
 		HVC_TEST(test_auth_failures),
 		HVC_TEST(test_agent_auth),
 		HVC_TEST(test_identities_only),
@@ -1550,6 +1658,7 @@ int main(void)
 		HVC_TEST(test_hung_banner),
 		HVC_TEST(test_hung_command),
 		HVC_TEST(test_guest_deadline),
+		HVC_TEST(test_exec_waits_without_slices),
 		HVC_TEST(test_huge_output),
 		HVC_TEST(test_dropped_connection),
 		HVC_TEST(test_parallel_sessions),
