@@ -54,7 +54,7 @@ for n in "${NS[@]}"; do
 done
 [[ $PAR =~ ^[1-9][0-9]*$ ]] || die "BENCH_PARALLEL must be a positive integer"
 for m in $ONLY; do
-	case $m in hvclock | check | curve25519 | minimal | default) ;; *) die "BENCH_ONLY: unknown run '$m'" ;; esac
+	case $m in hvclock | check | curve25519 | minimal | default | ansible) ;; *) die "BENCH_ONLY: unknown run '$m'" ;; esac
 done
 if wanted check && ! wanted hvclock; then die "BENCH_ONLY: check runs on the lab the rollout (hvclock) changed"; fi
 # The lab's limits. Each guest is one sshd of its own (its own descriptors, MaxStartups per
