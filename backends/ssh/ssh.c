@@ -299,12 +299,15 @@ enum kh_state {
 
 /*
  * Whether the known_hosts line [p, end) may be one for name: a plain host list (no hash, marker,
- * wildcard or negation) that does not list name is not; anything else goes to libssh's parser.
+ * wildcard, negation, bracket or tab) that does not list name is not; anything else goes to
+ * libssh's parser, so the filter never hides a line libssh would match (a changed key must stay
+ * changed, never become unknown).
  * A fleet's file has a line per guest: each connection parses its own, not every guest's.
  */
 static bool line_may_name(const char *p, const char *end, const char *name)
 {
 	size_t nlen = strlen(name);
+	const char *fend;
 
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -312,17 +315,21 @@ static bool line_may_name(const char *p, const char *end, const char *name)
 		return false; /* blank or comment: skipped by the caller too */
 	if (*p == '|' || *p == '@')
 		return true;
-	while (p < end && *p != ' ' && *p != '\t') {
+	/* The host field ends at the first space (libssh splits on ' ' only: a tab stays in it). */
+	fend = memchr(p, ' ', (size_t)(end - p));
+	if (!fend)
+		fend = end;
+	for (const char *q = p; q < fend; q++)
+		if (*q && strchr("*?![\t", *q))
+			return true; /* a pattern, negation, [host]:port (libssh tries [name]:22) */
+	while (p < fend) {
 		const char *tok = p;
 
-		while (p < end && *p != ',' && *p != ' ' && *p != '\t') {
-			if (*p == '*' || *p == '?' || *p == '!')
-				return true;
+		while (p < fend && *p != ',')
 			p++;
-		}
 		if ((size_t)(p - tok) == nlen && strncasecmp(tok, name, nlen) == 0)
 			return true;
-		if (p < end && *p == ',')
+		if (p < fend)
 			p++;
 	}
 	return false;
@@ -1005,7 +1012,7 @@ static int drain(struct exec_state *x, int is_stderr, struct hvc_obuf *b, size_t
  * Both streams were drained just before, which may have read more stdout from the socket into
  * libssh's buffer: asked once more without waiting, so nothing already there is slept on.
  */
-static int wait_for_input(struct exec_state *x)
+static int wait_for_input(struct exec_state *x, bool writing)
 {
 	ssh_session ssh = x->s->ssh;
 	struct pollfd p = { .fd = ssh_get_fd(ssh), .events = POLLIN };
@@ -1014,6 +1021,9 @@ static int wait_for_input(struct exec_state *x)
 	if (rc == SSH_ERROR)
 		return EXEC_ERROR;
 	if (rc != 0) /* stdout data or EOF: the next turn reads it */
+		return EXEC_OK;
+	/* That poll may have taken in a window update the socket will not announce again. */
+	if (writing && ssh_channel_window_size(x->ch) > 0)
 		return EXEC_OK;
 	ms = hvc_left_ms(x->deadline);
 	if (ms > SLICE_MS)
@@ -1096,7 +1106,7 @@ static int run_channel(struct exec_state *x, const char *command, const char *in
 		/* Stdin left and room in the guest's window: write on, do not wait. */
 		if (!eof_sent && ssh_channel_window_size(x->ch) > 0)
 			continue;
-		rc = wait_for_input(x);
+		rc = wait_for_input(x, !eof_sent);
 		if (rc != EXEC_OK)
 			return rc;
 	}
