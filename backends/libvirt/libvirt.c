@@ -1,6 +1,7 @@
 /* libvirt.c: the libvirt backend: connect, list guests and redefine them through libvirt's API. */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -138,14 +139,27 @@ static bool query_has_param(const char *query, const char *name)
  * it) would hang the open forever. This build tree's copy for an uninstalled hvclock; NULL (plain
  * ssh) when the script is missing.
  */
-static const char *ssh_wrapper(void)
+static int ssh_wrapper(const char *uri, const char **ret, struct hvc_error *err)
 {
 	_cleanup_free_ char *exe = realpath("/proc/self/exe", NULL);
 	_cleanup_free_ char *uninstalled = realpath(HVC_UNINSTALLED_EXE, NULL);
 	const char *w = exe && uninstalled && streq(exe, uninstalled) ? HVC_UNINSTALLED_SSH_WRAPPER
 								      : HVC_SSH_WRAPPER;
+	int fd = open(w, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
 
-	return access(w, X_OK) == 0 ? w : NULL;
+	*ret = NULL;
+	if (fd < 0)
+		return 0; /* not installed (a DESTDIR or partial install): ssh itself */
+	/* libvirt runs it as this user (root): trusted as modules and profiles are, up to / */
+	r = hvc_check_trusted(w, fd, false, err);
+	close(fd);
+	if (r < 0) {
+		hvc_error_prefix(err, "cannot connect to '%s': ssh wrapper", uri);
+		return r;
+	}
+	if (access(w, X_OK) == 0)
+		*ret = w;
+	return 0;
 }
 
 /*
@@ -154,10 +168,11 @@ static const char *ssh_wrapper(void)
  * BatchMode=yes (and no terminal), so both are errors instead; command=hvclock-ssh bounds the
  * connect (ssh_wrapper()). Returns the URI to open, with "no_tty=1" and "command=..." appended
  * to the query when the transport is ssh and the URI does not set them itself, or NULL to open
- * URI as given. Every other byte of the URI is kept. The in-process transports (+libssh,
+ * URI as given (in *ret). Every other byte of the URI is kept. A wrapper that is not trusted
+ * (hvc_check_trusted()) fails the open: < 0 with err set. The in-process transports (+libssh,
  * +libssh2) ask through the auth callback, which refuses.
  */
-static char *uri_batch(const char *uri)
+static int uri_batch(const char *uri, char **ret, struct hvc_error *err)
 {
 	xmlURIPtr u;
 	const char *sep, *wrapper = NULL;
@@ -165,19 +180,20 @@ static char *uri_batch(const char *uri)
 	bool ssh, tty, cmd;
 	size_t end;
 
+	*ret = NULL;
 	if (!uri)
-		return NULL;
+		return 0;
 	u = xmlParseURI(uri);
 	if (!u)
-		return NULL; /* libvirt reports the bad URI */
+		return 0; /* libvirt reports the bad URI */
 	ssh = u->scheme && str_endswith(u->scheme, "+ssh");
 	tty = query_has_param(u->query_raw, "no_tty");
 	cmd = query_has_param(u->query_raw, "command");
 	xmlFreeURI(u);
-	if (ssh && !cmd)
-		wrapper = ssh_wrapper();
+	if (ssh && !cmd && ssh_wrapper(uri, &wrapper, err) < 0)
+		return err ? err->code : -EPERM;
 	if (!ssh || (tty && !wrapper))
-		return NULL;
+		return 0;
 	if (wrapper) {
 		xmlChar *esc = xmlURIEscapeStr((const xmlChar *)wrapper, (const xmlChar *)"/");
 		add = xasprintf("%scommand=%s", tty ? "" : "no_tty=1&", esc ? (char *)esc : "");
@@ -191,7 +207,8 @@ static char *uri_batch(const char *uri)
 		sep = "";
 	else
 		sep = "&";
-	return xasprintf("%.*s%s%s%s", (int)end, uri, sep, add, uri + end);
+	*ret = xasprintf("%.*s%s%s%s", (int)end, uri, sep, add, uri + end);
+	return 0;
 }
 
 /*
@@ -295,8 +312,12 @@ static int libvirt_open(
 	xmlGenericErrorFunc old_xml_func;
 	void *old_xml_ctx;
 	virConnectPtr conn;
-	_cleanup_free_ char *batch_uri = uri_batch(uri);
+	_cleanup_free_ char *batch_uri = NULL;
 	char *canonical;
+	int r = uri_batch(uri, &batch_uri, err);
+
+	if (r < 0)
+		return r;
 
 	virSetErrorFunc(NULL, silent_error_func);
 	/* libxml2 once, before any thread parses: see xml_init_once(). */
