@@ -43,7 +43,6 @@ struct pool {
 	/* One job's work, called without lock; NULL: the engine's guest (engine_job()). */
 	void (*work)(void *data, size_t index);
 	void *data;
-	bool no_stop; /* every job runs, whatever e->stop says (the caller checks it) */
 };
 
 static bool stopped(const struct hvc_engine *e)
@@ -513,7 +512,7 @@ static void *worker(void *arg)
 		struct pool_host *h;
 		bool more = false;
 
-		if (p->no_stop || !stopped(p->e))
+		if (!stopped(p->e))
 			j = next_job(p, &more);
 		if (!j && more) {
 			/* Every guest left is on a host with no free slot: wait for one to end. */
@@ -611,7 +610,7 @@ static void run_jobs(struct pool *p, int parallel)
 void hvc_engine_pool(const struct hvc_engine *e, const struct hvc_engine_target *const *targets,
 	size_t n, int parallel, void (*work)(void *data, size_t index), void *data)
 {
-	struct pool pool = { .e = e, .n_jobs = n, .work = work, .data = data, .no_stop = true };
+	struct pool pool = { .e = e, .n_jobs = n, .work = work, .data = data };
 
 	pool.jobs = xcalloc(n ? n : 1, sizeof(*pool.jobs));
 	for (size_t i = 0; i < n; i++)

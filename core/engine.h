@@ -111,8 +111,8 @@ void hvc_engine_run(const struct hvc_engine *e, const struct hvc_engine_target *
  * The same worker pool for another phase over the targets (rollout --restart's batches,
  * core/restart.c): work(data, i) for each targets[i], in at most parallel threads, a worker
  * taking the first one not started whose host has a free slot (hvc_engine_run()'s per-host
- * rule: target->host, target->host_parallel). Every one runs (e->stop is the caller's to
- * check); e->test_max_per_host is honoured.
+ * rule: target->host, target->host_parallel). Once e->stop is set no further one starts (the
+ * caller tells them apart: work() was not called); e->test_max_per_host is honoured.
  */
 void hvc_engine_pool(const struct hvc_engine *e, const struct hvc_engine_target *const *targets,
 	size_t n, int parallel, void (*work)(void *data, size_t index), void *data);

@@ -481,11 +481,14 @@ struct restart_job {
 	const struct hvc_engine_target *t;
 	struct hvc_guest_plan *gp;
 	const struct hvc_restart_options *o;
+	bool started; /* a worker took it (the pool starts none after Ctrl-C) */
 };
 
 static void restart_work(void *data, size_t i)
 {
 	struct restart_job *j = &((struct restart_job *)data)[i];
+
+	j->started = true;
 	restart_guest(j->e, j->t, j->gp, j->o);
 }
 
@@ -557,8 +560,16 @@ void hvc_engine_restart(const struct hvc_engine *e, const struct hvc_engine_targ
 		if (size > n_jobs - done)
 			size = n_jobs - done;
 		run_batch(e, &jobs[done], size);
-		for (size_t i = done; i < done + size; i++)
-			batch_failed += hvc_restart_failed(jobs[i].gp->restart);
+		/* Ctrl-C during the batch: the guests its per-host caps held back never start. */
+		for (size_t i = done; i < done + size; i++) {
+			if (jobs[i].started) {
+				batch_failed += hvc_restart_failed(jobs[i].gp->restart);
+				continue;
+			}
+			free(stop_why);
+			stop_why = xstrdup("not started: the run was interrupted");
+			set_result(jobs[i].gp->restart, HVC_RESTART_NOT_STARTED, "%s", stop_why);
+		}
 		failed += batch_failed;
 		if (o->canary && done == 0 && batch_failed) {
 			stop_why = xasprintf("not started: the canary guest '%s' failed",
