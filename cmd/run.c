@@ -418,7 +418,8 @@ static void run_host(const struct hvc_engine *e, const struct hvc_run *run,
 		hvc_guest_dom0_over_ssh(host);
 	/* check: the host row always (its clock, time sync and symptoms). */
 	hvc_engine_host(e, t, t ? NULL : err.msg, host, b, named || run->check, plan);
-	if (remote && t && plan->host)
+	if (remote && t && plan->host &&
+		!plan->host->reach.inspect_error) /* reached: key checked */
 		free_and_strdup(&plan->host->reach.identity_detail,
 			"dom0 over SSH: its host key checked in known_hosts under its own name");
 	hvc_transport_destroy(t);

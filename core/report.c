@@ -529,10 +529,12 @@ struct json_object *hvc_report_plan_json(const struct hvc_plan *p, enum hvc_repo
 	struct json_object *sum = json_object_new_object();
 	struct hvc_plan_counts c;
 
-	struct guests_stream *st = xmalloc(sizeof(*st));
+	if (p->n) { /* an empty one as json-c writes it (its layout differs between versions) */
+		struct guests_stream *st = xmalloc(sizeof(*st));
 
-	*st = (struct guests_stream){ .p = p, .kind = kind };
-	json_object_set_serializer(guests, guests_stream_write, st, guests_stream_free);
+		*st = (struct guests_stream){ .p = p, .kind = kind };
+		json_object_set_serializer(guests, guests_stream_write, st, guests_stream_free);
+	}
 	json_object_object_add(doc, "guests", guests);
 	json_object_object_add(doc, "host", p->host ? hvc_report_guest_json(p->host, kind) : NULL);
 	json_object_object_add(doc, "hosts", hvc_report_hosts_json(p->hosts, p->n_hosts));
