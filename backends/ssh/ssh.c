@@ -299,9 +299,11 @@ enum kh_state {
 
 /*
  * Whether the known_hosts line [p, end) may be one for name: a plain host list (no hash, marker,
- * wildcard, negation, bracket or tab) that does not list name is not; anything else goes to
- * libssh's parser, so the filter never hides a line libssh would match (a changed key must stay
- * changed, never become unknown).
+ * wildcard or negation) none of whose entries is name (nor "[name]:22", which libssh also tries
+ * for a bracketed entry when name is not bracketed) is not; anything else goes to libssh's
+ * parser, so the filter never hides a line libssh would match (a changed key must stay changed,
+ * never become unknown). The host field ends at the first space: libssh splits fields on ' '
+ * only (a tab stays in the field and in its entry).
  * A fleet's file has a line per guest: each connection parses its own, not every guest's.
  */
 static bool line_may_name(const char *p, const char *end, const char *name)
@@ -315,19 +317,25 @@ static bool line_may_name(const char *p, const char *end, const char *name)
 		return false; /* blank or comment: skipped by the caller too */
 	if (*p == '|' || *p == '@')
 		return true;
-	/* The host field ends at the first space (libssh splits on ' ' only: a tab stays in it). */
 	fend = memchr(p, ' ', (size_t)(end - p));
 	if (!fend)
 		fend = end;
-	for (const char *q = p; q < fend; q++)
-		if (*q && strchr("*?![\t", *q))
-			return true; /* a pattern, negation, [host]:port (libssh tries [name]:22) */
 	while (p < fend) {
 		const char *tok = p;
+		size_t len;
 
-		while (p < fend && *p != ',')
+		while (p < fend && *p != ',') {
+			if (*p == '*' || *p == '?' || *p == '!')
+				return true;
 			p++;
-		if ((size_t)(p - tok) == nlen && strncasecmp(tok, name, nlen) == 0)
+		}
+		len = (size_t)(p - tok);
+		if (len == nlen && strncasecmp(tok, name, nlen) == 0)
+			return true;
+		/* "[name]:22" names a plain name too (libssh's match for port 22) */
+		if (name[0] != '[' && len == nlen + 5 && tok[0] == '[' &&
+			strncasecmp(tok + 1, name, nlen) == 0 &&
+			memcmp(tok + 1 + nlen, "]:22", 4) == 0)
 			return true;
 		if (p < fend)
 			p++;
