@@ -684,6 +684,9 @@ void hvc_engine_host(const struct hvc_engine *e, struct hvc_transport *t, const 
 		if (why) {
 			_cleanup_free_ char *reason = xasprintf("not inspected: %s", why);
 			hvc_plan_guest_failed(host, kind, reason, plan->host);
+			plan->host->reach.inspect_error =
+				xstrdup(why); /* as a guest's, and plan's */
+			plan->host->reach.error_kind = kind;
 		} else {
 			hvc_rollback_plan_guest(host, plan->host);
 		}

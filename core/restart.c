@@ -571,7 +571,8 @@ void hvc_engine_restart(const struct hvc_engine *e, const struct hvc_engine_targ
 			set_result(jobs[i].gp->restart, HVC_RESTART_NOT_STARTED, "%s", stop_why);
 		}
 		failed += batch_failed;
-		if (o->canary && done == 0 && batch_failed) {
+		if (stop_why) { /* interrupted: that is the reason, whatever failed */
+		} else if (o->canary && done == 0 && batch_failed) {
 			stop_why = xasprintf("not started: the canary guest '%s' failed",
 				jobs[0].gp->guest->name);
 		} else if (o->max_failed > 0 && failed >= o->max_failed) {

@@ -190,8 +190,12 @@ static int uri_batch(const char *uri, char **ret, struct hvc_error *err)
 	tty = query_has_param(u->query_raw, "no_tty");
 	cmd = query_has_param(u->query_raw, "command");
 	xmlFreeURI(u);
-	if (ssh && !cmd && ssh_wrapper(uri, &wrapper, err) < 0)
-		return err ? err->code : -EPERM;
+	if (ssh && !cmd) {
+		int r = ssh_wrapper(uri, &wrapper, err);
+
+		if (r < 0)
+			return r;
+	}
 	if (!ssh || (tty && !wrapper))
 		return 0;
 	if (wrapper) {
