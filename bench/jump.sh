@@ -50,19 +50,7 @@ for n in "${NS[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive i
 if [ -z "${JUMP_BENCH_CTL:-}" ]; then
 	# --- the binary: a release build, never a sanitizer's (as bench/run.sh) ---
 	if [ -z "${HVCLOCK:-}" ]; then
-		if [ ! -f "$BUILD/build.ninja" ]; then
-			meson setup "$BUILD" "$top" -Dbuildtype=release >"$BUILD.setup.log" 2>&1 ||
-				{ cat "$BUILD.setup.log" >&2; die "meson setup failed"; }
-		fi
-		meson compile -C "$BUILD" cmd/hvclock >"$BUILD.compile.log" 2>&1 ||
-			{ tail -30 "$BUILD.compile.log" >&2; die "build failed (log: $BUILD.compile.log)"; }
-		python3 - "$BUILD" <<'PY' || die "$BUILD is not a plain release build"
-import json, sys
-o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1] + "/meson-info/intro-buildoptions.json"))}
-bad = [k for k, v in (("buildtype", "release"), ("b_sanitize", "none")) if o.get(k) != v]
-if bad:
-    sys.exit("jump: %s" % ", ".join("%s=%s" % (k, o.get(k)) for k in bad))
-PY
+		"$here/release-build.sh" "$BUILD" || exit 1
 		HVCLOCK=$BUILD/cmd/hvclock
 	fi
 	[ -x "$HVCLOCK" ] || die "no hvclock binary at $HVCLOCK"

@@ -74,19 +74,7 @@ CAPBASE=$((BASE + maxn + 10))
 
 # --- the binary: a release build (never ASan: it would measure the sanitizer) ---
 if [ -z "$HVCLOCK_GIVEN" ]; then
-	if [ ! -f "$BUILD/build.ninja" ]; then
-		meson setup "$BUILD" "$top" -Dbuildtype=release >"$BUILD.setup.log" 2>&1 ||
-			{ cat "$BUILD.setup.log" >&2; die "meson setup failed"; }
-	fi
-	meson compile -C "$BUILD" cmd/hvclock >"$BUILD.compile.log" 2>&1 ||
-		{ tail -30 "$BUILD.compile.log" >&2; die "build failed (log: $BUILD.compile.log)"; }
-	python3 - "$BUILD" <<'PY' || die "$BUILD is not a plain release build"
-import json, sys
-o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1] + "/meson-info/intro-buildoptions.json"))}
-bad = [k for k, v in (("buildtype", "release"), ("b_sanitize", "none")) if o.get(k) != v]
-if bad:
-    sys.exit("bench: %s" % ", ".join("%s=%s" % (k, o.get(k)) for k in bad))
-PY
+	"$here/release-build.sh" "$BUILD" || exit 1
 fi
 [ -x "$HVCLOCK" ] || die "no hvclock binary at $HVCLOCK"
 
