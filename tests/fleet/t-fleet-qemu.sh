@@ -29,6 +29,35 @@ command -v virt-ssh-helper >/dev/null || command -v nc >/dev/null ||
 	skip_all "neither virt-ssh-helper nor nc for libvirt's ssh transport"
 : "${HVCLOCK:?}"
 . "$here/bed.sh"
+
+# --- the guest image (mkguest.sh's cache, the e2e tier's when the build has one) ---
+# Built before fleet_tier_enter: the controller's network namespace has no way out, and apt needs
+# one; inside it the image then comes from the cache.
+CACHE=${HVC_E2E_CACHE:-$top/build-fleet/e2e-cache}
+make_image() { # LOG: sets G to the image directory, or SKIPs the tier (LOG removed then)
+	local rc msg
+	G=$("$top/tests/e2e/mkguest.sh" "$CACHE" 2>"$1")
+	rc=$?
+	if [ $rc -eq 3 ]; then
+		apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1
+		G=$("$top/tests/e2e/mkguest.sh" "$CACHE" 2>"$1")
+		rc=$?
+	fi
+	if [ $rc -eq 3 ]; then
+		msg=$(tail -n 1 "$1")
+		rm -f "$1"
+		skip_all "the guest image cannot be built: $msg"
+	fi
+	[ $rc -eq 0 ] || {
+		diag <"$1"
+		bail "mkguest.sh failed"
+	}
+}
+if [ -z "${HVC_FLEET_CTL:-}" ]; then
+	log=$(mktemp)
+	make_image "$log"
+	rm -f "$log"
+fi
 fleet_tier_enter qemu "$0" "$@"
 
 TMP=$BED/run
@@ -42,20 +71,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- the guest image (mkguest.sh's cache, the e2e tier's when the build has one) ---
-CACHE=${HVC_E2E_CACHE:-$top/build-fleet/e2e-cache}
-G=$("$top/tests/e2e/mkguest.sh" "$CACHE" 2>"$TMP/mkguest.log")
-rc=$?
-if [ $rc -eq 3 ]; then
-	apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1
-	G=$("$top/tests/e2e/mkguest.sh" "$CACHE" 2>"$TMP/mkguest.log")
-	rc=$?
-fi
-[ $rc -eq 3 ] && skip_all "the guest image cannot be built: $(tail -n 1 "$TMP/mkguest.log")"
-[ $rc -eq 0 ] || {
-	diag <"$TMP/mkguest.log"
-	bail "mkguest.sh failed"
-}
+make_image "$TMP/mkguest.log"
 KVER=$(cat "$G/kver")
 t_image=$SECONDS
 
