@@ -181,13 +181,7 @@ capture() {
 	while read -r g _ _ _; do
 		w=$SIM/guests/$g/bin/bash
 		rm -f "$w" # hardlinked to the lab's shared copy: never write through it
-		cat >"$w" <<-'EOF'
-			#!/bin/sh
-			k=0
-			while [ -e /tmp/hvc-req.$k ]; do k=$((k + 1)); done
-			cat >/tmp/hvc-req.$k
-			exec /bin/sh "$@" </tmp/hvc-req.$k
-		EOF
+		cp "$here/capture-shell.sh" "$w"
 		chmod 755 "$w"
 	done < <(SIM=$SIM "$simfleet" inventory)
 	HVCLOCK_STATE_DIR=$OUT/cap/state HVCLOCK_LOCK_FILE=$OUT/cap/lock "$HVCLOCK" \
