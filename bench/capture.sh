@@ -10,6 +10,7 @@
 # `hvclock rollout --all-guests` once, and then writes, per kind,
 #
 #   OUTDIR/jobs/KIND.job    ( <request 0> ) NEWLINE ( <request 1> ) ...
+#   OUTDIR/jobs/KIND.req.K  request K alone (bench/libssh-replay.c sends each on a channel)
 #
 # i.e. every request hvclock sent on that guest's session, in order, each in a subshell (the
 # scripts `set -eu` and define the same function names), for ONE `/bin/sh -s` stdin. It checks
@@ -77,6 +78,7 @@ while read -r g _ port kind; do
 		first[$kind]=$g
 		cp "$job" "$out/jobs/$kind.job"
 		cp "$cap/$g.hvclock.manifest" "$out/jobs/$kind.manifest"
+		for ((i = 0; i < k; i++)); do cp "$cap/$g.req.$i" "$out/jobs/$kind.req.$i"; done
 	elif ! cmp -s "$job" "$out/jobs/$kind.job"; then
 		echo "capture: $g and ${first[$kind]} ($kind) got different requests" >&2
 		exit 1

@@ -17,8 +17,9 @@
 #                      beside every measurement
 #      BENCH_ANSIBLE   1: also Ansible (ansible-playbook, forks P, pipelining, the minimal job as
 #                      three raw tasks) on the same fresh labs
-#      BENCH_ONLY      the runs to make, of: hvclock (the rollout) check curve25519 minimal
-#                      default (default: all of them); e.g. BENCH_ONLY=hvclock at 1024 guests
+#      BENCH_ONLY      the runs to make, of: hvclock (the rollout) check libssh curve25519
+#                      minimal default ansible (default: all of them; ansible only with
+#                      BENCH_ANSIBLE=1); e.g. BENCH_ONLY=hvclock at 1024 guests
 # Run as root. Every lab it starts is stopped on exit, also on error or Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +34,7 @@ BUILD=${BENCH_BUILD:-/tmp/bench-build}
 HVCLOCK_GIVEN=${HVCLOCK:-}
 HVCLOCK=${HVCLOCK:-$BUILD/cmd/hvclock}
 if [ $# -gt 0 ]; then NS=("$@"); else NS=(16 64 256); fi
-ONLY=" ${BENCH_ONLY:-hvclock check curve25519 minimal default ansible} "
+ONLY=" ${BENCH_ONLY:-hvclock check libssh curve25519 minimal default ansible} "
 wanted() { [[ $ONLY == *" $1 "* ]]; }
 KINDS="el6-kvm xenlinux-pv modern-kvm modern-xen-pv el7-kvm-grubby sles-kvm-mkconfig"
 
@@ -54,7 +55,7 @@ for n in "${NS[@]}"; do
 done
 [[ $PAR =~ ^[1-9][0-9]*$ ]] || die "BENCH_PARALLEL must be a positive integer"
 for m in $ONLY; do
-	case $m in hvclock | check | curve25519 | minimal | default | ansible) ;; *) die "BENCH_ONLY: unknown run '$m'" ;; esac
+	case $m in hvclock | check | libssh | curve25519 | minimal | default | ansible) ;; *) die "BENCH_ONLY: unknown run '$m'" ;; esac
 done
 if wanted check && ! wanted hvclock; then die "BENCH_ONLY: check runs on the lab the rollout (hvclock) changed"; fi
 # The lab's limits. Each guest is one sshd of its own (its own descriptors, MaxStartups per
@@ -84,6 +85,11 @@ OUT=${BENCH_OUT:-$(mktemp -d /tmp/hvclock-bench.XXXXXX)}
 mkdir -p "$OUT"
 RUSAGE=$OUT/rusage
 cc -O2 -Wall -o "$RUSAGE" "$here/rusage.c" || die "cannot compile bench/rusage.c"
+REPLAY=$OUT/libssh-replay
+if wanted libssh; then
+	cc -O2 -Wall -Wextra -Werror -pthread -o "$REPLAY" "$here/libssh-replay.c" -lssh ||
+		die "cannot compile bench/libssh-replay.c (libssh-dev)"
+fi
 LAB=$ROOT/lab
 CAP=$ROOT/cap
 
@@ -244,6 +250,37 @@ run_floor() { # N REP KEX [JOBS] -> "wall user sys maxrss_kib machine_busy_s gue
 	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d") nan nan"
 }
 
+# The libssh floor: hvclock's captured requests, one exec channel each, over one libssh session
+# per guest, P threads (bench/libssh-replay.c): the same transport as hvclock, nothing else.
+# "bare" instead: one request of ":" per guest (connect, key exchange, host key, authentication,
+# one exec channel and its exit status), on the lab the rollout changed: what any libssh client
+# pays per guest before it sends a byte of work.
+run_libssh() { # N REP [bare] -> "wall user sys maxrss_kib machine_busy_s guest..."
+	local d=$OUT/libssh${3:+-$3}-$1-$2 rc=0 b0 g0
+	mkdir -p "$d/out"
+	echo : >"$OUT/bare.req"
+	SIM=$LAB "$simfleet" inventory | while read -r _ _ port kind; do
+		if [ -n "${3:-}" ]; then echo "$port $OUT/bare.req"; continue; fi
+		r='' k=0
+		while [ -e "$OUT/jobs/$kind.req.$k" ]; do r+=" $OUT/jobs/$kind.req.$k" k=$((k + 1)); done
+		echo "$port$r"
+	done >"$d/args"
+	b0=$(busy_s)
+	g0="$(lab_cpu_ns) $(lab_pids)"
+	"$RUSAGE" "$d/time" "$REPLAY" "$PAR" "$LAB/client/id_ed25519" "$LAB/client/known_hosts" \
+		"$d/out" "$d/args" 2>"$d/err" || rc=$?
+	echo "$b0 $(busy_s)" >"$d/busy"
+	echo "$g0 $(lab_cpu_ns) $(lab_pids)" >"$d/guest"
+	[ $rc = 0 ] || { head -5 "$d/err" >&2; die "libssh-replay exited $rc (N=$1, $d)"; }
+	if [ -n "${3:-}" ]; then
+		echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d") nan nan"
+		return
+	fi
+	python3 "$here/tree.py" floor "$d/out" "$LAB" "$OUT/jobs" || die "libssh run not clean (N=$1)"
+	python3 "$here/tree.py" check "$LAB" "$OUT/jobs" || die "the libssh run left other guest trees (N=$1)"
+	echo "$(tail -1 "$d/time") $(awk '{ print $2 - $1 }' "$d/busy") $(guest_side "$d") nan nan"
+}
+
 # Ansible doing the minimal job (below) as three raw tasks per guest: read; write, load, switch;
 # boot loader and read back. forks = P, no fact gathering, pipelining, and its usual ssh
 # multiplexing (ControlPersist: one connection per guest for the three tasks, as Ansible is run in
@@ -356,11 +393,12 @@ row() { # N MODE REP "wall user sys rss busy guest_cpu guest_forks held_median h
 }
 for n in "${NS[@]}"; do
 	for rep in $(seq 1 "$REPS"); do
-		for mode in hvclock curve25519 minimal default $ANSIBLE_MODE; do
+		for mode in hvclock libssh curve25519 minimal default $ANSIBLE_MODE; do
 			wanted "$mode" || continue
 			fresh_lab "$n"
 			case $mode in
 			hvclock) r=$(run_hvclock_cmd rollout "$n" "$rep") ;;
+			libssh) r=$(run_libssh "$n" "$rep") ;;
 			curve25519) r=$(run_floor "$n" "$rep" curve25519-sha256) ;;
 			minimal) r=$(run_floor "$n" "$rep" curve25519-sha256 minimal) ;;
 			default) r=$(run_floor "$n" "$rep" "") ;;
@@ -369,6 +407,9 @@ for n in "${NS[@]}"; do
 			row "$n" "$mode" "$rep" "$r"
 			if [ "$mode" = hvclock ] && wanted check; then # check, on the lab the rollout changed
 				row "$n" check "$rep" "$(run_hvclock_cmd check "$n" "$rep")"
+			fi
+			if [ "$mode" = libssh ]; then # the bare session, on the lab the replay changed
+				row "$n" libssh-bare "$rep" "$(run_libssh "$n" "$rep" bare)"
 			fi
 			if [ "$rep" = 1 ] && { [ "$mode" = curve25519 ] || [ "$mode" = default ]; }; then
 				# which KEX the floor really used
