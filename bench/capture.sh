@@ -78,6 +78,7 @@ while read -r g _ port kind; do
 		first[$kind]=$g
 		cp "$job" "$out/jobs/$kind.job"
 		cp "$cap/$g.hvclock.manifest" "$out/jobs/$kind.manifest"
+		rm -f "$out/jobs/$kind".req.*
 		for ((i = 0; i < k; i++)); do cp "$cap/$g.req.$i" "$out/jobs/$kind.req.$i"; done
 	elif ! cmp -s "$job" "$out/jobs/$kind.job"; then
 		echo "capture: $g and ${first[$kind]} ($kind) got different requests" >&2

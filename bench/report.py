@@ -90,12 +90,15 @@ ls = [n for n in ns if (n, "libssh") in rows]
 if ls:
     print("libssh floor (bench/libssh-replay.c: hvclock's captured requests over one libssh session"
           " per guest, P threads, nothing else): " + ", ".join(
-              "N=%d wall %.2f s, CPU %.2f ms/guest (hvclock's own: %.2f)" % (
+              "N=%d wall %.2f s, CPU %.2f ms/guest (hvclock's own: %s)" % (
                   n, med(n, "libssh", 0), 1000 * med(n, "libssh", 1) / n,
-                  1000 * (med(n, "hvclock", 1) - med(n, "libssh", 1)) / n) for n in ls))
-    print("libssh bare session (connect, key exchange, host key, authentication, one exec of ':';"
+                  fmt("%.2f", 1000 * (med(n, "hvclock", 1) - med(n, "libssh", 1)) / n))
+              for n in ls) + "; hvclock's own includes its start-up (libvirt linked in: 60-70 ms) / N")
+    bare = [n for n in ls if (n, "libssh-bare") in rows]
+    if bare:
+        print("libssh bare session (connect, key exchange, host key, authentication, one exec of ':';"
           " no work): " + ", ".join("N=%d CPU %.2f ms/guest" % (
-              n, 1000 * med(n, "libssh-bare", 1) / n) for n in ls if (n, "libssh-bare") in rows))
+              n, 1000 * med(n, "libssh-bare", 1) / n) for n in bare))
 print("machine: " + machine)
 print()
 print("time each guest holds a worker (hvclock's elapsed_ms per guest: from a worker taking it to"

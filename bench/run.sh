@@ -257,6 +257,7 @@ run_floor() { # N REP KEX [JOBS] -> "wall user sys maxrss_kib machine_busy_s gue
 # pays per guest before it sends a byte of work.
 run_libssh() { # N REP [bare] -> "wall user sys maxrss_kib machine_busy_s guest..."
 	local d=$OUT/libssh${3:+-$3}-$1-$2 rc=0 b0 g0
+	rm -rf "$d"
 	mkdir -p "$d/out"
 	echo : >"$OUT/bare.req"
 	SIM=$LAB "$simfleet" inventory | while read -r _ _ port kind; do
@@ -265,6 +266,7 @@ run_libssh() { # N REP [bare] -> "wall user sys maxrss_kib machine_busy_s guest.
 		while [ -e "$OUT/jobs/$kind.req.$k" ]; do r+=" $OUT/jobs/$kind.req.$k" k=$((k + 1)); done
 		echo "$port$r"
 	done >"$d/args"
+	[ "$(wc -l <"$d/args")" = "$1" ] || die "libssh: the lab's inventory does not list $1 guests"
 	b0=$(busy_s)
 	g0="$(lab_cpu_ns) $(lab_pids)"
 	"$RUSAGE" "$d/time" "$REPLAY" "$PAR" "$LAB/client/id_ed25519" "$LAB/client/known_hosts" \
@@ -406,10 +408,12 @@ for n in "${NS[@]}"; do
 			esac
 			row "$n" "$mode" "$rep" "$r"
 			if [ "$mode" = hvclock ] && wanted check; then # check, on the lab the rollout changed
-				row "$n" check "$rep" "$(run_hvclock_cmd check "$n" "$rep")"
+				r=$(run_hvclock_cmd check "$n" "$rep") # its own line: a die in it stops the bench
+				row "$n" check "$rep" "$r"
 			fi
 			if [ "$mode" = libssh ]; then # the bare session, on the lab the replay changed
-				row "$n" libssh-bare "$rep" "$(run_libssh "$n" "$rep" bare)"
+				r=$(run_libssh "$n" "$rep" bare)
+				row "$n" libssh-bare "$rep" "$r"
 			fi
 			if [ "$rep" = 1 ] && { [ "$mode" = curve25519 ] || [ "$mode" = default ]; }; then
 				# which KEX the floor really used
