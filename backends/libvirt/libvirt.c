@@ -393,7 +393,7 @@ static enum hvc_state state_from_libvirt(int state)
  */
 struct listed {
 	virDomainPtr dom;
-	unsigned char uuid[VIR_UUID_BUFLEN]; /* read once: libvirt formats a debug line per call */
+	unsigned char uuid[VIR_UUID_BUFLEN]; /* read once: each call formats it for libvirt's log */
 	bool uuid_known;
 	struct hvc_guest *g; /* NULL: the domain vanished meanwhile */
 	bool state_known, persistent_known;
@@ -542,9 +542,10 @@ static int libvirt_host(struct hvc_backend *b, struct hvc_guest **ret, struct hv
 }
 
 /*
- * Index of the listed domain that is dom (same UUID), or -1. ls[hint] is tried first: a
- * bulk call answers in the order it was asked. The listed UUIDs were read once; asking
- * libvirt for them here made a listing of N domains N² calls (7 s of a 5000-domain plan).
+ * Index of the listed domain that is dom (same UUID), or -1. ls[hint] is tried first, a
+ * shortcut checked like the rest: virDomainListGetStats answers in the order asked, leaving
+ * out domains that vanished. The listed UUIDs were read once; asking libvirt for them here
+ * made a listing of N domains up to N² calls (7 s of a 5000-domain plan).
  */
 static int find_listed(const struct listed *ls, int n, virDomainPtr dom, int hint)
 {
@@ -574,9 +575,11 @@ static void bulk_states(struct listed *ls, int n)
 	for (int i = 0; i < n; i++)
 		doms[i] = ls[i].dom;
 	nrecs = virDomainListGetStats(doms, VIR_DOMAIN_STATS_STATE, &recs, 0);
-	for (int r = 0; r < nrecs; r++) {
-		int i = find_listed(ls, n, recs[r]->dom, r);
+	for (int r = 0, next = 0; r < nrecs; r++) {
+		int i = find_listed(ls, n, recs[r]->dom, next);
 
+		if (i >= 0)
+			next = i + 1;
 		for (int p = 0; i >= 0 && p < recs[r]->nparams; p++) {
 			const virTypedParameter *tp = &recs[r]->params[p];
 			if (streq(tp->field, "state.state") && tp->type == VIR_TYPED_PARAM_INT) {
