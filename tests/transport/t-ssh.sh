@@ -88,12 +88,6 @@ for _ in 1 2 3 4 5 6 7 8; do
 		break
 	fi
 	"$simfleet" stop >>"$log" 2>&1
-	# A start that failed half-way (a port taken meanwhile) leaves keys, inventory and
-	# known_hosts lines behind, and the next start would add to them: retry in an empty lab.
-	if grep -q " $SIM/" /proc/mounts || ! rm -rf "$SIM" || ! mkdir -p "$SIM"; then
-		break
-	fi
-	chmod 755 "$SIM"
 done
 if [ -z "$started" ]; then
 	diag <"$log"
