@@ -6,6 +6,8 @@ TAP tests count one per "ok"/"not ok" line ("ok ... # SKIP" counts as skipped); 
 skipped as a whole ("1..0 # SKIP reason", exit 0: meson 1.0 reports it as SKIP) counts as one skip,
 with its reason on stderr; a test that ended badly (crash, timeout, bail-out, a non-zero exit such as
 a sanitizer's 66) without a "not ok" line counts as one failure; other tests count by their result.
+Each "not ok" line is printed on stderr with the "#" lines that follow it (at most 40), because
+meson prints a TAP test's stderr but not the stdout that holds them.
 --skip names a tier the caller could not run at all (one skip each). Exit status 1 if anything failed."""
 import json
 import re
@@ -22,6 +24,22 @@ while args:
     else:
         logs.append(a)
 
+
+def show_failures(name, out):
+    """The "not ok" lines of one test and the diagnostics after each, on stderr."""
+    shown = 0
+    rows = out.splitlines()
+    for i, l in enumerate(rows):
+        if not l.startswith("not ok") or "# SKIP" in l:
+            continue
+        print(f"count-tests: {name}: {l}", file=sys.stderr)
+        for d in rows[i + 1:]:
+            if not d.startswith("#") or shown >= 40:
+                break
+            print(f"count-tests: {name}:   {d}", file=sys.stderr)
+            shown += 1
+
+
 for log in logs:
     with open(log, encoding="utf-8") as f:
         for line in f:
@@ -36,6 +54,8 @@ for log in logs:
                 passed += p
                 skipped += s
                 failed += nf
+                if nf:
+                    show_failures(t["name"], out)
                 if result not in ("OK", "SKIP", "EXPECTEDFAIL") and nf == 0:
                     failed += 1
                     print(f"count-tests: {t['name']}: {result} after {len(lines)} cases", file=sys.stderr)
