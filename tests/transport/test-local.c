@@ -376,7 +376,8 @@ static void test_command_timeout_kills_group(void)
 	CHECK_INTEQ(run_on(t, cmd, NULL, 0, &r, &err), -ETIMEDOUT);
 	took = now_ms() - t0;
 	printf("# timed out after %lld ms: %s\n", (long long)took, err.msg);
-	CHECK(took >= 900 && took < 4000);
+	/* Not early; no upper bound (a busy machine may be late): the message names the limit. */
+	CHECK(took >= 900);
 	CHECK_STREQ(err.msg, "local: command timed out after 1 s");
 	CHECK(r.out == NULL && r.err == NULL && r.exit_status == -1);
 	n = read_pids(pidfile, pids, ELEMENTSOF(pids));
@@ -393,9 +394,9 @@ static void test_command_timeout_kills_group(void)
 
 static void test_background_holds_stdout(void)
 {
-	struct hvc_transport *t = new_transport(5000, DEADLINE_MS, 1 << 20);
+	struct hvc_transport *t = new_transport(60000, DEADLINE_MS, 1 << 20);
 	_cleanup_free_ char *pidfile = scratch_path("bg");
-	_cleanup_free_ char *cmd = xasprintf("sleep 30 & echo $! > %s; echo done", pidfile);
+	_cleanup_free_ char *cmd = xasprintf("sleep 600 & echo $! > %s; echo done", pidfile);
 	struct hvc_exec_result r;
 	struct hvc_error err = { 0 };
 	pid_t pid = 0;
@@ -404,11 +405,13 @@ static void test_background_holds_stdout(void)
 	CHECK(t != NULL);
 	if (!t)
 		return;
-	/* The sleep keeps stdout and stderr open: the shell's exit ends the command anyway. */
+	/*
+	 * The sleep keeps stdout and stderr open: the shell's exit ends the command anyway
+	 * (waiting for their end would run into the 60 s timeout: -ETIMEDOUT, not 0).
+	 */
 	CHECK_INTEQ(run_on(t, cmd, NULL, 0, &r, &err), 0);
 	took = now_ms() - t0;
 	printf("# returned after %lld ms\n", (long long)took);
-	CHECK(took < 3000);
 	CHECK_INTEQ(r.exit_status, 0);
 	CHECK_STREQ(r.out, "done\n");
 	CHECK_INTEQ(read_pids(pidfile, &pid, 1), 1);
@@ -424,7 +427,7 @@ static void test_background_holds_stdout(void)
 
 static void test_output_cap(void)
 {
-	struct hvc_transport *t = new_transport(20000, DEADLINE_MS, 1 << 20);
+	struct hvc_transport *t = new_transport(60000, DEADLINE_MS, 1 << 20);
 	struct hvc_exec_result r;
 	struct hvc_error err = { 0 };
 	int64_t t0 = now_ms(), took;
@@ -435,7 +438,6 @@ static void test_output_cap(void)
 	CHECK_INTEQ(run_on(t, "yes | head -c 5000000", NULL, 0, &r, &err), -EMSGSIZE);
 	took = now_ms() - t0;
 	printf("# over the cap after %lld ms: %s\n", (long long)took, err.msg);
-	CHECK(took < 5000);
 	CHECK_STREQ(err.msg, "local: output over 1048576 bytes");
 	CHECK(r.out == NULL && r.err == NULL);
 	hvc_exec_result_finish(&r);
@@ -454,6 +456,8 @@ static void test_guest_deadline(void)
 	struct hvc_session *s = NULL;
 	struct hvc_exec_result r = { 0 };
 	struct hvc_error err = { 0 };
+	_cleanup_free_ char *marker = scratch_path("ran");
+	_cleanup_free_ char *marker_cmd = xasprintf("touch %s", marker);
 	int64_t t0 = now_ms(), took;
 
 	CHECK(t != NULL);
@@ -463,15 +467,15 @@ static void test_guest_deadline(void)
 	CHECK_INTEQ(hvc_session_exec(t, s, "sleep 30", NULL, 0, &r, &err), -ETIMEDOUT);
 	took = now_ms() - t0;
 	printf("# deadline struck after %lld ms: %s\n", (long long)took, err.msg);
-	CHECK(took >= 900 && took < 4000);
+	CHECK(took >= 900);
 	CHECK_STREQ(err.msg, "local: guest deadline of 1 s since connect reached");
 	hvc_exec_result_finish(&r);
 
-	/* The session's time is up: the next exec fails at once. */
+	/* The session's time is up: the next exec fails without running. */
 	hvc_error_clear(&err);
-	t0 = now_ms();
-	CHECK_INTEQ(hvc_session_exec(t, s, "true", NULL, 0, &r, &err), -ETIMEDOUT);
-	CHECK(now_ms() - t0 < 500);
+	CHECK_INTEQ(hvc_session_exec(t, s, marker_cmd, NULL, 0, &r, &err), -ETIMEDOUT);
+	CHECK(strstr(err.msg, "guest deadline") != NULL);
+	CHECK(access(marker, F_OK) < 0 && errno == ENOENT);
 	hvc_exec_result_finish(&r);
 	hvc_session_disconnect(t, s);
 	hvc_transport_destroy(t);

@@ -928,7 +928,6 @@ static void test_closed_port(void)
 	CHECK_INTEQ(hvc_transport_connect(t, g->host, g->port, &s, &err), -ECONNREFUSED);
 	ms = now_ms() - t0;
 	printf("# closed port: %lld ms: %s\n", (long long)ms, err.msg);
-	CHECK(ms < 1000);
 	CHECK(contains(err.msg, "connection refused"));
 
 	/* An IPv6 literal is parsed as one (nothing listens on ::1 here), with or without []. */
@@ -964,8 +963,9 @@ static void test_hung_banner(void)
 	CHECK_INTEQ(hvc_transport_connect(t, g->host, g->port, &s, &err), -ETIMEDOUT);
 	ms = now_ms() - t0;
 	printf("# hung banner, connect timeout 2000 ms: %lld ms: %s\n", (long long)ms, err.msg);
-	CHECK(ms >= 1900 && ms < 3000);
-	CHECK(contains(err.msg, "timed out"));
+	/* Never early. No upper bound: a busy machine may be late; the message names the limit. */
+	CHECK(ms >= 1900);
+	CHECK(contains(err.msg, "connect timed out after 2000 ms"));
 
 	/* A guest deadline shorter than the connect timeout bounds the connect too. */
 	hvc_transport_destroy(t);
@@ -976,8 +976,9 @@ static void test_hung_banner(void)
 	t0 = now_ms();
 	CHECK_INTEQ(hvc_transport_connect(t, g->host, g->port, &s, &err), -ETIMEDOUT);
 	ms = now_ms() - t0;
-	printf("# hung banner, guest deadline 1000 ms: %lld ms\n", (long long)ms);
-	CHECK(ms >= 900 && ms < 2000);
+	printf("# hung banner, guest deadline 1000 ms: %lld ms: %s\n", (long long)ms, err.msg);
+	CHECK(ms >= 900);
+	CHECK(contains(err.msg, "connect timed out after 1000 ms"));
 	hvc_transport_destroy(t);
 }
 
@@ -1008,7 +1009,7 @@ static void test_hung_command(void)
 		-ETIMEDOUT);
 	ms = now_ms() - t0;
 	printf("# hung command, command timeout 2000 ms: %lld ms: %s\n", (long long)ms, err.msg);
-	CHECK(ms >= 1900 && ms < 3000);
+	CHECK(ms >= 1900);
 	CHECK(contains(err.msg, "timed out after 2000 ms"));
 	CHECK(r.out == NULL && r.err == NULL);
 	hvc_exec_result_finish(&r);
@@ -1031,11 +1032,11 @@ static void test_guest_deadline(void)
 	struct hvc_error err = { 0 };
 	struct hvc_exec_result r = { 0 };
 	int64_t t0, ms;
-	int done = 0, rc = 0;
 
 	CHECK(healthy_guests(g, 1) == 1);
-	o.guest_deadline_ms = 3000;
-	o.command_timeout_ms = 10000;
+	/* Only the deadline can end the sleep: the command timeout is longer than the sleep. */
+	o.guest_deadline_ms = 5000;
+	o.command_timeout_ms = 900000;
 	t = new_transport(&o);
 	t0 = now_ms();
 	if (hvc_transport_connect(t, g[0]->host, g[0]->port, &s, &err) < 0) {
@@ -1044,25 +1045,24 @@ static void test_guest_deadline(void)
 		hvc_transport_destroy(t);
 		return;
 	}
-	while (done < 10) {
-		rc = hvc_session_exec(t, s, "sleep 1", NULL, 0, &r, &err);
-		hvc_exec_result_finish(&r);
-		if (rc < 0)
-			break;
-		done++;
-	}
+	CHECK_INTEQ(hvc_session_exec(t, s, "sleep 600", NULL, 0, &r, &err), -ETIMEDOUT);
+	hvc_exec_result_finish(&r);
 	ms = now_ms() - t0;
-	printf("# guest deadline 3000 ms: %d execs of 'sleep 1' done, cut after %lld ms: %s\n",
-		done, (long long)ms, err.msg);
-	CHECK_INTEQ(rc, -ETIMEDOUT);
-	CHECK(done >= 1 && done <= 3);
-	CHECK(ms >= 2900 && ms < 4000);
-	CHECK(contains(err.msg, "guest deadline"));
-	/* Past the deadline every exec fails at once. */
+	printf("# guest deadline 5000 ms: 'sleep 600' cut after %lld ms: %s\n", (long long)ms,
+		err.msg);
+	CHECK(ms >= 4900); /* never early; a busy machine may be late */
+	CHECK(contains(err.msg, "guest deadline of 5000 ms"));
+	/* Past the deadline every exec fails without running. */
 	hvc_error_clear(&err);
-	t0 = now_ms();
-	CHECK_INTEQ(hvc_session_exec(t, s, "true", NULL, 0, &r, &err), -ETIMEDOUT);
-	CHECK(now_ms() - t0 < 100);
+	CHECK_INTEQ(hvc_session_exec(t, s, "touch /tmp/hvc-past-deadline", NULL, 0, &r, &err),
+		-ETIMEDOUT);
+	CHECK(contains(err.msg, "guest deadline"));
+	if (guest_trees) {
+		_cleanup_free_ char *path =
+			xasprintf("%s/%s/tmp/hvc-past-deadline", guest_trees, g[0]->name);
+
+		CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+	}
 	hvc_session_disconnect(t, s);
 	hvc_transport_destroy(t);
 }
@@ -1171,7 +1171,6 @@ static void test_huge_output(void)
 	CHECK(contains(err.msg, "output exceeds 1048576 bytes"));
 	CHECK(r.out == NULL);
 	CHECK(peak_rss_kib() - rss0 < 16 * 1024); /* 50 MB were on offer */
-	CHECK(ms < 10000);
 
 	/* Under the cap is fine, and the session is still usable. */
 	hvc_error_clear(&err);
@@ -1320,12 +1319,10 @@ static void test_dropped_connection(void)
 	       "%s\n",
 		k.killed, (long long)ms, err.msg);
 	CHECK(k.killed > 0);
-	CHECK(ms < 12000);
+	/* (Not lost, the exec would have waited out the sleep: minutes, not this test's time.) */
 	CHECK(contains(err.msg, "connection lost"));
 	hvc_error_clear(&err);
-	t0 = now_ms();
 	CHECK_INTEQ(hvc_session_exec(t, s, "true", NULL, 0, &r, &err), -ECONNRESET);
-	CHECK(now_ms() - t0 < 100);
 	hvc_session_disconnect(t, s);
 	hvc_transport_destroy(t);
 }
