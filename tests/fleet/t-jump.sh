@@ -120,7 +120,7 @@ chmod 755 "$TMP/hvclock-ctl"
 REAL_HVCLOCK=$HVCLOCK HVCLOCK=$TMP/hvclock-ctl
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
 HV() { run_hvclock --config "$TMP/hvclock.conf" -c "$FLEET" -i "$SIM/client/id_ed25519" \
-	--no-agent --connect-timeout 10 --parallel 4 "$@"; }
+	--no-agent --connect-timeout 60 --parallel 4 "$@"; }
 logins() { grep -c "Accepted publickey" "$TMP/hostsshd.log"; }
 
 check_json() { # NAME PYTHON (d = JSON document, g = guests by name)
@@ -165,16 +165,18 @@ cs=$(cat "$SIM/guests/g1/sys/devices/system/clocksource/clocksource0/current_clo
 	not_ok "rollout through the host: g1's clocksource is $cs, expected kvm-clock"
 
 # --- jump = no: the guests are not routable from here, and that is known at once ---
-start=$(date +%s)
 rc=0; HV --known-hosts "$TMP/kh" --jump no plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
-took=$(($(date +%s) - start))
 [ $rc -eq 1 ] && ok "--jump no: exit 1 (guests not reached)" || not_ok "--jump no: exit $rc, expected 1"
 check_json "--jump no: every guest not reached, unreachable, no jump" '
 for n, x in g.items():
     assert x["jump"] is None and not x["facts"]["inspected"], (n, x)
     assert x["status"] == "failed" and x["error_kind"] == "unreachable", (n, x["status"], x["error_kind"], x["status_reason"])'
 grep -o '"status_reason": "[^"]*"' "$TMP/out.json" | head -1 | diag
-[ "$took" -lt 8 ] && ok "--jump no: fails fast (ENETUNREACH), ${took}s" || not_ok "--jump no: took ${took}s"
+# Known at once: the kernel's answer (ENETUNREACH), not the connect timeout running out.
+check_json "--jump no: fails fast: 'Network is unreachable', not a timeout" '
+for n, x in g.items():
+    r = x["status_reason"]
+    assert "unreachable" in r.lower() and "timed out" not in r, (n, r)'
 
 # --- jump = auto: the unroutable guests go through the host ---
 rc=0; HV --known-hosts "$TMP/kh" --jump auto plan --json >"$TMP/out.json" 2>"$TMP/err" || rc=$?
@@ -210,7 +212,7 @@ printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$HNS" "$REAL_HVCLOCK" >"$TM
 chmod 755 "$TMP/hvclock-host"
 HVCLOCK=$TMP/hvclock-host
 HVD() { HVCLOCK_LOCAL_ROOT=$TMP/not-dom0 run_hvclock --config "$TMP/d0.conf" -c "test://$TMP/fleet-dom0.xml" \
-	-i "$SIM/client/id_ed25519" --known-hosts "$TMP/kh" --no-agent --connect-timeout 10 "$@"; }
+	-i "$SIM/client/id_ed25519" --known-hosts "$TMP/kh" --no-agent --connect-timeout 60 "$@"; }
 rc=0; HVD plan --profile xen-wa2 --json g2 >"$TMP/out.json" 2>"$TMP/err" || rc=$?
 [ $rc -eq 4 ] && ok "remote dom0: plan exit 4" || { not_ok "remote dom0: plan exit $rc"; diag <"$TMP/err"; }
 check_json "remote dom0: the host row inspected over SSH in that dom0 (update-grub), its change planned" '

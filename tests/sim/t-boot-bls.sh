@@ -35,7 +35,7 @@ FLEET="test://$TMP/fleet.xml"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
 export HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
-	--no-agent --connect-timeout 10 --parallel 4 "$@"; }
+	--no-agent --connect-timeout 60 --parallel 4 "$@"; }
 manifest() { (cd "$SIM/guests" && find . -path '*/dev' -prune -o -type f -print0 | sort -z |
 	xargs -0 sha256sum) >"$1"; }
 check_json() { # NAME PYTHON (d = JSON document, g = guests by name, b = bootloader action)

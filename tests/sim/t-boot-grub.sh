@@ -205,7 +205,7 @@ menulst_guest "$G/g7"
 
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
-	--no-agent --connect-timeout 10 --parallel 4 "$@"; }
+	--no-agent --connect-timeout 60 --parallel 4 "$@"; }
 P=(--profile kvm-modern-tsc-unstable)
 manifest() { (cd "$G" && find . -path '*/dev' -prune -o -type f -print0 | sort -z |
 	xargs -0 sha256sum) >"$1"; }

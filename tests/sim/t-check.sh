@@ -69,7 +69,7 @@ NTPSynchronized=yes'
 
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "test://$TMP/fleet.xml" -i "$SIM/client/id_ed25519" \
-	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 10 "$@"; }
+	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 60 "$@"; }
 check_json() { # NAME PYTHON (d = the JSON document, g = the guests by name)
 	if python3 - "$TMP/out.json" "$2" 2>"$TMP/py.err" <<'PY'
 import json, sys
@@ -182,7 +182,7 @@ t.getroot().append(ET.fromstring("<domain type='test'><name>Domain-0</name>"
 t.write(sys.argv[2])
 PY
 rc=0; HVCLOCK_LOCAL_ROOT=$G/g5 run_hvclock -c "test://$TMP/fleet-dom0.xml" -i "$SIM/client/id_ed25519" \
-	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 10 check --json g1 \
+	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 60 check --json g1 \
 	>"$TMP/out.json" 2>"$TMP/err" || rc=$?
 check_json "host row: dom0 checked locally, offset 0 (it is the host), its time sync read" '
 h = d["host"]

@@ -39,7 +39,7 @@ for g in g1 g2; do cp -p "$G/$g/etc/sysctl.conf" "$TMP/$g.sysctl.conf"; done
 
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "test://$TMP/fleet.xml" -i "$SIM/client/id_ed25519" \
-	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 10 "$@"; }
+	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 60 "$@"; }
 tree() { (cd "$G/$1" && find . -path ./dev -prune -o -type f -print0 | sort -z |
 	xargs -0 sha256sum) >"$2"; }
 check_json() { # NAME PYTHON (d = the JSON document, s = the sysctl action by guest name)
