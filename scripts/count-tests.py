@@ -6,8 +6,8 @@ TAP tests count one per "ok"/"not ok" line ("ok ... # SKIP" counts as skipped); 
 skipped as a whole ("1..0 # SKIP reason", exit 0: meson 1.0 reports it as SKIP) counts as one skip,
 with its reason on stderr; a test that ended badly (crash, timeout, bail-out, a non-zero exit such as
 a sanitizer's 66) without a "not ok" line counts as one failure; other tests count by their result.
-Each "not ok" line is printed on stderr with the "#" lines that follow it (at most 40), because
-meson prints a TAP test's stderr but not the stdout that holds them.
+Each "not ok" line is printed on stderr with the "#" lines around it (at most 40), because meson
+prints a TAP test's stderr but not the stdout that holds them.
 --skip names a tier the caller could not run at all (one skip each). Exit status 1 if anything failed."""
 import json
 import re
@@ -26,18 +26,24 @@ while args:
 
 
 def show_failures(name, out):
-    """The "not ok" lines of one test and the diagnostics after each, on stderr."""
-    shown = 0
+    """Each "not ok" line of one test on stderr, with the "#" lines around it: those since the
+    previous result line (the C harness prints its checks before the result) and those after
+    it (the shell tests print theirs after), at most 40 per failure."""
     rows = out.splitlines()
-    for i, l in enumerate(rows):
-        if not l.startswith("not ok") or "# SKIP" in l:
+    result = [i for i, l in enumerate(rows) if re.match(r"(?:ok|not ok)\b", l)]
+    for k, i in enumerate(result):
+        if not rows[i].startswith("not ok") or "# SKIP" in rows[i]:
             continue
-        print(f"count-tests: {name}: {l}", file=sys.stderr)
-        for d in rows[i + 1:]:
-            if not d.startswith("#") or shown >= 40:
-                break
-            print(f"count-tests: {name}:   {d}", file=sys.stderr)
-            shown += 1
+        start = result[k - 1] + 1 if k else 0
+        end = i + 1
+        while end < len(rows) and rows[end].startswith("#"):
+            end += 1
+        before = [d for d in rows[start:i] if d.startswith("#")]
+        lines = before + [rows[i]] + rows[i + 1:end]
+        if len(lines) > 40:
+            lines = lines[:40] + [f"# ({len(lines) - 40} more lines)"]
+        for l in lines:
+            print(f"count-tests: {name}: {l}", file=sys.stderr)
 
 
 for log in logs:
