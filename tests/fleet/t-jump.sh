@@ -90,7 +90,7 @@ AllowTcpForwarding yes
 LogLevel VERBOSE
 EOF
 inh /usr/sbin/sshd -f "$TMP/hostsshd.conf" -E "$TMP/hostsshd.log" || bail "the host's sshd did not start"
-for _ in $(seq 1 100); do [ -s "$TMP/hostsshd.pid" ] && break; sleep 0.05; done
+for _ in $(seq 1 1200); do [ -s "$TMP/hostsshd.pid" ] && break; sleep 0.05; done # 60 s: a hang guard
 [ -s "$TMP/hostsshd.pid" ] || bail "the host's sshd wrote no pid file"
 
 # known_hosts: the guests (simfleet's, under their UUIDs) and the host under its own name.

@@ -9,13 +9,14 @@ sim_guest_assemble() {
 
 # sim_guest_run ASSEMBLED PORT: ASSEMBLED, then stdin as its data block, through
 # "ssh root@127.0.0.1 -p PORT /bin/sh -s" with the lab's client key and known_hosts.
+# (timeout 300 and ConnectTimeout=60: hang guards, far beyond a busy machine's time)
 sim_guest_run() {
 	{
 		cat "$1"
 		echo "hvc_main <<'HVCLOCK_DATA_END'"
 		cat
 		echo "HVCLOCK_DATA_END"
-	} | timeout 60 ssh -F /dev/null -T -i "$SIM/client/id_ed25519" \
+	} | timeout 300 ssh -F /dev/null -T -i "$SIM/client/id_ed25519" \
 		-o UserKnownHostsFile="$SIM/client/known_hosts" -o StrictHostKeyChecking=yes \
-		-o BatchMode=yes -o ConnectTimeout=10 -p "$2" root@127.0.0.1 /bin/sh -s
+		-o BatchMode=yes -o ConnectTimeout=60 -p "$2" root@127.0.0.1 /bin/sh -s
 }

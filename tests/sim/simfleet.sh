@@ -470,6 +470,31 @@ hostile_sshd_conf() { # GUEST KIND
 	printf "VersionAddendum hostile-version $HOSTILE_PRINTF end\n"
 }
 
+# closed_start GUEST PORT: a "closed" guest's port, bound and never listened on, so a connection
+# is refused ("Connection refused") and no other lab on this machine can take the port meanwhile.
+# Its pid file, written once bound, stands for sshd's; a port it cannot bind goes to $ST/failed.
+closed_start() {
+	# (no SO_REUSEADDR: an sshd's bind, which sets it, conflicts with this socket)
+	setsid python3 -c '
+import os, signal, socket, sys
+try:
+    s = socket.socket()
+    s.bind((sys.argv[1], int(sys.argv[2])))
+except OSError as e:
+    print("closed guest %s: %s" % (sys.argv[4], e), file=sys.stderr)
+    with open(sys.argv[5], "a") as f:
+        f.write(sys.argv[4] + "\n")
+    sys.exit(1)
+with open(sys.argv[3] + ".tmp", "w") as f:
+    f.write("%d\n" % os.getpid())
+os.rename(sys.argv[3] + ".tmp", sys.argv[3])
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+while True:
+    signal.pause()
+' "${SIM_LISTEN:-127.0.0.1}" "$2" "$ST/sshd-$1.pid" "$1" "$ST/failed" \
+		</dev/null >>"$ST/sshd-$1.log" 2>&1 &
+}
+
 # hostile-version: no sshd; a small TCP server (what a compromised guest may run on its SSH
 # port) sends a line of hostile bytes, then an SSH version line that libssh refuses and
 # quotes in its error ("No version of SSH protocol usable (banner: SSH-1.5-...)"). Its pid file is written once it
@@ -571,6 +596,7 @@ start() {
 
 	cp "$CL/known_hosts" "$CL/known_hosts.new"
 	: >"$ST/new"
+	rm -f "$ST/failed"
 	for i in $(seq 1 "$n"); do
 		g=g$((off + i)) port=$((base + i)) kind=${KINDS[$(((i - 1) % ${#KINDS[@]}))]}
 		rm -rf "${GR:?}/$g"
@@ -615,26 +641,36 @@ EOF
 		printf '%s %s\n' "[${SIM_LISTEN:-127.0.0.1}]:$port" "$hostpub" "$uuid" "$hostpub" >>"$CL/known_hosts.new"
 		echo "$g ${SIM_LISTEN:-127.0.0.1} $port $kind" >>"$ST/new"
 		rm -f "$ST/sshd-$g.pid"
-		[ "$kind" = closed ] && continue # nothing listens: "Connection refused"
+		if [ "$kind" = closed ]; then
+			closed_start "$g" "$port"
+			continue
+		fi
 		if [ "$kind" = hostile-version ]; then
 			hostile_version_start "$g" "$port"
 			continue
 		fi
-		/usr/sbin/sshd -f "$ST/sshd-$g.conf" -E "$ST/sshd-$g.log"
+		# (it exits non-zero at once if it cannot listen; its daemon writes the pid file)
+		/usr/sbin/sshd -f "$ST/sshd-$g.conf" -E "$ST/sshd-$g.log" || echo "$g" >>"$ST/failed"
 	done
 	mv -f "$CL/known_hosts.new" "$CL/known_hosts"
 
-	for _ in $(seq 1 100); do # wait for the pid files (written once sshd listens)
+	# Wait for the pid files: up to 60 s, a hang guard only (a busy machine may be slow).
+	for _ in $(seq 1 1200); do
 		miss=0
+		[ -s "$ST/failed" ] && break
 		while read -r g _ _ kind; do
-			[ "$kind" = closed ] || [ -s "$ST/sshd-$g.pid" ] || miss=1
+			[ -s "$ST/sshd-$g.pid" ] || miss=1
 		done <"$ST/new"
 		[ $miss = 0 ] && break
 		sleep 0.05
 	done
+	if [ -s "$ST/failed" ]; then
+		miss=1
+		echo "sshd did not start for: $(tr '\n' ' ' <"$ST/failed")" >&2
+		rm -f "$ST/failed"
+	fi
 	[ $miss = 0 ] || die "some sshd did not start; see $ST/sshd-*.log"
 	while read -r g _ _ kind; do
-		[ "$kind" = closed ] && continue
 		pid=$(cat "$ST/sshd-$g.pid")
 		echo "$pid" >>"$ST/pids"
 		# hung-banner: TCP accept completes (listen backlog), no banner ever comes
@@ -653,7 +689,7 @@ stop() {
 	local pid p
 	# Listeners whose pid file went with an earlier lab (a retry wiped it): found by config path.
 	# (one pgrep and one find, not a process per /proc entry: a busy machine has thousands)
-	for p in $(pgrep -f -- "sshd -f $ST/sshd-" 2>/dev/null); do
+	for p in $(pgrep -f -- "sshd -f $ST/sshd-|$ST/sshd-g[0-9]+\.pid" 2>/dev/null); do
 		kill -CONT "$p" 2>/dev/null
 		kill "$p" 2>/dev/null || true
 	done

@@ -35,7 +35,7 @@ FLEET="test://$TMP/fleet.xml"
 export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
 export HVCLOCK_CONFIG=/dev/null
 HV() { run_hvclock -c "$FLEET" -i "$SIM/client/id_ed25519" --known-hosts "$SIM/client/known_hosts" \
-	--no-agent --connect-timeout 60 --command-timeout 20 "$@"; }
+	--no-agent --connect-timeout 60 "$@"; }
 
 # FILE...: valid UTF-8; no C0 control but newline, no DEL, no C1 code point; no raw ESC or 0x9b.
 terminal_safe() {
