@@ -40,8 +40,10 @@ set_daemon() { # GUEST COMM: the running time sync daemon the guest's /proc show
 	echo "$2" >"$G/$1/proc/612/comm"
 }
 fake_date g1 0
-fake_date g2 0.3
-fake_date g3 -5
+# Offsets far beyond any round trip (the error bound is half the best one), with thresholds to
+# match in check.conf: on a busy machine a round trip may take a second, and the verdicts hold.
+fake_date g2 30
+fake_date g3 -500
 fake_date g4 0
 fake_date g5 0
 CHRONY_OK='Reference ID    : C0A80101 (192.168.1.1)
@@ -67,7 +69,9 @@ LocalRTC=no
 NTP=yes
 NTPSynchronized=yes'
 
-export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock" HVCLOCK_CONFIG=/dev/null
+export HVCLOCK_STATE_DIR="$TMP/state" HVCLOCK_LOCK_FILE="$TMP/lock"
+printf '[check]\noffset-warn = 10\noffset-crit = 100\n' >"$TMP/check.conf"
+export HVCLOCK_CONFIG=$TMP/check.conf
 HV() { run_hvclock -c "test://$TMP/fleet.xml" -i "$SIM/client/id_ed25519" \
 	--known-hosts "$SIM/client/known_hosts" --no-agent --connect-timeout 60 "$@"; }
 check_json() { # NAME PYTHON (d = the JSON document, g = the guests by name)
@@ -91,20 +95,20 @@ check_json "g1: ok; offset near 0 within its bound, several samples, chronyd syn
 x = g["g1"]
 assert x["health"] == "ok", x
 assert abs(x["offset_seconds"]) <= x["offset_error_seconds"] + 0.001, x
-assert x["offset_error_seconds"] < 1 and x["samples"] == 4, x
+assert x["samples"] == 4, x
 assert x["timesync"] == {"daemon": "chronyd", "active": True, "synchronized": True, "offset_seconds": -2.3456e-05, "tool": "chronyc"}, x["timesync"]
 assert x["symptoms"]["count"] == 0 and x["symptoms"]["log_source"] == "dmesg", x["symptoms"]
 assert x["clocksource"]["current"] == "kvm-clock" and x["clocksource"]["cost"] == "vdso-if-stable", x["clocksource"]'
-check_json "g2: warning: 0.3 s ahead, measured within its error bound of the truth" '
+check_json "g2: warning: 30 s ahead, measured within its error bound of the truth" '
 x = g["g2"]
 assert x["health"] == "warning", x
-assert abs(x["offset_seconds"] - 0.3) <= x["offset_error_seconds"] + 0.001, x
-assert any("clock off by +0.3" in r for r in x["reasons"]), x["reasons"]'
-check_json "g3: critical: 5 s behind, measured within its error bound of the truth" '
+assert abs(x["offset_seconds"] - 30) <= x["offset_error_seconds"] + 0.001, x
+assert any(r.startswith("clock off by +") and "warning from 10 s" in r for r in x["reasons"]), x["reasons"]'
+check_json "g3: critical: 500 s behind, measured within its error bound of the truth" '
 x = g["g3"]
 assert x["health"] == "critical", x
-assert abs(x["offset_seconds"] + 5) <= x["offset_error_seconds"] + 0.001, x
-assert any(r.startswith("clock off by -") and "critical from 1 s" in r for r in x["reasons"]), x["reasons"]'
+assert abs(x["offset_seconds"] + 500) <= x["offset_error_seconds"] + 0.001, x
+assert any(r.startswith("clock off by -") and "critical from 100 s" in r for r in x["reasons"]), x["reasons"]'
 check_json "g4: warning: two symptoms since boot (the last one kept), ntpd not synchronised" '
 x = g["g4"]
 assert x["health"] == "warning", x
@@ -129,7 +133,7 @@ done
 check "one SSH connection per guest (the inspection and the samples share it)" test "$one" = 1
 
 rc=0; HV check >"$TMP/out" 2>"$TMP/err" || rc=$?
-check "table: g3 critical with its offset" grep -qE '^g3 +critical +-[45]\.[0-9]+s \+/-0\.' "$TMP/out"
+check "table: g3 critical with its offset" grep -qE '^g3 +critical +-(49[0-9]|50[0-9])\.[0-9]+s \+/-[0-9]+\.[0-9]+' "$TMP/out"
 check "table: g4's last symptom" grep -qF "  last symptom: [ 9001.000002] clocksource: timekeeping watchdog" "$TMP/out"
 
 nagios() { # WANT-RC GUEST... -> the status line in $TMP/nagios
@@ -140,16 +144,16 @@ nagios() { # WANT-RC GUEST... -> the status line in $TMP/nagios
 check "nagios: ok guests: exit 0" nagios 0 g1 g5
 check "nagios: ... OK line" grep -qx "HVCLOCK OK - 0 critical, 0 warning, 0 unknown, 2 ok | critical=0 warning=0 unknown=0 ok=2" "$TMP/nagios"
 check "nagios: a warning: exit 1" nagios 1 g1 g2
-check "nagios: ... WARNING line names the guest and why" grep -q "^HVCLOCK WARNING - 0 critical, 1 warning, 0 unknown, 1 ok: g2: clock off by +0.3" "$TMP/nagios"
+check "nagios: ... WARNING line names the guest and why" grep -q "^HVCLOCK WARNING - 0 critical, 1 warning, 0 unknown, 1 ok: g2: clock off by +[0-9]" "$TMP/nagios"
 check "nagios: a critical: exit 2" nagios 2 g1 g2 g3
-check "nagios: ... CRITICAL line" grep -qE "^HVCLOCK CRITICAL - 1 critical, 1 warning, 0 unknown, 1 ok: g3: clock off by -[45]\.[0-9]+ s .* \| critical=1 warning=1 unknown=0 ok=1$" "$TMP/nagios"
+check "nagios: ... CRITICAL line" grep -qE "^HVCLOCK CRITICAL - 1 critical, 1 warning, 0 unknown, 1 ok: g3: clock off by -(49[0-9]|50[0-9])\.[0-9]+ s .* \| critical=1 warning=1 unknown=0 ok=1$" "$TMP/nagios"
 check "nagios: an unreachable guest is unknown: exit 3" nagios 3 --guest-address g1=127.0.0.1:1 g1
 check "nagios: ... UNKNOWN line with the cause" grep -q "^HVCLOCK UNKNOWN - 0 critical, 0 warning, 1 unknown, 0 ok: g1: not inspected: " "$TMP/nagios"
 
 mkdir -p "$TMP/prom"
 rc=0; HV check -q --prometheus "$TMP/prom/hvclock.prom" >/dev/null 2>"$TMP/err" || rc=$?
 check "prometheus: written" test -s "$TMP/prom/hvclock.prom"
-check "prometheus: g3's offset" grep -qE '^hvclock_guest_clock_offset_seconds\{guest="g3",uuid="[0-9a-f-]{36}",host="[^"]+"\} -(4\.9|5\.0)' "$TMP/prom/hvclock.prom"
+check "prometheus: g3's offset" grep -qE '^hvclock_guest_clock_offset_seconds\{guest="g3",uuid="[0-9a-f-]{36}",host="[^"]+"\} -(49[0-9]|50[0-9])\.' "$TMP/prom/hvclock.prom"
 check "prometheus: g3's health is 2" grep -qE '^hvclock_guest_clock_health\{guest="g3",uuid="[0-9a-f-]{36}",host="[^"]+"\} 2$' "$TMP/prom/hvclock.prom"
 check "prometheus: g4's symptoms and time sync" sh -c 'grep -qE "^hvclock_guest_clock_symptoms\{guest=\"g4\",uuid=\"[0-9a-f-]{36}\",host=\"[^\"]+\"\} 2$" "$1" && grep -qE "^hvclock_guest_timesync_synchronized\{guest=\"g4\",uuid=\"[0-9a-f-]{36}\",host=\"[^\"]+\"\} 0$" "$1"' sh "$TMP/prom/hvclock.prom"
 if command -v promtool >/dev/null 2>&1; then
