@@ -6,8 +6,8 @@ TAP tests count one per "ok"/"not ok" line ("ok ... # SKIP" counts as skipped); 
 skipped as a whole ("1..0 # SKIP reason", exit 0: meson 1.0 reports it as SKIP) counts as one skip,
 with its reason on stderr; a test that ended badly (crash, timeout, bail-out, a non-zero exit such as
 a sanitizer's 66) without a "not ok" line counts as one failure; other tests count by their result.
-Each "not ok" line is printed on stderr with the "#" lines around it (at most 40), because meson
-prints a TAP test's stderr but not the stdout that holds them.
+Each "not ok" line is printed on stderr with the "#" lines around it (at most 20 each side),
+because meson prints a TAP test's stderr but not the stdout that holds them.
 --skip names a tier the caller could not run at all (one skip each). Exit status 1 if anything failed."""
 import json
 import re
@@ -26,9 +26,9 @@ while args:
 
 
 def show_failures(name, out):
-    """Each "not ok" line of one test on stderr, with the "#" lines around it: those since the
-    previous result line (the C harness prints its checks before the result) and those after
-    it (the shell tests print theirs after), at most 40 per failure."""
+    """Each "not ok" line of one test on stderr, with the "#" lines before it (since the previous
+    result line: the C harness prints its failed checks there) and after it (the shell tests
+    print theirs there), at most 20 of each, the ones nearest the result line."""
     rows = out.splitlines()
     result = [i for i, l in enumerate(rows) if re.match(r"(?:ok|not ok)\b", l)]
     for k, i in enumerate(result):
@@ -39,10 +39,12 @@ def show_failures(name, out):
         while end < len(rows) and rows[end].startswith("#"):
             end += 1
         before = [d for d in rows[start:i] if d.startswith("#")]
-        lines = before + [rows[i]] + rows[i + 1:end]
-        if len(lines) > 40:
-            lines = lines[:40] + [f"# ({len(lines) - 40} more lines)"]
-        for l in lines:
+        after = rows[i + 1:end]
+        if len(before) > 20:
+            before = [f"# ({len(before) - 20} lines before these left out)"] + before[-20:]
+        if len(after) > 20:
+            after = after[:20] + [f"# ({len(after) - 20} more lines left out)"]
+        for l in before + [rows[i]] + after:
             print(f"count-tests: {name}: {l}", file=sys.stderr)
 
 
