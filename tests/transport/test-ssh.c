@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1203,6 +1204,7 @@ static void test_huge_output(void)
 struct killer {
 	int sleep_arg;
 	int killed;
+	atomic_bool done; /* the exec returned: stop looking */
 };
 
 static bool read_small(const char *path, char *buf, size_t size, size_t *len)
@@ -1296,7 +1298,7 @@ static void *killer_main(void *arg)
 	int64_t end = now_ms() + 300000; /* a hang guard: the exec waits 600 s */
 
 	/* Wait for the command to be running, then cut its connection. */
-	while (now_ms() < end && k->killed == 0) {
+	while (now_ms() < end && k->killed == 0 && !atomic_load(&k->done)) {
 		usleep(100 * 1000);
 		k->killed = kill_connection_of_sleep(k->sleep_arg);
 	}
@@ -1316,8 +1318,9 @@ static void test_dropped_connection(void)
 	pthread_t th;
 	int64_t t0, ms;
 
-	/* Only the lost connection can end the exec: the sleep and its timeout are far longer. */
+	/* Only the lost connection can end the exec: the sleep and every limit are far longer. */
 	o.command_timeout_ms = 600000;
+	o.guest_deadline_ms = 3600000;
 	t = new_transport(&o);
 	CHECK(g && t);
 	if (!g || !t || hvc_transport_connect(t, g->host, g->port, &s, &err) < 0) {
@@ -1330,6 +1333,7 @@ static void test_dropped_connection(void)
 	t0 = now_ms();
 	CHECK_INTEQ(hvc_session_exec(t, s, cmd, NULL, 0, &r, &err), -ECONNRESET);
 	ms = now_ms() - t0;
+	atomic_store(&k.done, true);
 	pthread_join(th, NULL);
 	printf("# connection killed (%d sshd processes) mid-command: exec returned after %lld ms: "
 	       "%s\n",
@@ -1627,13 +1631,15 @@ static bool load_inventory(const char *path)
 static void test_jump_channels(void)
 {
 	struct hvc_transport_options o = base_options(lab_known_hosts);
-	struct hvc_transport *direct = new_transport(&o), *t = NULL;
+	struct hvc_transport *direct = NULL, *t = NULL;
 	const struct guest *gs[64] = { NULL };
 	size_t n = healthy_guests(gs, ELEMENTSOF(gs));
 	struct hvc_session *s[HVC_SSH_JUMP_CHANNELS + 1] = { NULL };
 	struct hvc_error err = { 0 };
 	int64_t t0;
 
+	o.guest_deadline_ms = 3600000; /* only the connect timeout ends the wait for a channel */
+	direct = new_transport(&o);
 	CHECK(direct && n >= 2);
 	if (!direct || n < 2)
 		return;
