@@ -474,7 +474,8 @@ hostile_sshd_conf() { # GUEST KIND
 # is refused ("Connection refused") and no other lab on this machine can take the port meanwhile.
 # Its pid file, written once bound, stands for sshd's; a port it cannot bind goes to $ST/failed.
 closed_start() {
-	# (no SO_REUSEADDR: an sshd's bind, which sets it, conflicts with this socket)
+	# (no SO_REUSEADDR: an sshd's bind, which sets it, conflicts with this socket; so does a
+	# port with connections in TIME_WAIT, and then the lab starts again on other ports)
 	setsid python3 -c '
 import os, signal, socket, sys
 try:
@@ -649,7 +650,8 @@ EOF
 			hostile_version_start "$g" "$port"
 			continue
 		fi
-		# (it exits non-zero at once if it cannot listen; its daemon writes the pid file)
+		# (non-zero for a bad configuration; it listens after it forks, and a daemon that
+		# cannot says so in its log, which the wait below reads)
 		/usr/sbin/sshd -f "$ST/sshd-$g.conf" -E "$ST/sshd-$g.log" || echo "$g" >>"$ST/failed"
 	done
 	mv -f "$CL/known_hosts.new" "$CL/known_hosts"
@@ -659,7 +661,9 @@ EOF
 		miss=0
 		[ -s "$ST/failed" ] && break
 		while read -r g _ _ kind; do
-			[ -s "$ST/sshd-$g.pid" ] || miss=1
+			[ -s "$ST/sshd-$g.pid" ] && continue
+			miss=1
+			! grep -qs "Cannot bind any address" "$ST/sshd-$g.log" || echo "$g" >>"$ST/failed"
 		done <"$ST/new"
 		[ $miss = 0 ] && break
 		sleep 0.05
